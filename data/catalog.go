@@ -1,0 +1,215 @@
+package data
+
+import (
+	"slices"
+	"sync/atomic"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"yizhan/geo"
+)
+
+// DefaultTimeZone is the zone opening hours are read in when a record names none.
+const DefaultTimeZone = "Asia/Shanghai"
+
+var defaultLocation = mustLoadLocation(DefaultTimeZone)
+
+func mustLoadLocation(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		// The zone database is embedded via time/tzdata in cmd; fall back to
+		// a fixed UTC+8 so that a missing zoneinfo never stops a server.
+		return time.FixedZone("CST", 8*3600)
+	}
+	return loc
+}
+
+// Zone returns the time zone the record's opening hours are read in.
+func (s *Station) Zone() *time.Location {
+	if s.TimeZone == "" || s.TimeZone == DefaultTimeZone {
+		return defaultLocation
+	}
+	loc, err := time.LoadLocation(s.TimeZone)
+	if err != nil {
+		return defaultLocation
+	}
+	return loc
+}
+
+// OpenAt reports whether the record is known to be open at t: its status
+// is open and its opening hours say so. Unknown hours count as not open,
+// so that "open now" never sends a driver to a locked door.
+func (s *Station) OpenAt(t time.Time) bool {
+	if s.Status != StatusOpen || s.Hours == nil {
+		return false
+	}
+	return s.Hours.OpenAt(t.In(s.Zone()))
+}
+
+// Filter selects records during a search. The zero Filter accepts every record.
+type Filter struct {
+	Kinds     []Kind     // any of these kinds; empty means all
+	Amenities AmenitySet // all of these amenities
+	OpenAt    time.Time  // open at this instant; zero means no check
+}
+
+// Accepts reports whether st passes the filter.
+func (f *Filter) Accepts(st *Station) bool {
+	if len(f.Kinds) > 0 && !slices.Contains(f.Kinds, st.Kind) {
+		return false
+	}
+	if !st.Amenities.Has(f.Amenities) {
+		return false
+	}
+	if !f.OpenAt.IsZero() && !st.OpenAt(f.OpenAt) {
+		return false
+	}
+	return true
+}
+
+// Result is a record found from a query point.
+type Result struct {
+	Station *Station
+	Meters  float64 // great-circle distance from the query point
+	Bearing float64 // initial bearing from the query point, degrees from north
+}
+
+// Snapshot is an immutable, indexed set of records. Every method is safe
+// for concurrent use; a change makes a new Snapshot and leaves this one intact.
+type Snapshot struct {
+	version  int64
+	loadedAt time.Time
+	slots    []*Station // by index slot; nil marks a free slot
+	byID     map[string]uint32
+	index    *geo.Index
+}
+
+// NewSnapshot indexes stations (which must have unique ids) at version.
+func NewSnapshot(stations []*Station, version int64) *Snapshot {
+	pts := make([]orb.Point, len(stations))
+	byID := make(map[string]uint32, len(stations))
+	slots := make([]*Station, len(stations))
+	for i, st := range stations {
+		pts[i] = st.Location
+		byID[st.ID] = uint32(i)
+		slots[i] = st
+	}
+	return &Snapshot{
+		version:  version,
+		loadedAt: time.Now(),
+		slots:    slots,
+		byID:     byID,
+		index:    geo.NewIndex(pts),
+	}
+}
+
+// Version is the change version the snapshot reflects (0 for file data).
+func (s *Snapshot) Version() int64 { return s.version }
+
+// LoadedAt is when the snapshot was built.
+func (s *Snapshot) LoadedAt() time.Time { return s.loadedAt }
+
+// Len is the number of records.
+func (s *Snapshot) Len() int { return len(s.byID) }
+
+// Get returns the record with id, or ErrNotFound.
+func (s *Snapshot) Get(id string) (*Station, error) {
+	slot, ok := s.byID[id]
+	if !ok {
+		return nil, ErrNotFound
+	}
+	return s.slots[slot], nil
+}
+
+// All calls fn for every record in id order until fn returns false.
+func (s *Snapshot) All(fn func(*Station) bool) {
+	ids := make([]string, 0, len(s.byID))
+	for id := range s.byID {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		if !fn(s.slots[s.byID[id]]) {
+			return
+		}
+	}
+}
+
+func (s *Snapshot) accept(f Filter) func(uint32) bool {
+	if len(f.Kinds) == 0 && f.Amenities == 0 && f.OpenAt.IsZero() {
+		return nil
+	}
+	return func(slot uint32) bool { return f.Accepts(s.slots[slot]) }
+}
+
+func (s *Snapshot) results(p orb.Point, hits []geo.Hit) []Result {
+	out := make([]Result, len(hits))
+	for i, h := range hits {
+		st := s.slots[h.Slot]
+		out[i] = Result{Station: st, Meters: h.Meters, Bearing: geo.Bearing(p, st.Location)}
+	}
+	return out
+}
+
+// Nearest returns up to k records passing f, nearest to p first, no
+// farther than maxMeters (<= 0: no limit).
+func (s *Snapshot) Nearest(p orb.Point, k int, maxMeters float64, f Filter) []Result {
+	return s.results(p, s.index.Nearest(p, k, maxMeters, s.accept(f)))
+}
+
+// Within returns every record passing f within radius meters of p, nearest first.
+func (s *Snapshot) Within(p orb.Point, radius float64, f Filter) []Result {
+	return s.results(p, s.index.Within(p, radius, s.accept(f)))
+}
+
+// InBound returns the records passing f inside b, ordered by id so that
+// paging with offset and limit is stable, and the total number matched.
+// A limit < 0 means no limit.
+func (s *Snapshot) InBound(b orb.Bound, f Filter, offset, limit int) (page []*Station, total int) {
+	var hits []*Station
+	s.index.InBound(b, func(slot uint32, _ orb.Point) bool {
+		st := s.slots[slot]
+		if f.Accepts(st) {
+			hits = append(hits, st)
+		}
+		return true
+	})
+	slices.SortFunc(hits, func(a, b *Station) int {
+		switch {
+		case a.ID < b.ID:
+			return -1
+		case a.ID > b.ID:
+			return 1
+		}
+		return 0
+	})
+	total = len(hits)
+	if offset >= total {
+		return nil, total
+	}
+	hits = hits[offset:]
+	if limit >= 0 && limit < len(hits) {
+		hits = hits[:limit]
+	}
+	return hits, total
+}
+
+// Catalog holds the current snapshot. Readers call Snapshot and never
+// block; a loader builds the next snapshot and calls Store.
+type Catalog struct {
+	current atomic.Pointer[Snapshot]
+}
+
+// NewCatalog returns a catalog serving snap.
+func NewCatalog(snap *Snapshot) *Catalog {
+	c := &Catalog{}
+	c.current.Store(snap)
+	return c
+}
+
+// Snapshot returns the current snapshot.
+func (c *Catalog) Snapshot() *Snapshot { return c.current.Load() }
+
+// Store makes snap the current snapshot.
+func (c *Catalog) Store(snap *Snapshot) { c.current.Store(snap) }

@@ -1,0 +1,223 @@
+package data
+
+import (
+	"errors"
+	"fmt"
+	"math/bits"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/paulmach/orb"
+)
+
+// ErrNotFound is returned when a record with the requested id does not exist.
+var ErrNotFound = errors.New("data: record not found")
+
+// Kind is the kind of a record.
+type Kind string
+
+// The kinds of record yizhan knows. Anything else is a validation error.
+const (
+	KindPort          Kind = "port"
+	KindRestStop      Kind = "rest_stop"
+	KindDriverHome    Kind = "driver_home"
+	KindUnionStation  Kind = "union_station"
+	KindWorkerHome    Kind = "worker_home"
+	KindLabourStation Kind = "labour_station"
+	KindServiceCenter Kind = "service_center"
+)
+
+// Kinds lists every valid kind in a stable order (for docs and errors).
+var Kinds = []Kind{KindPort, KindRestStop, KindDriverHome, KindUnionStation, KindWorkerHome, KindLabourStation, KindServiceCenter}
+
+// ParseKind checks s against the known kinds.
+func ParseKind(s string) (Kind, error) {
+	for _, k := range Kinds {
+		if string(k) == s {
+			return k, nil
+		}
+	}
+	return "", fmt.Errorf("unknown kind %q (allowed: %s)", s, joinKinds())
+}
+
+func joinKinds() string {
+	s := make([]string, len(Kinds))
+	for i, k := range Kinds {
+		s[i] = string(k)
+	}
+	return strings.Join(s, ", ")
+}
+
+// Amenity is one service a record offers.
+type Amenity string
+
+// Amenities lists every valid amenity; its position is the amenity's bit in
+// an AmenitySet, so append only.
+var Amenities = []Amenity{
+	"drinking_water", "hot_meal", "microwave", "toilet", "rest_area", "shower",
+	"beds", "truck_parking", "wifi", "phone_charging", "first_aid",
+	"counselling", "library", "laundry", "legal_aid",
+}
+
+// AmenitySet is a bit set of amenities, so that "has all of these" filters
+// during an index search cost one AND.
+type AmenitySet uint32
+
+// ParseAmenity returns the set holding only the named amenity.
+func ParseAmenity(s string) (AmenitySet, error) {
+	for i, a := range Amenities {
+		if string(a) == s {
+			return 1 << i, nil
+		}
+	}
+	all := make([]string, len(Amenities))
+	for i, a := range Amenities {
+		all[i] = string(a)
+	}
+	return 0, fmt.Errorf("unknown amenity %q (allowed: %s)", s, strings.Join(all, ", "))
+}
+
+// NewAmenitySet parses a list of amenity names; the first unknown one is an error.
+func NewAmenitySet(names []string) (AmenitySet, error) {
+	var set AmenitySet
+	for _, n := range names {
+		a, err := ParseAmenity(n)
+		if err != nil {
+			return 0, err
+		}
+		set |= a
+	}
+	return set, nil
+}
+
+// Has reports whether s holds every amenity of want.
+func (s AmenitySet) Has(want AmenitySet) bool { return s&want == want }
+
+// Names returns the amenity names in s in the canonical order.
+func (s AmenitySet) Names() []string {
+	out := make([]string, 0, bits.OnesCount32(uint32(s)))
+	for i, a := range Amenities {
+		if s&(1<<i) != 0 {
+			out = append(out, string(a))
+		}
+	}
+	return out
+}
+
+// Status says whether a record is in service.
+type Status string
+
+// The statuses a record may have.
+const (
+	StatusOpen    Status = "open"
+	StatusClosed  Status = "closed"
+	StatusPlanned Status = "planned"
+)
+
+// Names holds a record's names by language, following OSM's name:xx keys.
+type Names struct {
+	ZH string `json:"zh,omitempty"`
+	EN string `json:"en,omitempty"`
+	RU string `json:"ru,omitempty"`
+	MN string `json:"mn,omitempty"`
+}
+
+// In returns the name in lang ("zh", "en", "ru", "mn"), falling back to
+// Chinese, then to any name present.
+func (n Names) In(lang string) string {
+	var s string
+	switch lang {
+	case "en":
+		s = n.EN
+	case "ru":
+		s = n.RU
+	case "mn":
+		s = n.MN
+	}
+	if s != "" {
+		return s
+	}
+	for _, s := range []string{n.ZH, n.EN, n.RU, n.MN} {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// Languages are the language codes used for names and staff languages.
+var Languages = []string{"zh", "en", "ru", "mn"}
+
+// PortInfo describes a border port.
+type PortInfo struct {
+	Country string   `json:"country"`         // neighbour: "MN" or "RU" (or "" for an airport port)
+	Modes   []string `json:"modes"`           // "road", "rail", "air"
+	Hours   string   `json:"hours,omitempty"` // free text as published by the port
+}
+
+// Station is one record: a border port, rest stop, driver home, union
+// station or other service point. It is immutable once in a snapshot.
+type Station struct {
+	ID                 string
+	Location           orb.Point // [lon, lat], WGS 84
+	Kind               Kind
+	Names              Names
+	Amenities          AmenitySet
+	OpeningHours       string // OSM opening_hours syntax; "" means unknown
+	Hours              *OpeningHours
+	TimeZone           string // IANA zone for opening hours; "" means Asia/Shanghai
+	CapacityPerDay     *int
+	Beds               *int
+	TruckParkingSpaces *int
+	AreaM2             *int
+	Languages          []string
+	Port               *PortInfo
+	Region             string
+	Address            string
+	Phone              string
+	Operator           string
+	Status             Status
+	UpdatedAt          time.Time
+	Source             string
+	Version            int64 // change version from the source of truth; 0 for files
+}
+
+// FieldError says which field of which record is wrong and why.
+type FieldError struct {
+	Index  int    // position in the input (feature index or line), -1 if unknown
+	ID     string // record id, if it had one
+	Field  string // property name, e.g. "amenities" or "geometry"
+	Reason string
+}
+
+func (e *FieldError) Error() string {
+	var where []string
+	if e.Index >= 0 {
+		where = append(where, fmt.Sprintf("record %d", e.Index))
+	}
+	if e.ID != "" {
+		where = append(where, fmt.Sprintf("id %q", e.ID))
+	}
+	if len(where) == 0 {
+		where = append(where, "record")
+	}
+	return fmt.Sprintf("%s: %s: %s", strings.Join(where, " "), e.Field, e.Reason)
+}
+
+// ValidationError collects every problem found in a batch of records.
+type ValidationError struct {
+	Problems []*FieldError
+}
+
+func (e *ValidationError) Error() string {
+	if len(e.Problems) == 1 {
+		return e.Problems[0].Error()
+	}
+	msgs := make([]string, 0, len(e.Problems))
+	for _, p := range e.Problems {
+		msgs = append(msgs, p.Error())
+	}
+	sort.Strings(msgs)
+	return fmt.Sprintf("%d invalid records: %s", len(e.Problems), strings.Join(msgs, "; "))
+}
