@@ -1,0 +1,72 @@
+// Command yizhan is the service-station locator: it serves the HTTP API and
+// web map, and manages the PostGIS source of truth.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+
+	_ "time/tzdata" // opening hours need Asia/Shanghai even on machines without zoneinfo
+)
+
+// env gives configuration from the environment (os.Getenv in main, a map in tests).
+type env func(string) string
+
+// command is one subcommand: it reads its own flags from args.
+type command struct {
+	summary string
+	run     func(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error
+}
+
+// commands lists every subcommand; each lives in its own file.
+var commands = map[string]command{
+	"serve": {"serve the HTTP API and web map", runServe},
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "yizhan:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return errors.New("no command given")
+		}
+		return nil
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		usage(stderr)
+		return fmt.Errorf("unknown command %q", args[0])
+	}
+	return cmd.run(ctx, args[1:], getenv, stdout, stderr)
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: yizhan <command> [flags]\n\ncommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "\nRun 'yizhan <command> -h' for a command's flags.")
+}
