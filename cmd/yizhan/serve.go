@@ -3,9 +3,181 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"yizhan/api"
+	"yizhan/data"
+	"yizhan/web"
 )
 
+// maxReportedProblems bounds how many invalid records an error message lists;
+// the log always has every one.
+const maxReportedProblems = 20
+
 func runServe(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
-	return errors.New("serve: not wired yet")
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", envOr(getenv, "YIZHAN_ADDR", "127.0.0.1:8080"), "listen address host:port (env YIZHAN_ADDR)")
+	dataFile := fs.String("data", "", "serve this GeoJSON FeatureCollection of records instead of the bundled data set")
+	skipInvalid := fs.Bool("skip-invalid", false, "with --data: log and skip invalid records instead of refusing to start")
+	dbURL := fs.String("database-url", getenv("DATABASE_URL"), "PostGIS connection URL; serve from the database and follow its changes (env DATABASE_URL)")
+	tokens := fs.String("write-tokens", getenv("YIZHAN_WRITE_TOKENS"), "comma-separated bearer tokens allowed to write (env YIZHAN_WRITE_TOKENS)")
+	tokensFile := fs.String("write-tokens-file", getenv("YIZHAN_WRITE_TOKENS_FILE"), "file with one write token per line (env YIZHAN_WRITE_TOKENS_FILE)")
+	logLevel := fs.String("log-level", envOr(getenv, "YIZHAN_LOG_LEVEL", "info"), "debug, info, warn or error (env YIZHAN_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("serve: unexpected arguments %q", fs.Args())
+	}
+	if *dataFile != "" && *dbURL != "" {
+		return errors.New("serve: give either --data or a database URL, not both")
+	}
+	logger, err := newLogger(stderr, *logLevel)
+	if err != nil {
+		return err
+	}
+	writeTokens, err := loadTokens(*tokens, *tokensFile)
+	if err != nil {
+		return err
+	}
+
+	layers, err := data.BundledLayers()
+	if err != nil {
+		return fmt.Errorf("serve: load bundled layers: %w", err)
+	}
+	cfg := api.Config{Layers: layers, Web: web.FS, Logger: logger, WriteTokens: writeTokens}
+
+	switch {
+	case *dbURL != "":
+		catalog := data.NewCatalog(data.NewSnapshot(nil, 0))
+		db, follower, err := openFollower(ctx, *dbURL, catalog, logger)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		cfg.Catalog, cfg.Store, cfg.Health = catalog, db, follower
+		if len(writeTokens) == 0 {
+			logger.Warn("no write tokens configured: every write will be refused (set YIZHAN_WRITE_TOKENS)")
+		}
+	default:
+		stations, source, err := loadStations(*dataFile, *skipInvalid, logger)
+		if err != nil {
+			return err
+		}
+		cfg.Catalog = data.NewCatalog(data.NewSnapshot(stations, 0))
+		logger.Info("serving read-only records", "source", source, "records", len(stations))
+	}
+
+	srv, err := api.New(cfg)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("serve: listen on %s: %w", *addr, err)
+	}
+	fmt.Fprintf(stdout, "yizhan serving on http://%s\n", ln.Addr())
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.App().Listener(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+		logger.Info("shutting down")
+		if err := srv.App().ShutdownWithTimeout(10 * time.Second); err != nil {
+			return fmt.Errorf("serve: shutdown: %w", err)
+		}
+		return nil
+	}
+}
+
+// loadStations reads --data FILE, or the bundled data set when file is "".
+// Invalid records stop the server unless skipInvalid is set; either way
+// every one is logged with its position, id, field and reason.
+func loadStations(file string, skipInvalid bool, logger *slog.Logger) ([]*data.Station, string, error) {
+	if file == "" {
+		stations, err := data.Bundled()
+		if err != nil {
+			return nil, "", fmt.Errorf("serve: load bundled data set: %w", err)
+		}
+		return stations, "bundled Inner Mongolia data set", nil
+	}
+	stations, problems, err := data.LoadFile(file)
+	if err != nil {
+		return nil, "", fmt.Errorf("serve: %w", err)
+	}
+	for _, p := range problems {
+		logger.Warn("invalid record", "file", file, "index", p.Index, "id", p.ID, "field", p.Field, "reason", p.Reason)
+	}
+	if len(problems) > 0 {
+		if !skipInvalid {
+			var b strings.Builder
+			for i, p := range problems {
+				if i == maxReportedProblems {
+					fmt.Fprintf(&b, "\n  ... and %d more (see the log)", len(problems)-i)
+					break
+				}
+				fmt.Fprintf(&b, "\n  %s", p)
+			}
+			return nil, "", fmt.Errorf("serve: %s has %d invalid records (use --skip-invalid to serve the %d valid ones):%s",
+				file, len(problems), len(stations), b.String())
+		}
+		logger.Warn("skipped invalid records", "file", file, "skipped", len(problems), "kept", len(stations))
+	}
+	return stations, file, nil
+}
+
+// loadTokens joins the comma-separated list and the token file (one per
+// line, # comments allowed). Tokens shorter than 16 bytes are refused: a
+// short bearer token is guessable.
+func loadTokens(list, file string) ([]string, error) {
+	var raw []string
+	raw = append(raw, strings.Split(list, ",")...)
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("read write tokens: %w", err)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if !strings.HasPrefix(strings.TrimSpace(line), "#") {
+				raw = append(raw, line)
+			}
+		}
+	}
+	var tokens []string
+	for _, t := range raw {
+		t = strings.TrimSpace(t)
+		if t == "" {
+			continue
+		}
+		if len(t) < 16 {
+			return nil, errors.New("write tokens must be at least 16 characters long")
+		}
+		tokens = append(tokens, t)
+	}
+	return tokens, nil
+}
+
+func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("log level %q: want debug, info, warn or error", level)
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+func envOr(getenv env, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
 }
