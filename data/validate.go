@@ -1,0 +1,163 @@
+package data
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Limits on record fields.
+const (
+	MaxIDBytes   = 128 // bytes of UTF-8
+	MaxNameRunes = 200 // characters, per language
+)
+
+// PortModes are the transport modes a border port may serve.
+var PortModes = []string{"road", "rail", "air"}
+
+// PortCountries are the neighbours a port may face. "" is allowed for an
+// international airport, which faces no single neighbour.
+var PortCountries = []string{"MN", "RU", ""}
+
+// Validate checks every field of s and returns every problem found, not
+// only the first; nil means valid. The FieldErrors have Index -1 (the
+// caller knows the record's position) and the record's ID.
+//
+// Validate also completes the record: it sets s.Hours from
+// s.OpeningHours (nil when empty or invalid) and an empty s.Status to
+// StatusOpen, because a record that a source lists without a status is a
+// record in service.
+func (s *Station) Validate() []*FieldError {
+	var errs []*FieldError
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, &FieldError{Index: -1, ID: s.ID, Field: field, Reason: fmt.Sprintf(format, args...)})
+	}
+
+	switch {
+	case s.ID == "":
+		bad("id", "missing; every record needs a stable id")
+	case len(s.ID) > MaxIDBytes:
+		bad("id", "%d bytes long; at most %d allowed", len(s.ID), MaxIDBytes)
+	case !utf8.ValidString(s.ID):
+		bad("id", "not valid UTF-8")
+	case strings.IndexFunc(s.ID, unicode.IsControl) >= 0:
+		bad("id", "contains a control character")
+	case strings.TrimSpace(s.ID) != s.ID:
+		bad("id", "has leading or trailing spaces")
+	}
+
+	lon, lat := s.Location.Lon(), s.Location.Lat()
+	switch {
+	case math.IsNaN(lon) || math.IsInf(lon, 0) || math.IsNaN(lat) || math.IsInf(lat, 0):
+		bad("geometry", "coordinates must be finite numbers")
+	case lon < -180 || lon > 180:
+		bad("geometry", "longitude %v out of range [-180, 180] (coordinates are [lon, lat])", lon)
+	case lat < -90 || lat > 90:
+		bad("geometry", "latitude %v out of range [-90, 90] (coordinates are [lon, lat])", lat)
+	}
+
+	if _, err := ParseKind(string(s.Kind)); err != nil {
+		if s.Kind == "" {
+			bad("kind", "missing (allowed: %s)", joinKinds())
+		} else {
+			bad("kind", "%v", err)
+		}
+	}
+
+	if strings.TrimSpace(s.Names.ZH) == "" && strings.TrimSpace(s.Names.EN) == "" {
+		bad("names", "needs a Chinese (zh) or English (en) name")
+	}
+	for _, n := range []struct{ lang, name string }{{"zh", s.Names.ZH}, {"en", s.Names.EN}, {"ru", s.Names.RU}, {"mn", s.Names.MN}} {
+		field := "names." + n.lang
+		switch {
+		case n.name == "":
+		case !utf8.ValidString(n.name):
+			bad(field, "not valid UTF-8")
+		case utf8.RuneCountInString(n.name) > MaxNameRunes:
+			bad(field, "%d characters long; at most %d allowed", utf8.RuneCountInString(n.name), MaxNameRunes)
+		case strings.IndexFunc(n.name, unicode.IsControl) >= 0:
+			bad(field, "contains a control character")
+		case strings.TrimSpace(n.name) == "":
+			bad(field, "only spaces; leave it out instead")
+		}
+	}
+
+	if extra := s.Amenities &^ (1<<len(Amenities) - 1); extra != 0 {
+		bad("amenities", "unknown amenity bits %#x", uint32(extra))
+	}
+
+	s.Hours = nil
+	if s.OpeningHours != "" {
+		h, err := ParseOpeningHours(s.OpeningHours)
+		if err != nil {
+			bad("opening_hours", "%v", err)
+		} else {
+			s.Hours = h
+		}
+	}
+
+	if s.TimeZone != "" {
+		if s.TimeZone == "Local" {
+			bad("timezone", "\"Local\" depends on the server; give an IANA zone such as Asia/Shanghai")
+		} else if _, err := time.LoadLocation(s.TimeZone); err != nil {
+			bad("timezone", "unknown time zone %q; give an IANA zone such as Asia/Shanghai", s.TimeZone)
+		}
+	}
+
+	checkList(bad, "languages", s.Languages, Languages)
+
+	if s.Port != nil {
+		if s.Kind != KindPort {
+			bad("port", "port details are only allowed on records of kind port, not %q", s.Kind)
+		}
+		if !slices.Contains(PortCountries, s.Port.Country) {
+			bad("port.country", "unknown country %q (allowed: MN, RU, or empty for an airport)", s.Port.Country)
+		}
+		checkList(bad, "port.modes", s.Port.Modes, PortModes)
+	}
+
+	for _, c := range []struct {
+		field string
+		v     *int
+	}{
+		{"capacity_per_day", s.CapacityPerDay},
+		{"beds", s.Beds},
+		{"truck_parking_spaces", s.TruckParkingSpaces},
+		{"area_m2", s.AreaM2},
+	} {
+		if c.v != nil && *c.v < 0 {
+			bad(c.field, "%d is negative; counts must be 0 or more", *c.v)
+		}
+	}
+
+	switch s.Status {
+	case "":
+		s.Status = StatusOpen
+	case StatusOpen, StatusClosed, StatusPlanned:
+	default:
+		bad("status", "unknown status %q (allowed: open, closed, planned)", s.Status)
+	}
+
+	if strings.TrimSpace(s.Source) == "" {
+		bad("source", "missing; every record says where it comes from")
+	}
+	if s.Version < 0 {
+		bad("version", "%d is negative", s.Version)
+	}
+	return errs
+}
+
+// checkList reports values not in allowed, and values given twice.
+func checkList(bad func(field, format string, args ...any), field string, values, allowed []string) {
+	for i, v := range values {
+		if !slices.Contains(allowed, v) {
+			bad(field, "unknown value %q (allowed: %s)", v, strings.Join(allowed, ", "))
+		} else if slices.Contains(values[:i], v) {
+			bad(field, "%q listed twice", v)
+		}
+	}
+}

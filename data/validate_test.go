@@ -1,0 +1,144 @@
+package data
+
+import (
+	"math"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+)
+
+func intp(n int) *int { return &n }
+
+// validStation is a complete, valid record that tests change one field of.
+func validStation() *Station {
+	return &Station{
+		ID:                 "mzl-driver-home-1",
+		Location:           orb.Point{117.4347, 49.5978},
+		Kind:               KindDriverHome,
+		Names:              Names{ZH: "满洲里司机之家", EN: "Manzhouli Driver Home", RU: "Дом водителя Маньчжурия", MN: "Манжуур жолоочийн байр"},
+		Amenities:          1<<0 | 1<<5 | 1<<7,
+		OpeningHours:       "24/7",
+		TimeZone:           "Asia/Shanghai",
+		CapacityPerDay:     intp(1500),
+		Beds:               intp(40),
+		TruckParkingSpaces: intp(120),
+		AreaM2:             intp(1854),
+		Languages:          []string{"zh", "ru", "mn"},
+		Region:             "呼伦贝尔市",
+		Address:            "满洲里市",
+		Phone:              "+86 470 000 0000",
+		Operator:           "满洲里市总工会",
+		Status:             StatusOpen,
+		UpdatedAt:          time.Date(2024, 5, 1, 8, 0, 0, 0, time.UTC),
+		Source:             "example record, not a surveyed site",
+	}
+}
+
+func TestValidateValid(t *testing.T) {
+	s := validStation()
+	if errs := s.Validate(); errs != nil {
+		t.Fatalf("Validate() = %v; want no problems", errs)
+	}
+	if s.Hours == nil || !s.Hours.OpenAt(time.Now()) {
+		t.Errorf("Validate did not set Hours for %q", s.OpeningHours)
+	}
+
+	p := validStation()
+	p.Kind = KindPort
+	p.Port = &PortInfo{Country: "RU", Modes: []string{"road", "rail"}, Hours: "08:00-20:00 Beijing time"}
+	if errs := p.Validate(); errs != nil {
+		t.Errorf("Validate(port) = %v; want no problems", errs)
+	}
+
+	air := validStation()
+	air.Kind = KindPort
+	air.Port = &PortInfo{Modes: []string{"air"}}
+	if errs := air.Validate(); errs != nil {
+		t.Errorf("Validate(airport) = %v; want no problems", errs)
+	}
+
+	min := &Station{ID: "a", Kind: KindRestStop, Names: Names{EN: "A"}, Source: "test"}
+	if errs := min.Validate(); errs != nil {
+		t.Errorf("Validate(minimal) = %v; want no problems", errs)
+	}
+	if min.Status != StatusOpen {
+		t.Errorf("empty status became %q; want %q", min.Status, StatusOpen)
+	}
+	if min.Hours != nil {
+		t.Errorf("empty opening_hours gave Hours %v; want nil", min.Hours)
+	}
+}
+
+func TestValidateProblems(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(s *Station)
+		fields []string // every field expected to be reported, in order
+	}{
+		{"empty id", func(s *Station) { s.ID = "" }, []string{"id"}},
+		{"long id", func(s *Station) { s.ID = strings.Repeat("x", 129) }, []string{"id"}},
+		{"control char id", func(s *Station) { s.ID = "a\nb" }, []string{"id"}},
+		{"bad utf8 id", func(s *Station) { s.ID = "a\xffb" }, []string{"id"}},
+		{"spaces around id", func(s *Station) { s.ID = " a" }, []string{"id"}},
+		{"NaN lon", func(s *Station) { s.Location = orb.Point{math.NaN(), 10} }, []string{"geometry"}},
+		{"Inf lat", func(s *Station) { s.Location = orb.Point{10, math.Inf(1)} }, []string{"geometry"}},
+		{"lon 181", func(s *Station) { s.Location = orb.Point{181, 10} }, []string{"geometry"}},
+		{"lat -91", func(s *Station) { s.Location = orb.Point{10, -91} }, []string{"geometry"}},
+		{"unknown kind", func(s *Station) { s.Kind = "hotel" }, []string{"kind"}},
+		{"missing kind", func(s *Station) { s.Kind = "" }, []string{"kind"}},
+		{"no zh or en name", func(s *Station) { s.Names.ZH, s.Names.EN = "", "" }, []string{"names"}},
+		{"blank names", func(s *Station) { s.Names.ZH, s.Names.EN = "  ", "" }, []string{"names", "names.zh"}},
+		{"long name", func(s *Station) { s.Names.RU = strings.Repeat("я", 201) }, []string{"names.ru"}},
+		{"control char name", func(s *Station) { s.Names.EN = "a\tb" }, []string{"names.en"}},
+		{"unknown amenity bit", func(s *Station) { s.Amenities |= 1 << 31 }, []string{"amenities"}},
+		{"bad opening hours", func(s *Station) { s.OpeningHours = "Mo-Fx 08:00-18:00" }, []string{"opening_hours"}},
+		{"bad zone", func(s *Station) { s.TimeZone = "Mars/Olympus" }, []string{"timezone"}},
+		{"local zone", func(s *Station) { s.TimeZone = "Local" }, []string{"timezone"}},
+		{"unknown language", func(s *Station) { s.Languages = []string{"zh", "fr"} }, []string{"languages"}},
+		{"duplicate language", func(s *Station) { s.Languages = []string{"zh", "zh"} }, []string{"languages"}},
+		{"port on non-port", func(s *Station) { s.Port = &PortInfo{Country: "MN", Modes: []string{"road"}} }, []string{"port"}},
+		{"bad port country", func(s *Station) {
+			s.Kind = KindPort
+			s.Port = &PortInfo{Country: "KZ", Modes: []string{"road", "ship"}}
+		}, []string{"port.country", "port.modes"}},
+		{"negative counts", func(s *Station) {
+			s.CapacityPerDay, s.Beds, s.TruckParkingSpaces, s.AreaM2 = intp(-1), intp(-2), intp(-3), intp(-4)
+		}, []string{"capacity_per_day", "beds", "truck_parking_spaces", "area_m2"}},
+		{"unknown status", func(s *Station) { s.Status = "demolished" }, []string{"status"}},
+		{"missing source", func(s *Station) { s.Source = " " }, []string{"source"}},
+		{"negative version", func(s *Station) { s.Version = -1 }, []string{"version"}},
+		{"everything wrong", func(s *Station) {
+			*s = Station{Location: orb.Point{200, 100}, Kind: "x", OpeningHours: "x", Status: "x"}
+		}, []string{"id", "geometry", "kind", "names", "opening_hours", "status", "source"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := validStation()
+			tc.change(s)
+			errs := s.Validate()
+			var got []string
+			for _, e := range errs {
+				got = append(got, e.Field)
+				if e.Index != -1 || e.ID != s.ID || e.Reason == "" {
+					t.Errorf("FieldError %+v; want Index -1, ID %q and a reason", e, s.ID)
+				}
+			}
+			if !slices.Equal(got, tc.fields) {
+				t.Errorf("Validate() fields = %v; want %v (%v)", got, tc.fields, errs)
+			}
+		})
+	}
+}
+
+func TestValidateStatusKept(t *testing.T) {
+	for _, st := range []Status{StatusOpen, StatusClosed, StatusPlanned} {
+		s := validStation()
+		s.Status = st
+		if errs := s.Validate(); errs != nil || s.Status != st {
+			t.Errorf("Validate() with status %q = %v, status %q", st, errs, s.Status)
+		}
+	}
+}
