@@ -1,10 +1,13 @@
 package geo
 
-import "github.com/paulmach/orb"
+import (
+	"math"
+	"slices"
+	"sync"
 
-// EarthRadius is the mean Earth radius in meters (IUGG R1) used for every
-// great-circle computation in yizhan.
-const EarthRadius = 6371008.8
+	"github.com/paulmach/orb"
+	"github.com/tidwall/rtree"
+)
 
 // Hit is one search result: the slot of the point (its position in the
 // slice given to NewIndex, or the slot passed to Insert) and its
@@ -14,44 +17,386 @@ type Hit struct {
 	Meters float64
 }
 
-// Index is an R-tree of points addressed by slot numbers.
-// STUB: replaced by the real implementation.
-type Index struct{}
+// Index is an R-tree (tidwall/rtree) of points addressed by slot numbers,
+// answering exact great-circle nearest, radius and box queries anywhere on
+// Earth, the poles and the ±180° meridian included.
+//
+// Results are ordered by Meters (as computed by Distance) and, for equal
+// Meters, by ascending Slot, so they are deterministic and equal to a
+// brute-force scan sorted the same way.
+//
+// Queries are safe for concurrent use. Insert, Delete and Copy mutate
+// bookkeeping and must not run concurrently with each other or, for
+// Insert and Delete, with queries on the same Index. The intended use is
+// copy-on-write: readers keep an immutable *Index while a writer calls
+// Copy, changes the copy and publishes it.
+type Index struct {
+	tr *rtree.RTreeG[uint32]
+}
 
-// NewIndex bulk-loads points; point i gets slot i.
-func NewIndex(points []orb.Point) *Index { panic("unimplemented") }
+// NewIndex bulk-loads points; point i gets slot i. Points are inserted in
+// Hilbert-curve order, which packs the tree far better than input order
+// and makes queries several times faster. Points that are not finite or
+// have |lat| > 90 are left out (their slots are never returned); other
+// longitudes are normalized to [-180, 180].
+func NewIndex(points []orb.Point) *Index {
+	ix := &Index{tr: new(rtree.RTreeG[uint32])}
+	if len(points) == 0 {
+		return ix
+	}
+	// key<<32 | slot: sorting the uint64s sorts by curve position, then slot.
+	keys := make([]uint64, 0, len(points))
+	for i, p := range points {
+		if !validPoint(p) {
+			continue
+		}
+		keys = append(keys, uint64(hilbertKey(normalizeLon(p[0]), p[1]))<<32|uint64(uint32(i)))
+	}
+	radixSort(keys)
+	for _, key := range keys {
+		slot := uint32(key)
+		p := points[slot]
+		pt := [2]float64{normalizeLon(p[0]), p[1]}
+		ix.tr.Insert(pt, pt, slot)
+	}
+	return ix
+}
 
-// Copy returns a copy-on-write clone; mutating the clone never affects ix.
-func (ix *Index) Copy() *Index { panic("unimplemented") }
+// Copy returns a copy-on-write clone in O(1); mutating the clone never
+// affects ix, and queries on ix stay valid while the clone changes.
+func (ix *Index) Copy() *Index {
+	return &Index{tr: ix.tr.Copy()}
+}
 
-// Insert adds a point under slot.
-func (ix *Index) Insert(slot uint32, p orb.Point) { panic("unimplemented") }
+// Insert adds a point under slot. A point that is not finite or has
+// |lat| > 90 is ignored. Inserting a slot twice stores it twice.
+func (ix *Index) Insert(slot uint32, p orb.Point) {
+	if !validPoint(p) {
+		return
+	}
+	pt := [2]float64{normalizeLon(p[0]), p[1]}
+	ix.tr.Insert(pt, pt, slot)
+}
 
-// Delete removes the point stored under slot at p.
-func (ix *Index) Delete(slot uint32, p orb.Point) { panic("unimplemented") }
+// Delete removes the point stored under slot at p (p must be the position
+// it was inserted with). Deleting an absent point does nothing.
+func (ix *Index) Delete(slot uint32, p orb.Point) {
+	if !validPoint(p) {
+		return
+	}
+	pt := [2]float64{normalizeLon(p[0]), p[1]}
+	ix.tr.Delete(pt, pt, slot)
+}
 
 // Len is the number of points.
-func (ix *Index) Len() int { panic("unimplemented") }
+func (ix *Index) Len() int { return ix.tr.Len() }
 
-// Nearest returns up to k accepted points ordered by distance from p,
-// nearest first. maxMeters <= 0 means no limit; accept nil accepts all.
+// Nearest returns up to k accepted points ordered by great-circle distance
+// from p, nearest first (ties by ascending slot). p is [lon, lat] in
+// degrees; distances are meters. maxMeters <= 0 or +Inf means no limit;
+// otherwise only points with Meters <= maxMeters are returned. accept nil
+// accepts all; otherwise it is consulted during the search, so "nearest 5
+// accepted" finds 5 whenever 5 accepted points exist, however far. accept
+// may be called more than once for a slot and must be safe for concurrent
+// use if the Index is queried concurrently. k <= 0, an invalid p or a NaN
+// maxMeters give nil.
+//
+// The search is an expanding box: it collects the k best accepted points
+// inside BoundAround(p, r) and stops as soon as the k-th is within r, since
+// every point outside the boxes is farther than r. r starts from the
+// density of the index, so one round usually suffices.
 func (ix *Index) Nearest(p orb.Point, k int, maxMeters float64, accept func(slot uint32) bool) []Hit {
-	panic("unimplemented")
+	n := ix.tr.Len()
+	if k <= 0 || n == 0 || !validPoint(p) || math.IsNaN(maxMeters) {
+		return nil
+	}
+	limit := maxMeters
+	if limit <= 0 {
+		limit = math.Inf(1)
+	}
+	if k > n {
+		k = n
+	}
+	s := getSearcher(p, accept)
+	defer putSearcher(s)
+	r := math.Min(ix.startRadius(k), limit)
+	var boxes [2]orb.Bound
+	for {
+		s.reset(k)
+		nb, full := boundAround(p, r, &boxes)
+		for _, b := range boxes[:nb] {
+			ix.tr.Search(b.Min, b.Max, s.visitK)
+		}
+		if full || r >= limit || (len(s.hits) == k && s.hits[0].Meters <= r) {
+			break
+		}
+		switch m := len(s.hits); {
+		case m == k:
+			// The k-th best so far bounds the answer: one more round ends it.
+			r = s.hits[0].Meters
+		case m == 0:
+			r *= 4
+		default:
+			r *= math.Min(4, math.Max(1.5, math.Sqrt(2*float64(k)/float64(m))))
+		}
+		r = math.Min(r, limit)
+	}
+	out := make([]Hit, 0, len(s.hits))
+	for _, h := range s.hits {
+		if h.Meters <= limit {
+			out = append(out, h)
+		}
+	}
+	slices.SortFunc(out, compareHits)
+	return out
 }
 
-// Within returns every accepted point within radius meters of p, nearest first.
+// Within returns every accepted point within radius meters of p
+// (Meters <= radius), nearest first, ties by ascending slot. accept nil
+// accepts all. A negative or NaN radius or an invalid p gives nil.
 func (ix *Index) Within(p orb.Point, radius float64, accept func(slot uint32) bool) []Hit {
-	panic("unimplemented")
+	if ix.tr.Len() == 0 || !validPoint(p) || !(radius >= 0) {
+		return nil
+	}
+	s := getSearcher(p, accept)
+	defer putSearcher(s)
+	s.reset(0)
+	s.radius = radius
+	var boxes [2]orb.Bound
+	nb, _ := boundAround(p, radius, &boxes)
+	for _, b := range boxes[:nb] {
+		ix.tr.Search(b.Min, b.Max, s.visitWithin)
+	}
+	out := slices.Clone(s.hits)
+	slices.SortFunc(out, compareHits)
+	return out
 }
 
-// InBound calls iter for every point inside b (Min.X > Max.X means the box
-// crosses the antimeridian) until iter returns false.
+// InBound calls iter for every point inside b, edges included, until iter
+// returns false. Min.X > Max.X means the box crosses the ±180° meridian:
+// it is [Min.X, 180] plus [-180, Max.X]. Min.Y > Max.Y matches nothing.
+// The order of the calls is unspecified.
 func (ix *Index) InBound(b orb.Bound, iter func(slot uint32, p orb.Point) bool) {
-	panic("unimplemented")
+	if b.Min[1] > b.Max[1] {
+		return
+	}
+	stopped := false
+	fn := func(min, _ [2]float64, slot uint32) bool {
+		if !iter(slot, orb.Point(min)) {
+			stopped = true
+			return false
+		}
+		return true
+	}
+	if b.Min[0] <= b.Max[0] {
+		ix.tr.Search(b.Min, b.Max, fn)
+		return
+	}
+	ix.tr.Search(b.Min, [2]float64{180, b.Max[1]}, fn)
+	if !stopped {
+		ix.tr.Search([2]float64{-180, b.Min[1]}, b.Max, fn)
+	}
 }
 
-// Distance is the haversine great-circle distance between a and b in meters.
-func Distance(a, b orb.Point) float64 { panic("unimplemented") }
+// startRadius guesses a radius in meters holding about 2k points, from the
+// number of points and the spherical area of the tree's bounding box.
+func (ix *Index) startRadius(k int) float64 {
+	min, max := ix.tr.Bounds()
+	area := EarthRadius * EarthRadius * (max[0] - min[0]) * degToRad *
+		(math.Sin(max[1]*degToRad) - math.Sin(min[1]*degToRad))
+	r := math.Sqrt(2 * float64(k) * area / (math.Pi * float64(ix.tr.Len())))
+	if !(r >= 1) {
+		r = 1
+	}
+	return r
+}
 
-// Bearing is the initial bearing from a to b in degrees clockwise from north, [0, 360).
-func Bearing(a, b orb.Point) float64 { panic("unimplemented") }
+// compareHits orders by distance, then slot.
+func compareHits(a, b Hit) int {
+	switch {
+	case a.Meters < b.Meters:
+		return -1
+	case a.Meters > b.Meters:
+		return 1
+	case a.Slot < b.Slot:
+		return -1
+	case a.Slot > b.Slot:
+		return 1
+	}
+	return 0
+}
+
+// worse reports whether a ranks after b.
+func worse(a, b Hit) bool {
+	return a.Meters > b.Meters || (a.Meters == b.Meters && a.Slot > b.Slot)
+}
+
+// searcher holds one query's state. Searchers are pooled and their visit
+// functions bound once, so a query allocates nothing but its result.
+type searcher struct {
+	lat, lon, cosLat float64 // query point, radians
+	accept           func(uint32) bool
+	k                int
+	radius           float64
+	// hits is, for Nearest, a max-heap of the k best (worst at 0); for
+	// Within, all hits in visit order.
+	hits        []Hit
+	visitK      func(min, max [2]float64, slot uint32) bool
+	visitWithin func(min, max [2]float64, slot uint32) bool
+}
+
+var searchers = sync.Pool{New: func() any {
+	s := new(searcher)
+	s.visitK = s.nearestVisit
+	s.visitWithin = s.withinVisit
+	return s
+}}
+
+func getSearcher(p orb.Point, accept func(uint32) bool) *searcher {
+	s := searchers.Get().(*searcher)
+	// Exactly the expressions of Distance, so distances are bit-identical.
+	s.lat, s.lon, s.cosLat = p[1]*degToRad, p[0]*degToRad, math.Cos(p[1]*degToRad)
+	s.accept = accept
+	return s
+}
+
+func putSearcher(s *searcher) {
+	s.accept = nil
+	if cap(s.hits) > 1024 {
+		s.hits = nil // do not pin big buffers in the pool
+	}
+	searchers.Put(s)
+}
+
+func (s *searcher) reset(k int) {
+	s.k = k
+	s.hits = s.hits[:0]
+}
+
+// latGapMeters is a cheap lower bound on the distance to a point at lat
+// (degrees): the meridian distance between the two latitudes, shrunk by a
+// relative 1e-9 to stay below Distance's rounding.
+func (s *searcher) latGapMeters(lat float64) float64 {
+	return math.Abs(lat*degToRad-s.lat) * EarthRadius * (1 - 1e-9)
+}
+
+func (s *searcher) nearestVisit(min, _ [2]float64, slot uint32) bool {
+	full := len(s.hits) == s.k
+	if full && s.latGapMeters(min[1]) > s.hits[0].Meters {
+		return true
+	}
+	if s.accept != nil && !s.accept(slot) {
+		return true
+	}
+	h := Hit{Slot: slot, Meters: haversine(s.lat, s.lon, s.cosLat, orb.Point(min))}
+	if !full {
+		s.hits = append(s.hits, h)
+		siftUp(s.hits, len(s.hits)-1)
+	} else if worse(s.hits[0], h) {
+		s.hits[0] = h
+		siftDown(s.hits, 0)
+	}
+	return true
+}
+
+func (s *searcher) withinVisit(min, _ [2]float64, slot uint32) bool {
+	if s.latGapMeters(min[1]) > s.radius {
+		return true
+	}
+	if s.accept != nil && !s.accept(slot) {
+		return true
+	}
+	d := haversine(s.lat, s.lon, s.cosLat, orb.Point(min))
+	if d <= s.radius {
+		s.hits = append(s.hits, Hit{Slot: slot, Meters: d})
+	}
+	return true
+}
+
+// siftUp and siftDown maintain a max-heap ordered by worse.
+func siftUp(h []Hit, i int) {
+	for i > 0 {
+		parent := (i - 1) / 2
+		if !worse(h[i], h[parent]) {
+			return
+		}
+		h[i], h[parent] = h[parent], h[i]
+		i = parent
+	}
+}
+
+func siftDown(h []Hit, i int) {
+	for {
+		l := 2*i + 1
+		if l >= len(h) {
+			return
+		}
+		m := l
+		if r := l + 1; r < len(h) && worse(h[r], h[l]) {
+			m = r
+		}
+		if !worse(h[m], h[i]) {
+			return
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+}
+
+// hilbertKey maps lon/lat to its position on a 2^16 × 2^16 Hilbert curve
+// over the lon/lat plane; nearby keys are nearby points.
+func hilbertKey(lon, lat float64) uint32 {
+	const n = 1 << 16
+	x := uint32(math.Min(n-1, math.Max(0, (lon+180)/360*n)))
+	y := uint32(math.Min(n-1, math.Max(0, (lat+90)/180*n)))
+	var d uint32
+	for s := uint32(n / 2); s > 0; s /= 2 {
+		var rx, ry uint32
+		if x&s != 0 {
+			rx = 1
+		}
+		if y&s != 0 {
+			ry = 1
+		}
+		d += s * s * ((3 * rx) ^ ry)
+		// rotate the quadrant
+		if ry == 0 {
+			if rx == 1 {
+				x = n - 1 - x
+				y = n - 1 - y
+			}
+			x, y = y, x
+		}
+	}
+	return d
+}
+
+// radixSort sorts keys ascending by their upper 32 bits (the Hilbert key),
+// keeping input order (ascending slot) among equal keys. It is an LSD
+// radix sort, several times faster than a comparison sort at 10^6 keys.
+func radixSort(keys []uint64) {
+	if len(keys) < 256 {
+		slices.Sort(keys)
+		return
+	}
+	buf := make([]uint64, len(keys))
+	src, dst := keys, buf
+	for shift := uint(32); shift < 64; shift += 8 {
+		var count [256]int
+		for _, k := range src {
+			count[(k>>shift)&0xff]++
+		}
+		sum := 0
+		for i, c := range count {
+			count[i] = sum
+			sum += c
+		}
+		for _, k := range src {
+			b := (k >> shift) & 0xff
+			dst[count[b]] = k
+			count[b]++
+		}
+		src, dst = dst, src
+	}
+	// Four passes: the sorted data is back in keys.
+}

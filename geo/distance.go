@@ -1,0 +1,90 @@
+package geo
+
+import (
+	"math"
+
+	"github.com/paulmach/orb"
+)
+
+// EarthRadius is the mean Earth radius in meters (IUGG R1) used for every
+// great-circle computation in yizhan.
+const EarthRadius = 6371008.8
+
+const (
+	degToRad = math.Pi / 180
+	radToDeg = 180 / math.Pi
+)
+
+// Distance is the haversine great-circle distance between a and b in meters
+// on a sphere of radius EarthRadius. a and b are [lon, lat] in degrees; any
+// longitude works (it is periodic). The Index ranks with this very function,
+// so its results are bit-for-bit those of a brute-force scan using Distance.
+func Distance(a, b orb.Point) float64 {
+	return haversine(a[1]*degToRad, a[0]*degToRad, math.Cos(a[1]*degToRad), b)
+}
+
+// haversine is Distance with the first point's latitude, longitude (radians)
+// and cosine of latitude precomputed, so a search computes them once per
+// query. The explicit float64 conversions forbid fused multiply-adds, so
+// the result never depends on where the compiler inlines this.
+func haversine(lat1, lon1, cosLat1 float64, b orb.Point) float64 {
+	lat2 := b[1] * degToRad
+	sdLat := math.Sin(float64(lat2-lat1) / 2)
+	sdLon := math.Sin(float64(b[0]*degToRad-lon1) / 2)
+	h := float64(sdLat*sdLat) + float64(float64(cosLat1*math.Cos(lat2))*float64(sdLon*sdLon))
+	if h > 1 {
+		h = 1
+	}
+	return float64(2*EarthRadius) * math.Asin(math.Sqrt(h))
+}
+
+// Bearing is the initial bearing from a to b in degrees clockwise from
+// north, in [0, 360). The bearing from a point to itself, or from a pole,
+// is whatever atan2 gives for the degenerate direction (0 at a point itself).
+func Bearing(a, b orb.Point) float64 {
+	lat1, lat2 := a[1]*degToRad, b[1]*degToRad
+	dLon := (b[0] - a[0]) * degToRad
+	y := math.Sin(dLon) * math.Cos(lat2)
+	x := math.Cos(lat1)*math.Sin(lat2) - math.Sin(lat1)*math.Cos(lat2)*math.Cos(dLon)
+	deg := math.Atan2(y, x) * radToDeg
+	if deg < 0 {
+		deg += 360
+	}
+	if deg >= 360 {
+		deg = 0
+	}
+	return deg
+}
+
+// Destination is the point reached by travelling meters along the great
+// circle that leaves p at bearingDeg (degrees clockwise from north). The
+// longitude of the result is normalized to [-180, 180].
+func Destination(p orb.Point, bearingDeg, meters float64) orb.Point {
+	lat1, lon1 := p[1]*degToRad, p[0]*degToRad
+	brg := bearingDeg * degToRad
+	d := meters / EarthRadius
+	sinLat1, cosLat1 := math.Sincos(lat1)
+	sinD, cosD := math.Sincos(d)
+	sinLat2 := sinLat1*cosD + cosLat1*sinD*math.Cos(brg)
+	if sinLat2 > 1 {
+		sinLat2 = 1
+	} else if sinLat2 < -1 {
+		sinLat2 = -1
+	}
+	lat2 := math.Asin(sinLat2)
+	lon2 := lon1 + math.Atan2(math.Sin(brg)*sinD*cosLat1, cosD-sinLat1*sinLat2)
+	return orb.Point{normalizeLon(lon2 * radToDeg), lat2 * radToDeg}
+}
+
+// normalizeLon maps a longitude in degrees to [-180, 180], leaving values
+// already in range untouched (so both 180 and -180 survive as given).
+func normalizeLon(lon float64) float64 {
+	if lon >= -180 && lon <= 180 {
+		return lon
+	}
+	lon = math.Mod(lon+180, 360)
+	if lon < 0 {
+		lon += 360
+	}
+	return lon - 180
+}

@@ -1,0 +1,449 @@
+package geo
+
+import (
+	"fmt"
+	"math"
+	"math/rand"
+	"os"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+)
+
+// seed drives every randomized test; set SEED to replay a failure.
+var seed = func() int64 {
+	s := time.Now().UnixNano()
+	if v := os.Getenv("SEED"); v != "" {
+		var err error
+		if s, err = strconv.ParseInt(v, 10, 64); err != nil {
+			panic(fmt.Sprintf("SEED=%q is not an integer", v))
+		}
+	}
+	fmt.Println("geo tests seed:", s)
+	return s
+}()
+
+// bruteNearest is the oracle: every point, exact Distance, sorted by
+// (Meters, Slot), filtered, first k.
+func bruteNearest(pts []orb.Point, live []bool, q orb.Point, k int, maxMeters float64, accept func(uint32) bool) []Hit {
+	var all []Hit
+	for i, p := range pts {
+		if (live != nil && !live[i]) || (accept != nil && !accept(uint32(i))) {
+			continue
+		}
+		d := Distance(q, p)
+		if maxMeters > 0 && d > maxMeters {
+			continue
+		}
+		all = append(all, Hit{Slot: uint32(i), Meters: d})
+	}
+	slices.SortFunc(all, compareHits)
+	if k >= 0 && len(all) > k {
+		all = all[:k]
+	}
+	return all
+}
+
+func bruteWithin(pts []orb.Point, q orb.Point, radius float64, accept func(uint32) bool) []Hit {
+	var all []Hit
+	for i, p := range pts {
+		if accept != nil && !accept(uint32(i)) {
+			continue
+		}
+		if d := Distance(q, p); d <= radius {
+			all = append(all, Hit{Slot: uint32(i), Meters: d})
+		}
+	}
+	slices.SortFunc(all, compareHits)
+	return all
+}
+
+// randPoint draws from a mixture built to hit the hard places: uniform on
+// the sphere, uniform in degrees (dense at the poles), within a degree of a
+// pole or of the ±180° meridian, exact poles and ±180, and a coarse grid
+// whose points tie in distance.
+func randPoint(rng *rand.Rand) orb.Point {
+	switch rng.Intn(8) {
+	case 0:
+		return orb.Point{rng.Float64()*360 - 180, math.Asin(rng.Float64()*2-1) * radToDeg}
+	case 1:
+		return orb.Point{rng.Float64()*360 - 180, rng.Float64()*180 - 90}
+	case 2: // near a pole
+		lat := 90 - rng.Float64()*rng.Float64()*2
+		if rng.Intn(2) == 0 {
+			lat = -lat
+		}
+		return orb.Point{rng.Float64()*360 - 180, lat}
+	case 3: // near the antimeridian
+		lon := 180 - rng.Float64()*rng.Float64()*2
+		if rng.Intn(2) == 0 {
+			lon = -lon
+		}
+		return orb.Point{lon, rng.Float64()*180 - 90}
+	case 4: // exact special values
+		lons := []float64{-180, 180, 0, 179.99, -179.99}
+		lats := []float64{-90, 90, 0, 89.999, -89.999}
+		return orb.Point{lons[rng.Intn(len(lons))], lats[rng.Intn(len(lats))]}
+	case 5: // coarse grid: many equal distances
+		return orb.Point{float64(rng.Intn(361) - 180), float64(rng.Intn(181) - 90)}
+	default: // Inner Mongolia-like cluster
+		return orb.Point{111 + rng.Float64()*10, 42 + rng.Float64()*8}
+	}
+}
+
+// randData makes n points: a mixture, a dense cluster and exact duplicates.
+func randData(rng *rand.Rand, n int) []orb.Point {
+	pts := make([]orb.Point, 0, n)
+	for len(pts) < n {
+		switch {
+		case len(pts) > 0 && rng.Intn(10) == 0: // duplicate
+			pts = append(pts, pts[rng.Intn(len(pts))])
+		case rng.Intn(5) == 0: // tight cluster around a random point
+			c := randPoint(rng)
+			for j := rng.Intn(20); j > 0 && len(pts) < n; j-- {
+				p := Destination(c, rng.Float64()*360, rng.Float64()*2000)
+				pts = append(pts, p)
+			}
+		default:
+			pts = append(pts, randPoint(rng))
+		}
+	}
+	return pts
+}
+
+func acceptors() map[string]func(uint32) bool {
+	return map[string]func(uint32) bool{
+		"all":  nil,
+		"odd":  func(s uint32) bool { return s%2 == 1 },
+		"rare": func(s uint32) bool { return s%97 == 3 },
+		"none": func(uint32) bool { return false },
+	}
+}
+
+func TestNearestMatchesBruteForce(t *testing.T) {
+	rng := rand.New(rand.NewSource(seed))
+	sizes := []int{0, 1, 2, 7, 100, 3000}
+	queries := 4000
+	if testing.Short() {
+		queries = 500
+	}
+	for _, n := range sizes {
+		pts := randData(rng, n)
+		ix := NewIndex(pts)
+		if ix.Len() != n {
+			t.Fatalf("NewIndex(%d points).Len() = %d", n, ix.Len())
+		}
+		for q := 0; q < queries/len(sizes)+1; q++ {
+			p := randPoint(rng)
+			if n > 0 && rng.Intn(4) == 0 {
+				p = pts[rng.Intn(n)] // query exactly on a point
+			}
+			k := []int{1, 5, 5, 10, 50, n + 3}[rng.Intn(6)]
+			maxM := 0.0
+			if rng.Intn(3) == 0 {
+				maxM = math.Pow(10, rng.Float64()*7.5)
+			}
+			for name, acc := range acceptors() {
+				got := ix.Nearest(p, k, maxM, acc)
+				want := bruteNearest(pts, nil, p, k, maxM, acc)
+				if !slices.Equal(got, want) {
+					t.Fatalf("n=%d accept=%s: Nearest(%v, %d, %v) = %v; want %v", n, name, p, k, maxM, got, want)
+				}
+			}
+		}
+	}
+}
+
+func TestWithinMatchesBruteForce(t *testing.T) {
+	rng := rand.New(rand.NewSource(seed + 1))
+	pts := randData(rng, 5000)
+	ix := NewIndex(pts)
+	queries := 2000
+	if testing.Short() {
+		queries = 300
+	}
+	for q := 0; q < queries; q++ {
+		p := randPoint(rng)
+		if rng.Intn(4) == 0 {
+			p = pts[rng.Intn(len(pts))]
+		}
+		radius := math.Pow(10, rng.Float64()*7.4) // 1 m .. 25,000 km
+		if rng.Intn(10) == 0 {
+			// exactly the distance to some point: the boundary is inclusive
+			radius = Distance(p, pts[rng.Intn(len(pts))])
+		}
+		for name, acc := range acceptors() {
+			got := ix.Within(p, radius, acc)
+			want := bruteWithin(pts, p, radius, acc)
+			if !slices.Equal(got, want) {
+				t.Fatalf("accept=%s: Within(%v, %v) = %d hits; want %d\n got %v\nwant %v", name, p, radius, len(got), len(want), got, want)
+			}
+		}
+	}
+}
+
+func TestInBoundMatchesBruteForce(t *testing.T) {
+	rng := rand.New(rand.NewSource(seed + 2))
+	pts := randData(rng, 3000)
+	ix := NewIndex(pts)
+	in := func(b orb.Bound, p orb.Point) bool {
+		if p[1] < b.Min[1] || p[1] > b.Max[1] {
+			return false
+		}
+		if b.Min[0] <= b.Max[0] {
+			return p[0] >= b.Min[0] && p[0] <= b.Max[0]
+		}
+		return p[0] >= b.Min[0] || p[0] <= b.Max[0]
+	}
+	for q := 0; q < 1000; q++ {
+		a, c := randPoint(rng), randPoint(rng)
+		b := orb.Bound{Min: orb.Point{a[0], math.Min(a[1], c[1])}, Max: orb.Point{c[0], math.Max(a[1], c[1])}}
+		var got, want []uint32
+		ix.InBound(b, func(slot uint32, p orb.Point) bool {
+			if p != pts[slot] {
+				t.Fatalf("InBound gave slot %d at %v; stored %v", slot, p, pts[slot])
+			}
+			got = append(got, slot)
+			return true
+		})
+		for i, p := range pts {
+			if in(b, p) {
+				want = append(want, uint32(i))
+			}
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Fatalf("InBound(%v) = %d slots; want %d", b, len(got), len(want))
+		}
+	}
+	// Stopping early stops.
+	calls := 0
+	ix.InBound(orb.Bound{Min: orb.Point{170, -90}, Max: orb.Point{-170, 90}}, func(uint32, orb.Point) bool {
+		calls++
+		return false
+	})
+	if calls != 1 {
+		t.Errorf("InBound with iter returning false made %d calls; want 1", calls)
+	}
+}
+
+func TestAntimeridianAndPoles(t *testing.T) {
+	pts := []orb.Point{
+		{-179.99, 10},  // 0
+		{170, 10},      // 1
+		{0, 90},        // 2 north pole
+		{123, 89.9999}, // 3
+		{-57, -90},     // 4 south pole
+		{180, -30},     // 5
+		{-180, -30.01}, // 6
+	}
+	ix := NewIndex(pts)
+	tests := []struct {
+		name string
+		q    orb.Point
+		want uint32
+	}{
+		{"east of 180 finds west of -180", orb.Point{179.99, 10}, 0},
+		{"north pole from any longitude", orb.Point{-100, 89.99}, 2},
+		{"south pole", orb.Point{33, -89.9}, 4},
+		{"180 and -180 are one meridian", orb.Point{-179.999, -30}, 5},
+		{"query longitude outside range", orb.Point{539.999, -30}, 5},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := ix.Nearest(tc.q, 1, 0, nil)
+			if len(got) != 1 || got[0].Slot != tc.want {
+				t.Fatalf("Nearest(%v, 1) = %v; want slot %d", tc.q, got, tc.want)
+			}
+			if want := bruteNearest(pts, nil, tc.q, 1, 0, nil); !slices.Equal(got, want) {
+				t.Fatalf("Nearest(%v, 1) = %v; want %v", tc.q, got, want)
+			}
+		})
+	}
+	// The 179.99 ↔ -179.99 pair is ~2.2 km apart and must be found by a
+	// 3 km radius search too.
+	got := ix.Within(orb.Point{179.99, 10}, 3000, nil)
+	if len(got) != 1 || got[0].Slot != 0 {
+		t.Errorf("Within(179.99,10, 3 km) = %v; want slot 0", got)
+	}
+}
+
+func TestTiesOrderedBySlot(t *testing.T) {
+	p := orb.Point{116.4, 39.9}
+	pts := []orb.Point{p, {0, 0}, p, p, {116.5, 39.9}, p}
+	ix := NewIndex(pts)
+	got := ix.Nearest(p, 3, 0, nil)
+	want := []Hit{{0, 0}, {2, 0}, {3, 0}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("Nearest(%v, 3) = %v; want %v", p, got, want)
+	}
+	got = ix.Within(p, 1, nil)
+	want = []Hit{{0, 0}, {2, 0}, {3, 0}, {5, 0}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("Within(%v, 1) = %v; want %v", p, got, want)
+	}
+}
+
+func TestEdgeCases(t *testing.T) {
+	empty := NewIndex(nil)
+	if got := empty.Nearest(orb.Point{0, 0}, 5, 0, nil); got != nil {
+		t.Errorf("empty.Nearest = %v; want nil", got)
+	}
+	if got := empty.Within(orb.Point{0, 0}, 1e9, nil); got != nil {
+		t.Errorf("empty.Within = %v; want nil", got)
+	}
+	empty.InBound(World, func(uint32, orb.Point) bool { t.Error("empty.InBound called iter"); return true })
+	if empty.Len() != 0 {
+		t.Errorf("empty.Len() = %d", empty.Len())
+	}
+
+	ix := NewIndex([]orb.Point{{1, 1}, {math.NaN(), 0}, {0, 91}, {2, 2}})
+	if ix.Len() != 2 {
+		t.Errorf("Len() with 2 invalid points = %d; want 2", ix.Len())
+	}
+	tests := []struct {
+		name string
+		got  []Hit
+	}{
+		{"k=0", ix.Nearest(orb.Point{0, 0}, 0, 0, nil)},
+		{"k<0", ix.Nearest(orb.Point{0, 0}, -3, 0, nil)},
+		{"NaN query", ix.Nearest(orb.Point{math.NaN(), 0}, 1, 0, nil)},
+		{"lat 91", ix.Nearest(orb.Point{0, 91}, 1, 0, nil)},
+		{"NaN max", ix.Nearest(orb.Point{0, 0}, 1, math.NaN(), nil)},
+		{"negative radius", ix.Within(orb.Point{0, 0}, -1, nil)},
+		{"NaN radius", ix.Within(orb.Point{0, 0}, math.NaN(), nil)},
+	}
+	for _, tc := range tests {
+		if tc.got != nil {
+			t.Errorf("%s: got %v; want nil", tc.name, tc.got)
+		}
+	}
+	if got := ix.Nearest(orb.Point{0, 0}, math.MaxInt, 0, nil); len(got) != 2 {
+		t.Errorf("Nearest(k=MaxInt) = %v; want both points", got)
+	}
+	if got := ix.Nearest(orb.Point{0, 0}, 5, math.Inf(1), nil); len(got) != 2 {
+		t.Errorf("Nearest(max=+Inf) = %v; want both points", got)
+	}
+}
+
+func TestCopyOnWrite(t *testing.T) {
+	rng := rand.New(rand.NewSource(seed + 3))
+	pts := randData(rng, 4000)
+	orig := NewIndex(pts)
+	snap := orig.Copy()
+
+	// Mutate the copy: delete a third, move some, add new slots.
+	cur := slices.Clone(pts)
+	live := make([]bool, len(pts))
+	for i := range live {
+		live[i] = true
+	}
+	for i := range pts {
+		switch rng.Intn(3) {
+		case 0:
+			snap.Delete(uint32(i), cur[i])
+			live[i] = false
+		case 1:
+			if rng.Intn(4) == 0 {
+				np := randPoint(rng)
+				snap.Delete(uint32(i), cur[i])
+				snap.Insert(uint32(i), np)
+				cur[i] = np
+			}
+		}
+	}
+	for j := 0; j < 500; j++ {
+		cur = append(cur, randPoint(rng))
+		live = append(live, true)
+		snap.Insert(uint32(len(cur)-1), cur[len(cur)-1])
+	}
+	// Deleting a point that is not there changes nothing.
+	snap.Delete(uint32(len(cur)+5), orb.Point{1, 2})
+
+	wantLen := 0
+	for _, l := range live {
+		if l {
+			wantLen++
+		}
+	}
+	if snap.Len() != wantLen || orig.Len() != len(pts) {
+		t.Fatalf("after mutation: copy Len = %d (want %d), original Len = %d (want %d)", snap.Len(), wantLen, orig.Len(), len(pts))
+	}
+	for q := 0; q < 500; q++ {
+		p := randPoint(rng)
+		if got, want := orig.Nearest(p, 7, 0, nil), bruteNearest(pts, nil, p, 7, 0, nil); !slices.Equal(got, want) {
+			t.Fatalf("original Nearest(%v) = %v; want %v", p, got, want)
+		}
+		if got, want := snap.Nearest(p, 7, 0, nil), bruteNearest(cur, live, p, 7, 0, nil); !slices.Equal(got, want) {
+			t.Fatalf("copy Nearest(%v) = %v; want %v", p, got, want)
+		}
+	}
+}
+
+func TestConcurrentReadersDuringWrites(t *testing.T) {
+	rng := rand.New(rand.NewSource(seed + 4))
+	pts := randData(rng, 2000)
+	snap := NewIndex(pts)
+	done := make(chan struct{})
+	errs := make(chan string, 4)
+	for r := 0; r < 4; r++ {
+		go func(r int) {
+			qrng := rand.New(rand.NewSource(seed + int64(r)))
+			for {
+				select {
+				case <-done:
+					errs <- ""
+					return
+				default:
+				}
+				p := randPoint(qrng)
+				if got, want := snap.Nearest(p, 5, 0, nil), bruteNearest(pts, nil, p, 5, 0, nil); !slices.Equal(got, want) {
+					errs <- fmt.Sprintf("reader: Nearest(%v) = %v; want %v", p, got, want)
+					return
+				}
+			}
+		}(r)
+	}
+	next := snap.Copy()
+	for i := 0; i < 2000; i++ {
+		next.Delete(uint32(i), pts[i])
+		next.Insert(uint32(i), randPoint(rng))
+	}
+	close(done)
+	for r := 0; r < 4; r++ {
+		if e := <-errs; e != "" {
+			t.Fatal(e)
+		}
+	}
+}
+
+func TestHilbertKeyIsABijectionLocally(t *testing.T) {
+	// Neighbouring cells along the curve are adjacent in the plane.
+	seen := map[uint32]bool{}
+	for x := 0; x < 16; x++ {
+		for y := 0; y < 16; y++ {
+			k := hilbertKey(-180+float64(x)*360/65536, -90+float64(y)*180/65536)
+			if seen[k] {
+				t.Fatalf("hilbertKey collision at cell %d,%d", x, y)
+			}
+			seen[k] = true
+		}
+	}
+}
+
+func TestRadixSort(t *testing.T) {
+	rng := rand.New(rand.NewSource(seed + 5))
+	keys := make([]uint64, 5000)
+	for i := range keys {
+		keys[i] = uint64(rng.Uint32()%300)<<32 | uint64(i)
+	}
+	want := slices.Clone(keys)
+	slices.Sort(want)
+	radixSort(keys)
+	if !slices.Equal(keys, want) {
+		t.Fatal("radixSort differs from slices.Sort")
+	}
+}
