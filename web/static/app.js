@@ -445,7 +445,12 @@
   // the circle and the language only the names.
   $('filters').addEventListener('submit', function (ev) { ev.preventDefault(); });
   $('kind').addEventListener('change', function () { loadStations(); runQuery(); });
-  $('amenities').addEventListener('change', function () { loadStations(); runQuery(); });
+  $('amenities').addEventListener('change', function () {
+    var n = filters().amenities.length;
+    $('amenity-count').textContent = n ? '(' + n + ')' : '';
+    loadStations();
+    runQuery();
+  });
   $('open-now').addEventListener('change', runQuery);
   $('mode').addEventListener('change', runQuery);
   $('lang').addEventListener('change', function () {
