@@ -447,3 +447,26 @@ func TestRadixSort(t *testing.T) {
 		t.Fatal("radixSort differs from slices.Sort")
 	}
 }
+
+// TestNearestAtScale checks the index against the brute-force scan on a
+// larger uniform world, where the tree has several levels.
+func TestNearestAtScale(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow")
+	}
+	rng := rand.New(rand.NewSource(seed + 6))
+	pts := make([]orb.Point, 100_000)
+	for i := range pts {
+		pts[i] = orb.Point{rng.Float64()*360 - 180, math.Asin(rng.Float64()*2-1) * radToDeg}
+	}
+	ix := NewIndex(pts)
+	for q := 0; q < 50; q++ {
+		p := randPoint(rng)
+		if got, want := ix.Nearest(p, 5, 0, nil), bruteK(pts, p, 5); !slices.Equal(got, want) {
+			t.Fatalf("Nearest(%v, 5) = %v; want %v", p, got, want)
+		}
+		if got, want := ix.Within(p, 50000, nil), bruteWithin(pts, p, 50000, nil); !slices.Equal(got, want) {
+			t.Fatalf("Within(%v, 50 km) = %v; want %v", p, got, want)
+		}
+	}
+}
