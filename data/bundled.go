@@ -1,0 +1,53 @@
+package data
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+)
+
+// bundledFS holds the bundled Inner Mongolia data set: the records and the
+// reference layers. The files are generated, never edited by hand:
+// `go run ./data/internal/gen` rebuilds them from ../shared/data (see
+// data/README.md for every file's source and licence).
+//
+//go:embed bundled/*.geojson
+var bundledFS embed.FS
+
+// bundledStationsPath is the embedded path of the bundled records.
+const bundledStationsPath = "bundled/stations.geojson"
+
+// Bundled returns the records of the bundled Inner Mongolia data set: the
+// 14 border and airport ports that have a sourced position, and example
+// service stations placed at real town centres (their source says they are
+// examples, not surveyed sites). It is the data yizhan serves when neither
+// a data file nor a database is given.
+//
+// Every call decodes the embedded file afresh, so the caller owns the
+// result. Any invalid record is an error naming it: the set is checked by
+// the tests, so an error here means the embedded file was broken.
+func Bundled() ([]*Station, error) {
+	raw, err := bundledFS.ReadFile(bundledStationsPath)
+	if err != nil {
+		return nil, fmt.Errorf("read bundled stations: %w", err)
+	}
+	stations, problems, err := DecodeStations(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("decode bundled stations: %w", err)
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("bundled stations: %w", &ValidationError{Problems: problems})
+	}
+	return stations, nil
+}
+
+// BundledGeoJSON returns a copy of the bundled records file: an RFC 7946
+// FeatureCollection in the record format, the same shape a --data file has.
+func BundledGeoJSON() []byte {
+	raw, err := bundledFS.ReadFile(bundledStationsPath)
+	if err != nil {
+		// The file is embedded at build time; its absence is a build bug.
+		panic(fmt.Sprintf("data: bundled stations missing from the binary: %v", err))
+	}
+	return raw
+}
