@@ -1,0 +1,829 @@
+package data
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/paulmach/orb"
+)
+
+// Errors of the write methods, which the API maps to HTTP statuses.
+var (
+	// ErrConflict: a live record with this id already exists (create).
+	ErrConflict = errors.New("data: a record with this id already exists")
+	// ErrVersionConflict: the record's version is not the one the writer
+	// expected (optimistic concurrency, If-Match).
+	ErrVersionConflict = errors.New("data: record version does not match the expected version")
+	// ErrUnavailable: the database could not be reached or did not answer
+	// in time; the write was not applied.
+	ErrUnavailable = errors.New("data: database unavailable")
+)
+
+// versionLockKey is the transaction advisory lock the stations triggers
+// take per writing statement (see migrations/0001_stations.sql). Go code
+// that reads a row before writing it takes it first, so that its lock
+// order matches the triggers' and two writers cannot deadlock.
+const versionLockKey = 7263540915042001
+
+// Timeouts for talking to PostgreSQL.
+const (
+	connectTimeout = 3 * time.Second // per connection attempt
+	pingTimeout    = 5 * time.Second // at open
+)
+
+// PostGIS is the source of truth: the stations table in a PostgreSQL
+// database with PostGIS. It is safe for concurrent use.
+type PostGIS struct {
+	pool *pgxpool.Pool
+	log  *slog.Logger
+}
+
+// OpenPostGIS connects to the database at url (a postgres:// URL or a
+// key=value DSN) and checks that it answers. Connection attempts time out
+// after a few seconds, so that a database that is down fails fast.
+func OpenPostGIS(ctx context.Context, url string, logger *slog.Logger) (*PostGIS, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("open postgis: parse database url: %w", err)
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 || cfg.ConnConfig.ConnectTimeout > connectTimeout {
+		cfg.ConnConfig.ConnectTimeout = connectTimeout
+	}
+	if _, ok := cfg.ConnConfig.RuntimeParams["application_name"]; !ok {
+		cfg.ConnConfig.RuntimeParams["application_name"] = "yizhan"
+	}
+	cfg.MaxConnIdleTime = time.Minute
+	cfg.HealthCheckPeriod = 10 * time.Second
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open postgis: %w", err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, pingTimeout)
+	defer cancel()
+	if err := pool.Ping(pctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open postgis: connect to %s: %w", redactURL(cfg.ConnConfig), err)
+	}
+	return &PostGIS{pool: pool, log: logger.With("component", "postgis")}, nil
+}
+
+// redactURL names the server without credentials, for error messages.
+func redactURL(c *pgx.ConnConfig) string {
+	return fmt.Sprintf("%s:%d/%s", c.Host, c.Port, c.Database)
+}
+
+// Close closes every connection.
+func (db *PostGIS) Close() { db.pool.Close() }
+
+// Pool exposes the connection pool, for tests and tools that run plain SQL.
+func (db *PostGIS) Pool() *pgxpool.Pool { return db.pool }
+
+// Change is one entry of the change feed: the state of record ID after the
+// change with this Version. Deleted changes carry no Station.
+type Change struct {
+	Version int64
+	ID      string
+	Deleted bool
+	Station *Station
+}
+
+// selectColumns are the columns every read decodes (see scanStation), in
+// this order. Names come out per language and port as text so that no JSON
+// is parsed for most rows; everything is read in binary format.
+const selectColumns = `id, ST_X(geom), ST_Y(geom), kind,
+	coalesce(names->>'zh', ''), coalesce(names->>'en', ''), coalesce(names->>'ru', ''), coalesce(names->>'mn', ''),
+	amenities, opening_hours, time_zone, capacity_per_day, beds, truck_parking_spaces, area_m2,
+	languages, port::text, region, address, phone, operator, status, updated_at, source, version, deleted`
+
+const numSelectColumns = 26
+
+// LoadAll reads every live record and the highest version in the table
+// (tombstones included), in one repeatable-read snapshot so that the
+// records and the version agree. A follower continues from that version.
+func (db *PostGIS) LoadAll(ctx context.Context) ([]*Station, int64, error) {
+	var (
+		out     []*Station
+		version int64
+	)
+	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		var n int64
+		if err := tx.QueryRow(ctx, "SELECT coalesce(max(version), 0), count(*) FILTER (WHERE NOT deleted) FROM stations").Scan(&version, &n); err != nil {
+			return err
+		}
+		out = make([]*Station, 0, n)
+		rows, err := tx.Query(ctx, "SELECT "+selectColumns+" FROM stations WHERE NOT deleted", pgx.QueryResultFormats{pgx.BinaryFormatCode})
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		dec := newRowDecoder()
+		for rows.Next() {
+			st, _, err := dec.station(rows.RawValues())
+			if err != nil {
+				return err
+			}
+			out = append(out, st)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("load stations: %w", classify(err))
+	}
+	return out, version, nil
+}
+
+// ChangesSince returns up to limit changes with a version above version,
+// in version order. Each id appears once, with its latest state: the table
+// keeps one row per id, so an id changed twice shows only its latest change.
+func (db *PostGIS) ChangesSince(ctx context.Context, version int64, limit int) ([]Change, error) {
+	rows, err := db.pool.Query(ctx, "SELECT "+selectColumns+" FROM stations WHERE version > $1 ORDER BY version LIMIT $2",
+		pgx.QueryResultFormats{pgx.BinaryFormatCode}, version, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read changes since %d: %w", version, classify(err))
+	}
+	defer rows.Close()
+	var out []Change
+	dec := newRowDecoder()
+	for rows.Next() {
+		st, deleted, err := dec.station(rows.RawValues())
+		if err != nil {
+			return nil, fmt.Errorf("read changes since %d: %w", version, err)
+		}
+		c := Change{Version: st.Version, ID: st.ID, Deleted: deleted}
+		if !deleted {
+			c.Station = st
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read changes since %d: %w", version, classify(err))
+	}
+	return out, nil
+}
+
+// MaxVersion is the highest version in the table, tombstones included.
+func (db *PostGIS) MaxVersion(ctx context.Context) (int64, error) {
+	var v int64
+	if err := db.pool.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM stations").Scan(&v); err != nil {
+		return 0, fmt.Errorf("read max version: %w", classify(err))
+	}
+	return v, nil
+}
+
+// Get returns the live record id, or ErrNotFound.
+func (db *PostGIS) Get(ctx context.Context, id string) (*Station, error) {
+	return db.get(ctx, db.pool, id, false)
+}
+
+func (db *PostGIS) get(ctx context.Context, q interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}, id string, forUpdate bool) (*Station, error) {
+	sql := "SELECT " + selectColumns + " FROM stations WHERE id = $1 AND NOT deleted"
+	if forUpdate {
+		sql += " FOR UPDATE"
+	}
+	rows, err := q.Query(ctx, sql, pgx.QueryResultFormats{pgx.BinaryFormatCode}, id)
+	if err != nil {
+		return nil, fmt.Errorf("get %q: %w", id, classify(err))
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("get %q: %w", id, classify(err))
+		}
+		return nil, ErrNotFound
+	}
+	st, _, err := newRowDecoder().station(rows.RawValues())
+	if err != nil {
+		return nil, fmt.Errorf("get %q: %w", id, err)
+	}
+	return st, nil
+}
+
+// ExportAll calls fn for every live record in id order, streaming, until
+// fn returns an error (which ExportAll returns).
+func (db *PostGIS) ExportAll(ctx context.Context, fn func(*Station) error) error {
+	rows, err := db.pool.Query(ctx, "SELECT "+selectColumns+" FROM stations WHERE NOT deleted ORDER BY id",
+		pgx.QueryResultFormats{pgx.BinaryFormatCode})
+	if err != nil {
+		return fmt.Errorf("export stations: %w", classify(err))
+	}
+	defer rows.Close()
+	dec := newRowDecoder()
+	for rows.Next() {
+		st, _, err := dec.station(rows.RawValues())
+		if err != nil {
+			return fmt.Errorf("export stations: %w", err)
+		}
+		if err := fn(st); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("export stations: %w", classify(err))
+	}
+	return nil
+}
+
+// classify marks errors that mean "the database is not there" (network,
+// timeouts, shutting down) with ErrUnavailable, keeping the cause.
+func classify(err error) error {
+	if err == nil || errors.Is(err, ErrUnavailable) {
+		return err
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch {
+		case strings.HasPrefix(pgErr.Code, "08"), // connection exception
+			strings.HasPrefix(pgErr.Code, "57P"), // admin shutdown, crash shutdown, cannot connect now
+			pgErr.Code == "53300":                // too many connections
+			return fmt.Errorf("%w: %w", ErrUnavailable, err)
+		}
+		return err
+	}
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	// Everything else below SQL is the link: dial errors, resets, timeouts.
+	return fmt.Errorf("%w: %w", ErrUnavailable, err)
+}
+
+// rowDecoder turns one binary row of selectColumns into a Station. It
+// interns the strings that repeat across records (kind, status, source,
+// region, operator, zone) and shares parsed opening hours between records
+// with the same hours, which saves memory and time at a million records.
+type rowDecoder struct {
+	strs  map[string]string
+	hours map[string]*OpeningHours
+}
+
+func newRowDecoder() *rowDecoder {
+	return &rowDecoder{strs: make(map[string]string), hours: make(map[string]*OpeningHours)}
+}
+
+// intern returns a shared copy of b (no allocation when already seen).
+func (d *rowDecoder) intern(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if s, ok := d.strs[string(b)]; ok {
+		return s
+	}
+	if len(d.strs) > 100_000 { // unbounded variety: stop sharing
+		return string(b)
+	}
+	s := string(b)
+	d.strs[s] = s
+	return s
+}
+
+func (d *rowDecoder) openingHours(s string) *OpeningHours {
+	if s == "" {
+		return nil
+	}
+	if h, ok := d.hours[s]; ok {
+		return h
+	}
+	h, err := ParseOpeningHours(s)
+	if err != nil {
+		h = nil // stored before a parser change; served as "hours unknown"
+	}
+	if len(d.hours) < 100_000 {
+		d.hours[s] = h
+	}
+	return h
+}
+
+// pgEpoch is PostgreSQL's timestamp epoch; binary timestamptz counts
+// microseconds from it.
+var pgEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func (d *rowDecoder) station(v [][]byte) (*Station, bool, error) {
+	if len(v) != numSelectColumns {
+		return nil, false, fmt.Errorf("decode station: %d columns, want %d", len(v), numSelectColumns)
+	}
+	st := &Station{
+		ID:           string(v[0]),
+		Kind:         Kind(d.intern(v[3])),
+		Names:        Names{ZH: string(v[4]), EN: string(v[5]), RU: string(v[6]), MN: string(v[7])},
+		OpeningHours: d.intern(v[9]),
+		TimeZone:     d.intern(v[10]),
+		Region:       d.intern(v[17]),
+		Address:      string(v[18]),
+		Phone:        string(v[19]),
+		Operator:     d.intern(v[20]),
+		Status:       Status(d.intern(v[21])),
+		Source:       d.intern(v[23]),
+	}
+	var err error
+	lon, err1 := decodeFloat8(v[1])
+	lat, err2 := decodeFloat8(v[2])
+	if err = errors.Join(err1, err2); err != nil {
+		return nil, false, fmt.Errorf("decode station %q: geometry: %w", st.ID, err)
+	}
+	st.Location = orb.Point{lon, lat}
+	st.Hours = d.openingHours(st.OpeningHours)
+
+	var amenities []string
+	if err := decodeTextArray(v[8], func(b []byte) { amenities = append(amenities, string(b)) }); err != nil {
+		return nil, false, fmt.Errorf("decode station %q: amenities: %w", st.ID, err)
+	}
+	for _, a := range amenities {
+		set, err := ParseAmenity(a)
+		if err != nil {
+			continue // not in this binary's list: ignore rather than refuse to serve
+		}
+		st.Amenities |= set
+	}
+	if err := decodeTextArray(v[15], func(b []byte) { st.Languages = append(st.Languages, d.intern(b)) }); err != nil {
+		return nil, false, fmt.Errorf("decode station %q: languages: %w", st.ID, err)
+	}
+	for i, p := range []**int{&st.CapacityPerDay, &st.Beds, &st.TruckParkingSpaces, &st.AreaM2} {
+		b := v[11+i]
+		if b == nil {
+			continue
+		}
+		if len(b) != 4 {
+			return nil, false, fmt.Errorf("decode station %q: integer column %d has %d bytes", st.ID, 11+i, len(b))
+		}
+		n := int(int32(binary.BigEndian.Uint32(b)))
+		*p = &n
+	}
+	if v[16] != nil {
+		var port PortInfo
+		if err := json.Unmarshal(v[16], &port); err != nil {
+			return nil, false, fmt.Errorf("decode station %q: port: %w", st.ID, err)
+		}
+		st.Port = &port
+	}
+	if b := v[22]; len(b) == 8 {
+		us := int64(binary.BigEndian.Uint64(b))
+		st.UpdatedAt = pgEpoch.Add(time.Duration(us) * time.Microsecond)
+	}
+	if b := v[24]; len(b) == 8 {
+		st.Version = int64(binary.BigEndian.Uint64(b))
+	} else {
+		return nil, false, fmt.Errorf("decode station %q: version has %d bytes", st.ID, len(b))
+	}
+	deleted := len(v[25]) == 1 && v[25][0] != 0
+	return st, deleted, nil
+}
+
+func decodeFloat8(b []byte) (float64, error) {
+	if len(b) != 8 {
+		return 0, fmt.Errorf("float8 has %d bytes", len(b))
+	}
+	return math.Float64frombits(binary.BigEndian.Uint64(b)), nil
+}
+
+// decodeTextArray walks a one-dimensional text[] in PostgreSQL's binary
+// array format, calling fn with each non-null element (valid only during
+// the call). A NULL array has no elements.
+func decodeTextArray(b []byte, fn func([]byte)) error {
+	if b == nil {
+		return nil
+	}
+	if len(b) < 12 {
+		return fmt.Errorf("array header has %d bytes", len(b))
+	}
+	ndim := int32(binary.BigEndian.Uint32(b))
+	if ndim == 0 {
+		return nil
+	}
+	if ndim != 1 || len(b) < 20 {
+		return fmt.Errorf("array has %d dimensions, want 1", ndim)
+	}
+	n := int(int32(binary.BigEndian.Uint32(b[12:])))
+	p := b[20:]
+	for i := 0; i < n; i++ {
+		if len(p) < 4 {
+			return errors.New("array truncated")
+		}
+		l := int(int32(binary.BigEndian.Uint32(p)))
+		p = p[4:]
+		if l < 0 {
+			continue
+		}
+		if len(p) < l {
+			return errors.New("array element truncated")
+		}
+		fn(p[:l])
+		p = p[l:]
+	}
+	return nil
+}
+
+// row is a record in the form the write statements take: the values of
+// insertColumns after id, lon and lat.
+func rowValues(st *Station) ([]any, error) {
+	names, err := json.Marshal(st.Names)
+	if err != nil {
+		return nil, fmt.Errorf("encode names: %w", err)
+	}
+	var port any // NULL unless set
+	if st.Port != nil {
+		b, err := json.Marshal(st.Port)
+		if err != nil {
+			return nil, fmt.Errorf("encode port: %w", err)
+		}
+		port = string(b)
+	}
+	amenities := st.Amenities.Names()
+	languages := st.Languages
+	if languages == nil {
+		languages = []string{}
+	}
+	status := st.Status
+	if status == "" {
+		status = StatusOpen
+	}
+	return []any{
+		st.ID, st.Location.Lon(), st.Location.Lat(), string(st.Kind), string(names), amenities,
+		st.OpeningHours, st.TimeZone, st.CapacityPerDay, st.Beds, st.TruckParkingSpaces, st.AreaM2,
+		languages, port, st.Region, st.Address, st.Phone, st.Operator, string(status), st.Source,
+	}, nil
+}
+
+// insertColumns are the stations columns a write sets, after geom (made
+// from lon and lat); the trigger sets version and updated_at.
+var insertColumns = []string{
+	"id", "kind", "names", "amenities", "opening_hours", "time_zone", "capacity_per_day", "beds",
+	"truck_parking_spaces", "area_m2", "languages", "port", "region", "address", "phone", "operator",
+	"status", "source",
+}
+
+// valuesSQL is the VALUES list for one record given as $1..$20 in rowValues order.
+const valuesSQL = `($1, ST_SetSRID(ST_MakePoint($2, $3), 4326), $4, $5::jsonb, $6::text[], $7, $8, $9, $10, $11, $12,
+	$13::text[], $14::jsonb, $15, $16, $17, $18, $19, $20)`
+
+// setColumnsSQL assigns every column from EXCLUDED (upserts).
+var setColumnsSQL = func() string {
+	var b strings.Builder
+	b.WriteString("geom = EXCLUDED.geom")
+	for _, c := range insertColumns[1:] {
+		fmt.Fprintf(&b, ", %s = EXCLUDED.%s", c, c)
+	}
+	b.WriteString(", deleted = false")
+	return b.String()
+}()
+
+// changedSQL is true when an upsert would change the stored row, so that
+// importing the same file twice does not churn versions.
+var changedSQL = func() string {
+	var l, r []string
+	l, r = append(l, "s.geom"), append(r, "EXCLUDED.geom")
+	for _, c := range insertColumns[1:] {
+		l, r = append(l, "s."+c), append(r, "EXCLUDED."+c)
+	}
+	return fmt.Sprintf("s.deleted OR (%s) IS DISTINCT FROM (%s)", strings.Join(l, ", "), strings.Join(r, ", "))
+}()
+
+var columnListSQL = "id, geom, " + strings.Join(insertColumns[1:], ", ")
+
+// validate runs the record checks shared with import, numbering problems
+// by position in the batch.
+func validate(stations []*Station) error {
+	var problems []*FieldError
+	for i, st := range stations {
+		if st == nil {
+			problems = append(problems, &FieldError{Index: i, Field: "record", Reason: "missing"})
+			continue
+		}
+		for _, p := range st.Validate() {
+			p.Index = i
+			problems = append(problems, p)
+		}
+	}
+	if len(problems) > 0 {
+		return &ValidationError{Problems: problems}
+	}
+	return nil
+}
+
+// UpsertStations writes stations in one transaction, inserting new ids and
+// replacing existing ones (reviving tombstones), and returns how many rows
+// were inserted or actually changed; identical rows are left alone and
+// keep their version. Every record is validated first: any problem
+// returns a *ValidationError and writes nothing. A later duplicate id in
+// the batch wins. Rows go through COPY into a temporary table and one
+// INSERT ... ON CONFLICT, so batches of 10,000-100,000 are fast.
+func (db *PostGIS) UpsertStations(ctx context.Context, stations []*Station) (int64, error) {
+	if err := validate(stations); err != nil {
+		return 0, err
+	}
+	last := make(map[string]int, len(stations))
+	for i, st := range stations {
+		last[st.ID] = i
+	}
+	rows := make([][]any, 0, len(last))
+	for i, st := range stations {
+		if last[st.ID] != i {
+			continue
+		}
+		vals, err := rowValues(st)
+		if err != nil {
+			return 0, fmt.Errorf("upsert stations: %s: %w", st.ID, err)
+		}
+		rows = append(rows, vals)
+	}
+	var n int64
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", int64(versionLockKey)); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `SET LOCAL yizhan.upsert = 'on'`); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE stations_in (
+			id text, lon float8, lat float8, kind text, names jsonb, amenities text[],
+			opening_hours text, time_zone text, capacity_per_day integer, beds integer,
+			truck_parking_spaces integer, area_m2 integer, languages text[], port jsonb,
+			region text, address text, phone text, operator text, status text, source text
+		) ON COMMIT DROP`); err != nil {
+			return err
+		}
+		cols := []string{"id", "lon", "lat", "kind", "names", "amenities", "opening_hours", "time_zone",
+			"capacity_per_day", "beds", "truck_parking_spaces", "area_m2", "languages", "port",
+			"region", "address", "phone", "operator", "status", "source"}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"stations_in"}, cols, pgx.CopyFromRows(rows)); err != nil {
+			return fmt.Errorf("copy: %w", err)
+		}
+		tag, err := tx.Exec(ctx, `INSERT INTO stations AS s (`+columnListSQL+`)
+			SELECT id, ST_SetSRID(ST_MakePoint(lon, lat), 4326), `+strings.Join(insertColumns[1:], ", ")+`
+			FROM stations_in
+			ON CONFLICT (id) DO UPDATE SET `+setColumnsSQL+` WHERE `+changedSQL)
+		if err != nil {
+			return err
+		}
+		n = tag.RowsAffected()
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("upsert stations: %w", classify(err))
+	}
+	return n, nil
+}
+
+// Create inserts a new record (re-creating a deleted id is allowed) and
+// returns it as stored, with its version and updated_at. A live record
+// with the same id is ErrConflict; invalid records are a *ValidationError.
+func (db *PostGIS) Create(ctx context.Context, st *Station) (*Station, error) {
+	if err := validate([]*Station{st}); err != nil {
+		return nil, err
+	}
+	vals, err := rowValues(st)
+	if err != nil {
+		return nil, fmt.Errorf("create %q: %w", st.ID, err)
+	}
+	var out *Station
+	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var err error
+		out, err = db.insertReturning(ctx, tx, `INSERT INTO stations (`+columnListSQL+`) VALUES `+valuesSQL+
+			` RETURNING `+selectColumns, vals)
+		return err
+	})
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return nil, fmt.Errorf("create %q: %w", st.ID, ErrConflict)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("create %q: %w", st.ID, classify(err))
+	}
+	return out, nil
+}
+
+// Replace stores st in place of the live record with the same id. With
+// expectVersion > 0 the stored record must have that version
+// (ErrVersionConflict otherwise) and must exist (ErrNotFound); with
+// expectVersion == 0 a missing record is created. created reports which.
+func (db *PostGIS) Replace(ctx context.Context, st *Station, expectVersion int64) (out *Station, created bool, err error) {
+	if err := validate([]*Station{st}); err != nil {
+		return nil, false, err
+	}
+	vals, err := rowValues(st)
+	if err != nil {
+		return nil, false, fmt.Errorf("replace %q: %w", st.ID, err)
+	}
+	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", int64(versionLockKey)); err != nil {
+			return err
+		}
+		cur, err := db.currentVersion(ctx, tx, st.ID)
+		if err != nil {
+			return err
+		}
+		switch {
+		case expectVersion > 0 && cur == 0:
+			return ErrNotFound
+		case expectVersion > 0 && cur != expectVersion:
+			return fmt.Errorf("%w: stored version is %d, expected %d", ErrVersionConflict, cur, expectVersion)
+		}
+		created = cur == 0
+		out, err = db.insertReturning(ctx, tx, `INSERT INTO stations AS s (`+columnListSQL+`) VALUES `+valuesSQL+
+			` ON CONFLICT (id) DO UPDATE SET `+setColumnsSQL+` RETURNING `+selectColumns, vals)
+		return err
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("replace %q: %w", st.ID, classifyWrite(err))
+	}
+	return out, created, nil
+}
+
+// Patch applies a JSON merge patch (RFC 7396) to the live record id and
+// stores the result. The patch is a partial GeoJSON Feature: "geometry"
+// replaces the point, members of "properties" replace, add or (with null)
+// remove properties; "id", if given, must be the record's id. The result
+// is validated as a whole, like an import (*ValidationError). expectVersion
+// > 0 is checked as in Replace.
+func (db *PostGIS) Patch(ctx context.Context, id string, patch []byte, expectVersion int64) (*Station, error) {
+	return db.patchFunc(ctx, id, expectVersion, func(cur *Station) (*Station, []*FieldError) {
+		return MergePatch(cur, patch)
+	})
+}
+
+// MergePatch returns cur with the JSON merge patch applied (see Patch),
+// decoded and validated as a new record; cur is not modified.
+func MergePatch(cur *Station, patch []byte) (*Station, []*FieldError) {
+	bad := func(field, reason string) (*Station, []*FieldError) {
+		return nil, []*FieldError{{Index: -1, ID: cur.ID, Field: field, Reason: reason}}
+	}
+	var p map[string]any
+	if err := json.Unmarshal(patch, &p); err != nil || p == nil {
+		return bad("patch", "want a JSON object: a partial GeoJSON Feature such as {\"properties\": {\"status\": \"closed\"}}")
+	}
+	if id, ok := p["id"]; ok && id != cur.ID {
+		return bad("id", "a patch cannot change the id")
+	}
+	if g, ok := p["geometry"]; ok && g == nil {
+		return bad("geometry", "cannot be removed; every record needs a Point")
+	}
+	if props, ok := p["properties"]; ok && props == nil {
+		return bad("properties", "cannot be removed; patch single properties instead")
+	}
+	raw, err := cur.MarshalFeature()
+	if err != nil {
+		return bad("record", err.Error())
+	}
+	var doc any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return bad("record", err.Error())
+	}
+	// Derived and database-set properties are not part of the patchable record.
+	if m, ok := doc.(map[string]any); ok {
+		if props, ok := m["properties"].(map[string]any); ok {
+			delete(props, "name")
+			delete(props, "version")
+			delete(props, "updated_at")
+		}
+	}
+	out, err := json.Marshal(mergePatch(doc, p))
+	if err != nil {
+		return bad("patch", err.Error())
+	}
+	st, problems := DecodeStation(out)
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	return st, nil
+}
+
+// mergePatch is RFC 7396's MergePatch(target, patch).
+func mergePatch(target, patch any) any {
+	pm, ok := patch.(map[string]any)
+	if !ok {
+		return patch
+	}
+	tm, ok := target.(map[string]any)
+	if !ok {
+		tm = map[string]any{}
+	}
+	for k, v := range pm {
+		if v == nil {
+			delete(tm, k)
+		} else {
+			tm[k] = mergePatch(tm[k], v)
+		}
+	}
+	return tm
+}
+
+// patchFunc applies fn to the live record id inside a transaction that
+// holds the record, and stores the result (which must keep the id). fn
+// gets the stored record, which it must not modify; its problems abort
+// the write as a *ValidationError.
+func (db *PostGIS) patchFunc(ctx context.Context, id string, expectVersion int64, fn func(cur *Station) (*Station, []*FieldError)) (*Station, error) {
+	var out *Station
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", int64(versionLockKey)); err != nil {
+			return err
+		}
+		cur, err := db.get(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		if expectVersion > 0 && cur.Version != expectVersion {
+			return fmt.Errorf("%w: stored version is %d, expected %d", ErrVersionConflict, cur.Version, expectVersion)
+		}
+		next, problems := fn(cur)
+		if len(problems) > 0 {
+			return &ValidationError{Problems: problems}
+		}
+		if next == nil || next.ID != id {
+			return &ValidationError{Problems: []*FieldError{{Index: -1, ID: id, Field: "id", Reason: "a patch cannot change the id"}}}
+		}
+		if err := validate([]*Station{next}); err != nil {
+			return err
+		}
+		vals, err := rowValues(next)
+		if err != nil {
+			return err
+		}
+		out, err = db.insertReturning(ctx, tx, `INSERT INTO stations AS s (`+columnListSQL+`) VALUES `+valuesSQL+
+			` ON CONFLICT (id) DO UPDATE SET `+setColumnsSQL+` RETURNING `+selectColumns, vals)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("patch %q: %w", id, classifyWrite(err))
+	}
+	return out, nil
+}
+
+// Delete turns the live record id into a tombstone and returns the
+// tombstone's version. expectVersion > 0 is checked as in Replace; a
+// missing record is ErrNotFound.
+func (db *PostGIS) Delete(ctx context.Context, id string, expectVersion int64) (int64, error) {
+	var version int64
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", int64(versionLockKey)); err != nil {
+			return err
+		}
+		cur, err := db.currentVersion(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		switch {
+		case cur == 0:
+			return ErrNotFound
+		case expectVersion > 0 && cur != expectVersion:
+			return fmt.Errorf("%w: stored version is %d, expected %d", ErrVersionConflict, cur, expectVersion)
+		}
+		return tx.QueryRow(ctx, "UPDATE stations SET deleted = true WHERE id = $1 AND NOT deleted RETURNING version", id).Scan(&version)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("delete %q: %w", id, classifyWrite(err))
+	}
+	return version, nil
+}
+
+// currentVersion is the version of the live record id, 0 when there is none.
+func (db *PostGIS) currentVersion(ctx context.Context, tx pgx.Tx, id string) (int64, error) {
+	var v int64
+	err := tx.QueryRow(ctx, "SELECT version FROM stations WHERE id = $1 AND NOT deleted FOR UPDATE", id).Scan(&v)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	return v, err
+}
+
+func (db *PostGIS) insertReturning(ctx context.Context, tx pgx.Tx, sql string, vals []any) (*Station, error) {
+	args := append([]any{pgx.QueryResultFormats{pgx.BinaryFormatCode}}, vals...)
+	rows, err := tx.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		return nil, errors.New("write returned no row")
+	}
+	st, _, err := newRowDecoder().station(rows.RawValues())
+	if err != nil {
+		return nil, err
+	}
+	rows.Close()
+	return st, rows.Err()
+}
+
+// classifyWrite keeps the write methods' own errors and classifies the rest.
+func classifyWrite(err error) error {
+	var ve *ValidationError
+	if errors.Is(err, ErrNotFound) || errors.Is(err, ErrVersionConflict) || errors.As(err, &ve) {
+		return err
+	}
+	return classify(err)
+}
