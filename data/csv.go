@@ -42,6 +42,9 @@ var csvColumns = []string{
 // file <base name>" when r has a Name method (an *os.File does), else
 // "CSV import".
 //
+// A row whose id an earlier good row already has is refused, as in
+// DecodeStations: the first one is kept.
+//
 // An unknown column rejects the whole file with an error naming it: a typo
 // such as "amenites" would otherwise silently drop that column's data from
 // every record. The error is also returned for a missing or ambiguous
@@ -78,6 +81,7 @@ func ReadCSV(r io.Reader) ([]*Station, []*FieldError, error) {
 	var (
 		stations []*Station
 		problems []*FieldError
+		firstAt  = map[string]int{} // id → line of the record kept
 	)
 	for {
 		rec, err := cr.Read()
@@ -98,6 +102,12 @@ func ReadCSV(r io.Reader) ([]*Station, []*FieldError, error) {
 			problems = append(problems, errs...)
 			continue
 		}
+		if first, dup := firstAt[st.ID]; dup {
+			problems = append(problems, &FieldError{Index: line, ID: st.ID, Field: "id",
+				Reason: fmt.Sprintf("duplicate of the record on line %d, which is kept", first)})
+			continue
+		}
+		firstAt[st.ID] = line
 		stations = append(stations, st)
 	}
 	return stations, problems, nil

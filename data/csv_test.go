@@ -81,7 +81,8 @@ func TestReadCSVBadRows(t *testing.T) {
 		"short,rest_stop,Six,110\n" + // 8
 		"\n" + // 9: blank lines are skipped
 		",rest_stop,,110,40,,,,,\n" + // 10: no id, no name
-		"ok3,rest_stop,Seven,110,40,,,,,\n" // 11
+		"ok3,rest_stop,Seven,110,40,,,,,\n" + // 11
+		"ok1,rest_stop,Again,110,40,,,,,\n" // 12: duplicate id
 	stations, problems, err := ReadCSV(strings.NewReader(in))
 	if err != nil {
 		t.Fatalf("ReadCSV: %v", err)
@@ -122,6 +123,7 @@ func TestReadCSVBadRows(t *testing.T) {
 		{8, "short", "row"},
 		{10, "", "id"},
 		{10, "", "names"},
+		{12, "ok1", "id"},
 	}
 	sortKeys := func(ks []key) {
 		sort.Slice(ks, func(i, j int) bool {

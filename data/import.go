@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -29,7 +28,7 @@ const WarningPrefix = "warning: "
 func IsWarning(p *FieldError) bool { return strings.HasPrefix(p.Reason, WarningPrefix) }
 
 // ErrStrict is returned by Import when ImportOptions.Strict is set and the
-// input has any problem, duplicate or warning: nothing has been written.
+// input has any problem, warnings included: nothing has been written.
 var ErrStrict = errors.New("data: strict import refused: the input has problems, nothing was written")
 
 // StationUpserter writes records, inserting new ids and replacing existing
@@ -52,23 +51,14 @@ type ImportOptions struct {
 
 // ImportReport says what an import did and what it refused.
 type ImportReport struct {
-	Read       int           `json:"read"`       // records the reader accepted
-	Rejected   []*FieldError `json:"-"`          // problems that kept a record out (one record may have several)
-	Warnings   []*FieldError `json:"-"`          // problems that only dropped a field
-	Duplicates []Duplicate   `json:"duplicates"` // ids given more than once; the last one was kept
-	ToWrite    int           `json:"to_write"`   // distinct valid records, what a write sends
-	Written    int           `json:"written"`    // records sent in committed transactions
-	Upserted   int64         `json:"upserted"`   // rows the database reported inserted or updated
-	Batches    int           `json:"batches"`    // committed transactions
-	DryRun     bool          `json:"dry_run"`
-}
-
-// Duplicate is an id that appears Count times in one input. Ids are unique
-// in the database, so the records are applied in input order and the last
-// one wins, as if the input had been imported in pieces.
-type Duplicate struct {
-	ID    string `json:"id"`
-	Count int    `json:"count"`
+	Read     int           `json:"read"`     // records the reader accepted
+	Rejected []*FieldError `json:"-"`        // problems that kept a record out (one record may have several)
+	Warnings []*FieldError `json:"-"`        // problems that only dropped a field
+	ToWrite  int           `json:"to_write"` // distinct valid records, what a write sends
+	Written  int           `json:"written"`  // records sent in committed transactions
+	Upserted int64         `json:"upserted"` // rows inserted or changed; a record equal to the stored one is not rewritten
+	Batches  int           `json:"batches"`  // committed transactions
+	DryRun   bool          `json:"dry_run"`
 }
 
 // RejectedRecords counts the distinct records the rejections refer to.
@@ -96,7 +86,7 @@ func (r *ImportReport) RejectedRecords() int {
 // stops with an error when ctx ends or several records fail in a row (the
 // database is likely gone), leaving the batches already committed.
 //
-// With opts.Strict, any rejection, duplicate or warning returns ErrStrict
+// With opts.Strict, any rejection or warning returns ErrStrict
 // and writes nothing, and the records go to dst in one call (one
 // transaction), so that a database error also leaves nothing written.
 // With opts.DryRun nothing is written and dst is not touched.
@@ -110,11 +100,10 @@ func Import(ctx context.Context, dst StationUpserter, stations []*Station, probl
 		}
 	}
 
-	// Validate, then drop duplicate ids keeping the last record in place of
-	// the first, so that output order follows the input.
+	// Validate, and refuse a second record with an id already seen, as
+	// DecodeStations and ReadCSV do: the first one is kept.
 	valid := make([]*Station, 0, len(stations))
-	pos := make(map[string]int, len(stations))
-	counts := map[string]int{}
+	seen := make(map[string]bool, len(stations))
 	for _, st := range stations {
 		if st == nil {
 			continue
@@ -125,23 +114,16 @@ func Import(ctx context.Context, dst StationUpserter, stations []*Station, probl
 			}
 			continue
 		}
-		counts[st.ID]++
-		if i, dup := pos[st.ID]; dup {
-			valid[i] = st
+		if seen[st.ID] {
+			rep.Rejected = append(rep.Rejected, &FieldError{Index: -1, ID: st.ID, Field: "id", Reason: "duplicate id in the input; the first record with it is kept"})
 			continue
 		}
-		pos[st.ID] = len(valid)
+		seen[st.ID] = true
 		valid = append(valid, st)
 	}
-	for id, n := range counts {
-		if n > 1 {
-			rep.Duplicates = append(rep.Duplicates, Duplicate{ID: id, Count: n})
-		}
-	}
-	sort.Slice(rep.Duplicates, func(i, j int) bool { return rep.Duplicates[i].ID < rep.Duplicates[j].ID })
 	rep.ToWrite = len(valid)
 
-	if opts.Strict && (len(rep.Rejected) > 0 || len(rep.Warnings) > 0 || len(rep.Duplicates) > 0) {
+	if opts.Strict && (len(rep.Rejected) > 0 || len(rep.Warnings) > 0) {
 		return rep, ErrStrict
 	}
 	if opts.DryRun {
@@ -232,9 +214,6 @@ func (r *ImportReport) WriteCSV(w io.Writer) error {
 			_ = cw.Write([]string{g.severity, strconv.Itoa(p.Index), p.ID, p.Field, p.Reason})
 		}
 	}
-	for _, d := range r.Duplicates {
-		_ = cw.Write([]string{"duplicate", "-1", d.ID, "id", fmt.Sprintf("given %d times; the last one was kept", d.Count)})
-	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
 		return fmt.Errorf("write report: %w", err)
@@ -251,7 +230,7 @@ type reportProblem struct {
 }
 
 // WriteJSON writes the report as one JSON object: the counts, and the
-// lists rejected, warnings and duplicates.
+// lists rejected and warnings.
 func (r *ImportReport) WriteJSON(w io.Writer) error {
 	conv := func(ps []*FieldError) []reportProblem {
 		out := make([]reportProblem, len(ps))
@@ -260,17 +239,12 @@ func (r *ImportReport) WriteJSON(w io.Writer) error {
 		}
 		return out
 	}
-	dups := r.Duplicates
-	if dups == nil {
-		dups = []Duplicate{}
-	}
 	v := struct {
 		*ImportReport
 		RejectedRecords int             `json:"rejected_records"`
 		Rejected        []reportProblem `json:"rejected"`
 		Warnings        []reportProblem `json:"warnings"`
-		Duplicates      []Duplicate     `json:"duplicates"`
-	}{r, r.RejectedRecords(), conv(r.Rejected), conv(r.Warnings), dups}
+	}{r, r.RejectedRecords(), conv(r.Rejected), conv(r.Warnings)}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(v); err != nil {
