@@ -1,0 +1,595 @@
+package geo
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+
+	"github.com/paulmach/orb"
+)
+
+// MaxGridCells is the work limit of a coverage grid: the number of cells
+// of its bounding grid (rows × columns over the area's bounding box, one
+// byte each plus one byte per cell corner while tracing gaps). The whole of
+// Inner Mongolia at 1 km cells needs about 4.0 million.
+const MaxGridCells = 6_000_000
+
+// MinCellMeters is the smallest cell size a grid accepts, in meters.
+const MinCellMeters = 10
+
+// autoCells is the number of cells an automatically sized grid aims at.
+const autoCells = 1_000_000
+
+// WorkLimitError says that a grid would exceed MaxGridCells and what cell
+// size would fit.
+type WorkLimitError struct {
+	Cells    int     // cells the request needs
+	Limit    int     // MaxGridCells
+	CellM    float64 // the cell size asked for, meters
+	MinCellM float64 // the smallest cell size that fits the limit for this area, meters
+}
+
+func (e *WorkLimitError) Error() string {
+	return fmt.Sprintf("area needs %d grid cells at cell_m=%v; the work limit is %d cells: use cell_m >= %v for this area, or a smaller area",
+		e.Cells, e.CellM, e.Limit, e.MinCellM)
+}
+
+// Grid is a coverage grid over an area: cells of CellM meters north–south
+// on a regular longitude/latitude lattice. Every cell is DLat degrees high
+// (CellM along a meridian) and DLon degrees wide, DLon chosen so that cells
+// at the area's middle latitude are square; elsewhere their east–west size
+// is CellM × cos(lat)/cos(mid lat). Each cell's area is measured exactly on
+// the sphere, so the lattice's shape never biases the areas. A cell is in
+// the area when its centre is (even–odd rule on straight lon/lat edges),
+// and covered when its centre lies within the radius of some station
+// (great-circle distance, exact on the sphere).
+//
+// A Grid is not safe for concurrent use.
+type Grid struct {
+	West, South float64 // lon/lat of the lattice's south-west corner, degrees
+	DLon, DLat  float64 // cell size in degrees
+	Rows, Cols  int
+	CellM       float64 // requested cell size, meters (north–south)
+	AreaM2      float64 // exact area of the polygon, square meters (see Area)
+
+	state   []uint8   // per cell: cellOut, cellOpen or cellCovered
+	rowArea []float64 // area of one cell of each row, square meters
+}
+
+const (
+	cellOut     = 0 // centre outside the area
+	cellOpen    = 1 // in the area, not covered
+	cellCovered = 2 // in the area and covered
+)
+
+// gridShape gives the lattice for area bound b at cell size cellM.
+func gridShape(b orb.Bound, cellM float64) (dLon, dLat float64, rows, cols int) {
+	dLat = cellM / EarthRadius * radToDeg
+	mid := (b.Min[1] + b.Max[1]) / 2
+	c := math.Max(math.Cos(mid*degToRad), 0.01)
+	dLon = dLat / c
+	rows = max(1, int(math.Ceil((b.Max[1]-b.Min[1])/dLat)))
+	cols = max(1, int(math.Ceil((b.Max[0]-b.Min[0])/dLon)))
+	return dLon, dLat, rows, cols
+}
+
+func gridCells(b orb.Bound, cellM float64) int {
+	_, _, rows, cols := gridShape(b, cellM)
+	if float64(rows)*float64(cols) > math.MaxInt32 {
+		return math.MaxInt32
+	}
+	return rows * cols
+}
+
+// MinCellFor is the smallest whole number of meters whose grid over b
+// stays within limit cells.
+func MinCellFor(b orb.Bound, limit int) float64 {
+	s := float64(MinCellMeters)
+	if gridCells(b, s) <= limit {
+		return s
+	}
+	s = math.Ceil(1000 * math.Sqrt(float64(gridCells(b, 1000))/float64(limit)))
+	for s > MinCellMeters && gridCells(b, s-1) <= limit {
+		s--
+	}
+	for gridCells(b, s) > limit {
+		s = math.Ceil(s*1.001 + 1)
+	}
+	return s
+}
+
+// AutoCell picks a cell size for area bound b and radius: a round number
+// of meters (1, 2, 2.5 or 5 × 10^k) giving about a million cells, made
+// finer when that is more than half the radius (so service circles are
+// resolved), but never so fine that the grid exceeds MaxGridCells.
+func AutoCell(b orb.Bound, radius float64) float64 {
+	want := 1000 * math.Sqrt(float64(gridCells(b, 1000))/autoCells)
+	if radius > 0 && want > radius/2 {
+		want = radius / 2
+	}
+	s := niceUp(math.Max(want, MinCellMeters))
+	if floor := MinCellFor(b, MaxGridCells); s < floor {
+		s = niceUp(floor)
+		if gridCells(b, s) > MaxGridCells {
+			s = floor
+		}
+	}
+	return s
+}
+
+// niceUp rounds v up to 1, 2, 2.5 or 5 × 10^k.
+func niceUp(v float64) float64 {
+	p := math.Pow(10, math.Floor(math.Log10(v)))
+	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+		if m*p >= v*(1-1e-9) {
+			return m * p
+		}
+	}
+	return 10 * p
+}
+
+// NewGrid lays a grid of cellM-meter cells over area (which should have
+// passed ValidateArea) and marks the cells inside it. cellM <= 0 is an
+// error; a grid of more than MaxGridCells cells is a *WorkLimitError.
+// Finding the inside cells takes one scanline pass over the area's edges,
+// so the cost is O(edges + rows + cells), not cells × edges.
+func NewGrid(area orb.MultiPolygon, cellM float64) (*Grid, error) {
+	if !(cellM >= MinCellMeters) || math.IsInf(cellM, 0) {
+		return nil, fmt.Errorf("cell_m must be a number >= %d, got %v", MinCellMeters, cellM)
+	}
+	b := area.Bound()
+	if n := gridCells(b, cellM); n > MaxGridCells {
+		return nil, &WorkLimitError{Cells: n, Limit: MaxGridCells, CellM: cellM, MinCellM: MinCellFor(b, MaxGridCells)}
+	}
+	g := &Grid{West: b.Min[0], South: b.Min[1], CellM: cellM, AreaM2: Area(area)}
+	g.DLon, g.DLat, g.Rows, g.Cols = gridShape(b, cellM)
+	g.state = make([]uint8, g.Rows*g.Cols)
+	g.rowArea = make([]float64, g.Rows)
+	for r := range g.rowArea {
+		s, n := g.South+float64(r)*g.DLat, math.Min(90, g.South+float64(r+1)*g.DLat)
+		g.rowArea[r] = cellArea(s, n, g.DLon)
+	}
+	g.fillInside(area)
+	return g, nil
+}
+
+// fillInside marks the cells whose centres are inside area.
+func (g *Grid) fillInside(area orb.MultiPolygon) {
+	// Count crossings per row, then fill them into one flat slice.
+	counts := make([]int32, g.Rows+1)
+	rowSpan := func(a, b orb.Point) (int, int) {
+		lo, hi := math.Min(a[1], b[1]), math.Max(a[1], b[1])
+		// Rows whose centre y satisfies lo <= y < hi (ringContains' rule).
+		r0 := int(math.Ceil((lo-g.South)/g.DLat - 0.5))
+		r1 := int(math.Ceil((hi-g.South)/g.DLat - 0.5))
+		return max(r0, 0), min(r1, g.Rows)
+	}
+	eachEdge := func(fn func(a, b orb.Point)) {
+		for _, p := range area {
+			for _, ring := range p {
+				for i := 0; i+1 < len(ring); i++ {
+					if ring[i][1] != ring[i+1][1] {
+						fn(ring[i], ring[i+1])
+					}
+				}
+			}
+		}
+	}
+	eachEdge(func(a, b orb.Point) {
+		r0, r1 := rowSpan(a, b)
+		for r := r0; r < r1; r++ {
+			counts[r+1]++
+		}
+	})
+	for r := 1; r <= g.Rows; r++ {
+		counts[r] += counts[r-1]
+	}
+	xs := make([]float64, counts[g.Rows])
+	fill := slices.Clone(counts)
+	eachEdge(func(a, b orb.Point) {
+		r0, r1 := rowSpan(a, b)
+		for r := r0; r < r1; r++ {
+			y := g.South + (float64(r)+0.5)*g.DLat
+			// Exact row centre on the edge; y is within [lo, hi) so no division by zero.
+			var x float64
+			if (a[1] > y) != (b[1] > y) {
+				x = a[0] + (y-a[1])/(b[1]-a[1])*(b[0]-a[0])
+			} else {
+				x = math.Min(a[0], b[0]) // y == lo exactly at a vertex
+			}
+			xs[fill[r]] = x
+			fill[r]++
+		}
+	})
+	for r := 0; r < g.Rows; r++ {
+		row := xs[counts[r]:counts[r+1]]
+		slices.Sort(row)
+		cells := g.state[r*g.Cols : (r+1)*g.Cols]
+		for i := 0; i+1 < len(row); i += 2 {
+			c0 := g.colAtOrAfter(row[i])
+			c1 := g.colAtOrAfter(row[i+1])
+			for c := c0; c < c1; c++ {
+				cells[c] = cellOpen
+			}
+		}
+	}
+}
+
+// colAtOrAfter is the first column whose centre is at or east of x, clamped to [0, Cols].
+func (g *Grid) colAtOrAfter(x float64) int {
+	c := int(math.Ceil((x-g.West)/g.DLon - 0.5))
+	return min(max(c, 0), g.Cols)
+}
+
+// Centre returns the centre of cell (r, c).
+func (g *Grid) Centre(r, c int) orb.Point {
+	return orb.Point{g.West + (float64(c)+0.5)*g.DLon, g.South + (float64(r)+0.5)*g.DLat}
+}
+
+// circleCols calls fn with the column ranges [c0, c1) of row r whose centres
+// lie within angle theta (radians, cosT its cosine) of p (sinP, cosP: sine
+// and cosine of p's latitude). Longitudes are tried shifted by ±360° so a
+// circle reaching across the ±180° meridian still counts.
+func (g *Grid) circleCols(r int, p orb.Point, sinP, cosP, cosT float64, fn func(c0, c1 int)) {
+	lat := (g.South + (float64(r)+0.5)*g.DLat) * degToRad
+	sinL, cosL := math.Sincos(lat)
+	num := cosT - sinL*sinP
+	den := cosL * cosP
+	var dl float64
+	switch {
+	case den < 1e-15:
+		if num > 0 {
+			return
+		}
+		dl = 180
+	default:
+		q := num / den
+		if q > 1 {
+			return
+		}
+		if q <= -1 {
+			dl = 180
+		} else {
+			dl = math.Acos(q) * radToDeg
+		}
+	}
+	for _, shift := range [3]float64{0, -360, 360} {
+		lo, hi := p[0]+shift-dl, p[0]+shift+dl
+		c0 := g.colAtOrAfter(lo)
+		c1 := int(math.Floor((hi-g.West)/g.DLon-0.5)) + 1
+		c1 = min(max(c1, 0), g.Cols)
+		if c0 < c1 {
+			fn(c0, c1)
+		}
+		if dl >= 180 {
+			return
+		}
+	}
+}
+
+// rowsNear is the range [r0, r1) of rows whose centres lie within
+// thetaDeg degrees of latitude lat.
+func (g *Grid) rowsNear(lat, thetaDeg float64) (int, int) {
+	r0 := int(math.Ceil((lat-thetaDeg-g.South)/g.DLat - 0.5))
+	r1 := int(math.Floor((lat+thetaDeg-g.South)/g.DLat-0.5)) + 1
+	return max(r0, 0), min(r1, g.Rows)
+}
+
+// Cover marks as covered every inside cell whose centre is within radius
+// meters (great-circle) of one of stations. It works row by row with the
+// stations sorted by latitude, adding each station's exact longitude
+// interval for the row to a difference array, so the cost is
+// O(rows × stations in reach of the row + cells), whatever the radius.
+func (g *Grid) Cover(stations []orb.Point, radius float64) {
+	if radius <= 0 || len(stations) == 0 {
+		return
+	}
+	theta := radius / EarthRadius
+	if theta > math.Pi {
+		theta = math.Pi
+	}
+	cosT := math.Cos(theta)
+	thetaDeg := theta*radToDeg + 1e-9
+	type st struct {
+		p          orb.Point
+		sinP, cosP float64
+	}
+	pts := make([]st, 0, len(stations))
+	for _, p := range stations {
+		if !validPoint(p) {
+			continue
+		}
+		s, c := math.Sincos(p[1] * degToRad)
+		pts = append(pts, st{p, s, c})
+	}
+	slices.SortFunc(pts, func(a, b st) int { return cmpFloat(a.p[1], b.p[1]) })
+	diff := make([]int32, g.Cols+1)
+	for r := 0; r < g.Rows; r++ {
+		lat := g.South + (float64(r)+0.5)*g.DLat
+		i := sort.Search(len(pts), func(i int) bool { return pts[i].p[1] >= lat-thetaDeg })
+		any := false
+		for ; i < len(pts) && pts[i].p[1] <= lat+thetaDeg; i++ {
+			s := &pts[i]
+			g.circleCols(r, s.p, s.sinP, s.cosP, cosT, func(c0, c1 int) {
+				diff[c0]++
+				diff[c1]--
+				any = true
+			})
+		}
+		if !any {
+			continue
+		}
+		cells := g.state[r*g.Cols : (r+1)*g.Cols]
+		var run int32
+		for c := range cells {
+			run += diff[c]
+			diff[c] = 0
+			if run > 0 && cells[c] == cellOpen {
+				cells[c] = cellCovered
+			}
+		}
+		diff[g.Cols] = 0
+	}
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// CoverageSummary is the outcome of a coverage grid in square meters.
+// AreaM2 is the exact polygon area (Area); CoveredM2 is AreaM2 times the
+// covered share of the inside cells' area, so the three areas add up.
+type CoverageSummary struct {
+	AreaM2      float64
+	CoveredM2   float64
+	UncoveredM2 float64
+	CoveredPct  float64 // 0–100
+	CellsInside int     // cells whose centre is in the area
+	CellsOpen   int     // of those, not covered
+	GridAreaM2  float64 // total area of the inside cells (the grid's estimate of AreaM2)
+}
+
+// Summary measures the grid.
+func (g *Grid) Summary() CoverageSummary {
+	var in, cov float64
+	var s CoverageSummary
+	for r := 0; r < g.Rows; r++ {
+		var ni, nc int
+		for _, v := range g.state[r*g.Cols : (r+1)*g.Cols] {
+			switch v {
+			case cellOpen:
+				ni++
+			case cellCovered:
+				ni++
+				nc++
+			}
+		}
+		s.CellsInside += ni
+		s.CellsOpen += ni - nc
+		in += float64(ni) * g.rowArea[r]
+		cov += float64(nc) * g.rowArea[r]
+	}
+	s.GridAreaM2 = in
+	s.AreaM2 = g.AreaM2
+	if in > 0 {
+		s.CoveredPct = 100 * cov / in
+	}
+	s.CoveredM2 = s.AreaM2 * s.CoveredPct / 100
+	s.UncoveredM2 = s.AreaM2 - s.CoveredM2
+	return s
+}
+
+// Gap is one connected uncovered part of a grid (cells joined through
+// shared edges), traced along cell edges into a polygon with holes:
+// exterior counter-clockwise, holes clockwise (RFC 7946). Its outline
+// follows the grid, so it matches the area's own boundary to within a cell.
+type Gap struct {
+	Polygon orb.Polygon
+	AreaM2  float64 // area of its cells, square meters
+	Cells   int
+}
+
+// run is a horizontal stretch [c0, c1) of open cells in one row.
+type run struct {
+	r, c0, c1 int
+	parent    int32
+}
+
+func findRun(runs []run, i int32) int32 {
+	for runs[i].parent != i {
+		runs[i].parent = runs[runs[i].parent].parent
+		i = runs[i].parent
+	}
+	return i
+}
+
+// Gaps traces the uncovered cells into polygons, largest first. Cells
+// are merged by 4-connectivity (cells touching only at a corner are
+// separate gaps), runs are labelled with a union–find, and each gap's
+// rings are traced from its boundary edges with a left-turn rule at
+// corners so that rings never cross. Straight stretches of cell edges
+// become one edge. The cost is O(cells).
+func (g *Grid) Gaps() []Gap {
+	// Runs and their components.
+	var runs []run
+	rowStart := make([]int32, g.Rows+1)
+	for r := 0; r < g.Rows; r++ {
+		rowStart[r] = int32(len(runs))
+		cells := g.state[r*g.Cols : (r+1)*g.Cols]
+		for c := 0; c < g.Cols; {
+			if cells[c] != cellOpen {
+				c++
+				continue
+			}
+			c0 := c
+			for c < g.Cols && cells[c] == cellOpen {
+				c++
+			}
+			runs = append(runs, run{r: r, c0: c0, c1: c, parent: int32(len(runs))})
+		}
+		// Union with overlapping runs of the row below.
+		if r > 0 {
+			i, j := rowStart[r-1], rowStart[r]
+			for i < rowStart[r] && j < int32(len(runs)) {
+				a, b := &runs[i], &runs[j]
+				if a.c0 < b.c1 && b.c0 < a.c1 {
+					ra, rb := findRun(runs, i), findRun(runs, j)
+					if ra != rb {
+						runs[rb].parent = ra
+					}
+				}
+				if a.c1 < b.c1 {
+					i++
+				} else {
+					j++
+				}
+			}
+		}
+	}
+	rowStart[g.Rows] = int32(len(runs))
+	if len(runs) == 0 {
+		return nil
+	}
+	comp := make(map[int32]int) // root run -> gap index
+	var gaps []Gap
+	for i := range runs {
+		root := findRun(runs, int32(i))
+		k, ok := comp[root]
+		if !ok {
+			k = len(gaps)
+			comp[root] = k
+			gaps = append(gaps, Gap{})
+		}
+		n := runs[i].c1 - runs[i].c0
+		gaps[k].Cells += n
+		gaps[k].AreaM2 += float64(n) * g.rowArea[runs[i].r]
+	}
+	runOf := func(r, c int) int32 {
+		lo, hi := rowStart[r], rowStart[r+1]
+		rr := runs[lo:hi]
+		k := sort.Search(len(rr), func(i int) bool { return rr[i].c1 > c })
+		return findRun(runs, lo+int32(k))
+	}
+
+	// Boundary edges: bit d of out[v] is an edge leaving lattice vertex v
+	// in direction d (0 east, 1 north, 2 west, 3 south), open cell on its left.
+	w := g.Cols + 1
+	out := make([]uint8, (g.Rows+1)*w)
+	open := func(r, c int) bool {
+		return r >= 0 && r < g.Rows && c >= 0 && c < g.Cols && g.state[r*g.Cols+c] == cellOpen
+	}
+	for _, rn := range runs {
+		r := rn.r
+		for c := rn.c0; c < rn.c1; c++ {
+			if !open(r-1, c) {
+				out[r*w+c] |= 1 << 0
+			}
+			if !open(r, c+1) {
+				out[r*w+c+1] |= 1 << 1
+			}
+			if !open(r+1, c) {
+				out[(r+1)*w+c+1] |= 1 << 2
+			}
+			if !open(r, c-1) {
+				out[(r+1)*w+c] |= 1 << 3
+			}
+		}
+	}
+	step := [4]int{1, w, -1, -w}
+	type ring struct {
+		pts  []int // lattice vertices, not closed
+		area int   // twice the signed area in lattice units
+	}
+	rings := make([][]ring, len(gaps))
+	for v0, bitsAt := range out {
+		for bitsAt != 0 {
+			d0 := 0
+			for bitsAt&(1<<d0) == 0 {
+				d0++
+			}
+			// Component of the open cell on the left of the first edge.
+			r, c := v0/w, v0%w
+			left := [4][2]int{{r, c}, {r, c - 1}, {r - 1, c - 1}, {r - 1, c}}[d0]
+			k := comp[runOf(left[0], left[1])]
+			var pts []int
+			v, d := v0, d0
+			out[v] &^= 1 << d
+			for {
+				nv := v + step[d]
+				nd, closing := -1, false
+				for _, t := range [3]int{(d + 1) % 4, d, (d + 3) % 4} {
+					if nv == v0 && t == d0 {
+						nd, closing = t, true
+						break
+					}
+					if out[nv]&(1<<t) != 0 {
+						nd = t
+						break
+					}
+				}
+				if nd < 0 {
+					break // cannot happen: every boundary edge has a successor
+				}
+				if nd != d {
+					pts = append(pts, nv)
+				}
+				if closing {
+					break
+				}
+				out[nv] &^= 1 << nd
+				v, d = nv, nd
+			}
+			a := 0
+			for i := range pts {
+				p, q := pts[i], pts[(i+1)%len(pts)]
+				a += (p%w)*(q/w) - (q%w)*(p/w)
+			}
+			rings[k] = append(rings[k], ring{pts, a})
+			bitsAt = out[v0]
+		}
+	}
+	toLonLat := func(v int) orb.Point {
+		return orb.Point{g.West + float64(v%w)*g.DLon, math.Min(90, g.South+float64(v/w)*g.DLat)}
+	}
+	for k := range gaps {
+		var poly orb.Polygon
+		var holes []orb.Ring
+		for _, rg := range rings[k] {
+			lr := make(orb.Ring, 0, len(rg.pts)+1)
+			for _, v := range rg.pts {
+				lr = append(lr, toLonLat(v))
+			}
+			lr = append(lr, lr[0])
+			if rg.area > 0 {
+				poly = append(orb.Polygon{lr}, poly...)
+			} else {
+				holes = append(holes, lr)
+			}
+		}
+		gaps[k].Polygon = append(poly, holes...)
+	}
+	slices.SortStableFunc(gaps, func(a, b Gap) int { return cmpFloat(b.AreaM2, a.AreaM2) })
+	return gaps
+}
+
+// Coverage runs a whole gap analysis: a grid of cellM meters over area
+// (cellM <= 0 picks AutoCell), stations covering radius meters each, and
+// the summary and uncovered parts.
+func Coverage(area orb.MultiPolygon, stations []orb.Point, radius, cellM float64) (*Grid, CoverageSummary, []Gap, error) {
+	if cellM <= 0 {
+		cellM = AutoCell(area.Bound(), radius)
+	}
+	g, err := NewGrid(area, cellM)
+	if err != nil {
+		return nil, CoverageSummary{}, nil, err
+	}
+	g.Cover(stations, radius)
+	return g, g.Summary(), g.Gaps(), nil
+}
