@@ -1,0 +1,242 @@
+package data
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"yizhan/geo"
+)
+
+// TestSnapshotApply checks Apply against a snapshot built from scratch,
+// and that the snapshot it started from is untouched.
+func TestSnapshotApply(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	base := randomStations(r, 2000)
+	for i, st := range base {
+		st.Version = int64(i + 1)
+	}
+	old := NewSnapshot(base, int64(len(base)))
+	want := map[string]*Station{}
+	for _, st := range base {
+		want[st.ID] = st
+	}
+	oldNearest := old.Nearest(orb.Point{111, 43}, 20, 0, Filter{})
+
+	snap := old
+	v := int64(len(base))
+	for round := range 20 {
+		var changes []Change
+		for range 50 {
+			v++
+			switch op := r.IntN(3); {
+			case op == 0: // delete an existing id
+				id := base[r.IntN(len(base))].ID
+				changes = append(changes, Change{Version: v, ID: id, Deleted: true})
+				delete(want, id)
+			case op == 1: // update or revive an id, often moving it
+				id := base[r.IntN(len(base))].ID
+				st := testStation(id, orb.Point{97 + r.Float64()*29, 37 + r.Float64()*16})
+				st.Version = v
+				changes = append(changes, Change{Version: v, ID: id, Station: st})
+				want[id] = st
+			default: // a new id
+				id := fmt.Sprintf("new-%d-%d", round, v)
+				st := testStation(id, orb.Point{97 + r.Float64()*29, 37 + r.Float64()*16})
+				st.Version = v
+				changes = append(changes, Change{Version: v, ID: id, Station: st})
+				want[id] = st
+			}
+		}
+		// A change already reflected is skipped.
+		changes = append(changes, Change{Version: 1, ID: base[0].ID, Deleted: true})
+		snap = snap.Apply(changes)
+		if snap.Version() != v {
+			t.Fatalf("round %d: version %d; want %d", round, snap.Version(), v)
+		}
+		checkSnapshot(t, snap, want)
+	}
+	if got := old.Nearest(orb.Point{111, 43}, 20, 0, Filter{}); !slices.EqualFunc(got, oldNearest, func(a, b Result) bool { return a.Station == b.Station }) {
+		t.Errorf("Apply changed the snapshot it started from")
+	}
+	if old.Len() != len(base) {
+		t.Errorf("old snapshot Len = %d; want %d", old.Len(), len(base))
+	}
+}
+
+// checkSnapshot compares snap with the records it should hold: Get, Len,
+// and nearest-k against a brute-force scan.
+func checkSnapshot(t *testing.T, snap *Snapshot, want map[string]*Station) {
+	t.Helper()
+	if snap.Len() != len(want) {
+		t.Fatalf("Len = %d; want %d", snap.Len(), len(want))
+	}
+	for id, st := range want {
+		got, err := snap.Get(id)
+		if err != nil || got != st {
+			t.Fatalf("Get(%s) = %v, %v; want the latest record", id, got, err)
+		}
+	}
+	p := orb.Point{110, 42}
+	var all []*Station
+	for _, st := range want {
+		all = append(all, st)
+	}
+	sort.Slice(all, func(i, j int) bool { return geo.Distance(p, all[i].Location) < geo.Distance(p, all[j].Location) })
+	got := snap.Nearest(p, 10, 0, Filter{})
+	if len(got) != min(10, len(all)) {
+		t.Fatalf("Nearest returned %d; want %d", len(got), min(10, len(all)))
+	}
+	for i, r := range got {
+		if r.Station != all[i] {
+			t.Fatalf("Nearest[%d] = %s; want %s", i, r.Station.ID, all[i].ID)
+		}
+	}
+}
+
+func TestSnapshotApplyLargeBatchRebuilds(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	base := randomStations(r, 1000)
+	snap := NewSnapshot(base[:10], 10)
+	var changes []Change
+	want := map[string]*Station{}
+	for _, st := range base[:10] {
+		want[st.ID] = st
+	}
+	for i := range rebuildMinChanges {
+		st := testStation(fmt.Sprintf("bulk-%d", i), orb.Point{97 + r.Float64()*29, 37 + r.Float64()*16})
+		changes = append(changes, Change{Version: int64(11 + i), ID: st.ID, Station: st})
+		want[st.ID] = st
+	}
+	next := snap.Apply(changes)
+	checkSnapshot(t, next, want)
+}
+
+// startFollower runs a follower on a fresh catalog until the test ends.
+func startFollower(t *testing.T, db *PostGIS, poll time.Duration) (*Follower, *Catalog) {
+	t.Helper()
+	cat := NewCatalog(NewSnapshot(nil, 0))
+	f := NewFollower(db, cat, nil)
+	f.PollInterval = poll
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := f.Load(ctx); err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	done := make(chan struct{})
+	go func() { _ = f.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return f, cat
+}
+
+// eventually polls cond every 10 ms for up to d; it returns how long it took.
+func eventually(t *testing.T, d time.Duration, what string, cond func() bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for time.Since(start) < d {
+		if cond() {
+			return time.Since(start)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("%s: not within %v", what, d)
+	return 0
+}
+
+func TestFollowerSeesPlainSQL(t *testing.T) {
+	t.Parallel()
+	db, _ := migratedDB(t)
+	ctx := context.Background()
+	if _, err := db.UpsertStations(ctx, randomStations(rand.New(rand.NewPCG(7, 8)), 100)); err != nil {
+		t.Fatal(err)
+	}
+	// A long poll interval: only NOTIFY can make these fast.
+	_, cat := startFollower(t, db, 10*time.Second)
+	if n := cat.Snapshot().Len(); n != 100 {
+		t.Fatalf("loaded %d records; want 100", n)
+	}
+	steps := []struct {
+		name string
+		sql  string
+		ok   func(*Snapshot) bool
+	}{
+		{"insert", `INSERT INTO stations (id, geom, kind, names, source) VALUES ('plain', ST_SetSRID(ST_MakePoint(111, 43), 4326), 'rest_stop', '{"zh": "服务区"}', 'sql')`,
+			func(s *Snapshot) bool { _, err := s.Get("plain"); return err == nil }},
+		{"update", `UPDATE stations SET geom = ST_SetSRID(ST_MakePoint(120, 45), 4326), status = 'closed' WHERE id = 'plain'`,
+			func(s *Snapshot) bool {
+				st, err := s.Get("plain")
+				return err == nil && st.Status == StatusClosed && len(s.Nearest(orb.Point{120, 45}, 1, 1, Filter{})) == 1
+			}},
+		{"delete", `DELETE FROM stations WHERE id = 'plain'`,
+			func(s *Snapshot) bool {
+				_, err := s.Get("plain")
+				return err != nil && len(s.Nearest(orb.Point{120, 45}, 1, 1, Filter{})) == 0
+			}},
+	}
+	for _, step := range steps {
+		if _, err := db.pool.Exec(ctx, step.sql); err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		d := eventually(t, time.Second, "plain SQL "+step.name+" visible", func() bool { return step.ok(cat.Snapshot()) })
+		t.Logf("plain SQL %s visible after %v", step.name, d)
+	}
+}
+
+// TestFollowerCatchUpWithoutNotifications kills the LISTEN connection
+// repeatedly: the periodic catch-up must still converge within a second.
+func TestFollowerCatchUpWithoutNotifications(t *testing.T) {
+	t.Parallel()
+	db, _ := migratedDB(t)
+	ctx := context.Background()
+	f, cat := startFollower(t, db, 300*time.Millisecond)
+	eventually(t, 2*time.Second, "listening", func() bool { return f.Status().Listening })
+	kill := func() {
+		if _, err := db.pool.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+			WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`); err != nil {
+			t.Fatalf("terminate listener: %v", err)
+		}
+	}
+	for i := range 3 {
+		kill()
+		id := fmt.Sprintf("after-kill-%d", i)
+		if _, err := db.Create(ctx, testStation(id, orb.Point{111, 43})); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, time.Second, id+" visible", func() bool { _, err := cat.Snapshot().Get(id); return err == nil })
+	}
+	eventually(t, 3*time.Second, "reconnected", func() bool { s := f.Status(); return s.Listening && s.Reconnects >= 1 })
+	if s := f.Status(); !s.Connected || s.LastError != "" || s.Version == 0 {
+		t.Errorf("status after recovery = %+v", s)
+	}
+}
+
+func TestWaitForVersion(t *testing.T) {
+	t.Parallel()
+	db, _ := migratedDB(t)
+	ctx := context.Background()
+	f, cat := startFollower(t, db, 10*time.Second)
+	st, err := db.Create(ctx, testStation("rw", orb.Point{111, 43}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	start := time.Now()
+	if err := f.WaitForVersion(wctx, st.Version); err != nil {
+		t.Fatalf("WaitForVersion: %v", err)
+	}
+	if _, err := cat.Snapshot().Get("rw"); err != nil {
+		t.Errorf("after WaitForVersion the record is missing")
+	}
+	t.Logf("read-your-writes wait %v", time.Since(start))
+	short, cancel2 := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel2()
+	if err := f.WaitForVersion(short, st.Version+1000); err == nil {
+		t.Errorf("WaitForVersion of a version never written returned nil")
+	}
+}
