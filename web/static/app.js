@@ -274,6 +274,8 @@
     var params = [['bbox', viewBBox()], ['limit', String(STATION_LIMIT)]];
     if (f.kind) { params.push(['kind', f.kind]); }
     f.amenities.forEach(function (a) { params.push(['amenity', a]); });
+    if (f.openNow) { params.push(['open_now', 'true']); }
+    params.push(['lang', f.lang]);
     return getJSON(apiURL('v1/stations', params), stationsAbort.signal).then(function (fc) {
       lastStations = fc;
       drawStations();
@@ -451,10 +453,10 @@
     loadStations();
     runQuery();
   });
-  $('open-now').addEventListener('change', runQuery);
+  $('open-now').addEventListener('change', function () { loadStations(); runQuery(); });
   $('mode').addEventListener('change', runQuery);
   $('lang').addEventListener('change', function () {
-    drawStations();
+    loadStations();
     seatsLayer.eachLayer(function (layer) {
       if (layer.feature) { layer.setTooltipContent(nameOf(layer.feature.properties || {}, filters().lang)); }
     });
