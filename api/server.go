@@ -4,13 +4,24 @@
 package api
 
 import (
+	"errors"
 	"io/fs"
 	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/filesystem"
+	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"yizhan/data"
 )
+
+// BodyLimit is the largest request body accepted, in bytes (4 MiB): room for
+// a province-sized coverage polygon or a long route, small enough that no
+// body can exhaust memory. Larger bodies get a 413 problem.
+const BodyLimit = 4 << 20
 
 // Snapshots gives the current catalog snapshot; *data.Catalog satisfies it.
 type Snapshots interface {
@@ -38,7 +49,84 @@ type Server struct {
 	cfg Config
 	app *fiber.App
 	log *slog.Logger
+	now func() time.Time // the clock open_now reads; replaced in tests
+}
+
+// New builds the app with every route. cfg.Catalog is required; a nil
+// Logger discards logs.
+func New(cfg Config) (*Server, error) {
+	if cfg.Catalog == nil {
+		return nil, errors.New("api: Config.Catalog is required")
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{cfg: cfg, log: log.With("component", "api"), now: time.Now}
+	s.app = fiber.New(fiber.Config{
+		AppName:      "yizhan",
+		ErrorHandler: s.handleError,
+		BodyLimit:    BodyLimit,
+		// Handlers and middleware by several hands keep strings past the
+		// handler (logs, snapshots); copying them is cheap insurance.
+		Immutable:             true,
+		DisableStartupMessage: true,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           120 * time.Second,
+	})
+	s.app.Use(recover.New())
+	s.routes()
+	return s, nil
 }
 
 // App returns the Fiber app, for serving and for tests (app.Test).
 func (s *Server) App() *fiber.App { return s.app }
+
+// routes lists every route of the app in one place. Fiber matches in
+// registration order, so fixed paths come before /v1/stations/:id.
+func (s *Server) routes() {
+	a := s.app
+	a.Get("/healthz", s.healthz)
+	a.Get("/readyz", s.readyz)
+
+	v1 := a.Group("/v1")
+	v1.Get("/stations/nearest", s.nearest)
+	v1.Get("/stations/within", s.within)
+	v1.Get("/stations", s.stations)
+	v1.Get("/stations/:id/circle", s.stationCircle)
+	v1.Get("/stations/:id", s.station)
+	v1.Get("/circle", s.circle)
+	v1.Get("/layers", s.layers)
+	v1.Get("/layers/:name", s.layer)
+
+	// Routes added by other parts of the API (api/extensions.go until they
+	// move into their own files).
+	s.writeRoutes()   // POST/PUT/PATCH/DELETE /v1/stations...
+	s.planRoutes()    // POST /v1/coverage/gaps, POST /v1/route/stations
+	s.ogcRoutes()     // /ogc/...
+	s.tileRoutes()    // /tiles/{z}/{x}/{y}.mvt
+	s.metricsRoutes() // /metrics, /openapi.json
+
+	// The web map last: it serves what no route above claimed.
+	if s.cfg.Web != nil {
+		a.Use("/", filesystem.New(filesystem.Config{
+			Root:   http.FS(s.cfg.Web),
+			Index:  "index.html",
+			MaxAge: 300,
+		}))
+	}
+}
+
+// snapshot returns the current snapshot and sets X-Data-Version to its
+// version, so that every data answer says which data it reflects. With no
+// snapshot loaded yet it is a 503 problem.
+func (s *Server) snapshot(c *fiber.Ctx) (*data.Snapshot, error) {
+	snap := s.cfg.Catalog.Snapshot()
+	if snap == nil {
+		c.Set(fiber.HeaderRetryAfter, "5")
+		return nil, &Error{Status: fiber.StatusServiceUnavailable, Detail: "no data loaded yet; retry in a few seconds"}
+	}
+	c.Set("X-Data-Version", strconv.FormatInt(snap.Version(), 10))
+	return snap, nil
+}

@@ -1,0 +1,126 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/paulmach/orb"
+
+	"yizhan/data"
+	"yizhan/geo"
+)
+
+// Media types and cache policies of responses.
+const (
+	mediaGeoJSON = "application/geo+json"
+	mediaJSON    = "application/json"
+
+	// cacheData is for answers read from the catalog: short, because a
+	// write is visible in every replica within a second or so and because
+	// open_now answers change with the clock.
+	cacheData = "public, max-age=5"
+	// cacheStatic is for answers that depend on the request alone
+	// (/v1/circle) or on the binary (reference layers).
+	cacheStatic = "public, max-age=3600"
+	// cacheNone is for health checks and problems.
+	cacheNone = "no-store"
+)
+
+// pointGeometry is a GeoJSON Point, [lon, lat] rounded to 7 decimals (about 1 cm).
+type pointGeometry struct {
+	Type        string     `json:"type"`
+	Coordinates [2]float64 `json:"coordinates"`
+}
+
+func newPoint(p orb.Point) pointGeometry {
+	return pointGeometry{Type: "Point", Coordinates: lonLat(p)}
+}
+
+func lonLat(p orb.Point) [2]float64 { return [2]float64{round7(p[0]), round7(p[1])} }
+
+// feature is a GeoJSON Feature with a string id.
+type feature struct {
+	Type       string         `json:"type"`
+	ID         string         `json:"id,omitempty"`
+	Geometry   any            `json:"geometry"`
+	Properties map[string]any `json:"properties"`
+}
+
+// link is an OGC-style hypermedia link.
+type link struct {
+	Rel  string `json:"rel"`
+	Href string `json:"href"`
+	Type string `json:"type"`
+}
+
+// featureCollection is a GeoJSON FeatureCollection with the foreign members
+// yizhan adds: counts as in OGC API Features, paging links, and the query
+// as understood (radius used and how it was derived).
+type featureCollection struct {
+	Type           string    `json:"type"`
+	Features       []feature `json:"features"`
+	NumberMatched  *int      `json:"numberMatched,omitempty"`
+	NumberReturned int       `json:"numberReturned"`
+	Links          []link    `json:"links,omitempty"`
+	Query          any       `json:"query,omitempty"`
+}
+
+// stationFeature renders a record with its name in lang.
+func stationFeature(st *data.Station, lang string) feature {
+	props := st.Properties() // a new map, ours to add to
+	props["name"] = st.Names.In(lang)
+	return feature{Type: "Feature", ID: st.ID, Geometry: newPoint(st.Location), Properties: props}
+}
+
+// resultFeature renders a record found from a query point, adding
+// distance_m (0.1 m) and bearing_deg (0.1°, [0, 360)).
+func resultFeature(r data.Result, lang string) feature {
+	f := stationFeature(r.Station, lang)
+	f.Properties["distance_m"] = round1(r.Meters)
+	b := round1(r.Bearing)
+	if b >= 360 {
+		b -= 360
+	}
+	f.Properties["bearing_deg"] = b
+	return f
+}
+
+func resultFeatures(rs []data.Result, lang string) []feature {
+	out := make([]feature, len(rs))
+	for i, r := range rs {
+		out[i] = resultFeature(r, lang)
+	}
+	return out
+}
+
+// reachJSON says which radius was used and how it was derived. The travel
+// fields are absent when the radius was given directly.
+type reachJSON struct {
+	RadiusM    float64  `json:"radius_m"`
+	Minutes    *float64 `json:"minutes,omitempty"`
+	Mode       string   `json:"mode,omitempty"`
+	SpeedKmh   *float64 `json:"speed_kmh,omitempty"`
+	Circuity   *float64 `json:"circuity,omitempty"`
+	Derivation string   `json:"derivation"`
+}
+
+func newReachJSON(r geo.Reach) reachJSON {
+	out := reachJSON{RadiusM: round1(r.Radius()), Derivation: r.Derivation()}
+	if r.Minutes > 0 {
+		m, v, c := r.Minutes, r.SpeedKmh, r.Circuity
+		out.Minutes, out.Mode, out.SpeedKmh, out.Circuity = &m, r.Mode, &v, &c
+	}
+	return out
+}
+
+// send writes v as JSON with the given media type and cache policy.
+func send(c *fiber.Ctx, media, cache string, v any) error {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode response: %w", err)
+	}
+	c.Set(fiber.HeaderContentType, media)
+	c.Set(fiber.HeaderCacheControl, cache)
+	return c.Send(body)
+}

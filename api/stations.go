@@ -1,0 +1,254 @@
+package api
+
+import (
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/paulmach/orb"
+
+	"yizhan/data"
+	"yizhan/geo"
+)
+
+// filterParams are the query parameters every station search takes.
+var filterParams = []string{"kind", "amenity", "open_now", "open_at", "lang"}
+
+func params(extra ...string) []string { return append(extra, filterParams...) }
+
+// filterJSON echoes the filters applied.
+type filterJSON struct {
+	Kind    []data.Kind `json:"kind,omitempty"`
+	Amenity []string    `json:"amenity,omitempty"`
+	OpenAt  string      `json:"open_at,omitempty"`
+	Lang    string      `json:"lang"`
+}
+
+func newFilterJSON(f data.Filter, lang string) filterJSON {
+	out := filterJSON{Kind: f.Kinds, Lang: lang}
+	if f.Amenities != 0 {
+		out.Amenity = f.Amenities.Names()
+	}
+	if !f.OpenAt.IsZero() {
+		out.OpenAt = f.OpenAt.Format(time.RFC3339)
+	}
+	return out
+}
+
+// nearest answers GET /v1/stations/nearest: the k records nearest to
+// (lon, lat) that pass the filters, nearest first, no farther than
+// max_distance_m when given.
+func (s *Server) nearest(c *fiber.Ctx) error {
+	q, err := parseQuery(c, params("lon", "lat", "k", "max_distance_m")...)
+	if err != nil {
+		return err
+	}
+	p, err := q.point()
+	if err != nil {
+		return err
+	}
+	k, err := q.intIn("k", DefaultK, 1, MaxK)
+	if err != nil {
+		return err
+	}
+	maxM, err := q.floatIn("max_distance_m", 0, 0, MaxDistanceM, false, " meters")
+	if err != nil {
+		return err
+	}
+	f, lang, err := s.searchFilter(q)
+	if err != nil {
+		return err
+	}
+	snap, err := s.snapshot(c)
+	if err != nil {
+		return err
+	}
+	rs := snap.Nearest(p, k, maxM, f)
+	type echo struct {
+		Lon          float64  `json:"lon"`
+		Lat          float64  `json:"lat"`
+		K            int      `json:"k"`
+		MaxDistanceM *float64 `json:"max_distance_m,omitempty"`
+		filterJSON
+	}
+	e := echo{Lon: p[0], Lat: p[1], K: k, filterJSON: newFilterJSON(f, lang)}
+	if maxM > 0 {
+		e.MaxDistanceM = &maxM
+	}
+	return send(c, mediaGeoJSON, cacheData, featureCollection{
+		Type:           "FeatureCollection",
+		Features:       resultFeatures(rs, lang),
+		NumberReturned: len(rs),
+		Query:          e,
+	})
+}
+
+// within answers GET /v1/stations/within: every record inside the service
+// circle around (lon, lat) that passes the filters, nearest first, with the
+// radius used and its derivation in "query". At most MaxWithin (or limit)
+// features are returned; numberMatched is the full count.
+func (s *Server) within(c *fiber.Ctx) error {
+	q, err := parseQuery(c, params("lon", "lat", "radius_m", "minutes", "mode", "speed_kmh", "circuity", "limit")...)
+	if err != nil {
+		return err
+	}
+	p, err := q.point()
+	if err != nil {
+		return err
+	}
+	r, err := q.reach()
+	if err != nil {
+		return err
+	}
+	limit, err := q.intIn("limit", MaxWithin, 1, MaxWithin)
+	if err != nil {
+		return err
+	}
+	f, lang, err := s.searchFilter(q)
+	if err != nil {
+		return err
+	}
+	snap, err := s.snapshot(c)
+	if err != nil {
+		return err
+	}
+	rs := snap.Within(p, r.Radius(), f)
+	matched := len(rs)
+	if len(rs) > limit {
+		rs = rs[:limit]
+	}
+	type echo struct {
+		Lon float64 `json:"lon"`
+		Lat float64 `json:"lat"`
+		reachJSON
+		Limit int `json:"limit"`
+		filterJSON
+	}
+	return send(c, mediaGeoJSON, cacheData, featureCollection{
+		Type:           "FeatureCollection",
+		Features:       resultFeatures(rs, lang),
+		NumberMatched:  &matched,
+		NumberReturned: len(rs),
+		Query:          echo{Lon: p[0], Lat: p[1], reachJSON: newReachJSON(r), Limit: limit, filterJSON: newFilterJSON(f, lang)},
+	})
+}
+
+// searchFilter parses the filters and lang shared by every search.
+func (s *Server) searchFilter(q query) (data.Filter, string, error) {
+	f, err := q.filter(s.now())
+	if err != nil {
+		return f, "", err
+	}
+	lang, err := q.lang()
+	return f, lang, err
+}
+
+// stationID reads the :id path parameter, percent-decoded.
+func stationID(c *fiber.Ctx) (string, error) {
+	raw := c.Params("id")
+	id, err := url.PathUnescape(raw)
+	if err != nil {
+		return "", &Error{Status: fiber.StatusBadRequest, Param: "id", Detail: "the station id in the path is not valid percent-encoding: " + quote(raw)}
+	}
+	return id, nil
+}
+
+// lookup finds the record with the :id of the path, or a 404 problem naming it.
+func (s *Server) lookup(c *fiber.Ctx, snap *data.Snapshot) (*data.Station, error) {
+	id, err := stationID(c)
+	if err != nil {
+		return nil, err
+	}
+	st, err := snap.Get(id)
+	if err != nil {
+		return nil, notFound("no station with id %s", quote(id))
+	}
+	return st, nil
+}
+
+// station answers GET /v1/stations/{id}: one record as a Feature.
+func (s *Server) station(c *fiber.Ctx) error {
+	q, err := parseQuery(c, "lang")
+	if err != nil {
+		return err
+	}
+	lang, err := q.lang()
+	if err != nil {
+		return err
+	}
+	snap, err := s.snapshot(c)
+	if err != nil {
+		return err
+	}
+	st, err := s.lookup(c, snap)
+	if err != nil {
+		return err
+	}
+	return send(c, mediaGeoJSON, cacheData, stationFeature(st, lang))
+}
+
+// stations answers GET /v1/stations: the records in bbox (default the
+// whole world) that pass the filters, ordered by id and paged with limit
+// and offset, with numberMatched and next/prev links.
+func (s *Server) stations(c *fiber.Ctx) error {
+	q, err := parseQuery(c, params("bbox", "limit", "offset")...)
+	if err != nil {
+		return err
+	}
+	b := orb.Bound{Min: orb.Point{-180, -90}, Max: orb.Point{180, 90}}
+	bbox, err := q.one("bbox")
+	if err != nil {
+		return err
+	}
+	if bbox != "" {
+		if b, err = geo.ParseBBox(bbox); err != nil {
+			return badParam("bbox", "%v", err)
+		}
+	}
+	limit, err := q.intIn("limit", DefaultLimit, 1, MaxLimit)
+	if err != nil {
+		return err
+	}
+	offset, err := q.intIn("offset", 0, 0, MaxOffset)
+	if err != nil {
+		return err
+	}
+	f, lang, err := s.searchFilter(q)
+	if err != nil {
+		return err
+	}
+	snap, err := s.snapshot(c)
+	if err != nil {
+		return err
+	}
+	page, total := snap.InBound(b, f, offset, limit)
+	fs := make([]feature, len(page))
+	for i, st := range page {
+		fs[i] = stationFeature(st, lang)
+	}
+	var links []link
+	self := c.BaseURL() + c.Path()
+	pageLink := func(rel string, off int) link {
+		v := url.Values{}
+		for k, vs := range q.vals {
+			v[k] = vs
+		}
+		v.Set("offset", strconv.Itoa(off))
+		v.Set("limit", strconv.Itoa(limit))
+		return link{Rel: rel, Href: self + "?" + v.Encode(), Type: mediaGeoJSON}
+	}
+	if offset+len(page) < total {
+		links = append(links, pageLink("next", offset+len(page)))
+	}
+	if offset > 0 {
+		links = append(links, pageLink("prev", max(0, offset-limit)))
+	}
+	return send(c, mediaGeoJSON, cacheData, featureCollection{
+		Type:           "FeatureCollection",
+		Features:       fs,
+		NumberMatched:  &total,
+		NumberReturned: len(fs),
+		Links:          links,
+	})
+}
