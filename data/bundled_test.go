@@ -3,6 +3,7 @@ package data
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -286,5 +287,45 @@ func TestBundledReturnsFreshCopies(t *testing.T) {
 	b := bundledOrFatal(t)
 	if b[0].Names.ZH == "changed" {
 		t.Error("Bundled() shares records between calls")
+	}
+}
+
+// TestReadmeDocumentsBundledSet checks that data/README.md lists every
+// example station, every bundled file and the ports known to be missing,
+// so the documentation cannot fall behind the data.
+func TestReadmeDocumentsBundledSet(t *testing.T) {
+	raw, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatalf("read README.md: %v", err)
+	}
+	readme := string(raw)
+	for _, s := range bundledOrFatal(t) {
+		if !strings.Contains(readme, "`"+s.ID+"`") {
+			t.Errorf("README.md does not list record %s", s.ID)
+		}
+	}
+	entries, err := bundledFS.ReadDir("bundled")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !strings.Contains(readme, "`bundled/"+e.Name()+"`") {
+			t.Errorf("README.md does not describe bundled/%s", e.Name())
+		}
+	}
+	for _, port := range []string{"ganqimaodu", "arihashate", "ebuduge", "arxan", "mandula", "wuliji", "erka", "hulieyetu"} {
+		if !strings.Contains(readme, "`"+port+"`") {
+			t.Errorf("README.md does not list missing port %s", port)
+		}
+	}
+	for _, notice := range []string{"CC BY 4.0", "LGPL-3.0-or-later", "Natural Earth", "OurAirports", "UN/LOCODE", "ODbL"} {
+		if !strings.Contains(readme, notice) {
+			t.Errorf("README.md lacks the %s notice", notice)
+		}
+	}
+	for _, f := range []string{"LICENSES/LGPL-3.0.txt", "LICENSES/GPL-3.0.txt", "LICENSES/NOTICE.md"} {
+		if _, err := os.Stat(f); err != nil {
+			t.Errorf("licence file missing: %v", err)
+		}
 	}
 }

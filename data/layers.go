@@ -64,7 +64,7 @@ var bundledRegions = []struct {
 	{
 		info: RegionInfo{Code: "150000", NameZH: "内蒙古自治区", NameEN: "Inner Mongolia"},
 		aliases: []string{
-			"150000", "15", "CN-NM", "CN-15",
+			"150000", "CN-NM", "CN-15",
 			"内蒙古自治区", "内蒙古", "內蒙古自治區", "內蒙古",
 			"Inner Mongolia", "Inner Mongolia Autonomous Region",
 			"Nei Mongol", "Nei Mongol Zizhiqu", "Nei Menggu", "Neimenggu",
