@@ -1,10 +1,34 @@
 package api
 
-// STUB: these hooks belong to the PostGIS work (writes, health, metrics) and
-// are replaced there.
+import (
+	"context"
 
-// Store applies writes to the source of truth.
-type Store interface{}
+	"yizhan/data"
+)
 
-// Health reports the state of the database link.
-type Health interface{}
+// Store applies writes to the source of truth; *data.PostGIS satisfies it.
+// Each method validates like an import and runs in one transaction.
+// expectVersion > 0 (from If-Match) must equal the stored version, else
+// data.ErrVersionConflict; errors are data.ErrNotFound, data.ErrConflict,
+// data.ErrVersionConflict, *data.ValidationError or data.ErrUnavailable.
+type Store interface {
+	Create(ctx context.Context, st *data.Station) (*data.Station, error)
+	Replace(ctx context.Context, st *data.Station, expectVersion int64) (out *data.Station, created bool, err error)
+	Patch(ctx context.Context, id string, mergePatch []byte, expectVersion int64) (*data.Station, error)
+	Delete(ctx context.Context, id string, expectVersion int64) (version int64, err error)
+}
+
+// Health is this server's link to the database; *data.Follower satisfies
+// it. Status feeds /readyz and /metrics; WaitForVersion gives
+// read-your-writes: a write answers only once the catalog this server
+// reads from reflects it.
+type Health interface {
+	Status() data.FollowerStatus
+	WaitForVersion(ctx context.Context, version int64) error
+}
+
+// Interface guards.
+var (
+	_ Store  = (*data.PostGIS)(nil)
+	_ Health = (*data.Follower)(nil)
+)

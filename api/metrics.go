@@ -1,0 +1,140 @@
+package api
+
+import (
+	"context"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// latencyBuckets are the request-duration histogram's bounds in seconds:
+// fine below 10 ms, where in-memory answers live, coarse above.
+var latencyBuckets = []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5}
+
+// metricsRoutes installs the request metrics middleware and registers
+// GET /metrics (Prometheus text format). Each Server has its own registry,
+// so that several servers in one process (tests, replicas) do not collide.
+// The middleware sees only routes registered after it, so routes() calls
+// this first.
+func (s *Server) metricsRoutes() {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+
+	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "yizhan_http_requests_total",
+		Help: "HTTP requests answered, by method, route pattern and status code.",
+	}, []string{"method", "route", "status"})
+	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "yizhan_http_request_duration_seconds",
+		Help:    "Time to answer HTTP requests, by method and route pattern, in seconds.",
+		Buckets: latencyBuckets,
+	}, []string{"method", "route"})
+	reg.MustRegister(requests, latency)
+
+	snapshot := func(f func(version, records, ageSeconds float64) float64) func() float64 {
+		return func() float64 {
+			snap := s.cfg.Catalog.Snapshot()
+			if snap == nil {
+				return math.NaN()
+			}
+			age := time.Since(snap.LoadedAt()).Seconds()
+			if s.cfg.Health != nil {
+				// With a database, the snapshot is as old as the last
+				// successful catch-up, not the last change.
+				age = s.cfg.Health.Status().SnapshotAge.Seconds()
+			}
+			return f(float64(snap.Version()), float64(snap.Len()), age)
+		}
+	}
+	reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "yizhan_snapshot_version",
+			Help: "Change version of the snapshot being served (0 for file data).",
+		}, snapshot(func(v, _, _ float64) float64 { return v })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "yizhan_snapshot_records",
+			Help: "Records in the snapshot being served.",
+		}, snapshot(func(_, n, _ float64) float64 { return n })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "yizhan_snapshot_age_seconds",
+			Help: "Seconds since the snapshot was last confirmed current against the database (since it was built, without one).",
+		}, snapshot(func(_, _, age float64) float64 { return age })),
+	)
+	if h := s.cfg.Health; h != nil {
+		reg.MustRegister(
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "yizhan_database_up",
+				Help: "1 if the last catch-up query reached the database, else 0.",
+			}, func() float64 { return boolFloat(h.Status().Connected) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "yizhan_database_listening",
+				Help: "1 if the change-notification (LISTEN) connection is up, else 0 (changes then arrive by polling).",
+			}, func() float64 { return boolFloat(h.Status().Listening) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "yizhan_database_reconnects_total",
+				Help: "Times the change-notification connection was re-established after a loss.",
+			}, func() float64 { return float64(h.Status().Reconnects) }),
+		)
+	}
+
+	s.app.Use(func(c *fiber.Ctx) error {
+		start := time.Now()
+		err := c.Next()
+		if err != nil {
+			// Render the error now so that the status is the one sent.
+			if herr := s.app.ErrorHandler(c, err); herr != nil {
+				_ = c.SendStatus(fiber.StatusInternalServerError)
+			}
+		}
+		route := c.Route().Path // the pattern, e.g. /v1/stations/:id, so labels stay few
+		method := c.Method()
+		requests.WithLabelValues(method, route, strconv.Itoa(c.Response().StatusCode())).Inc()
+		latency.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
+		return nil
+	})
+	s.app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})))
+}
+
+func boolFloat(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// databaseReadiness is the database part of /readyz. Readiness stays true
+// while the database is away: reads are answered from the last snapshot,
+// and taking every replica out of a load balancer during a database
+// outage would turn it into a full outage. The body says the database is
+// unreachable and how stale the snapshot is, for people and alerts.
+func (s *Server) databaseReadiness(_ context.Context) (status any, ready bool) {
+	h := s.cfg.Health
+	if h == nil {
+		return nil, true
+	}
+	st := h.Status()
+	body := map[string]any{
+		"reachable":      st.Connected,
+		"listening":      st.Listening,
+		"version":        st.Version,
+		"records":        st.Records,
+		"snapshot_age_s": math.Round(st.SnapshotAge.Seconds()*10) / 10,
+		"reconnects":     st.Reconnects,
+	}
+	if !st.LastCatchUp.IsZero() {
+		body["last_catch_up"] = st.LastCatchUp.UTC().Format(time.RFC3339Nano)
+	}
+	if !st.Connected {
+		body["note"] = "database unreachable: serving the last snapshot; writes answer 503 until it returns"
+	}
+	return body, true
+}
