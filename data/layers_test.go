@@ -3,6 +3,7 @@ package data
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -228,4 +229,29 @@ func vertices(mp orb.MultiPolygon) int {
 		}
 	}
 	return n
+}
+
+// TestLeagueSeatNames checks that every seat is labelled by its league,
+// not by GeoNames' alternate name (Chifeng's is 红山区, a district).
+func TestLeagueSeatNames(t *testing.T) {
+	raw, _ := layersOrFatal(t).GeoJSON(LayerLeagueSeats)
+	var fc struct {
+		Features []struct {
+			ID         string `json:"id"`
+			Properties struct {
+				LeagueZH string `json:"league_zh"`
+				Names    Names  `json:"names"`
+			} `json:"properties"`
+		} `json:"features"`
+	}
+	if err := json.Unmarshal(raw, &fc); err != nil {
+		t.Fatalf("decode league seats: %v", err)
+	}
+	for _, f := range fc.Features {
+		n := f.Properties.Names
+		zhOK := strings.HasSuffix(n.ZH, "市") || strings.HasSuffix(n.ZH, "盟")
+		if !zhOK || n.ZH != f.Properties.LeagueZH || n.EN == "" {
+			t.Errorf("seat %s: names %+v (league_zh %q); want the league's zh and en names", f.ID, n, f.Properties.LeagueZH)
+		}
+	}
 }

