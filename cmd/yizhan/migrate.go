@@ -1,0 +1,44 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"yizhan/data"
+)
+
+// runMigrate applies the embedded schema migrations to the database at
+// DATABASE_URL (or --database-url). It is idempotent and refuses a
+// database whose schema is newer than this binary.
+func runMigrate(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dbURL := fs.String("database-url", getenv("DATABASE_URL"), "PostGIS connection URL (env DATABASE_URL)")
+	logLevel := fs.String("log-level", envOr(getenv, "YIZHAN_LOG_LEVEL", "info"), "debug, info, warn or error (env YIZHAN_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("migrate: unexpected arguments %q", fs.Args())
+	}
+	if *dbURL == "" {
+		return errors.New("migrate: no database: set DATABASE_URL or --database-url, e.g. postgres://user:pass@localhost:5432/yizhan")
+	}
+	logger, err := newLogger(stderr, *logLevel)
+	if err != nil {
+		return err
+	}
+	db, err := data.OpenPostGIS(ctx, *dbURL, logger)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	fmt.Fprintf(stdout, "database schema is at version %d\n", data.LatestSchemaVersion())
+	return nil
+}
