@@ -1,0 +1,447 @@
+package geo
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/paulmach/orb"
+	"github.com/tidwall/rtree"
+)
+
+// MaxRouteVertices is the most positions a route may have.
+const MaxRouteVertices = 100_000
+
+// Route is a travel line prepared for projection: every segment is the
+// great-circle arc between consecutive positions, with its cumulative
+// distance and a bounding-box R-tree of the segments. Positions along the
+// route are exact on the sphere (no planar approximation). A Route is
+// immutable and safe for concurrent use.
+type Route struct {
+	line orb.LineString // positions, consecutive duplicates removed
+	cum  []float64      // meters from the start to each position
+	vec  [][3]float64   // unit vectors of the positions
+	tr   rtree.RTreeG[int32]
+}
+
+// NewRoute prepares ls. It needs at least two distinct positions, at most
+// MaxRouteVertices, every coordinate finite with longitude in [-180, 180]
+// and latitude in [-90, 90]; consecutive repeated positions are dropped.
+// Consecutive positions must not be antipodal (the arc would be undefined).
+func NewRoute(ls orb.LineString) (*Route, error) {
+	if len(ls) > MaxRouteVertices {
+		return nil, fmt.Errorf("route has %d positions; the limit is %d", len(ls), MaxRouteVertices)
+	}
+	r := &Route{}
+	for i, p := range ls {
+		if math.IsNaN(p[0]) || math.IsInf(p[0], 0) || math.IsNaN(p[1]) || math.IsInf(p[1], 0) {
+			return nil, fmt.Errorf("route position %d is not a finite number", i)
+		}
+		if p[0] < -180 || p[0] > 180 || p[1] < -90 || p[1] > 90 {
+			return nil, fmt.Errorf("route position %d [%v, %v] is out of range (longitude in [-180, 180], latitude in [-90, 90])", i, p[0], p[1])
+		}
+		if len(r.line) > 0 && r.line[len(r.line)-1] == p {
+			continue
+		}
+		r.line = append(r.line, p)
+		r.vec = append(r.vec, unitVec(p))
+	}
+	if len(r.line) < 2 {
+		return nil, errors.New("route needs at least two distinct positions")
+	}
+	r.cum = make([]float64, len(r.line))
+	for i := 1; i < len(r.line); i++ {
+		a, b := r.vec[i-1], r.vec[i]
+		x := cross(a, b)
+		if norm(x) < 1e-12 && dot(a, b) < 0 {
+			return nil, fmt.Errorf("route positions %d and %d are antipodal; add a position between them", i-1, i)
+		}
+		r.cum[i] = r.cum[i-1] + math.Atan2(norm(x), dot(a, b))*EarthRadius
+		for _, bb := range segmentBounds(r.line[i-1], r.line[i], r.cum[i]-r.cum[i-1]) {
+			r.tr.Insert(bb.Min, bb.Max, int32(i-1))
+		}
+	}
+	return r, nil
+}
+
+// segmentBounds are lon/lat boxes holding the great-circle arc a→b of
+// length meters: the endpoints' box padded in latitude for the arc's
+// bulge towards the pole, split in two when the arc crosses ±180°.
+func segmentBounds(a, b orb.Point, meters float64) []orb.Bound {
+	d := meters / EarthRadius
+	maxLat := math.Min(89, math.Max(math.Abs(a[1]), math.Abs(b[1])))
+	pad := (d*d/8*(1+math.Tan(maxLat*degToRad)) + 1e-9) * radToDeg
+	lo, hi := math.Min(a[1], b[1])-pad, math.Max(a[1], b[1])+pad
+	if math.Abs(a[1]) > 89 || math.Abs(b[1]) > 89 || hi >= 90 || lo <= -90 {
+		return []orb.Bound{{Min: orb.Point{-180, math.Max(lo, -90)}, Max: orb.Point{180, math.Min(hi, 90)}}}
+	}
+	w, e := math.Min(a[0], b[0]), math.Max(a[0], b[0])
+	if e-w > 180 { // crosses the antimeridian
+		return []orb.Bound{
+			{Min: orb.Point{e, lo}, Max: orb.Point{180, hi}},
+			{Min: orb.Point{-180, lo}, Max: orb.Point{w, hi}},
+		}
+	}
+	return []orb.Bound{{Min: orb.Point{w, lo}, Max: orb.Point{e, hi}}}
+}
+
+// Line returns the route's positions (consecutive duplicates removed).
+func (r *Route) Line() orb.LineString { return r.line }
+
+// Length is the route's length in meters.
+func (r *Route) Length() float64 { return r.cum[len(r.cum)-1] }
+
+// Side of the route, seen in the direction of travel.
+const (
+	SideLeft  = "left"
+	SideRight = "right"
+	SideOn    = "on"
+)
+
+// RoutePosition is where a point lies relative to a route: the nearest
+// point of the route (Point), its distance from the start along the route
+// (AlongM, meters), the great-circle distance from the point to it
+// (OffsetM, meters) and the side of the route the point is on.
+type RoutePosition struct {
+	AlongM  float64
+	OffsetM float64
+	Side    string
+	Point   orb.Point
+	Segment int // index of the segment (its first position)
+}
+
+// Locate projects p onto the nearest point of the route within corridor
+// meters; ok is false when no part of the route is that close. Ties go to
+// the earlier position along the route.
+func (r *Route) Locate(p orb.Point, corridor float64) (pos RoutePosition, ok bool) {
+	var buf [2]orb.Bound
+	n, _ := boundAround(p, corridor, &buf)
+	P := unitVec(p)
+	best := math.Inf(1)
+	for _, b := range buf[:n] {
+		r.tr.Search(b.Min, b.Max, func(_, _ [2]float64, seg int32) bool {
+			d, along, side, q := r.project(int(seg), P)
+			if d <= corridor && (d < best || (d == best && along < pos.AlongM)) {
+				best, ok = d, true
+				pos = RoutePosition{AlongM: along, OffsetM: d, Side: side, Point: q, Segment: int(seg)}
+			}
+			return true
+		})
+	}
+	return pos, ok
+}
+
+// project finds the nearest point of segment i to unit vector P: its
+// distance (meters), distance along the route, side and position.
+func (r *Route) project(i int, P [3]float64) (dist, along float64, side string, q orb.Point) {
+	A, B := r.vec[i], r.vec[i+1]
+	n := cross(A, B)
+	n = scale(n, 1/norm(n))
+	s := dot(P, n)
+	side = SideOn
+	if s > 1e-15 {
+		side = SideLeft
+	} else if s < -1e-15 {
+		side = SideRight
+	}
+	Q := sub(P, scale(n, s))
+	if qn := norm(Q); qn > 1e-15 {
+		Q = scale(Q, 1/qn)
+		if dot(cross(A, Q), n) >= 0 && dot(cross(Q, B), n) >= 0 {
+			ang := math.Atan2(norm(cross(A, Q)), dot(A, Q))
+			return math.Asin(math.Min(1, math.Abs(s))) * EarthRadius, r.cum[i] + ang*EarthRadius, side, vecPoint(Q)
+		}
+	}
+	da := math.Atan2(norm(cross(A, P)), dot(A, P))
+	db := math.Atan2(norm(cross(B, P)), dot(B, P))
+	if da <= db {
+		return da * EarthRadius, r.cum[i], side, r.line[i]
+	}
+	return db * EarthRadius, r.cum[i+1], side, r.line[i+1]
+}
+
+// RouteHit is one of the points given to Near that lies in the corridor.
+type RouteHit struct {
+	Index int // position in the slice given to Near
+	RoutePosition
+}
+
+// Near returns the points within corridor meters of the route, ordered by
+// AlongM (then by Index).
+func (r *Route) Near(points []orb.Point, corridor float64) []RouteHit {
+	var hits []RouteHit
+	for i, p := range points {
+		if !validPoint(p) {
+			continue
+		}
+		if pos, ok := r.Locate(p, corridor); ok {
+			hits = append(hits, RouteHit{Index: i, RoutePosition: pos})
+		}
+	}
+	slices.SortStableFunc(hits, func(a, b RouteHit) int { return cmpFloat(a.AlongM, b.AlongM) })
+	return hits
+}
+
+// CorridorBounds returns lon/lat boxes that together hold every point
+// within corridor meters of the route: consecutive segments are grouped
+// into chunks of about chunkM meters of route (<= 0: 50 km), each chunk's
+// box widened by the corridor. Searching a point index with these boxes
+// finds every candidate for Near without scanning a whole-route box.
+func (r *Route) CorridorBounds(corridor, chunkM float64) []orb.Bound {
+	if chunkM <= 0 {
+		chunkM = 50_000
+	}
+	var out []orb.Bound
+	var cur orb.Bound
+	have := false
+	start := 0.0
+	flush := func() {
+		if have {
+			out = append(out, widen(cur, corridor)...)
+		}
+		have = false
+	}
+	for i := 0; i+1 < len(r.line); i++ {
+		bs := segmentBounds(r.line[i], r.line[i+1], r.cum[i+1]-r.cum[i])
+		if len(bs) > 1 {
+			flush()
+			for _, b := range bs {
+				out = append(out, widen(b, corridor)...)
+			}
+			start = r.cum[i+1]
+			continue
+		}
+		if have && r.cum[i+1]-start > chunkM {
+			flush()
+		}
+		if !have {
+			cur, have, start = bs[0], true, r.cum[i]
+		} else {
+			cur = cur.Union(bs[0])
+		}
+	}
+	flush()
+	return out
+}
+
+// widen grows b by meters on every side, splitting at ±180° when needed.
+func widen(b orb.Bound, meters float64) []orb.Bound {
+	var lo, hi [2]orb.Bound
+	nl, _ := boundAround(orb.Point{b.Min[0], b.Min[1]}, meters, &lo)
+	nh, _ := boundAround(orb.Point{b.Max[0], b.Max[1]}, meters, &hi)
+	if nl == 0 || nh == 0 {
+		return nil
+	}
+	// The latitude reach: from the lower corner's south to the upper corner's north.
+	s, n := lo[0].Min[1], hi[0].Max[1]
+	// The longitude reach at the box's most poleward latitude is widest.
+	var c [2]orb.Bound
+	lat := b.Max[1]
+	if math.Abs(b.Min[1]) > math.Abs(lat) {
+		lat = b.Min[1]
+	}
+	nc, _ := boundAround(orb.Point{0, lat}, meters, &c)
+	dl := 180.0
+	if nc == 1 && c[0].Max[0] < 180 {
+		dl = c[0].Max[0]
+	}
+	w, e := b.Min[0]-dl, b.Max[0]+dl
+	switch {
+	case dl >= 180 || e-w >= 360:
+		return []orb.Bound{{Min: orb.Point{-180, s}, Max: orb.Point{180, n}}}
+	case w < -180:
+		return []orb.Bound{{Min: orb.Point{w + 360, s}, Max: orb.Point{180, n}}, {Min: orb.Point{-180, s}, Max: orb.Point{e, n}}}
+	case e > 180:
+		return []orb.Bound{{Min: orb.Point{w, s}, Max: orb.Point{180, n}}, {Min: orb.Point{-180, s}, Max: orb.Point{e - 360, n}}}
+	}
+	return []orb.Bound{{Min: orb.Point{w, s}, Max: orb.Point{e, n}}}
+}
+
+// PointAt is the position at distance along meters from the start
+// (clamped to the route).
+func (r *Route) PointAt(along float64) orb.Point {
+	along = math.Min(math.Max(along, 0), r.Length())
+	i, _ := slices.BinarySearch(r.cum, along)
+	if i == 0 {
+		return r.line[0]
+	}
+	if i >= len(r.cum) {
+		return r.line[len(r.line)-1]
+	}
+	seg := r.cum[i] - r.cum[i-1]
+	if seg <= 0 {
+		return r.line[i]
+	}
+	return vecPoint(slerp(r.vec[i-1], r.vec[i], (along-r.cum[i-1])/seg))
+}
+
+// Cut returns the part of the route between from and to meters along it
+// (clamped; from < to).
+func (r *Route) Cut(from, to float64) orb.LineString {
+	from = math.Max(from, 0)
+	to = math.Min(to, r.Length())
+	ls := orb.LineString{r.PointAt(from)}
+	for i, c := range r.cum {
+		if c > from && c < to {
+			ls = append(ls, r.line[i])
+		}
+	}
+	if end := r.PointAt(to); end != ls[len(ls)-1] || len(ls) == 1 {
+		ls = append(ls, end)
+	}
+	return ls
+}
+
+// RouteGap is a stretch of the route with no qualifying point: from
+// FromM to ToM meters along it.
+type RouteGap struct {
+	FromM, ToM float64
+	Line       orb.LineString
+}
+
+// LengthM is the gap's length in meters.
+func (g RouteGap) LengthM() float64 { return g.ToM - g.FromM }
+
+// Gaps returns the stretches longer than maxGap meters between
+// consecutive positions in alongs (meters along the route, any order),
+// counting the route's start and end as the ends of the first and last
+// stretch: a trip starts at the start whether or not a station is there.
+func (r *Route) Gaps(alongs []float64, maxGap float64) []RouteGap {
+	a := append([]float64{0}, alongs...)
+	a = append(a, r.Length())
+	slices.Sort(a)
+	var gaps []RouteGap
+	for i := 1; i < len(a); i++ {
+		if a[i]-a[i-1] > maxGap {
+			gaps = append(gaps, RouteGap{FromM: a[i-1], ToM: a[i], Line: r.Cut(a[i-1], a[i])})
+		}
+	}
+	return gaps
+}
+
+// Vector helpers: unit vectors on the sphere.
+
+func unitVec(p orb.Point) [3]float64 {
+	sl, cl := math.Sincos(p[1] * degToRad)
+	so, co := math.Sincos(p[0] * degToRad)
+	return [3]float64{cl * co, cl * so, sl}
+}
+
+func vecPoint(v [3]float64) orb.Point {
+	return orb.Point{math.Atan2(v[1], v[0]) * radToDeg, math.Atan2(v[2], math.Hypot(v[0], v[1])) * radToDeg}
+}
+
+func cross(a, b [3]float64) [3]float64 {
+	return [3]float64{a[1]*b[2] - a[2]*b[1], a[2]*b[0] - a[0]*b[2], a[0]*b[1] - a[1]*b[0]}
+}
+
+func dot(a, b [3]float64) float64 { return a[0]*b[0] + a[1]*b[1] + a[2]*b[2] }
+
+func norm(a [3]float64) float64 { return math.Sqrt(dot(a, a)) }
+
+func scale(a [3]float64, k float64) [3]float64 { return [3]float64{a[0] * k, a[1] * k, a[2] * k} }
+
+func sub(a, b [3]float64) [3]float64 { return [3]float64{a[0] - b[0], a[1] - b[1], a[2] - b[2]} }
+
+// slerp is the point a fraction t of the way along the arc a→b.
+func slerp(a, b [3]float64, t float64) [3]float64 {
+	omega := math.Atan2(norm(cross(a, b)), dot(a, b))
+	if omega < 1e-15 {
+		return a
+	}
+	so := math.Sin(omega)
+	ka, kb := math.Sin((1-t)*omega)/so, math.Sin(t*omega)/so
+	return [3]float64{ka*a[0] + kb*b[0], ka*a[1] + kb*b[1], ka*a[2] + kb*b[2]}
+}
+
+// RestCandidate is a possible rest stop at AlongM meters along a route.
+// Preferred marks stops that offer what the driver asked for (truck
+// parking, a shower, beds).
+type RestCandidate struct {
+	AlongM    float64
+	Preferred bool
+}
+
+// PlannedStop is one stop of a rest plan: Index is the candidate's
+// position in the slice given to PlanRest, LegM the driving distance
+// from the previous stop (or the start) in meters.
+type PlannedStop struct {
+	Index     int
+	AlongM    float64
+	LegM      float64
+	Preferred bool
+}
+
+// RestProblem is a stretch where no plan keeps within the limit: from
+// FromM (the start or the last possible stop) to ToM (the next stop, or
+// the route's end) is longer than the allowed leg.
+type RestProblem struct {
+	FromM, ToM float64
+}
+
+// RestPlan is the outcome of PlanRest. Feasible is true when every leg,
+// including the last one to the route's end (FinalLegM), is within MaxLegM.
+type RestPlan struct {
+	MaxLegM   float64
+	Stops     []PlannedStop
+	FinalLegM float64
+	Problems  []RestProblem
+	Feasible  bool
+}
+
+// PlanRest picks stops along a route of lengthM meters so that no leg
+// between the start, the stops and the end is longer than maxLegM (the
+// distance driven in the longest allowed stretch at the planned speed).
+// From each position it takes the farthest preferred candidate within
+// reach, else the farthest candidate of any kind (greedy; taking the
+// farthest reachable stop gives the fewest stops, and a preferred stop
+// short of it never makes a later leg impossible, because everything
+// reachable before is still reachable from it). Where no candidate is
+// within reach the stretch is reported as a RestProblem and planning goes
+// on from the next candidate, so one bad stretch does not hide the rest.
+func PlanRest(lengthM float64, cands []RestCandidate, maxLegM float64) RestPlan {
+	order := make([]int, len(cands))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmpFloat(cands[a].AlongM, cands[b].AlongM) })
+	plan := RestPlan{MaxLegM: maxLegM}
+	pos := 0.0
+	k := 0 // first candidate in order with AlongM > pos
+	for lengthM-pos > maxLegM {
+		for k < len(order) && cands[order[k]].AlongM <= pos {
+			k++
+		}
+		best, bestPref := -1, -1
+		for j := k; j < len(order) && cands[order[j]].AlongM <= pos+maxLegM; j++ {
+			if cands[order[j]].AlongM >= lengthM {
+				break
+			}
+			best = order[j]
+			if cands[order[j]].Preferred {
+				bestPref = order[j]
+			}
+		}
+		if bestPref >= 0 {
+			best = bestPref
+		}
+		if best < 0 {
+			next := lengthM
+			if k < len(order) && cands[order[k]].AlongM < lengthM {
+				next = cands[order[k]].AlongM
+				best = order[k]
+			}
+			plan.Problems = append(plan.Problems, RestProblem{FromM: pos, ToM: next})
+			if best < 0 {
+				break
+			}
+		}
+		c := cands[best]
+		plan.Stops = append(plan.Stops, PlannedStop{Index: best, AlongM: c.AlongM, LegM: c.AlongM - pos, Preferred: c.Preferred})
+		pos = c.AlongM
+	}
+	plan.FinalLegM = lengthM - pos
+	plan.Feasible = len(plan.Problems) == 0
+	return plan
+}

@@ -1,0 +1,274 @@
+package geo
+
+import (
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"os"
+	"testing"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+)
+
+func loadFC(tb testing.TB, path string) *geojson.FeatureCollection {
+	tb.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var fc geojson.FeatureCollection
+	if err := json.Unmarshal(b, &fc); err != nil {
+		tb.Fatal(err)
+	}
+	return &fc
+}
+
+// routeSample is one point of a densely sampled route with its distance along.
+type routeSample struct {
+	p     orb.Point
+	along float64
+}
+
+// sampleRoute samples ls every step meters or less using Destination and
+// Bearing (independent of Route's vector maths).
+func sampleRoute(ls orb.LineString, step float64) []routeSample {
+	var out []routeSample
+	var cum float64
+	for i := 0; i+1 < len(ls); i++ {
+		a, b := ls[i], ls[i+1]
+		d := gapsOracleDistance(a, b)
+		n := int(math.Ceil(d / step))
+		brg := Bearing(a, b)
+		for k := 0; k < n; k++ {
+			t := d * float64(k) / float64(n)
+			out = append(out, routeSample{Destination(a, brg, t), cum + t})
+		}
+		cum += d
+	}
+	return append(out, routeSample{ls[len(ls)-1], cum})
+}
+
+// checkAgainstBruteForce compares Locate with the nearest dense sample.
+func checkAgainstBruteForce(t *testing.T, r *Route, samples []routeSample, p orb.Point, corridor, step float64) {
+	t.Helper()
+	best := math.Inf(1)
+	for _, s := range samples {
+		best = math.Min(best, gapsOracleDistance(p, s.p))
+	}
+	pos, ok := r.Locate(p, corridor)
+	// The dense samples lie on the route, so the true offset is at most best
+	// and at least best minus half a step's sagitta-free slack.
+	if best <= corridor-step && !ok {
+		t.Fatalf("Locate(%v) found nothing; brute force finds the route %.1f m away", p, best)
+	}
+	if !ok {
+		return
+	}
+	if pos.OffsetM > best+0.01 || pos.OffsetM < best-step/2-0.01 {
+		t.Fatalf("Locate(%v).OffsetM = %.3f; brute force %.3f (step %v)", p, pos.OffsetM, best, step)
+	}
+	if d := gapsOracleDistance(p, r.PointAt(pos.AlongM)); math.Abs(d-pos.OffsetM) > 0.05 {
+		t.Fatalf("Locate(%v): distance to PointAt(AlongM=%.1f) = %.3f; OffsetM %.3f", p, pos.AlongM, d, pos.OffsetM)
+	}
+	// Some sample nearly as close must lie near AlongM (ties between
+	// branches of the route may go either way).
+	for _, s := range samples {
+		if gapsOracleDistance(p, s.p) <= best+step && math.Abs(s.along-pos.AlongM) <= step+0.05 {
+			return
+		}
+	}
+	t.Fatalf("Locate(%v).AlongM = %.2f; no sample within %.1f m of the brute-force nearest lies there", p, pos.AlongM, step)
+}
+
+func TestRouteLocateBruteForce(t *testing.T) {
+	rng := coverageRand(t)
+	for trial := 0; trial < 6; trial++ {
+		start := orb.Point{-179 + rng.Float64()*358, -75 + rng.Float64()*150}
+		if trial == 0 {
+			start = orb.Point{179.8, 10} // crosses the antimeridian
+		}
+		ls := orb.LineString{start}
+		brg := rng.Float64() * 360
+		for i := 0; i < 15; i++ {
+			brg += rng.NormFloat64() * 60
+			ls = append(ls, Destination(ls[len(ls)-1], brg, 1000+rng.Float64()*20000))
+		}
+		r, err := NewRoute(ls)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const step = 5.0
+		samples := sampleRoute(ls, step)
+		if got, want := r.Length(), samples[len(samples)-1].along; math.Abs(got-want) > 1e-6*want {
+			t.Fatalf("Length = %v; sum of haversine segments %v", got, want)
+		}
+		for k := 0; k < 30; k++ {
+			s := samples[rng.IntN(len(samples))]
+			p := Destination(s.p, rng.Float64()*360, rng.Float64()*3000)
+			checkAgainstBruteForce(t, r, samples, p, 2500, step)
+		}
+	}
+}
+
+func TestRouteSide(t *testing.T) {
+	r, err := NewRoute(orb.LineString{{0, 0}, {1, 0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		p     orb.Point
+		side  string
+		along float64
+	}{
+		{orb.Point{0.5, 0.001}, SideLeft, 0.5 * degToRad * EarthRadius},
+		{orb.Point{0.5, -0.001}, SideRight, 0.5 * degToRad * EarthRadius},
+		{orb.Point{0.25, 0}, SideOn, 0.25 * degToRad * EarthRadius},
+		{orb.Point{-0.001, 0}, SideOn, 0},
+	}
+	for _, tc := range tests {
+		pos, ok := r.Locate(tc.p, 1000)
+		if !ok || pos.Side != tc.side || math.Abs(pos.AlongM-tc.along) > 0.01 {
+			t.Errorf("Locate(%v) = %+v, %v; want side %s along %.2f", tc.p, pos, ok, tc.side, tc.along)
+		}
+	}
+}
+
+func TestRouteAndorraCG1(t *testing.T) {
+	fc := loadFC(t, "testdata/route/andorra_cg1.geojson")
+	ls := fc.Features[0].Geometry.(orb.LineString)
+	r, err := NewRoute(ls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Length(); math.Abs(got-10783.5) > 1 {
+		t.Fatalf("CG-1 Length = %.1f m; want 10,783.5 m (haversine sum)", got)
+	}
+	samples := sampleRoute(r.Line(), 2)
+	pois := loadFC(t, "testdata/route/andorra_service_points.geojson")
+	var pts []orb.Point
+	for _, f := range pois.Features {
+		p := f.Geometry.(orb.Point)
+		pts = append(pts, p)
+		checkAgainstBruteForce(t, r, samples, p, 300, 2)
+	}
+	hits := r.Near(pts, 300)
+	if len(hits) == 0 {
+		t.Fatal("Near found no service point within 300 m of CG-1")
+	}
+	for i := 1; i < len(hits); i++ {
+		if hits[i].AlongM < hits[i-1].AlongM {
+			t.Fatalf("Near not ordered by along: %v after %v", hits[i].AlongM, hits[i-1].AlongM)
+		}
+	}
+	t.Logf("%d of %d service points within 300 m of CG-1", len(hits), len(pts))
+	// Every vertex projects onto itself.
+	for i, p := range r.Line() {
+		pos, ok := r.Locate(p, 1)
+		if !ok || pos.OffsetM > 0.01 || math.Abs(pos.AlongM-r.cum[i]) > 0.01 {
+			t.Fatalf("Locate(vertex %d) = %+v; want along %.2f offset 0", i, pos, r.cum[i])
+		}
+	}
+}
+
+func TestRouteGaps(t *testing.T) {
+	// About 111.2 km along the equator.
+	r, _ := NewRoute(orb.LineString{{0, 0}, {0.5, 0}, {1, 0}})
+	L := r.Length()
+	gaps := r.Gaps([]float64{30000, 40000, 95000}, 50000)
+	if len(gaps) != 1 || gaps[0].FromM != 40000 || gaps[0].ToM != 95000 {
+		t.Fatalf("Gaps = %+v; want one gap 40000–95000", gaps)
+	}
+	g := gaps[0]
+	if d := gapsOracleDistance(g.Line[0], orb.Point{40000 / EarthRadius * radToDeg, 0}); d > 0.01 {
+		t.Fatalf("gap starts at %v, %v m from along 40 km", g.Line[0], d)
+	}
+	if len(g.Line) != 3 || g.Line[1] != (orb.Point{0.5, 0}) {
+		t.Fatalf("gap line = %v; want it to pass the vertex at 0.5°", g.Line)
+	}
+	if gaps := r.Gaps(nil, 50000); len(gaps) != 1 || gaps[0].FromM != 0 || gaps[0].ToM != L {
+		t.Fatalf("Gaps(no stations) = %+v; want the whole route", gaps)
+	}
+}
+
+func TestPlanRest(t *testing.T) {
+	km := 1000.0
+	tests := []struct {
+		name      string
+		length    float64
+		cands     []RestCandidate
+		maxLeg    float64
+		stops     []int
+		problems  []RestProblem
+		finalLegM float64
+	}{
+		{"short trip needs no stop", 150 * km, nil, 200 * km, nil, nil, 150 * km},
+		{"farthest reachable", 500 * km, []RestCandidate{{50 * km, false}, {190 * km, false}, {210 * km, false}, {380 * km, false}}, 200 * km,
+			[]int{1, 3}, nil, 120 * km},
+		{"preferred even if earlier", 300 * km, []RestCandidate{{120 * km, true}, {190 * km, false}}, 200 * km,
+			[]int{0}, nil, 180 * km},
+		{"no stop in reach", 600 * km, []RestCandidate{{120 * km, false}, {532 * km, false}}, 200 * km,
+			[]int{0, 1}, []RestProblem{{120 * km, 532 * km}}, 68 * km},
+		{"nothing at all", 300 * km, nil, 200 * km, nil, []RestProblem{{0, 300 * km}}, 300 * km},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			plan := PlanRest(tc.length, tc.cands, tc.maxLeg)
+			var got []int
+			for _, s := range plan.Stops {
+				got = append(got, s.Index)
+			}
+			if !slicesEqual(got, tc.stops) || len(plan.Problems) != len(tc.problems) || plan.FinalLegM != tc.finalLegM {
+				t.Fatalf("PlanRest = stops %v problems %+v final %v; want stops %v problems %+v final %v", got, plan.Problems, plan.FinalLegM, tc.stops, tc.problems, tc.finalLegM)
+			}
+			for i := range tc.problems {
+				if plan.Problems[i] != tc.problems[i] {
+					t.Fatalf("problem %d = %+v; want %+v", i, plan.Problems[i], tc.problems[i])
+				}
+			}
+			if plan.Feasible != (len(tc.problems) == 0) {
+				t.Fatalf("Feasible = %v", plan.Feasible)
+			}
+		})
+	}
+}
+
+func slicesEqual(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// BenchmarkRoute2000km prepares a 2,000 km route of 20,000 positions and
+// finds which of 20,000 points near it lie within a 5 km corridor.
+func BenchmarkRoute2000km(b *testing.B) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	ls := orb.LineString{{111.7, 40.8}}
+	brg := 0.0
+	for len(ls) < 20000 {
+		brg += rng.NormFloat64() * 10
+		ls = append(ls, Destination(ls[len(ls)-1], brg, 100))
+	}
+	pts := make([]orb.Point, 20000)
+	for i := range pts {
+		pts[i] = Destination(ls[rng.IntN(len(ls))], rng.Float64()*360, rng.Float64()*20000)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	var hits []RouteHit
+	for i := 0; i < b.N; i++ {
+		r, err := NewRoute(ls)
+		if err != nil {
+			b.Fatal(err)
+		}
+		hits = r.Near(pts, 5000)
+		_ = r.Gaps(nil, 50000)
+	}
+	b.ReportMetric(float64(len(hits)), "hits")
+}
