@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"yizhan/data"
+)
+
+// runExport writes every record as a GeoJSON FeatureCollection, the shape
+// that "serve --data" and "import" read, from PostGIS (--database-url or
+// DATABASE_URL), from a --data file, or else from the bundled data set.
+// An explicit --data wins over DATABASE_URL from the environment.
+func runExport(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dbURL := fs.String("database-url", getenv("DATABASE_URL"), "PostGIS connection URL to export from (env DATABASE_URL)")
+	dataFile := fs.String("data", "", "export this GeoJSON file's records instead (validated; a round trip check)")
+	out := fs.String("out", "", "write to this file instead of standard output (replaced only when the export succeeds)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("export: unexpected arguments %q", fs.Args())
+	}
+	urlFlag := false
+	fs.Visit(func(f *flag.Flag) { urlFlag = urlFlag || f.Name == "database-url" })
+	if *dataFile != "" && urlFlag {
+		return errors.New("export: give either --data or --database-url, not both")
+	}
+
+	var (
+		stations []*data.Station
+		from     string
+		err      error
+	)
+	switch {
+	case *dataFile != "":
+		stations, err = loadExportFile(*dataFile)
+		from = *dataFile
+	case *dbURL != "":
+		stations, err = exportDatabase(ctx, *dbURL)
+		from = "the database"
+	default:
+		stations, err = data.Bundled()
+		from = "the bundled data set"
+	}
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+
+	if *out == "" {
+		if err := data.EncodeStations(stdout, stations); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+	} else if err := writeFileAtomic(*out, func(w io.Writer) error { return data.EncodeStations(w, stations) }); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	dest := "standard output"
+	if *out != "" {
+		dest = *out
+	}
+	fmt.Fprintf(stderr, "exported %d records from %s to %s\n", len(stations), from, dest)
+	return nil
+}
+
+func exportDatabase(ctx context.Context, url string) ([]*data.Station, error) {
+	db, err := data.OpenPostGIS(ctx, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	if err := db.CheckSchema(ctx); err != nil {
+		return nil, err // says to run "yizhan migrate" when the schema is missing or old
+	}
+	var stations []*data.Station
+	err = db.ExportAll(ctx, func(st *data.Station) error {
+		stations = append(stations, st)
+		return nil
+	})
+	return stations, err
+}
+
+// loadExportFile reads a GeoJSON file; any invalid record is an error, so
+// that an export never silently drops one.
+func loadExportFile(path string) ([]*data.Station, error) {
+	stations, problems, err := data.LoadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(problems) > 0 {
+		var b strings.Builder
+		for i, p := range problems {
+			if i == maxShownProblems {
+				fmt.Fprintf(&b, "\n  ... and %d more", len(problems)-i)
+				break
+			}
+			fmt.Fprintf(&b, "\n  %s", p)
+		}
+		return nil, fmt.Errorf("%s has %d invalid records:%s", path, len(problems), b.String())
+	}
+	return stations, nil
+}
+
+// writeFileAtomic writes path through a temporary file in the same
+// directory and renames it into place, so that a failed export leaves the
+// previous file intact rather than a truncated one.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("create output: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
+	// CreateTemp makes the file 0600; an export is ordinary data.
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
