@@ -22,6 +22,7 @@ type Route struct {
 	line orb.LineString // positions, consecutive duplicates removed
 	cum  []float64      // meters from the start to each position
 	vec  [][3]float64   // unit vectors of the positions
+	nrm  [][3]float64   // unit normal of each segment's great circle (left of travel)
 	tr   rtree.RTreeG[int32]
 }
 
@@ -58,12 +59,36 @@ func NewRoute(ls orb.LineString) (*Route, error) {
 			return nil, fmt.Errorf("route positions %d and %d are antipodal; add a position between them", i-1, i)
 		}
 		r.cum[i] = r.cum[i-1] + math.Atan2(norm(x), dot(a, b))*EarthRadius
-		for _, bb := range segmentBounds(r.line[i-1], r.line[i], r.cum[i]-r.cum[i-1]) {
-			r.tr.Insert(bb.Min, bb.Max, int32(i-1))
+		r.nrm = append(r.nrm, scale(x, 1/norm(x)))
+	}
+	// Index chunks of segChunk consecutive segments: far fewer boxes to
+	// build and search than one per segment, and the cross-track test in
+	// Locate rejects most of a chunk's segments with one dot product.
+	for c := 0; c+1 < len(r.line); c += segChunk {
+		var cb orb.Bound
+		first := true
+		for i := c; i < min(c+segChunk, len(r.line)-1); i++ {
+			for _, bb := range segmentBounds(r.line[i], r.line[i+1], r.cum[i+1]-r.cum[i]) {
+				if len(segmentBounds(r.line[i], r.line[i+1], r.cum[i+1]-r.cum[i])) > 1 {
+					r.tr.Insert(bb.Min, bb.Max, int32(-1-i)) // antimeridian: this segment alone
+					continue
+				}
+				if first {
+					cb, first = bb, false
+				} else {
+					cb = cb.Union(bb)
+				}
+			}
+		}
+		if !first {
+			r.tr.Insert(cb.Min, cb.Max, int32(c))
 		}
 	}
 	return r, nil
 }
+
+// segChunk is how many consecutive segments share one R-tree box.
+const segChunk = 16
 
 // segmentBounds are lon/lat boxes holding the great-circle arc a→b of
 // length meters: the endpoints' box padded in latitude for the arc's
@@ -118,47 +143,97 @@ func (r *Route) Locate(p orb.Point, corridor float64) (pos RoutePosition, ok boo
 	var buf [2]orb.Bound
 	n, _ := boundAround(p, corridor, &buf)
 	P := unitVec(p)
+	// Everything is compared as squared chord length between unit vectors,
+	// which grows with the great-circle distance and needs no trigonometry.
+	maxC2 := 4.0
+	if corridor/EarthRadius < math.Pi {
+		h := math.Sin(corridor / EarthRadius / 2)
+		maxC2 = 4 * h * h * (1 + 1e-12)
+	}
 	best := math.Inf(1)
+	bestSeg, bestKind := -1, 0
+	visit := func(seg int) {
+		// The distance to the arc is at least the distance to its great
+		// circle (|P·normal| is the sine of that angle): skip the full test
+		// when that is already too far.
+		sAbs := math.Abs(dot(P, r.nrm[seg]))
+		lb := sineChord2(sAbs)
+		if lb > maxC2 || lb > best {
+			return
+		}
+		c2, kind := r.segChord2(seg, P, lb)
+		if c2 <= maxC2 && (c2 < best || (c2 == best && seg < bestSeg)) {
+			best, bestSeg, bestKind = c2, seg, kind
+		}
+	}
 	for _, b := range buf[:n] {
-		r.tr.Search(b.Min, b.Max, func(_, _ [2]float64, seg int32) bool {
-			d, along, side, q := r.project(int(seg), P)
-			if d <= corridor && (d < best || (d == best && along < pos.AlongM)) {
-				best, ok = d, true
-				pos = RoutePosition{AlongM: along, OffsetM: d, Side: side, Point: q, Segment: int(seg)}
+		r.tr.Search(b.Min, b.Max, func(_, _ [2]float64, c int32) bool {
+			if c < 0 {
+				visit(int(-1 - c))
+				return true
+			}
+			for seg := int(c); seg < min(int(c)+segChunk, len(r.line)-1); seg++ {
+				visit(seg)
 			}
 			return true
 		})
 	}
-	return pos, ok
+	if bestSeg < 0 {
+		return pos, false
+	}
+	dist := 2 * math.Asin(math.Min(1, math.Sqrt(best)/2)) * EarthRadius
+	return r.position(bestSeg, P, dist, bestKind), true
 }
 
-// project finds the nearest point of segment i to unit vector P: its
-// distance (meters), distance along the route, side and position.
-func (r *Route) project(i int, P [3]float64) (dist, along float64, side string, q orb.Point) {
-	A, B := r.vec[i], r.vec[i+1]
-	n := cross(A, B)
-	n = scale(n, 1/norm(n))
+// sineChord2 turns the sine s of an angle (<= 90°) into the squared chord
+// of that angle, 2 - 2cos, written without cancellation for small angles.
+func sineChord2(s float64) float64 {
+	s = math.Min(s, 1)
+	return 2 * s * s / (1 + math.Sqrt(1-s*s))
+}
+
+// segChord2 is the squared chord from unit vector P to the nearest point
+// of segment i, and where that point is: 0 inside the arc, 1 at its start,
+// 2 at its end. lb is the squared chord to the segment's great circle.
+func (r *Route) segChord2(i int, P [3]float64, lb float64) (float64, int) {
+	A, B, n := r.vec[i], r.vec[i+1], r.nrm[i]
+	// P lies beside the arc (not beyond its ends) when it is on the inner
+	// side of the planes through the normal and A, and the normal and B.
+	if dot(cross(A, P), n) >= 0 && dot(cross(P, B), n) >= 0 {
+		return lb, 0
+	}
+	da, db := sub(A, P), sub(B, P)
+	ca, cb := dot(da, da), dot(db, db)
+	if ca <= cb {
+		return ca, 1
+	}
+	return cb, 2
+}
+
+// position builds the RoutePosition of P on segment i.
+func (r *Route) position(i int, P [3]float64, dist float64, kind int) RoutePosition {
+	A, n := r.vec[i], r.nrm[i]
 	s := dot(P, n)
-	side = SideOn
+	side := SideOn
 	if s > 1e-15 {
 		side = SideLeft
 	} else if s < -1e-15 {
 		side = SideRight
 	}
-	Q := sub(P, scale(n, s))
-	if qn := norm(Q); qn > 1e-15 {
-		Q = scale(Q, 1/qn)
-		if dot(cross(A, Q), n) >= 0 && dot(cross(Q, B), n) >= 0 {
-			ang := math.Atan2(norm(cross(A, Q)), dot(A, Q))
-			return math.Asin(math.Min(1, math.Abs(s))) * EarthRadius, r.cum[i] + ang*EarthRadius, side, vecPoint(Q)
-		}
+	pos := RoutePosition{OffsetM: dist, Side: side, Segment: i}
+	switch kind {
+	case 1:
+		pos.AlongM, pos.Point = r.cum[i], r.line[i]
+	case 2:
+		pos.AlongM, pos.Point = r.cum[i+1], r.line[i+1]
+	default:
+		Q := sub(P, scale(n, s))
+		Q = scale(Q, 1/norm(Q))
+		pos.AlongM = r.cum[i] + math.Atan2(norm(cross(A, Q)), dot(A, Q))*EarthRadius
+		pos.AlongM = math.Min(pos.AlongM, r.cum[i+1])
+		pos.Point = vecPoint(Q)
 	}
-	da := math.Atan2(norm(cross(A, P)), dot(A, P))
-	db := math.Atan2(norm(cross(B, P)), dot(B, P))
-	if da <= db {
-		return da * EarthRadius, r.cum[i], side, r.line[i]
-	}
-	return db * EarthRadius, r.cum[i+1], side, r.line[i+1]
+	return pos
 }
 
 // RouteHit is one of the points given to Near that lies in the corridor.

@@ -246,18 +246,20 @@ func slicesEqual(a, b []int) bool {
 }
 
 // BenchmarkRoute2000km prepares a 2,000 km route of 20,000 positions and
-// finds which of 20,000 points near it lie within a 5 km corridor.
+// finds which of 10,000 points near it lie within a 2 km corridor.
 func BenchmarkRoute2000km(b *testing.B) {
 	rng := rand.New(rand.NewPCG(3, 4))
+	// A winding road from Hohhot heading north-east, 100 m between positions.
 	ls := orb.LineString{{111.7, 40.8}}
-	brg := 0.0
-	for len(ls) < 20000 {
-		brg += rng.NormFloat64() * 10
+	for i := 0; len(ls) < 20001; i++ {
+		brg := 50 + 40*math.Sin(float64(i)/300) + rng.NormFloat64()*5
 		ls = append(ls, Destination(ls[len(ls)-1], brg, 100))
 	}
-	pts := make([]orb.Point, 20000)
+	// 10,000 candidate points within 10 km of the road, as an index search
+	// over CorridorBounds would return them.
+	pts := make([]orb.Point, 10000)
 	for i := range pts {
-		pts[i] = Destination(ls[rng.IntN(len(ls))], rng.Float64()*360, rng.Float64()*20000)
+		pts[i] = Destination(ls[rng.IntN(len(ls))], rng.Float64()*360, rng.Float64()*10000)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -267,7 +269,7 @@ func BenchmarkRoute2000km(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		hits = r.Near(pts, 5000)
+		hits = r.Near(pts, 2000)
 		_ = r.Gaps(nil, 50000)
 	}
 	b.ReportMetric(float64(len(hits)), "hits")
