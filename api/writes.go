@@ -78,7 +78,7 @@ func (s *Server) authorize(c *fiber.Ctx) error {
 func (s *Server) createStation(c *fiber.Ctx) error {
 	st, err := decodeFeatureBody(c.Body(), "")
 	if err != nil {
-		return err
+		return s.writeError(c, err, "")
 	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), writeTimeout)
 	defer cancel()
@@ -104,7 +104,7 @@ func (s *Server) replaceStation(c *fiber.Ctx) error {
 	}
 	st, err := decodeFeatureBody(c.Body(), id)
 	if err != nil {
-		return err
+		return s.writeError(c, err, id)
 	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), writeTimeout)
 	defer cancel()

@@ -1,0 +1,263 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"yizhan/data"
+)
+
+const testToken = "test-token-0123456789abcdef"
+
+// writeTestDB creates a fresh, migrated PostGIS database for one test
+// (dropped at cleanup), or skips with a notice when
+// YIZHAN_TEST_DATABASE_URL is unset (fails when REQUIRE_POSTGIS=1).
+func writeTestDB(t *testing.T) *data.PostGIS {
+	t.Helper()
+	base := os.Getenv("YIZHAN_TEST_DATABASE_URL")
+	if base == "" {
+		if os.Getenv("REQUIRE_POSTGIS") == "1" {
+			t.Fatal("REQUIRE_POSTGIS=1 but YIZHAN_TEST_DATABASE_URL is not set")
+		}
+		t.Skip("SKIPPED: set YIZHAN_TEST_DATABASE_URL to run the write API tests against PostGIS")
+	}
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	name := "yizhan_t_" + hex.EncodeToString(b)
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		admin, err := pgx.Connect(ctx, base)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer admin.Close(ctx)
+		if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			t.Error(err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
+	db, err := data.OpenPostGIS(ctx, u.String(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// writeServer is a server on db with its own follower.
+func writeServer(t *testing.T, db *data.PostGIS) *Server {
+	t.Helper()
+	cat := data.NewCatalog(data.NewSnapshot(nil, 0))
+	f := data.NewFollower(db, cat, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := f.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = f.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	s, err := New(Config{Catalog: cat, Store: db, Health: f, WriteTokens: []string{"other-token-0123456789", testToken}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+type writeResponse struct {
+	status int
+	header http.Header
+	body   map[string]any
+	raw    string
+}
+
+func doWrite(t *testing.T, s *Server, method, path, token, ifMatch, body string) writeResponse {
+	t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if ifMatch != "" {
+		req.Header.Set("If-Match", ifMatch)
+	}
+	res, err := s.App().Test(req, -1)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	r := writeResponse{status: res.StatusCode, header: res.Header, raw: string(raw)}
+	_ = json.Unmarshal(raw, &r.body)
+	return r
+}
+
+const feature1 = `{"type":"Feature","id":"erenhot-1","geometry":{"type":"Point","coordinates":[111.977,43.653]},
+	"properties":{"kind":"driver_home","names":{"zh":"二连浩特司机之家","en":"Erenhot Driver Home"},
+	"amenities":["shower","beds","truck_parking"],"opening_hours":"24/7","status":"open"}}`
+
+func TestWritesReadOnly(t *testing.T) {
+	s, err := New(Config{Catalog: data.NewCatalog(data.NewSnapshot(nil, 0)), WriteTokens: []string{testToken}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []string{"POST", "PUT", "PATCH", "DELETE"} {
+		path := "/v1/stations/x"
+		if m == "POST" {
+			path = "/v1/stations"
+		}
+		r := doWrite(t, s, m, path, testToken, "", feature1)
+		if r.status != 503 || !strings.Contains(r.raw, "DATABASE_URL") || r.header.Get("Content-Type") != "application/problem+json" {
+			t.Errorf("%s on a read-only server = %d %s; want a 503 problem naming DATABASE_URL", m, r.status, r.raw)
+		}
+	}
+}
+
+func TestWritesAPI(t *testing.T) {
+	t.Parallel()
+	db := writeTestDB(t)
+	s := writeServer(t, db)
+
+	// Authorisation.
+	if r := doWrite(t, s, "POST", "/v1/stations", "", "", feature1); r.status != 401 || r.header.Get("WWW-Authenticate") == "" {
+		t.Errorf("POST without a token = %d (WWW-Authenticate %q); want 401 with a challenge", r.status, r.header.Get("WWW-Authenticate"))
+	}
+	if r := doWrite(t, s, "POST", "/v1/stations", "wrong-token-0123456789", "", feature1); r.status != 403 {
+		t.Errorf("POST with a wrong token = %d; want 403", r.status)
+	}
+	if r := doWrite(t, s, "DELETE", "/v1/stations/x", testToken[:len(testToken)-1], "", ""); r.status != 403 {
+		t.Errorf("DELETE with a token prefix = %d; want 403", r.status)
+	}
+
+	// Create, then read it back from this server at once (read-your-writes).
+	r := doWrite(t, s, "POST", "/v1/stations", testToken, "", feature1)
+	if r.status != 201 {
+		t.Fatalf("POST = %d %s; want 201", r.status, r.raw)
+	}
+	etag := r.header.Get("ETag")
+	if etag == "" || r.header.Get("Location") != "/v1/stations/erenhot-1" {
+		t.Errorf("POST headers ETag %q Location %q", etag, r.header.Get("Location"))
+	}
+	if props, _ := r.body["properties"].(map[string]any); props["source"] != "api" {
+		t.Errorf("POST record source = %v; want api", props["source"])
+	}
+	if g := doWrite(t, s, "GET", "/v1/stations/erenhot-1", "", "", ""); g.status != 200 {
+		t.Errorf("GET right after POST = %d; want 200 (read-your-writes)", g.status)
+	}
+	if r := doWrite(t, s, "POST", "/v1/stations", testToken, "", feature1); r.status != 409 {
+		t.Errorf("second POST of the same id = %d; want 409", r.status)
+	}
+
+	// Validation: every problem listed.
+	bad := `{"type":"Feature","id":"bad","geometry":{"type":"Point","coordinates":[200,43]},"properties":{"kind":"hotel","names":{"zh":"x"}}}`
+	r = doWrite(t, s, "POST", "/v1/stations", testToken, "", bad)
+	errs, _ := r.body["errors"].([]any)
+	if r.status != 400 || len(errs) < 2 || !strings.Contains(r.raw, "geometry") || !strings.Contains(r.raw, "kind") {
+		t.Errorf("POST of a record with two bad fields = %d %s; want 400 listing geometry and kind", r.status, r.raw)
+	}
+	if r := doWrite(t, s, "POST", "/v1/stations", testToken, "", "not json"); r.status != 400 {
+		t.Errorf("POST of a non-JSON body = %d; want 400", r.status)
+	}
+
+	// PATCH with If-Match: stale → 412, current → 200 with a new ETag.
+	if r := doWrite(t, s, "PATCH", "/v1/stations/erenhot-1", testToken, `"999999"`, `{"properties":{"status":"closed"}}`); r.status != 412 {
+		t.Errorf("PATCH with a stale If-Match = %d %s; want 412", r.status, r.raw)
+	}
+	if r := doWrite(t, s, "PATCH", "/v1/stations/erenhot-1", testToken, `nonsense`, `{"properties":{"status":"closed"}}`); r.status != 400 {
+		t.Errorf("PATCH with a malformed If-Match = %d; want 400", r.status)
+	}
+	r = doWrite(t, s, "PATCH", "/v1/stations/erenhot-1", testToken, etag, `{"properties":{"status":"closed"}}`)
+	if r.status != 200 || r.header.Get("ETag") == etag {
+		t.Fatalf("PATCH = %d %s (ETag %q, was %q)", r.status, r.raw, r.header.Get("ETag"), etag)
+	}
+	etag = r.header.Get("ETag")
+	if g := doWrite(t, s, "GET", "/v1/stations/erenhot-1", "", "", ""); !strings.Contains(g.raw, `"closed"`) {
+		t.Errorf("GET after PATCH = %s; want status closed", g.raw)
+	}
+
+	// PUT: id mismatch → 400; replace → 200; new id → 201.
+	if r := doWrite(t, s, "PUT", "/v1/stations/other", testToken, "", feature1); r.status != 400 {
+		t.Errorf("PUT with a body id differing from the path = %d; want 400", r.status)
+	}
+	if r := doWrite(t, s, "PUT", "/v1/stations/erenhot-1", testToken, etag, feature1); r.status != 200 {
+		t.Errorf("PUT = %d %s; want 200", r.status, r.raw)
+	}
+	if r := doWrite(t, s, "PUT", "/v1/stations/erenhot-2", testToken, "", strings.Replace(feature1, `"id":"erenhot-1",`, "", 1)); r.status != 201 {
+		t.Errorf("PUT of a new id = %d %s; want 201", r.status, r.raw)
+	}
+
+	// DELETE → 204, then 404, and gone from this server's answers.
+	if r := doWrite(t, s, "DELETE", "/v1/stations/erenhot-1", testToken, "", ""); r.status != 204 {
+		t.Errorf("DELETE = %d %s; want 204", r.status, r.raw)
+	}
+	if g := doWrite(t, s, "GET", "/v1/stations/erenhot-1", "", "", ""); g.status != 404 {
+		t.Errorf("GET after DELETE = %d; want 404", g.status)
+	}
+	if r := doWrite(t, s, "DELETE", "/v1/stations/erenhot-1", testToken, "", ""); r.status != 404 {
+		t.Errorf("second DELETE = %d; want 404", r.status)
+	}
+
+	// Metrics and readiness report the database.
+	doWrite(t, s, "GET", "/metrics", "", "", "")
+	m := doWrite(t, s, "GET", "/metrics", "", "", "") // counts the first scrape
+	for _, want := range []string{"yizhan_snapshot_version", "yizhan_snapshot_records 1", "yizhan_database_up 1",
+		`yizhan_http_requests_total{method="GET",route="/metrics",status="200"}`, "yizhan_http_request_duration_seconds_bucket",
+		"yizhan_database_reconnects_total", "yizhan_snapshot_age_seconds"} {
+		if !strings.Contains(m.raw, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	rz := doWrite(t, s, "GET", "/readyz", "", "", "")
+	if db, _ := rz.body["database"].(map[string]any); rz.status != 200 || db["reachable"] != true {
+		t.Errorf("/readyz = %d %s; want 200 with database reachable", rz.status, rz.raw)
+	}
+}
+
+// TestWritesDatabaseDown: with the database gone, writes answer 503
+// quickly and reads keep working from the snapshot.
+func TestWritesDatabaseDown(t *testing.T) {
+	t.Parallel()
+	db := writeTestDB(t)
+	s := writeServer(t, db)
+	if r := doWrite(t, s, "POST", "/v1/stations", testToken, "", feature1); r.status != 201 {
+		t.Fatalf("POST = %d %s", r.status, r.raw)
+	}
+	db.Close() // every later database call fails at once
+	start := time.Now()
+	r := doWrite(t, s, "PATCH", "/v1/stations/erenhot-1", testToken, "", `{"properties":{"status":"closed"}}`)
+	if r.status != 503 || time.Since(start) > writeTimeout+time.Second {
+		t.Errorf("PATCH with the database closed = %d %s after %v; want a prompt 503", r.status, r.raw, time.Since(start))
+	}
+	if g := doWrite(t, s, "GET", "/v1/stations/erenhot-1", "", "", ""); g.status != 200 {
+		t.Errorf("GET with the database closed = %d; want 200 from the snapshot", g.status)
+	}
+}
