@@ -280,6 +280,7 @@ func DecodeStations(r io.Reader) ([]*Station, []*FieldError, error) {
 		stations []*Station
 		problems []*FieldError
 		seen     = make(map[string]int)
+		strs     = &interner{m: make(map[string]string)}
 		typ      string
 		sawType  bool
 		sawFeat  bool
@@ -310,7 +311,7 @@ func DecodeStations(r io.Reader) ([]*Station, []*FieldError, error) {
 				if err := dec.Decode(&raw); err != nil {
 					return nil, nil, fmt.Errorf("read feature %d: %w", i, err)
 				}
-				st, id, errs := decodeFeature(raw)
+				st, id, errs := decodeFeature(raw, strs)
 				if id != "" {
 					if first, dup := seen[id]; dup {
 						errs = append(errs, &FieldError{ID: id, Field: "id", Reason: fmt.Sprintf("duplicate id; record %d already uses it", first)})
@@ -386,7 +387,7 @@ func describeToken(tok json.Token) string {
 // DecodeStation reads one GeoJSON Feature and validates it. It returns the
 // record, or nil and every problem found (with Index -1).
 func DecodeStation(raw []byte) (*Station, []*FieldError) {
-	st, _, errs := decodeFeature(raw)
+	st, _, errs := decodeFeature(raw, nil)
 	for _, e := range errs {
 		e.Index = -1
 	}
@@ -400,50 +401,41 @@ type featureIn struct {
 	Properties json.RawMessage `json:"properties"`
 }
 
+// featureFast is a well-formed Feature read in one pass; a feature that
+// does not fit it is read again, part by part, to say what is wrong.
+type featureFast struct {
+	Type     string          `json:"type"`
+	ID       json.RawMessage `json:"id"`
+	Geometry *struct {
+		Type        string    `json:"type"`
+		Coordinates []float64 `json:"coordinates"`
+	} `json:"geometry"`
+	Properties *propsIn `json:"properties"`
+}
+
 // decodeFeature returns the valid record, or nil and its problems; id is
 // the record's id when one could be read, even if the record is invalid.
-func decodeFeature(raw []byte) (st *Station, id string, errs []*FieldError) {
-	var f featureIn
-	if err := json.Unmarshal(raw, &f); err != nil || bytes.HasPrefix(bytes.TrimSpace(raw), []byte("null")) {
-		return nil, "", []*FieldError{{Field: "feature", Reason: "want a GeoJSON Feature object"}}
+func decodeFeature(raw []byte, strs *interner) (st *Station, id string, errs []*FieldError) {
+	var (
+		p     propsIn
+		idRaw json.RawMessage
+		loc   orb.Point
+	)
+	var ff featureFast
+	if json.Unmarshal(raw, &ff) == nil && ff.Type == "Feature" && ff.Properties != nil &&
+		ff.Geometry != nil && ff.Geometry.Type == "Point" && (len(ff.Geometry.Coordinates) == 2 || len(ff.Geometry.Coordinates) == 3) {
+		p, idRaw = *ff.Properties, ff.ID
+		loc = orb.Point{ff.Geometry.Coordinates[0], ff.Geometry.Coordinates[1]}
+	} else {
+		var ok bool
+		if p, idRaw, loc, errs, ok = decodeFeatureSlow(raw); !ok {
+			return nil, "", errs
+		}
 	}
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
 	}
 
-	var typ string
-	if json.Unmarshal(f.Type, &typ) != nil || typ != "Feature" {
-		bad("type", "want \"Feature\", got %s", clip(string(orNull(f.Type)), 40))
-	}
-
-	var p propsIn
-	switch {
-	case isNull(f.Properties):
-		bad("properties", "missing; want an object with kind, names, source, ...")
-	default:
-		if err := json.Unmarshal(f.Properties, &p); err != nil {
-			// Read property by property to report every bad one.
-			var m map[string]json.RawMessage
-			if json.Unmarshal(f.Properties, &m) != nil {
-				bad("properties", "want an object, got %s", clip(string(f.Properties), 40))
-				break
-			}
-			p = propsIn{}
-			for _, fd := range p.fields() {
-				v, ok := m[fd.name]
-				if !ok {
-					continue
-				}
-				if err := json.Unmarshal(v, fd.dst); err != nil {
-					// Leave the zero value so later checks don't repeat the problem.
-					reflect.ValueOf(fd.dst).Elem().SetZero()
-					bad(fd.name, "%s", describeJSONError(err))
-				}
-			}
-		}
-	}
-
-	idRaw := f.ID
 	if isNull(idRaw) {
 		idRaw = p.ID
 	}
@@ -461,7 +453,8 @@ func decodeFeature(raw []byte) (st *Station, id string, errs []*FieldError) {
 
 	st = &Station{
 		ID:                 id,
-		Kind:               Kind(p.Kind),
+		Location:           loc,
+		Kind:               internKind(Kind(p.Kind)),
 		Names:              p.Names,
 		OpeningHours:       p.OpeningHours,
 		TimeZone:           p.TimeZone,
@@ -475,18 +468,15 @@ func decodeFeature(raw []byte) (st *Station, id string, errs []*FieldError) {
 		Address:            p.Address,
 		Phone:              p.Phone,
 		Operator:           p.Operator,
-		Status:             Status(p.Status),
+		Status:             internStatus(Status(p.Status)),
 		Source:             p.Source,
 		Version:            p.Version,
 	}
 	if st.Port != nil {
 		st.Port.Modes = nilIfEmpty(st.Port.Modes)
 	}
-
-	if loc, reason := decodePoint(f.Geometry); reason != "" {
-		bad("geometry", "%s", reason)
-	} else {
-		st.Location = loc
+	for _, f := range []*string{&st.OpeningHours, &st.TimeZone, &st.Region, &st.Operator, &st.Source} {
+		*f = strs.intern(*f)
 	}
 
 	for _, name := range p.Amenities {
@@ -523,6 +513,96 @@ func decodeFeature(raw []byte) (st *Station, id string, errs []*FieldError) {
 		return nil, id, errs
 	}
 	return st, id, nil
+}
+
+// decodeFeatureSlow reads a feature part by part, reporting every part
+// that is wrong. ok is false when raw is not an object at all.
+func decodeFeatureSlow(raw []byte) (p propsIn, idRaw json.RawMessage, loc orb.Point, errs []*FieldError, ok bool) {
+	var f featureIn
+	if err := json.Unmarshal(raw, &f); err != nil || isNull(raw) {
+		return p, nil, loc, []*FieldError{{Field: "feature", Reason: "want a GeoJSON Feature object"}}, false
+	}
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
+	}
+
+	var typ string
+	if json.Unmarshal(f.Type, &typ) != nil || typ != "Feature" {
+		bad("type", "want \"Feature\", got %s", clip(string(orNull(f.Type)), 40))
+	}
+
+	if l, reason := decodePoint(f.Geometry); reason != "" {
+		bad("geometry", "%s", reason)
+	} else {
+		loc = l
+	}
+
+	switch {
+	case isNull(f.Properties):
+		bad("properties", "missing; want an object with kind, names, source, ...")
+	default:
+		if err := json.Unmarshal(f.Properties, &p); err != nil {
+			// Read property by property to report every bad one.
+			var m map[string]json.RawMessage
+			if json.Unmarshal(f.Properties, &m) != nil {
+				bad("properties", "want an object, got %s", clip(string(f.Properties), 40))
+				break
+			}
+			p = propsIn{}
+			for _, fd := range p.fields() {
+				v, ok := m[fd.name]
+				if !ok {
+					continue
+				}
+				if err := json.Unmarshal(v, fd.dst); err != nil {
+					// Leave the zero value so later checks don't repeat the problem.
+					reflect.ValueOf(fd.dst).Elem().SetZero()
+					bad(fd.name, "%s", describeJSONError(err))
+				}
+			}
+		}
+	}
+	return p, f.ID, loc, errs, true
+}
+
+// interner shares one copy of strings that many records repeat (source,
+// region, operator, opening hours): the catalog keeps every record in
+// memory. Bounded, so that unique values cost no more than without it.
+type interner struct{ m map[string]string }
+
+const internMax = 1 << 16
+
+func (in *interner) intern(s string) string {
+	if in == nil || s == "" {
+		return s
+	}
+	if v, ok := in.m[s]; ok {
+		return v
+	}
+	if len(in.m) < internMax {
+		in.m[s] = s
+	}
+	return s
+}
+
+// internKind and internStatus return the package's constant for a known
+// value, so that a million records share one copy of each string.
+func internKind(k Kind) Kind {
+	for _, c := range Kinds {
+		if c == k {
+			return c
+		}
+	}
+	return k
+}
+
+func internStatus(s Status) Status {
+	for _, c := range []Status{StatusOpen, StatusClosed, StatusPlanned} {
+		if c == s {
+			return c
+		}
+	}
+	return s
 }
 
 func coveredBy(field string, reported []string) bool {

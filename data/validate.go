@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -103,7 +105,7 @@ func (s *Station) Validate() []*FieldError {
 	if s.TimeZone != "" {
 		if s.TimeZone == "Local" {
 			bad("timezone", "\"Local\" depends on the server; give an IANA zone such as Asia/Shanghai")
-		} else if _, err := time.LoadLocation(s.TimeZone); err != nil {
+		} else if err := checkZone(s.TimeZone); err != nil {
 			bad("timezone", "unknown time zone %q; give an IANA zone such as Asia/Shanghai", s.TimeZone)
 		}
 	}
@@ -149,6 +151,28 @@ func (s *Station) Validate() []*FieldError {
 		bad("version", "%d is negative", s.Version)
 	}
 	return errs
+}
+
+// knownZones remembers zone names that loaded, because time.LoadLocation
+// reads the zone database from disk on every call. Bounded.
+var (
+	knownZones     sync.Map // name → struct{}
+	knownZonesSize atomic.Int64
+)
+
+func checkZone(name string) error {
+	if _, ok := knownZones.Load(name); ok {
+		return nil
+	}
+	if _, err := time.LoadLocation(name); err != nil {
+		return err
+	}
+	if knownZonesSize.Load() < 1024 {
+		if _, loaded := knownZones.LoadOrStore(name, struct{}{}); !loaded {
+			knownZonesSize.Add(1)
+		}
+	}
+	return nil
 }
 
 // checkList reports values not in allowed, and values given twice.
