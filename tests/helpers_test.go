@@ -1,0 +1,285 @@
+// Package tests holds black-box integration tests: real PostGIS, real
+// HTTP servers, several replicas on one database.
+package tests
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"yizhan/api"
+	"yizhan/data"
+)
+
+const token = "integration-token-0123456789"
+
+// freshDatabase creates a migrated database for one test and drops it at
+// cleanup; it skips (or fails with REQUIRE_POSTGIS=1) without
+// YIZHAN_TEST_DATABASE_URL. It returns the database's URL.
+func freshDatabase(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("YIZHAN_TEST_DATABASE_URL")
+	if base == "" {
+		if os.Getenv("REQUIRE_POSTGIS") == "1" {
+			t.Fatal("REQUIRE_POSTGIS=1 but YIZHAN_TEST_DATABASE_URL is not set")
+		}
+		t.Skip("SKIPPED: set YIZHAN_TEST_DATABASE_URL (e.g. postgres://root:root@127.0.0.1:5432/yizhan_test) to run the integration tests")
+	}
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	name := "yizhan_t_" + hex.EncodeToString(b)
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		admin, err := pgx.Connect(ctx, base)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer admin.Close(ctx)
+		if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			t.Error(err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
+	db, err := data.OpenPostGIS(ctx, u.String(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return u.String()
+}
+
+// server is one running replica: its own pool, follower, catalog and
+// HTTP listener.
+type server struct {
+	url      string
+	db       *data.PostGIS
+	follower *data.Follower
+}
+
+func startServer(t *testing.T, dbURL string) *server {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	db, err := data.OpenPostGIS(ctx, dbURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := data.NewCatalog(data.NewSnapshot(nil, 0))
+	f := data.NewFollower(db, cat, nil)
+	if err := f.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = f.Run(ctx); close(done) }()
+	srv, err := api.New(api.Config{Catalog: cat, Store: db, Health: f, WriteTokens: []string{token}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.App().Listener(ln) }()
+	t.Cleanup(func() {
+		_ = srv.App().ShutdownWithTimeout(5 * time.Second)
+		cancel()
+		<-done
+		db.Close()
+	})
+	return &server{url: "http://" + ln.Addr().String(), db: db, follower: f}
+}
+
+type reply struct {
+	status int
+	header http.Header
+	body   map[string]any
+	raw    string
+}
+
+var client = &http.Client{Timeout: 10 * time.Second}
+
+func call(t *testing.T, method, u, ifMatch, body string) (reply, error) {
+	t.Helper()
+	req, err := http.NewRequest(method, u, strings.NewReader(body))
+	if err != nil {
+		return reply{}, err
+	}
+	if method != http.MethodGet {
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if ifMatch != "" {
+		req.Header.Set("If-Match", ifMatch)
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		return reply{}, err
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		return reply{}, err
+	}
+	r := reply{status: res.StatusCode, header: res.Header, raw: string(raw)}
+	_ = json.Unmarshal(raw, &r.body)
+	return r, nil
+}
+
+func mustCall(t *testing.T, method, u, ifMatch, body string) reply {
+	t.Helper()
+	r, err := call(t, method, u, ifMatch, body)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, u, err)
+	}
+	return r
+}
+
+// eventually polls cond every 10 ms for up to d and returns how long it took.
+func eventually(t *testing.T, d time.Duration, what string, cond func() bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for time.Since(start) < d {
+		if cond() {
+			return time.Since(start)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("%s: not within %v", what, d)
+	return 0
+}
+
+// proxy is a TCP proxy to PostgreSQL that a test can cut (closing every
+// connection and refusing new ones) and restore, to play a database that
+// goes away and comes back.
+type proxy struct {
+	addr     string
+	upstream string
+
+	mu    sync.Mutex
+	ln    net.Listener
+	conns map[net.Conn]bool
+}
+
+func newProxy(t *testing.T, upstream string) *proxy {
+	t.Helper()
+	p := &proxy{upstream: upstream, conns: map[net.Conn]bool{}}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.addr = ln.Addr().String()
+	p.serve(ln)
+	t.Cleanup(p.cut)
+	return p
+}
+
+func (p *proxy) serve(ln net.Listener) {
+	p.mu.Lock()
+	p.ln = ln
+	p.mu.Unlock()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			up, err := net.DialTimeout("tcp", p.upstream, 3*time.Second)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns[c], p.conns[up] = true, true
+			p.mu.Unlock()
+			go func() { _, _ = io.Copy(up, c); up.Close(); c.Close() }()
+			go func() { _, _ = io.Copy(c, up); up.Close(); c.Close() }()
+		}
+	}()
+}
+
+// cut closes the listener and every proxied connection.
+func (p *proxy) cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ln != nil {
+		p.ln.Close()
+		p.ln = nil
+	}
+	for c := range p.conns {
+		c.Close()
+	}
+	p.conns = map[net.Conn]bool{}
+}
+
+// restore listens on the same address again.
+func (p *proxy) restore(t *testing.T) {
+	t.Helper()
+	var ln net.Listener
+	var err error
+	for range 50 {
+		if ln, err = net.Listen("tcp", p.addr); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("proxy relisten on %s: %v", p.addr, err)
+	}
+	p.serve(ln)
+}
+
+// viaProxy rewrites dbURL to connect through p.
+func viaProxy(t *testing.T, dbURL string, p *proxy) string {
+	t.Helper()
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Host = p.addr
+	return u.String()
+}
+
+// upstreamAddr is the host:port of dbURL.
+func upstreamAddr(t *testing.T, dbURL string) string {
+	t.Helper()
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := u.Host
+	if !strings.Contains(host, ":") {
+		host += ":5432"
+	}
+	if host == "" || strings.HasPrefix(host, ":") {
+		t.Skip("SKIPPED: the proxy test needs a host:port database URL")
+	}
+	return host
+}
+
