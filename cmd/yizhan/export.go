@@ -20,7 +20,8 @@ import (
 func runExport(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dbURL := fs.String("database-url", getenv("DATABASE_URL"), "PostGIS connection URL to export from (env DATABASE_URL)")
+	// The default is read after parsing, so that -h never prints a password.
+	dbURL := fs.String("database-url", "", "PostGIS connection URL to export from (default: env DATABASE_URL)")
 	dataFile := fs.String("data", "", "export this GeoJSON file's records instead (validated; a round trip check)")
 	out := fs.String("out", "", "write to this file instead of standard output (replaced only when the export succeeds)")
 	if err := fs.Parse(args); err != nil {
@@ -33,6 +34,9 @@ func runExport(ctx context.Context, args []string, getenv env, stdout, stderr io
 	fs.Visit(func(f *flag.Flag) { urlFlag = urlFlag || f.Name == "database-url" })
 	if *dataFile != "" && urlFlag {
 		return errors.New("export: give either --data or --database-url, not both")
+	}
+	if *dbURL == "" && *dataFile == "" {
+		*dbURL = getenv("DATABASE_URL")
 	}
 
 	var (

@@ -33,7 +33,8 @@ func runImport(ctx context.Context, args []string, getenv env, stdout, stderr io
 		fmt.Fprintln(stderr, "usage: yizhan import [flags] FILE\n\nFILE is GeoJSON (.geojson, .json), CSV (.csv) or OpenStreetMap (.osm.pbf, .osm).\n\nflags:")
 		fs.PrintDefaults()
 	}
-	dbURL := fs.String("database-url", getenv("DATABASE_URL"), "PostGIS connection URL (env DATABASE_URL)")
+	// The default is read after parsing, so that -h never prints a password.
+	dbURL := fs.String("database-url", "", "PostGIS connection URL (default: env DATABASE_URL)")
 	format := fs.String("format", "", "input format: geojson, csv, osm.pbf or osm (default: from the file name)")
 	dryRun := fs.Bool("dry-run", false, "validate and report only; needs no database")
 	strict := fs.Bool("strict", false, "write nothing if any row is rejected or warned about")
@@ -41,6 +42,9 @@ func runImport(ctx context.Context, args []string, getenv env, stdout, stderr io
 	reportFile := fs.String("report", "", "write every rejected row to this file: JSON if it ends in .json, else CSV")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *dbURL == "" {
+		*dbURL = getenv("DATABASE_URL")
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
