@@ -269,6 +269,19 @@ func TestMapPage(t *testing.T) {
 	if sameIDs(all, filtered) {
 		t.Errorf("kind=%s left the list unchanged: %v", kind, filtered)
 	}
+	// Names follow the language choice: Chinese names are in Han script.
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`(() => {
+		const s = document.getElementById('lang');
+		s.value = 'zh';
+		s.dispatchEvent(new Event('change', {bubbles: true}));
+	})()`)); err != nil {
+		t.Fatalf("select lang zh: %v", err)
+	}
+	poll("names in Chinese", `(() => {
+		const n = document.querySelector('#nearest-list li.nearest-item .name');
+		return n && /\p{Script=Han}/u.test(n.textContent);
+	})()`)
+
 	if errText, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('error').hidden ? '' : document.getElementById('error-text').textContent`)); errText != "" {
 		t.Errorf("page shows an error: %q", errText)
 	}
