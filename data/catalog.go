@@ -2,6 +2,7 @@ package data
 
 import (
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -30,12 +31,20 @@ func (s *Station) Zone() *time.Location {
 	if s.TimeZone == "" || s.TimeZone == DefaultTimeZone {
 		return defaultLocation
 	}
+	if loc, ok := zones.Load(s.TimeZone); ok {
+		return loc.(*time.Location)
+	}
 	loc, err := time.LoadLocation(s.TimeZone)
 	if err != nil {
 		return defaultLocation
 	}
+	zones.Store(s.TimeZone, loc)
 	return loc
 }
+
+// zones caches loaded time zones: LoadLocation reads the zone database on
+// every call, which an open-now filter would otherwise do once per record.
+var zones sync.Map
 
 // OpenAt reports whether the record is known to be open at t: its status
 // is open and its opening hours say so. Unknown hours count as not open,
