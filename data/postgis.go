@@ -119,11 +119,14 @@ func (db *PostGIS) LoadAll(ctx context.Context) ([]*Station, int64, error) {
 		version int64
 	)
 	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		var n int64
-		if err := tx.QueryRow(ctx, "SELECT coalesce(max(version), 0), count(*) FILTER (WHERE NOT deleted) FROM stations").Scan(&version, &n); err != nil {
+		// max(version) reads the version index; the row estimate sizes the
+		// slice without a second full scan.
+		var estimate float32
+		if err := tx.QueryRow(ctx, `SELECT (SELECT coalesce(max(version), 0) FROM stations),
+			(SELECT reltuples FROM pg_class WHERE oid = 'stations'::regclass)`).Scan(&version, &estimate); err != nil {
 			return err
 		}
-		out = make([]*Station, 0, n)
+		out = make([]*Station, 0, max(0, int(estimate))+16)
 		rows, err := tx.Query(ctx, "SELECT "+selectColumns+" FROM stations WHERE NOT deleted", pgx.QueryResultFormats{pgx.BinaryFormatCode})
 		if err != nil {
 			return err
@@ -307,6 +310,15 @@ func (d *rowDecoder) openingHours(s string) *OpeningHours {
 	return h
 }
 
+// amenityBits maps each amenity name to its bit in an AmenitySet.
+var amenityBits = func() map[string]AmenitySet {
+	m := make(map[string]AmenitySet, len(Amenities))
+	for i, a := range Amenities {
+		m[string(a)] = 1 << i
+	}
+	return m
+}()
+
 // pgEpoch is PostgreSQL's timestamp epoch; binary timestamptz counts
 // microseconds from it.
 var pgEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -337,16 +349,9 @@ func (d *rowDecoder) station(v [][]byte) (*Station, bool, error) {
 	st.Location = orb.Point{lon, lat}
 	st.Hours = d.openingHours(st.OpeningHours)
 
-	var amenities []string
-	if err := decodeTextArray(v[8], func(b []byte) { amenities = append(amenities, string(b)) }); err != nil {
+	// Amenities unknown to this binary are ignored rather than refused.
+	if err := decodeTextArray(v[8], func(b []byte) { st.Amenities |= amenityBits[string(b)] }); err != nil {
 		return nil, false, fmt.Errorf("decode station %q: amenities: %w", st.ID, err)
-	}
-	for _, a := range amenities {
-		set, err := ParseAmenity(a)
-		if err != nil {
-			continue // not in this binary's list: ignore rather than refuse to serve
-		}
-		st.Amenities |= set
 	}
 	if err := decodeTextArray(v[15], func(b []byte) { st.Languages = append(st.Languages, d.intern(b)) }); err != nil {
 		return nil, false, fmt.Errorf("decode station %q: languages: %w", st.ID, err)
