@@ -282,4 +282,3 @@ func upstreamAddr(t *testing.T, dbURL string) string {
 	}
 	return host
 }
-
