@@ -125,11 +125,7 @@ func (f *Follower) Run(ctx context.Context) error {
 
 	go f.listen(ctx)
 
-	poll := f.PollInterval
-	if poll <= 0 {
-		poll = DefaultPollInterval
-	}
-	ticker := time.NewTicker(poll)
+	ticker := time.NewTicker(f.pollInterval())
 	defer ticker.Stop()
 	for {
 		select {
@@ -148,6 +144,13 @@ func (f *Follower) Run(ctx context.Context) error {
 		}
 		f.catchUp(ctx)
 	}
+}
+
+func (f *Follower) pollInterval() time.Duration {
+	if f.PollInterval <= 0 {
+		return DefaultPollInterval
+	}
+	return f.PollInterval
 }
 
 // Wake asks the follower to run a catch-up now rather than at the next poll.
@@ -293,7 +296,7 @@ func (f *Follower) listen(ctx context.Context) {
 			return
 		}
 		if warn {
-			f.log.Warn("change notifications unavailable; following by polling until they return", "error", err, "poll", f.PollInterval)
+			f.log.Warn("change notifications unavailable; following by polling until they return", "error", err, "poll", f.pollInterval())
 		} else {
 			f.log.Debug("listen failed", "error", err)
 		}
