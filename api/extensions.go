@@ -5,10 +5,6 @@ package api
 // into its owner's file (writes.go, route.go/coverage.go, ogc.go,
 // tiles.go, metrics.go), and this file goes away.
 
-// planRoutes registers POST /v1/coverage/gaps and POST /v1/route/stations.
-// Filled by the planner work.
-func (s *Server) planRoutes() {}
-
 // ogcRoutes registers OGC API – Features under /ogc.
 // Filled by the OGC work.
 func (s *Server) ogcRoutes() {}

@@ -1,0 +1,230 @@
+package api
+
+import (
+	"encoding/json"
+	"io"
+	"math"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"yizhan/data"
+)
+
+// post sends body as JSON to target.
+func post(t testing.TB, s *Server, target, body string) response {
+	t.Helper()
+	req := httptest.NewRequest("POST", target, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := s.App().Test(req, -1)
+	if err != nil {
+		t.Fatalf("POST %s: %v", target, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := response{status: resp.StatusCode, header: resp.Header, raw: raw}
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &r.body); err != nil {
+			t.Fatalf("POST %s: body is not a JSON object: %v\n%s", target, err, raw)
+		}
+	}
+	return r
+}
+
+func plannerServer(t testing.TB) *Server {
+	t.Helper()
+	layers, err := data.BundledLayers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newTestServer(t, fixture(t), Config{Layers: layers})
+}
+
+// hohhotSquare is a 0.2° square around the Hohhot fixture records.
+const hohhotSquare = `{"type":"Polygon","coordinates":[[[111.6,40.75],[111.8,40.75],[111.8,40.9],[111.6,40.9],[111.6,40.75]]]}`
+
+func TestCoverageGaps(t *testing.T) {
+	s := plannerServer(t)
+	r := post(t, s, "/v1/coverage/gaps", `{"area":`+hohhotSquare+`,"radius_m":3000}`)
+	if r.status != 200 || r.header.Get("Content-Type") != "application/geo+json" {
+		t.Fatalf("status %d %q\n%s", r.status, r.header.Get("Content-Type"), r.raw)
+	}
+	feats := r.features(t)
+	if len(feats) == 0 {
+		t.Fatal("no gap features")
+	}
+	if g := feats[0]["geometry"].(map[string]any); g["type"] != "Polygon" {
+		t.Fatalf("gap geometry %v; want Polygon", g["type"])
+	}
+	area, cov, unc, pct := r.body["area_km2"].(float64), r.body["covered_km2"].(float64), r.body["uncovered_km2"].(float64), r.body["covered_pct"].(float64)
+	// The square is 16.9 km × 16.7 km ≈ 282 km²; three records within 3 km
+	// of each other cover at most 3π·9 ≈ 85 km², and at least one circle, 28 km².
+	if math.Abs(area-282) > 3 || pct <= 28/282.0*100*0.9 || pct > 85/282.0*100*1.05 || math.Abs(cov+unc-area) > 0.01 {
+		t.Fatalf("area %v covered %v uncovered %v pct %v", area, cov, unc, pct)
+	}
+	if r.body["radius_m"] != 3000.0 || r.body["stations_counted"] != 3.0 {
+		t.Fatalf("radius_m %v stations_counted %v; want 3000 and 3 (the closed stop counts: no filter)", r.body["radius_m"], r.body["stations_counted"])
+	}
+
+	// A filter that leaves nothing: everything uncovered, one gap.
+	r = post(t, s, "/v1/coverage/gaps", `{"area":{"type":"Feature","properties":{},"geometry":`+hohhotSquare+`},"kind":"port"}`)
+	if r.status != 200 || r.body["covered_pct"] != 0.0 || len(r.features(t)) != 1 {
+		t.Fatalf("kind=port: %d covered %v features %d\n%s", r.status, r.body["covered_pct"], len(r.features(t)), r.raw)
+	}
+	if q := r.body["reach"].(map[string]any); q["mode"] != "walk" || q["minutes"] != 15.0 {
+		t.Fatalf("default reach = %v; want 15 minutes walking", q)
+	}
+}
+
+func TestCoverageGapsRegion(t *testing.T) {
+	s := plannerServer(t)
+	for _, name := range []string{"Inner Mongolia", "内蒙古自治区", "150000"} {
+		r := post(t, s, "/v1/coverage/gaps", `{"region":"`+name+`","minutes":60,"mode":"truck"}`)
+		if r.status != 200 {
+			t.Fatalf("region %s: %d\n%s", name, r.status, r.raw)
+		}
+		if a := r.body["area_km2"].(float64); math.Abs(a-1.144e6)/1.144e6 > 0.01 {
+			t.Fatalf("region %s area_km2 = %v; want about 1,144,000 (the bundled DCW boundary)", name, a)
+		}
+		if reg := r.body["region"].(map[string]any); reg["code"] != "150000" {
+			t.Fatalf("region = %v", reg)
+		}
+	}
+}
+
+func TestCoverageBadInput(t *testing.T) {
+	s := plannerServer(t)
+	tests := []struct {
+		name, body, detail string
+	}{
+		{"empty", ``, "body is empty"},
+		{"not JSON", `{"area":`, "not complete JSON"},
+		{"bad JSON", `{"area":}`, "not valid JSON"},
+		{"array", `[1,2]`, "must be a JSON object"},
+		{"unknown field", `{"region":"Inner Mongolia","radius":5}`, `unknown field "radius"`},
+		{"wrong type", `{"region":"Inner Mongolia","minutes":"ten"}`, `field "minutes" must be a number`},
+		{"trailing data", `{"region":"Inner Mongolia"} {}`, "nothing after it"},
+		{"neither area nor region", `{"minutes":15}`, "give an area"},
+		{"both", `{"region":"Inner Mongolia","area":` + hohhotSquare + `}`, "not both"},
+		{"unknown region", `{"region":"Atlantis"}`, "unknown region"},
+		{"point area", `{"area":{"type":"Point","coordinates":[1,2]}}`, "must be a GeoJSON Polygon or MultiPolygon"},
+		{"not geojson", `{"area":{"foo":1}}`, "not a GeoJSON object"},
+		{"unknown type", `{"area":{"type":"Circle","coordinates":[1,2]}}`, "unknown GeoJSON type"},
+		{"feature collection of two", `{"area":{"type":"FeatureCollection","features":[{"type":"Feature","geometry":` + hohhotSquare + `,"properties":{}},{"type":"Feature","geometry":` + hohhotSquare + `,"properties":{}}]}}`, "FeatureCollection of 2 features"},
+		{"unclosed", `{"area":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1]]]}}`, "ring is not closed"},
+		{"too few", `{"area":{"type":"Polygon","coordinates":[[[0,0],[1,0],[0,0]]]}}`, "at least 4"},
+		{"out of range", `{"area":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,95],[0,0]]]}}`, "latitude 95 is out of range"},
+		{"self-intersecting", `{"area":{"type":"Polygon","coordinates":[[[0,0],[1,1],[1,0],[0,1],[0,0]]]}}`, "self-intersection"},
+		{"bad coordinates", `{"area":{"type":"Polygon","coordinates":[[1,2]]}}`, "not a valid GeoJSON Polygon"},
+		{"unknown kind", `{"region":"Inner Mongolia","kind":"castle"}`, `unknown kind "castle"`},
+		{"unknown amenity", `{"region":"Inner Mongolia","amenity":["shower","spa"]}`, `unknown amenity "spa"`},
+		{"unknown mode", `{"region":"Inner Mongolia","mode":"fly"}`, `unknown mode "fly"`},
+		{"radius and minutes", `{"region":"Inner Mongolia","radius_m":500,"minutes":5}`, "not both"},
+		{"cell too small", `{"region":"Inner Mongolia","cell_m":5}`, "cell_m must be from 10"},
+		{"work limit", `{"region":"Inner Mongolia","cell_m":100}`, "work limit is 6000000 cells: use cell_m >= "},
+		{"kind wrong type", `{"region":"Inner Mongolia","kind":5}`, "string or an array of strings"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := post(t, s, "/v1/coverage/gaps", tc.body)
+			assertProblem(t, r, 400, tc.detail)
+		})
+	}
+}
+
+func TestCoverageSuggest(t *testing.T) {
+	s := plannerServer(t)
+	r := post(t, s, "/v1/coverage/suggest", `{"area":`+hohhotSquare+`,"radius_m":3000,"n":3}`)
+	if r.status != 200 {
+		t.Fatalf("%d\n%s", r.status, r.raw)
+	}
+	feats := r.features(t)
+	if len(feats) != 3 {
+		t.Fatalf("%d sites; want 3", len(feats))
+	}
+	prev := math.Inf(1)
+	for _, f := range feats {
+		g := prop(f, "newly_covered_km2").(float64)
+		if g <= 0 || g > prev+1e-9 || g > math.Pi*9*1.01 {
+			t.Fatalf("newly_covered_km2 = %v after %v; want decreasing, positive, at most one circle (28.3 km²)", g, prev)
+		}
+		prev = g
+	}
+	if r.body["covered_pct_after"].(float64) <= r.body["covered_pct"].(float64) {
+		t.Fatalf("covered_pct_after %v not above covered_pct %v", r.body["covered_pct_after"], r.body["covered_pct"])
+	}
+	// With candidates: only those, by id.
+	cands := `{"type":"FeatureCollection","features":[
+		{"type":"Feature","id":"a","geometry":{"type":"Point","coordinates":[111.67,40.82]},"properties":{}},
+		{"type":"Feature","id":"b","geometry":{"type":"Point","coordinates":[111.62,40.77]},"properties":{}}]}`
+	r = post(t, s, "/v1/coverage/suggest", `{"area":`+hohhotSquare+`,"radius_m":3000,"n":2,"candidates":`+cands+`}`)
+	if r.status != 200 {
+		t.Fatalf("%d\n%s", r.status, r.raw)
+	}
+	feats = r.features(t)
+	if len(feats) == 0 || prop(feats[0], "candidate") != "b" {
+		t.Fatalf("first site %v; want candidate b (a sits on covered ground)", feats)
+	}
+	for _, tc := range []struct{ body, detail string }{
+		{`{"area":` + hohhotSquare + `,"n":0}`, "n must be from 1 to 50"},
+		{`{"area":` + hohhotSquare + `,"candidates":{"type":"Point","coordinates":[1,2]}}`, "FeatureCollection of Point"},
+		{`{"area":` + hohhotSquare + `,"candidates":{"type":"FeatureCollection","features":[]}}`, "candidates is empty"},
+		{`{"area":` + hohhotSquare + `,"candidates":{"type":"FeatureCollection","features":[{"type":"Feature","geometry":` + hohhotSquare + `,"properties":{}}]}}`, "must be a Point"},
+	} {
+		assertProblem(t, post(t, s, "/v1/coverage/suggest", tc.body), 400, tc.detail)
+	}
+}
+
+// fuzzBody posts raw to path and fails unless the answer is 200 or 400
+// with a JSON body: no body may make a 500 or a crash.
+func fuzzBody(f *testing.F, path string, seeds ...string) {
+	for _, s := range seeds {
+		f.Add(s)
+	}
+	s := plannerServer(f)
+	f.Fuzz(func(t *testing.T, raw string) {
+		r := post(t, s, path, raw)
+		if r.status != 200 && r.status != 400 {
+			t.Fatalf("POST %s %q = %d; want 200 or 400\n%s", path, raw, r.status, r.raw)
+		}
+		if r.status == 400 && r.header.Get("Content-Type") != "application/problem+json" {
+			t.Fatalf("POST %s %q = 400 with Content-Type %q", path, raw, r.header.Get("Content-Type"))
+		}
+	})
+}
+
+func FuzzCoverageBody(f *testing.F) {
+	fuzzBody(f, "/v1/coverage/gaps",
+		`{"area":`+hohhotSquare+`,"radius_m":3000}`,
+		`{"area":`+hohhotSquare+`,"cell_m":50,"kind":["port","rest_stop"]}`,
+		`{"area":{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,1],[0,0]]]]}}`,
+		`{"area":{"type":"Polygon","coordinates":[[[0,0],[1,1],[1,0],[0,1],[0,0]]]}}`,
+		`{"area":{"type":"Polygon","coordinates":[[[0,0],[1e308,0],[1,1],[0,0]]]}}`,
+		`{"area":{"type":"Feature","geometry":null}}`,
+		`{"area":{"type":"GeometryCollection","geometries":[]}}`,
+		`{"region":"150000","minutes":1e-300}`,
+		`{"area":null,"region":""}`,
+		`null`, `"x"`, `{}`,
+	)
+}
+
+func FuzzSuggestBody(f *testing.F) {
+	fuzzBody(f, "/v1/coverage/suggest",
+		`{"area":`+hohhotSquare+`,"radius_m":3000,"n":3}`,
+		`{"area":`+hohhotSquare+`,"candidates":{"type":"MultiPoint","coordinates":[[111.7,40.8]]}}`,
+		`{"area":`+hohhotSquare+`,"candidates":{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[500,1]}}]}}`,
+	)
+}
+
+func TestCoverageSuggestWorkLimit(t *testing.T) {
+	s := plannerServer(t)
+	// A 500 km radius over the whole province: the grid is coarsened, not refused.
+	r := post(t, s, "/v1/coverage/suggest", `{"region":"Inner Mongolia","radius_m":500000,"n":2}`)
+	if r.status != 200 || r.body["cell_m"].(float64) < 500000*math.Sqrt(math.Pi*4000/MaxSuggestWork) {
+		t.Fatalf("%d cell_m %v\n%.300s", r.status, r.body["cell_m"], r.raw)
+	}
+	assertProblem(t, post(t, s, "/v1/coverage/suggest", `{"region":"Inner Mongolia","radius_m":500000,"cell_m":1000}`), 400, "exceeds the work limit")
+}
