@@ -67,14 +67,16 @@ func Destination(p orb.Point, bearingDeg, meters float64) orb.Point {
 	d := meters / EarthRadius
 	sinLat1, cosLat1 := math.Sincos(lat1)
 	sinD, cosD := math.Sincos(d)
-	sinLat2 := sinLat1*cosD + cosLat1*sinD*math.Cos(brg)
-	if sinLat2 > 1 {
-		sinLat2 = 1
-	} else if sinLat2 < -1 {
-		sinLat2 = -1
-	}
-	lat2 := math.Asin(sinLat2)
-	lon2 := lon1 + math.Atan2(math.Sin(brg)*sinD*cosLat1, cosD-sinLat1*sinLat2)
+	sinB, cosB := math.Sincos(brg)
+	// The destination as a unit vector in a frame turned to p's meridian:
+	// (x, y) is its equatorial projection, z = sin(lat2). atan2 on these is
+	// well conditioned everywhere, the poles included (from a pole, bearing
+	// b leads along the meridian p[0]+180-b north, p[0]+b south).
+	x := cosD*cosLat1 - sinLat1*sinD*cosB
+	y := sinB * sinD
+	z := sinLat1*cosD + cosLat1*sinD*cosB
+	lat2 := math.Atan2(z, math.Hypot(x, y))
+	lon2 := lon1 + math.Atan2(y, x)
 	return orb.Point{normalizeLon(lon2 * radToDeg), lat2 * radToDeg}
 }
 
