@@ -55,6 +55,7 @@ func TestCircle(t *testing.T) {
 		{"station", "/v1/stations/mzl-driver/circle?minutes=15&mode=truck", orb.Point{117.3786, 49.5978}, 9615.4,
 			map[string]any{"station_id": "mzl-driver", "mode": "truck"}},
 		{"across the antimeridian", "/v1/circle?lon=179.99&lat=0&radius_m=50000", orb.Point{179.99, 0}, 50000, nil},
+		{"around the north pole", "/v1/circle?lon=30&lat=89.9&radius_m=100000", orb.Point{30, 89.9}, 100000, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -80,14 +81,18 @@ func TestCircle(t *testing.T) {
 					t.Errorf("%s = %v; want %v", k, props[k], want)
 				}
 			}
-			for _, ring := range rings(t, r.body["geometry"].(map[string]any)) {
+			g := r.body["geometry"].(map[string]any)
+			if strings.Contains(tc.name, "antimeridian") && g["type"] != "MultiPolygon" {
+				t.Errorf("geometry type = %v; want a MultiPolygon split at ±180°", g["type"])
+			}
+			for _, ring := range rings(t, g) {
 				for _, p := range ring {
 					if p[0] < -180 || p[0] > 180 || p[1] < -90 || p[1] > 90 {
 						t.Errorf("vertex %v outside WGS 84 range", p)
 					}
-					// Vertices lie on the circle, except those that a split
-					// at the antimeridian puts on the ±180° meridian.
-					if math.Abs(math.Abs(p[0])-180) < 1e-9 {
+					// Vertices lie on the circle, except the corners at
+					// ±180° and ±90° that close a split or polar ring.
+					if math.Abs(math.Abs(p[0])-180) < 1e-9 && math.Abs(math.Abs(p[1])-90) < 1e-9 {
 						continue
 					}
 					if d := geo.Distance(tc.center, p); math.Abs(d-tc.radius) > tc.radius*0.001+0.1 {

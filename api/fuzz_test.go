@@ -23,12 +23,17 @@ func fuzzQuery(f *testing.F, path string, allow404 bool, seeds ...string) {
 				t.Skip()
 			}
 		}
+		// Longer request heads get 431 before routing (TestHeaderTooLarge);
+		// app.Test reports that as an error instead of the answer.
+		if len(raw) > HeaderLimit-200 {
+			t.Skip()
+		}
 		req := httptest.NewRequest("GET", path, nil)
 		req.URL.RawQuery = raw
 		req.RequestURI = ""
 		resp, err := s.App().Test(req, -1)
 		if err != nil {
-			t.Fatalf("GET %s?%s: %v", path, raw, err)
+			t.Fatalf("GET %s?%s: %v", path, quote(raw), err)
 		}
 		defer resp.Body.Close()
 		body, err := io.ReadAll(resp.Body)
@@ -37,13 +42,13 @@ func fuzzQuery(f *testing.F, path string, allow404 bool, seeds ...string) {
 		}
 		ok := resp.StatusCode == 200 || resp.StatusCode == 400 || allow404 && resp.StatusCode == 404
 		if !ok {
-			t.Fatalf("GET %s?%s = %d; want 200 or 400\n%s", path, raw, resp.StatusCode, body)
+			t.Fatalf("GET %s?%s = %d; want 200 or 400\n%s", path, quote(raw), resp.StatusCode, body)
 		}
 		if !json.Valid(body) {
-			t.Fatalf("GET %s?%s body is not JSON: %s", path, raw, body)
+			t.Fatalf("GET %s?%s body is not JSON: %s", path, quote(raw), body)
 		}
 		if resp.StatusCode != 200 && !strings.Contains(resp.Header.Get("Content-Type"), "problem+json") {
-			t.Fatalf("GET %s?%s = %d with Content-Type %q; want a problem", path, raw, resp.StatusCode, resp.Header.Get("Content-Type"))
+			t.Fatalf("GET %s?%s = %d with Content-Type %q; want a problem", path, quote(raw), resp.StatusCode, resp.Header.Get("Content-Type"))
 		}
 	})
 }

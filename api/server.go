@@ -23,6 +23,11 @@ import (
 // body can exhaust memory. Larger bodies get a 413 problem.
 const BodyLimit = 4 << 20
 
+// HeaderLimit is the largest request line plus headers accepted, in bytes
+// (8 KiB, as most proxies): enough for any query string the API defines.
+// Longer request heads get a 431 problem.
+const HeaderLimit = 8 << 10
+
 // Snapshots gives the current catalog snapshot; *data.Catalog satisfies it.
 type Snapshots interface {
 	Snapshot() *data.Snapshot
@@ -64,9 +69,10 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: log.With("component", "api"), now: time.Now}
 	s.app = fiber.New(fiber.Config{
-		AppName:      "yizhan",
-		ErrorHandler: s.handleError,
-		BodyLimit:    BodyLimit,
+		AppName:        "yizhan",
+		ErrorHandler:   s.handleError,
+		BodyLimit:      BodyLimit,
+		ReadBufferSize: HeaderLimit,
 		// Handlers and middleware by several hands keep strings past the
 		// handler (logs, snapshots); copying them is cheap insurance.
 		Immutable:             true,

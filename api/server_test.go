@@ -1,10 +1,14 @@
 package api
 
 import (
+	"bufio"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -190,4 +194,46 @@ func TestHealth(t *testing.T) {
 	}
 	r = get(t, empty, "/v1/stations/nearest?lon=1&lat=1")
 	assertProblem(t, r, 503, "no data loaded")
+}
+
+// TestLimits checks, over a real connection, that an oversized request
+// head or body gets a problem answer, not a dropped connection.
+func TestLimits(t *testing.T) {
+	s := newTestServer(t, fixture(t), Config{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.App().Listener(ln)
+	defer s.App().Shutdown()
+	base := "http://" + ln.Addr().String()
+
+	resp, err := http.Get(base + "/v1/stations/nearest?lon=1&lat=1&kind=" + strings.Repeat("x", HeaderLimit))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkProblem(t, resp, 431)
+
+	// A body over the limit is refused on its Content-Length, before it is read.
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /v1/stations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n{", BodyLimit+1)
+	resp, err = http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkProblem(t, resp, 413)
+}
+
+func checkProblem(t *testing.T, resp *http.Response, status int) {
+	t.Helper()
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	var p map[string]any
+	if resp.StatusCode != status || resp.Header.Get("Content-Type") != "application/problem+json" || json.Unmarshal(body, &p) != nil || p["status"] != float64(status) {
+		t.Errorf("answer = %d %s %s; want a %d problem", resp.StatusCode, resp.Header.Get("Content-Type"), body, status)
+	}
 }
