@@ -18,6 +18,9 @@ const initialLoadTimeout = 2 * time.Minute
 // catalog, and starts following changes until ctx is done. The caller
 // closes the returned database when serving ends.
 func openFollower(ctx context.Context, url string, catalog *data.Catalog, logger *slog.Logger) (*data.PostGIS, *data.Follower, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	db, err := data.OpenPostGIS(ctx, url, logger)
 	if err != nil {
 		return nil, nil, fmt.Errorf("serve: %w", err)
