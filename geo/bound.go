@@ -82,7 +82,7 @@ func validPoint(p orb.Point) bool {
 // WGS 84 degrees (the RFC 7946 and OGC API order). Spaces around numbers
 // are allowed. minLon > maxLon is allowed and means the box crosses the
 // ±180° meridian (the result then has Min.X > Max.X, as InBound expects).
-// Every value must be a finite number, longitudes in [-180, 180],
+// Every value must be a finite decimal number (no hex, NaN or Inf), longitudes in [-180, 180],
 // latitudes in [-90, 90], and minLat <= maxLat.
 func ParseBBox(s string) (orb.Bound, error) {
 	parts := strings.Split(s, ",")
@@ -94,8 +94,8 @@ func ParseBBox(s string) (orb.Bound, error) {
 	for i, part := range parts {
 		part = strings.TrimSpace(part)
 		f, err := strconv.ParseFloat(part, 64)
-		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			return orb.Bound{}, fmt.Errorf("bbox %s %q is not a finite number; want decimal degrees such as 116.4", names[i], clip(part))
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || strings.Trim(part, "0123456789.eE+-") != "" {
+			return orb.Bound{}, fmt.Errorf("bbox %s %q is not a finite decimal number; want degrees such as 116.4", names[i], clip(part))
 		}
 		lim := 180.0
 		if i%2 == 1 {
