@@ -182,6 +182,17 @@ func TestUpsertLoadAllRoundTrip(t *testing.T) {
 	if err != nil || st.Region != "second" || st.Version <= version {
 		t.Errorf("Get after upsert = %+v, %v; want region second, version > %d", st, err, version)
 	}
+
+	// Upserting a deleted id revives it, even unchanged.
+	if _, err := db.Delete(ctx, in[1].ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := db.UpsertStations(ctx, in[1:2]); err != nil || n != 1 {
+		t.Errorf("upsert of a deleted id = %d, %v; want 1, nil", n, err)
+	}
+	if _, err := db.Get(ctx, in[1].ID); err != nil {
+		t.Errorf("Get after reviving upsert: %v", err)
+	}
 }
 
 func TestUpsertValidation(t *testing.T) {
