@@ -27,7 +27,10 @@ type command struct {
 
 // commands lists every subcommand; each lives in its own file.
 var commands = map[string]command{
-	"serve": {"serve the HTTP API and web map", runServe},
+	"serve":   {"serve the HTTP API and web map", runServe},
+	"migrate": {"create or upgrade the PostGIS schema", runMigrate},
+	"import":  {"load a GeoJSON, CSV or OpenStreetMap file into PostGIS", runImport},
+	"export":  {"write every record as GeoJSON (from PostGIS, a file or the bundled set)", runExport},
 }
 
 func main() {

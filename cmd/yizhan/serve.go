@@ -27,12 +27,19 @@ func runServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	addr := fs.String("addr", envOr(getenv, "YIZHAN_ADDR", "127.0.0.1:8080"), "listen address host:port (env YIZHAN_ADDR)")
 	dataFile := fs.String("data", "", "serve this GeoJSON FeatureCollection of records instead of the bundled data set")
 	skipInvalid := fs.Bool("skip-invalid", false, "with --data: log and skip invalid records instead of refusing to start")
-	dbURL := fs.String("database-url", getenv("DATABASE_URL"), "PostGIS connection URL; serve from the database and follow its changes (env DATABASE_URL)")
-	tokens := fs.String("write-tokens", getenv("YIZHAN_WRITE_TOKENS"), "comma-separated bearer tokens allowed to write (env YIZHAN_WRITE_TOKENS)")
+	// Secrets are read from the environment after parsing, so that -h never prints them.
+	dbURL := fs.String("database-url", "", "PostGIS connection URL; serve from the database and follow its changes (env DATABASE_URL)")
+	tokens := fs.String("write-tokens", "", "comma-separated bearer tokens allowed to write (env YIZHAN_WRITE_TOKENS)")
 	tokensFile := fs.String("write-tokens-file", getenv("YIZHAN_WRITE_TOKENS_FILE"), "file with one write token per line (env YIZHAN_WRITE_TOKENS_FILE)")
 	logLevel := fs.String("log-level", envOr(getenv, "YIZHAN_LOG_LEVEL", "info"), "debug, info, warn or error (env YIZHAN_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *dbURL == "" {
+		*dbURL = getenv("DATABASE_URL")
+	}
+	if *tokens == "" {
+		*tokens = getenv("YIZHAN_WRITE_TOKENS")
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("serve: unexpected arguments %q", fs.Args())
