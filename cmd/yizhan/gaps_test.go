@@ -1,0 +1,63 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestRunGapsRegion(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "gaps.geojson")
+	var stdout, stderr bytes.Buffer
+	err := runGaps(context.Background(), []string{"--region", "Inner Mongolia", "--minutes", "60", "--mode", "truck", "--suggest", "2", "--out", out},
+		func(string) string { return "" }, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("runGaps: %v\n%s", err, stderr.String())
+	}
+	for _, want := range []string{"Inner Mongolia", "radius_m = 50 km/h × 1000 × 60 min / 60 / 1.3 circuity = 38461.5 (truck)", "area_km2", "1,144,", "site #2", "written"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	raw, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fc struct {
+		Type       string           `json:"type"`
+		Features   []map[string]any `json:"features"`
+		CoveredPct float64          `json:"covered_pct"`
+	}
+	if err := json.Unmarshal(raw, &fc); err != nil || fc.Type != "FeatureCollection" || len(fc.Features) == 0 || fc.CoveredPct <= 0 {
+		t.Fatalf("output: %v %s %d features covered %v", err, fc.Type, len(fc.Features), fc.CoveredPct)
+	}
+	t.Log("\n" + stdout.String())
+}
+
+func TestRunGapsErrors(t *testing.T) {
+	dir := t.TempDir()
+	bow := filepath.Join(dir, "bow.geojson")
+	os.WriteFile(bow, []byte(`{"type":"Polygon","coordinates":[[[0,0],[1,1],[1,0],[0,1],[0,0]]]}`), 0o644)
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{nil, "give --region NAME or --area FILE"},
+		{[]string{"--region", "Atlantis"}, "unknown region"},
+		{[]string{"--area", bow}, "self-intersection"},
+		{[]string{"--region", "150000", "--mode", "fly"}, "unknown mode"},
+		{[]string{"--region", "150000", "--kind", "castle"}, "unknown kind"},
+		{[]string{"--region", "150000", "--cell-m", "100"}, "use cell_m >="},
+	}
+	for _, tc := range tests {
+		var stdout, stderr bytes.Buffer
+		err := runGaps(context.Background(), append(tc.args, "--out", filepath.Join(dir, "x.geojson")), func(string) string { return "" }, &stdout, &stderr)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("runGaps(%v) = %v; want an error containing %q", tc.args, err, tc.want)
+		}
+	}
+}
