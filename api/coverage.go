@@ -151,6 +151,9 @@ func bodyErrorDetail(err error, v any) string {
 		if typ.Field == "" {
 			return "the request body must be a JSON object"
 		}
+		if strings.HasPrefix(typ.Field, "route.") || typ.Field == "route" {
+			return fmt.Sprintf("route must be a GeoJSON LineString (or a Feature of one) with coordinates [[lon, lat], ...]; %s got a JSON %s where %s belongs", typ.Field, typ.Value, jsonKind(typ.Type))
+		}
 		field := typ.Field
 		if i := strings.LastIndex(field, "."); i >= 0 {
 			field = field[i+1:] // embedded structs name themselves in the path

@@ -228,3 +228,34 @@ func TestCoverageSuggestWorkLimit(t *testing.T) {
 	}
 	assertProblem(t, post(t, s, "/v1/coverage/suggest", `{"region":"Inner Mongolia","radius_m":500000,"cell_m":1000}`), 400, "exceeds the work limit")
 }
+
+// BenchmarkCoverageGapsInnerMongolia is the whole province at 1 km cells
+// with the full bundled record set, end to end through the handler
+// (parse, grid, cover, trace, encode).
+func BenchmarkCoverageGapsInnerMongolia(b *testing.B) {
+	layers, err := data.BundledLayers()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stations, err := data.Bundled()
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := newTestServer(b, stations, Config{Layers: layers})
+	for _, tc := range []struct{ name, body string }{
+		{"walk15", `{"region":"Inner Mongolia","minutes":15,"mode":"walk","cell_m":1000}`},
+		{"truck60", `{"region":"Inner Mongolia","minutes":60,"mode":"truck","cell_m":1000}`},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			var r response
+			for i := 0; i < b.N; i++ {
+				r = post(b, s, "/v1/coverage/gaps", tc.body)
+				if r.status != 200 {
+					b.Fatalf("%d %.300s", r.status, r.raw)
+				}
+			}
+			b.ReportMetric(float64(len(r.raw)), "bytes")
+			b.ReportMetric(r.body["covered_pct"].(float64), "covered_pct")
+		})
+	}
+}

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
@@ -33,18 +32,18 @@ const (
 
 // routeBody is the body of POST /v1/route/stations (and /v1/route/plan).
 type routeBody struct {
-	Route           json.RawMessage `json:"route"`
-	CorridorM       *float64        `json:"corridor_m"`
-	MaxGapKm        *float64        `json:"max_gap_km"`
-	MaxGapMinutes   *float64        `json:"max_gap_minutes"`
-	SpeedKmh        *float64        `json:"speed_kmh"`
-	MaxDriveMinutes *float64        `json:"max_drive_minutes"`
-	PreferAmenities stringList      `json:"prefer_amenities"`
-	Kind            stringList      `json:"kind"`
-	Amenity         stringList      `json:"amenity"`
-	OpenNow         *bool           `json:"open_now"`
-	OpenAt          string          `json:"open_at"`
-	Lang            string          `json:"lang"`
+	Route           *lineJSON  `json:"route"`
+	CorridorM       *float64   `json:"corridor_m"`
+	MaxGapKm        *float64   `json:"max_gap_km"`
+	MaxGapMinutes   *float64   `json:"max_gap_minutes"`
+	SpeedKmh        *float64   `json:"speed_kmh"`
+	MaxDriveMinutes *float64   `json:"max_drive_minutes"`
+	PreferAmenities stringList `json:"prefer_amenities"`
+	Kind            stringList `json:"kind"`
+	Amenity         stringList `json:"amenity"`
+	OpenNow         *bool      `json:"open_now"`
+	OpenAt          string     `json:"open_at"`
+	Lang            string     `json:"lang"`
 }
 
 const routeExample = `{"route": {"type": "LineString", "coordinates": [[111.67, 40.81], [111.98, 43.65]]}, "corridor_m": 5000}`
@@ -60,19 +59,59 @@ func floatField(name string, v *float64, def, lo, hi float64, unit string) (floa
 	return *v, nil
 }
 
-// parseRoute reads the route: a LineString, or a Feature (or a
-// FeatureCollection of one Feature) holding one.
-func parseRoute(raw json.RawMessage) (*geo.Route, error) {
-	if len(raw) == 0 || string(raw) == "null" {
+// lineJSON is a route as sent: a LineString, a Feature holding one, or a
+// FeatureCollection of one such Feature. It is decoded in the same pass
+// as the body, straight into numbers: a 20,000-position route costs one
+// scan of its JSON, not three.
+type lineJSON struct {
+	Type        string      `json:"type"`
+	Coordinates [][]float64 `json:"coordinates"`
+	Geometry    *lineJSON   `json:"geometry"`
+	Features    []lineJSON  `json:"features"`
+	Properties  any         `json:"properties"`
+	ID          any         `json:"id"`
+	BBox        any         `json:"bbox"`
+}
+
+// parseRoute checks the route and prepares it.
+func parseRoute(l *lineJSON) (*geo.Route, error) {
+	if l == nil {
 		return nil, badField("route", "route is required: a GeoJSON LineString (or a Feature of one), e.g. %s", routeExample)
 	}
-	g, err := parseGeometry(raw)
-	if err != nil {
-		return nil, badField("route", "route %v", err)
+	switch l.Type {
+	case "FeatureCollection":
+		if len(l.Features) != 1 {
+			return nil, badField("route", "route is a FeatureCollection of %d features; send one LineString, or one Feature", len(l.Features))
+		}
+		l = &l.Features[0]
+		if l.Type != "Feature" {
+			return nil, badField("route", "route's FeatureCollection must hold a Feature, got %s", quote(l.Type))
+		}
+		fallthrough
+	case "Feature":
+		if l.Geometry == nil {
+			return nil, badField("route", "route is a Feature with no geometry")
+		}
+		l = l.Geometry
 	}
-	ls, ok := g.(orb.LineString)
-	if !ok {
-		return nil, badField("route", "route must be a GeoJSON LineString (or a Feature of one), got a %s; join a MultiLineString into one line in travel order", g.GeoJSONType())
+	switch l.Type {
+	case "LineString":
+	case "":
+		return nil, badField("route", "route is not a GeoJSON object (want an object with a \"type\" member), e.g. %s", routeExample)
+	case "Point", "MultiPoint", "MultiLineString", "Polygon", "MultiPolygon", "GeometryCollection", "Feature", "FeatureCollection":
+		return nil, badField("route", "route must be a GeoJSON LineString (or a Feature of one), got a %s; join a MultiLineString into one line in travel order", l.Type)
+	default:
+		return nil, badField("route", "route has unknown GeoJSON type %s", quote(l.Type))
+	}
+	if len(l.Coordinates) > geo.MaxRouteVertices {
+		return nil, badField("route", "route has %d positions; the limit is %d", len(l.Coordinates), geo.MaxRouteVertices)
+	}
+	ls := make(orb.LineString, len(l.Coordinates))
+	for i, c := range l.Coordinates {
+		if len(c) < 2 || len(c) > 3 {
+			return nil, badField("route", "route position %d has %d numbers; want [lon, lat] (or [lon, lat, elevation])", i, len(c))
+		}
+		ls[i] = orb.Point{c[0], c[1]}
 	}
 	r, err := geo.NewRoute(ls)
 	if err != nil {

@@ -1,9 +1,18 @@
 package api
 
 import (
+	"encoding/json"
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+
+	"yizhan/data"
+	"yizhan/geo"
 )
 
 // hohhotErenhot runs from Hohhot north to the Erenhot fixture records.
@@ -99,4 +108,33 @@ func FuzzRouteBody(f *testing.F) {
 		`{"route":{"type":"FeatureCollection","features":[]}}`,
 		`{"route":`+hohhotErenhot+`,"max_gap_minutes":1e-9,"speed_kmh":1e-9}`,
 	)
+}
+
+// BenchmarkRouteStations2000km posts a 2,000 km route of 20,001 positions
+// (100 m apart, winding north-east from Hohhot) with 10,000 records near
+// it, end to end through the handler.
+func BenchmarkRouteStations2000km(b *testing.B) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	line := orb.LineString{{111.7, 40.8}}
+	for i := 0; len(line) < 20001; i++ {
+		brg := 50 + 40*math.Sin(float64(i)/300) + rng.NormFloat64()*5
+		line = append(line, geo.Destination(line[len(line)-1], brg, 100))
+	}
+	var sts []*data.Station
+	for i := 0; i < 10000; i++ {
+		p := geo.Destination(line[rng.IntN(len(line))], rng.Float64()*360, rng.Float64()*10000)
+		sts = append(sts, station(b, fmt.Sprintf("s%05d", i), data.KindRestStop, p[0], p[1], "", "truck_parking"))
+	}
+	s := newTestServer(b, sts, Config{})
+	body, _ := json.Marshal(map[string]any{"route": geojson.NewGeometry(line), "corridor_m": 2000, "prefer_amenities": []string{"truck_parking"}})
+	b.ResetTimer()
+	var r response
+	for i := 0; i < b.N; i++ {
+		r = post(b, s, "/v1/route/stations", string(body))
+		if r.status != 200 {
+			b.Fatalf("%d %.300s", r.status, r.raw)
+		}
+	}
+	b.ReportMetric(r.body["stations_count"].(float64), "stations")
+	b.ReportMetric(r.body["route_length_km"].(float64), "km")
 }
