@@ -350,7 +350,7 @@ func TestBadInput(t *testing.T) {
 		{"/v1/stations/within?" + ok + "&minutes=15&mode=walk&mode=drive", 400, "mode is given 2 times"},
 		{"/v1/stations/within?" + ok + "&limit=0", 400, "limit must be from 1 to 10000"},
 		{"/v1/stations?bbox=1,2,3", 400, "has 3 values"},
-		{"/v1/stations?bbox=a,b,c,d", 400, "not a finite number"},
+		{"/v1/stations?bbox=a,b,c,d", 400, `bbox minLon "a"`},
 		{"/v1/stations?bbox=0,10,1,5", 400, "minLat"},
 		{"/v1/stations?bbox=0,0,200,1", 400, "out of range"},
 		{"/v1/stations?limit=0", 400, "limit must be from 1 to 10000"},
