@@ -107,6 +107,38 @@ func BenchmarkNearest5Filtered(b *testing.B) {
 	}
 }
 
+var clustered struct {
+	once    sync.Once
+	ix      *Index
+	queries []orb.Point
+}
+
+// BenchmarkNearest5Clustered puts all 1,000,000 points in an Inner
+// Mongolia-sized box (10° × 8°) and queries from anywhere on Earth, mostly
+// far outside it: the hard case for box searches, answered by the
+// best-first fallback.
+func BenchmarkNearest5Clustered(b *testing.B) {
+	clustered.once.Do(func() {
+		rng := rand.New(rand.NewSource(benchSeed + 1))
+		pts := make([]orb.Point, benchPoints)
+		for i := range pts {
+			pts[i] = orb.Point{111 + rng.Float64()*10, 42 + rng.Float64()*8}
+		}
+		clustered.ix = NewIndex(pts)
+		clustered.queries = make([]orb.Point, benchQueries)
+		for i := range clustered.queries {
+			clustered.queries[i] = orb.Point{rng.Float64()*360 - 180, math.Asin(rng.Float64()*2-1) * radToDeg}
+		}
+	})
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if hits := clustered.ix.Nearest(clustered.queries[i%benchQueries], 5, 0, nil); len(hits) != 5 {
+			b.Fatalf("got %d hits", len(hits))
+		}
+	}
+}
+
 func BenchmarkNearest5BruteForce(b *testing.B) {
 	benchData(b)
 	b.ReportAllocs()

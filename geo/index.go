@@ -106,6 +106,12 @@ func (ix *Index) Len() int { return ix.tr.Len() }
 // every point outside the boxes is farther than r. r starts from the
 // density of the index, so one round usually suffices.
 func (ix *Index) Nearest(p orb.Point, k int, maxMeters float64, accept func(slot uint32) bool) []Hit {
+	return ix.nearest(p, k, maxMeters, accept, maxRounds)
+}
+
+// nearest is Nearest with the number of expanding-box rounds to try before
+// the best-first search; tests pass 0 to check the best-first path alone.
+func (ix *Index) nearest(p orb.Point, k int, maxMeters float64, accept func(slot uint32) bool, rounds int) []Hit {
 	n := ix.tr.Len()
 	if k <= 0 || n == 0 || !validPoint(p) || math.IsNaN(maxMeters) {
 		return nil
@@ -121,11 +127,24 @@ func (ix *Index) Nearest(p orb.Point, k int, maxMeters float64, accept func(slot
 	defer putSearcher(s)
 	r := math.Min(ix.startRadius(k), limit)
 	var boxes [2]orb.Bound
-	for {
+	for round := 0; ; round++ {
+		if round == rounds {
+			ix.bestFirst(s, k, limit)
+			break
+		}
 		s.reset(k)
+		s.budget = 128 + 16*k
 		nb, full := boundAround(p, r, &boxes)
 		for _, b := range boxes[:nb] {
-			ix.tr.Search(b.Min, b.Max, s.visitK)
+			if ix.tr.Search(b.Min, b.Max, s.visitK); s.aborted {
+				break
+			}
+		}
+		if s.aborted {
+			// Far more points in the box than needed: a dense cluster seen
+			// from afar, where lon/lat boxes fit circles badly.
+			ix.bestFirst(s, k, limit)
+			break
 		}
 		if full || r >= limit || (len(s.hits) == k && s.hits[0].Meters <= r) {
 			break
@@ -198,6 +217,21 @@ func (ix *Index) InBound(b orb.Bound, iter func(slot uint32, p orb.Point) bool) 
 	}
 }
 
+// maxRounds bounds the expanding-box rounds of one Nearest before it
+// falls back to the best-first search.
+const maxRounds = 12
+
+// bestFirst answers a Nearest query by rtree.Nearby: nodes in order of a
+// lower bound of their great-circle distance (boxDist), items by their
+// exact Distance. It is slower than the expanding box on even data (about
+// 30 µs at 10^6 points) but its cost does not depend on how the points
+// are spread, so it takes over when boxes would hold far too many points.
+func (ix *Index) bestFirst(s *searcher, k int, limit float64) {
+	s.reset(k)
+	s.limit = limit
+	ix.tr.Nearby(s.boxDist, s.nearbyVisit)
+}
+
 // startRadius guesses a radius in meters holding about 2k points, from the
 // number of points and the spherical area of the tree's bounding box.
 func (ix *Index) startRadius(k int) float64 {
@@ -238,17 +272,24 @@ type searcher struct {
 	accept           func(uint32) bool
 	k                int
 	radius           float64
+	limit            float64
+	budget, visited  int  // accepted points a Nearest round may rank
+	aborted          bool // the round ran over its budget
 	// hits is, for Nearest, a max-heap of the k best (worst at 0); for
 	// Within, all hits in visit order.
 	hits        []Hit
 	visitK      func(min, max [2]float64, slot uint32) bool
 	visitWithin func(min, max [2]float64, slot uint32) bool
+	boxDist     func(min, max [2]float64, slot uint32, item bool) float64
+	nearbyVisit func(min, max [2]float64, slot uint32, d float64) bool
 }
 
 var searchers = sync.Pool{New: func() any {
 	s := new(searcher)
 	s.visitK = s.nearestVisit
 	s.visitWithin = s.withinVisit
+	s.boxDist = s.lowerBound
+	s.nearbyVisit = s.bestFirstVisit
 	return s
 }}
 
@@ -271,6 +312,7 @@ func putSearcher(s *searcher) {
 func (s *searcher) reset(k int) {
 	s.k = k
 	s.hits = s.hits[:0]
+	s.visited, s.aborted = 0, false
 }
 
 // latGapMeters is a cheap lower bound on the distance to a point at lat
@@ -288,6 +330,10 @@ func (s *searcher) nearestVisit(min, _ [2]float64, slot uint32) bool {
 	if s.accept != nil && !s.accept(slot) {
 		return true
 	}
+	if s.visited++; s.visited > s.budget {
+		s.aborted = true
+		return false
+	}
 	h := Hit{Slot: slot, Meters: haversine(s.lat, s.lon, s.cosLat, orb.Point(min))}
 	if !full {
 		s.hits = append(s.hits, h)
@@ -297,6 +343,79 @@ func (s *searcher) nearestVisit(min, _ [2]float64, slot uint32) bool {
 		siftDown(s.hits, 0)
 	}
 	return true
+}
+
+func (s *searcher) bestFirstVisit(min, _ [2]float64, slot uint32, d float64) bool {
+	full := len(s.hits) == s.k
+	if d > s.limit || (full && d > s.hits[0].Meters) {
+		return false // everything left is at least d away
+	}
+	if s.accept != nil && !s.accept(slot) {
+		return true
+	}
+	h := Hit{Slot: slot, Meters: d}
+	if !full {
+		s.hits = append(s.hits, h)
+		siftUp(s.hits, len(s.hits)-1)
+	} else if worse(s.hits[0], h) {
+		s.hits[0] = h
+		siftDown(s.hits, 0)
+	}
+	return true
+}
+
+// lowerBound is, for an item, its exact Distance from the query and, for
+// a node's box, a lower bound of the Distance of anything inside it: the
+// exact great-circle distance to the box, less a 1e-9 relative and 1 µm
+// margin for rounding.
+func (s *searcher) lowerBound(min, max [2]float64, _ uint32, item bool) float64 {
+	if item {
+		return haversine(s.lat, s.lon, s.cosLat, orb.Point(min))
+	}
+	lon, lat := s.lon*radToDeg, s.lat*radToDeg
+	var d float64
+	if lon >= min[0] && lon <= max[0] {
+		// A meridian of the box passes the query: go straight north/south.
+		switch {
+		case lat < min[1]:
+			d = (min[1] - lat) * degToRad * EarthRadius
+		case lat > max[1]:
+			d = (lat - max[1]) * degToRad * EarthRadius
+		default:
+			return 0
+		}
+	} else {
+		// The nearest point lies on the meridian edge nearer in longitude;
+		// along it cos(distance) = C·cos(t − t*), so the nearest latitude is
+		// t* clamped (circularly) to the edge.
+		edge := min[0]
+		dl := wrapRad((lon - min[0]) * degToRad)
+		if d2 := wrapRad((lon - max[0]) * degToRad); math.Abs(d2) < math.Abs(dl) {
+			edge, dl = max[0], d2
+		}
+		t := math.Atan2(math.Sin(s.lat), s.cosLat*math.Cos(dl))
+		lo, hi := min[1]*degToRad, max[1]*degToRad
+		if t < lo || t > hi {
+			if math.Abs(wrapRad(t-lo)) < math.Abs(wrapRad(t-hi)) {
+				t = lo
+			} else {
+				t = hi
+			}
+		}
+		d = haversine(s.lat, s.lon, s.cosLat, orb.Point{edge, t * radToDeg})
+	}
+	return d*(1-1e-9) - 1e-6
+}
+
+// wrapRad maps an angle in radians to (-π, π].
+func wrapRad(a float64) float64 {
+	a = math.Mod(a, 2*math.Pi)
+	if a > math.Pi {
+		a -= 2 * math.Pi
+	} else if a <= -math.Pi {
+		a += 2 * math.Pi
+	}
+	return a
 }
 
 func (s *searcher) withinVisit(min, _ [2]float64, slot uint32) bool {

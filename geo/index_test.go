@@ -147,11 +147,37 @@ func TestNearestMatchesBruteForce(t *testing.T) {
 				maxM = math.Pow(10, rng.Float64()*7.5)
 			}
 			for name, acc := range acceptors() {
-				got := ix.Nearest(p, k, maxM, acc)
 				want := bruteNearest(pts, nil, p, k, maxM, acc)
-				if !slices.Equal(got, want) {
+				if got := ix.Nearest(p, k, maxM, acc); !slices.Equal(got, want) {
 					t.Fatalf("n=%d accept=%s: Nearest(%v, %d, %v) = %v; want %v", n, name, p, k, maxM, got, want)
 				}
+				if got := ix.nearest(p, k, maxM, acc, 0); !slices.Equal(got, want) {
+					t.Fatalf("n=%d accept=%s: best-first nearest(%v, %d, %v) = %v; want %v", n, name, p, k, maxM, got, want)
+				}
+			}
+		}
+	}
+}
+
+// TestNearestClustered queries a dense cluster from everywhere: boxes
+// around far queries hold the whole cluster, which sends Nearest to its
+// best-first search.
+func TestNearestClustered(t *testing.T) {
+	rng := rand.New(rand.NewSource(seed + 7))
+	pts := make([]orb.Point, 20000)
+	for i := range pts {
+		pts[i] = orb.Point{111 + rng.Float64()*10, 42 + rng.Float64()*8}
+		if i%50 == 0 {
+			pts[i] = orb.Point{math.Round(pts[i][0]), math.Round(pts[i][1])} // ties
+		}
+	}
+	ix := NewIndex(pts)
+	for q := 0; q < 300; q++ {
+		p := randPoint(rng)
+		k := 1 + rng.Intn(20)
+		for name, acc := range acceptors() {
+			if got, want := ix.Nearest(p, k, 0, acc), bruteNearest(pts, nil, p, k, 0, acc); !slices.Equal(got, want) {
+				t.Fatalf("accept=%s: Nearest(%v, %d) = %v; want %v", name, p, k, got, want)
 			}
 		}
 	}
