@@ -279,6 +279,7 @@ func classify(err error) error {
 type rowDecoder struct {
 	strs     map[string]string
 	hours    map[string]*OpeningHours
+	langs    map[string][]string
 	slab     bool
 	stations []Station
 	ints     []int
@@ -313,7 +314,7 @@ func (d *rowDecoder) newInt(n int) *int {
 }
 
 func newRowDecoder() *rowDecoder {
-	return &rowDecoder{strs: make(map[string]string), hours: make(map[string]*OpeningHours)}
+	return &rowDecoder{strs: make(map[string]string), hours: make(map[string]*OpeningHours), langs: make(map[string][]string)}
 }
 
 // intern returns a shared copy of b (no allocation when already seen).
@@ -330,6 +331,22 @@ func (d *rowDecoder) intern(b []byte) string {
 	s := string(b)
 	d.strs[s] = s
 	return s
+}
+
+// languages decodes a text[] of staff languages. The few distinct lists
+// are shared between records (records never modify them).
+func (d *rowDecoder) languages(raw []byte) ([]string, error) {
+	if l, ok := d.langs[string(raw)]; ok {
+		return l, nil
+	}
+	var out []string
+	if err := decodeTextArray(raw, func(b []byte) { out = append(out, d.intern(b)) }); err != nil {
+		return nil, err
+	}
+	if len(d.langs) < 1000 {
+		d.langs[string(raw)] = out
+	}
+	return out, nil
 }
 
 func (d *rowDecoder) openingHours(s string) *OpeningHours {
@@ -393,9 +410,11 @@ func (d *rowDecoder) station(v [][]byte) (*Station, bool, error) {
 	if err := decodeTextArray(v[8], func(b []byte) { st.Amenities |= amenityBits[string(b)] }); err != nil {
 		return nil, false, fmt.Errorf("decode station %q: amenities: %w", st.ID, err)
 	}
-	if err := decodeTextArray(v[15], func(b []byte) { st.Languages = append(st.Languages, d.intern(b)) }); err != nil {
+	langs, err := d.languages(v[15])
+	if err != nil {
 		return nil, false, fmt.Errorf("decode station %q: languages: %w", st.ID, err)
 	}
+	st.Languages = langs
 	for i, p := range []**int{&st.CapacityPerDay, &st.Beds, &st.TruckParkingSpaces, &st.AreaM2} {
 		b := v[11+i]
 		if b == nil {
