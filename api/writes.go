@@ -61,6 +61,9 @@ func (s *Server) authorize(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="yizhan"`)
 		return &Error{Status: fiber.StatusUnauthorized, Detail: "writes need an Authorization: Bearer <token> header with a write token"}
 	}
+	if len(s.cfg.WriteTokens) == 0 {
+		return &Error{Status: fiber.StatusForbidden, Detail: "this server has no write tokens configured, so it refuses every write; set YIZHAN_WRITE_TOKENS"}
+	}
 	given := sha256.Sum256([]byte(strings.TrimSpace(token)))
 	match := 0
 	for _, t := range s.cfg.WriteTokens {
@@ -176,7 +179,9 @@ func (s *Server) writeDone(c *fiber.Ctx, status int, v int64, st *data.Station) 
 			c.Set("X-Read-Your-Writes", "pending")
 		}
 	}
-	c.Set("X-Data-Version", strconv.FormatInt(v, 10))
+	if snap := s.cfg.Catalog.Snapshot(); snap != nil {
+		c.Set("X-Data-Version", strconv.FormatInt(snap.Version(), 10))
+	}
 	c.Status(status)
 	if st == nil {
 		return nil
