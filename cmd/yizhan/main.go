@@ -30,6 +30,8 @@ var commands = map[string]command{
 	"serve":   {"serve the HTTP API and web map", runServe},
 	"migrate": {"create or upgrade the PostGIS schema", runMigrate},
 	"import":  {"load a GeoJSON, CSV or OpenStreetMap file into PostGIS", runImport},
+	"gaps":    {"find the parts of a region or area outside every service circle", runGaps},
+	"route":   {"list the records along a route, its long gaps and a rest plan", runRoute},
 	"export":  {"write every record as GeoJSON (from PostGIS, a file or the bundled set)", runExport},
 }
 
