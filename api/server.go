@@ -93,6 +93,9 @@ func (s *Server) App() *fiber.App { return s.app }
 // registration order, so fixed paths come before /v1/stations/:id.
 func (s *Server) routes() {
 	a := s.app
+	// Metrics first: its request-counting middleware sees only the routes
+	// registered after it.
+	s.metricsRoutes() // /metrics and the request metrics middleware
 	a.Get("/healthz", s.healthz)
 	a.Get("/readyz", s.readyz)
 
@@ -112,7 +115,6 @@ func (s *Server) routes() {
 	s.planRoutes()    // POST /v1/coverage/gaps, POST /v1/route/stations
 	s.ogcRoutes()     // /ogc/...
 	s.tileRoutes()    // /tiles/{z}/{x}/{y}.mvt
-	s.metricsRoutes() // /metrics, /openapi.json
 
 	// The web map last: it serves what no route above claimed.
 	if s.cfg.Web != nil {

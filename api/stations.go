@@ -185,6 +185,9 @@ func (s *Server) station(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if st.Version > 0 {
+		c.Set(fiber.HeaderETag, ETag(st.Version))
+	}
 	return send(c, mediaGeoJSON, cacheData, stationFeature(st, lang))
 }
 
