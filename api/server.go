@@ -111,10 +111,10 @@ func (s *Server) routes() {
 
 	// Routes added by other parts of the API (api/extensions.go until they
 	// move into their own files).
-	s.writeRoutes()   // POST/PUT/PATCH/DELETE /v1/stations...
-	s.planRoutes()    // POST /v1/coverage/gaps, POST /v1/route/stations
-	s.ogcRoutes()     // /ogc/...
-	s.tileRoutes()    // /tiles/{z}/{x}/{y}.mvt
+	s.writeRoutes() // POST/PUT/PATCH/DELETE /v1/stations...
+	s.planRoutes()  // POST /v1/coverage/gaps, POST /v1/route/stations
+	s.ogcRoutes()   // /ogc/...
+	s.tileRoutes()  // /tiles/{z}/{x}/{y}.mvt
 
 	// The web map last: it serves what no route above claimed.
 	if s.cfg.Web != nil {
