@@ -24,7 +24,7 @@ func runExport(ctx context.Context, args []string, getenv env, stdout, stderr io
 	dbURL := fs.String("database-url", "", "PostGIS connection URL to export from (default: env DATABASE_URL)")
 	dataFile := fs.String("data", "", "export this GeoJSON file's records instead (validated; a round trip check)")
 	out := fs.String("out", "", "write to this file instead of standard output (replaced only when the export succeeds)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

@@ -41,7 +41,7 @@ func runGaps(ctx context.Context, args []string, getenv env, stdout, stderr io.W
 	suggest := fs.Int("suggest", 0, "also propose this many new sites that would cover the most uncovered area")
 	out := fs.String("out", "gaps.geojson", `GeoJSON output file ("-" for standard output, then the summary goes to standard error)`)
 	dataFile := fs.String("data", "", "GeoJSON FeatureCollection of records (default: the bundled data set)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

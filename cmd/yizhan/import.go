@@ -40,7 +40,7 @@ func runImport(ctx context.Context, args []string, getenv env, stdout, stderr io
 	strict := fs.Bool("strict", false, "write nothing if any row is rejected or warned about")
 	batchSize := fs.Int("batch-size", data.DefaultBatchSize, "records per transaction")
 	reportFile := fs.String("report", "", "write every rejected row to this file: JSON if it ends in .json, else CSV")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *dbURL == "" {

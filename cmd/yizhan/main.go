@@ -75,3 +75,26 @@ func usage(w io.Writer) {
 	}
 	fmt.Fprintln(w, "\nRun 'yizhan <command> -h' for a command's flags.")
 }
+
+// parseFlags parses args with fs, allowing flags after positional arguments
+// (`yizhan import stations.csv --dry-run`), as people type them. A "--"
+// ends flag parsing. The positional arguments are left in fs.Args().
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			positional = append(positional, rest...)
+			break
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+	return fs.Parse(append([]string{"--"}, positional...))
+}

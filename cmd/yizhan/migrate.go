@@ -18,7 +18,7 @@ func runMigrate(ctx context.Context, args []string, getenv env, stdout, stderr i
 	fs.SetOutput(stderr)
 	dbURL := fs.String("database-url", getenv("DATABASE_URL"), "PostGIS connection URL (env DATABASE_URL)")
 	logLevel := fs.String("log-level", envOr(getenv, "YIZHAN_LOG_LEVEL", "info"), "debug, info, warn or error (env YIZHAN_LOG_LEVEL)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

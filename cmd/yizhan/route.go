@@ -45,7 +45,7 @@ func runRoute(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	lang := fs.String("lang", "en", "language of names: zh, en, ru, mn")
 	out := fs.String("out", "route.geojson", `GeoJSON output file ("-" for standard output, then the summary goes to standard error)`)
 	dataFile := fs.String("data", "", "GeoJSON FeatureCollection of records (default: the bundled data set)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {

@@ -32,7 +32,7 @@ func runServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	tokens := fs.String("write-tokens", "", "comma-separated bearer tokens allowed to write (env YIZHAN_WRITE_TOKENS)")
 	tokensFile := fs.String("write-tokens-file", getenv("YIZHAN_WRITE_TOKENS_FILE"), "file with one write token per line (env YIZHAN_WRITE_TOKENS_FILE)")
 	logLevel := fs.String("log-level", envOr(getenv, "YIZHAN_LOG_LEVEL", "info"), "debug, info, warn or error (env YIZHAN_LOG_LEVEL)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *dbURL == "" {
