@@ -23,6 +23,7 @@ func runExport(ctx context.Context, args []string, getenv env, stdout, stderr io
 	// The default is read after parsing, so that -h never prints a password.
 	dbURL := fs.String("database-url", "", "PostGIS connection URL to export from (default: env DATABASE_URL)")
 	dataFile := fs.String("data", "", "export this GeoJSON file's records instead (validated; a round trip check)")
+	bundled := fs.Bool("bundled", false, "export the bundled Inner Mongolia data set, even when DATABASE_URL is set (to seed a database)")
 	out := fs.String("out", "", "write to this file instead of standard output (replaced only when the export succeeds)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -35,7 +36,10 @@ func runExport(ctx context.Context, args []string, getenv env, stdout, stderr io
 	if *dataFile != "" && urlFlag {
 		return errors.New("export: give either --data or --database-url, not both")
 	}
-	if *dbURL == "" && *dataFile == "" {
+	if *bundled && (*dataFile != "" || urlFlag) {
+		return errors.New("export: --bundled excludes --data and --database-url")
+	}
+	if *dbURL == "" && *dataFile == "" && !*bundled {
 		*dbURL = getenv("DATABASE_URL")
 	}
 
