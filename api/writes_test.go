@@ -2,21 +2,16 @@ package api
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"yizhan/data"
+	"yizhan/data/pgtest"
 )
 
 const testToken = "test-token-0123456789abcdef"
@@ -26,42 +21,9 @@ const testToken = "test-token-0123456789abcdef"
 // YIZHAN_TEST_DATABASE_URL is unset (fails when REQUIRE_POSTGIS=1).
 func writeTestDB(t *testing.T) *data.PostGIS {
 	t.Helper()
-	base := os.Getenv("YIZHAN_TEST_DATABASE_URL")
-	if base == "" {
-		if os.Getenv("REQUIRE_POSTGIS") == "1" {
-			t.Fatal("REQUIRE_POSTGIS=1 but YIZHAN_TEST_DATABASE_URL is not set")
-		}
-		t.Skip("SKIPPED: set YIZHAN_TEST_DATABASE_URL to run the write API tests against PostGIS")
-	}
 	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close(ctx)
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	name := "yizhan_t_" + hex.EncodeToString(b)
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		admin, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		defer admin.Close(ctx)
-		if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Error(err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	db, err := data.OpenPostGIS(ctx, u.String(), nil)
+	u := pgtest.Database(t)
+	db, err := data.OpenPostGIS(ctx, u, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

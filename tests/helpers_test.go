@@ -4,23 +4,19 @@ package tests
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"yizhan/api"
 	"yizhan/data"
+	"yizhan/data/pgtest"
 )
 
 const token = "integration-token-0123456789"
@@ -30,42 +26,9 @@ const token = "integration-token-0123456789"
 // YIZHAN_TEST_DATABASE_URL. It returns the database's URL.
 func freshDatabase(t *testing.T) string {
 	t.Helper()
-	base := os.Getenv("YIZHAN_TEST_DATABASE_URL")
-	if base == "" {
-		if os.Getenv("REQUIRE_POSTGIS") == "1" {
-			t.Fatal("REQUIRE_POSTGIS=1 but YIZHAN_TEST_DATABASE_URL is not set")
-		}
-		t.Skip("SKIPPED: set YIZHAN_TEST_DATABASE_URL (e.g. postgres://root:root@127.0.0.1:5432/yizhan_test) to run the integration tests")
-	}
 	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close(ctx)
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	name := "yizhan_t_" + hex.EncodeToString(b)
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		admin, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		defer admin.Close(ctx)
-		if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Error(err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	db, err := data.OpenPostGIS(ctx, u.String(), nil)
+	u := pgtest.Database(t)
+	db, err := data.OpenPostGIS(ctx, u, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +36,7 @@ func freshDatabase(t *testing.T) string {
 	if err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return u.String()
+	return u
 }
 
 // server is one running replica: its own pool, follower, catalog and
