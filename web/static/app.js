@@ -51,10 +51,13 @@
     return u.toString();
   }
 
-  // getJSON fetches url and returns its JSON body; a non-2xx answer becomes
-  // an Error whose message is the problem's title and detail (RFC 7807).
-  function getJSON(url, signal) {
-    return fetch(url, { headers: { Accept: 'application/geo+json, application/json' }, signal: signal })
+  // fetchJSON fetches url with init and returns its JSON body; a non-2xx
+  // answer becomes an Error whose message is the problem's title and
+  // detail (RFC 7807), with the HTTP status in err.status.
+  function fetchJSON(url, init) {
+    init = init || {};
+    init.headers = Object.assign({ Accept: 'application/geo+json, application/json' }, init.headers || {});
+    return fetch(url, init)
       .catch(function (err) {
         if (err && err.name === 'AbortError') { throw err; }
         throw new Error('Cannot reach the server: ' + err.message);
@@ -75,6 +78,18 @@
           return body;
         });
       });
+  }
+
+  // getJSON is a GET of url; see fetchJSON.
+  function getJSON(url, signal) { return fetchJSON(url, { signal: signal }); }
+
+  // postJSON POSTs body as JSON to url; see fetchJSON.
+  function postJSON(url, body, signal) {
+    return fetchJSON(url, {
+      method: 'POST', signal: signal,
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body)
+    });
   }
 
   function showError(err) {
@@ -422,7 +437,57 @@
     }
   }
 
+  // ---------- views: Find, Planner, Route ----------
+
+  // The page has three views sharing the map, the filters and the error
+  // box. Only Find answers a plain click on the map; the planner views
+  // use clicks to draw. Find's overlays are hidden in the other views.
+  var VIEWS = ['find', 'planner', 'route'];
+  var HINTS = {
+    find: 'Tap the map, or use your location, to find the nearest stations.',
+    planner: 'Choose an area and a travel time to see where no station reaches.',
+    route: 'Pick an example route, paste GeoJSON or draw one to see the stations along it and a rest plan.'
+  };
+  var view = 'find';
+  var findOverlays = [circleLayer, linesLayer, queryLayer];
+
+  function setView(name) {
+    if (VIEWS.indexOf(name) < 0) { name = 'find'; }
+    var prev = view;
+    view = name;
+    document.body.dataset.view = name;
+    VIEWS.forEach(function (v) {
+      var tab = $('tab-' + v), section = $('view-' + v);
+      if (tab) { tab.setAttribute('aria-selected', String(v === name)); tab.tabIndex = v === name ? 0 : -1; }
+      if (section) { section.hidden = v !== name; }
+    });
+    $('hint').textContent = HINTS[name];
+    findOverlays.forEach(function (layer) {
+      if (name === 'find') { layer.addTo(map); } else { layer.remove(); }
+    });
+    if (prev !== name) {
+      clearError();
+      document.dispatchEvent(new CustomEvent('yizhan:view', { detail: { view: name, previous: prev } }));
+    }
+    if (location.hash !== '#' + name && !(name === 'find' && !location.hash)) {
+      history.replaceState(null, '', name === 'find' ? location.pathname + location.search : '#' + name);
+    }
+  }
+  VIEWS.forEach(function (v, i) {
+    var tab = $('tab-' + v);
+    if (!tab) { return; }
+    tab.addEventListener('click', function () { setView(v); });
+    tab.addEventListener('keydown', function (ev) {
+      var d = ev.key === 'ArrowRight' ? 1 : ev.key === 'ArrowLeft' ? -1 : 0;
+      if (!d) { return; }
+      var next = VIEWS[(i + d + VIEWS.length) % VIEWS.length];
+      setView(next);
+      $('tab-' + next).focus();
+    });
+  });
+
   map.on('click', function (ev) {
+    if (view !== 'find') { return; }
     setQuery(L.Util.wrapNum(ev.latlng.lng, [-180, 180], true), ev.latlng.lat);
   });
 
@@ -470,6 +535,24 @@
   loadLayer('league_seats', seatsLayer, false);
   loadStations();
 
-  // For tests and debugging: the map and the current query.
-  window.yizhan = { map: map, query: function () { return query; } };
+  // The map, the current query and the helpers planner.js shares.
+  window.yizhan = {
+    map: map,
+    query: function () { return query; },
+    view: function () { return view; },
+    setView: setView,
+    // regionBounds is the province's extent once its boundary has loaded.
+    regionBounds: function () {
+      var b = boundaryLayer.getBounds();
+      return b.isValid() ? b : L.latLngBounds(REGION);
+    },
+    api: {
+      apiURL: apiURL, getJSON: getJSON, postJSON: postJSON,
+      showError: showError, clearError: clearError, filters: filters,
+      el: el, nameOf: nameOf, kindLabel: kindLabel, kindColor: kindColor,
+      formatDistance: formatDistance, amenityList: amenityList, popupContent: popupContent,
+      amenities: AMENITIES
+    }
+  };
+  setView((location.hash || '').slice(1));
 })();
