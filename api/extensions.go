@@ -8,7 +8,3 @@ package api
 // ogcRoutes registers OGC API – Features under /ogc.
 // Filled by the OGC work.
 func (s *Server) ogcRoutes() {}
-
-// tileRoutes registers GET /tiles/{z}/{x}/{y}.mvt.
-// Filled by the tiles work.
-func (s *Server) tileRoutes() {}
