@@ -1,0 +1,401 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"yizhan/data"
+	"yizhan/geo"
+)
+
+// The OpenAPI 3.0 document at /openapi.json describes every route of
+// routes(), oaWith the limits and defaults taken from the constants the
+// handlers check, so that it cannot state a range the server does not
+// enforce. A test compares its paths oaWith the routes the app registers.
+
+// OpenAPIVersion is the OpenAPI version the document follows.
+const OpenAPIVersion = "3.0.3"
+
+// openapiRoutes registers GET /openapi.json. The document is built once:
+// it depends on the binary only.
+func (s *Server) openapiRoutes() {
+	oaBody, err := json.Marshal(openapiDocument())
+	if err != nil { // cannot happen: the document is maps, slices, strings and numbers
+		panic(fmt.Sprintf("api: encode the OpenAPI document: %v", err))
+	}
+	s.app.Get("/openapi.json", func(c *fiber.Ctx) error {
+		if _, err := parseQuery(c); err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderContentType, mediaOAS30)
+		c.Set(fiber.HeaderCacheControl, cacheStatic)
+		return c.Send(oaBody)
+	})
+}
+
+// obj is a JSON object of the document.
+type obj = map[string]any
+
+// Schemas.
+
+func oaRef(name string) obj { return obj{"$ref": "#/components/schemas/" + name} }
+
+func oaStr(desc string) obj { return obj{"type": "string", "description": desc} }
+
+func oaEnum[T ~string](values []T, def string) obj {
+	o := obj{"type": "string", "enum": values}
+	if def != "" {
+		o["default"] = def
+	}
+	return o
+}
+
+// oaNum is a number in (lo, hi], or [lo, hi] when loIncl; def < 0 means none.
+func oaNum(lo, hi float64, loIncl bool, def float64, unit string) obj {
+	o := obj{"type": "number", "minimum": lo, "maximum": hi, "description": unit}
+	if !loIncl {
+		o["exclusiveMinimum"] = true
+	}
+	if def >= 0 {
+		o["default"] = def
+	}
+	return o
+}
+
+func oaInt(lo, hi, def int) obj {
+	o := obj{"type": "integer", "minimum": lo, "maximum": hi}
+	if def >= 0 {
+		o["default"] = def
+	}
+	return o
+}
+
+// oaList is a query array sent comma-separated (and/or repeated).
+func oaList(items obj) obj { return obj{"type": "array", "items": items} }
+
+// Parameters.
+
+func oaQuery(name, desc string, schema obj) obj {
+	p := obj{"name": name, "in": "query", "description": desc, "schema": schema}
+	if schema["type"] == "array" {
+		p["style"], p["explode"] = "form", false
+	}
+	return p
+}
+
+func oaRequired(p obj) obj { p["required"] = true; return p }
+
+func oaPathParam(name, desc string, schema obj) obj {
+	return obj{"name": name, "in": "path", "required": true, "description": desc, "schema": schema}
+}
+
+var (
+	oaLon     = oaRequired(oaQuery("lon", "Longitude, WGS 84 degrees (111.67 is Hohhot).", oaNum(-180, 180, true, -1, "degrees")))
+	oaLat     = oaRequired(oaQuery("lat", "Latitude, WGS 84 degrees (40.81 is Hohhot).", oaNum(-90, 90, true, -1, "degrees")))
+	oaKind    = oaQuery("kind", "Only records of any of these kinds (comma-separated or repeated).", oaList(oaEnum(data.Kinds, "")))
+	oaAmenity = oaQuery("amenity", "Only records oaWith all of these amenities (comma-separated or repeated).", oaList(oaEnum(data.Amenities, "")))
+	oaOpenNow = oaQuery("open_now", "Only records known to be open now (status open and opening hours say so; unknown hours count as closed). Not oaWith open_at.", obj{"type": "boolean", "default": false})
+	oaOpenAt  = oaQuery("open_at", "Only records known to be open at this RFC 3339 time, e.g. 2024-05-01T08:30:00+08:00. Not oaWith open_now.", obj{"type": "string", "format": "date-time"})
+	oaLang    = oaQuery("lang", "Language of names (falling back to Chinese, then any name).", oaEnum(data.Languages, DefaultLang))
+	oaFilters = []obj{oaKind, oaAmenity, oaOpenNow, oaOpenAt, oaLang}
+
+	oaReach = []obj{
+		oaQuery("radius_m", "Radius of the service circle in meters; not oaWith minutes, mode, speed_kmh or circuity.", oaNum(0, MaxRadiusM, false, -1, "meters")),
+		oaQuery("minutes", fmt.Sprintf("Travel time in minutes; the radius is minutes × speed ÷ circuity (at most %d m). Without radius_m and minutes: %d minutes %s.", MaxRadiusM, DefaultMinutes, DefaultMode), oaNum(0, MaxMinutes, false, DefaultMinutes, "minutes")),
+		oaQuery("mode", "Travel mode giving the speed when speed_kmh is absent.", oaEnum(geo.Modes, DefaultMode)),
+		oaQuery("speed_kmh", "Travel speed in km/h, overriding mode's.", oaNum(0, MaxSpeedKmh, false, -1, "km/h")),
+		oaQuery("circuity", "Road distance over straight-line distance.", oaNum(MinCircuity, MaxCircuity, true, geo.DefaultCircuity, "ratio")),
+	}
+	oaBBox = oaQuery("bbox", "minLon,minLat,maxLon,maxLat in WGS 84 degrees; minLon > maxLon crosses the ±180° meridian.",
+		obj{"type": "array", "minItems": 4, "maxItems": 4, "items": obj{"type": "number"}})
+	oaOffset = oaQuery("offset", "Records to skip (in id order).", oaInt(0, MaxOffset, 0))
+	oaID     = oaPathParam("id", "Station id (percent-encoded).", obj{"type": "string"})
+	oaF      = oaQuery("f", "Format: JSON only (f=html is a 400).", obj{"type": "string", "enum": []string{"json"}})
+)
+
+func oaWith(ps ...[]obj) []obj {
+	var out []obj
+	for _, p := range ps {
+		out = append(out, p...)
+	}
+	return out
+}
+
+// Responses.
+
+func oaContent(media string, schema obj) obj { return obj{media: obj{"schema": schema}} }
+
+func oaAnswer(desc, media string, schema obj) obj {
+	return obj{"description": desc, "content": oaContent(media, schema)}
+}
+
+func oaProblem(name string) obj { return obj{"$ref": "#/components/responses/" + name} }
+
+// oaRead are the problem answers every data read may give.
+func oaRead(ok obj, more ...string) obj {
+	r := obj{"200": ok, "400": oaProblem("BadRequest"), "503": oaProblem("Unavailable")}
+	for _, m := range more {
+		r[m] = oaProblem(map[string]string{"404": "NotFound"}[m])
+	}
+	return r
+}
+
+func oaGet(summary, desc string, params []obj, responses obj) obj {
+	op := obj{"summary": summary, "description": desc, "responses": responses}
+	if len(params) > 0 {
+		op["parameters"] = params
+	}
+	return obj{"get": op}
+}
+
+func oaBody(desc string, schema obj) obj {
+	return obj{"required": true, "description": desc, "content": oaContent(mediaJSON, schema)}
+}
+
+// openapiDocument builds the document.
+func openapiDocument() obj {
+	fc := oaAnswer("A GeoJSON FeatureCollection.", mediaGeoJSON, oaRef("FeatureCollection"))
+	feat := oaAnswer("A GeoJSON Feature.", mediaGeoJSON, oaRef("Feature"))
+	polygonFeature := oaAnswer("A GeoJSON Feature whose geometry is a geodesic polygon (split at ±180°).", mediaGeoJSON, obj{"type": "object"})
+	anyJSON := func(desc string) obj { return oaAnswer(desc, mediaJSON, obj{"type": "object"}) }
+
+	writeAnswers := func(ok obj, codes ...string) obj {
+		r := obj{
+			"400": oaProblem("BadRequest"), "401": oaProblem("Unauthorized"), "403": oaProblem("Forbidden"),
+			"503": oaProblem("Unavailable"),
+		}
+		for _, c := range codes {
+			r[c] = oaProblem(map[string]string{"404": "NotFound", "409": "Conflict", "412": "PreconditionFailed"}[c])
+		}
+		for k, v := range ok {
+			r[k] = v
+		}
+		return r
+	}
+	ifMatch := obj{"name": "If-Match", "in": "header", "description": "Only if the record is at this version (its ETag), or * for any existing version.", "schema": obj{"type": "string"}}
+	bearer := []obj{{"bearer": []string{}}}
+	stored := obj{"description": "The stored record, once this server's answers reflect it. ETag is its version.", "headers": obj{"ETag": obj{"schema": obj{"type": "string"}}}, "content": oaContent(mediaGeoJSON, oaRef("Feature"))}
+
+	searchFields := obj{
+		"kind":      obj{"oneOf": []obj{oaEnum(data.Kinds, ""), oaList(oaEnum(data.Kinds, ""))}},
+		"amenity":   obj{"oneOf": []obj{oaEnum(data.Amenities, ""), oaList(oaEnum(data.Amenities, ""))}},
+		"open_now":  obj{"type": "boolean"},
+		"open_at":   obj{"type": "string", "format": "date-time"},
+		"lang":      oaEnum(data.Languages, DefaultLang),
+		"radius_m":  oaNum(0, MaxRadiusM, false, -1, "meters"),
+		"minutes":   oaNum(0, MaxMinutes, false, DefaultMinutes, "minutes"),
+		"mode":      oaEnum(geo.Modes, DefaultMode),
+		"speed_kmh": oaNum(0, MaxSpeedKmh, false, -1, "km/h"),
+		"circuity":  oaNum(MinCircuity, MaxCircuity, true, geo.DefaultCircuity, "ratio"),
+	}
+	coverageFields := obj{
+		"area":   obj{"type": "object", "description": fmt.Sprintf("A GeoJSON Polygon or MultiPolygon (or a Feature of one), at most %d positions. Give area or region.", MaxAreaVertices)},
+		"region": oaStr("A bundled region instead of area, e.g. \"Inner Mongolia\"."),
+		"cell_m": oaNum(geo.MinCellMeters, MaxCellM, true, -1, "Grid cell size in meters; chosen automatically when absent."),
+	}
+	for k, v := range searchFields {
+		coverageFields[k] = v
+	}
+	suggestFields := obj{
+		"n":          oaInt(1, MaxSuggest, DefaultSuggest),
+		"candidates": obj{"type": "object", "description": fmt.Sprintf("Allowed sites: a FeatureCollection of Points or a MultiPoint, at most %d; without it, cell centres.", MaxCandidates)},
+	}
+	for k, v := range coverageFields {
+		suggestFields[k] = v
+	}
+	routeFields := obj{
+		"route":             obj{"type": "object", "description": fmt.Sprintf("A GeoJSON LineString (or a Feature, or a FeatureCollection of one Feature) of at most %d positions.", geo.MaxRouteVertices)},
+		"corridor_m":        oaNum(0, MaxCorridorM, false, DefaultCorridorM, "Meters either side of the route."),
+		"max_gap_km":        obj{"type": "number", "exclusiveMinimum": true, "minimum": 0, "default": DefaultMaxGapKm, "description": "Report stretches longer than this oaWith no record, km."},
+		"max_gap_minutes":   oaNum(0, MaxDriveMinutes, false, -1, "The gap as driving minutes at speed_kmh, instead of max_gap_km."),
+		"speed_kmh":         oaNum(0, MaxSpeedKmh, false, DefaultRouteSpeedKmh, "Planning speed, km/h."),
+		"max_drive_minutes": oaNum(0, MaxDriveMinutes, false, DefaultMaxDriveMinutes, fmt.Sprintf("Longest continuous drive before a rest of at least %d minutes.", MinRestMinutes)),
+		"prefer_amenities":  oaList(oaEnum(data.Amenities, "")),
+		"kind":              searchFields["kind"],
+		"amenity":           searchFields["amenity"],
+		"open_now":          searchFields["open_now"],
+		"open_at":           searchFields["open_at"],
+		"lang":              searchFields["lang"],
+	}
+	routeOp := obj{"post": obj{
+		"summary":     "Records along a route, gaps and a rest plan",
+		"description": "Records within corridor_m of the route ordered by distance along it (along_m, offset_m), the stretches longer than the allowed gap oaWith none, and a rest plan for a driver.",
+		"requestBody": oaBody("The route and options.", obj{"type": "object", "required": []string{"route"}, "additionalProperties": false, "properties": routeFields}),
+		"responses":   oaRead(anyJSON("Records along the route, gaps and the rest plan.")),
+	}}
+
+	ogcItems := []obj{oaBBox,
+		oaQuery("bbox-crs", "The CRS of bbox; only CRS84 is offered.", obj{"type": "string", "enum": []string{crs84}}),
+		oaQuery("limit", fmt.Sprintf("Features a page; values above %d are lowered to it.", OGCMaxLimit), obj{"type": "integer", "minimum": 1, "maximum": OGCMaxLimit, "default": OGCDefaultLimit}),
+		oaOffset,
+		oaQuery("datetime", "An RFC 3339 instant or interval (.. for an open end); checked, but records carry no valid time, so every record matches.", obj{"type": "string"}),
+		oaQuery("f", "Format: json or geojson.", obj{"type": "string", "enum": []string{"json", "geojson"}}),
+	}
+	pCollection := oaPathParam("collectionId", "The collection: "+OGCCollection+".", obj{"type": "string", "enum": []string{OGCCollection}})
+
+	paths := obj{
+		"/healthz": oaGet("Liveness", "200 while the process serves.", nil, obj{"200": anyJSON("{\"status\": \"ok\"}")}),
+		"/readyz": oaGet("Readiness", "200 when a snapshot is loaded (and the database, if any, is ready), else 503; the oaBody says records, version and snapshot age.", nil,
+			obj{"200": anyJSON("Ready."), "503": anyJSON("Not ready.")}),
+		"/metrics":      oaGet("Prometheus metrics", "Request counts and latencies by route, snapshot version, records and age, database state.", nil, obj{"200": obj{"description": "Prometheus text format.", "content": obj{"text/plain": obj{"schema": obj{"type": "string"}}}}}),
+		"/openapi.json": oaGet("This document", "The OpenAPI 3.0 definition of the API.", nil, obj{"200": oaAnswer("OpenAPI 3.0 JSON.", mediaOAS30, obj{"type": "object"})}),
+
+		"/v1/stations/nearest": oaGet("Nearest records", "The k records nearest to (lon, lat) that pass the oaFilters, nearest first, each oaWith distance_m and bearing_deg.",
+			oaWith([]obj{oaLon, oaLat,
+				oaQuery("k", "How many records.", oaInt(1, MaxK, DefaultK)),
+				oaQuery("max_distance_m", "No farther than this, meters.", oaNum(0, MaxDistanceM, false, -1, "meters")),
+			}, oaFilters), oaRead(fc)),
+		"/v1/stations/within": oaGet("Records within a service circle", "Every record inside the service circle around (lon, lat) that passes the oaFilters, nearest first, oaWith the radius used and its derivation in query.",
+			oaWith([]obj{oaLon, oaLat}, oaReach, []obj{oaQuery("limit", "At most this many features; numberMatched counts all.", oaInt(1, MaxWithin, MaxWithin))}, oaFilters), oaRead(fc)),
+		"/v1/stations": obj{
+			"get": oaGet("Records in a box", "The records in bbox that pass the oaFilters, in id order, paged oaWith limit and offset, oaWith numberMatched and next/prev links.",
+				oaWith([]obj{oaBBox, oaQuery("limit", "Features a page.", oaInt(1, MaxLimit, DefaultLimit)), oaOffset}, oaFilters), oaRead(fc))["get"],
+			"post": obj{
+				"summary": "Create a record", "description": "Body: one GeoJSON Feature oaWith an id. Needs a database and a bearer token.",
+				"security":    bearer,
+				"requestBody": obj{"required": true, "content": oaContent(mediaGeoJSON, oaRef("Feature"))},
+				"responses":   writeAnswers(obj{"201": stored}, "409"),
+			},
+		},
+		"/v1/stations/{id}": obj{
+			"parameters": []obj{oaID},
+			"get":        oaGet("One record", "One record as a Feature.", []obj{oaLang}, oaRead(feat, "404"))["get"],
+			"put": obj{
+				"summary": "Replace or create a record", "description": "Body: the whole record as a Feature (its id, if any, must match the path). Without If-Match a missing record is created (201).",
+				"security": bearer, "parameters": []obj{ifMatch},
+				"requestBody": obj{"required": true, "content": oaContent(mediaGeoJSON, oaRef("Feature"))},
+				"responses":   writeAnswers(obj{"200": stored, "201": stored}, "404", "412"),
+			},
+			"patch": obj{
+				"summary": "Change a record", "description": "Body: a JSON merge patch (RFC 7396) of the Feature, e.g. {\"properties\": {\"status\": \"closed\"}}.",
+				"security": bearer, "parameters": []obj{ifMatch},
+				"requestBody": obj{"required": true, "content": obj{"application/merge-patch+json": obj{"schema": obj{"type": "object"}}, mediaJSON: obj{"schema": obj{"type": "object"}}}},
+				"responses":   writeAnswers(obj{"200": stored}, "404", "412"),
+			},
+			"delete": obj{
+				"summary": "Delete a record", "security": bearer, "parameters": []obj{ifMatch},
+				"responses": writeAnswers(obj{"204": obj{"description": "Deleted."}}, "404", "412"),
+			},
+		},
+		"/v1/stations/{id}/circle": obj{"parameters": []obj{oaID}, "get": oaGet("A record's service circle", "The service circle around a record as a polygon Feature.", oaReach, oaRead(polygonFeature, "404"))["get"]},
+		"/v1/circle":               oaGet("A service circle", "The service circle around (lon, lat) as a geodesic polygon Feature; without radius_m or minutes, 15 minutes on foot.", oaWith([]obj{oaLon, oaLat}, oaReach), obj{"200": polygonFeature, "400": oaProblem("BadRequest")}),
+		"/v1/layers":               oaGet("Reference layers", "The reference layers (province boundary, border lines, places) oaWith their source and licence.", nil, obj{"200": anyJSON("{\"layers\": [...]}")}),
+		"/v1/layers/{name}": obj{"parameters": []obj{oaPathParam("name", "Layer name, from /v1/layers.", obj{"type": "string"})},
+			"get": oaGet("One reference layer", "A layer as a GeoJSON FeatureCollection.", nil, obj{"200": fc, "404": oaProblem("NotFound")})["get"]},
+
+		"/v1/coverage/gaps": obj{"post": obj{
+			"summary": "Coverage gaps", "description": "The parts of an area outside every record's service circle, largest first, oaWith area_km2, covered_km2 and covered_pct.",
+			"requestBody": oaBody("Area (or region), service circle and oaFilters.", obj{"type": "object", "additionalProperties": false, "properties": coverageFields}),
+			"responses":   oaRead(oaAnswer("Gaps as Polygon features oaWith the summary as foreign members.", mediaGeoJSON, obj{"type": "object"})),
+		}},
+		"/v1/coverage/suggest": obj{"post": obj{
+			"summary": "Suggest new sites", "description": "Up to n sites that would cover the most uncovered area, chosen greedily.",
+			"requestBody": oaBody("As for gaps, plus n and candidates.", obj{"type": "object", "additionalProperties": false, "properties": suggestFields}),
+			"responses":   oaRead(oaAnswer("Suggested sites as Point features.", mediaGeoJSON, obj{"type": "object"})),
+		}},
+		"/v1/route/stations": routeOp,
+		"/v1/route/plan":     routeOp,
+
+		"/ogc":             oaGet("OGC API landing page", "Links to the API definition, conformance and collections.", []obj{oaF}, obj{"200": anyJSON("Landing page."), "400": oaProblem("BadRequest")}),
+		"/ogc/conformance": oaGet("OGC API conformance", "The conformance classes implemented: core, geojson, oas30.", []obj{oaF}, obj{"200": anyJSON("{\"conformsTo\": [...]}"), "400": oaProblem("BadRequest")}),
+		"/ogc/collections": oaGet("OGC API collections", "The one collection, stations.", []obj{oaF}, oaRead(anyJSON("Collections."))),
+		"/ogc/collections/{collectionId}": obj{"parameters": []obj{pCollection},
+			"get": oaGet("OGC API collection", "The collection oaWith its extent.", []obj{oaF}, oaRead(anyJSON("Collection."), "404"))["get"]},
+		"/ogc/collections/{collectionId}/items": obj{"parameters": []obj{pCollection},
+			"get": oaGet("OGC API items", "Records in bbox passing the oaFilters, in id order, oaWith numberMatched, numberReturned, timeStamp and next/prev links.",
+				oaWith(ogcItems, oaFilters), oaRead(fc, "404"))["get"]},
+		"/ogc/collections/{collectionId}/items/{featureId}": obj{"parameters": []obj{pCollection, oaPathParam("featureId", "Station id (percent-encoded).", obj{"type": "string"})},
+			"get": oaGet("OGC API item", "One record as a Feature oaWith self and collection links.", []obj{oaLang, ogcItems[5]}, oaRead(feat, "404"))["get"]},
+
+		"/tiles.json": oaGet("TileJSON", "A TileJSON 3.0.0 document for the vector tiles; the tiles URL carries this request's query.", oaFilters, obj{"200": anyJSON("TileJSON 3.0.0."), "400": oaProblem("BadRequest")}),
+		"/tiles/{z}/{x}/{y}.mvt": oaGet("Vector tile", fmt.Sprintf("A Mapbox vector tile (XYZ scheme) oaWith one layer, %q, of points oaWith id, kind, name, status, amenities and count; extent %d, buffer %d. gzip-encoded when accepted. A tile oaWith no records is an empty layer.", TileLayer, TileExtent, TileBuffer),
+			oaWith([]obj{
+				oaPathParam("z", "Zoom.", oaInt(0, MaxTileZoom, -1)),
+				oaPathParam("x", "Column, 0 to 2^z − 1.", obj{"type": "integer", "minimum": 0}),
+				oaPathParam("y", "Row from the north, 0 to 2^z − 1.", obj{"type": "integer", "minimum": 0}),
+			}, oaFilters),
+			oaRead(obj{"description": "The tile.", "content": obj{mediaMVT: obj{"schema": obj{"type": "string", "format": "binary"}}}})),
+	}
+
+	problemAnswer := func(desc string) obj { return oaAnswer(desc, "application/problem+json", oaRef("Problem")) }
+	return obj{
+		"openapi": OpenAPIVersion,
+		"info": obj{
+			"title":       "yizhan",
+			"version":     "1",
+			"description": "Service points for truck drivers and workers (border ports, rest stops, driver homes, union stations): nearest and service-circle search, coverage planning, routes, OGC API – Features and vector tiles. Errors are RFC 7807 problems.",
+		},
+		"servers": []obj{{"url": "/"}},
+		"paths":   paths,
+		"components": obj{
+			"securitySchemes": obj{"bearer": obj{"type": "http", "scheme": "bearer", "description": "A token from YIZHAN_WRITE_TOKENS."}},
+			"responses": obj{
+				"BadRequest":         problemAnswer("Bad input: detail says what is wrong and what is allowed; param names the parameter."),
+				"NotFound":           problemAnswer("No such resource."),
+				"Unauthorized":       problemAnswer("No valid bearer token."),
+				"Forbidden":          problemAnswer("The token may not write."),
+				"Conflict":           problemAnswer("A record oaWith that id exists."),
+				"PreconditionFailed": problemAnswer("The record changed since the If-Match version."),
+				"Unavailable":        problemAnswer("No data loaded yet, or (writes) no database or database unreachable. Retry-After says when to retry."),
+			},
+			"schemas": obj{
+				"Problem": obj{"type": "object", "required": []string{"type", "title", "status", "detail"}, "properties": obj{
+					"type": obj{"type": "string"}, "title": obj{"type": "string"}, "status": obj{"type": "integer"},
+					"detail": obj{"type": "string"}, "param": obj{"type": "string"},
+				}},
+				"Point": obj{"type": "object", "required": []string{"type", "coordinates"}, "properties": obj{
+					"type":        obj{"type": "string", "enum": []string{"Point"}},
+					"coordinates": obj{"type": "array", "minItems": 2, "maxItems": 2, "items": obj{"type": "number"}, "description": "[lon, lat], WGS 84 degrees."},
+				}},
+				"Feature": obj{"type": "object", "required": []string{"type", "geometry", "properties"}, "properties": obj{
+					"type":     obj{"type": "string", "enum": []string{"Feature"}},
+					"id":       obj{"type": "string"},
+					"geometry": oaRef("Point"),
+					"properties": obj{"type": "object", "properties": obj{
+						"kind":          oaEnum(data.Kinds, ""),
+						"name":          oaStr("The name in lang."),
+						"names":         obj{"type": "object", "properties": obj{"zh": obj{"type": "string"}, "en": obj{"type": "string"}, "ru": obj{"type": "string"}, "mn": obj{"type": "string"}}},
+						"amenities":     oaList(oaEnum(data.Amenities, "")),
+						"status":        oaEnum([]data.Status{data.StatusOpen, data.StatusClosed, data.StatusPlanned}, ""),
+						"opening_hours": oaStr("OSM opening_hours syntax."),
+						"distance_m":    obj{"type": "number", "description": "From the query point, meters (searches from a point only)."},
+						"bearing_deg":   obj{"type": "number", "description": "From the query point, degrees from north in [0, 360) (searches from a point only)."},
+					}},
+				}},
+				"FeatureCollection": obj{"type": "object", "required": []string{"type", "features"}, "properties": obj{
+					"type":           obj{"type": "string", "enum": []string{"FeatureCollection"}},
+					"features":       obj{"type": "array", "items": oaRef("Feature")},
+					"numberMatched":  obj{"type": "integer"},
+					"numberReturned": obj{"type": "integer"},
+					"timeStamp":      obj{"type": "string", "format": "date-time"},
+					"links": obj{"type": "array", "items": obj{"type": "object", "properties": obj{
+						"href": obj{"type": "string"}, "rel": obj{"type": "string"}, "type": obj{"type": "string"}, "title": obj{"type": "string"},
+					}}},
+					"query": obj{"type": "object", "description": "The query as understood."},
+				}},
+			},
+		},
+	}
+}
+
+// openapiPath turns a Fiber route pattern into an OpenAPI path template:
+// /v1/stations/:id → /v1/stations/{id}.
+func openapiPath(route string) string {
+	var b strings.Builder
+	for i := 0; i < len(route); i++ {
+		if route[i] != ':' {
+			b.WriteByte(route[i])
+			continue
+		}
+		j := i + 1
+		for j < len(route) && route[j] != '/' && route[j] != '.' && route[j] != '-' {
+			j++
+		}
+		b.WriteString("{" + route[i+1:j] + "}")
+		i = j - 1
+	}
+	return b.String()
+}
