@@ -30,7 +30,8 @@ import (
 //     to OGCMaxLimit (as the standard's permission allows), below 1 or not
 //     a number it is a 400 problem.
 //   - bbox takes 4 numbers, or 6 (with heights, which are ignored);
-//     bbox-crs, if given, must be CRS84.
+//     bbox-crs and crs (of Part 2, which clients send when a collection
+//     lists its crs), if given, must be CRS84.
 //   - datetime is checked (an RFC 3339 instant, or an interval with ".."
 //     for an open end) but selects every record: records carry no valid
 //     time.
@@ -53,7 +54,7 @@ var ogcConformance = []string{
 }
 
 // ogcItemParams are the query parameters of the items route.
-var ogcItemParams = params("bbox", "bbox-crs", "limit", "offset", "datetime")
+var ogcItemParams = params("bbox", "bbox-crs", "crs", "limit", "offset", "datetime")
 
 // ogcRoutes registers OGC API – Features under /ogc.
 func (s *Server) ogcRoutes() {
@@ -293,15 +294,17 @@ func (s *Server) ogcItems(c *fiber.Ctx) error {
 }
 
 // ogcBBox parses bbox (4 numbers, or 6 with heights, which are ignored)
-// and checks bbox-crs; the whole world when bbox is absent.
+// and checks bbox-crs and crs; the whole world when bbox is absent.
 func ogcBBox(q query) (orb.Bound, error) {
 	world := orb.Bound{Min: orb.Point{-180, -90}, Max: orb.Point{180, 90}}
-	crs, err := q.one("bbox-crs")
-	if err != nil {
-		return world, err
-	}
-	if crs != "" && crs != crs84 {
-		return world, badParam("bbox-crs", "only %s (longitude, latitude in WGS 84 degrees) is offered for bbox, got %s", crs84, quote(crs))
+	for _, name := range []string{"bbox-crs", "crs"} {
+		crs, err := q.one(name)
+		if err != nil {
+			return world, err
+		}
+		if crs != "" && crs != crs84 {
+			return world, badParam(name, "only %s (longitude, latitude in WGS 84 degrees) is offered for %s, got %s", crs84, name, quote(crs))
+		}
 	}
 	s, err := q.one("bbox")
 	if err != nil || s == "" {

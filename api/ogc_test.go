@@ -268,6 +268,7 @@ func TestOGCBadInput(t *testing.T) {
 		{items + "?limit=ten", 400, "whole number"},
 		{items + "?offset=-1", 400, "offset"},
 		{items + "?bbox-crs=EPSG:4326", 400, "CRS84"},
+		{items + "?crs=http://www.opengis.net/def/crs/EPSG/0/3857", 400, "CRS84"},
 		{items + "?f=html", 400, "only JSON"},
 		{"/ogc?f=xml", 400, "only JSON"},
 		{"/ogc/collections?f=geojson", 400, "f=json"},
@@ -282,7 +283,7 @@ func TestOGCBadInput(t *testing.T) {
 			assertProblem(t, get(t, s, tc.target), tc.status, tc.want)
 		})
 	}
-	for _, ok := range []string{items + "?datetime=2024-05-01T00:00:00Z", items + "?datetime=2024-05-01/..", items + "?datetime=../2024-05-01T00:00:00%2B08:00", items + "?f=geojson", "/ogc/?f=json"} {
+	for _, ok := range []string{items + "?datetime=2024-05-01T00:00:00Z", items + "?datetime=2024-05-01/..", items + "?datetime=../2024-05-01T00:00:00%2B08:00", items + "?f=geojson", "/ogc/?f=json", items + "?crs=" + url.QueryEscape(crs84)} {
 		if r := get(t, s, ok); r.status != 200 {
 			t.Errorf("GET %s = %d %s; want 200", ok, r.status, r.raw)
 		}

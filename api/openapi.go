@@ -12,9 +12,9 @@ import (
 )
 
 // The OpenAPI 3.0 document at /openapi.json describes every route of
-// routes(), oaWith the limits and defaults taken from the constants the
+// routes(), with the limits and defaults taken from the constants the
 // handlers check, so that it cannot state a range the server does not
-// enforce. A test compares its paths oaWith the routes the app registers.
+// enforce. A test compares its paths with the routes the app registers.
 
 // OpenAPIVersion is the OpenAPI version the document follows.
 const OpenAPIVersion = "3.0.3"
@@ -53,7 +53,7 @@ func oaEnum[T ~string](values []T, def string) obj {
 	return o
 }
 
-// oaNum is a number in (lo, hi], or [lo, hi] when loIncl; def < 0 means none.
+// numIn is a number in (lo, hi], or [lo, hi] when loIncl; def < 0 means none.
 func oaNum(lo, hi float64, loIncl bool, def float64, unit string) obj {
 	o := obj{"type": "number", "minimum": lo, "maximum": hi, "description": unit}
 	if !loIncl {
@@ -73,7 +73,7 @@ func oaInt(lo, hi, def int) obj {
 	return o
 }
 
-// oaList is a query array sent comma-separated (and/or repeated).
+// commaList is a query array sent comma-separated (and/or repeated).
 func oaList(items obj) obj { return obj{"type": "array", "items": items} }
 
 // Parameters.
@@ -96,14 +96,14 @@ var (
 	oaLon     = oaRequired(oaQuery("lon", "Longitude, WGS 84 degrees (111.67 is Hohhot).", oaNum(-180, 180, true, -1, "degrees")))
 	oaLat     = oaRequired(oaQuery("lat", "Latitude, WGS 84 degrees (40.81 is Hohhot).", oaNum(-90, 90, true, -1, "degrees")))
 	oaKind    = oaQuery("kind", "Only records of any of these kinds (comma-separated or repeated).", oaList(oaEnum(data.Kinds, "")))
-	oaAmenity = oaQuery("amenity", "Only records oaWith all of these amenities (comma-separated or repeated).", oaList(oaEnum(data.Amenities, "")))
-	oaOpenNow = oaQuery("open_now", "Only records known to be open now (status open and opening hours say so; unknown hours count as closed). Not oaWith open_at.", obj{"type": "boolean", "default": false})
-	oaOpenAt  = oaQuery("open_at", "Only records known to be open at this RFC 3339 time, e.g. 2024-05-01T08:30:00+08:00. Not oaWith open_now.", obj{"type": "string", "format": "date-time"})
+	oaAmenity = oaQuery("amenity", "Only records with all of these amenities (comma-separated or repeated).", oaList(oaEnum(data.Amenities, "")))
+	oaOpenNow = oaQuery("open_now", "Only records known to be open now (status open and opening hours say so; unknown hours count as closed). Not with open_at.", obj{"type": "boolean", "default": false})
+	oaOpenAt  = oaQuery("open_at", "Only records known to be open at this RFC 3339 time, e.g. 2024-05-01T08:30:00+08:00. Not with open_now.", obj{"type": "string", "format": "date-time"})
 	oaLang    = oaQuery("lang", "Language of names (falling back to Chinese, then any name).", oaEnum(data.Languages, DefaultLang))
 	oaFilters = []obj{oaKind, oaAmenity, oaOpenNow, oaOpenAt, oaLang}
 
 	oaReach = []obj{
-		oaQuery("radius_m", "Radius of the service circle in meters; not oaWith minutes, mode, speed_kmh or circuity.", oaNum(0, MaxRadiusM, false, -1, "meters")),
+		oaQuery("radius_m", "Radius of the service circle in meters; not with minutes, mode, speed_kmh or circuity.", oaNum(0, MaxRadiusM, false, -1, "meters")),
 		oaQuery("minutes", fmt.Sprintf("Travel time in minutes; the radius is minutes × speed ÷ circuity (at most %d m). Without radius_m and minutes: %d minutes %s.", MaxRadiusM, DefaultMinutes, DefaultMode), oaNum(0, MaxMinutes, false, DefaultMinutes, "minutes")),
 		oaQuery("mode", "Travel mode giving the speed when speed_kmh is absent.", oaEnum(geo.Modes, DefaultMode)),
 		oaQuery("speed_kmh", "Travel speed in km/h, overriding mode's.", oaNum(0, MaxSpeedKmh, false, -1, "km/h")),
@@ -134,7 +134,7 @@ func oaAnswer(desc, media string, schema obj) obj {
 
 func oaProblem(name string) obj { return obj{"$ref": "#/components/responses/" + name} }
 
-// oaRead are the problem answers every data read may give.
+// readAnswers are the problem answers every data read may give.
 func oaRead(ok obj, more ...string) obj {
 	r := obj{"200": ok, "400": oaProblem("BadRequest"), "503": oaProblem("Unavailable")}
 	for _, m := range more {
@@ -209,7 +209,7 @@ func openapiDocument() obj {
 	routeFields := obj{
 		"route":             obj{"type": "object", "description": fmt.Sprintf("A GeoJSON LineString (or a Feature, or a FeatureCollection of one Feature) of at most %d positions.", geo.MaxRouteVertices)},
 		"corridor_m":        oaNum(0, MaxCorridorM, false, DefaultCorridorM, "Meters either side of the route."),
-		"max_gap_km":        obj{"type": "number", "exclusiveMinimum": true, "minimum": 0, "default": DefaultMaxGapKm, "description": "Report stretches longer than this oaWith no record, km."},
+		"max_gap_km":        obj{"type": "number", "exclusiveMinimum": true, "minimum": 0, "default": DefaultMaxGapKm, "description": "Report stretches longer than this with no record, km."},
 		"max_gap_minutes":   oaNum(0, MaxDriveMinutes, false, -1, "The gap as driving minutes at speed_kmh, instead of max_gap_km."),
 		"speed_kmh":         oaNum(0, MaxSpeedKmh, false, DefaultRouteSpeedKmh, "Planning speed, km/h."),
 		"max_drive_minutes": oaNum(0, MaxDriveMinutes, false, DefaultMaxDriveMinutes, fmt.Sprintf("Longest continuous drive before a rest of at least %d minutes.", MinRestMinutes)),
@@ -222,13 +222,14 @@ func openapiDocument() obj {
 	}
 	routeOp := obj{"post": obj{
 		"summary":     "Records along a route, gaps and a rest plan",
-		"description": "Records within corridor_m of the route ordered by distance along it (along_m, offset_m), the stretches longer than the allowed gap oaWith none, and a rest plan for a driver.",
+		"description": "Records within corridor_m of the route ordered by distance along it (along_m, offset_m), the stretches longer than the allowed gap with none, and a rest plan for a driver.",
 		"requestBody": oaBody("The route and options.", obj{"type": "object", "required": []string{"route"}, "additionalProperties": false, "properties": routeFields}),
 		"responses":   oaRead(anyJSON("Records along the route, gaps and the rest plan.")),
 	}}
 
 	ogcItems := []obj{oaBBox,
 		oaQuery("bbox-crs", "The CRS of bbox; only CRS84 is offered.", obj{"type": "string", "enum": []string{crs84}}),
+		oaQuery("crs", "The CRS of the answer; only CRS84 is offered.", obj{"type": "string", "enum": []string{crs84}}),
 		oaQuery("limit", fmt.Sprintf("Features a page; values above %d are lowered to it.", OGCMaxLimit), obj{"type": "integer", "minimum": 1, "maximum": OGCMaxLimit, "default": OGCDefaultLimit}),
 		oaOffset,
 		oaQuery("datetime", "An RFC 3339 instant or interval (.. for an open end); checked, but records carry no valid time, so every record matches.", obj{"type": "string"}),
@@ -238,23 +239,23 @@ func openapiDocument() obj {
 
 	paths := obj{
 		"/healthz": oaGet("Liveness", "200 while the process serves.", nil, obj{"200": anyJSON("{\"status\": \"ok\"}")}),
-		"/readyz": oaGet("Readiness", "200 when a snapshot is loaded (and the database, if any, is ready), else 503; the oaBody says records, version and snapshot age.", nil,
+		"/readyz": oaGet("Readiness", "200 when a snapshot is loaded (and the database, if any, is ready), else 503; the body says records, version and snapshot age.", nil,
 			obj{"200": anyJSON("Ready."), "503": anyJSON("Not ready.")}),
 		"/metrics":      oaGet("Prometheus metrics", "Request counts and latencies by route, snapshot version, records and age, database state.", nil, obj{"200": obj{"description": "Prometheus text format.", "content": obj{"text/plain": obj{"schema": obj{"type": "string"}}}}}),
 		"/openapi.json": oaGet("This document", "The OpenAPI 3.0 definition of the API.", nil, obj{"200": oaAnswer("OpenAPI 3.0 JSON.", mediaOAS30, obj{"type": "object"})}),
 
-		"/v1/stations/nearest": oaGet("Nearest records", "The k records nearest to (lon, lat) that pass the oaFilters, nearest first, each oaWith distance_m and bearing_deg.",
+		"/v1/stations/nearest": oaGet("Nearest records", "The k records nearest to (lon, lat) that pass the filters, nearest first, each with distance_m and bearing_deg.",
 			oaWith([]obj{oaLon, oaLat,
 				oaQuery("k", "How many records.", oaInt(1, MaxK, DefaultK)),
 				oaQuery("max_distance_m", "No farther than this, meters.", oaNum(0, MaxDistanceM, false, -1, "meters")),
 			}, oaFilters), oaRead(fc)),
-		"/v1/stations/within": oaGet("Records within a service circle", "Every record inside the service circle around (lon, lat) that passes the oaFilters, nearest first, oaWith the radius used and its derivation in query.",
+		"/v1/stations/within": oaGet("Records within a service circle", "Every record inside the service circle around (lon, lat) that passes the filters, nearest first, with the radius used and its derivation in query.",
 			oaWith([]obj{oaLon, oaLat}, oaReach, []obj{oaQuery("limit", "At most this many features; numberMatched counts all.", oaInt(1, MaxWithin, MaxWithin))}, oaFilters), oaRead(fc)),
 		"/v1/stations": obj{
-			"get": oaGet("Records in a box", "The records in bbox that pass the oaFilters, in id order, paged oaWith limit and offset, oaWith numberMatched and next/prev links.",
+			"get": oaGet("Records in a box", "The records in bbox that pass the filters, in id order, paged with limit and offset, with numberMatched and next/prev links.",
 				oaWith([]obj{oaBBox, oaQuery("limit", "Features a page.", oaInt(1, MaxLimit, DefaultLimit)), oaOffset}, oaFilters), oaRead(fc))["get"],
 			"post": obj{
-				"summary": "Create a record", "description": "Body: one GeoJSON Feature oaWith an id. Needs a database and a bearer token.",
+				"summary": "Create a record", "description": "Body: one GeoJSON Feature with an id. Needs a database and a bearer token.",
 				"security":    bearer,
 				"requestBody": obj{"required": true, "content": oaContent(mediaGeoJSON, oaRef("Feature"))},
 				"responses":   writeAnswers(obj{"201": stored}, "409"),
@@ -282,14 +283,14 @@ func openapiDocument() obj {
 		},
 		"/v1/stations/{id}/circle": obj{"parameters": []obj{oaID}, "get": oaGet("A record's service circle", "The service circle around a record as a polygon Feature.", oaReach, oaRead(polygonFeature, "404"))["get"]},
 		"/v1/circle":               oaGet("A service circle", "The service circle around (lon, lat) as a geodesic polygon Feature; without radius_m or minutes, 15 minutes on foot.", oaWith([]obj{oaLon, oaLat}, oaReach), obj{"200": polygonFeature, "400": oaProblem("BadRequest")}),
-		"/v1/layers":               oaGet("Reference layers", "The reference layers (province boundary, border lines, places) oaWith their source and licence.", nil, obj{"200": anyJSON("{\"layers\": [...]}")}),
+		"/v1/layers":               oaGet("Reference layers", "The reference layers (province boundary, border lines, places) with their source and licence.", nil, obj{"200": anyJSON("{\"layers\": [...]}")}),
 		"/v1/layers/{name}": obj{"parameters": []obj{oaPathParam("name", "Layer name, from /v1/layers.", obj{"type": "string"})},
 			"get": oaGet("One reference layer", "A layer as a GeoJSON FeatureCollection.", nil, obj{"200": fc, "404": oaProblem("NotFound")})["get"]},
 
 		"/v1/coverage/gaps": obj{"post": obj{
-			"summary": "Coverage gaps", "description": "The parts of an area outside every record's service circle, largest first, oaWith area_km2, covered_km2 and covered_pct.",
-			"requestBody": oaBody("Area (or region), service circle and oaFilters.", obj{"type": "object", "additionalProperties": false, "properties": coverageFields}),
-			"responses":   oaRead(oaAnswer("Gaps as Polygon features oaWith the summary as foreign members.", mediaGeoJSON, obj{"type": "object"})),
+			"summary": "Coverage gaps", "description": "The parts of an area outside every record's service circle, largest first, with area_km2, covered_km2 and covered_pct.",
+			"requestBody": oaBody("Area (or region), service circle and filters.", obj{"type": "object", "additionalProperties": false, "properties": coverageFields}),
+			"responses":   oaRead(oaAnswer("Gaps as Polygon features with the summary as foreign members.", mediaGeoJSON, obj{"type": "object"})),
 		}},
 		"/v1/coverage/suggest": obj{"post": obj{
 			"summary": "Suggest new sites", "description": "Up to n sites that would cover the most uncovered area, chosen greedily.",
@@ -303,15 +304,15 @@ func openapiDocument() obj {
 		"/ogc/conformance": oaGet("OGC API conformance", "The conformance classes implemented: core, geojson, oas30.", []obj{oaF}, obj{"200": anyJSON("{\"conformsTo\": [...]}"), "400": oaProblem("BadRequest")}),
 		"/ogc/collections": oaGet("OGC API collections", "The one collection, stations.", []obj{oaF}, oaRead(anyJSON("Collections."))),
 		"/ogc/collections/{collectionId}": obj{"parameters": []obj{pCollection},
-			"get": oaGet("OGC API collection", "The collection oaWith its extent.", []obj{oaF}, oaRead(anyJSON("Collection."), "404"))["get"]},
+			"get": oaGet("OGC API collection", "The collection with its extent.", []obj{oaF}, oaRead(anyJSON("Collection."), "404"))["get"]},
 		"/ogc/collections/{collectionId}/items": obj{"parameters": []obj{pCollection},
-			"get": oaGet("OGC API items", "Records in bbox passing the oaFilters, in id order, oaWith numberMatched, numberReturned, timeStamp and next/prev links.",
+			"get": oaGet("OGC API items", "Records in bbox passing the filters, in id order, with numberMatched, numberReturned, timeStamp and next/prev links.",
 				oaWith(ogcItems, oaFilters), oaRead(fc, "404"))["get"]},
 		"/ogc/collections/{collectionId}/items/{featureId}": obj{"parameters": []obj{pCollection, oaPathParam("featureId", "Station id (percent-encoded).", obj{"type": "string"})},
-			"get": oaGet("OGC API item", "One record as a Feature oaWith self and collection links.", []obj{oaLang, ogcItems[5]}, oaRead(feat, "404"))["get"]},
+			"get": oaGet("OGC API item", "One record as a Feature with self and collection links.", []obj{oaLang, ogcItems[len(ogcItems)-1]}, oaRead(feat, "404"))["get"]},
 
 		"/tiles.json": oaGet("TileJSON", "A TileJSON 3.0.0 document for the vector tiles; the tiles URL carries this request's query.", oaFilters, obj{"200": anyJSON("TileJSON 3.0.0."), "400": oaProblem("BadRequest")}),
-		"/tiles/{z}/{x}/{y}.mvt": oaGet("Vector tile", fmt.Sprintf("A Mapbox vector tile (XYZ scheme) oaWith one layer, %q, of points oaWith id, kind, name, status, amenities and count; extent %d, buffer %d. gzip-encoded when accepted. A tile oaWith no records is an empty layer.", TileLayer, TileExtent, TileBuffer),
+		"/tiles/{z}/{x}/{y}.mvt": oaGet("Vector tile", fmt.Sprintf("A Mapbox vector tile (XYZ scheme) with one layer, %q, of points with id, kind, name, status, amenities and count; extent %d, buffer %d. gzip-encoded when accepted. A tile with no records is an empty layer.", TileLayer, TileExtent, TileBuffer),
 			oaWith([]obj{
 				oaPathParam("z", "Zoom.", oaInt(0, MaxTileZoom, -1)),
 				oaPathParam("x", "Column, 0 to 2^z − 1.", obj{"type": "integer", "minimum": 0}),
@@ -337,7 +338,7 @@ func openapiDocument() obj {
 				"NotFound":           problemAnswer("No such resource."),
 				"Unauthorized":       problemAnswer("No valid bearer token."),
 				"Forbidden":          problemAnswer("The token may not write."),
-				"Conflict":           problemAnswer("A record oaWith that id exists."),
+				"Conflict":           problemAnswer("A record with that id exists."),
 				"PreconditionFailed": problemAnswer("The record changed since the If-Match version."),
 				"Unavailable":        problemAnswer("No data loaded yet, or (writes) no database or database unreachable. Retry-After says when to retry."),
 			},
