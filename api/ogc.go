@@ -1,6 +1,9 @@
 package api
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"math"
 	"net/url"
 	"strconv"
@@ -410,11 +413,21 @@ func (s *Server) ogcItem(c *fiber.Ctx) error {
 		return notFound("no feature with id %s in collection %q", quote(id), OGCCollection)
 	}
 	coll := c.BaseURL() + "/ogc/collections/" + OGCCollection
-	return send(c, mediaGeoJSON, cacheData, struct {
-		feature
-		Links []ogcLink `json:"links"`
-	}{stationFeature(st, lang), []ogcLink{
+	f, err := json.Marshal(stationFeature(st, lang))
+	if err != nil {
+		return fmt.Errorf("encode feature %s: %w", st.ID, err)
+	}
+	links, err := json.Marshal([]ogcLink{
 		{Href: coll + "/items/" + url.PathEscape(st.ID), Rel: "self", Type: mediaGeoJSON, Title: "This feature"},
 		{Href: coll, Rel: "collection", Type: mediaJSON, Title: "The collection"},
-	}})
+	})
+	if err != nil {
+		return fmt.Errorf("encode links: %w", err)
+	}
+	// The Feature as /v1/stations/{id} renders it, plus a links member.
+	body := append(bytes.TrimSuffix(bytes.TrimSpace(f), []byte("}")), `,"links":`...)
+	body = append(append(body, links...), '}')
+	c.Set(fiber.HeaderContentType, mediaGeoJSON)
+	c.Set(fiber.HeaderCacheControl, cacheData)
+	return c.Send(body)
 }

@@ -368,3 +368,48 @@ func FuzzTilePath(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkTile renders tiles over 1,000,000 records spread over Inner
+// Mongolia and its neighbours: the whole world at z0 (one feature per
+// tile unit), a region at z6 and a city block at z14.
+func BenchmarkTile(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	const n = 1_000_000
+	stations := make([]*data.Station, n)
+	for i := range stations {
+		stations[i] = &data.Station{
+			ID:        fmt.Sprintf("b%07d", i),
+			Location:  orb.Point{97 + rng.Float64()*29, 37 + rng.Float64()*16},
+			Kind:      data.Kinds[i%len(data.Kinds)],
+			Names:     data.Names{ZH: "站"},
+			Amenities: data.AmenitySet(i & 0x7fff),
+			Status:    data.StatusOpen,
+		}
+	}
+	s := newTestServer(b, stations, Config{})
+	for _, tile := range []maptile.Tile{{Z: 0}, maptile.At(orb.Point{111.67, 40.81}, 6), maptile.At(orb.Point{111.67, 40.81}, 14)} {
+		target := fmt.Sprintf("/tiles/%d/%d/%d.mvt", tile.Z, tile.X, tile.Y)
+		b.Run(fmt.Sprintf("z%d", tile.Z), func(b *testing.B) {
+			b.ReportAllocs()
+			var size int
+			for b.Loop() {
+				status, _, body := fetch(b, s, target, "Accept-Encoding", "gzip")
+				if status != 200 {
+					b.Fatalf("GET %s = %d", target, status)
+				}
+				size = len(body)
+			}
+			b.ReportMetric(float64(size), "bytes/tile")
+		})
+	}
+	b.Run("ogc-collection-extent", func(b *testing.B) {
+		// Two snapshots in turn, so that the extent is computed every
+		// time, as after a write.
+		snaps := [2]*data.Snapshot{s.cfg.Catalog.Snapshot(), data.NewSnapshot(stations, 43)}
+		i := 0
+		for b.Loop() {
+			dataExtent(snaps[i%2])
+			i++
+		}
+	})
+}
