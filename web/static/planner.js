@@ -543,9 +543,8 @@
       var line = el('div', 'line');
       line.appendChild(el('span', 'badge', String(n)));
       line.appendChild(el('span', 'name', name));
-      line.appendChild(el('span', 'along', '— ' + kmAt(s.along_m)));
       li.appendChild(line);
-      li.appendChild(el('div', 'meta', 'after ' + s.leg_km.toFixed(1) + ' km, ' + Math.round(s.drive_minutes) +
+      li.appendChild(el('div', 'meta', kmAt(s.along_m) + ' · after ' + s.leg_km.toFixed(1) + ' km, ' + Math.round(s.drive_minutes) +
         ' min driving; rest ≥ ' + plan.min_rest_minutes + ' min' + (s.preferred ? ' · ★ has ' + A.amenityList(plan.prefer_amenities) : '')));
       if (st) {
         var c = st.geometry.coordinates;
