@@ -287,6 +287,11 @@ func openapiDocument() obj {
 		"/v1/layers/{name}": obj{"parameters": []obj{oaPathParam("name", "Layer name, from /v1/layers.", obj{"type": "string"})},
 			"get": oaGet("One reference layer", "A layer as a GeoJSON FeatureCollection.", nil, obj{"200": fc, "404": oaProblem("NotFound")})["get"]},
 
+		"/v1/routes": oaGet("Example routes", "The bundled example routes to try the route tools on (straight segments between sourced points, not surveyed roads).", nil, obj{"200": anyJSON("{\"routes\": [...]}")}),
+		"/v1/routes/{id}": obj{"parameters": []obj{oaPathParam("id", "Example route id, from /v1/routes.", obj{"type": "string"})},
+			"get": oaGet("One example route", "The route as a GeoJSON LineString Feature, ready to send as the route of /v1/route/stations.", nil, obj{"200": oaAnswer("A GeoJSON Feature.", mediaGeoJSON, obj{"type": "object"}), "404": oaProblem("NotFound")})["get"]},
+		"/v1/regions": oaGet("Named regions", "The regions /v1/coverage/gaps and /v1/coverage/suggest resolve by name.", nil, obj{"200": anyJSON("{\"regions\": [...]}")}),
+
 		"/v1/coverage/gaps": obj{"post": obj{
 			"summary": "Coverage gaps", "description": "The parts of an area outside every record's service circle, largest first, with area_km2, covered_km2 and covered_pct.",
 			"requestBody": oaBody("Area (or region), service circle and filters.", obj{"type": "object", "additionalProperties": false, "properties": coverageFields}),

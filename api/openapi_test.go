@@ -13,17 +13,25 @@ import (
 	"yizhan/data"
 )
 
-// openapiServer is a test server with GET /openapi.json, registering it
-// when routes() does not (yet) do so itself.
+// openapiServer is a test server with GET /openapi.json and the example
+// routes, registering them when routes() does not (yet) do so itself.
 func openapiServer(t *testing.T, stations []*data.Station) *Server {
 	t.Helper()
 	s := newTestServer(t, stations, Config{})
-	for _, r := range s.App().GetRoutes(true) {
-		if r.Method == http.MethodGet && r.Path == "/openapi.json" {
-			return s
+	has := func(path string) bool {
+		for _, r := range s.App().GetRoutes(true) {
+			if r.Method == http.MethodGet && r.Path == path {
+				return true
+			}
 		}
+		return false
 	}
-	s.openapiRoutes()
+	if !has("/openapi.json") {
+		s.openapiRoutes()
+	}
+	if !has("/v1/routes") {
+		s.exampleRoutes()
+	}
 	return s
 }
 
@@ -156,7 +164,7 @@ func TestOpenAPIWellFormed(t *testing.T) {
 func TestOpenAPIQueryParamsAccepted(t *testing.T) {
 	s := openapiServer(t, fixture(t))
 	doc, _ := loadOpenAPI(t, s)
-	fill := strings.NewReplacer("{id}", "mzl-driver", "{featureId}", "mzl-driver", "{collectionId}", OGCCollection, "{name}", "x", "{z}", "0", "{x}", "0", "{y}", "0")
+	fill := strings.NewReplacer("/v1/routes/{id}", "/v1/routes/x", "{id}", "mzl-driver", "{featureId}", "mzl-driver", "{collectionId}", OGCCollection, "{name}", "x", "{z}", "0", "{x}", "0", "{y}", "0")
 	checked := 0
 	for path, item := range doc.Paths {
 		opRaw, ok := item["get"]
