@@ -40,11 +40,24 @@ func newPoint(p orb.Point) pointGeometry {
 func lonLat(p orb.Point) [2]float64 { return [2]float64{round7(p[0]), round7(p[1])} }
 
 // feature is a GeoJSON Feature with a string id.
+//
+// A feature made by resultFeatures or recordFeatures is lazy: it holds its
+// record (rec) instead of Geometry and Properties, and send renders it
+// straight from the record with the encoder in encode.go, which skips
+// building a map per record. Lazy features must reach the client through
+// send, as a featureCollection or a feature; encoding/json alone would
+// render them with null geometry and properties.
 type feature struct {
 	Type       string         `json:"type"`
 	ID         string         `json:"id,omitempty"`
 	Geometry   any            `json:"geometry"`
 	Properties map[string]any `json:"properties"`
+
+	rec     *data.Station // set only on lazy features
+	lang    string        // name language of a lazy feature
+	found   bool          // a lazy feature carries distance_m and bearing_deg
+	meters  float64       // distance from the query point, when found
+	bearing float64       // degrees from north, when found
 }
 
 // link is an OGC-style hypermedia link.
@@ -86,10 +99,24 @@ func resultFeature(r data.Result, lang string) feature {
 	return f
 }
 
+// resultFeatures renders results as resultFeature does, lazily: the
+// features have no Properties map to add to (see feature) and are
+// rendered by send.
 func resultFeatures(rs []data.Result, lang string) []feature {
 	out := make([]feature, len(rs))
 	for i, r := range rs {
-		out[i] = resultFeature(r, lang)
+		out[i] = feature{Type: "Feature", ID: r.Station.ID, rec: r.Station, lang: lang, found: true, meters: r.Meters, bearing: r.Bearing}
+	}
+	return out
+}
+
+// recordFeatures renders records as stationFeature does, lazily: the
+// features have no Properties map to add to (see feature) and are
+// rendered by send. Paged lists that add no properties should use it.
+func recordFeatures(sts []*data.Station, lang string) []feature {
+	out := make([]feature, len(sts))
+	for i, st := range sts {
+		out[i] = feature{Type: "Feature", ID: st.ID, rec: st, lang: lang}
 	}
 	return out
 }
@@ -115,12 +142,34 @@ func newReachJSON(r geo.Reach) reachJSON {
 }
 
 // send writes v as JSON with the given media type and cache policy.
+// FeatureCollections and Features (lazy ones included) go through the
+// append encoder of encode.go into a pooled buffer; anything else through
+// encoding/json. Both write the same bytes.
 func send(c *fiber.Ctx, media, cache string, v any) error {
-	body, err := json.Marshal(v)
+	var (
+		body []byte
+		err  error
+		buf  *[]byte
+	)
+	switch v := v.(type) {
+	case featureCollection, *featureCollection, feature, *feature:
+		buf = getBuf()
+		defer putBuf(buf)
+		body, err = appendResponse((*buf)[:0], v)
+		*buf = body
+	default:
+		body, err = json.Marshal(v)
+	}
 	if err != nil {
 		return fmt.Errorf("encode response: %w", err)
 	}
 	c.Set(fiber.HeaderContentType, media)
 	c.Set(fiber.HeaderCacheControl, cache)
-	return c.Send(body)
+	if buf == nil {
+		return c.Send(body)
+	}
+	// SetBody copies into the response's own (pooled) buffer, so ours can
+	// go back to the pool; c.Send would keep a reference to it.
+	c.Response().SetBody(body)
+	return nil
 }
