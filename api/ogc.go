@@ -8,9 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
-	"weak"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/paulmach/orb"
@@ -169,7 +167,7 @@ func checkCollection(c *fiber.Ctx) error {
 
 // collectionJSON describes the stations collection, with the extent of snap.
 func collectionJSON(base string, snap *data.Snapshot) map[string]any {
-	b := dataExtent(snap)
+	b := snap.Bound()
 	self := base + "/ogc/collections/" + OGCCollection
 	return map[string]any{
 		"id":          OGCCollection,
@@ -188,37 +186,6 @@ func collectionJSON(base string, snap *data.Snapshot) map[string]any {
 			{Href: self + "/items", Rel: "items", Type: mediaGeoJSON, Title: "The records"},
 		},
 	}
-}
-
-// extentCache remembers the extent of the latest snapshot asked about:
-// computing it reads every record, and a snapshot never changes. The weak
-// pointer lets a replaced snapshot be collected.
-var extentCache struct {
-	sync.Mutex
-	snap weak.Pointer[data.Snapshot]
-	b    orb.Bound
-}
-
-// dataExtent is the bounding box of snap's records; the whole world when
-// there are none.
-func dataExtent(snap *data.Snapshot) orb.Bound {
-	extentCache.Lock()
-	defer extentCache.Unlock()
-	if extentCache.snap.Value() == snap {
-		return extentCache.b
-	}
-	b := orb.Bound{Min: orb.Point{-180, -90}, Max: orb.Point{180, 90}}
-	first := true
-	snap.All(func(st *data.Station) bool {
-		if first {
-			b, first = st.Location.Bound(), false
-		} else {
-			b = b.Extend(st.Location)
-		}
-		return true
-	})
-	extentCache.snap, extentCache.b = weak.Make(snap), b
-	return b
 }
 
 // ogcItems answers GET /ogc/collections/{collectionId}/items: the records

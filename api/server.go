@@ -109,12 +109,13 @@ func (s *Server) routes() {
 	v1.Get("/layers", s.layers)
 	v1.Get("/layers/:name", s.layer)
 
-	// Routes added by other parts of the API (api/extensions.go until they
-	// move into their own files).
-	s.writeRoutes() // POST/PUT/PATCH/DELETE /v1/stations...
-	s.planRoutes()  // POST /v1/coverage/gaps, POST /v1/route/stations
-	s.ogcRoutes()   // /ogc/...
-	s.tileRoutes()  // /tiles/{z}/{x}/{y}.mvt
+	// Route groups kept beside their handlers.
+	s.writeRoutes()   // POST/PUT/PATCH/DELETE /v1/stations...
+	s.planRoutes()    // POST /v1/coverage/gaps, POST /v1/route/stations
+	s.ogcRoutes()     // /ogc/...
+	s.tileRoutes()    // /tiles/{z}/{x}/{y}.mvt
+	s.exampleRoutes() // /v1/routes, /v1/regions
+	s.openapiRoutes() // /openapi.json
 
 	// The web map last: it serves what no route above claimed.
 	if s.cfg.Web != nil {

@@ -408,7 +408,7 @@ func BenchmarkTile(b *testing.B) {
 		snaps := [2]*data.Snapshot{s.cfg.Catalog.Snapshot(), data.NewSnapshot(stations, 43)}
 		i := 0
 		for b.Loop() {
-			dataExtent(snaps[i%2])
+			snaps[i%2].Bound()
 			i++
 		}
 	})

@@ -122,6 +122,15 @@ func (s *Snapshot) LoadedAt() time.Time { return s.loadedAt }
 // Len is the number of records.
 func (s *Snapshot) Len() int { return len(s.byID) }
 
+// Bound is the smallest lon/lat box holding every record, or the whole
+// world when there are none. It costs O(1): the index keeps it.
+func (s *Snapshot) Bound() orb.Bound {
+	if b, ok := s.index.Bound(); ok {
+		return b
+	}
+	return orb.Bound{Min: orb.Point{-180, -90}, Max: orb.Point{180, 90}}
+}
+
 // Get returns the record with id, or ErrNotFound.
 func (s *Snapshot) Get(id string) (*Station, error) {
 	slot, ok := s.byID[id]

@@ -91,6 +91,16 @@ func (ix *Index) Delete(slot uint32, p orb.Point) {
 // Len is the number of points.
 func (ix *Index) Len() int { return ix.tr.Len() }
 
+// Bound is the smallest lon/lat box holding every point, read from the
+// tree's root in constant time; ok is false when the index is empty.
+func (ix *Index) Bound() (b orb.Bound, ok bool) {
+	if ix.tr.Len() == 0 {
+		return orb.Bound{}, false
+	}
+	min, max := ix.tr.Bounds()
+	return orb.Bound{Min: orb.Point{min[0], min[1]}, Max: orb.Point{max[0], max[1]}}, true
+}
+
 // Nearest returns up to k accepted points ordered by great-circle distance
 // from p, nearest first (ties by ascending slot). p is [lon, lat] in
 // degrees; distances are meters. maxMeters <= 0 or +Inf means no limit;

@@ -496,3 +496,15 @@ func TestNearestAtScale(t *testing.T) {
 		}
 	}
 }
+
+func TestIndexBound(t *testing.T) {
+	if _, ok := NewIndex(nil).Bound(); ok {
+		t.Error("Bound of an empty index: ok = true; want false")
+	}
+	pts := []orb.Point{{10, 20}, {-30, 5}, {40, -60}}
+	b, ok := NewIndex(pts).Bound()
+	want := orb.Bound{Min: orb.Point{-30, -60}, Max: orb.Point{40, 20}}
+	if !ok || b != want {
+		t.Errorf("Bound() = %v, %v; want %v, true", b, ok, want)
+	}
+}
