@@ -155,30 +155,42 @@ func tileLayer(snap *data.Snapshot, t maptile.Tile, f data.Filter, lang string) 
 	at := map[orb.Point]*geojson.Feature{} // by tile unit
 	project := tileProjection(t)
 	for _, pc := range pieces {
-		page, _ := snap.InBound(pc.b, f, 0, -1) // in id order: the first at a unit has the lowest id
-		for _, st := range page {
+		// Records sharing a tile unit are drawn once, as the lowest id,
+		// whatever order the index visits them in.
+		snap.Scan(pc.b, f, func(st *data.Station) bool {
 			p := project(orb.Point{st.Location[0] + pc.shift, st.Location[1]})
 			if p[0] < -TileBuffer || p[0] >= TileExtent+TileBuffer || p[1] < -TileBuffer || p[1] >= TileExtent+TileBuffer {
-				continue // the bound's corners are rounded outward
+				return true // the bound's corners are rounded outward
 			}
 			if g := at[p]; g != nil {
-				g.Properties["count"] = g.Properties["count"].(int) + 1
-				continue
+				count := g.Properties["count"].(int) + 1
+				if st.ID < g.Properties["id"].(string) {
+					g.Properties = tileProperties(st, lang)
+				}
+				g.Properties["count"] = count
+				return true
 			}
 			g := geojson.NewFeature(p)
-			g.Properties = geojson.Properties{
-				"id":        st.ID,
-				"kind":      string(st.Kind),
-				"name":      st.Names.In(lang),
-				"status":    string(st.Status),
-				"amenities": strings.Join(st.Amenities.Names(), ","),
-				"count":     1,
-			}
+			g.Properties = tileProperties(st, lang)
+			g.Properties["count"] = 1
 			at[p] = g
 			layer.Features = append(layer.Features, g)
-		}
+			return true
+		})
 	}
 	return layer
+}
+
+// tileProperties are the properties of a record's point in a tile,
+// without count.
+func tileProperties(st *data.Station, lang string) geojson.Properties {
+	return geojson.Properties{
+		"id":        st.ID,
+		"kind":      string(st.Kind),
+		"name":      st.Names.In(lang),
+		"status":    string(st.Status),
+		"amenities": strings.Join(st.Amenities.Names(), ","),
+	}
 }
 
 // tileProjection maps [lon, lat] to integer tile units of t, as

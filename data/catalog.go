@@ -186,11 +186,8 @@ func (s *Snapshot) Within(p orb.Point, radius float64, f Filter) []Result {
 // A limit < 0 means no limit.
 func (s *Snapshot) InBound(b orb.Bound, f Filter, offset, limit int) (page []*Station, total int) {
 	var hits []*Station
-	s.index.InBound(b, func(slot uint32, _ orb.Point) bool {
-		st := s.slots[slot]
-		if f.Accepts(st) {
-			hits = append(hits, st)
-		}
+	s.Scan(b, f, func(st *Station) bool {
+		hits = append(hits, st)
 		return true
 	})
 	slices.SortFunc(hits, func(a, b *Station) int {
@@ -211,6 +208,19 @@ func (s *Snapshot) InBound(b orb.Bound, f Filter, offset, limit int) (page []*St
 		hits = hits[:limit]
 	}
 	return hits, total
+}
+
+// Scan calls fn for every record passing f inside b, in no particular
+// order, until fn returns false. It is InBound without the sort, for
+// callers that visit everything anyway (vector tiles).
+func (s *Snapshot) Scan(b orb.Bound, f Filter, fn func(*Station) bool) {
+	s.index.InBound(b, func(slot uint32, _ orb.Point) bool {
+		st := s.slots[slot]
+		if f.Accepts(st) {
+			return fn(st)
+		}
+		return true
+	})
 }
 
 // Catalog holds the current snapshot. Readers call Snapshot and never
