@@ -184,7 +184,9 @@ func TestPlannerView(t *testing.T) {
 
 	// Draw a polygon around Hohhot (three corners, then Finish) and
 	// analyse it at 15 minutes' walk.
+	p.poll("the map to settle", `!document.querySelector('.leaflet-zoom-anim')`)
 	p.do("zoom to Hohhot", `void window.yizhan.map.setView([40.82, 111.66], 10, {animate: false})`)
+	p.poll("the map to settle", `!document.querySelector('.leaflet-zoom-anim')`)
 	p.set("planner-area", "draw")
 	p.poll("the drawing tools", `!document.getElementById('planner-draw').hidden`)
 	p.clickMap(40.70, 111.50)
@@ -276,7 +278,9 @@ func TestRouteView(t *testing.T) {
 	}
 
 	// Draw a route of two points near Erenhot and run it.
+	p.poll("the map to settle", `!document.querySelector('.leaflet-zoom-anim')`)
 	p.do("zoom to Erenhot", `void window.yizhan.map.setView([43.65, 112.0], 9, {animate: false})`)
+	p.poll("the map to settle", `!document.querySelector('.leaflet-zoom-anim')`)
 	p.click("route-draw-start")
 	p.clickMap(43.40, 111.70)
 	p.clickMap(43.70, 112.10)
