@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -146,13 +147,34 @@ func appendFeature(b []byte, f *feature) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
-// appendMarshal appends v encoded by encoding/json.
+// jsonEncoder is an encoding/json Encoder with its buffer, pooled so that
+// the small values the encoder hands to encoding/json (the query echo)
+// cost no allocation for the output.
+type jsonEncoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+var jsonEncoders = sync.Pool{New: func() any {
+	e := &jsonEncoder{}
+	e.enc = json.NewEncoder(&e.buf) // HTML-safe, as json.Marshal
+	return e
+}}
+
+// appendMarshal appends v encoded by encoding/json, the same bytes as
+// json.Marshal.
 func appendMarshal(b []byte, v any) ([]byte, error) {
-	j, err := json.Marshal(v)
-	if err != nil {
+	e := jsonEncoders.Get().(*jsonEncoder)
+	defer func() {
+		if e.buf.Cap() <= maxPooledBuf {
+			jsonEncoders.Put(e)
+		}
+	}()
+	e.buf.Reset()
+	if err := e.enc.Encode(v); err != nil {
 		return b, err
 	}
-	return append(b, j...), nil
+	return append(b, bytes.TrimSuffix(e.buf.Bytes(), []byte{'\n'})...), nil
 }
 
 // appendPoint appends a GeoJSON Point geometry with the given (already
