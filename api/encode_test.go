@@ -22,6 +22,10 @@ var trickyStrings = []string{
 	"", "a", "Erenhot port", "二连浩特", "驿站 司机之家", "Забайкальск", "Замын-Үүд", "Эрээн",
 	`"quoted"`, `back\slash`, "\x00\x01\x1f", "\b\f\n\r\t", "<script>&amp;</script>", "\u2028\u2029",
 	"\xff\xfe", "ok\xc3", "\x7f", "🚚🛏️", "é", "\u00a0", "'", "/", "\ud7ff\ue000\U0010ffff",
+	// Edges of the escaper's UTF-8 fast paths: first and last two- and
+	// three-byte runes, truncated, overlong and surrogate sequences.
+	"\u0080\u07ff\u0800\u0fff\u1000\uffff", "\xd0", "\xe4\xb8", "\xe4\xb8x", "\xed\xa0\x80", "\xc0\x80", "\xc1\xbf",
+	"\xe0\x80\x80", "\xe2\x80", "\xe2\x80\xa8", "\u2027\u202a…–", "\xf0\x9f\x9a", "\xef\xbf", "\xd0\xd0\xb0",
 }
 
 func randString(rng *rand.Rand) string {
