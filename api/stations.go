@@ -226,10 +226,7 @@ func (s *Server) stations(c *fiber.Ctx) error {
 		return err
 	}
 	page, total := snap.InBound(b, f, offset, limit)
-	fs := make([]feature, len(page))
-	for i, st := range page {
-		fs[i] = stationFeature(st, lang)
-	}
+	fs := recordFeatures(page, lang)
 	var links []link
 	self := c.BaseURL() + c.Path()
 	pageLink := func(rel string, off int) link {
