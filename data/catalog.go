@@ -140,20 +140,6 @@ func (s *Snapshot) Get(id string) (*Station, error) {
 	return s.slots[slot], nil
 }
 
-// All calls fn for every record in id order until fn returns false.
-func (s *Snapshot) All(fn func(*Station) bool) {
-	ids := make([]string, 0, len(s.byID))
-	for id := range s.byID {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	for _, id := range ids {
-		if !fn(s.slots[s.byID[id]]) {
-			return
-		}
-	}
-}
-
 func (s *Snapshot) accept(f Filter) func(uint32) bool {
 	if len(f.Kinds) == 0 && f.Amenities == 0 && f.OpenAt.IsZero() {
 		return nil
