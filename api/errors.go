@@ -50,7 +50,7 @@ type problem struct {
 
 // handleError is the app's only ErrorHandler: every error a handler or
 // middleware returns, and every panic recovered, ends here. *Error keeps its
-// status, *fiber.Error (unknown route 404, 405, 413 body too large, ...)
+// status, *fiber.Error (unknown route 404, 405, 413 body too large (answered as a 400), ...)
 // its code, data.ErrNotFound becomes 404; anything else is a 500 with a
 // generic detail, and is logged, so that internals never leak.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
@@ -69,6 +69,10 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 			p.Detail = fmt.Sprintf("no resource at %s %s; the API lives under /v1 (see /openapi.json)", c.Method(), c.Path())
 		case fiber.StatusMethodNotAllowed:
 			p.Detail = fmt.Sprintf("method %s is not allowed on %s", c.Method(), c.Path())
+		case fiber.StatusRequestEntityTooLarge:
+			// Bad input like any other: a 400 that names the limit.
+			p.Status = fiber.StatusBadRequest
+			p.Detail = fmt.Sprintf("the request body is larger than the limit of %d bytes (%d MiB)", BodyLimit, BodyLimit>>20)
 		}
 	case errors.Is(err, data.ErrNotFound):
 		p.Status, p.Detail = fiber.StatusNotFound, "no record with that id"

@@ -24,7 +24,9 @@ const (
 	// MaxDistanceM bounds max_distance_m in meters: a little more than
 	// half the Earth's circumference, beyond any great-circle distance.
 	MaxDistanceM = 20_100_000
-	// MaxRadiusM bounds a service circle's radius in meters, given or derived.
+	// MinRadiusM and MaxRadiusM bound a service circle's radius in meters,
+	// given or derived; below a meter a circle polygon degenerates to a point.
+	MinRadiusM = 1
 	MaxRadiusM = 500_000
 	// DefaultMinutes and DefaultMode are the service circle used when
 	// neither radius_m nor minutes is given: the unions' 15-minute circle, on foot.
@@ -136,7 +138,24 @@ func (q query) float(name string) (v float64, ok bool, err error) {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0, false, badParam(name, "%s must be a finite number, got %s", name, quote(s))
 	}
+	if !isDecimal(strings.TrimSpace(s)) {
+		return 0, false, badParam(name, "%s must be a plain decimal number, got %s", name, quote(s))
+	}
 	return v, true, nil
+}
+
+// isDecimal reports whether s is written as a plain decimal number
+// (digits, sign, point, exponent): ParseFloat also reads "1_0", hex floats
+// and "Inf", which no person means as a coordinate.
+func isDecimal(s string) bool {
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9', r == '.', r == '-', r == '+', r == 'e', r == 'E':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func isRangeErr(err error) bool {
@@ -248,9 +267,11 @@ func (q query) filter(now time.Time) (data.Filter, error) {
 		return f, badParam("open_now", "open_now must be true or false, got %s", quote(openNow))
 	}
 	if openAt != "" {
-		t, err := time.Parse(time.RFC3339, openAt)
+		// An unencoded "+" in a query string arrives as a space; nothing
+		// else can be meant by "08:30:00 08:00".
+		t, err := time.Parse(time.RFC3339, strings.Replace(openAt, " ", "+", 1))
 		if err != nil {
-			return f, badParam("open_at", "open_at must be an RFC 3339 time such as 2024-05-01T08:30:00+08:00, got %s", quote(openAt))
+			return f, badParam("open_at", "open_at must be an RFC 3339 time such as 2024-05-01T08:30:00%%2B08:00 (%%2B is an encoded +) or 2024-05-01T00:30:00Z, got %s", quote(openAt))
 		}
 		f.OpenAt = t
 	}
@@ -267,7 +288,7 @@ func (q query) reach() (geo.Reach, error) {
 				return geo.Reach{}, badParam(other, "give radius_m, or minutes with mode, speed_kmh and circuity; not both (%s was given with radius_m)", other)
 			}
 		}
-		r, err := q.floatIn("radius_m", 0, 0, MaxRadiusM, false, " meters")
+		r, err := q.floatIn("radius_m", 0, MinRadiusM, MaxRadiusM, true, " meters")
 		if err != nil {
 			return geo.Reach{}, err
 		}
@@ -300,6 +321,9 @@ func (q query) reach() (geo.Reach, error) {
 	r, err := geo.NewReach(mode, minutes, speed, circuity)
 	if err != nil {
 		return geo.Reach{}, badParam("minutes", "%v", err)
+	}
+	if r.RadiusM < MinRadiusM {
+		return geo.Reach{}, badParam("minutes", "the derived radius %s m is below the minimum %d m; raise minutes or speed_kmh (%s)", num(round1(r.RadiusM)), MinRadiusM, r.Derivation())
 	}
 	if r.RadiusM > MaxRadiusM {
 		return geo.Reach{}, badParam("minutes", "the derived radius %s m is above the maximum %d m; lower minutes or speed_kmh (%s)", num(round1(r.RadiusM)), MaxRadiusM, r.Derivation())

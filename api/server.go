@@ -20,7 +20,7 @@ import (
 
 // BodyLimit is the largest request body accepted, in bytes (4 MiB): room for
 // a province-sized coverage polygon or a long route, small enough that no
-// body can exhaust memory. Larger bodies get a 413 problem.
+// body can exhaust memory. Larger bodies get a 400 problem naming the limit.
 const BodyLimit = 4 << 20
 
 // HeaderLimit is the largest request line plus headers accepted, in bytes

@@ -16,13 +16,17 @@ import (
 func runMigrate(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dbURL := fs.String("database-url", getenv("DATABASE_URL"), "PostGIS connection URL (env DATABASE_URL)")
+	// The default is read after parsing, so that -h never prints a password.
+	dbURL := fs.String("database-url", "", "PostGIS connection URL (env DATABASE_URL)")
 	logLevel := fs.String("log-level", envOr(getenv, "YIZHAN_LOG_LEVEL", "info"), "debug, info, warn or error (env YIZHAN_LOG_LEVEL)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("migrate: unexpected arguments %q", fs.Args())
+	}
+	if *dbURL == "" {
+		*dbURL = getenv("DATABASE_URL")
 	}
 	if *dbURL == "" {
 		return errors.New("migrate: no database: set DATABASE_URL or --database-url, e.g. postgres://user:pass@localhost:5432/yizhan")
