@@ -103,7 +103,7 @@ var (
 	oaFilters = []obj{oaKind, oaAmenity, oaOpenNow, oaOpenAt, oaLang}
 
 	oaReach = []obj{
-		oaQuery("radius_m", "Radius of the service circle in meters; not with minutes, mode, speed_kmh or circuity.", oaNum(0, MaxRadiusM, false, -1, "meters")),
+		oaQuery("radius_m", "Radius of the service circle in meters; not with minutes, mode, speed_kmh or circuity.", oaNum(MinRadiusM, MaxRadiusM, true, -1, "meters")),
 		oaQuery("minutes", fmt.Sprintf("Travel time in minutes; the radius is minutes × speed ÷ circuity (at most %d m). Without radius_m and minutes: %d minutes %s.", MaxRadiusM, DefaultMinutes, DefaultMode), oaNum(0, MaxMinutes, false, DefaultMinutes, "minutes")),
 		oaQuery("mode", "Travel mode giving the speed when speed_kmh is absent.", oaEnum(geo.Modes, DefaultMode)),
 		oaQuery("speed_kmh", "Travel speed in km/h, overriding mode's.", oaNum(0, MaxSpeedKmh, false, -1, "km/h")),
@@ -185,7 +185,7 @@ func openapiDocument() obj {
 		"open_now":  obj{"type": "boolean"},
 		"open_at":   obj{"type": "string", "format": "date-time"},
 		"lang":      oaEnum(data.Languages, DefaultLang),
-		"radius_m":  oaNum(0, MaxRadiusM, false, -1, "meters"),
+		"radius_m":  oaNum(MinRadiusM, MaxRadiusM, true, -1, "meters"),
 		"minutes":   oaNum(0, MaxMinutes, false, DefaultMinutes, "minutes"),
 		"mode":      oaEnum(geo.Modes, DefaultMode),
 		"speed_kmh": oaNum(0, MaxSpeedKmh, false, -1, "km/h"),
