@@ -223,3 +223,36 @@ func TestWritesDatabaseDown(t *testing.T) {
 		t.Errorf("GET with the database closed = %d; want 200 from the snapshot", g.status)
 	}
 }
+
+// TestWritesRefuseUnstorableValues: values the database cannot hold (an
+// integer beyond int4, NUL in text or JSON) are the client's mistake and
+// answer 400 naming the field, never 500 or 503.
+func TestWritesRefuseUnstorableValues(t *testing.T) {
+	t.Parallel()
+	db := writeTestDB(t)
+	s := writeServer(t, db)
+	if r := doWrite(t, s, "POST", "/v1/stations", testToken, "", feature1); r.status != 201 {
+		t.Fatalf("POST = %d %s", r.status, r.raw)
+	}
+	feature := func(id, props string) string {
+		return `{"type":"Feature","id":"` + id + `","geometry":{"type":"Point","coordinates":[111.9,43.6]},
+			"properties":{"kind":"port","names":{"zh":"口岸"},` + props + `}}`
+	}
+	tests := []struct {
+		name, method, path, body, field string
+	}{
+		{"beds beyond int4", "POST", "/v1/stations", feature("bad-1", `"beds":3000000000`), "beds"},
+		{"area beyond int4", "PUT", "/v1/stations/bad-2", feature("bad-2", `"area_m2":2147483648`), "area_m2"},
+		{"NUL in source", "POST", "/v1/stations", feature("bad-3", `"source":"x\u0000y"`), "source"},
+		{"NUL in port hours", "POST", "/v1/stations", feature("bad-4", `"port":{"country":"MN","modes":["road"],"hours":"a\u0000b"}`), "port.hours"},
+		{"NUL in address", "PUT", "/v1/stations/bad-5", feature("bad-5", `"address":"a\u0000"`), "address"},
+		{"patch beds beyond int4", "PATCH", "/v1/stations/erenhot-1", `{"properties":{"beds":3000000000}}`, "beds"},
+		{"patch NUL in operator", "PATCH", "/v1/stations/erenhot-1", `{"properties":{"operator":"a\u0000"}}`, "operator"},
+	}
+	for _, tc := range tests {
+		r := doWrite(t, s, tc.method, tc.path, testToken, "", tc.body)
+		if r.status != 400 || !strings.Contains(r.raw, `"field":"`+tc.field+`"`) {
+			t.Errorf("%s: %s %s = %d %s; want 400 naming %s", tc.name, tc.method, tc.path, r.status, r.raw, tc.field)
+		}
+	}
+}

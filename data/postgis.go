@@ -251,6 +251,9 @@ func classify(err error) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch {
+		case strings.HasPrefix(pgErr.Code, "22"), // data exception: a value the column cannot hold
+			pgErr.Code == "23514": // check violation
+			return dataProblem(pgErr)
 		case strings.HasPrefix(pgErr.Code, "08"), // connection exception
 			strings.HasPrefix(pgErr.Code, "57P"), // admin shutdown, crash shutdown, cannot connect now
 			pgErr.Code == "53300":                // too many connections
@@ -263,6 +266,22 @@ func classify(err error) error {
 	}
 	// Everything else below SQL is the link: dial errors, resets, timeouts.
 	return fmt.Errorf("%w: %w", ErrUnavailable, err)
+}
+
+// dataProblem turns a value the database refused (a data exception or a
+// CHECK constraint) into a *ValidationError: the write is wrong, not the
+// database, so the client must change it rather than retry. Validate
+// should catch these first; this is the backstop for checks it lacks.
+func dataProblem(pgErr *pgconn.PgError) error {
+	field := "record"
+	switch {
+	case pgErr.ColumnName != "":
+		field = pgErr.ColumnName
+	case pgErr.ConstraintName != "":
+		field = strings.TrimPrefix(strings.TrimSuffix(pgErr.ConstraintName, "_check"), "stations_")
+	}
+	return &ValidationError{Problems: []*FieldError{{Index: -1, Field: field,
+		Reason: fmt.Sprintf("refused by the database: %s (SQLSTATE %s)", pgErr.Message, pgErr.Code)}}}
 }
 
 // rowDecoder turns one binary row of selectColumns into a Station. It

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/paulmach/orb"
 )
 
@@ -430,5 +431,29 @@ func TestVersionsCommitInOrder(t *testing.T) {
 		if v <= last && !seen[v] {
 			t.Errorf("version %d committed below the follower's position %d but never seen", v, last)
 		}
+	}
+}
+
+// TestClassifyDataErrors: values the database refuses are the writer's
+// mistake (*ValidationError, 400), not an unreachable database.
+func TestClassifyDataErrors(t *testing.T) {
+	tests := []struct {
+		code, column, constraint string
+		wantField                string
+	}{
+		{"22021", "", "", "record"},                  // NUL in text
+		{"22P05", "port", "", "port"},                // NUL in jsonb
+		{"22003", "beds", "", "beds"},                // integer out of range
+		{"23514", "", "stations_beds_check", "beds"}, // CHECK constraint
+	}
+	for _, tc := range tests {
+		err := classify(fmt.Errorf("write: %w", &pgconn.PgError{Code: tc.code, Message: "refused", ColumnName: tc.column, ConstraintName: tc.constraint}))
+		var ve *ValidationError
+		if !errors.As(err, &ve) || errors.Is(err, ErrUnavailable) || ve.Problems[0].Field != tc.wantField {
+			t.Errorf("classify(SQLSTATE %s) = %v; want a *ValidationError on %s", tc.code, err, tc.wantField)
+		}
+	}
+	if err := classify(&pgconn.PgError{Code: "57P01"}); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("classify(admin shutdown) = %v; want ErrUnavailable", err)
 	}
 }

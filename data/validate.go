@@ -16,6 +16,23 @@ import (
 const (
 	MaxIDBytes   = 128 // bytes of UTF-8
 	MaxNameRunes = 200 // characters, per language
+
+	// Limits on the free-text fields, in bytes of UTF-8. They are far above
+	// any real value and only stop mistakes (a whole document pasted into
+	// a phone number) from being stored and served.
+	MaxSourceBytes       = 500
+	MaxRegionBytes       = 200
+	MaxAddressBytes      = 1000
+	MaxPhoneBytes        = 200
+	MaxOperatorBytes     = 500
+	MaxOpeningHoursBytes = 1000
+	MaxTimeZoneBytes     = 64
+	MaxPortHoursBytes    = 500
+
+	// MaxCount is the largest value of the integer fields (capacity_per_day,
+	// beds, truck_parking_spaces, area_m2): they are stored as PostgreSQL
+	// integer, a signed 32-bit number.
+	MaxCount = math.MaxInt32
 )
 
 // PortModes are the transport modes a border port may serve.
@@ -33,7 +50,15 @@ var PortCountries = []string{"MN", "RU", ""}
 // s.OpeningHours (nil when empty or invalid) and an empty s.Status to
 // StatusOpen, because a record that a source lists without a status is a
 // record in service.
-func (s *Station) Validate() []*FieldError {
+func (s *Station) Validate() []*FieldError { return s.validate(true) }
+
+// validateStored checks a record read from the database, which may have
+// been written by plain SQL. It is Validate without re-parsing the
+// opening hours: the decoder parsed them already, and hours a newer parser
+// refuses are served as unknown rather than hiding the record.
+func (s *Station) validateStored() []*FieldError { return s.validate(false) }
+
+func (s *Station) validate(reparseHours bool) []*FieldError {
 	var errs []*FieldError
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, &FieldError{Index: -1, ID: s.ID, Field: field, Reason: fmt.Sprintf(format, args...)})
@@ -92,8 +117,14 @@ func (s *Station) Validate() []*FieldError {
 		bad("amenities", "unknown amenity bits %#x", uint32(extra))
 	}
 
-	s.Hours = nil
-	if s.OpeningHours != "" {
+	// Stored records (reparseHours false) keep the hours their decoder
+	// parsed: hours that a newer parser refuses are served as unknown.
+	if reparseHours {
+		s.Hours = nil
+	}
+	if p := checkText(s.OpeningHours, MaxOpeningHoursBytes); p != "" {
+		bad("opening_hours", "%s", p)
+	} else if reparseHours && s.OpeningHours != "" {
 		h, err := ParseOpeningHours(s.OpeningHours)
 		if err != nil {
 			bad("opening_hours", "%v", err)
@@ -103,7 +134,9 @@ func (s *Station) Validate() []*FieldError {
 	}
 
 	if s.TimeZone != "" {
-		if s.TimeZone == "Local" {
+		if p := checkText(s.TimeZone, MaxTimeZoneBytes); p != "" {
+			bad("timezone", "%s", p)
+		} else if s.TimeZone == "Local" {
 			bad("timezone", "\"Local\" depends on the server; give an IANA zone such as Asia/Shanghai")
 		} else if err := checkZone(s.TimeZone); err != nil {
 			bad("timezone", "unknown time zone %q; give an IANA zone such as Asia/Shanghai", s.TimeZone)
@@ -120,6 +153,9 @@ func (s *Station) Validate() []*FieldError {
 			bad("port.country", "unknown country %q (allowed: MN, RU, or empty for an airport)", s.Port.Country)
 		}
 		checkList(bad, "port.modes", s.Port.Modes, PortModes)
+		if p := checkText(s.Port.Hours, MaxPortHoursBytes); p != "" {
+			bad("port.hours", "%s", p)
+		}
 	}
 
 	for _, c := range []struct {
@@ -131,8 +167,25 @@ func (s *Station) Validate() []*FieldError {
 		{"truck_parking_spaces", s.TruckParkingSpaces},
 		{"area_m2", s.AreaM2},
 	} {
-		if c.v != nil && *c.v < 0 {
+		switch {
+		case c.v == nil:
+		case *c.v < 0:
 			bad(c.field, "%d is negative; counts must be 0 or more", *c.v)
+		case *c.v > MaxCount:
+			bad(c.field, "%d is too large; at most %d allowed", *c.v, MaxCount)
+		}
+	}
+
+	for _, t := range []struct {
+		field, problem string
+	}{
+		{"region", checkText(s.Region, MaxRegionBytes)},
+		{"address", checkAddress(s.Address, MaxAddressBytes)},
+		{"phone", checkText(s.Phone, MaxPhoneBytes)},
+		{"operator", checkText(s.Operator, MaxOperatorBytes)},
+	} {
+		if t.problem != "" {
+			bad(t.field, "%s", t.problem)
 		}
 	}
 
@@ -146,11 +199,45 @@ func (s *Station) Validate() []*FieldError {
 
 	if strings.TrimSpace(s.Source) == "" {
 		bad("source", "missing; every record says where it comes from")
+	} else if p := checkText(s.Source, MaxSourceBytes); p != "" {
+		bad("source", "%s", p)
 	}
 	if s.Version < 0 {
 		bad("version", "%d is negative", s.Version)
 	}
 	return errs
+}
+
+// checkText returns why a free-text value is refused, or "": it must be
+// valid UTF-8 of at most maxBytes bytes without control characters (C0,
+// DEL or C1: PostgreSQL refuses NUL in text, and the others have no
+// meaning in a name, number or zone and break the terminals and logs
+// they end up in).
+func checkText(v string, maxBytes int) string {
+	return checkTextFunc(v, maxBytes, unicode.IsControl)
+}
+
+// checkAddress is checkText for postal addresses, which may span lines
+// (a quoted CSV cell, say): tab, line feed and carriage return are
+// allowed; every other control character is not.
+func checkAddress(v string, maxBytes int) string {
+	return checkTextFunc(v, maxBytes, func(r rune) bool {
+		return unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r'
+	})
+}
+
+func checkTextFunc(v string, maxBytes int, refused func(rune) bool) string {
+	switch {
+	case v == "":
+		return ""
+	case !utf8.ValidString(v):
+		return "not valid UTF-8"
+	case len(v) > maxBytes:
+		return fmt.Sprintf("%d bytes long; at most %d allowed", len(v), maxBytes)
+	case strings.IndexFunc(v, refused) >= 0:
+		return "contains a control character"
+	}
+	return ""
 }
 
 // knownZones remembers zone names that loaded, because time.LoadLocation

@@ -107,6 +107,29 @@ func TestValidateProblems(t *testing.T) {
 		{"negative counts", func(s *Station) {
 			s.CapacityPerDay, s.Beds, s.TruckParkingSpaces, s.AreaM2 = intp(-1), intp(-2), intp(-3), intp(-4)
 		}, []string{"capacity_per_day", "beds", "truck_parking_spaces", "area_m2"}},
+		{"counts above int4", func(s *Station) {
+			s.CapacityPerDay, s.Beds, s.TruckParkingSpaces, s.AreaM2 = intp(MaxCount+1), intp(3_000_000_000), intp(1<<40), intp(MaxCount+1)
+		}, []string{"capacity_per_day", "beds", "truck_parking_spaces", "area_m2"}},
+		{"NUL in source", func(s *Station) { s.Source = "x\x00y" }, []string{"source"}},
+		{"long source", func(s *Station) { s.Source = strings.Repeat("s", MaxSourceBytes+1) }, []string{"source"}},
+		{"bad utf8 source", func(s *Station) { s.Source = "a\xffb" }, []string{"source"}},
+		{"control chars in text fields", func(s *Station) {
+			s.Region, s.Address, s.Phone, s.Operator = "a\x00", "line1\x00line2", "1\t2", "op\x7f"
+		}, []string{"region", "address", "phone", "operator"}},
+		{"long text fields", func(s *Station) {
+			s.Region, s.Address = strings.Repeat("r", MaxRegionBytes+1), strings.Repeat("a", MaxAddressBytes+1)
+			s.Phone, s.Operator = strings.Repeat("1", MaxPhoneBytes+1), strings.Repeat("o", MaxOperatorBytes+1)
+		}, []string{"region", "address", "phone", "operator"}},
+		{"NUL in opening hours", func(s *Station) { s.OpeningHours = "24/7\x00" }, []string{"opening_hours"}},
+		{"NUL in zone", func(s *Station) { s.TimeZone = "Asia/Shanghai\x00" }, []string{"timezone"}},
+		{"NUL in port hours", func(s *Station) {
+			s.Kind = KindPort
+			s.Port = &PortInfo{Country: "MN", Modes: []string{"road"}, Hours: "a\x00b"}
+		}, []string{"port.hours"}},
+		{"long port hours", func(s *Station) {
+			s.Kind = KindPort
+			s.Port = &PortInfo{Country: "MN", Modes: []string{"road"}, Hours: strings.Repeat("h", MaxPortHoursBytes+1)}
+		}, []string{"port.hours"}},
 		{"unknown status", func(s *Station) { s.Status = "demolished" }, []string{"status"}},
 		{"missing source", func(s *Station) { s.Source = " " }, []string{"source"}},
 		{"negative version", func(s *Station) { s.Version = -1 }, []string{"version"}},
@@ -130,6 +153,16 @@ func TestValidateProblems(t *testing.T) {
 				t.Errorf("Validate() fields = %v; want %v (%v)", got, tc.fields, errs)
 			}
 		})
+	}
+}
+
+func TestValidateLimitsInclusive(t *testing.T) {
+	s := validStation()
+	s.CapacityPerDay, s.Beds, s.TruckParkingSpaces, s.AreaM2 = intp(MaxCount), intp(0), intp(MaxCount), intp(MaxCount)
+	s.Source = strings.Repeat("s", MaxSourceBytes)
+	s.Address = strings.Repeat("地", MaxAddressBytes/3-5) + "\r\nTown\t1"
+	if errs := s.Validate(); errs != nil {
+		t.Errorf("Validate() at the limits = %v; want no problems", errs)
 	}
 }
 
