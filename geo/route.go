@@ -64,20 +64,22 @@ func NewRoute(ls orb.LineString) (*Route, error) {
 	// Index chunks of segChunk consecutive segments: far fewer boxes to
 	// build and search than one per segment, and the cross-track test in
 	// Locate rejects most of a chunk's segments with one dot product.
+	var buf [2]orb.Bound
 	for c := 0; c+1 < len(r.line); c += segChunk {
 		var cb orb.Bound
 		first := true
 		for i := c; i < min(c+segChunk, len(r.line)-1); i++ {
-			for _, bb := range segmentBounds(r.line[i], r.line[i+1], r.cum[i+1]-r.cum[i]) {
-				if len(segmentBounds(r.line[i], r.line[i+1], r.cum[i+1]-r.cum[i])) > 1 {
-					r.tr.Insert(bb.Min, bb.Max, int32(-1-i)) // antimeridian: this segment alone
-					continue
+			nb := r.segmentBounds(i, &buf)
+			if nb > 1 { // antimeridian: this segment alone
+				for _, bb := range buf[:nb] {
+					r.tr.Insert(bb.Min, bb.Max, int32(-1-i))
 				}
-				if first {
-					cb, first = bb, false
-				} else {
-					cb = cb.Union(bb)
-				}
+				continue
+			}
+			if first {
+				cb, first = buf[0], false
+			} else {
+				cb = cb.Union(buf[0])
 			}
 		}
 		if !first {
@@ -90,25 +92,55 @@ func NewRoute(ls orb.LineString) (*Route, error) {
 // segChunk is how many consecutive segments share one R-tree box.
 const segChunk = 16
 
-// segmentBounds are lon/lat boxes holding the great-circle arc a→b of
-// length meters: the endpoints' box padded in latitude for the arc's
-// bulge towards the pole, split in two when the arc crosses ±180°.
-func segmentBounds(a, b orb.Point, meters float64) []orb.Bound {
-	d := meters / EarthRadius
-	maxLat := math.Min(89, math.Max(math.Abs(a[1]), math.Abs(b[1])))
-	pad := (d*d/8*(1+math.Tan(maxLat*degToRad)) + 1e-9) * radToDeg
-	lo, hi := math.Min(a[1], b[1])-pad, math.Max(a[1], b[1])+pad
-	if math.Abs(a[1]) > 89 || math.Abs(b[1]) > 89 || hi >= 90 || lo <= -90 {
-		return []orb.Bound{{Min: orb.Point{-180, math.Max(lo, -90)}, Max: orb.Point{180, math.Min(hi, 90)}}}
+// segmentBounds writes to buf the lon/lat boxes holding the great-circle
+// arc of segment i and returns how many there are: two when the arc crosses
+// ±180°. The latitude range is exact on the sphere: a long arc bulges
+// towards the pole far beyond its ends (from 60°N to 60°N across the
+// Arctic it passes 87°N), so the extremes of its great circle count when
+// they lie on the arc. The longitude range is the endpoints' the short way
+// round, which the arc never leaves unless it passes over a pole; within
+// 1° of one every longitude is taken.
+func (r *Route) segmentBounds(i int, buf *[2]orb.Bound) int {
+	a, b := r.line[i], r.line[i+1]
+	A, B, n := r.vec[i], r.vec[i+1], r.nrm[i]
+	lo, hi := math.Min(a[1], b[1]), math.Max(a[1], b[1])
+	// The circle's northernmost point V is the north pole's direction
+	// projected onto the circle's plane (normal n): at latitude
+	// acos(|n_z|), longitude atan2(-n_z n_y, -n_z n_x). The southernmost
+	// is -V. They count only when between A and B on the arc.
+	if h := math.Hypot(n[0], n[1]); h > 0 {
+		V := [3]float64{-n[2] * n[0] / h, -n[2] * n[1] / h, h}
+		top := math.Atan2(h, math.Abs(n[2])) * radToDeg
+		if onArc(A, B, n, V) {
+			hi = math.Max(hi, top)
+		}
+		if onArc(A, B, n, scale(V, -1)) {
+			lo = math.Min(lo, -top)
+		}
+	}
+	// Rounding in the normal grows as the segment shrinks (its cross
+	// product is about the segment's angle): a margin in degrees that
+	// covers it, a few millimetres even for a 1 m segment.
+	margin := (4e-16/norm(cross(A, B)) + 1e-11) * radToDeg
+	lo, hi = math.Max(lo-margin, -90), math.Min(hi+margin, 90)
+	if hi > 89 || lo < -89 {
+		buf[0] = orb.Bound{Min: orb.Point{-180, lo}, Max: orb.Point{180, hi}}
+		return 1
 	}
 	w, e := math.Min(a[0], b[0]), math.Max(a[0], b[0])
 	if e-w > 180 { // crosses the antimeridian
-		return []orb.Bound{
-			{Min: orb.Point{e, lo}, Max: orb.Point{180, hi}},
-			{Min: orb.Point{-180, lo}, Max: orb.Point{w, hi}},
-		}
+		buf[0] = orb.Bound{Min: orb.Point{e, lo}, Max: orb.Point{180, hi}}
+		buf[1] = orb.Bound{Min: orb.Point{-180, lo}, Max: orb.Point{w, hi}}
+		return 2
 	}
-	return []orb.Bound{{Min: orb.Point{w, lo}, Max: orb.Point{e, hi}}}
+	buf[0] = orb.Bound{Min: orb.Point{w, lo}, Max: orb.Point{e, hi}}
+	return 1
+}
+
+// onArc reports whether unit vector V on the great circle through A and B
+// (unit normal n = A×B/|A×B|) lies on the shorter arc between them.
+func onArc(A, B, n, V [3]float64) bool {
+	return dot(cross(A, V), n) >= 0 && dot(cross(V, B), n) >= 0
 }
 
 // Line returns the route's positions (consecutive duplicates removed).
@@ -277,11 +309,12 @@ func (r *Route) CorridorBounds(corridor, chunkM float64) []orb.Bound {
 		}
 		have = false
 	}
+	var bs [2]orb.Bound
 	for i := 0; i+1 < len(r.line); i++ {
-		bs := segmentBounds(r.line[i], r.line[i+1], r.cum[i+1]-r.cum[i])
-		if len(bs) > 1 {
+		nb := r.segmentBounds(i, &bs)
+		if nb > 1 {
 			flush()
-			for _, b := range bs {
+			for _, b := range bs[:nb] {
 				out = append(out, widen(b, corridor)...)
 			}
 			start = r.cum[i+1]

@@ -274,3 +274,181 @@ func BenchmarkRoute2000km(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(hits)), "hits")
 }
+
+// arcOracle is the exact distance in meters from p to the great-circle arc
+// a→b and the distance along the arc, from a, of the nearest point. It uses
+// the textbook cross-track and along-track formulas (haversine distance and
+// initial bearings), independent of Route's vector maths.
+func arcOracle(p, a, b orb.Point) (dist, along float64) {
+	d12 := gapsOracleDistance(a, b) / 6371008.8
+	d13 := gapsOracleDistance(a, p) / 6371008.8
+	dTheta := (Bearing(a, p) - Bearing(a, b)) * degToRad
+	xt := math.Asin(math.Max(-1, math.Min(1, math.Sin(d13)*math.Sin(dTheta))))
+	// Signed along-track angle of the foot of the perpendicular.
+	at := math.Atan2(math.Sin(d13)*math.Cos(dTheta), math.Cos(d13))
+	if d13 == 0 {
+		at = 0
+	}
+	if at >= 0 && at <= d12 {
+		return math.Abs(xt) * 6371008.8, at * 6371008.8
+	}
+	da, db := gapsOracleDistance(p, a), gapsOracleDistance(p, b)
+	if da <= db {
+		return da, 0
+	}
+	return db, d12 * 6371008.8
+}
+
+// routeOracle is the distance from p to the nearest point of ls and every
+// distance along ls where a point that near (within tol meters) lies.
+func routeOracle(p orb.Point, ls orb.LineString, tol float64) (best float64, alongs []float64) {
+	type cand struct{ d, along float64 }
+	var cands []cand
+	best = math.Inf(1)
+	cum := 0.0
+	for i := 0; i+1 < len(ls); i++ {
+		d, at := arcOracle(p, ls[i], ls[i+1])
+		cands = append(cands, cand{d, cum + at})
+		best = math.Min(best, d)
+		cum += gapsOracleDistance(ls[i], ls[i+1])
+	}
+	for _, c := range cands {
+		if c.d <= best+tol {
+			alongs = append(alongs, c.along)
+		}
+	}
+	return best, alongs
+}
+
+// randomTestRoute is a route of one of several shapes: long segments at
+// high latitude (which bulge far poleward of their ends), long segments
+// anywhere, segments crossing ±180°, and a short winding road.
+func randomTestRoute(rng *rand.Rand, kind int) orb.LineString {
+	randLat := func() float64 { return math.Asin(2*rng.Float64()-1) * radToDeg }
+	sign := 1.0
+	if rng.IntN(2) == 0 {
+		sign = -1
+	}
+	var ls orb.LineString
+	switch kind {
+	case 0: // long and far north or south
+		for n := 2 + rng.IntN(3); len(ls) < n; {
+			ls = append(ls, orb.Point{-180 + rng.Float64()*360, sign * (50 + rng.Float64()*39)})
+		}
+	case 1: // long, anywhere
+		for n := 2 + rng.IntN(4); len(ls) < n; {
+			ls = append(ls, orb.Point{-180 + rng.Float64()*360, randLat()})
+		}
+	case 2: // across ±180°, 10–3,000 km segments
+		ls = orb.LineString{{179 + rng.Float64(), sign * rng.Float64() * 85}}
+		brg := 45 + rng.Float64()*90
+		if rng.IntN(2) == 0 {
+			brg += 180
+		}
+		for n := 2 + rng.IntN(5); len(ls) < n; {
+			ls = append(ls, Destination(ls[len(ls)-1], brg+rng.NormFloat64()*20, 10_000+rng.Float64()*3_000_000))
+		}
+	default: // a winding road, up to 89° from the equator
+		ls = orb.LineString{{-180 + rng.Float64()*360, sign * rng.Float64() * 89}}
+		brg := rng.Float64() * 360
+		for len(ls) < 40 {
+			brg += rng.NormFloat64() * 40
+			ls = append(ls, Destination(ls[len(ls)-1], brg, 500+rng.Float64()*30_000))
+		}
+	}
+	return ls
+}
+
+// TestRouteCorridorProperty checks Near and CorridorBounds against the
+// exact arc distance on random routes worldwide: every point within the
+// corridor must be found, in a CorridorBounds box and by Near, with the
+// brute-force offset and distance along.
+func TestRouteCorridorProperty(t *testing.T) {
+	rng := coverageRand(t)
+	corridors := []float64{500, 2_000, 20_000, 50_000}
+	const tol = 0.05 // meters
+	misses := 0
+	for trial := 0; trial < 300; trial++ {
+		kind := trial % 4
+		ls := randomTestRoute(rng, kind)
+		r, err := NewRoute(ls)
+		if err != nil {
+			continue // antipodal neighbours: rare, not what this test is about
+		}
+		corridor := corridors[rng.IntN(len(corridors))]
+		chunkM := []float64{0, 1_000, 300_000}[rng.IntN(3)]
+		boxes := r.CorridorBounds(corridor, chunkM)
+		var pts []orb.Point
+		for k := 0; k < 60; k++ {
+			i := rng.IntN(len(ls) - 1)
+			a, b := ls[i], ls[i+1]
+			on := Destination(a, Bearing(a, b), rng.Float64()*gapsOracleDistance(a, b))
+			brg := rng.Float64() * 360
+			if k%2 == 0 { // straight off the arc, towards or away from the pole
+				brg = Bearing(on, b) + 90 + 180*float64(rng.IntN(2))
+			}
+			pts = append(pts, Destination(on, brg, rng.Float64()*1.5*corridor))
+		}
+		hits := r.Near(pts, corridor)
+		found := make(map[int]RouteHit, len(hits))
+		for _, h := range hits {
+			found[h.Index] = h
+		}
+		for k, p := range pts {
+			best, alongs := routeOracle(p, ls, tol)
+			h, ok := found[k]
+			if best <= corridor-tol {
+				inBox := false
+				for _, bb := range boxes {
+					inBox = inBox || bb.Contains(p)
+				}
+				if !inBox || !ok {
+					misses++
+					t.Errorf("route %v (kind %d), corridor %v m: point %v is %.1f m from it; in a CorridorBounds box %v, found by Near %v",
+						ls, kind, corridor, p, best, inBox, ok)
+					continue
+				}
+			}
+			if !ok {
+				continue
+			}
+			if best > corridor+tol || math.Abs(h.OffsetM-best) > tol {
+				t.Errorf("route %v, corridor %v m: point %v offset_m %.3f; brute force %.3f", ls, corridor, p, h.OffsetM, best)
+				continue
+			}
+			match := false
+			for _, a := range alongs {
+				match = match || math.Abs(a-h.AlongM) <= tol
+			}
+			if !match {
+				t.Errorf("route %v: point %v along_m %.3f; brute force finds the nearest points at %v", ls, p, h.AlongM, alongs)
+			}
+		}
+	}
+	if misses > 0 {
+		t.Logf("%d points in the corridor missed", misses)
+	}
+}
+
+// TestRouteHighLatitudeArc is the reported case: a station 8.4 km from a
+// long arc whose highest latitude, 87.08°, is far north of its ends.
+func TestRouteHighLatitudeArc(t *testing.T) {
+	ls := orb.LineString{{-70.343, 60.227}, {120.184, 61.665}}
+	r, err := NewRoute(ls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := orb.Point{-139.538, 86.893}
+	best, alongs := routeOracle(p, ls, 0.01)
+	hits := r.Near([]orb.Point{p}, 20_000)
+	if len(hits) != 1 || math.Abs(hits[0].OffsetM-best) > 0.05 || math.Abs(hits[0].AlongM-alongs[0]) > 0.05 {
+		t.Fatalf("Near = %+v; want offset %.1f m along %.1f m", hits, best, alongs[0])
+	}
+	inBox := false
+	for _, bb := range r.CorridorBounds(20_000, 0) {
+		inBox = inBox || bb.Contains(p)
+	}
+	if !inBox {
+		t.Fatalf("CorridorBounds(20 km) = %v leaves out %v", r.CorridorBounds(20_000, 0), p)
+	}
+}
