@@ -3,6 +3,7 @@ package geo
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 
 	"github.com/paulmach/orb"
@@ -101,18 +102,20 @@ func validateRing(r orb.Ring) *PolygonError {
 }
 
 // edgeRef names one edge: ring id (across the whole area) and the index
-// of its first position.
+// of its first position; lo and hi are its ends in sweep order (lo before
+// hi by longitude, then latitude).
 type edgeRef struct {
 	poly, ring, ringID, i int
 	a, b                  orb.Point
+	lo, hi                orb.Point
 	ringLen               int // edges in the ring
 }
 
-// findCrossing reports the first pair of edges that cross or overlap. n is
-// the total number of edges, used to size the grid.
+// findCrossing reports a pair of edges that cross, overlap or touch
+// (other than at a shared vertex), or nil when there is none. n is the
+// total number of edges, used to size the buffers.
 func findCrossing(mp orb.MultiPolygon, n int) error {
-	var edges []edgeRef
-	b := mp.Bound()
+	edges := make([]edgeRef, 0, n)
 	ringID := 0
 	for pi, p := range mp {
 		for ri, r := range p {
@@ -121,57 +124,255 @@ func findCrossing(mp orb.MultiPolygon, n int) error {
 				if r[i] == r[i+1] {
 					continue // repeated position: harmless
 				}
-				edges = append(edges, edgeRef{poly: pi, ring: ri, ringID: ringID, i: i, a: r[i], b: r[i+1], ringLen: m})
+				e := edgeRef{poly: pi, ring: ri, ringID: ringID, i: i, a: r[i], b: r[i+1], ringLen: m}
+				e.lo, e.hi = e.a, e.b
+				if pointLess(e.hi, e.lo) {
+					e.lo, e.hi = e.hi, e.lo
+				}
+				edges = append(edges, e)
 			}
 			ringID++
 		}
 	}
-	side := int(math.Ceil(math.Sqrt(float64(n))))
-	side = max(1, min(side, 2048))
-	w, h := b.Max[0]-b.Min[0], b.Max[1]-b.Min[1]
-	if w <= 0 {
-		w = 1
-	}
-	if h <= 0 {
-		h = 1
-	}
-	cx := func(x float64) int { return min(side-1, max(0, int((x-b.Min[0])/w*float64(side)))) }
-	cy := func(y float64) int { return min(side-1, max(0, int((y-b.Min[1])/h*float64(side)))) }
-	cells := make([][]int32, side*side)
-	for k, e := range edges {
-		x0, x1 := cx(math.Min(e.a[0], e.b[0])), cx(math.Max(e.a[0], e.b[0]))
-		y0, y1 := cy(math.Min(e.a[1], e.b[1])), cy(math.Max(e.a[1], e.b[1]))
-		for y := y0; y <= y1; y++ {
-			for x := x0; x <= x1; x++ {
-				cells[y*side+x] = append(cells[y*side+x], int32(k))
-			}
-		}
-	}
-	var first *PolygonError
-	for _, c := range cells {
-		for i := 0; i < len(c); i++ {
-			for j := i + 1; j < len(c); j++ {
-				e, f := &edges[c[i]], &edges[c[j]]
-				if e.ringID == f.ringID && adjacent(e.i, f.i, e.ringLen) {
-					if overlapAdjacent(e, f) {
-						if err := crossingError(e, f, "doubles back on"); first == nil || less(err, first) {
-							first = err
-						}
-					}
-					continue
-				}
-				if kind := segmentsMeet(e.a, e.b, f.a, f.b); kind != "" {
-					if err := crossingError(e, f, kind); first == nil || less(err, first) {
-						first = err
-					}
-				}
-			}
-		}
-	}
-	if first != nil {
-		return first
+	_, err := sweepCrossing(edges)
+	if err != nil {
+		return err
 	}
 	return nil
+}
+
+// pointLess orders points by longitude, then latitude: the order in which
+// the sweep line meets them.
+func pointLess(p, q orb.Point) bool {
+	return p[0] < q[0] || (p[0] == q[0] && p[1] < q[1])
+}
+
+// edgesMeet returns the defect between two distinct edges, or nil when
+// they are disjoint or only share a vertex (which is allowed).
+func edgesMeet(e, f *edgeRef) *PolygonError {
+	if e.ringID == f.ringID && adjacent(e.i, f.i, e.ringLen) {
+		if overlapAdjacent(e, f) {
+			return crossingError(e, f, "doubles back on")
+		}
+		return nil
+	}
+	if kind := segmentsMeet(e.a, e.b, f.a, f.b); kind != "" {
+		return crossingError(e, f, kind)
+	}
+	return nil
+}
+
+// sweepCrossing finds a pair of edges that meet (by edgesMeet) with a
+// Shamos–Hoey sweep: a vertical line moves east over the edge ends,
+// keeping the edges it cuts ordered south to north, and only edges that
+// become neighbours in that order are tested. If any pair meets, the pair
+// meeting furthest west is found before the order could go wrong, so the
+// search is complete; every pair reported is tested directly, so it is
+// sound. Points are compared by longitude then latitude (a line tilted by
+// an infinitesimal angle), and edges are ordered only with orient, so
+// vertical edges, shared vertices and collinear edges need no special
+// cases. Cost: O(n log n) for n edges whatever their shape (sorting plus
+// a randomised balanced tree); work counts the orientation tests and pair
+// tests made, for tests that bound it.
+func sweepCrossing(edges []edgeRef) (work int, err *PolygonError) {
+	type event struct {
+		k   int32
+		ins bool
+	}
+	at := func(ev event) orb.Point {
+		if ev.ins {
+			return edges[ev.k].lo
+		}
+		return edges[ev.k].hi
+	}
+	events := make([]event, 0, 2*len(edges))
+	for k := range edges {
+		events = append(events, event{int32(k), true}, event{int32(k), false})
+	}
+	// At one point, edges ending there leave before edges starting there
+	// enter: they only share that vertex.
+	slices.SortFunc(events, func(x, y event) int {
+		p, q := at(x), at(y)
+		switch {
+		case pointLess(p, q):
+			return -1
+		case pointLess(q, p):
+			return 1
+		case x.ins != y.ins:
+			if !x.ins {
+				return -1
+			}
+			return 1
+		}
+		return int(x.k - y.k)
+	})
+	t := newTreap(len(edges))
+	test := func(k, j int32) *PolygonError {
+		if k < 0 || j < 0 {
+			return nil
+		}
+		work++
+		return edgesMeet(&edges[k], &edges[j])
+	}
+	// above reports whether edge s, entering at its lo end, lies north of
+	// the active edge u on the sweep line (u spans lo, which lies on the
+	// line). Ties at a shared point are broken by direction; collinear
+	// edges (which overlap, and are then tested as neighbours) go north.
+	above := func(s, u int32) bool {
+		work++
+		e, f := &edges[s], &edges[u]
+		o := orient(f.lo, f.hi, e.lo)
+		if o == 0 {
+			o = orient(f.lo, f.hi, e.hi)
+		}
+		return o >= 0
+	}
+	for _, ev := range events {
+		if ev.ins {
+			t.insert(ev.k, above)
+			if err := test(ev.k, t.prev(ev.k)); err != nil {
+				return work, err
+			}
+			if err := test(ev.k, t.next(ev.k)); err != nil {
+				return work, err
+			}
+			continue
+		}
+		p, q := t.prev(ev.k), t.next(ev.k)
+		t.remove(ev.k)
+		if err := test(p, q); err != nil {
+			return work, err
+		}
+	}
+	return work, nil
+}
+
+// treap is the sweep's ordered set of edges: a binary search tree whose
+// order is kept by structure (edges are placed by comparing against the
+// entering edge only), balanced by random priorities, with parent links so
+// an edge can be removed and its neighbours found from its node alone.
+// Node k is edge k; -1 is no node.
+type treap struct {
+	left, right, parent []int32
+	prio                []uint32
+	root                int32
+}
+
+func newTreap(n int) *treap {
+	t := &treap{left: make([]int32, n), right: make([]int32, n), parent: make([]int32, n), prio: make([]uint32, n), root: -1}
+	for i := range t.prio {
+		t.prio[i] = rand.Uint32()
+	}
+	return t
+}
+
+// insert places k after every node it is above and before the rest.
+func (t *treap) insert(k int32, above func(k, node int32) bool) {
+	t.left[k], t.right[k], t.parent[k] = -1, -1, -1
+	if t.root < 0 {
+		t.root = k
+		return
+	}
+	x := t.root
+	for {
+		if above(k, x) {
+			if t.right[x] < 0 {
+				t.right[x] = k
+				break
+			}
+			x = t.right[x]
+		} else {
+			if t.left[x] < 0 {
+				t.left[x] = k
+				break
+			}
+			x = t.left[x]
+		}
+	}
+	t.parent[k] = x
+	for t.parent[k] >= 0 && t.prio[k] > t.prio[t.parent[k]] {
+		t.rotateUp(k)
+	}
+}
+
+// remove takes k out of the tree.
+func (t *treap) remove(k int32) {
+	for t.left[k] >= 0 || t.right[k] >= 0 {
+		c := t.left[k]
+		if c < 0 || (t.right[k] >= 0 && t.prio[t.right[k]] > t.prio[c]) {
+			c = t.right[k]
+		}
+		t.rotateUp(c)
+	}
+	switch p := t.parent[k]; {
+	case p < 0:
+		t.root = -1
+	case t.left[p] == k:
+		t.left[p] = -1
+	default:
+		t.right[p] = -1
+	}
+	t.parent[k] = -1
+}
+
+// rotateUp moves x above its parent, keeping the order.
+func (t *treap) rotateUp(x int32) {
+	p := t.parent[x]
+	g := t.parent[p]
+	if t.left[p] == x {
+		t.left[p] = t.right[x]
+		if t.right[x] >= 0 {
+			t.parent[t.right[x]] = p
+		}
+		t.right[x] = p
+	} else {
+		t.right[p] = t.left[x]
+		if t.left[x] >= 0 {
+			t.parent[t.left[x]] = p
+		}
+		t.left[x] = p
+	}
+	t.parent[p], t.parent[x] = x, g
+	switch {
+	case g < 0:
+		t.root = x
+	case t.left[g] == p:
+		t.left[g] = x
+	default:
+		t.right[g] = x
+	}
+}
+
+// next is the node after k in order, or -1.
+func (t *treap) next(k int32) int32 {
+	if x := t.right[k]; x >= 0 {
+		for t.left[x] >= 0 {
+			x = t.left[x]
+		}
+		return x
+	}
+	for p := t.parent[k]; p >= 0; k, p = p, t.parent[p] {
+		if t.left[p] == k {
+			return p
+		}
+	}
+	return -1
+}
+
+// prev is the node before k in order, or -1.
+func (t *treap) prev(k int32) int32 {
+	if x := t.left[k]; x >= 0 {
+		for t.right[x] >= 0 {
+			x = t.right[x]
+		}
+		return x
+	}
+	for p := t.parent[k]; p >= 0; k, p = p, t.parent[p] {
+		if t.right[p] == k {
+			return p
+		}
+	}
+	return -1
 }
 
 func less(a, b *PolygonError) bool {

@@ -3,6 +3,8 @@ package geo
 import (
 	"errors"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -80,6 +82,138 @@ func BenchmarkValidateAreaInnerMongolia(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if err := ValidateArea(im); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// zigzagRing is a valid ring of about n positions whose long edges lie
+// side by side: n/2 teeth between latitudes 0 and 1, closed under them.
+// rotate swaps longitude and latitude, so the edges lie nearly east-west
+// and all of them are on the sweep line at once.
+func zigzagRing(n int, rotate bool) orb.Ring {
+	r := make(orb.Ring, 0, n+3)
+	step := 80.0 / float64(n)
+	for i := 0; i < n; i++ {
+		r = append(r, orb.Point{float64(i) * step, float64(i % 2)})
+	}
+	r = append(r, orb.Point{float64(n-1) * step, -1}, orb.Point{0, -1}, r[0])
+	if rotate {
+		for i := range r {
+			r[i][0], r[i][1] = r[i][1], r[i][0]
+		}
+	}
+	return r
+}
+
+func areaEdges(mp orb.MultiPolygon) []edgeRef {
+	var edges []edgeRef
+	ringID := 0
+	for pi, p := range mp {
+		for ri, r := range p {
+			m := len(r) - 1
+			for i := 0; i < m; i++ {
+				if r[i] == r[i+1] {
+					continue
+				}
+				e := edgeRef{poly: pi, ring: ri, ringID: ringID, i: i, a: r[i], b: r[i+1], ringLen: m, lo: r[i], hi: r[i+1]}
+				if pointLess(e.hi, e.lo) {
+					e.lo, e.hi = e.hi, e.lo
+				}
+				edges = append(edges, e)
+			}
+			ringID++
+		}
+	}
+	return edges
+}
+
+// TestValidateAreaZigzagWork guards against quadratic crossing checks:
+// rings of 100k long edges side by side (which put hundreds of edges in
+// every cell of a bounding-box grid, about 10⁹ pair tests) must be checked
+// with O(n log n) work, counted in orientation and pair tests.
+func TestValidateAreaZigzagWork(t *testing.T) {
+	const n = 100_000
+	for _, rotate := range []bool{false, true} {
+		r := zigzagRing(n, rotate)
+		mp := orb.MultiPolygon{{r}}
+		if err := ValidateArea(mp); err != nil {
+			t.Fatalf("ValidateArea(zig-zag, rotate=%v) = %v; want nil", rotate, err)
+		}
+		work, err := sweepCrossing(areaEdges(mp))
+		if err != nil {
+			t.Fatalf("sweepCrossing(zig-zag) = %v; want nil", err)
+		}
+		limit := 8 * n * int(math.Log2(n)) // generous: a balanced tree needs about 2 n log2 n
+		t.Logf("rotate=%v: %d work units for %d edges (limit %d)", rotate, work, n+2, limit)
+		if work > limit {
+			t.Fatalf("sweepCrossing(zig-zag, rotate=%v) did %d work units; want at most %d", rotate, work, limit)
+		}
+		// One tooth pushed through its neighbour must be found.
+		bad := orb.MultiPolygon{{slices.Clone(r)}}
+		k := n / 2
+		if rotate {
+			bad[0][0][k][1] += 3 * 80.0 / n
+		} else {
+			bad[0][0][k][0] += 3 * 80.0 / n
+		}
+		err2 := ValidateArea(bad)
+		var pe *PolygonError
+		if !errors.As(err2, &pe) || !strings.Contains(err2.Error(), "self-intersection") || pe.Position < k-3 || pe.Position > k+3 {
+			t.Fatalf("ValidateArea(zig-zag with tooth %d moved) = %v; want a self-intersection near position %d", k, err2, k)
+		}
+	}
+}
+
+// TestSweepMatchesAllPairs checks the sweep against testing every pair of
+// edges, on many small random areas with integer coordinates (exact
+// orientation tests; plenty of shared vertices, vertical, collinear and
+// overlapping edges).
+func TestSweepMatchesAllPairs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	found := [2]int{}
+	for trial := 0; trial < 100_000; trial++ {
+		var mp orb.MultiPolygon
+		for p := 0; p < 1+rng.IntN(2); p++ {
+			var poly orb.Polygon
+			for q := 0; q < 1+rng.IntN(2); q++ {
+				ring := orb.Ring{}
+				for i := 0; i < 3+rng.IntN(4); i++ {
+					ring = append(ring, orb.Point{float64(rng.IntN(5)), float64(rng.IntN(5))})
+				}
+				poly = append(poly, append(ring, ring[0]))
+			}
+			mp = append(mp, poly)
+		}
+		edges := areaEdges(mp)
+		var want *PolygonError
+		for i := range edges {
+			for j := i + 1; j < len(edges) && want == nil; j++ {
+				want = edgesMeet(&edges[i], &edges[j])
+			}
+		}
+		_, got := sweepCrossing(edges)
+		if (got == nil) != (want == nil) {
+			t.Fatalf("area %v: sweep found %v; all pairs found %v", mp, got, want)
+		}
+		if want == nil {
+			found[0]++
+		} else {
+			found[1]++
+		}
+	}
+	t.Logf("%d areas without and %d with a crossing", found[0], found[1])
+	if found[0] < 1000 || found[1] < 1000 {
+		t.Fatalf("only %v areas without/with crossings; want both kinds", found)
+	}
+}
+
+func BenchmarkValidateAreaZigzag(b *testing.B) {
+	mp := orb.MultiPolygon{{zigzagRing(250_000, false)}}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := ValidateArea(mp); err != nil {
 			b.Fatal(err)
 		}
 	}
