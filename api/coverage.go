@@ -268,8 +268,9 @@ func parseGeometry(raw json.RawMessage) (g orb.Geometry, err error) {
 }
 
 // parseArea reads and validates an area polygon: a Polygon or
-// MultiPolygon (or a Feature of one), within MaxAreaVertices, valid by
-// geo.ValidateArea, not crossing the antimeridian.
+// MultiPolygon (or a Feature of one), within MaxAreaVertices, spanning at
+// most 180° of longitude (so not across the antimeridian either), valid by
+// geo.ValidateArea.
 func parseArea(raw json.RawMessage) (orb.MultiPolygon, error) {
 	g, err := parseGeometry(raw)
 	if err != nil {
@@ -293,11 +294,14 @@ func parseArea(raw json.RawMessage) (orb.MultiPolygon, error) {
 	if n > MaxAreaVertices {
 		return nil, badField("area", "area has %d positions; the limit is %d: simplify the polygon", n, MaxAreaVertices)
 	}
+	// The span is checked first: it is cheap, and it is the reason to give
+	// for the whole-world rectangle.
+	if b := mp.Bound(); b.Max[0]-b.Min[0] > 180 {
+		return nil, badField("area", "area spans %.1f° of longitude (from %v to %v); areas must span at most 180° of longitude: split a wider area into parts, and an area across the ±180° meridian at that meridian, as RFC 7946 §3.1.9 asks",
+			b.Max[0]-b.Min[0], b.Min[0], b.Max[0])
+	}
 	if err := geo.ValidateArea(mp); err != nil {
 		return nil, badField("area", "%v", err)
-	}
-	if b := mp.Bound(); b.Max[0]-b.Min[0] > 180 {
-		return nil, badField("area", "area spans %.1f° of longitude; areas must not cross the ±180° meridian (split them there, as RFC 7946 §3.1.9 asks)", b.Max[0]-b.Min[0])
 	}
 	return mp, nil
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"math"
 	"net/http/httptest"
@@ -118,6 +119,9 @@ func TestCoverageBadInput(t *testing.T) {
 		{"too few", `{"area":{"type":"Polygon","coordinates":[[[0,0],[1,0],[0,0]]]}}`, "at least 4"},
 		{"out of range", `{"area":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,95],[0,0]]]}}`, "latitude 95 is out of range"},
 		{"self-intersecting", `{"area":{"type":"Polygon","coordinates":[[[0,0],[1,1],[1,0],[0,1],[0,0]]]}}`, "self-intersection"},
+		{"wider than 180°", `{"area":{"type":"Polygon","coordinates":[[[-100,0],[100,0],[100,10],[-100,10],[-100,0]]]}}`, "area spans 200.0° of longitude (from -100 to 100); areas must span at most 180° of longitude"},
+		{"whole world", `{"area":{"type":"Polygon","coordinates":[[[-180,-90],[180,-90],[180,90],[-180,90],[-180,-90]]]}}`, "area spans 360.0° of longitude (from -180 to 180); areas must span at most 180° of longitude"},
+		{"across the antimeridian", `{"area":{"type":"Polygon","coordinates":[[[170,0],[-170,0],[-170,10],[170,10],[170,0]]]}}`, "split a wider area into parts, and an area across the ±180° meridian at that meridian"},
 		{"bad coordinates", `{"area":{"type":"Polygon","coordinates":[[1,2]]}}`, "not a valid GeoJSON Polygon"},
 		{"unknown kind", `{"region":"Inner Mongolia","kind":"castle"}`, `unknown kind "castle"`},
 		{"unknown amenity", `{"region":"Inner Mongolia","amenity":["shower","spa"]}`, `unknown amenity "spa"`},
@@ -257,5 +261,23 @@ func BenchmarkCoverageGapsInnerMongolia(b *testing.B) {
 			b.ReportMetric(float64(len(r.raw)), "bytes")
 			b.ReportMetric(r.body["covered_pct"].(float64), "covered_pct")
 		})
+	}
+}
+
+// TestCoverageGapsZigzagArea sends a 100k-vertex area whose long edges lie
+// side by side. Checking it for self-intersections was quadratic (minutes
+// of CPU per request); it must now be answered like any other area.
+func TestCoverageGapsZigzagArea(t *testing.T) {
+	s := plannerServer(t)
+	const n = 100_000
+	var b strings.Builder
+	b.WriteString(`{"radius_m":5000,"area":{"type":"Polygon","coordinates":[[`)
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "[%.6f,%d],", 111+float64(i)/n, 40+i%2)
+	}
+	fmt.Fprintf(&b, "[%.6f,39.9],[111,39.9],[111,40]]]}}", 111+float64(n-1)/n)
+	r := post(t, s, "/v1/coverage/gaps", b.String())
+	if r.status != 200 {
+		t.Fatalf("POST /v1/coverage/gaps (zig-zag area) = %d %s; want 200", r.status, r.raw)
 	}
 }

@@ -21,7 +21,9 @@ import (
 // ellipsoid the sphere of mean radius differs by at most ~0.3% at these
 // latitudes. Holes are subtracted whatever their orientation; longitude
 // steps larger than 180° are taken the short way round, so rings that
-// cross the antimeridian measure correctly.
+// cross the antimeridian measure correctly, except steps of exactly 360°
+// (from -180 to 180), which run the whole parallel: the rectangle from
+// -180,-90 to 180,90 measures the whole sphere, 4πR².
 func Area(g orb.Geometry) float64 {
 	switch g := g.(type) {
 	case orb.Polygon:
@@ -62,9 +64,13 @@ func ringArea(r orb.Ring) float64 {
 	for i := 0; i < n; i++ {
 		a, b := r[i], r[(i+1)%n]
 		dl := b[0] - a[0]
-		if dl > 180 {
+		// Steps over 180° go the short way round (rings across the
+		// antimeridian), except a step of exactly 360° between -180 and
+		// 180: that is a whole parallel (the world rectangle), not a
+		// zero-length step, as the grid and ValidateArea take it too.
+		if dl > 180 && dl < 360 {
 			dl -= 360
-		} else if dl < -180 {
+		} else if dl < -180 && dl > -360 {
 			dl += 360
 		}
 		sum += dl * degToRad * (math.Sin(a[1]*degToRad) + math.Sin(b[1]*degToRad)) / 2

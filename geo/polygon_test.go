@@ -34,6 +34,7 @@ func TestValidateArea(t *testing.T) {
 		{"spike", orb.MultiPolygon{{{{0, 0}, {2, 0}, {1, 0}, {1, 1}, {0, 0}}}}, "self-intersection"},
 		{"hole crossing shell", orb.MultiPolygon{{square, {{0.5, 0.5}, {1.5, 0.5}, {1.5, 0.8}, {0.5, 0.8}, {0.5, 0.5}}}}, "ring 1"},
 		{"hole outside shell", orb.MultiPolygon{{square, {{2, 2}, {3, 2}, {3, 3}, {2, 3}, {2, 2}}}}, "outside its polygon's exterior"},
+		{"whole world", orb.MultiPolygon{{{{-180, -90}, {180, -90}, {180, 90}, {-180, 90}, {-180, -90}}}}, ""},
 		{"overlapping polygons", orb.MultiPolygon{{square}, {{{0.5, 0.5}, {1.5, 0.5}, {1.5, 1.5}, {0.5, 1.5}, {0.5, 0.5}}}}, "polygon 1"},
 	}
 	for _, tc := range tests {
@@ -130,7 +131,7 @@ func areaEdges(mp orb.MultiPolygon) []edgeRef {
 
 // TestValidateAreaZigzagWork guards against quadratic crossing checks:
 // rings of 100k long edges side by side (which put hundreds of edges in
-// every cell of a bounding-box grid, about 10⁹ pair tests) must be checked
+// every cell of a bounding-box grid: 2.5×10⁹ pair tests) must be checked
 // with O(n log n) work, counted in orientation and pair tests.
 func TestValidateAreaZigzagWork(t *testing.T) {
 	const n = 100_000
