@@ -93,11 +93,19 @@ func (db *PostGIS) Pool() *pgxpool.Pool { return db.pool }
 
 // Change is one entry of the change feed: the state of record ID after the
 // change with this Version. Deleted changes carry no Station.
+//
+// A row that cannot be served (written by plain SQL with a payload this
+// binary cannot decode, or that fails validation) comes as a Change with
+// Invalid set to the reason and no Station: the database holds no valid
+// version of the record, so followers treat it as absent (removing any
+// earlier version) and still advance past its version, so that one bad
+// row never blocks the rows after it.
 type Change struct {
 	Version int64
 	ID      string
 	Deleted bool
 	Station *Station
+	Invalid string
 }
 
 // selectColumns are the columns every read decodes (see scanStation), in
@@ -113,9 +121,21 @@ const numSelectColumns = 26
 // LoadAll reads every live record and the highest version in the table
 // (tombstones included), in one repeatable-read snapshot so that the
 // records and the version agree. A follower continues from that version.
+// Rows that cannot be served (see Change.Invalid) are logged and left out.
 func (db *PostGIS) LoadAll(ctx context.Context) ([]*Station, int64, error) {
+	out, version, skipped, err := db.loadAll(ctx)
+	for _, c := range skipped {
+		db.log.Warn("skipping a stored record that cannot be served", "id", c.ID, "version", c.Version, "reason", c.Invalid)
+	}
+	return out, version, err
+}
+
+// loadAll is LoadAll that returns the rows it left out instead of logging
+// them, as Changes with Invalid set.
+func (db *PostGIS) loadAll(ctx context.Context) ([]*Station, int64, []Change, error) {
 	var (
 		out     []*Station
+		skipped []Change
 		version int64
 	)
 	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
@@ -135,23 +155,28 @@ func (db *PostGIS) LoadAll(ctx context.Context) ([]*Station, int64, error) {
 		dec := newRowDecoder()
 		dec.slab = true
 		for rows.Next() {
-			st, _, err := dec.station(rows.RawValues())
+			c, err := dec.change(rows.RawValues())
 			if err != nil {
 				return err
 			}
-			out = append(out, st)
+			if c.Invalid != "" {
+				skipped = append(skipped, c)
+				continue
+			}
+			out = append(out, c.Station)
 		}
 		return rows.Err()
 	})
 	if err != nil {
-		return nil, 0, fmt.Errorf("load stations: %w", classify(err))
+		return nil, 0, nil, fmt.Errorf("load stations: %w", classify(err))
 	}
-	return out, version, nil
+	return out, version, skipped, nil
 }
 
 // ChangesSince returns up to limit changes with a version above version,
 // in version order. Each id appears once, with its latest state: the table
 // keeps one row per id, so an id changed twice shows only its latest change.
+// Rows that cannot be served come with Invalid set (see Change).
 func (db *PostGIS) ChangesSince(ctx context.Context, version int64, limit int) ([]Change, error) {
 	rows, err := db.pool.Query(ctx, "SELECT "+selectColumns+" FROM stations WHERE version > $1 ORDER BY version LIMIT $2",
 		pgx.QueryResultFormats{pgx.BinaryFormatCode}, version, limit)
@@ -162,13 +187,9 @@ func (db *PostGIS) ChangesSince(ctx context.Context, version int64, limit int) (
 	var out []Change
 	dec := newRowDecoder()
 	for rows.Next() {
-		st, deleted, err := dec.station(rows.RawValues())
+		c, err := dec.change(rows.RawValues())
 		if err != nil {
 			return nil, fmt.Errorf("read changes since %d: %w", version, err)
-		}
-		c := Change{Version: st.Version, ID: st.ID, Deleted: deleted}
-		if !deleted {
-			c.Station = st
 		}
 		out = append(out, c)
 	}
@@ -245,7 +266,7 @@ func (db *PostGIS) ExportAll(ctx context.Context, fn func(*Station) error) error
 // classify marks errors that mean "the database is not there" (network,
 // timeouts, shutting down) with ErrUnavailable, keeping the cause.
 func classify(err error) error {
-	if err == nil || errors.Is(err, ErrUnavailable) {
+	if err == nil || errors.Is(err, ErrUnavailable) || errors.Is(err, errUndecodable) {
 		return err
 	}
 	var pgErr *pgconn.PgError
@@ -398,7 +419,49 @@ var amenityBits = func() map[string]AmenitySet {
 // microseconds from it.
 var pgEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
+// change decodes one row of selectColumns as a change-feed entry. A
+// tombstone's payload is never decoded (only its id and version matter),
+// and a live row that cannot be decoded or fails validation becomes a
+// Change with Invalid set rather than an error. The error is only for a
+// row whose id or version cannot be read, which no database produces.
+func (d *rowDecoder) change(v [][]byte) (Change, error) {
+	if len(v) != numSelectColumns {
+		return Change{}, fmt.Errorf("%w: %d columns, want %d", errUndecodable, len(v), numSelectColumns)
+	}
+	id := string(v[0])
+	if len(v[24]) != 8 {
+		return Change{}, fmt.Errorf("%w: record %q: version has %d bytes", errUndecodable, id, len(v[24]))
+	}
+	c := Change{ID: id, Version: int64(binary.BigEndian.Uint64(v[24])), Deleted: len(v[25]) == 1 && v[25][0] != 0}
+	if c.Deleted {
+		return c, nil
+	}
+	st, _, err := d.station(v)
+	if err != nil {
+		c.Invalid = err.Error()
+		return c, nil
+	}
+	if problems := st.validateStored(); len(problems) > 0 {
+		c.Invalid = (&ValidationError{Problems: problems}).Error()
+		return c, nil
+	}
+	c.Station = st
+	return c, nil
+}
+
+// errUndecodable marks a stored row this binary cannot decode: a problem
+// with the data, not with reaching the database.
+var errUndecodable = errors.New("stored record cannot be decoded")
+
 func (d *rowDecoder) station(v [][]byte) (*Station, bool, error) {
+	st, deleted, err := d.decodeStation(v)
+	if err != nil {
+		return nil, false, fmt.Errorf("%w: %w", errUndecodable, err)
+	}
+	return st, deleted, nil
+}
+
+func (d *rowDecoder) decodeStation(v [][]byte) (*Station, bool, error) {
 	if len(v) != numSelectColumns {
 		return nil, false, fmt.Errorf("decode station: %d columns, want %d", len(v), numSelectColumns)
 	}

@@ -44,6 +44,12 @@ type FollowerStatus struct {
 	SnapshotAge time.Duration // time since the snapshot was last confirmed current (the last successful catch-up)
 	Reconnects  int64         // times the LISTEN connection was re-established after a loss
 	LastCatchUp time.Time     // when the last catch-up succeeded
+	// Skipped counts stored rows left out of the snapshot because they
+	// cannot be decoded or fail validation (written by plain SQL, say);
+	// LastSkipped says which was the last and why. Each bad row version
+	// counts once per process (once more after a reload).
+	Skipped     int64
+	LastSkipped string
 }
 
 // Follower keeps a Catalog in step with PostGIS: it loads every record
@@ -88,11 +94,12 @@ func NewFollower(db *PostGIS, catalog *Catalog, logger *slog.Logger) *Follower {
 // Load reads every record and makes it the catalog's snapshot.
 func (f *Follower) Load(ctx context.Context) error {
 	start := time.Now()
-	stations, version, err := f.db.LoadAll(ctx)
+	stations, version, skipped, err := f.db.loadAll(ctx)
 	if err != nil {
 		f.noteError(err)
 		return err
 	}
+	f.noteSkipped(skipped)
 	snap := NewSnapshot(stations, version)
 	f.catalog.Store(snap)
 	f.mu.Lock()
@@ -219,6 +226,20 @@ func (f *Follower) noteError(err error) {
 	f.mu.Unlock()
 }
 
+// noteSkipped logs and counts the changes of cs that cannot be served.
+func (f *Follower) noteSkipped(cs []Change) {
+	for _, c := range cs {
+		if c.Invalid == "" {
+			continue
+		}
+		f.log.Warn("skipping a stored record that cannot be served; fix or delete its row", "id", c.ID, "version", c.Version, "reason", c.Invalid)
+		f.mu.Lock()
+		f.status.Skipped++
+		f.status.LastSkipped = fmt.Sprintf("id %q version %d: %s", c.ID, c.Version, c.Invalid)
+		f.mu.Unlock()
+	}
+}
+
 // catchUp reads every change after the current snapshot's version and
 // swaps in the snapshot with them applied. Only Run calls it, so there is
 // one writer of the catalog.
@@ -254,8 +275,9 @@ func (f *Follower) catchUp(ctx context.Context) {
 	if len(all) == 0 {
 		return
 	}
+	f.noteSkipped(all)
 	start := time.Now()
-	next := snap.Apply(all)
+	next := snap.Apply(all) // Invalid changes carry no Station: Apply removes their ids
 	f.catalog.Store(next)
 	f.log.Debug("applied changes", "changes", len(all), "version", next.Version(), "records", next.Len(), "took", time.Since(start))
 }

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -238,5 +239,85 @@ func TestWaitForVersion(t *testing.T) {
 	defer cancel2()
 	if err := f.WaitForVersion(short, st.Version+1000); err == nil {
 		t.Errorf("WaitForVersion of a version never written returned nil")
+	}
+}
+
+// TestFollowerSkipsBadRows: a stored row that cannot be decoded or fails
+// validation (written by plain SQL, before migration 0002 or past its
+// checks) is left out and counted; it neither stops the initial load nor
+// the rows after it, and it never marks the database unreachable.
+func TestFollowerSkipsBadRows(t *testing.T) {
+	t.Parallel()
+	db, _ := migratedDB(t)
+	ctx := context.Background()
+	exec := func(sql string) {
+		t.Helper()
+		if _, err := db.pool.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	if _, err := db.UpsertStations(ctx, []*Station{
+		testStation("a", orb.Point{111, 43}), testStation("b", orb.Point{112, 43}), testStation("c", orb.Point{113, 43}),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// Rows stored before migration 0002: its NOT VALID checks do not
+	// cover them. Dropping the check here stands in for that history.
+	exec(`ALTER TABLE stations DROP CONSTRAINT stations_port_shape`)
+	exec(`INSERT INTO stations (id, geom, kind, names, source, port) VALUES ('sql-port-bad', ST_SetSRID(ST_MakePoint(112, 43), 4326), 'port', '{"zh": "口岸"}', 'sql', '{"modes":"road"}')`)
+
+	f, cat := startFollower(t, db, 50*time.Millisecond) // fails the test if Load fails
+	if n := cat.Snapshot().Len(); n != 3 {
+		t.Fatalf("loaded %d records; want the 3 valid ones", n)
+	}
+	if s := f.Status(); s.Skipped != 1 || !strings.Contains(s.LastSkipped, "sql-port-bad") || !s.Connected {
+		t.Errorf("status after load = %+v; want 1 skipped (sql-port-bad), connected", s)
+	}
+
+	// Later rows still arrive, and a record that turns invalid leaves the
+	// snapshot: the database no longer holds a valid version of it.
+	exec(`INSERT INTO stations (id, geom, kind, names, source) VALUES ('after', ST_SetSRID(ST_MakePoint(114, 43), 4326), 'rest_stop', '{"zh": "服务区"}', 'sql')`)
+	exec(`UPDATE stations SET source = E'x\x01y' WHERE id = 'a'`)
+	exec(`UPDATE stations SET port = '{"modes":"rail"}', kind = 'port' WHERE id = 'b'`)
+	top, err := db.MaxVersion(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 2*time.Second, "follower past the bad rows", func() bool { return cat.Snapshot().Version() >= top })
+	snap := cat.Snapshot()
+	if _, err := snap.Get("after"); err != nil {
+		t.Errorf("row after the bad ones: %v", err)
+	}
+	for _, id := range []string{"a", "b", "sql-port-bad"} {
+		if _, err := snap.Get(id); err == nil {
+			t.Errorf("invalid record %s is served", id)
+		}
+	}
+	if s := f.Status(); s.Skipped != 3 || !s.Connected || s.LastError != "" || !strings.Contains(s.LastSkipped, `"b"`) {
+		t.Errorf("status after bad changes = %+v; want 3 skipped, connected, no error", s)
+	}
+
+	// Deleting a bad row leaves a tombstone whose payload is never decoded.
+	exec(`DELETE FROM stations WHERE id IN ('sql-port-bad', 'b')`)
+	cs, err := db.ChangesSince(ctx, top, 10)
+	if err != nil || len(cs) != 2 {
+		t.Fatalf("ChangesSince after deleting bad rows = %+v, %v; want 2 tombstones", cs, err)
+	}
+	for _, c := range cs {
+		if !c.Deleted || c.Invalid != "" || c.Station != nil {
+			t.Errorf("tombstone of a bad row = %+v; want Deleted, no Invalid", c)
+		}
+	}
+	// Fixing a row brings it back.
+	exec(`UPDATE stations SET source = 'fixed' WHERE id = 'a'`)
+	eventually(t, 2*time.Second, "fixed row served", func() bool { _, err := cat.Snapshot().Get("a"); return err == nil })
+	if s := f.Status(); s.Skipped != 3 || !s.Connected {
+		t.Errorf("final status = %+v; want still 3 skipped, connected", s)
+	}
+
+	// A new server starts on the same database.
+	_, cat2 := startFollower(t, db, time.Second)
+	if n := cat2.Snapshot().Len(); n != 3 {
+		t.Errorf("a new follower loaded %d records; want 3 (a, c, after)", n)
 	}
 }
