@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -456,4 +457,88 @@ func TestClassifyDataErrors(t *testing.T) {
 	if err := classify(&pgconn.PgError{Code: "57P01"}); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("classify(admin shutdown) = %v; want ErrUnavailable", err)
 	}
+}
+
+// TestMigration0002Checks: plain SQL cannot store the shapes followers
+// would have to skip, nor rename an id (which would leave a ghost record
+// on every follower); tombstoning a row stored before the checks works,
+// and the migration can run again.
+func TestMigration0002Checks(t *testing.T) {
+	t.Parallel()
+	db, _ := migratedDB(t)
+	ctx := context.Background()
+	exec := func(sql string) error {
+		_, err := db.pool.Exec(ctx, sql)
+		return err
+	}
+	if err := exec(`INSERT INTO stations (id, geom, kind, names, source) VALUES ('old', ST_SetSRID(ST_MakePoint(111, 43), 4326), 'port', '{"zh": "口岸"}', 'sql')`); err != nil {
+		t.Fatal(err)
+	}
+	insert := `INSERT INTO stations (id, geom, kind, names, source, languages, port) VALUES ('x', ST_SetSRID(ST_MakePoint(112, 43), 4326), 'port', `
+	refused := []struct{ name, sql string }{
+		{"modes not an array", insert + `'{"zh": "口岸"}', 'sql', '{}', '{"modes": "road"}')`},
+		{"mode not a string", insert + `'{"zh": "口岸"}', 'sql', '{}', '{"modes": ["road", 1]}')`},
+		{"country not a string", insert + `'{"zh": "口岸"}', 'sql', '{}', '{"country": 5, "modes": []}')`},
+		{"hours not a string", insert + `'{"zh": "口岸"}', 'sql', '{}', '{"hours": {}}')`},
+		{"name not a string", insert + `'{"zh": 1, "en": "Port"}', 'sql', '{}', NULL)`},
+		{"no zh or en name", insert + `'{"ru": "Порт"}', 'sql', '{}', NULL)`},
+		{"unknown language", insert + `'{"zh": "口岸"}', 'sql', '{fr}', NULL)`},
+		{"blank source", insert + `'{"zh": "口岸"}', ' ', '{}', NULL)`},
+		{"rename", `UPDATE stations SET id = 'renamed' WHERE id = 'old'`},
+	}
+	for _, tc := range refused {
+		err := exec(tc.sql)
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || pgErr.Code != "23514" {
+			t.Errorf("%s: %v; want a check violation", tc.name, err)
+		}
+		var ve *ValidationError
+		if !errors.As(classify(err), &ve) {
+			t.Errorf("%s: classify(%v) is not a *ValidationError", tc.name, err)
+		}
+	}
+	if err := exec(`UPDATE stations SET id = 'renamed' WHERE id = 'old'`); err == nil || !strings.Contains(err.Error(), "cannot change") {
+		t.Errorf("rename error = %v; want it to say ids cannot change", err)
+	}
+	if _, err := db.Get(ctx, "old"); err != nil {
+		t.Errorf("old after refused rename: %v", err)
+	}
+	if err := exec(insert + `'{"zh": "口岸"}', 'sql', '{zh,mn}', '{"country": "MN", "modes": ["road"], "hours": "08:00-18:00"}')`); err != nil {
+		t.Errorf("valid plain insert: %v", err)
+	}
+
+	// A row stored before the checks (the constraints are NOT VALID) can
+	// still be deleted: the tombstone is exempt.
+	if err := exec(`ALTER TABLE stations DROP CONSTRAINT stations_port_shape`); err != nil {
+		t.Fatal(err)
+	}
+	if err := exec(`UPDATE stations SET port = '{"modes": "road"}' WHERE id = 'old'`); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []migration{mustMigration(t, 2), mustMigration(t, 2)} { // runs again without error
+		if err := exec(m.sql); err != nil {
+			t.Fatalf("re-running %s: %v", m.name, err)
+		}
+	}
+	if err := exec(`UPDATE stations SET status = 'closed' WHERE id = 'old'`); err == nil {
+		t.Errorf("updating a pre-existing bad row without fixing it succeeded; want the check to refuse it")
+	}
+	if _, err := db.Delete(ctx, "old", 0); err != nil {
+		t.Errorf("Delete of a row that breaks the checks: %v", err)
+	}
+}
+
+func mustMigration(t *testing.T, version int) migration {
+	t.Helper()
+	ms, err := loadMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		if m.version == version {
+			return m
+		}
+	}
+	t.Fatalf("no migration %d", version)
+	return migration{}
 }
