@@ -38,9 +38,11 @@ func (e *PolygonError) Error() string {
 // (split them there, as RFC 7946 §3.1.9 asks). The first defect found is
 // returned as a *PolygonError.
 //
-// The crossing test buckets edges in a uniform grid of about one edge per
-// cell, so it runs in near-linear time: the 14,211-vertex Inner Mongolia
-// boundary validates in about 15 ms.
+// The crossing test is a sweep line (see sweepCrossing), O(n log n) for n
+// edges whatever their shape: the 14,211-vertex Inner Mongolia boundary
+// validates in about 8 ms, a 250,000-vertex zig-zag of long edges side by
+// side in 40–125 ms. When several pairs of edges meet, the one reported
+// is the westernmost meeting.
 func ValidateArea(mp orb.MultiPolygon) error {
 	if len(mp) == 0 {
 		return &PolygonError{Position: -1, Defect: "area has no polygons"}

@@ -2,6 +2,7 @@ package geo
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -210,12 +211,15 @@ func TestSweepMatchesAllPairs(t *testing.T) {
 }
 
 func BenchmarkValidateAreaZigzag(b *testing.B) {
-	mp := orb.MultiPolygon{{zigzagRing(250_000, false)}}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if err := ValidateArea(mp); err != nil {
-			b.Fatal(err)
-		}
+	for _, rotate := range []bool{false, true} {
+		mp := orb.MultiPolygon{{zigzagRing(250_000, rotate)}}
+		b.Run(fmt.Sprintf("rotate=%v", rotate), func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if err := ValidateArea(mp); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
