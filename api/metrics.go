@@ -80,6 +80,10 @@ func (s *Server) metricsRoutes() {
 				Help: "1 if the change-notification (LISTEN) connection is up, else 0 (changes then arrive by polling).",
 			}, func() float64 { return boolFloat(h.Status().Listening) }),
 			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "yizhan_database_skipped_rows_total",
+				Help: "Stored rows left out of the snapshot because they cannot be decoded or fail validation (see the log and /readyz).",
+			}, func() float64 { return float64(h.Status().Skipped) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
 				Name: "yizhan_database_reconnects_total",
 				Help: "Times the change-notification connection was re-established after a loss.",
 			}, func() float64 { return float64(h.Status().Reconnects) }),
@@ -129,6 +133,10 @@ func (s *Server) databaseReadiness(_ context.Context) (status any, ready bool) {
 		"records":        st.Records,
 		"snapshot_age_s": math.Round(st.SnapshotAge.Seconds()*10) / 10,
 		"reconnects":     st.Reconnects,
+		"skipped_rows":   st.Skipped,
+	}
+	if st.LastSkipped != "" {
+		body["last_skipped"] = st.LastSkipped
 	}
 	if !st.LastCatchUp.IsZero() {
 		body["last_catch_up"] = st.LastCatchUp.UTC().Format(time.RFC3339Nano)

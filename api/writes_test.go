@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -254,5 +255,36 @@ func TestWritesRefuseUnstorableValues(t *testing.T) {
 		if r.status != 400 || !strings.Contains(r.raw, `"field":"`+tc.field+`"`) {
 			t.Errorf("%s: %s %s = %d %s; want 400 naming %s", tc.name, tc.method, tc.path, r.status, r.raw, tc.field)
 		}
+	}
+}
+
+// TestSkippedRowReported: a stored row the server cannot serve does not
+// stop it from starting; /metrics counts it and /readyz names it while
+// still calling the database reachable.
+func TestSkippedRowReported(t *testing.T) {
+	t.Parallel()
+	db := writeTestDB(t)
+	ctx := context.Background()
+	for _, sql := range []string{
+		// A row stored before migration 0002's checks.
+		`ALTER TABLE stations DROP CONSTRAINT stations_port_shape`,
+		`INSERT INTO stations (id, geom, kind, names, source, port) VALUES ('sql-port-bad', ST_SetSRID(ST_MakePoint(112, 43), 4326), 'port', '{"zh": "口岸"}', 'sql', '{"modes":"road"}')`,
+	} {
+		if _, err := db.Pool().Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	s := writeServer(t, db)
+	if r := doWrite(t, s, "POST", "/v1/stations", testToken, "", feature1); r.status != 201 {
+		t.Fatalf("POST = %d %s", r.status, r.raw)
+	}
+	m := doWrite(t, s, "GET", "/metrics", "", "", "")
+	if !strings.Contains(m.raw, "yizhan_database_skipped_rows_total 1") || !strings.Contains(m.raw, "yizhan_database_up 1") {
+		t.Errorf("/metrics lacks skipped_rows_total 1 or database_up 1")
+	}
+	rz := doWrite(t, s, "GET", "/readyz", "", "", "")
+	dbs, _ := rz.body["database"].(map[string]any)
+	if rz.status != 200 || dbs["reachable"] != true || dbs["skipped_rows"] != 1.0 || !strings.Contains(fmt.Sprint(dbs["last_skipped"]), "sql-port-bad") {
+		t.Errorf("/readyz = %d %s; want reachable with 1 skipped row naming sql-port-bad", rz.status, rz.raw)
 	}
 }
