@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/paulmach/orb"
@@ -40,6 +42,42 @@ const (
 	// /v1/coverage/suggest (cell visits of the first round of greedy).
 	MaxSuggestWork = 100_000_000
 )
+
+// CoverageTimeout bounds the grid work of one /v1/coverage/gaps or
+// /v1/coverage/suggest request. MaxGridCells and MaxSuggestWork bound the
+// work of any request to a few seconds on an idle server, but many of
+// them at once, on a loaded server, could each run far longer and hold a
+// core while later requests queue; past this time an answer is worth less
+// than the capacity it takes, so the work stops and the client gets a 503
+// saying how to ask for less. It is below the server's 30 s write timeout
+// so that the answer still reaches the client.
+const CoverageTimeout = 10 * time.Second
+
+// coverageTimeout is the CoverageTimeout in force; tests shorten it.
+var coverageTimeout = CoverageTimeout
+
+// coverageRetryAfter is the Retry-After of a coverage 503, in seconds: a
+// loaded server may have room again by then.
+const coverageRetryAfter = "10"
+
+// coverageStopped turns the error of a grid step into the answer. When the
+// step stopped because its context ended (the CoverageTimeout passed, or
+// the request was canceled) it is a 503 problem saying what to do, with
+// Retry-After; any other error is returned as it is.
+func coverageStopped(c *fiber.Ctx, err error, cellM float64) error {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		c.Set(fiber.HeaderRetryAfter, coverageRetryAfter)
+		return &Error{Status: fiber.StatusServiceUnavailable, Detail: fmt.Sprintf(
+			"the coverage analysis took longer than the limit of %v and was stopped; the grid at cell_m=%s is too fine for this area on this server now: "+
+				"use a larger cell_m (the cost grows with 1/cell_m²) or a smaller area (for suggestions also a smaller n or fewer candidates), or retry later",
+			coverageTimeout, num(cellM))}
+	case errors.Is(err, context.Canceled):
+		c.Set(fiber.HeaderRetryAfter, coverageRetryAfter)
+		return &Error{Status: fiber.StatusServiceUnavailable, Detail: "the request was canceled before the coverage analysis finished (the client went away or the server is stopping); retry later"}
+	}
+	return err
+}
 
 // planRoutes registers the planner endpoints.
 func (s *Server) planRoutes() {
@@ -495,16 +533,16 @@ func (s *Server) parseCoverage(b *coverageBody) (coverageRequest, error) {
 }
 
 // grid builds the grid of a request; a work-limit error becomes a 400 that
-// names the limit and the smallest cell_m that fits.
-func (req *coverageRequest) grid() (*geo.Grid, bool, error) {
+// names the limit and the smallest cell_m that fits, and a context that
+// ended a 503 (coverageStopped).
+func (req *coverageRequest) grid(ctx context.Context, c *fiber.Ctx) (*geo.Grid, bool, error) {
 	cell, auto := req.cellM, false
 	if cell == 0 {
 		cell, auto = geo.AutoCell(req.area.Bound(), req.reach.Radius()), true
 	}
-	g, err := geo.NewGrid(req.area, cell)
-	var wl *geo.WorkLimitError
-	if errors.As(err, &wl) {
-		return nil, false, badField("cell_m", "%v", err)
+	g, err := geo.NewGrid(ctx, req.area, cell)
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return nil, false, coverageStopped(c, err, cell)
 	}
 	if err != nil {
 		return nil, false, badField("cell_m", "%v", err)
@@ -528,14 +566,21 @@ func (s *Server) coverageGaps(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	g, auto, err := req.grid()
+	ctx, cancel := context.WithTimeout(c.UserContext(), coverageTimeout)
+	defer cancel()
+	g, auto, err := req.grid(ctx, c)
 	if err != nil {
 		return err
 	}
 	pts := stationsNear(snap, req.area.Bound(), req.reach.Radius(), req.filter)
-	g.Cover(pts, req.reach.Radius())
+	if err := g.Cover(ctx, pts, req.reach.Radius()); err != nil {
+		return coverageStopped(c, err, g.CellM)
+	}
 	sum := g.Summary()
-	gaps := g.Gaps()
+	gaps, err := g.Gaps(ctx)
+	if err != nil {
+		return coverageStopped(c, err, g.CellM)
+	}
 	feats := make([]feature, 0, min(len(gaps), MaxGapFeatures))
 	for i, gp := range gaps {
 		if i == MaxGapFeatures {
@@ -689,19 +734,26 @@ func (s *Server) coverageSuggest(c *fiber.Ctx) error {
 		return badField("cell_m", "suggesting among %d candidates with radius %s m at cell_m=%s exceeds the work limit of %d cell visits: use cell_m >= %s or fewer candidates",
 			int(nc), num(round1(radius)), num(req.cellM), int64(MaxSuggestWork), num(minCell))
 	}
-	g, auto, err := req.grid()
+	ctx, cancel := context.WithTimeout(c.UserContext(), coverageTimeout)
+	defer cancel()
+	g, auto, err := req.grid(ctx, c)
 	if err != nil {
 		return err
 	}
 	auto = auto || body.CellM == nil
 	pts := stationsNear(snap, req.area.Bound(), radius, req.filter)
-	g.Cover(pts, radius)
+	if err := g.Cover(ctx, pts, radius); err != nil {
+		return coverageStopped(c, err, g.CellM)
+	}
 	before := g.Summary()
 	cpts := make([]orb.Point, len(cands))
 	for i, cd := range cands {
 		cpts[i] = cd.p
 	}
-	sites := g.Suggest(n, radius, cpts)
+	sites, err := g.Suggest(ctx, n, radius, cpts)
+	if err != nil {
+		return coverageStopped(c, err, g.CellM)
+	}
 	after := g.Summary()
 	feats := make([]feature, 0, len(sites))
 	grid := before.GridAreaM2

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"yizhan/data"
 )
@@ -279,5 +280,35 @@ func TestCoverageGapsZigzagArea(t *testing.T) {
 	r := post(t, s, "/v1/coverage/gaps", b.String())
 	if r.status != 200 {
 		t.Fatalf("POST /v1/coverage/gaps (zig-zag area) = %d %s; want 200", r.status, r.raw)
+	}
+}
+
+// TestCoverageTimeout checks that grid work past the timeout is stopped
+// and answered with a 503 problem that says what to ask for instead.
+func TestCoverageTimeout(t *testing.T) {
+	s := plannerServer(t)
+	old := coverageTimeout
+	coverageTimeout = time.Nanosecond
+	t.Cleanup(func() { coverageTimeout = old })
+	for _, tc := range []struct{ path, body string }{
+		{"/v1/coverage/gaps", `{"area":` + hohhotSquare + `,"radius_m":3000}`},
+		{"/v1/coverage/gaps", `{"area":` + hohhotSquare + `,"radius_m":3000,"cell_m":50}`},
+		{"/v1/coverage/suggest", `{"area":` + hohhotSquare + `,"radius_m":3000,"n":2}`},
+		{"/v1/coverage/suggest", `{"area":` + hohhotSquare + `,"radius_m":3000,"n":2,"candidates":{"type":"MultiPoint","coordinates":[[111.7,40.8]]}}`},
+	} {
+		r := post(t, s, tc.path, tc.body)
+		if r.status != 503 || r.header.Get("Content-Type") != "application/problem+json" || r.header.Get("Retry-After") != coverageRetryAfter {
+			t.Errorf("POST %s %s: status %d, Content-Type %q, Retry-After %q; want 503, application/problem+json, %s\n%s",
+				tc.path, tc.body, r.status, r.header.Get("Content-Type"), r.header.Get("Retry-After"), coverageRetryAfter, r.raw)
+			continue
+		}
+		if d, _ := r.body["detail"].(string); !strings.Contains(d, "took longer") || !strings.Contains(d, "larger cell_m") || !strings.Contains(d, "smaller area") {
+			t.Errorf("POST %s: detail %q; want it to say the work took too long and to ask for a larger cell_m or a smaller area", tc.path, d)
+		}
+	}
+	// With the real limit the same request is answered.
+	coverageTimeout = old
+	if r := post(t, s, "/v1/coverage/gaps", `{"area":`+hohhotSquare+`,"radius_m":3000}`); r.status != 200 {
+		t.Fatalf("with the %v limit: status %d\n%s", old, r.status, r.raw)
 	}
 }

@@ -143,6 +143,14 @@ func oaRead(ok obj, more ...string) obj {
 	return r
 }
 
+// oaCoverage are the answers of the coverage endpoints: those of a read,
+// with a 503 that may also mean the grid work passed CoverageTimeout.
+func oaCoverage(ok obj) obj {
+	r := oaRead(ok)
+	r["503"] = oaProblem("CoverageUnavailable")
+	return r
+}
+
 func oaGet(summary, desc string, params []obj, responses obj) obj {
 	op := obj{"summary": summary, "description": desc, "responses": responses}
 	if len(params) > 0 {
@@ -295,12 +303,12 @@ func openapiDocument() obj {
 		"/v1/coverage/gaps": obj{"post": obj{
 			"summary": "Coverage gaps", "description": "The parts of an area outside every record's service circle, largest first, with area_km2, covered_km2 and covered_pct.",
 			"requestBody": oaBody("Area (or region), service circle and filters.", obj{"type": "object", "additionalProperties": false, "properties": coverageFields}),
-			"responses":   oaRead(oaAnswer("Gaps as Polygon features with the summary as foreign members.", mediaGeoJSON, obj{"type": "object"})),
+			"responses":   oaCoverage(oaAnswer("Gaps as Polygon features with the summary as foreign members.", mediaGeoJSON, obj{"type": "object"})),
 		}},
 		"/v1/coverage/suggest": obj{"post": obj{
 			"summary": "Suggest new sites", "description": "Up to n sites that would cover the most uncovered area, chosen greedily.",
 			"requestBody": oaBody("As for gaps, plus n and candidates.", obj{"type": "object", "additionalProperties": false, "properties": suggestFields}),
-			"responses":   oaRead(oaAnswer("Suggested sites as Point features.", mediaGeoJSON, obj{"type": "object"})),
+			"responses":   oaCoverage(oaAnswer("Suggested sites as Point features.", mediaGeoJSON, obj{"type": "object"})),
 		}},
 		"/v1/route/stations": routeOp,
 		"/v1/route/plan":     routeOp,
@@ -346,6 +354,8 @@ func openapiDocument() obj {
 				"Conflict":           problemAnswer("A record with that id exists."),
 				"PreconditionFailed": problemAnswer("The record changed since the If-Match version."),
 				"Unavailable":        problemAnswer("No data loaded yet, or (writes) no database or database unreachable. Retry-After says when to retry."),
+				"CoverageUnavailable": problemAnswer(fmt.Sprintf("No data loaded yet, or the grid work took longer than %v (or the request was canceled) and was stopped: "+
+					"use a larger cell_m or a smaller area (for suggestions also a smaller n or fewer candidates). Retry-After says when to retry.", CoverageTimeout)),
 			},
 			"schemas": obj{
 				"Problem": obj{"type": "object", "required": []string{"type", "title", "status", "detail"}, "properties": obj{

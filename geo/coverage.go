@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"slices"
@@ -133,8 +134,10 @@ func niceUp(v float64) float64 {
 // passed ValidateArea) and marks the cells inside it. cellM <= 0 is an
 // error; a grid of more than MaxGridCells cells is a *WorkLimitError.
 // Finding the inside cells takes one scanline pass over the area's edges,
-// so the cost is O(edges + rows + cells), not cells × edges.
-func NewGrid(area orb.MultiPolygon, cellM float64) (*Grid, error) {
+// so the cost is O(edges + rows + cells), not cells × edges. ctx is
+// checked once per grid row; when it ends, NewGrid returns an error
+// wrapping ctx.Err() and no grid.
+func NewGrid(ctx context.Context, area orb.MultiPolygon, cellM float64) (*Grid, error) {
 	if !(cellM >= MinCellMeters) || math.IsInf(cellM, 0) {
 		return nil, fmt.Errorf("cell_m must be a number >= %d, got %v", MinCellMeters, cellM)
 	}
@@ -150,12 +153,26 @@ func NewGrid(area orb.MultiPolygon, cellM float64) (*Grid, error) {
 		s, n := g.South+float64(r)*g.DLat, math.Min(90, g.South+float64(r+1)*g.DLat)
 		g.rowArea[r] = cellArea(s, n, g.DLon)
 	}
-	g.fillInside(area)
+	if err := g.fillInside(ctx, area); err != nil {
+		return nil, err
+	}
 	return g, nil
 }
 
+// stopped is nil while ctx is live, else an error saying which step
+// stopped, wrapping ctx.Err() (context.Canceled or
+// context.DeadlineExceeded). The grid loops call it once per row: a row
+// is at most a few thousand cells, so it costs nothing measurable and
+// reacts within a fraction of a millisecond.
+func stopped(ctx context.Context, step string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%s stopped: %w", step, err)
+	}
+	return nil
+}
+
 // fillInside marks the cells whose centres are inside area.
-func (g *Grid) fillInside(area orb.MultiPolygon) {
+func (g *Grid) fillInside(ctx context.Context, area orb.MultiPolygon) error {
 	// Count crossings per row, then fill them into one flat slice.
 	counts := make([]int32, g.Rows+1)
 	rowSpan := func(a, b orb.Point) (int, int) {
@@ -203,6 +220,9 @@ func (g *Grid) fillInside(area orb.MultiPolygon) {
 		}
 	})
 	for r := 0; r < g.Rows; r++ {
+		if err := stopped(ctx, "grid"); err != nil {
+			return err
+		}
 		row := xs[counts[r]:counts[r+1]]
 		slices.Sort(row)
 		cells := g.state[r*g.Cols : (r+1)*g.Cols]
@@ -214,6 +234,7 @@ func (g *Grid) fillInside(area orb.MultiPolygon) {
 			}
 		}
 	}
+	return nil
 }
 
 // colAtOrAfter is the first column whose centre is at or east of x, clamped to [0, Cols].
@@ -281,9 +302,11 @@ func (g *Grid) rowsNear(lat, thetaDeg float64) (int, int) {
 // stations sorted by latitude, adding each station's exact longitude
 // interval for the row to a difference array, so the cost is
 // O(rows × stations in reach of the row + cells), whatever the radius.
-func (g *Grid) Cover(stations []orb.Point, radius float64) {
+// ctx is checked once per row; when it ends, Cover returns an error
+// wrapping ctx.Err() and the grid is left partly covered (discard it).
+func (g *Grid) Cover(ctx context.Context, stations []orb.Point, radius float64) error {
 	if radius <= 0 || len(stations) == 0 {
-		return
+		return nil
 	}
 	theta := radius / EarthRadius
 	if theta > math.Pi {
@@ -306,6 +329,9 @@ func (g *Grid) Cover(stations []orb.Point, radius float64) {
 	slices.SortFunc(pts, func(a, b st) int { return cmpFloat(a.p[1], b.p[1]) })
 	diff := make([]int32, g.Cols+1)
 	for r := 0; r < g.Rows; r++ {
+		if err := stopped(ctx, "cover"); err != nil {
+			return err
+		}
 		lat := g.South + (float64(r)+0.5)*g.DLat
 		i := sort.Search(len(pts), func(i int) bool { return pts[i].p[1] >= lat-thetaDeg })
 		any := false
@@ -331,6 +357,7 @@ func (g *Grid) Cover(stations []orb.Point, radius float64) {
 		}
 		diff[g.Cols] = 0
 	}
+	return nil
 }
 
 func cmpFloat(a, b float64) int {
@@ -415,12 +442,17 @@ func findRun(runs []run, i int32) int32 {
 // separate gaps), runs are labelled with a union–find, and each gap's
 // rings are traced from its boundary edges with a left-turn rule at
 // corners so that rings never cross. Straight stretches of cell edges
-// become one edge. The cost is O(cells).
-func (g *Grid) Gaps() []Gap {
+// become one edge. The cost is O(cells). ctx is checked once per row of
+// cells and once per row of lattice vertices while tracing; when it ends,
+// Gaps returns an error wrapping ctx.Err() and no gaps.
+func (g *Grid) Gaps(ctx context.Context) ([]Gap, error) {
 	// Runs and their components.
 	var runs []run
 	rowStart := make([]int32, g.Rows+1)
 	for r := 0; r < g.Rows; r++ {
+		if err := stopped(ctx, "gaps"); err != nil {
+			return nil, err
+		}
 		rowStart[r] = int32(len(runs))
 		cells := g.state[r*g.Cols : (r+1)*g.Cols]
 		for c := 0; c < g.Cols; {
@@ -455,7 +487,7 @@ func (g *Grid) Gaps() []Gap {
 	}
 	rowStart[g.Rows] = int32(len(runs))
 	if len(runs) == 0 {
-		return nil
+		return nil, nil
 	}
 	comp := make(map[int32]int) // root run -> gap index
 	var gaps []Gap
@@ -509,6 +541,11 @@ func (g *Grid) Gaps() []Gap {
 	}
 	rings := make([][]ring, len(gaps))
 	for v0, bitsAt := range out {
+		if v0%w == 0 {
+			if err := stopped(ctx, "gaps"); err != nil {
+				return nil, err
+			}
+		}
 		for bitsAt != 0 {
 			d0 := 0
 			for bitsAt&(1<<d0) == 0 {
@@ -576,20 +613,34 @@ func (g *Grid) Gaps() []Gap {
 		gaps[k].Polygon = append(poly, holes...)
 	}
 	slices.SortStableFunc(gaps, func(a, b Gap) int { return cmpFloat(b.AreaM2, a.AreaM2) })
-	return gaps
+	return gaps, nil
 }
 
 // Coverage runs a whole gap analysis: a grid of cellM meters over area
 // (cellM <= 0 picks AutoCell), stations covering radius meters each, and
-// the summary and uncovered parts.
+// the summary and uncovered parts. It runs to completion; callers that
+// must stop early (a server, a command stopped by Ctrl-C) use
+// CoverageContext.
 func Coverage(area orb.MultiPolygon, stations []orb.Point, radius, cellM float64) (*Grid, CoverageSummary, []Gap, error) {
+	return CoverageContext(context.Background(), area, stations, radius, cellM)
+}
+
+// CoverageContext is Coverage stopped by ctx: when ctx ends it returns an
+// error wrapping ctx.Err().
+func CoverageContext(ctx context.Context, area orb.MultiPolygon, stations []orb.Point, radius, cellM float64) (*Grid, CoverageSummary, []Gap, error) {
 	if cellM <= 0 {
 		cellM = AutoCell(area.Bound(), radius)
 	}
-	g, err := NewGrid(area, cellM)
+	g, err := NewGrid(ctx, area, cellM)
 	if err != nil {
 		return nil, CoverageSummary{}, nil, err
 	}
-	g.Cover(stations, radius)
-	return g, g.Summary(), g.Gaps(), nil
+	if err := g.Cover(ctx, stations, radius); err != nil {
+		return nil, CoverageSummary{}, nil, err
+	}
+	gaps, err := g.Gaps(ctx)
+	if err != nil {
+		return nil, CoverageSummary{}, nil, err
+	}
+	return g, g.Summary(), gaps, nil
 }

@@ -1,6 +1,9 @@
 package geo
 
 import (
+	"context"
+	"errors"
+
 	"github.com/paulmach/orb"
 	"math"
 	"math/rand/v2"
@@ -12,7 +15,7 @@ import (
 
 func TestGridAreaInnerMongolia(t *testing.T) {
 	im := loadInnerMongolia(t)
-	g, err := NewGrid(im, 2000)
+	g, err := NewGrid(context.Background(), im, 2000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,5 +135,98 @@ func TestCoverageMonteCarlo(t *testing.T) {
 		if math.Abs(sum.CoveredM2+sum.UncoveredM2-sum.AreaM2) > 1e-6*sum.AreaM2 {
 			t.Errorf("trial %d: covered %v + uncovered %v != area %v", trial, sum.CoveredM2, sum.UncoveredM2, sum.AreaM2)
 		}
+	}
+}
+
+// countdownCtx is a context that ends after its Err has answered nil n
+// times, so a test can stop work part-way through without timing.
+type countdownCtx struct {
+	context.Context
+	n     int // nil answers left
+	calls int // Err calls so far
+}
+
+func (c *countdownCtx) Err() error {
+	c.calls++
+	if c.n > 0 {
+		c.n--
+		return nil
+	}
+	return context.Canceled
+}
+
+// TestCoverageStops checks that every grid step ends with an error wrapping
+// the context's error when its context has ended, and that one that ends
+// part-way is noticed at the next check.
+func TestCoverageStops(t *testing.T) {
+	rng := coverageRand(t)
+	area := randomArea(rng, orb.Point{112, 42}, 30, 0.5, 1.2, true)
+	stations := randomInside(rng, area, 15)
+	cands := randomInside(rng, area, 50)
+	const radius = 15000.0
+
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	expired, cancel2 := context.WithDeadline(context.Background(), time.Unix(0, 0))
+	defer cancel2()
+
+	steps := []struct {
+		name string
+		run  func(ctx context.Context) error
+	}{
+		{"NewGrid", func(ctx context.Context) error {
+			g, err := NewGrid(ctx, area, 1000)
+			if err != nil && g != nil {
+				t.Errorf("NewGrid gave a grid with error %v", err)
+			}
+			return err
+		}},
+		{"Cover", func(ctx context.Context) error {
+			return mustCoveredGrid(t, area, 1000, nil, 0).Cover(ctx, stations, radius)
+		}},
+		{"Gaps", func(ctx context.Context) error {
+			gaps, err := mustCoveredGrid(t, area, 1000, stations, radius).Gaps(ctx)
+			if err != nil && gaps != nil {
+				t.Errorf("Gaps gave %d gaps with error %v", len(gaps), err)
+			}
+			return err
+		}},
+		{"Suggest/candidates", func(ctx context.Context) error {
+			sites, err := mustCoveredGrid(t, area, 1000, stations, radius).Suggest(ctx, 5, radius, cands)
+			if err != nil && sites != nil {
+				t.Errorf("Suggest gave %d sites with error %v", len(sites), err)
+			}
+			return err
+		}},
+		{"Suggest/auto", func(ctx context.Context) error {
+			_, err := mustCoveredGrid(t, area, 1000, stations, radius).Suggest(ctx, 5, radius, nil)
+			return err
+		}},
+		{"CoverageContext", func(ctx context.Context) error {
+			_, _, _, err := CoverageContext(ctx, area, stations, radius, 1000)
+			return err
+		}},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			if err := st.run(canceled); !errors.Is(err, context.Canceled) {
+				t.Errorf("%s(canceled context) = %v; want an error wrapping context.Canceled", st.name, err)
+			}
+			if err := st.run(expired); !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("%s(expired context) = %v; want an error wrapping context.DeadlineExceeded", st.name, err)
+			}
+			// Ended after a few checks: the very next check stops the work.
+			const live = 3
+			ctx := &countdownCtx{Context: context.Background(), n: live}
+			if err := st.run(ctx); !errors.Is(err, context.Canceled) {
+				t.Errorf("%s(context ending after %d checks) = %v; want an error wrapping context.Canceled", st.name, live, err)
+			}
+			if ctx.calls != live+1 {
+				t.Errorf("%s checked its context %d times; want %d (it should stop at the first check after the end)", st.name, ctx.calls, live+1)
+			}
+			if err := st.run(context.Background()); err != nil {
+				t.Errorf("%s(live context) = %v", st.name, err)
+			}
+		})
 	}
 }

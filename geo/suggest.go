@@ -2,6 +2,7 @@ package geo
 
 import (
 	"container/heap"
+	"context"
 	"math"
 
 	"github.com/paulmach/orb"
@@ -31,9 +32,14 @@ type Site struct {
 // nothing are not made. The grid's cells covered by the chosen sites are
 // marked covered, so Summary and Gaps afterwards describe the area with
 // the new sites.
-func (g *Grid) Suggest(n int, radius float64, candidates []orb.Point) []Site {
+//
+// ctx is checked before measuring each candidate's first gain (that first
+// round is most of the work) and before each greedy step; when it ends,
+// Suggest returns an error wrapping ctx.Err(), no sites, and a grid partly
+// marked (discard it).
+func (g *Grid) Suggest(ctx context.Context, n int, radius float64, candidates []orb.Point) ([]Site, error) {
 	if n <= 0 || radius <= 0 {
-		return nil
+		return nil, nil
 	}
 	idx := make([]int, 0, len(candidates))
 	pts := make([]orb.Point, 0, len(candidates))
@@ -85,11 +91,17 @@ func (g *Grid) Suggest(n int, radius float64, candidates []orb.Point) []Site {
 	}
 	h := make(gainHeap, len(pts))
 	for k := range pts {
+		if err := stopped(ctx, "suggest"); err != nil {
+			return nil, err
+		}
 		h[k] = gainItem{k: k, gain: visit(k, false)}
 	}
 	heap.Init(&h)
 	var sites []Site
 	for round := 0; len(sites) < n && h.Len() > 0; {
+		if err := stopped(ctx, "suggest"); err != nil {
+			return nil, err
+		}
 		top := h[0]
 		if top.round != round {
 			h[0].gain, h[0].round = visit(top.k, false), round
@@ -104,7 +116,7 @@ func (g *Grid) Suggest(n int, radius float64, candidates []orb.Point) []Site {
 		sites = append(sites, Site{Point: pts[top.k], Candidate: idx[top.k], NewlyCoveredM2: top.gain})
 		round++
 	}
-	return sites
+	return sites, nil
 }
 
 type gainItem struct {

@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"context"
 	"math"
 	"testing"
 
@@ -12,17 +13,13 @@ func TestSuggest(t *testing.T) {
 	area := randomArea(rng, orb.Point{112, 42}, 30, 0.5, 1.2, true)
 	stations := randomInside(rng, area, 15)
 	const radius = 15000.0
-	g, err := NewGrid(area, 1000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g.Cover(stations, radius)
+	ctx := context.Background()
+	g := mustCoveredGrid(t, area, 1000, stations, radius)
 	before := g.Summary()
 
 	// Reference: plain greedy that recomputes every gain each round on a copy.
 	cands := randomInside(rng, area, 200)
-	ref, _ := NewGrid(area, 1000)
-	ref.Cover(stations, radius)
+	ref := mustCoveredGrid(t, area, 1000, stations, radius)
 	var want []int
 	for round := 0; round < 6; round++ {
 		best, bestGain := -1, 0.0
@@ -30,7 +27,9 @@ func TestSuggest(t *testing.T) {
 			probe := *ref
 			probe.state = append([]uint8(nil), ref.state...)
 			b := probe.Summary()
-			probe.Cover([]orb.Point{p}, radius)
+			if err := probe.Cover(ctx, []orb.Point{p}, radius); err != nil {
+				t.Fatal(err)
+			}
 			gain := (probe.Summary().GridAreaM2*probe.Summary().CoveredPct - b.GridAreaM2*b.CoveredPct) / 100
 			if gain > bestGain*(1+1e-12) {
 				best, bestGain = k, gain
@@ -40,10 +39,15 @@ func TestSuggest(t *testing.T) {
 			break
 		}
 		want = append(want, best)
-		ref.Cover([]orb.Point{cands[best]}, radius)
+		if err := ref.Cover(ctx, []orb.Point{cands[best]}, radius); err != nil {
+			t.Fatal(err)
+		}
 	}
 
-	sites := g.Suggest(6, radius, cands)
+	sites, err := g.Suggest(ctx, 6, radius, cands)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(sites) != len(want) {
 		t.Fatalf("Suggest gave %d sites; plain greedy %d", len(sites), len(want))
 	}
@@ -63,12 +67,27 @@ func TestSuggest(t *testing.T) {
 		t.Fatalf("covered area grew by %v; sites claim %v", got, sum)
 	}
 	// Without candidates: cell centres, and a first pick at least as good.
-	g2, _ := NewGrid(area, 1000)
-	g2.Cover(stations, radius)
-	auto := g2.Suggest(3, radius, nil)
+	g2 := mustCoveredGrid(t, area, 1000, stations, radius)
+	auto, err := g2.Suggest(ctx, 3, radius, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(auto) != 3 || auto[0].Candidate != -1 || auto[0].NewlyCoveredM2 <= 0 {
 		t.Fatalf("Suggest(auto) = %+v", auto)
 	}
 	t.Logf("before %.1f%% covered; 6 sites add %.0f km²; auto first pick %.0f km² vs candidate %.0f km²",
 		before.CoveredPct, sum/1e6, auto[0].NewlyCoveredM2/1e6, sites[0].NewlyCoveredM2/1e6)
+}
+
+// mustCoveredGrid is NewGrid and Cover, failing t on an error.
+func mustCoveredGrid(t testing.TB, area orb.MultiPolygon, cellM float64, stations []orb.Point, radius float64) *Grid {
+	t.Helper()
+	g, err := NewGrid(context.Background(), area, cellM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Cover(context.Background(), stations, radius); err != nil {
+		t.Fatal(err)
+	}
+	return g
 }

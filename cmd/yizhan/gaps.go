@@ -108,28 +108,36 @@ func runGaps(ctx context.Context, args []string, getenv env, stdout, stderr io.W
 	if cell <= 0 {
 		cell, auto = geo.AutoCell(area.Bound(), radius), true
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
+	// ctx ends on Ctrl-C: each grid step stops within a grid row of it.
 	bar.step("building grid")
-	g, err := geo.NewGrid(area, cell)
+	g, err := geo.NewGrid(ctx, area, cell)
 	if err != nil {
+		bar.finish()
 		return fmt.Errorf("gaps: %w", err)
 	}
 	bar.step("covering")
-	g.Cover(pts, radius)
+	if err := g.Cover(ctx, pts, radius); err != nil {
+		bar.finish()
+		return fmt.Errorf("gaps: %w", err)
+	}
 	bar.step("measuring")
 	sum := g.Summary()
 	var sites []geo.Site
 	if *suggest > 0 {
 		bar.step("suggesting sites")
-		sites = g.Suggest(*suggest, radius, nil)
+		if sites, err = g.Suggest(ctx, *suggest, radius, nil); err != nil {
+			bar.finish()
+			return fmt.Errorf("gaps: %w", err)
+		}
 	}
 	bar.step("tracing gaps")
 	// With sites, the gaps drawn are those left after building them; the
 	// summary stays that of today.
-	gaps := g.Gaps()
+	gaps, err := g.Gaps(ctx)
 	bar.finish()
+	if err != nil {
+		return fmt.Errorf("gaps: %w", err)
+	}
 
 	fc := geojson.NewFeatureCollection()
 	for i, gp := range gaps {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -58,6 +59,27 @@ func TestRunGapsErrors(t *testing.T) {
 		err := runGaps(context.Background(), append(tc.args, "--out", filepath.Join(dir, "x.geojson")), func(string) string { return "" }, &stdout, &stderr)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("runGaps(%v) = %v; want an error containing %q", tc.args, err, tc.want)
+		}
+	}
+}
+
+// TestRunGapsCanceled checks that a stopped command (Ctrl-C cancels its
+// context) ends with the context's error and writes no file.
+func TestRunGapsCanceled(t *testing.T) {
+	for _, args := range [][]string{
+		{"--region", "Inner Mongolia", "--minutes", "60", "--mode", "truck"},
+		{"--region", "Inner Mongolia", "--minutes", "60", "--mode", "truck", "--suggest", "2"},
+	} {
+		out := filepath.Join(t.TempDir(), "gaps.geojson")
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		var stdout, stderr bytes.Buffer
+		err := runGaps(ctx, append(args, "--out", out), func(string) string { return "" }, &stdout, &stderr)
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("runGaps(%v) with a canceled context = %v; want an error wrapping context.Canceled", args, err)
+		}
+		if _, serr := os.Stat(out); !errors.Is(serr, os.ErrNotExist) {
+			t.Errorf("runGaps(%v) with a canceled context left %s (stat: %v)", args, out, serr)
 		}
 	}
 }
