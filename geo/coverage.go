@@ -540,56 +540,60 @@ func (g *Grid) Gaps(ctx context.Context) ([]Gap, error) {
 		area int   // twice the signed area in lattice units
 	}
 	rings := make([][]ring, len(gaps))
-	for v0, bitsAt := range out {
-		if v0%w == 0 {
-			if err := stopped(ctx, "gaps"); err != nil {
-				return nil, err
-			}
+	for row0 := 0; row0 < len(out); row0 += w { // each row of lattice vertices
+		if err := stopped(ctx, "gaps"); err != nil {
+			return nil, err
 		}
-		for bitsAt != 0 {
-			d0 := 0
-			for bitsAt&(1<<d0) == 0 {
-				d0++
+		for i, bitsAt := range out[row0 : row0+w] {
+			if bitsAt == 0 {
+				continue
 			}
-			// Component of the open cell on the left of the first edge.
-			r, c := v0/w, v0%w
-			left := [4][2]int{{r, c}, {r, c - 1}, {r - 1, c - 1}, {r - 1, c}}[d0]
-			k := comp[runOf(left[0], left[1])]
-			var pts []int
-			v, d := v0, d0
-			out[v] &^= 1 << d
-			for {
-				nv := v + step[d]
-				nd, closing := -1, false
-				for _, t := range [3]int{(d + 1) % 4, d, (d + 3) % 4} {
-					if nv == v0 && t == d0 {
-						nd, closing = t, true
+			v0 := row0 + i
+			for bitsAt != 0 {
+				d0 := 0
+				for bitsAt&(1<<d0) == 0 {
+					d0++
+				}
+				// Component of the open cell on the left of the first edge.
+				r, c := v0/w, v0%w
+				left := [4][2]int{{r, c}, {r, c - 1}, {r - 1, c - 1}, {r - 1, c}}[d0]
+				k := comp[runOf(left[0], left[1])]
+				var pts []int
+				v, d := v0, d0
+				out[v] &^= 1 << d
+				for {
+					nv := v + step[d]
+					nd, closing := -1, false
+					for _, t := range [3]int{(d + 1) % 4, d, (d + 3) % 4} {
+						if nv == v0 && t == d0 {
+							nd, closing = t, true
+							break
+						}
+						if out[nv]&(1<<t) != 0 {
+							nd = t
+							break
+						}
+					}
+					if nd < 0 {
+						break // cannot happen: every boundary edge has a successor
+					}
+					if nd != d {
+						pts = append(pts, nv)
+					}
+					if closing {
 						break
 					}
-					if out[nv]&(1<<t) != 0 {
-						nd = t
-						break
-					}
+					out[nv] &^= 1 << nd
+					v, d = nv, nd
 				}
-				if nd < 0 {
-					break // cannot happen: every boundary edge has a successor
+				a := 0
+				for i := range pts {
+					p, q := pts[i], pts[(i+1)%len(pts)]
+					a += (p%w)*(q/w) - (q%w)*(p/w)
 				}
-				if nd != d {
-					pts = append(pts, nv)
-				}
-				if closing {
-					break
-				}
-				out[nv] &^= 1 << nd
-				v, d = nv, nd
+				rings[k] = append(rings[k], ring{pts, a})
+				bitsAt = out[v0]
 			}
-			a := 0
-			for i := range pts {
-				p, q := pts[i], pts[(i+1)%len(pts)]
-				a += (p%w)*(q/w) - (q%w)*(p/w)
-			}
-			rings[k] = append(rings[k], ring{pts, a})
-			bitsAt = out[v0]
 		}
 	}
 	toLonLat := func(v int) orb.Point {
