@@ -55,6 +55,8 @@ func appendResponse(b []byte, v any) ([]byte, error) {
 		return appendFeature(b, &v)
 	case *feature:
 		return appendFeature(b, v)
+	case jsonAppender:
+		return v.appendJSON(b)
 	}
 	return appendMarshal(b, v)
 }
@@ -117,7 +119,7 @@ func appendFeatureCollection(b []byte, fc *featureCollection) ([]byte, error) {
 // its geometry and properties.
 func appendFeature(b []byte, f *feature) ([]byte, error) {
 	if f.rec != nil {
-		return appendRecord(b, f.rec, f.lang, f.found, f.meters, f.bearing)
+		return appendRecord(b, f)
 	}
 	b = append(b, `{"type":`...)
 	b = appendString(b, f.Type)
@@ -130,6 +132,8 @@ func appendFeature(b []byte, f *feature) ([]byte, error) {
 	switch g := f.Geometry.(type) {
 	case pointGeometry:
 		b, err = appendPoint(b, g.Coordinates)
+	case lineGeometry:
+		b, err = appendLine(b, &g)
 	case nil:
 		b = append(b, "null"...)
 	default:
@@ -192,11 +196,14 @@ func appendPoint(b []byte, c [2]float64) ([]byte, error) {
 	return append(b, "]}"...), nil
 }
 
-// appendRecord appends st as a GeoJSON Feature with its name in lang, the
-// same bytes json.Marshal writes for stationFeature(st, lang) or, when
-// found, resultFeature for a result meters away at bearing degrees.
-// Property keys are written in sorted order, as json.Marshal writes a map.
-func appendRecord(b []byte, st *data.Station, lang string, found bool, meters, bearing float64) ([]byte, error) {
+// appendRecord appends the lazy feature f (its record f.rec) as a GeoJSON
+// Feature with its name in f.lang, the same bytes json.Marshal writes for
+// stationFeature(f.rec, f.lang) or, when f.found, resultFeature for a
+// result f.meters away at f.bearing degrees, with f.extra set on the
+// Properties map. Property keys are written in sorted order, as
+// json.Marshal writes a map.
+func appendRecord(b []byte, f *feature) ([]byte, error) {
+	st := f.rec
 	b = append(b, `{"type":"Feature"`...)
 	if st.ID != "" {
 		b = append(b, `,"id":`...)
@@ -208,83 +215,188 @@ func appendRecord(b []byte, st *data.Station, lang string, found bool, meters, b
 		return b, err
 	}
 	b = append(b, `,"properties":{`...)
-	// The first key needs no comma; "amenities" is always present and only
-	// "address" sorts before it.
-	if st.Address != "" {
-		b = append(b, `"address":`...)
-		b = appendString(b, st.Address)
-		b = append(b, ',')
+	w := propWriter{b: b, extra: f.extra}
+	if st.Address != "" && w.key("address") {
+		w.b = appendString(w.b, st.Address)
 	}
-	b = append(b, `"amenities":[`...)
-	first := true
-	for i, a := range data.Amenities {
-		if st.Amenities&(1<<i) == 0 {
-			continue
+	if w.key("amenities") {
+		w.b = append(w.b, '[')
+		first := true
+		for i, a := range data.Amenities {
+			if st.Amenities&(1<<i) == 0 {
+				continue
+			}
+			if !first {
+				w.b = append(w.b, ',')
+			}
+			first = false
+			w.b = appendString(w.b, string(a))
 		}
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = appendString(b, string(a))
+		w.b = append(w.b, ']')
 	}
-	b = append(b, ']')
-	b = appendOptInt(b, `,"area_m2":`, st.AreaM2)
-	if found {
-		bd := round1(bearing)
+	w.optInt("area_m2", st.AreaM2)
+	if f.found && w.key("bearing_deg") {
+		bd := round1(f.bearing)
 		if bd >= 360 {
 			bd -= 360
 		}
-		b = append(b, `,"bearing_deg":`...)
-		if b, err = appendFloat(b, bd); err != nil {
-			return b, err
-		}
+		w.float(bd)
 	}
-	b = appendOptInt(b, `,"beds":`, st.Beds)
-	b = appendOptInt(b, `,"capacity_per_day":`, st.CapacityPerDay)
-	if found {
-		b = append(b, `,"distance_m":`...)
-		if b, err = appendFloat(b, round1(meters)); err != nil {
-			return b, err
-		}
+	w.optInt("beds", st.Beds)
+	w.optInt("capacity_per_day", st.CapacityPerDay)
+	if f.found && w.key("distance_m") {
+		w.float(round1(f.meters))
 	}
-	b = append(b, `,"kind":`...)
-	b = appendString(b, string(st.Kind))
-	b = append(b, `,"languages":`...)
-	b = appendStrings(b, st.Languages)
-	b = append(b, `,"name":`...)
-	b = appendString(b, st.Names.In(lang))
-	b = append(b, `,"names":`...)
-	b = appendNames(b, st.Names)
-	b = appendOptString(b, `,"opening_hours":`, st.OpeningHours)
-	b = appendOptString(b, `,"operator":`, st.Operator)
-	b = appendOptString(b, `,"phone":`, st.Phone)
-	if p := st.Port; p != nil {
-		b = append(b, `,"port":{"country":`...)
-		b = appendString(b, p.Country)
-		b = appendOptString(b, `,"hours":`, p.Hours)
-		b = append(b, `,"modes":`...)
-		b = appendStrings(b, p.Modes)
-		b = append(b, '}')
+	if w.key("kind") {
+		w.b = appendString(w.b, string(st.Kind))
 	}
-	b = appendOptString(b, `,"region":`, st.Region)
-	b = append(b, `,"source":`...)
-	b = appendString(b, st.Source)
-	b = append(b, `,"status":`...)
-	b = appendString(b, string(st.Status))
-	b = appendOptString(b, `,"timezone":`, st.TimeZone)
-	b = appendOptInt(b, `,"truck_parking_spaces":`, st.TruckParkingSpaces)
-	if !st.UpdatedAt.IsZero() {
-		b = append(b, `,"updated_at":"`...)
+	if w.key("languages") {
+		w.b = appendStrings(w.b, st.Languages)
+	}
+	if w.key("name") {
+		w.b = appendString(w.b, st.Names.In(f.lang))
+	}
+	if w.key("names") {
+		w.b = appendNames(w.b, st.Names)
+	}
+	w.optString("opening_hours", st.OpeningHours)
+	w.optString("operator", st.Operator)
+	w.optString("phone", st.Phone)
+	if p := st.Port; p != nil && w.key("port") {
+		w.b = append(w.b, `{"country":`...)
+		w.b = appendString(w.b, p.Country)
+		w.b = appendOptString(w.b, `,"hours":`, p.Hours)
+		w.b = append(w.b, `,"modes":`...)
+		w.b = appendStrings(w.b, p.Modes)
+		w.b = append(w.b, '}')
+	}
+	w.optString("region", st.Region)
+	if w.key("source") {
+		w.b = appendString(w.b, st.Source)
+	}
+	if w.key("status") {
+		w.b = appendString(w.b, string(st.Status))
+	}
+	w.optString("timezone", st.TimeZone)
+	w.optInt("truck_parking_spaces", st.TruckParkingSpaces)
+	if !st.UpdatedAt.IsZero() && w.key("updated_at") {
+		w.b = append(w.b, '"')
 		// RFC 3339 output holds only digits, letters and -:.+, none of
 		// which JSON escapes.
-		b = st.UpdatedAt.UTC().AppendFormat(b, time.RFC3339Nano)
-		b = append(b, '"')
+		w.b = st.UpdatedAt.UTC().AppendFormat(w.b, time.RFC3339Nano)
+		w.b = append(w.b, '"')
 	}
-	if st.Version != 0 {
-		b = append(b, `,"version":`...)
-		b = strconv.AppendInt(b, st.Version, 10)
+	if st.Version != 0 && w.key("version") {
+		w.b = strconv.AppendInt(w.b, st.Version, 10)
 	}
-	return append(b, "}}"...), nil
+	w.flush("")
+	if w.err != nil {
+		return w.b, w.err
+	}
+	return append(w.b, "}}"...), nil
+}
+
+// propWriter writes the members of a properties object in sorted key
+// order, merging a feature's extra props (sorted, unique keys) in among
+// the record's own keys, which its caller hands to key in sorted order.
+type propWriter struct {
+	b     []byte
+	extra []extraProp // not yet written
+	comma bool        // a member has been written
+	err   error       // the first error, from a non-finite extra number
+}
+
+// key writes the extra props that sort before k, then, unless an extra
+// prop replaces k, the member name k; it reports whether the caller is to
+// write k's value. k is a plain ASCII name that JSON does not escape.
+func (w *propWriter) key(k string) bool {
+	w.flush(k)
+	w.sep()
+	if len(w.extra) > 0 && w.extra[0].key == k {
+		w.writeProp(w.extra[0])
+		w.extra = w.extra[1:]
+		return false
+	}
+	w.b = append(w.b, '"')
+	w.b = append(w.b, k...)
+	w.b = append(w.b, '"', ':')
+	return true
+}
+
+func (w *propWriter) sep() {
+	if w.comma {
+		w.b = append(w.b, ',')
+	}
+	w.comma = true
+}
+
+// flush writes the extra props with keys before k; all of them when k is "".
+func (w *propWriter) flush(k string) {
+	for len(w.extra) > 0 && (k == "" || w.extra[0].key < k) {
+		w.sep()
+		w.writeProp(w.extra[0])
+		w.extra = w.extra[1:]
+	}
+}
+
+func (w *propWriter) writeProp(p extraProp) {
+	w.b = appendString(w.b, p.key)
+	w.b = append(w.b, ':')
+	switch p.kind {
+	case propString:
+		w.b = appendString(w.b, p.s)
+	case propInt:
+		w.b = strconv.AppendInt(w.b, p.i, 10)
+	default:
+		w.float(p.f)
+	}
+}
+
+func (w *propWriter) float(f float64) {
+	var err error
+	if w.b, err = appendFloat(w.b, f); err != nil && w.err == nil {
+		w.err = err
+	}
+}
+
+func (w *propWriter) optString(k, v string) {
+	if v != "" && w.key(k) {
+		w.b = appendString(w.b, v)
+	}
+}
+
+func (w *propWriter) optInt(k string, v *int) {
+	if v != nil && w.key(k) {
+		w.b = strconv.AppendInt(w.b, int64(*v), 10)
+	}
+}
+
+// appendLine appends a GeoJSON LineString geometry with the given
+// (already rounded) coordinates, as json.Marshal writes lineGeometry.
+func appendLine(b []byte, g *lineGeometry) ([]byte, error) {
+	b = append(b, `{"type":`...)
+	b = appendString(b, g.Type)
+	b = append(b, `,"coordinates":`...)
+	if g.Coordinates == nil {
+		return append(b, "null}"...), nil
+	}
+	b = append(b, '[')
+	var err error
+	for i, c := range g.Coordinates {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '[')
+		if b, err = appendFloat(b, c[0]); err != nil {
+			return b, err
+		}
+		b = append(b, ',')
+		if b, err = appendFloat(b, c[1]); err != nil {
+			return b, err
+		}
+		b = append(b, ']')
+	}
+	return append(b, "]}"...), nil
 }
 
 // appendNames appends n as json.Marshal writes data.Names (fields in
@@ -324,13 +436,6 @@ func appendOptString(b []byte, key, v string) []byte {
 		return b
 	}
 	return appendString(append(b, key...), v)
-}
-
-func appendOptInt(b []byte, key string, v *int) []byte {
-	if v == nil {
-		return b
-	}
-	return strconv.AppendInt(append(b, key...), int64(*v), 10)
 }
 
 // appendFloat appends f formatted as encoding/json formats a float64: the

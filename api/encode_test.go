@@ -367,3 +367,57 @@ func TestNearestBodyUnchanged(t *testing.T) {
 		t.Errorf("Content-Type = %q, want %q", ct, mediaGeoJSON)
 	}
 }
+
+// TestExtraPropsMatchEncodingJSON holds lazy features with extra props
+// (withProps) to the bytes encoding/json writes after setting the same
+// props on the eager feature's map: keys merged in sorted order among the
+// record's own, before the first and after the last, a key set twice
+// keeping its last value, and record keys ("name", "kind") replaced.
+func TestExtraPropsMatchEncodingJSON(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 17))
+	keys := []string{"along_m", "offset_m", "side", "role", "rest_stop", "aaa", "zzz", "name", "kind",
+		"distance_m", "bearing_deg", "updated_at", "version", "port", "a<b", "é"}
+	for i := 0; i < 3000; i++ {
+		r := randResult(rng)
+		lang := langs[rng.IntN(len(langs))]
+		found := rng.IntN(2) == 0
+		eager := stationFeature(r.Station, lang)
+		lazy := recordFeatures([]*data.Station{r.Station}, lang)[0]
+		if found {
+			eager = resultFeature(r, lang)
+			lazy = resultFeatures([]data.Result{r}, lang)[0]
+		}
+		var ps []extraProp
+		for n := rng.IntN(7); n > 0; n-- {
+			k := keys[rng.IntN(len(keys))]
+			switch rng.IntN(3) {
+			case 0:
+				v := round1(rng.NormFloat64() * 1e5)
+				ps = append(ps, floatProp(k, v))
+				eager.Properties[k] = v
+			case 1:
+				v := rng.IntN(100)
+				ps = append(ps, intProp(k, v))
+				eager.Properties[k] = v
+			default:
+				v := randString(rng)
+				ps = append(ps, stringProp(k, v))
+				eager.Properties[k] = v
+			}
+		}
+		lazy = withProps(lazy, ps)
+		want, err := json.Marshal(eager)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := appendResponse(nil, &lazy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkSame(t, "feature with extra props", got, want)
+	}
+	f := withProps(recordFeatures([]*data.Station{randStation(rng)}, "")[0], []extraProp{floatProp("x", math.NaN())})
+	if _, err := appendResponse(nil, &f); !errors.Is(err, errNonFinite) {
+		t.Fatalf("NaN extra prop: err = %v; want errNonFinite", err)
+	}
+}

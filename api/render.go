@@ -3,6 +3,8 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/paulmach/orb"
@@ -58,6 +60,59 @@ type feature struct {
 	found   bool          // a lazy feature carries distance_m and bearing_deg
 	meters  float64       // distance from the query point, when found
 	bearing float64       // degrees from north, when found
+	extra   []extraProp   // extra properties of a lazy feature, sorted by key, keys unique
+}
+
+// extraProp is one extra property of a lazy feature: a key and a number or a
+// string, rendered as json.Marshal renders a float64, int or string.
+type extraProp struct {
+	key  string
+	kind propKind
+	f    float64
+	i    int64
+	s    string
+}
+
+type propKind uint8
+
+const (
+	propFloat propKind = iota
+	propInt
+	propString
+)
+
+func floatProp(key string, v float64) extraProp { return extraProp{key: key, kind: propFloat, f: v} }
+func intProp(key string, v int) extraProp       { return extraProp{key: key, kind: propInt, i: int64(v)} }
+func stringProp(key, v string) extraProp        { return extraProp{key: key, kind: propString, s: v} }
+
+// withProps adds ps to the lazy feature f, as setting them on the
+// Properties map of its eager form would: a key set twice keeps the last
+// value, and a key the record already has (say "name") is replaced. ps is
+// kept (sorted in place), not copied; callers building many features can
+// carve each one's props from one shared slice.
+func withProps(f feature, ps []extraProp) feature {
+	if f.rec == nil {
+		panic("api: withProps on a feature that is not lazy")
+	}
+	// Stable, so that of two props with one key the later stays later;
+	// then keep the last of each run of equal keys.
+	slices.SortStableFunc(ps, func(a, b extraProp) int { return strings.Compare(a.key, b.key) })
+	out := ps[:0]
+	for i, p := range ps {
+		if i+1 < len(ps) && ps[i+1].key == p.key {
+			continue
+		}
+		out = append(out, p)
+	}
+	f.extra = out
+	return f
+}
+
+// jsonAppender is a response that renders itself with the append encoder
+// of encode.go, the same bytes json.Marshal would write for its eager
+// form. send uses it for answers that hold lazy features.
+type jsonAppender interface {
+	appendJSON(b []byte) ([]byte, error)
 }
 
 // link is an OGC-style hypermedia link.
@@ -110,6 +165,11 @@ func resultFeatures(rs []data.Result, lang string) []feature {
 	return out
 }
 
+// recordFeature renders st as stationFeature does, lazily (see feature).
+func recordFeature(st *data.Station, lang string) feature {
+	return feature{Type: "Feature", ID: st.ID, rec: st, lang: lang}
+}
+
 // recordFeatures renders records as stationFeature does, lazily: the
 // features have no Properties map to add to (see feature) and are
 // rendered by send. Paged lists that add no properties should use it.
@@ -152,7 +212,7 @@ func send(c *fiber.Ctx, media, cache string, v any) error {
 		buf  *[]byte
 	)
 	switch v := v.(type) {
-	case featureCollection, *featureCollection, feature, *feature:
+	case featureCollection, *featureCollection, feature, *feature, jsonAppender:
 		buf = getBuf()
 		defer putBuf(buf)
 		body, err = appendResponse((*buf)[:0], v)

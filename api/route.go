@@ -1,6 +1,8 @@
 package api
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
@@ -64,13 +66,106 @@ func floatField(name string, v *float64, def, lo, hi float64, unit string) (floa
 // as the body, straight into numbers: a 20,000-position route costs one
 // scan of its JSON, not three.
 type lineJSON struct {
-	Type        string      `json:"type"`
-	Coordinates [][]float64 `json:"coordinates"`
-	Geometry    *lineJSON   `json:"geometry"`
-	Features    []lineJSON  `json:"features"`
-	Properties  any         `json:"properties"`
-	ID          any         `json:"id"`
-	BBox        any         `json:"bbox"`
+	Type        string     `json:"type"`
+	Coordinates positions  `json:"coordinates"`
+	Geometry    *lineJSON  `json:"geometry"`
+	Features    []lineJSON `json:"features"`
+	Properties  any        `json:"properties"`
+	ID          any        `json:"id"`
+	BBox        any        `json:"bbox"`
+}
+
+// positions is a GeoJSON coordinates array decoded as encoding/json
+// decodes a [][]float64, only faster: a hand-written scanner reads the
+// common shape (an array of arrays of numbers) without reflection, and
+// anything else (null, strings, deeper nesting, a number out of float64
+// range) goes to encoding/json, so that its errors and results are the
+// same as before. The body around it has been checked as valid JSON.
+type positions [][]float64
+
+func (ps *positions) UnmarshalJSON(raw []byte) error {
+	if out, ok := scanPositions(raw); ok {
+		*ps = out
+		return nil
+	}
+	var out [][]float64
+	err := json.Unmarshal(raw, &out)
+	*ps = out
+	return err
+}
+
+// scanPositions reads raw, valid JSON, as [[number, ...], ...]; ok is
+// false for anything else.
+func scanPositions(raw []byte) (out [][]float64, ok bool) {
+	i := skipSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '[' {
+		return nil, false
+	}
+	// Positions usually hold 2 numbers: carve them from one backing
+	// array, sized by a cheap count of the inner arrays.
+	n := bytes.Count(raw, []byte{'['}) - 1
+	out = make([][]float64, 0, n)
+	nums := make([]float64, 0, 2*n)
+	i = skipSpace(raw, i+1)
+	if i < len(raw) && raw[i] == ']' {
+		return out, skipSpace(raw, i+1) == len(raw)
+	}
+	for {
+		if i >= len(raw) || raw[i] != '[' {
+			return nil, false
+		}
+		start := len(nums)
+		i = skipSpace(raw, i+1)
+		if i < len(raw) && raw[i] == ']' {
+			i++
+		} else {
+			for {
+				j := i
+				for j < len(raw) && (raw[j] == '-' || raw[j] == '+' || raw[j] == '.' || raw[j] == 'e' || raw[j] == 'E' || raw[j] >= '0' && raw[j] <= '9') {
+					j++
+				}
+				if j == i {
+					return nil, false
+				}
+				f, err := strconv.ParseFloat(string(raw[i:j]), 64)
+				if err != nil {
+					return nil, false
+				}
+				nums = append(nums, f)
+				i = skipSpace(raw, j)
+				if i >= len(raw) {
+					return nil, false
+				}
+				if raw[i] == ']' {
+					i++
+					break
+				}
+				if raw[i] != ',' {
+					return nil, false
+				}
+				i = skipSpace(raw, i+1)
+			}
+		}
+		out = append(out, nums[start:len(nums):len(nums)])
+		i = skipSpace(raw, i)
+		if i >= len(raw) {
+			return nil, false
+		}
+		if raw[i] == ']' {
+			return out, skipSpace(raw, i+1) == len(raw)
+		}
+		if raw[i] != ',' {
+			return nil, false
+		}
+		i = skipSpace(raw, i+1)
+	}
+}
+
+func skipSpace(raw []byte, i int) int {
+	for i < len(raw) && (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\n' || raw[i] == '\r') {
+		i++
+	}
+	return i
 }
 
 // parseRoute checks the route and prepares it.
@@ -282,16 +377,15 @@ func (s *Server) routeStations(c *fiber.Ctx) error {
 	feats := make([]feature, 0, 1+len(hits))
 	feats = append(feats, feature{Type: "Feature", ID: "route", Geometry: newLine(r.Line()),
 		Properties: map[string]any{"role": "route", "length_m": round1(r.Length()), "length_km": roundTo(r.Length()/1000, 3)}})
+	props := make([]extraProp, 0, 5*len(hits)) // one allocation for every station's extra props
 	for i, h := range hits {
-		ft := stationFeature(sts[h.Index], lang)
-		ft.Properties["role"] = "station"
-		ft.Properties["along_m"] = round1(h.AlongM)
-		ft.Properties["offset_m"] = round1(h.OffsetM)
-		ft.Properties["side"] = h.Side
-		if n, ok := stopNo[i]; ok {
-			ft.Properties["rest_stop"] = n
+		n := len(props)
+		props = append(props, floatProp("along_m", round1(h.AlongM)), floatProp("offset_m", round1(h.OffsetM)),
+			stringProp("role", "station"), stringProp("side", h.Side))
+		if no, ok := stopNo[i]; ok {
+			props = append(props, intProp("rest_stop", no))
 		}
-		feats = append(feats, ft)
+		feats = append(feats, withProps(recordFeature(sts[h.Index], lang), props[n:len(props):len(props)]))
 	}
 	gaps := r.Gaps(alongs, maxGapM)
 	longest := 0.0
@@ -301,22 +395,67 @@ func (s *Server) routeStations(c *fiber.Ctx) error {
 			Properties: map[string]any{"role": "gap", "from_along_m": round1(g.FromM), "to_along_m": round1(g.ToM),
 				"length_m": round1(g.LengthM()), "length_km": roundTo(g.LengthM()/1000, 3)}})
 	}
-	return send(c, mediaGeoJSON, cacheData, struct {
-		Type           string       `json:"type"`
-		Features       []feature    `json:"features"`
-		RouteLengthKm  float64      `json:"route_length_km"`
-		CorridorM      float64      `json:"corridor_m"`
-		StationsCount  int          `json:"stations_count"`
-		MaxGapM        float64      `json:"max_gap_m"`
-		MaxGapHow      string       `json:"max_gap_derivation"`
-		GapsCount      int          `json:"gaps_count"`
-		LongestGapKm   float64      `json:"longest_gap_km"`
-		RestPlan       restPlanJSON `json:"rest_plan"`
-		Filter         filterJSON   `json:"filter"`
-		Method         string       `json:"method"`
-		NumberReturned int          `json:"numberReturned"`
-	}{"FeatureCollection", feats, roundTo(r.Length()/1000, 3), corridor, len(hits), round1(maxGapM), gapHow, len(gaps),
-		roundTo(longest/1000, 3), rp, newFilterJSON(f, lang),
-		"route segments are great-circle arcs; along_m is the distance along the route to the nearest point, offset_m the great-circle distance to it, side left or right of the direction of travel",
-		len(feats)})
+	return send(c, mediaGeoJSON, cacheData, &routeCollection{Type: "FeatureCollection", Features: feats, routeSummary: routeSummary{
+		RouteLengthKm: roundTo(r.Length()/1000, 3), CorridorM: corridor, StationsCount: len(hits), MaxGapM: round1(maxGapM),
+		MaxGapHow: gapHow, GapsCount: len(gaps), LongestGapKm: roundTo(longest/1000, 3), RestPlan: rp, Filter: newFilterJSON(f, lang),
+		Method:         "route segments are great-circle arcs; along_m is the distance along the route to the nearest point, offset_m the great-circle distance to it, side left or right of the direction of travel",
+		NumberReturned: len(feats),
+	}})
+}
+
+// routeCollection is the answer of POST /v1/route/stations: a
+// FeatureCollection whose station features are lazy (see feature), with
+// the summary as foreign members after the features.
+type routeCollection struct {
+	Type     string    `json:"type"`
+	Features []feature `json:"features"`
+	routeSummary
+}
+
+// routeSummary is the foreign members of a routeCollection, in the order
+// they are written.
+type routeSummary struct {
+	RouteLengthKm  float64      `json:"route_length_km"`
+	CorridorM      float64      `json:"corridor_m"`
+	StationsCount  int          `json:"stations_count"`
+	MaxGapM        float64      `json:"max_gap_m"`
+	MaxGapHow      string       `json:"max_gap_derivation"`
+	GapsCount      int          `json:"gaps_count"`
+	LongestGapKm   float64      `json:"longest_gap_km"`
+	RestPlan       restPlanJSON `json:"rest_plan"`
+	Filter         filterJSON   `json:"filter"`
+	Method         string       `json:"method"`
+	NumberReturned int          `json:"numberReturned"`
+}
+
+// appendJSON appends rc as json.Marshal would if its features were eager:
+// the features by appendFeature, the summary by encoding/json, spliced
+// into the one object.
+func (rc *routeCollection) appendJSON(b []byte) ([]byte, error) {
+	b = append(b, `{"type":`...)
+	b = appendString(b, rc.Type)
+	b = append(b, `,"features":`...)
+	if rc.Features == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i := range rc.Features {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var err error
+			if b, err = appendFeature(b, &rc.Features[i]); err != nil {
+				return b, err
+			}
+		}
+		b = append(b, ']')
+	}
+	// The summary is an object of at least one member: drop its "{" and
+	// keep its "}" as ours.
+	n := len(b)
+	b, err := appendMarshal(append(b, ','), &rc.routeSummary)
+	if err != nil {
+		return b, err
+	}
+	return append(b[:n+1], b[n+2:]...), nil
 }

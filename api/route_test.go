@@ -1,10 +1,14 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
+	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -128,13 +132,189 @@ func BenchmarkRouteStations2000km(b *testing.B) {
 	s := newTestServer(b, sts, Config{})
 	body, _ := json.Marshal(map[string]any{"route": geojson.NewGeometry(line), "corridor_m": 2000, "prefer_amenities": []string{"truck_parking"}})
 	b.ResetTimer()
-	var r response
 	for i := 0; i < b.N; i++ {
-		r = post(b, s, "/v1/route/stations", string(body))
-		if r.status != 200 {
-			b.Fatalf("%d %.300s", r.status, r.raw)
+		// The server's side only: post would also decode the 1.6 MB
+		// answer into maps, which costs about as much as serving it.
+		req := httptest.NewRequest("POST", "/v1/route/stations", strings.NewReader(string(body)))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := s.App().Test(req, -1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+			b.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			b.Fatalf("status %d", resp.StatusCode)
 		}
 	}
+	b.StopTimer()
+	r := post(b, s, "/v1/route/stations", string(body))
 	b.ReportMetric(r.body["stations_count"].(float64), "stations")
 	b.ReportMetric(r.body["route_length_km"].(float64), "km")
+}
+
+// TestRouteAnswerMatchesMapRendering holds the lazily rendered answer of
+// POST /v1/route/stations to the bytes the map-based rendering wrote:
+// stationFeature plus role, along_m, offset_m, side and rest_stop set on
+// its Properties, and the whole answer through json.Marshal.
+func TestRouteAnswerMatchesMapRendering(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	line := orb.LineString{{111.6708, 40.80}}
+	for len(line) < 3001 {
+		line = append(line, geo.Destination(line[len(line)-1], 5+rng.NormFloat64()*10, 100))
+	}
+	sts := fixture(t)
+	for i := 0; i < 400; i++ {
+		p := geo.Destination(line[rng.IntN(len(line))], rng.Float64()*360, rng.Float64()*6000)
+		am := []string{"truck_parking"}
+		if i%3 == 0 {
+			am = append(am, "shower")
+		}
+		sts = append(sts, station(t, fmt.Sprintf("r%03d", i), data.KindRestStop, p[0], p[1], "", am...))
+	}
+	byID := map[string]*data.Station{}
+	for _, st := range sts {
+		byID[st.ID] = st
+	}
+	s := newTestServer(t, sts, Config{})
+	body, err := json.Marshal(map[string]any{"route": geojson.NewGeometry(line), "corridor_m": 5000,
+		"max_drive_minutes": 45, "prefer_amenities": []string{"shower"}, "lang": "en", "max_gap_km": 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := post(t, s, "/v1/route/stations", string(body))
+	if r.status != 200 {
+		t.Fatalf("%d %.500s", r.status, r.raw)
+	}
+
+	// The old rendering, rebuilt from the answer's values: station
+	// features from their records, the rest as decoded.
+	var got struct {
+		Features []json.RawMessage `json:"features"`
+		routeSummary
+	}
+	if err := json.Unmarshal(r.raw, &got); err != nil {
+		t.Fatal(err)
+	}
+	var feats []feature
+	stations, stops, gaps := 0, 0, 0
+	for _, raw := range got.Features {
+		var f struct {
+			ID         string          `json:"id"`
+			Geometry   json.RawMessage `json:"geometry"`
+			Properties map[string]any  `json:"properties"`
+		}
+		if err := json.Unmarshal(raw, &f); err != nil {
+			t.Fatal(err)
+		}
+		if f.Properties["role"] != "station" {
+			if f.Properties["role"] == "gap" {
+				gaps++
+			}
+			var line lineGeometry
+			if err := json.Unmarshal(f.Geometry, &line); err != nil {
+				t.Fatal(err)
+			}
+			feats = append(feats, feature{Type: "Feature", ID: f.ID, Geometry: line, Properties: f.Properties})
+			continue
+		}
+		stations++
+		st := byID[f.ID]
+		if st == nil {
+			t.Fatalf("unknown station %q", f.ID)
+		}
+		ft := stationFeature(st, "en")
+		ft.Properties["role"] = "station"
+		ft.Properties["along_m"] = f.Properties["along_m"].(float64)
+		ft.Properties["offset_m"] = f.Properties["offset_m"].(float64)
+		ft.Properties["side"] = f.Properties["side"].(string)
+		if n, ok := f.Properties["rest_stop"]; ok {
+			stops++
+			ft.Properties["rest_stop"] = int(n.(float64))
+		}
+		want, err := json.Marshal(ft)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkSame(t, "station feature "+f.ID, raw, want)
+		feats = append(feats, ft)
+	}
+	if stations < 100 || stops == 0 || gaps == 0 || len(got.RestPlan.Stops) != stops {
+		t.Fatalf("%d stations, %d rest stops (plan has %d), %d gaps; want a route with all three", stations, stops, len(got.RestPlan.Stops), gaps)
+	}
+	g := got.routeSummary
+	want, err := json.Marshal(struct {
+		Type           string       `json:"type"`
+		Features       []feature    `json:"features"`
+		RouteLengthKm  float64      `json:"route_length_km"`
+		CorridorM      float64      `json:"corridor_m"`
+		StationsCount  int          `json:"stations_count"`
+		MaxGapM        float64      `json:"max_gap_m"`
+		MaxGapHow      string       `json:"max_gap_derivation"`
+		GapsCount      int          `json:"gaps_count"`
+		LongestGapKm   float64      `json:"longest_gap_km"`
+		RestPlan       restPlanJSON `json:"rest_plan"`
+		Filter         filterJSON   `json:"filter"`
+		Method         string       `json:"method"`
+		NumberReturned int          `json:"numberReturned"`
+	}{"FeatureCollection", feats, g.RouteLengthKm, g.CorridorM, g.StationsCount, g.MaxGapM, g.MaxGapHow, g.GapsCount,
+		g.LongestGapKm, g.RestPlan, g.Filter, g.Method, g.NumberReturned})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSame(t, "route answer", r.raw, want)
+}
+
+// TestPositionsDecodeAsSlices holds the positions scanner to what
+// encoding/json makes of the same coordinates as a [][]float64: the same
+// values, and the same problem for bodies it refuses.
+func TestPositionsDecodeAsSlices(t *testing.T) {
+	type oldLine struct {
+		Type        string      `json:"type"`
+		Coordinates [][]float64 `json:"coordinates"`
+	}
+	type oldBody struct {
+		Route     *oldLine `json:"route"`
+		CorridorM *float64 `json:"corridor_m"`
+	}
+	type newBody struct {
+		Route     *lineJSON `json:"route"`
+		CorridorM *float64  `json:"corridor_m"`
+	}
+	decode := func(body string, v any) error {
+		dec := json.NewDecoder(strings.NewReader(body))
+		dec.DisallowUnknownFields()
+		return dec.Decode(v)
+	}
+	for _, coords := range []string{
+		`[[1,2],[3,4]]`, ` [ [ 1 , 2 ] ,[3.5e1,-4E-2, 7] ] `, `[]`, `[[]]`, `[[1]]`, `[[1,2,3,4]]`, `null`,
+		`[[1,2],null]`, `[[1,"2"]]`, `[["a",2]]`, `[[1,2],[1e400,3]]`, `[[1,[2]]]`, `[[1,{}]]`, `[1,2]`,
+		`[[true,1]]`, `"x"`, `{}`, `[[-0,0.000001],[123456789.123456789,1e-320]]`, `[[1,2]`, `[[1,2]]]`,
+	} {
+		// Alone, and followed by a member of the wrong type: the first
+		// problem in the body is the one reported.
+		for _, rest := range []string{"", `,"corridor_m":"x"`} {
+			body := `{"route":{"type":"LineString","coordinates":` + coords + `}` + rest + `}`
+			var ob oldBody
+			var nb newBody
+			oerr, nerr := decode(body, &ob), decode(body, &nb)
+			if (oerr == nil) != (nerr == nil) {
+				t.Fatalf("%s: error %v; encoding/json says %v", body, nerr, oerr)
+			}
+			if oerr != nil {
+				if o, n := bodyErrorDetail(oerr, &ob), bodyErrorDetail(nerr, &nb); o != n {
+					t.Errorf("%s: problem %q; encoding/json says %q", body, n, o)
+				}
+				continue
+			}
+			if !reflect.DeepEqual([][]float64(nb.Route.Coordinates), ob.Route.Coordinates) {
+				t.Errorf("%s: decoded %v; encoding/json says %v", body, nb.Route.Coordinates, ob.Route.Coordinates)
+			}
+		}
+	}
+	if _, ok := scanPositions(bytes.Repeat([]byte{'['}, 3)); ok {
+		t.Fatal("scanPositions accepted [[[")
+	}
 }
