@@ -262,8 +262,12 @@ func (s *Server) writeError(c *fiber.Ctx, err error, id string) error {
 	case errors.Is(err, data.ErrConflict):
 		return &Error{Status: fiber.StatusConflict, Detail: fmt.Sprintf("a station with id %s already exists; use PUT or PATCH /v1/stations/%s to change it", quote(id), url.PathEscape(id))}
 	case errors.Is(err, data.ErrVersionConflict):
-		return &Error{Status: fiber.StatusPreconditionFailed, Param: "If-Match",
-			Detail: fmt.Sprintf("station %s has changed since the version in If-Match (%v); fetch it again and retry", quote(id), err)}
+		detail := fmt.Sprintf("station %s has changed since the version in If-Match; fetch it again and retry", quote(id))
+		var vc *data.VersionConflictError
+		if errors.As(err, &vc) {
+			detail = fmt.Sprintf("station %s is at version %d, not the %d in If-Match: someone changed it since you read it; fetch it again (ETag %s) and retry", quote(id), vc.Stored, vc.Expected, ETag(vc.Stored))
+		}
+		return &Error{Status: fiber.StatusPreconditionFailed, Param: "If-Match", Detail: detail}
 	case errors.Is(err, data.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
 		s.log.Warn("write failed: database unavailable", "id", id, "error", err)
 		c.Set(fiber.HeaderRetryAfter, "5")

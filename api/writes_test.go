@@ -152,8 +152,8 @@ func TestWritesAPI(t *testing.T) {
 	}
 
 	// PATCH with If-Match: stale → 412, current → 200 with a new ETag.
-	if r := doWrite(t, s, "PATCH", "/v1/stations/erenhot-1", testToken, `"999999"`, `{"properties":{"status":"closed"}}`); r.status != 412 {
-		t.Errorf("PATCH with a stale If-Match = %d %s; want 412", r.status, r.raw)
+	if r := doWrite(t, s, "PATCH", "/v1/stations/erenhot-1", testToken, `"999999"`, `{"properties":{"status":"closed"}}`); r.status != 412 || !strings.Contains(r.raw, "not the 999999 in If-Match") || !strings.Contains(r.raw, "ETag") {
+		t.Errorf("PATCH with a stale If-Match = %d %s; want 412 naming both versions and the ETag to fetch", r.status, r.raw)
 	}
 	if r := doWrite(t, s, "PATCH", "/v1/stations/erenhot-1", testToken, `nonsense`, `{"properties":{"status":"closed"}}`); r.status != 400 {
 		t.Errorf("PATCH with a malformed If-Match = %d; want 400", r.status)

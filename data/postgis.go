@@ -29,6 +29,19 @@ var (
 	ErrUnavailable = errors.New("data: database unavailable")
 )
 
+// VersionConflictError is the ErrVersionConflict of one write: the version
+// the database holds and the one the writer expected (from If-Match).
+type VersionConflictError struct {
+	Stored, Expected int64
+}
+
+func (e *VersionConflictError) Error() string {
+	return fmt.Sprintf("%v: stored version is %d, expected %d", ErrVersionConflict, e.Stored, e.Expected)
+}
+
+// Is makes errors.Is(err, ErrVersionConflict) true.
+func (e *VersionConflictError) Is(target error) bool { return target == ErrVersionConflict }
+
 // versionLockKey is the transaction advisory lock the stations triggers
 // take per writing statement (see migrations/0001_stations.sql). Go code
 // that reads a row before writing it takes it first, so that its lock
@@ -774,7 +787,7 @@ func (db *PostGIS) Replace(ctx context.Context, st *Station, expectVersion int64
 		case expectVersion > 0 && cur == 0:
 			return ErrNotFound
 		case expectVersion > 0 && cur != expectVersion:
-			return fmt.Errorf("%w: stored version is %d, expected %d", ErrVersionConflict, cur, expectVersion)
+			return &VersionConflictError{Stored: cur, Expected: expectVersion}
 		}
 		created = cur == 0
 		out, err = db.insertReturning(ctx, tx, `INSERT INTO stations AS s (`+columnListSQL+`) VALUES `+valuesSQL+
@@ -880,7 +893,7 @@ func (db *PostGIS) patchFunc(ctx context.Context, id string, expectVersion int64
 			return err
 		}
 		if expectVersion > 0 && cur.Version != expectVersion {
-			return fmt.Errorf("%w: stored version is %d, expected %d", ErrVersionConflict, cur.Version, expectVersion)
+			return &VersionConflictError{Stored: cur.Version, Expected: expectVersion}
 		}
 		next, problems := fn(cur)
 		if len(problems) > 0 {
@@ -923,7 +936,7 @@ func (db *PostGIS) Delete(ctx context.Context, id string, expectVersion int64) (
 		case cur == 0:
 			return ErrNotFound
 		case expectVersion > 0 && cur != expectVersion:
-			return fmt.Errorf("%w: stored version is %d, expected %d", ErrVersionConflict, cur, expectVersion)
+			return &VersionConflictError{Stored: cur, Expected: expectVersion}
 		}
 		return tx.QueryRow(ctx, "UPDATE stations SET deleted = true WHERE id = $1 AND NOT deleted RETURNING version", id).Scan(&version)
 	})
