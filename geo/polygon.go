@@ -3,6 +3,7 @@ package geo
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"math/rand/v2"
 	"slices"
 
@@ -428,14 +429,39 @@ func overlapAdjacent(e, f *edgeRef) bool {
 // orient is the sign of the cross product (b-a)×(c-a): +1 left turn,
 // -1 right turn, 0 collinear.
 func orient(a, b, c orb.Point) int {
-	v := (b[0]-a[0])*(c[1]-a[1]) - (b[1]-a[1])*(c[0]-a[0])
+	l := (b[0] - a[0]) * (c[1] - a[1])
+	r := (b[1] - a[1]) * (c[0] - a[0])
+	v := l - r
+	// Shewchuk's bound on the rounding error of this very formula: beyond
+	// it the sign is certain; within it, decide exactly.
+	bound := orientErrBound * (math.Abs(l) + math.Abs(r))
 	switch {
-	case v > 0:
+	case v > bound:
 		return 1
-	case v < 0:
+	case -v > bound:
 		return -1
 	}
-	return 0
+	return orientExact(a, b, c)
+}
+
+// orientErrBound is (3 + 16ε)ε with ε = 2⁻⁵³ (Shewchuk, "Adaptive
+// Precision Floating-Point Arithmetic and Fast Robust Geometric
+// Predicates", ccwerrboundA).
+const orientErrBound = (3 + 16*0x1p-53) * 0x1p-53
+
+// orientExact is orient in exact rational arithmetic: slow, and needed only
+// for nearly collinear points, where rounding could flip the sign and make
+// the sweep's order contradict the crossing tests.
+func orientExact(a, b, c orb.Point) int {
+	rat := func(f float64) *big.Rat { return new(big.Rat).SetFloat64(f) }
+	ax, ay := rat(a[0]), rat(a[1])
+	bx := new(big.Rat).Sub(rat(b[0]), ax)
+	by := new(big.Rat).Sub(rat(b[1]), ay)
+	cx := new(big.Rat).Sub(rat(c[0]), ax)
+	cy := new(big.Rat).Sub(rat(c[1]), ay)
+	l := new(big.Rat).Mul(bx, cy)
+	r := new(big.Rat).Mul(by, cx)
+	return l.Cmp(r)
 }
 
 func onSegment(a, b, p orb.Point) bool {
