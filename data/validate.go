@@ -53,10 +53,36 @@ var PortCountries = []string{"MN", "RU", ""}
 func (s *Station) Validate() []*FieldError { return s.validate(true) }
 
 // validateStored checks a record read from the database, which may have
-// been written by plain SQL. It is Validate without re-parsing the
-// opening hours: the decoder parsed them already, and hours a newer parser
-// refuses are served as unknown rather than hiding the record.
-func (s *Station) validateStored() []*FieldError { return s.validate(false) }
+// been written by plain SQL or by an older release with looser rules. It
+// is Validate without re-parsing the opening hours (the decoder parsed
+// them already; hours a newer parser refuses are served as unknown), and
+// it tolerates free text that breaks only the text rules (a control
+// character or an over-long phone, address, ...): such a record can still
+// be served, and hiding it from every replica would lose it. Only
+// problems that make a record unservable are returned.
+func (s *Station) validateStored() []*FieldError {
+	problems := s.validate(false)
+	kept := problems[:0]
+	for _, p := range problems {
+		if storedTextTolerated(p, s) {
+			continue
+		}
+		kept = append(kept, p)
+	}
+	return kept
+}
+
+// storedTextTolerated reports whether p is a free-text problem that a
+// stored record may keep.
+func storedTextTolerated(p *FieldError, s *Station) bool {
+	switch p.Field {
+	case "region", "address", "phone", "operator", "port.hours", "opening_hours":
+		return true
+	case "source":
+		return strings.TrimSpace(s.Source) != "" // a source is still required
+	}
+	return false
+}
 
 func (s *Station) validate(reparseHours bool) []*FieldError {
 	var errs []*FieldError

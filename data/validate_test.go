@@ -175,3 +175,29 @@ func TestValidateStatusKept(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateStoredToleratesText checks that a stored record whose free
+// text breaks only the text rules (as an older release allowed) is still
+// served, while unservable problems still hide it.
+func TestValidateStoredToleratesText(t *testing.T) {
+	s := validStation()
+	s.Phone = "0470\t123"
+	s.Operator = "union\nbranch"
+	s.Region = strings.Repeat("x", MaxRegionBytes+1)
+	if errs := s.Validate(); len(errs) != 3 {
+		t.Fatalf("Validate() = %v; want 3 text problems", errs)
+	}
+	if errs := s.validateStored(); len(errs) != 0 {
+		t.Errorf("validateStored() = %v; want the text problems tolerated", errs)
+	}
+	s.Kind = "spa"
+	s.Source = " "
+	errs := s.validateStored()
+	fields := map[string]bool{}
+	for _, e := range errs {
+		fields[e.Field] = true
+	}
+	if !fields["kind"] || !fields["source"] || len(errs) != 2 {
+		t.Errorf("validateStored() = %v; want the kind and blank-source problems kept", errs)
+	}
+}
