@@ -277,7 +277,9 @@ func TestFollowerSkipsBadRows(t *testing.T) {
 	// Later rows still arrive, and a record that turns invalid leaves the
 	// snapshot: the database no longer holds a valid version of it.
 	exec(`INSERT INTO stations (id, geom, kind, names, source) VALUES ('after', ST_SetSRID(ST_MakePoint(114, 43), 4326), 'rest_stop', '{"zh": "服务区"}', 'sql')`)
-	exec(`UPDATE stations SET source = E'x\x01y' WHERE id = 'a'`)
+	exec(`UPDATE stations SET port = '{"country": "MN", "modes": ["road"]}' WHERE id = 'a'`) // port details on a rest stop
+	// Free text that breaks only the text rules is still served.
+	exec(`UPDATE stations SET source = E'x\x01y', phone = E'0470\t123' WHERE id = 'c'`)
 	exec(`UPDATE stations SET port = '{"modes":"rail"}', kind = 'port' WHERE id = 'b'`)
 	top, err := db.MaxVersion(ctx)
 	if err != nil {
@@ -287,6 +289,9 @@ func TestFollowerSkipsBadRows(t *testing.T) {
 	snap := cat.Snapshot()
 	if _, err := snap.Get("after"); err != nil {
 		t.Errorf("row after the bad ones: %v", err)
+	}
+	if st, err := snap.Get("c"); err != nil || st.Phone != "0470\t123" {
+		t.Errorf("record c with control characters in its text = %v, %v; want it served as stored", st, err)
 	}
 	for _, id := range []string{"a", "b", "sql-port-bad"} {
 		if _, err := snap.Get(id); err == nil {
@@ -309,7 +314,7 @@ func TestFollowerSkipsBadRows(t *testing.T) {
 		}
 	}
 	// Fixing a row brings it back.
-	exec(`UPDATE stations SET source = 'fixed' WHERE id = 'a'`)
+	exec(`UPDATE stations SET port = NULL WHERE id = 'a'`)
 	eventually(t, 2*time.Second, "fixed row served", func() bool { _, err := cat.Snapshot().Get("a"); return err == nil })
 	if s := f.Status(); s.Skipped != 3 || !s.Connected {
 		t.Errorf("final status = %+v; want still 3 skipped, connected", s)
