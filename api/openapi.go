@@ -54,6 +54,12 @@ func oaEnum[T ~string](values []T, def string) obj {
 }
 
 // numIn is a number in (lo, hi], or [lo, hi] when loIncl; def < 0 means none.
+// oaWith304 adds the 304 answer of a conditional GET to responses.
+func oaWith304(responses obj) obj {
+	responses["304"] = obj{"description": "Not modified: the record still has the version in If-None-Match."}
+	return responses
+}
+
 func oaNum(lo, hi float64, loIncl bool, def float64, unit string) obj {
 	o := obj{"type": "number", "minimum": lo, "maximum": hi, "description": unit}
 	if !loIncl {
@@ -271,7 +277,9 @@ func openapiDocument() obj {
 		},
 		"/v1/stations/{id}": obj{
 			"parameters": []obj{oaID},
-			"get":        oaGet("One record", "One record as a Feature.", []obj{oaLang}, oaRead(feat, "404"))["get"],
+			"get": oaGet("One record", "One record as a Feature, with its version as ETag; If-None-Match with that ETag answers 304 until the record changes.",
+				[]obj{oaLang, {"name": "If-None-Match", "in": "header", "required": false, "schema": obj{"type": "string"}, "description": "An ETag from an earlier answer."}},
+				oaWith304(oaRead(feat, "404")))["get"],
 			"put": obj{
 				"summary": "Replace or create a record", "description": "Body: the whole record as a Feature (its id, if any, must match the path). Without If-Match a missing record is created (201).",
 				"security": bearer, "parameters": []obj{ifMatch},

@@ -3,6 +3,7 @@ package api
 import (
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -186,9 +187,28 @@ func (s *Server) station(c *fiber.Ctx) error {
 		return err
 	}
 	if st.Version > 0 {
-		c.Set(fiber.HeaderETag, ETag(st.Version))
+		etag := ETag(st.Version)
+		c.Set(fiber.HeaderETag, etag)
+		// A map frontend that re-polls a record it has gets a 304 until
+		// the record changes.
+		if noneMatch(c.Get(fiber.HeaderIfNoneMatch), etag) {
+			c.Set(fiber.HeaderCacheControl, cacheData)
+			return c.SendStatus(fiber.StatusNotModified)
+		}
 	}
 	return send(c, mediaGeoJSON, cacheData, stationFeature(st, lang))
+}
+
+// noneMatch reports whether an If-None-Match header matches etag: "*", or
+// a list holding etag in its strong or weak (W/) form.
+func noneMatch(header, etag string) bool {
+	for _, tag := range strings.Split(header, ",") {
+		tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
+		if tag == "*" || tag == etag {
+			return true
+		}
+	}
+	return false
 }
 
 // stations answers GET /v1/stations: the records in bbox (default the

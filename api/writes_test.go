@@ -166,6 +166,23 @@ func TestWritesAPI(t *testing.T) {
 	if g := doWrite(t, s, "GET", "/v1/stations/erenhot-1", "", "", ""); !strings.Contains(g.raw, `"closed"`) {
 		t.Errorf("GET after PATCH = %s; want status closed", g.raw)
 	}
+	// Conditional GET: the current ETag gives 304 with no body, an old one the record.
+	for _, tc := range []struct {
+		noneMatch string
+		want      int
+	}{{etag, 304}, {"W/" + etag, 304}, {`"1", ` + etag, 304}, {"*", 304}, {`"1"`, 200}} {
+		req := httptest.NewRequest("GET", "/v1/stations/erenhot-1", nil)
+		req.Header.Set("If-None-Match", tc.noneMatch)
+		res, err := s.App().Test(req, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != tc.want || (tc.want == 304 && len(body) != 0) || res.Header.Get("ETag") != etag {
+			t.Errorf("GET with If-None-Match %s = %d, %d bytes, ETag %q; want %d and ETag %s", tc.noneMatch, res.StatusCode, len(body), res.Header.Get("ETag"), tc.want, etag)
+		}
+	}
 
 	// PUT: id mismatch → 400; replace → 200; new id → 201.
 	if r := doWrite(t, s, "PUT", "/v1/stations/other", testToken, "", feature1); r.status != 400 {
