@@ -226,19 +226,10 @@ func (s *Server) ogcItems(c *fiber.Ctx) error {
 	page, total := snap.InBound(b, f, offset, limit)
 	fs := make([]feature, len(page))
 	for i, st := range page {
-		fs[i] = stationFeature(st, lang)
+		fs[i] = stationFeature(st, lang) // not lazy: this answer is not a featureCollection
 	}
 
 	items := c.BaseURL() + "/ogc/collections/" + OGCCollection + "/items"
-	withPage := func(off int) string {
-		v := url.Values{}
-		for k, vs := range q.vals {
-			v[k] = vs
-		}
-		v.Set("limit", strconv.Itoa(limit))
-		v.Set("offset", strconv.Itoa(off))
-		return items + "?" + v.Encode()
-	}
 	self := items
 	if len(q.vals) > 0 {
 		self += "?" + url.Values(q.vals).Encode()
@@ -248,10 +239,10 @@ func (s *Server) ogcItems(c *fiber.Ctx) error {
 		{Href: c.BaseURL() + "/ogc/collections/" + OGCCollection, Rel: "collection", Type: mediaJSON, Title: "The collection"},
 	}
 	if offset+len(page) < total {
-		links = append(links, ogcLink{Href: withPage(offset + len(page)), Rel: "next", Type: mediaGeoJSON, Title: "Next page"})
+		links = append(links, ogcLink{Href: q.pageURL(items, limit, offset+len(page)), Rel: "next", Type: mediaGeoJSON, Title: "Next page"})
 	}
 	if offset > 0 {
-		links = append(links, ogcLink{Href: withPage(max(0, offset-limit)), Rel: "prev", Type: mediaGeoJSON, Title: "Previous page"})
+		links = append(links, ogcLink{Href: q.pageURL(items, limit, max(0, offset-limit)), Rel: "prev", Type: mediaGeoJSON, Title: "Previous page"})
 	}
 	return send(c, mediaGeoJSON, cacheData, struct {
 		Type           string    `json:"type"`

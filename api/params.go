@@ -144,6 +144,18 @@ func (q query) float(name string) (v float64, ok bool, err error) {
 	return v, true, nil
 }
 
+// pageURL is base with the request's query, limit and offset set: the
+// next or previous page of a paged answer.
+func (q query) pageURL(base string, limit, offset int) string {
+	v := url.Values{}
+	for k, vs := range q.vals {
+		v[k] = vs
+	}
+	v.Set("limit", strconv.Itoa(limit))
+	v.Set("offset", strconv.Itoa(offset))
+	return base + "?" + v.Encode()
+}
+
 // isDecimal reports whether s is written as a plain decimal number
 // (digits, sign, point, exponent): ParseFloat also reads "1_0", hex floats
 // and "Inf", which no person means as a coordinate.

@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -250,13 +249,7 @@ func (s *Server) stations(c *fiber.Ctx) error {
 	var links []link
 	self := c.BaseURL() + c.Path()
 	pageLink := func(rel string, off int) link {
-		v := url.Values{}
-		for k, vs := range q.vals {
-			v[k] = vs
-		}
-		v.Set("offset", strconv.Itoa(off))
-		v.Set("limit", strconv.Itoa(limit))
-		return link{Rel: rel, Href: self + "?" + v.Encode(), Type: mediaGeoJSON}
+		return link{Rel: rel, Href: q.pageURL(self, limit, off), Type: mediaGeoJSON}
 	}
 	if offset+len(page) < total {
 		links = append(links, pageLink("next", offset+len(page)))
