@@ -2,6 +2,7 @@ package data
 
 import (
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -170,30 +171,73 @@ func (s *Snapshot) Within(p orb.Point, radius float64, f Filter) []Result {
 // InBound returns the records passing f inside b, ordered by id so that
 // paging with offset and limit is stable, and the total number matched.
 // A limit < 0 means no limit.
+//
+// Only the first offset+limit ids are kept, in a bounded max-heap, so a
+// first page over a million matches costs one scan and no full sort.
 func (s *Snapshot) InBound(b orb.Bound, f Filter, offset, limit int) (page []*Station, total int) {
-	var hits []*Station
+	if limit < 0 {
+		var hits []*Station
+		s.Scan(b, f, func(st *Station) bool {
+			hits = append(hits, st)
+			return true
+		})
+		slices.SortFunc(hits, compareIDs)
+		if offset >= len(hits) {
+			return nil, len(hits)
+		}
+		return hits[offset:], len(hits)
+	}
+	keep := offset + limit
+	h := idHeap{}
 	s.Scan(b, f, func(st *Station) bool {
-		hits = append(hits, st)
+		total++
+		switch {
+		case len(h) < keep:
+			h.push(st)
+		case keep > 0 && st.ID < h[0].ID:
+			h[0] = st
+			h.down(0)
+		}
 		return true
 	})
-	slices.SortFunc(hits, func(a, b *Station) int {
-		switch {
-		case a.ID < b.ID:
-			return -1
-		case a.ID > b.ID:
-			return 1
-		}
-		return 0
-	})
-	total = len(hits)
-	if offset >= total {
+	slices.SortFunc(h, compareIDs)
+	if offset >= len(h) {
 		return nil, total
 	}
-	hits = hits[offset:]
-	if limit >= 0 && limit < len(hits) {
-		hits = hits[:limit]
+	return h[offset:], total
+}
+
+func compareIDs(a, b *Station) int { return strings.Compare(a.ID, b.ID) }
+
+// idHeap is a max-heap of records by id: its root is the largest id kept.
+type idHeap []*Station
+
+func (h *idHeap) push(st *Station) {
+	*h = append(*h, st)
+	for i := len(*h) - 1; i > 0; {
+		parent := (i - 1) / 2
+		if (*h)[parent].ID >= (*h)[i].ID {
+			break
+		}
+		(*h)[parent], (*h)[i] = (*h)[i], (*h)[parent]
+		i = parent
 	}
-	return hits, total
+}
+
+func (h idHeap) down(i int) {
+	for {
+		largest := i
+		for _, c := range []int{2*i + 1, 2*i + 2} {
+			if c < len(h) && h[c].ID > h[largest].ID {
+				largest = c
+			}
+		}
+		if largest == i {
+			return
+		}
+		h[i], h[largest] = h[largest], h[i]
+		i = largest
+	}
 }
 
 // Scan calls fn for every record passing f inside b, in no particular
