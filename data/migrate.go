@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 //go:embed migrations/*.sql
@@ -85,11 +86,11 @@ func (db *PostGIS) Migrate(ctx context.Context) error {
 	}
 	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
-		return fmt.Errorf("migrate: connect: %w", err)
+		return fmt.Errorf("connect: %w", err)
 	}
 	defer conn.Release()
 	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", int64(migrateLockKey)); err != nil {
-		return fmt.Errorf("migrate: lock: %w", err)
+		return fmt.Errorf("lock: %w", err)
 	}
 	defer func() {
 		// A fresh context: the caller's may be done, and the lock must go.
@@ -97,13 +98,16 @@ func (db *PostGIS) Migrate(ctx context.Context) error {
 	}()
 
 	if _, err := conn.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS postgis"); err != nil {
-		return fmt.Errorf("migrate: create extension postgis (install PostGIS, or ask a superuser to run CREATE EXTENSION postgis in this database): %w", err)
+		return privilegeProblem(ctx, conn.Conn(), err, func(role, dbname string) string {
+			return fmt.Sprintf("the role %q may not create the postgis extension in database %q: PostGIS is not a trusted extension, "+
+				"so a superuser must create it once (psql -d %s -c 'CREATE EXTENSION postgis'); then run migrate again as %q", role, dbname, dbname, role)
+		}, "create extension postgis")
 	}
 	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    integer PRIMARY KEY,
 		name       text NOT NULL,
 		applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
-		return fmt.Errorf("migrate: create schema_migrations: %w", err)
+		return privilegeProblem(ctx, conn.Conn(), err, createTablesHint, "create schema_migrations")
 	}
 	applied, err := appliedVersions(ctx, conn.Conn())
 	if err != nil {
@@ -130,11 +134,36 @@ func (db *PostGIS) Migrate(ctx context.Context) error {
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("migrate: apply %s: %w", m.name, err)
+			return privilegeProblem(ctx, conn.Conn(), err, createTablesHint, "apply "+m.name)
 		}
 		db.log.Info("applied migration", "version", m.version, "name", m.name)
 	}
 	return nil
+}
+
+// createTablesHint says what to do when the migrating role may not create
+// or alter the schema's tables.
+func createTablesHint(role, dbname string) string {
+	return fmt.Sprintf("the role %q may not create or change tables in schema public of database %q: run migrate as the database's owner "+
+		"(ALTER DATABASE %s OWNER TO %s, as a superuser) or as the role that ran it first", role, dbname, dbname, role)
+}
+
+// privilegeProblem explains err when PostgreSQL refused for lack of a
+// privilege (SQLSTATE 42501), with hint(role, database) saying what to do;
+// any other error is wrapped with step.
+func privilegeProblem(ctx context.Context, conn *pgx.Conn, err error, hint func(role, dbname string) string, step string) error {
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &pgErr) && pgErr.Code == "0A000" && strings.Contains(step, "extension"):
+		return fmt.Errorf("%s: PostGIS is not installed on the database server (Debian: apt-get install postgresql-15-postgis-3): %w", step, err)
+	case !errors.As(err, &pgErr) || pgErr.Code != "42501":
+		return fmt.Errorf("%s: %w", step, err)
+	}
+	role, dbname := "?", "?"
+	// The failed statement ended no transaction here (each runs alone or
+	// in one that has rolled back), so the connection can still answer.
+	_ = conn.QueryRow(ctx, "SELECT current_user, current_database()").Scan(&role, &dbname)
+	return fmt.Errorf("%s: %s (%s)", step, hint(role, dbname), pgErr.Message)
 }
 
 // CheckSchema returns nil when the database is at exactly the schema this
