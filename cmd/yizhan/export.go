@@ -18,8 +18,9 @@ import (
 // DATABASE_URL), from a --data file, or else from the bundled data set.
 // An explicit --data wins over DATABASE_URL from the environment.
 func runExport(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("export", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("export", "[flags]", `Writes every record as a GeoJSON FeatureCollection, the shape "serve --data" and
+"import" read: from PostGIS (--database-url or DATABASE_URL), from a --data file, or
+else from the bundled data set.`, stderr)
 	// The default is read after parsing, so that -h never prints a password.
 	dbURL := fs.String("database-url", "", "PostGIS connection URL to export from (default: env DATABASE_URL)")
 	dataFile := fs.String("data", "", "export this GeoJSON file's records instead (validated; a round trip check)")

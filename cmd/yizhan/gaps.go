@@ -11,7 +11,6 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
@@ -24,14 +23,10 @@ import (
 // runGaps is `yizhan gaps`: the parts of a region or area outside every
 // record's service circle, as a summary table and a GeoJSON file.
 func runGaps(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("gaps", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: yizhan gaps (--region NAME | --area FILE) [flags]\n\n"+
-			"Finds the parts of the area that no record's service circle reaches, prints a summary\n"+
-			"and writes the gaps as GeoJSON polygons (largest first).\n\nexample: yizhan gaps --region \"Inner Mongolia\" --minutes 60 --mode truck\n\nflags:")
-		fs.PrintDefaults()
-	}
+	fs := newFlagSet("gaps", "(--region NAME | --area FILE) [flags]", `Finds the parts of the area that no record's service circle reaches and prints a
+summary; with --out it also writes the gaps as GeoJSON polygons (largest first).
+
+example: yizhan gaps --region "Inner Mongolia" --minutes 60 --mode truck`, stderr)
 	region := fs.String("region", "", `bundled region by English or Chinese name or GB/T 2260 code ("Inner Mongolia", "内蒙古自治区", "150000")`)
 	areaFile := fs.String("area", "", "GeoJSON file holding the area: a Polygon or MultiPolygon, or a Feature of one")
 	rf := addReachFlags(fs)
@@ -39,7 +34,7 @@ func runGaps(ctx context.Context, args []string, getenv env, stdout, stderr io.W
 	kind := fs.String("kind", "", "count only records of these kinds (comma-separated)")
 	amenity := fs.String("amenity", "", "count only records with all of these amenities (comma-separated)")
 	suggest := fs.Int("suggest", 0, "also propose this many new sites that would cover the most uncovered area")
-	out := fs.String("out", "gaps.geojson", `GeoJSON output file ("-" for standard output, then the summary goes to standard error)`)
+	out := fs.String("out", "", `also write the gaps as GeoJSON to this file ("-" for standard output, then the summary goes to standard error)`)
 	dataFile := fs.String("data", "", "GeoJSON FeatureCollection of records (default: the bundled data set)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -67,7 +62,6 @@ func runGaps(ctx context.Context, args []string, getenv env, stdout, stderr io.W
 	if *out == "-" {
 		table = stderr
 	}
-	start := time.Now()
 	bar := newStageBar(stderr, 5, "loading")
 
 	var area orb.MultiPolygon
@@ -201,7 +195,6 @@ func runGaps(ctx context.Context, args []string, getenv env, stdout, stderr io.W
 	if written != "" {
 		fmt.Fprintf(tw, "written\t%s\n", written)
 	}
-	fmt.Fprintf(tw, "took\t%s\n", time.Since(start).Round(time.Millisecond))
 	return tw.Flush()
 }
 
@@ -353,9 +346,12 @@ func readArea(path string) (orb.MultiPolygon, error) {
 	return mp, nil
 }
 
-// writeGeoJSON writes v to path ("-": stdout) and says where it went
-// ("" for stdout).
+// writeGeoJSON writes v to path ("-": stdout; "": nowhere, the file was
+// not asked for) and says which file it wrote ("" for none).
 func writeGeoJSON(path string, v any, stdout io.Writer) (string, error) {
+	if path == "" {
+		return "", nil
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return "", fmt.Errorf("encode GeoJSON: %w", err)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -27,12 +26,11 @@ const maxShownProblems = 10
 // when the import ran, even if some rows were rejected; with --strict any
 // problem is an error, which makes "--dry-run --strict" a validator.
 func runImport(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("import", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: yizhan import [flags] FILE\n\nFILE is GeoJSON (.geojson, .json), CSV (.csv) or OpenStreetMap (.osm.pbf, .osm).\n\nflags:")
-		fs.PrintDefaults()
-	}
+	fs := newFlagSet("import", "[flags] FILE", `Loads records into PostGIS, updating existing ones by id. FILE is GeoJSON (.geojson,
+.json), CSV (.csv) or OpenStreetMap (.osm.pbf, .osm). Bad rows are reported and
+skipped (--strict: nothing is written); --dry-run needs no database.
+
+example: yizhan import data/testdata/csv/stations.csv --dry-run`, stderr)
 	// The default is read after parsing, so that -h never prints a password.
 	dbURL := fs.String("database-url", "", "PostGIS connection URL (default: env DATABASE_URL)")
 	format := fs.String("format", "", "input format: geojson, csv, osm.pbf or osm (default: from the file name)")

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strings"
 	"syscall"
 
 	_ "time/tzdata" // opening hours need Asia/Shanghai even on machines without zoneinfo
@@ -39,10 +40,10 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
-	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "yizhan:", err)
-		}
+	switch {
+	case errors.Is(err, flag.ErrHelp): // -h asked for the usage, which was printed
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "yizhan:", err)
 		os.Exit(1)
 	}
 }
@@ -74,6 +75,19 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintln(w, "\nRun 'yizhan <command> -h' for a command's flags.")
+}
+
+// newFlagSet is the flag set of one subcommand, with the usage every
+// subcommand prints for -h: a usage line, what the command does, then its
+// flags. synopsis follows "yizhan NAME" in the usage line.
+func newFlagSet(name, synopsis, description string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: yizhan %s %s\n\n%s\n\nflags:\n", name, synopsis, strings.TrimSpace(description))
+		fs.PrintDefaults()
+	}
+	return fs
 }
 
 // parseFlags parses args with fs, allowing flags after positional arguments

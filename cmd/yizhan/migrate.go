@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 
@@ -14,8 +13,9 @@ import (
 // DATABASE_URL (or --database-url). It is idempotent and refuses a
 // database whose schema is newer than this binary.
 func runMigrate(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("migrate", "[flags]", `Creates or upgrades the PostGIS schema (idempotent; safe to run from several
+servers at once). Needs a role that may create the postgis extension or finds it
+created; see README "Roles and privileges".`, stderr)
 	// The default is read after parsing, so that -h never prints a password.
 	dbURL := fs.String("database-url", "", "PostGIS connection URL (env DATABASE_URL)")
 	logLevel := fs.String("log-level", envOr(getenv, "YIZHAN_LOG_LEVEL", "info"), "debug, info, warn or error (env YIZHAN_LOG_LEVEL)")

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -20,20 +19,17 @@ import (
 // runRoute is `yizhan route FILE`: the records along a route, the long
 // stretches without one, and a rest plan for a truck driver.
 func runRoute(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("route", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: yizhan route [flags] FILE|ROUTE-ID\n\n"+
-			"FILE is GeoJSON holding a LineString (or a Feature of one); ROUTE-ID names a bundled example\n"+
-			"route (straight segments between real places, not surveyed roads):")
-		if rs, err := data.BundledRoutes(); err == nil {
-			for _, r := range rs {
-				fmt.Fprintf(stderr, "  %-24s %s, %.0f km\n", r.ID, r.NameEN, r.LengthKm)
-			}
+	var desc strings.Builder
+	desc.WriteString("Lists the records along a route, the long stretches without one and a rest plan for a\n" +
+		"truck driver. FILE is GeoJSON holding a LineString (or a Feature of one); ROUTE-ID names\n" +
+		"a bundled example route (straight segments between real places, not surveyed roads):\n")
+	if rs, err := data.BundledRoutes(); err == nil {
+		for _, r := range rs {
+			fmt.Fprintf(&desc, "  %-24s %s, %.0f km\n", r.ID, r.NameEN, r.LengthKm)
 		}
-		fmt.Fprintln(stderr, "\nexample: yizhan route hohhot-erenhot --corridor-m 5000 --prefer truck_parking,shower\n\nflags:")
-		fs.PrintDefaults()
 	}
+	desc.WriteString("\nexample: yizhan route hohhot-erenhot --corridor-m 5000 --prefer truck_parking,shower")
+	fs := newFlagSet("route", "[flags] FILE|ROUTE-ID", desc.String(), stderr)
 	corridor := fs.Float64("corridor-m", 2000, "meters either side of the route to look for records")
 	maxGapKm := fs.Float64("max-gap-km", 50, "report stretches longer than this with no record")
 	maxGapMin := fs.Float64("max-gap-minutes", 0, "report stretches longer than this many minutes at --speed-kmh (instead of --max-gap-km)")
@@ -43,7 +39,7 @@ func runRoute(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	kind := fs.String("kind", "", "only records of these kinds (comma-separated)")
 	amenity := fs.String("amenity", "", "only records with all of these amenities (comma-separated)")
 	lang := fs.String("lang", "en", "language of names: zh, en, ru, mn")
-	out := fs.String("out", "route.geojson", `GeoJSON output file ("-" for standard output, then the summary goes to standard error)`)
+	out := fs.String("out", "", `also write the route, its records, gaps and rest stops as GeoJSON to this file ("-" for standard output, then the summary goes to standard error)`)
 	dataFile := fs.String("data", "", "GeoJSON FeatureCollection of records (default: the bundled data set)")
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,8 +21,9 @@ import (
 const maxReportedProblems = 20
 
 func runServe(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("serve", "[flags]", `Serves the HTTP API and the web map: from PostGIS (following its changes) when a
+database URL is given, else from a --data file, else the bundled Inner Mongolia data set
+(read-only).`, stderr)
 	addr := fs.String("addr", envOr(getenv, "YIZHAN_ADDR", "127.0.0.1:8080"), "listen address host:port (env YIZHAN_ADDR)")
 	dataFile := fs.String("data", "", "serve this GeoJSON FeatureCollection of records instead of the bundled data set")
 	skipInvalid := fs.Bool("skip-invalid", false, "with --data: log and skip invalid records instead of refusing to start")
