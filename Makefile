@@ -2,8 +2,16 @@
 
 GO      ?= go
 BIN     := bin/yizhan
-ADDR    ?= 127.0.0.1:8080
+# ADDR (make run ADDR=host:port) overrides YIZHAN_ADDR, whose default is 127.0.0.1:8080.
+ADDR    ?=
 PKGS    := ./...
+
+# skipped_notice prints one line for each group of tests that skipped for
+# lack of a database or a browser (go test shows skips only with -v).
+define skipped_notice
+if [ -z "$$YIZHAN_TEST_DATABASE_URL" ]; then echo "SKIPPED: the PostGIS tests (data, api, tests): set YIZHAN_TEST_DATABASE_URL to run them (see README, Testing)"; fi; \
+if ! [ -x /usr/bin/chromium ]; then echo "SKIPPED: the browser tests (web): install Debian's chromium to run them"; fi
+endef
 
 .PHONY: help build run test test-integration bench fuzz lint tidy clean
 
@@ -14,11 +22,12 @@ build: ## build bin/yizhan
 	$(GO) build -o $(BIN) ./cmd/yizhan
 
 run: build ## serve the bundled data set and web map on http://localhost:8080
-	./$(BIN) serve --addr $(ADDR)
+	./$(BIN) serve $(if $(ADDR),--addr $(ADDR))
 
 test: ## run every test (PostGIS and browser tests skip unless configured; see README)
 	$(GO) vet $(PKGS)
 	$(GO) test -race -count=1 -shuffle=on -timeout 20m $(PKGS)
+	@$(skipped_notice)
 
 test-integration: ## run the PostGIS tests against YIZHAN_TEST_DATABASE_URL (required)
 	REQUIRE_POSTGIS=1 $(GO) test -race -count=1 -timeout 20m ./data/... ./api/... ./tests/...
@@ -31,10 +40,11 @@ bench: ## benchmarks at 1,000,000 records: index vs brute force vs PostGIS (Post
 	$(GO) test -run '^$$' -bench 'PostGIS1M|Import1M' -benchtime 1x ./data/
 	$(GO) test -run '^$$' -bench 'DecodeStations|EncodeStations|OpenAt|ParseOpeningHours' -benchmem ./data/
 
-fuzz: ## run each fuzz target for FUZZTIME (default 20s)
+fuzz: ## run every fuzz target for FUZZTIME each (default 20s; 13 targets, about 6 minutes in all)
 	@for pkg in ./geo ./data ./api; do \
 		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
-			echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $${FUZZTIME:-20s} $$pkg || exit 1; \
+			echo "== $$pkg $$f"; \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $${FUZZTIME:-20s} -fuzzminimizetime $${FUZZMINIMIZETIME:-3s} $$pkg || exit 1; \
 		done; \
 	done
 

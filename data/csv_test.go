@@ -2,6 +2,7 @@ package data
 
 import (
 	"os"
+	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
@@ -232,6 +233,11 @@ func TestReadCSVTestdata(t *testing.T) {
 }
 
 func FuzzReadCSV(f *testing.F) {
+	real, err := os.ReadFile(filepath.Join("testdata", "csv", "stations.csv"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(string(real))
 	f.Add("id,kind,name,lon,lat,source\na,rest_stop,甲,110,40,s\n")
 	f.Add("wkt,id,kind,name_en,source,amenities,beds\n\"SRID=4326;POINT(1 2)\",x,port,X,s,toilet|wifi,3\n")
 	f.Add("id,lon,lat\n\"a\nb\",1,2\n,,\n")

@@ -20,6 +20,14 @@ func FuzzParseOpeningHours(f *testing.F) {
 	} {
 		f.Add(s)
 	}
+	// Real inputs: every opening_hours of the bundled data set.
+	bundled, err := Bundled()
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, st := range bundled {
+		f.Add(st.OpeningHours)
+	}
 	monday := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, s string) {
 		h, err := ParseOpeningHours(s)
