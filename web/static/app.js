@@ -276,6 +276,8 @@
     pane.style.pointerEvents = 'none';
   });
 
+  // The one other host the page may load from: the server's
+  // Content-Security-Policy allows its images (api/security.go, tileHost).
   var tiles = L.tileLayer('https://tile.openstreetmap.org/{z}/{x}/{y}.png', {
     maxZoom: 19,
     attribution: '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
