@@ -99,6 +99,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		body = []byte(`{"type":"about:blank","title":"Internal Server Error","status":500,"detail":"internal error"}`)
 		p.Status = fiber.StatusInternalServerError
 	}
+	setSecurityHeaders(c) // also on problems fasthttp answers before any middleware
 	c.Set(fiber.HeaderContentType, "application/problem+json")
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Status(p.Status).Send(body)

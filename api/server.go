@@ -93,6 +93,7 @@ func (s *Server) App() *fiber.App { return s.app }
 // registration order, so fixed paths come before /v1/stations/:id.
 func (s *Server) routes() {
 	a := s.app
+	a.Use(securityHeaders) // on every response: CSP, nosniff, Referrer-Policy (security.go)
 	// Metrics first: its request-counting middleware sees only the routes
 	// registered after it.
 	s.metricsRoutes() // /metrics and the request metrics middleware

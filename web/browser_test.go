@@ -37,6 +37,13 @@ func startServer(t *testing.T) string {
 	if err != nil {
 		t.Fatalf("data.Bundled() error: %v", err)
 	}
+	return startServerWith(t, stations)
+}
+
+// startServerWith is startServer serving stations instead of the bundled
+// records (the reference layers stay the bundled ones).
+func startServerWith(t *testing.T, stations []*data.Station) string {
+	t.Helper()
 	layers, err := data.BundledLayers()
 	if err != nil {
 		t.Fatalf("data.BundledLayers() error: %v", err)
@@ -63,6 +70,12 @@ func startServer(t *testing.T) string {
 // the test when Chromium is not installed (fails with REQUIRE_BROWSER=1).
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
+	return newBrowserFor(t, browserTimeout)
+}
+
+// newBrowserFor is newBrowser with a session of at most timeout.
+func newBrowserFor(t *testing.T, timeout time.Duration) context.Context {
+	t.Helper()
 	if _, err := exec.LookPath(chromiumPath); err != nil {
 		if os.Getenv("REQUIRE_BROWSER") == "1" {
 			t.Fatalf("REQUIRE_BROWSER=1 but %s is missing: %v", chromiumPath, err)
@@ -84,7 +97,7 @@ func newBrowser(t *testing.T) context.Context {
 	)
 	// The deadline stops the browser too: that is the point, a hung page
 	// must not hang the test run.
-	ctx, cancelTimeout := context.WithTimeout(context.Background(), browserTimeout)
+	ctx, cancelTimeout := context.WithTimeout(context.Background(), timeout)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
 	t.Cleanup(func() {

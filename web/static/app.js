@@ -27,6 +27,8 @@
   // Inner Mongolia's extent, [[south, west], [north, east]] in degrees:
   // the first view before the boundary layer arrives.
   var REGION = [[37.4, 97.2], [53.4, 126.1]];
+  // ATTRIBUTION is HTML (Leaflet's attribution control takes nothing
+  // else): constants only, never data.
   var ATTRIBUTION = [
     'Places: <a href="https://www.geonames.org/">GeoNames</a> (CC BY 4.0)',
     'Boundary: DCW-GMT (LGPL-3.0+)',
@@ -181,26 +183,84 @@
     return (list || []).map(function (a) { return amenityLabel[a] || a; }).join(' · ');
   }
 
-  function el(tag, className, text) {
+  // el builds an element, and is the one way the page builds DOM from
+  // data: record text and API messages reach the page only through el or
+  // textContent, never as HTML, so that no record can add markup or
+  // script to the page. className may be '' for none. Each further
+  // argument is a child: a string or number (written as text, never
+  // parsed), a Node, or an array of them; null, undefined and false are
+  // left out.
+  function el(tag, className) {
     var e = document.createElement(tag);
     if (className) { e.className = className; }
-    if (text !== undefined) { e.textContent = text; }
+    for (var i = 2; i < arguments.length; i++) { appendChildren(e, arguments[i]); }
     return e;
   }
-
-  // popupContent builds a station's popup as DOM nodes, never as HTML
-  // strings, so that record text cannot inject markup.
-  function popupContent(props, lang) {
-    var div = el('div');
-    div.appendChild(el('h3', '', nameOf(props, lang)));
-    div.appendChild(el('p', '', kindLabel(props.kind) + (props.status && props.status !== 'open' ? ' — ' + props.status : '')));
-    if (props.amenities && props.amenities.length) { div.appendChild(el('p', '', amenityList(props.amenities))); }
-    if (props.opening_hours) { div.appendChild(el('p', '', 'Hours: ' + props.opening_hours)); }
-    if (props.address) { div.appendChild(el('p', '', props.address)); }
-    if (props.phone) { div.appendChild(el('p', '', '☎ ' + props.phone)); }
-    if (props.source) { div.appendChild(el('p', 'hint', 'Source: ' + props.source)); }
-    return div;
+  function appendChildren(parent, child) {
+    if (child === null || child === undefined || child === false) { return; }
+    if (Array.isArray(child)) {
+      child.forEach(function (c) { appendChildren(parent, c); });
+      return;
+    }
+    parent.appendChild(child instanceof Node ? child : document.createTextNode(String(child)));
   }
+
+  var COUNTRIES = { MN: 'Mongolia', RU: 'Russia' };
+
+  // portLine describes a border port: the neighbour it faces, its modes
+  // and its published hours.
+  function portLine(port) {
+    var facing = COUNTRIES[port.country] || port.country;
+    var modes = (port.modes || []).join(', ');
+    return 'Border port' + (facing ? ' to ' + facing : '') + (modes ? ' (' + modes + ')' : '') +
+      (port.hours ? ': ' + port.hours : '');
+  }
+
+  // popupContent builds a station's popup: every text field of the record
+  // a person may need on the spot, as DOM nodes.
+  function popupContent(props, lang) {
+    return el('div', 'station-popup',
+      el('h3', '', nameOf(props, lang)),
+      el('p', '', kindLabel(props.kind) + (props.status && props.status !== 'open' ? ' — ' + props.status : '')),
+      props.amenities && props.amenities.length ? el('p', '', amenityList(props.amenities)) : null,
+      props.opening_hours ? el('p', '', 'Hours: ' + props.opening_hours) : null,
+      props.port ? el('p', 'port', portLine(props.port)) : null,
+      props.address ? el('p', '', props.address) : null,
+      props.region ? el('p', '', props.region) : null,
+      props.phone ? el('p', '', '☎ ' + props.phone) : null,
+      props.operator ? el('p', '', 'Operator: ' + props.operator) : null,
+      props.source ? el('p', 'hint', 'Source: ' + props.source) : null);
+  }
+
+  // ---------- Leaflet: text only ----------
+
+  // Leaflet writes a string given as popup or tooltip content (or returned
+  // by a content function), and a divIcon's html string, with innerHTML.
+  // The page gives Leaflet nodes built by el; these hooks make any string
+  // that still reaches one of those sinks text, so that record text can
+  // never become markup whichever call fills them. The attribution and
+  // layer-control labels remain HTML: they are the constants of this file.
+  (function () {
+    var asNode = function (c) { return typeof c === 'string' ? document.createTextNode(c) : c; };
+    var setContent = L.DivOverlay.prototype.setContent;
+    L.DivOverlay.include({
+      setContent: function (content) {
+        return setContent.call(this, typeof content === 'function'
+          ? function (layer) { return asNode(content(layer)); }
+          : asNode(content));
+      }
+    });
+    var createIcon = L.DivIcon.prototype.createIcon;
+    L.DivIcon.include({
+      createIcon: function (oldIcon) {
+        var html = this.options.html;
+        if (typeof html !== 'string' || html === '') { return createIcon.call(this, oldIcon); }
+        // A fresh node for each icon made: an icon may serve many markers.
+        this.options.html = el('span', '', html);
+        try { return createIcon.call(this, oldIcon); } finally { this.options.html = html; }
+      }
+    });
+  })();
 
   // ---------- map ----------
 
@@ -216,6 +276,8 @@
     pane.style.pointerEvents = 'none';
   });
 
+  // The one other host the page may load from: the server's
+  // Content-Security-Policy allows its images (api/security.go, tileHost).
   var tiles = L.tileLayer('https://tile.openstreetmap.org/{z}/{x}/{y}.png', {
     maxZoom: 19,
     attribution: '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
@@ -236,7 +298,7 @@
       });
     },
     onEachFeature: function (f, layer) {
-      layer.bindTooltip(nameOf(f.properties || {}, filters().lang), {
+      layer.bindTooltip(el('span', '', nameOf(f.properties || {}, filters().lang)), {
         permanent: true, direction: 'right', className: 'seat-label', offset: [4, 0]
       });
     }
@@ -311,7 +373,7 @@
         className: 'station-marker kind-' + p.kind, pane: 'stations'
       });
       m.bindPopup(function () { return popupContent(p, filters().lang); });
-      m.bindTooltip(nameOf(p, lang), { direction: 'top', offset: [0, -6] });
+      m.bindTooltip(el('span', 'station-name', nameOf(p, lang)), { direction: 'top', offset: [0, -6] });
       m.stationId = f.id;
       m.addTo(stationsLayer);
     });
@@ -523,7 +585,7 @@
   $('lang').addEventListener('change', function () {
     loadStations();
     seatsLayer.eachLayer(function (layer) {
-      if (layer.feature) { layer.setTooltipContent(nameOf(layer.feature.properties || {}, filters().lang)); }
+      if (layer.feature) { layer.setTooltipContent(el('span', '', nameOf(layer.feature.properties || {}, filters().lang))); }
     });
     runQuery();
   });

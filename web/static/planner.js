@@ -75,7 +75,7 @@
 
   function numbered(latlng, n, className, title) {
     return L.marker(latlng, {
-      icon: L.divIcon({ className: 'numbered-marker ' + className, html: String(n), iconSize: [24, 24] }),
+      icon: L.divIcon({ className: 'numbered-marker ' + className, html: el('span', '', String(n)), iconSize: [24, 24] }),
       title: title, keyboard: false
     });
   }
