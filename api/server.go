@@ -20,7 +20,8 @@ import (
 
 // BodyLimit is the largest request body accepted, in bytes (4 MiB): room for
 // a province-sized coverage polygon or a long route, small enough that no
-// body can exhaust memory. Larger bodies get a 400 problem naming the limit.
+// body can exhaust memory. It counts decoded bytes: larger bodies, on the
+// wire or once decompressed, get a 413 problem naming the limit.
 const BodyLimit = 4 << 20
 
 // HeaderLimit is the largest request line plus headers accepted, in bytes
@@ -73,16 +74,20 @@ func New(cfg Config) (*Server, error) {
 		ErrorHandler:   s.handleError,
 		BodyLimit:      BodyLimit,
 		ReadBufferSize: HeaderLimit,
+		RequestMethods: methods,
+		// No route takes forms; do not parse them before any handler runs.
+		DisablePreParseMultipartForm: true,
 		// Handlers and middleware by several hands keep strings past the
 		// handler (logs, snapshots); copying them is cheap insurance.
 		Immutable:             true,
 		DisableStartupMessage: true,
-		ReadTimeout:           30 * time.Second,
+		ReadTimeout:           ReadTimeout,
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           120 * time.Second,
 	})
 	s.app.Use(recover.New())
 	s.routes()
+	s.guardWire() // unknown methods and unreadable requests answer problems too
 	return s, nil
 }
 
