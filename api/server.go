@@ -48,6 +48,13 @@ type Config struct {
 	WriteTokens []string
 	// Health reports database health for /readyz and /metrics; nil when there is no database.
 	Health Health
+
+	// CORSReadOrigins are the origins whose pages may read the read API
+	// (GET, HEAD) from a browser; nil means any ("*"), empty means none.
+	CORSReadOrigins []string
+	// CORSOrigins are trusted origins whose pages may send any request,
+	// writes and planner POSTs included; none by default.
+	CORSOrigins []string
 }
 
 // Server is the HTTP app.
@@ -56,6 +63,8 @@ type Server struct {
 	app *fiber.App
 	log *slog.Logger
 	now func() time.Time // the clock open_now reads; replaced in tests
+
+	cors corsPolicy // which other origins' pages may use the API
 }
 
 // New builds the app with every route. cfg.Catalog is required; a nil
@@ -68,7 +77,11 @@ func New(cfg Config) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, log: log.With("component", "api"), now: time.Now}
+	cors, err := newCORS(cfg.CORSReadOrigins, cfg.CORSOrigins)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: log.With("component", "api"), now: time.Now, cors: cors}
 	s.app = fiber.New(fiber.Config{
 		AppName:        "yizhan",
 		ErrorHandler:   s.handleError,
@@ -101,6 +114,8 @@ func (s *Server) routes() {
 	// Metrics first: its request-counting middleware sees only the routes
 	// registered after it.
 	s.metricsRoutes() // /metrics and the request metrics middleware
+	// CORS: preflights, and which answers other origins' pages may read.
+	a.Use(s.crossOrigin)
 	a.Get("/healthz", s.healthz)
 	a.Get("/readyz", s.readyz)
 
