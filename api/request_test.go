@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/valyala/fasthttp"
+
 	"yizhan/data"
 )
 
@@ -414,4 +416,36 @@ func TestWireErrorsAreProblems(t *testing.T) {
 		t.Errorf("GET /healthz = %d; want 200", resp.StatusCode)
 	}
 	wireProblem(t, exchange(t, addr, "DELETE /healthz HTTP/1.1\r\nHost: x\r\n\r\n"), 405, "DELETE")
+}
+
+// timeoutError is a net.Error that timed out, as a read deadline gives.
+type timeoutError struct{}
+
+func (timeoutError) Error() string   { return "i/o timeout" }
+func (timeoutError) Timeout() bool   { return true }
+func (timeoutError) Temporary() bool { return true }
+
+// TestReadError covers the read errors a test cannot provoke quickly on
+// the wire (a client slower than ReadTimeout) beside those it can.
+func TestReadError(t *testing.T) {
+	tests := []struct {
+		name   string
+		err    error
+		status int
+		detail string
+	}{
+		{"slow client", &net.OpError{Op: "read", Net: "tcp", Err: timeoutError{}}, 408, ReadTimeout.String()},
+		{"head too large", &fasthttp.ErrSmallBuffer{}, 431, fmt.Sprint(HeaderLimit)},
+		{"body too large", fmt.Errorf("read body: %w", fasthttp.ErrBodyTooLarge), 413, fmt.Sprint(BodyLimit)},
+		{"malformed", fmt.Errorf("error when reading request headers: cannot find http request method in %q. Buffer size=7, contents: %q", "GARBAGE", strings.Repeat("x", 9000)),
+			400, "cannot find http request method"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := readError(tc.err)
+			if e.Status != tc.status || !strings.Contains(e.Detail, tc.detail) || len(e.Detail) > 400 || strings.Contains(e.Detail, "Buffer size") {
+				t.Errorf("readError(%.80v) = %d %q; want %d, a short detail with %q", tc.err, e.Status, e.Detail, tc.status, tc.detail)
+			}
+		})
+	}
 }
