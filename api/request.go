@@ -203,6 +203,11 @@ func (s *Server) guardWire() {
 func (s *Server) wireProblem(fctx *fasthttp.RequestCtx, e *Error) {
 	c := s.app.AcquireCtx(fctx)
 	defer s.app.ReleaseCtx(c)
+	if s.cors.readAny {
+		// A problem says nothing private: let a web map of any origin read
+		// why its request was refused (a 431 for a long query, say).
+		c.Set(fiber.HeaderAccessControlAllowOrigin, "*")
+	}
 	_ = s.handleError(c, e)
 }
 

@@ -403,7 +403,11 @@ func TestWireErrorsAreProblems(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			p := wireProblem(t, exchange(t, addr, tc.raw), tc.status, tc.detail)
+			resp := exchange(t, addr, tc.raw)
+			if o := resp.Header.Get("Access-Control-Allow-Origin"); o != "*" {
+				t.Errorf("Access-Control-Allow-Origin = %q; want * so that web maps can read the problem", o)
+			}
+			p := wireProblem(t, resp, tc.status, tc.detail)
 			if d := fmt.Sprint(p["detail"]); strings.Contains(d, "Buffer size") || len(d) > 400 {
 				t.Errorf("detail = %q; want a short reason without the server's buffer", d)
 			}
