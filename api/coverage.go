@@ -82,10 +82,11 @@ func coverageStopped(c *fiber.Ctx, err error, cellM float64) error {
 // planRoutes registers the planner endpoints.
 func (s *Server) planRoutes() {
 	v1 := s.app.Group("/v1")
-	v1.Post("/coverage/gaps", s.coverageGaps)
-	v1.Post("/coverage/suggest", s.coverageSuggest)
-	v1.Post("/route/stations", s.routeStations)
-	v1.Post("/route/plan", s.routeStations)
+	body := acceptBody(bodyOptions...)
+	v1.Post("/coverage/gaps", body, s.coverageGaps)
+	v1.Post("/coverage/suggest", body, s.coverageSuggest)
+	v1.Post("/route/stations", body, s.routeStations)
+	v1.Post("/route/plan", body, s.routeStations)
 }
 
 // stringList is a JSON string or array of strings ("kind": "port" or

@@ -50,9 +50,10 @@ type problem struct {
 
 // handleError is the app's only ErrorHandler: every error a handler or
 // middleware returns, and every panic recovered, ends here. *Error keeps its
-// status, *fiber.Error (unknown route 404, 405, 413 body too large (answered as a 400), ...)
-// its code, data.ErrNotFound becomes 404; anything else is a 500 with a
-// generic detail, and is logged, so that internals never leak.
+// status, *fiber.Error (unknown route 404, 405, ...) its code,
+// data.ErrNotFound becomes 404; anything else is a 500 with a generic
+// detail, and is logged, so that internals never leak. Requests refused
+// before routing (request.go) end here too.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	p := problem{Type: "about:blank"}
 	var (
@@ -70,9 +71,10 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		case fiber.StatusMethodNotAllowed:
 			p.Detail = fmt.Sprintf("method %s is not allowed on %s", c.Method(), c.Path())
 		case fiber.StatusRequestEntityTooLarge:
-			// Bad input like any other: a 400 that names the limit.
-			p.Status = fiber.StatusBadRequest
-			p.Detail = fmt.Sprintf("the request body is larger than the limit of %d bytes (%d MiB)", BodyLimit, BodyLimit>>20)
+			e := errBodyTooLarge()
+			p.Title, p.Detail = e.Title, e.Detail
+		case fiber.StatusRequestHeaderFieldsTooLarge:
+			p.Detail = errHeadTooLarge().Detail
 		}
 	case errors.Is(err, data.ErrNotFound):
 		p.Status, p.Detail = fiber.StatusNotFound, "no record with that id"
@@ -82,7 +84,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	if p.Status < 400 || p.Status > 599 {
 		p.Status = fiber.StatusInternalServerError
 	}
-	if p.Status >= 500 {
+	if p.Status >= 500 && p.Status != fiber.StatusNotImplemented { // a 501 is the client's unknown method
 		s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "status", p.Status, "error", err)
 		if p.Status == fiber.StatusInternalServerError {
 			p.Detail = "internal error; it has been logged"

@@ -165,8 +165,21 @@ func oaGet(summary, desc string, params []obj, responses obj) obj {
 	return obj{"get": op}
 }
 
-func oaBody(desc string, schema obj) obj {
-	return obj{"required": true, "description": desc, "content": oaContent(mediaJSON, schema)}
+// oaBody is a request body of one of media (the list the route checks).
+func oaBody(desc string, media []string, schema obj) obj {
+	content := obj{}
+	for _, m := range media {
+		content[m] = obj{"schema": schema}
+	}
+	desc += fmt.Sprintf(" At most %d MiB, counted after decompression; may be sent with Content-Encoding %s.", BodyLimit>>20, orList(contentCodings))
+	return obj{"required": true, "description": desc, "content": content}
+}
+
+// oaWithBody adds the answers of a route that reads a body to responses.
+func oaWithBody(responses obj) obj {
+	responses["413"] = oaProblem("ContentTooLarge")
+	responses["415"] = oaProblem("UnsupportedMediaType")
+	return responses
 }
 
 // openapiDocument builds the document.
@@ -237,8 +250,8 @@ func openapiDocument() obj {
 	routeOp := obj{"post": obj{
 		"summary":     "Records along a route, gaps and a rest plan",
 		"description": "Records within corridor_m of the route ordered by distance along it (along_m, offset_m), the stretches longer than the allowed gap with none, and a rest plan for a driver.",
-		"requestBody": oaBody("The route and options.", obj{"type": "object", "required": []string{"route"}, "additionalProperties": false, "properties": routeFields}),
-		"responses":   oaRead(anyJSON("Records along the route, gaps and the rest plan.")),
+		"requestBody": oaBody("The route and options.", bodyOptions, obj{"type": "object", "required": []string{"route"}, "additionalProperties": false, "properties": routeFields}),
+		"responses":   oaWithBody(oaRead(anyJSON("Records along the route, gaps and the rest plan."))),
 	}}
 
 	ogcItems := []obj{oaBBox,
@@ -271,8 +284,8 @@ func openapiDocument() obj {
 			"post": obj{
 				"summary": "Create a record", "description": "Body: one GeoJSON Feature with an id. Needs a database and a bearer token.",
 				"security":    bearer,
-				"requestBody": obj{"required": true, "content": oaContent(mediaGeoJSON, oaRef("Feature"))},
-				"responses":   writeAnswers(obj{"201": stored}, "409"),
+				"requestBody": oaBody("The record.", bodyFeature, oaRef("Feature")),
+				"responses":   oaWithBody(writeAnswers(obj{"201": stored}, "409")),
 			},
 		},
 		"/v1/stations/{id}": obj{
@@ -283,14 +296,14 @@ func openapiDocument() obj {
 			"put": obj{
 				"summary": "Replace or create a record", "description": "Body: the whole record as a Feature (its id, if any, must match the path). Without If-Match a missing record is created (201).",
 				"security": bearer, "parameters": []obj{ifMatch},
-				"requestBody": obj{"required": true, "content": oaContent(mediaGeoJSON, oaRef("Feature"))},
-				"responses":   writeAnswers(obj{"200": stored, "201": stored}, "404", "412"),
+				"requestBody": oaBody("The whole record.", bodyFeature, oaRef("Feature")),
+				"responses":   oaWithBody(writeAnswers(obj{"200": stored, "201": stored}, "404", "412")),
 			},
 			"patch": obj{
 				"summary": "Change a record", "description": "Body: a JSON merge patch (RFC 7396) of the Feature, e.g. {\"properties\": {\"status\": \"closed\"}}.",
 				"security": bearer, "parameters": []obj{ifMatch},
-				"requestBody": obj{"required": true, "content": obj{"application/merge-patch+json": obj{"schema": obj{"type": "object"}}, mediaJSON: obj{"schema": obj{"type": "object"}}}},
-				"responses":   writeAnswers(obj{"200": stored}, "404", "412"),
+				"requestBody": oaBody("A merge patch of the Feature.", bodyPatch, obj{"type": "object"}),
+				"responses":   oaWithBody(writeAnswers(obj{"200": stored}, "404", "412")),
 			},
 			"delete": obj{
 				"summary": "Delete a record", "security": bearer, "parameters": []obj{ifMatch},
@@ -310,13 +323,13 @@ func openapiDocument() obj {
 
 		"/v1/coverage/gaps": obj{"post": obj{
 			"summary": "Coverage gaps", "description": "The parts of an area outside every record's service circle, largest first, with area_km2, covered_km2 and covered_pct.",
-			"requestBody": oaBody("Area (or region), service circle and filters.", obj{"type": "object", "additionalProperties": false, "properties": coverageFields}),
-			"responses":   oaCoverage(oaAnswer("Gaps as Polygon features with the summary as foreign members.", mediaGeoJSON, obj{"type": "object"})),
+			"requestBody": oaBody("Area (or region), service circle and filters.", bodyOptions, obj{"type": "object", "additionalProperties": false, "properties": coverageFields}),
+			"responses":   oaWithBody(oaCoverage(oaAnswer("Gaps as Polygon features with the summary as foreign members.", mediaGeoJSON, obj{"type": "object"}))),
 		}},
 		"/v1/coverage/suggest": obj{"post": obj{
 			"summary": "Suggest new sites", "description": "Up to n sites that would cover the most uncovered area, chosen greedily.",
-			"requestBody": oaBody("As for gaps, plus n and candidates.", obj{"type": "object", "additionalProperties": false, "properties": suggestFields}),
-			"responses":   oaCoverage(oaAnswer("Suggested sites as Point features.", mediaGeoJSON, obj{"type": "object"})),
+			"requestBody": oaBody("As for gaps, plus n and candidates.", bodyOptions, obj{"type": "object", "additionalProperties": false, "properties": suggestFields}),
+			"responses":   oaWithBody(oaCoverage(oaAnswer("Suggested sites as Point features.", mediaGeoJSON, obj{"type": "object"}))),
 		}},
 		"/v1/route/stations": routeOp,
 		"/v1/route/plan":     routeOp,
@@ -348,7 +361,7 @@ func openapiDocument() obj {
 		"info": obj{
 			"title":       "yizhan",
 			"version":     "1",
-			"description": "Service points for truck drivers and workers (border ports, rest stops, driver homes, union stations): nearest and service-circle search, coverage planning, routes, OGC API – Features and vector tiles. Errors are RFC 7807 problems.",
+			"description": "Service points for truck drivers and workers (border ports, rest stops, driver homes, union stations): nearest and service-circle search, coverage planning, routes, OGC API – Features and vector tiles. Errors are RFC 7807 problems. By default pages of any origin may GET the read API (CORS); other cross-origin requests need an origin the operator trusts.",
 		},
 		"servers": []obj{{"url": "/"}},
 		"paths":   paths,
@@ -364,6 +377,9 @@ func openapiDocument() obj {
 				"Unavailable":        problemAnswer("No data loaded yet, or (writes) no database or database unreachable. Retry-After says when to retry."),
 				"CoverageUnavailable": problemAnswer(fmt.Sprintf("No data loaded yet, or the grid work took longer than %v (or the request was canceled) and was stopped: "+
 					"use a larger cell_m or a smaller area (for suggestions also a smaller n or fewer candidates). Retry-After says when to retry.", CoverageTimeout)),
+				"ContentTooLarge": problemAnswer(fmt.Sprintf("The body is larger than %d bytes (%d MiB), on the wire or once decompressed.", BodyLimit, BodyLimit>>20)),
+				"UnsupportedMediaType": problemAnswer(fmt.Sprintf("The Content-Type is not one the operation lists (Accept names them), "+
+					"or the Content-Encoding is not %s or is more than one coding (Accept-Encoding names them).", orList(contentCodings))),
 			},
 			"schemas": obj{
 				"Problem": obj{"type": "object", "required": []string{"type", "title", "status", "detail"}, "properties": obj{

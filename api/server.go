@@ -20,7 +20,8 @@ import (
 
 // BodyLimit is the largest request body accepted, in bytes (4 MiB): room for
 // a province-sized coverage polygon or a long route, small enough that no
-// body can exhaust memory. Larger bodies get a 400 problem naming the limit.
+// body can exhaust memory. It counts decoded bytes: larger bodies, on the
+// wire or once decompressed, get a 413 problem naming the limit.
 const BodyLimit = 4 << 20
 
 // HeaderLimit is the largest request line plus headers accepted, in bytes
@@ -47,6 +48,13 @@ type Config struct {
 	WriteTokens []string
 	// Health reports database health for /readyz and /metrics; nil when there is no database.
 	Health Health
+
+	// CORSReadOrigins are the origins whose pages may read the read API
+	// (GET, HEAD) from a browser; nil means any ("*"), empty means none.
+	CORSReadOrigins []string
+	// CORSOrigins are trusted origins whose pages may send any request,
+	// writes and planner POSTs included; none by default.
+	CORSOrigins []string
 }
 
 // Server is the HTTP app.
@@ -55,6 +63,8 @@ type Server struct {
 	app *fiber.App
 	log *slog.Logger
 	now func() time.Time // the clock open_now reads; replaced in tests
+
+	cors corsPolicy // which other origins' pages may use the API
 }
 
 // New builds the app with every route. cfg.Catalog is required; a nil
@@ -67,22 +77,30 @@ func New(cfg Config) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, log: log.With("component", "api"), now: time.Now}
+	cors, err := newCORS(cfg.CORSReadOrigins, cfg.CORSOrigins)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: log.With("component", "api"), now: time.Now, cors: cors}
 	s.app = fiber.New(fiber.Config{
 		AppName:        "yizhan",
 		ErrorHandler:   s.handleError,
 		BodyLimit:      BodyLimit,
 		ReadBufferSize: HeaderLimit,
+		RequestMethods: methods,
+		// No route takes forms; do not parse them before any handler runs.
+		DisablePreParseMultipartForm: true,
 		// Handlers and middleware by several hands keep strings past the
 		// handler (logs, snapshots); copying them is cheap insurance.
 		Immutable:             true,
 		DisableStartupMessage: true,
-		ReadTimeout:           30 * time.Second,
+		ReadTimeout:           ReadTimeout,
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           120 * time.Second,
 	})
 	s.app.Use(recover.New())
 	s.routes()
+	s.guardWire() // unknown methods and unreadable requests answer problems too
 	return s, nil
 }
 
@@ -97,6 +115,8 @@ func (s *Server) routes() {
 	// Metrics first: its request-counting middleware sees only the routes
 	// registered after it.
 	s.metricsRoutes() // /metrics and the request metrics middleware
+	// CORS: preflights, and which answers other origins' pages may read.
+	a.Use(s.crossOrigin)
 	a.Get("/healthz", s.healthz)
 	a.Get("/readyz", s.readyz)
 

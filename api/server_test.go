@@ -215,7 +215,7 @@ func TestLimits(t *testing.T) {
 	checkProblem(t, resp, 431)
 
 	// A body over the limit is refused on its Content-Length, before it is
-	// read, with a 400 problem.
+	// read, with a 413 problem.
 	conn, err := net.Dial("tcp", ln.Addr().String())
 	if err != nil {
 		t.Fatal(err)
@@ -226,7 +226,7 @@ func TestLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkProblem(t, resp, 400) // bad input, like any other; the detail names the limit
+	checkProblem(t, resp, 413) // the detail names the limit
 }
 
 func checkProblem(t *testing.T, resp *http.Response, status int) {

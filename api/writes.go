@@ -36,9 +36,9 @@ const defaultWriteSource = "api"
 // writeRoutes registers the authorised writes on /v1/stations.
 func (s *Server) writeRoutes() {
 	a := s.app
-	a.Post("/v1/stations", s.authorize, s.createStation)
-	a.Put("/v1/stations/:id", s.authorize, s.replaceStation)
-	a.Patch("/v1/stations/:id", s.authorize, s.patchStation)
+	a.Post("/v1/stations", s.authorize, acceptBody(bodyFeature...), s.createStation)
+	a.Put("/v1/stations/:id", s.authorize, acceptBody(bodyFeature...), s.replaceStation)
+	a.Patch("/v1/stations/:id", s.authorize, acceptBody(bodyPatch...), s.patchStation)
 	a.Delete("/v1/stations/:id", s.authorize, s.deleteStation)
 }
 

@@ -32,6 +32,8 @@ database URL is given, else from a --data file, else the bundled Inner Mongolia 
 	tokens := fs.String("write-tokens", "", "comma-separated bearer tokens allowed to write (env YIZHAN_WRITE_TOKENS)")
 	tokensFile := fs.String("write-tokens-file", getenv("YIZHAN_WRITE_TOKENS_FILE"), "file with one write token per line (env YIZHAN_WRITE_TOKENS_FILE)")
 	logLevel := fs.String("log-level", envOr(getenv, "YIZHAN_LOG_LEVEL", "info"), "debug, info, warn or error (env YIZHAN_LOG_LEVEL)")
+	corsRead := fs.String("cors-read-origins", envOr(getenv, "YIZHAN_CORS_READ_ORIGINS", "*"), "comma-separated origins whose web pages may read the API (GET, HEAD); * for any, none for none (env YIZHAN_CORS_READ_ORIGINS)")
+	corsTrusted := fs.String("cors-origins", getenv("YIZHAN_CORS_ORIGINS"), "comma-separated trusted origins whose web pages may also write and plan, e.g. https://map.example.org (env YIZHAN_CORS_ORIGINS)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -61,6 +63,7 @@ database URL is given, else from a --data file, else the bundled Inner Mongolia 
 		return fmt.Errorf("serve: load bundled layers: %w", err)
 	}
 	cfg := api.Config{Layers: layers, Web: web.FS, Logger: logger, WriteTokens: writeTokens}
+	cfg.CORSReadOrigins, cfg.CORSOrigins = readOrigins(*corsRead), splitList(*corsTrusted)
 
 	switch {
 	case *dbURL != "":
@@ -172,6 +175,15 @@ func loadTokens(list, file string) ([]string, error) {
 		tokens = append(tokens, t)
 	}
 	return tokens, nil
+}
+
+// readOrigins turns --cors-read-origins into api.Config.CORSReadOrigins:
+// "none" (or nothing) is no origin, which api.Config spells as an empty list.
+func readOrigins(s string) []string {
+	if list := splitList(s); len(list) > 0 && !(len(list) == 1 && strings.EqualFold(list[0], "none")) {
+		return list
+	}
+	return []string{}
 }
 
 func newLogger(w io.Writer, level string) (*slog.Logger, error) {
