@@ -140,8 +140,8 @@ func TestSecurityHeadersBeforeRouting(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != 400 {
-		t.Errorf("oversized body = %d; want 400", resp.StatusCode)
+	if resp.StatusCode != 413 {
+		t.Errorf("oversized body = %d; want 413", resp.StatusCode)
 	}
 	checkSecurityHeaders(t, "oversized body", resp.Header)
 }
