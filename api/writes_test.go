@@ -305,3 +305,38 @@ func TestSkippedRowReported(t *testing.T) {
 		t.Errorf("/readyz = %d %s; want reachable with 1 skipped row naming sql-port-bad", rz.status, rz.raw)
 	}
 }
+
+// TestWritesRefuseInvalidUTF8: bytes that are not UTF-8 in a body or a
+// path id answer 400 naming the field; they used to be stored as U+FFFD,
+// so that a second, different id answered 409.
+func TestWritesRefuseInvalidUTF8(t *testing.T) {
+	t.Parallel()
+	db := writeTestDB(t)
+	s := writeServer(t, db)
+	if r := doWrite(t, s, "POST", "/v1/stations", testToken, "", feature1); r.status != 201 {
+		t.Fatalf("POST = %d %s", r.status, r.raw)
+	}
+	withID := func(id string) string { return strings.Replace(feature1, `"erenhot-1"`, `"`+id+`"`, 1) }
+	tests := []struct {
+		name, method, path, body, field string
+	}{
+		{"id", "POST", "/v1/stations", withID("st\xff1"), "id"},
+		{"another id that used to become the same", "POST", "/v1/stations", withID("st\xfe1"), "id"},
+		{"zh name", "PUT", "/v1/stations/u2", strings.Replace(withID("u2"), "二连浩特司机之家", "二连\xe6\xb5", 1), "names.zh"},
+		{"patch en name", "PATCH", "/v1/stations/erenhot-1", "{\"properties\":{\"names\":{\"en\":\"Eren\xffhot\"}}}", "names.en"},
+		{"patch address", "PATCH", "/v1/stations/erenhot-1", "{\"properties\":{\"address\":\"\xc0\xaf\"}}", "address"},
+		{"path id", "PUT", "/v1/stations/st%FF1", withID("st\xff1"), "id"},
+	}
+	for _, tc := range tests {
+		r := doWrite(t, s, tc.method, tc.path, testToken, "", tc.body)
+		if r.status != 400 || !strings.Contains(r.raw, "UTF-8") || !strings.Contains(r.raw, `"`+tc.field+`"`) {
+			t.Errorf("%s: %s %s = %d %s; want 400 naming %s as not UTF-8", tc.name, tc.method, tc.path, r.status, r.raw, tc.field)
+		}
+	}
+	if g := doWrite(t, s, "GET", "/v1/stations/st%FF1", "", "", ""); g.status != 400 || !strings.Contains(g.raw, "UTF-8") {
+		t.Errorf("GET of a path id that is not UTF-8 = %d %s; want 400", g.status, g.raw)
+	}
+	if g := doWrite(t, s, "GET", "/v1/stations/erenhot-1", "", "", ""); !strings.Contains(g.raw, "Erenhot Driver Home") || g.body["properties"].(map[string]any)["version"] != 1.0 {
+		t.Errorf("record after refused patches = %s; want it unchanged at version 1", g.raw)
+	}
+}

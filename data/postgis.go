@@ -818,6 +818,12 @@ func MergePatch(cur *Station, patch []byte) (*Station, []*FieldError) {
 	bad := func(field, reason string) (*Station, []*FieldError) {
 		return nil, []*FieldError{{Index: -1, ID: cur.ID, Field: field, Reason: reason}}
 	}
+	if problems := InvalidUTF8(patch); problems != nil {
+		for _, e := range problems {
+			e.ID = cur.ID
+		}
+		return nil, problems
+	}
 	var p map[string]any
 	if err := json.Unmarshal(patch, &p); err != nil || p == nil {
 		return bad("patch", "want a JSON object: a partial GeoJSON Feature such as {\"properties\": {\"status\": \"closed\"}}")
