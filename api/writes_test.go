@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -338,5 +339,62 @@ func TestWritesRefuseInvalidUTF8(t *testing.T) {
 	}
 	if g := doWrite(t, s, "GET", "/v1/stations/erenhot-1", "", "", ""); !strings.Contains(g.raw, "Erenhot Driver Home") || g.body["properties"].(map[string]any)["version"] != 1.0 {
 		t.Errorf("record after refused patches = %s; want it unchanged at version 1", g.raw)
+	}
+}
+
+// TestReservedIDsMatchRoutes: every fixed path segment under
+// /v1/stations/ is a reserved id in data (so that no record can take it),
+// and every reserved id is such a route.
+func TestReservedIDsMatchRoutes(t *testing.T) {
+	s, err := New(Config{Catalog: data.NewCatalog(data.NewSnapshot(nil, 0))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixed := map[string]bool{}
+	for _, r := range s.App().GetRoutes(true) {
+		rest, ok := strings.CutPrefix(r.Path, "/v1/stations/")
+		if !ok {
+			continue
+		}
+		if seg, _, _ := strings.Cut(rest, "/"); seg != "" && !strings.HasPrefix(seg, ":") {
+			fixed[seg] = true
+		}
+	}
+	if len(fixed) == 0 {
+		t.Fatal("no fixed routes under /v1/stations/ found")
+	}
+	for seg := range fixed {
+		if !slices.Contains(data.ReservedIDs, seg) {
+			t.Errorf("route /v1/stations/%s is not in data.ReservedIDs: a record with id %q could never be read back", seg, seg)
+		}
+	}
+	for _, id := range data.ReservedIDs {
+		if !fixed[id] {
+			t.Errorf("data.ReservedIDs holds %q, which is no route under /v1/stations/", id)
+		}
+	}
+}
+
+// TestWritesRefuseReservedIDs: PUT /v1/stations/nearest used to create a
+// record that GET /v1/stations/nearest could never read back.
+func TestWritesRefuseReservedIDs(t *testing.T) {
+	t.Parallel()
+	db := writeTestDB(t)
+	s := writeServer(t, db)
+	withID := func(id string) string { return strings.Replace(feature1, `"erenhot-1"`, `"`+id+`"`, 1) }
+	for _, tc := range []struct{ method, path, body string }{
+		{"PUT", "/v1/stations/nearest", withID("nearest")},
+		{"PUT", "/v1/stations/Within", strings.Replace(feature1, `"id":"erenhot-1",`, "", 1)},
+		{"POST", "/v1/stations", withID("NEAREST")},
+		{"POST", "/v1/stations", withID("..")},
+	} {
+		r := doWrite(t, s, tc.method, tc.path, testToken, "", tc.body)
+		if r.status != 400 || !strings.Contains(r.raw, `"field":"id"`) || !strings.Contains(r.raw, "choose another id") {
+			t.Errorf("%s %s = %d %s; want 400 naming the id", tc.method, tc.path, r.status, r.raw)
+		}
+	}
+	var n int
+	if err := db.Pool().QueryRow(context.Background(), "SELECT count(*) FROM stations").Scan(&n); err != nil || n != 0 {
+		t.Errorf("stations rows = %d, %v; want none written", n, err)
 	}
 }
