@@ -803,9 +803,11 @@ func (db *PostGIS) Replace(ctx context.Context, st *Station, expectVersion int64
 // Patch applies a JSON merge patch (RFC 7396) to the live record id and
 // stores the result. The patch is a partial GeoJSON Feature: "geometry"
 // replaces the point, members of "properties" replace, add or (with null)
-// remove properties; "id", if given, must be the record's id. The result
-// is validated as a whole, like an import (*ValidationError). expectVersion
-// > 0 is checked as in Replace.
+// remove properties; "id", if given, must be the record's id. A member
+// that names nothing writable (an unknown property, names language or
+// port member, or a read-only property such as version) is refused. The
+// result is validated as a whole, like an import (*ValidationError).
+// expectVersion > 0 is checked as in Replace.
 func (db *PostGIS) Patch(ctx context.Context, id string, patch []byte, expectVersion int64) (*Station, error) {
 	return db.patchFunc(ctx, id, expectVersion, func(cur *Station) (*Station, []*FieldError) {
 		return MergePatch(cur, patch)
@@ -828,8 +830,8 @@ func MergePatch(cur *Station, patch []byte) (*Station, []*FieldError) {
 	if err := json.Unmarshal(patch, &p); err != nil || p == nil {
 		return bad("patch", "want a JSON object: a partial GeoJSON Feature such as {\"properties\": {\"status\": \"closed\"}}")
 	}
-	if id, ok := p["id"]; ok && id != cur.ID {
-		return bad("id", "a patch cannot change the id")
+	if problems := patchMembers(cur.ID, p); problems != nil {
+		return nil, problems
 	}
 	if g, ok := p["geometry"]; ok && g == nil {
 		return bad("geometry", "cannot be removed; every record needs a Point")
