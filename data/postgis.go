@@ -628,26 +628,31 @@ const valuesSQL = `($1, ST_SetSRID(ST_MakePoint($2, $3), 4326), $4, $5::jsonb, $
 	$13::text[], $14::jsonb, $15, $16, $17, $18, $19, $20)`
 
 // setColumnsSQL assigns every column from EXCLUDED (upserts).
-var setColumnsSQL = func() string {
+var setColumnsSQL = setColumnsFrom("EXCLUDED.", "EXCLUDED.geom")
+
+// setColumnsFrom assigns every written column from the columns prefixed
+// by src, whose point is geom, and revives a tombstone.
+func setColumnsFrom(src, geom string) string {
 	var b strings.Builder
-	b.WriteString("geom = EXCLUDED.geom")
+	b.WriteString("geom = " + geom)
 	for _, c := range insertColumns[1:] {
-		fmt.Fprintf(&b, ", %s = EXCLUDED.%s", c, c)
+		fmt.Fprintf(&b, ", %s = %s%s", c, src, c)
 	}
 	b.WriteString(", deleted = false")
 	return b.String()
-}()
+}
 
-// changedSQL is true when an upsert would change the stored row, so that
-// importing the same file twice does not churn versions.
-var changedSQL = func() string {
-	var l, r []string
-	l, r = append(l, "s.geom"), append(r, "EXCLUDED.geom")
+// changedFrom is true when writing the columns prefixed by src (point
+// geom) would change the stored row s, so that importing the same file
+// twice does not touch its rows. (The version trigger skips updates that
+// change nothing as well; this keeps them from reaching it.)
+func changedFrom(src, geom string) string {
+	l, r := []string{"s.geom"}, []string{geom}
 	for _, c := range insertColumns[1:] {
-		l, r = append(l, "s."+c), append(r, "EXCLUDED."+c)
+		l, r = append(l, "s."+c), append(r, src+c)
 	}
 	return fmt.Sprintf("s.deleted OR (%s) IS DISTINCT FROM (%s)", strings.Join(l, ", "), strings.Join(r, ", "))
-}()
+}
 
 var columnListSQL = "id, geom, " + strings.Join(insertColumns[1:], ", ")
 
@@ -719,14 +724,24 @@ func (db *PostGIS) UpsertStations(ctx context.Context, stations []*Station) (int
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"stations_in"}, cols, pgx.CopyFromRows(rows)); err != nil {
 			return fmt.Errorf("copy: %w", err)
 		}
-		tag, err := tx.Exec(ctx, `INSERT INTO stations AS s (`+columnListSQL+`)
-			SELECT id, ST_SetSRID(ST_MakePoint(lon, lat), 4326), `+strings.Join(insertColumns[1:], ", ")+`
-			FROM stations_in
-			ON CONFLICT (id) DO UPDATE SET `+setColumnsSQL+` WHERE `+changedSQL)
+		// Existing ids (tombstones included) are updated and new ones
+		// inserted, in two statements: an INSERT ... ON CONFLICT DO UPDATE
+		// would run the version trigger's per-row lookup for every row,
+		// which yizhan.upsert skips on the promise that every inserted id
+		// is new (see migrations/0003_one_change_one_version.sql).
+		const point = "ST_SetSRID(ST_MakePoint(i.lon, i.lat), 4326)"
+		updated, err := tx.Exec(ctx, `UPDATE stations AS s SET `+setColumnsFrom("i.", point)+`
+			FROM stations_in AS i WHERE s.id = i.id AND (`+changedFrom("i.", point)+`)`)
 		if err != nil {
 			return err
 		}
-		n = tag.RowsAffected()
+		inserted, err := tx.Exec(ctx, `INSERT INTO stations (`+columnListSQL+`)
+			SELECT i.id, `+point+`, i.`+strings.Join(insertColumns[1:], ", i.")+`
+			FROM stations_in AS i WHERE NOT EXISTS (SELECT 1 FROM stations AS s WHERE s.id = i.id)`)
+		if err != nil {
+			return err
+		}
+		n = updated.RowsAffected() + inserted.RowsAffected()
 		return nil
 	})
 	if err != nil {
@@ -790,8 +805,7 @@ func (db *PostGIS) Replace(ctx context.Context, st *Station, expectVersion int64
 			return &VersionConflictError{Stored: cur, Expected: expectVersion}
 		}
 		created = cur == 0
-		out, err = db.insertReturning(ctx, tx, `INSERT INTO stations AS s (`+columnListSQL+`) VALUES `+valuesSQL+
-			` ON CONFLICT (id) DO UPDATE SET `+setColumnsSQL+` RETURNING `+selectColumns, vals)
+		out, err = db.upsertReturning(ctx, tx, st.ID, vals)
 		return err
 	})
 	if err != nil {
@@ -917,8 +931,7 @@ func (db *PostGIS) patchFunc(ctx context.Context, id string, expectVersion int64
 		if err != nil {
 			return err
 		}
-		out, err = db.insertReturning(ctx, tx, `INSERT INTO stations AS s (`+columnListSQL+`) VALUES `+valuesSQL+
-			` ON CONFLICT (id) DO UPDATE SET `+setColumnsSQL+` RETURNING `+selectColumns, vals)
+		out, err = db.upsertReturning(ctx, tx, id, vals)
 		return err
 	})
 	if err != nil {
@@ -964,6 +977,23 @@ func (db *PostGIS) currentVersion(ctx context.Context, tx pgx.Tx, id string) (in
 	return v, err
 }
 
+// upsertReturning writes the record vals (rowValues of id) in tx over any
+// row with its id and returns it as stored. A write that would change
+// nothing is skipped by the version trigger and returns the stored record
+// with its version unchanged.
+func (db *PostGIS) upsertReturning(ctx context.Context, tx pgx.Tx, id string, vals []any) (*Station, error) {
+	out, err := db.insertReturning(ctx, tx, `INSERT INTO stations AS s (`+columnListSQL+`) VALUES `+valuesSQL+
+		` ON CONFLICT (id) DO UPDATE SET `+setColumnsSQL+` RETURNING `+selectColumns, vals)
+	if errors.Is(err, errNoRowWritten) {
+		return db.get(ctx, tx, id, false)
+	}
+	return out, err
+}
+
+// errNoRowWritten: a write statement returned no row, because the version
+// trigger skipped an update that would have changed nothing.
+var errNoRowWritten = errors.New("write returned no row")
+
 func (db *PostGIS) insertReturning(ctx context.Context, tx pgx.Tx, sql string, vals []any) (*Station, error) {
 	args := append([]any{pgx.QueryResultFormats{pgx.BinaryFormatCode}}, vals...)
 	rows, err := tx.Query(ctx, sql, args...)
@@ -975,7 +1005,7 @@ func (db *PostGIS) insertReturning(ctx context.Context, tx pgx.Tx, sql string, v
 		if err := rows.Err(); err != nil {
 			return nil, err
 		}
-		return nil, errors.New("write returned no row")
+		return nil, errNoRowWritten
 	}
 	st, _, err := newRowDecoder().station(rows.RawValues())
 	if err != nil {
