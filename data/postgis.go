@@ -252,8 +252,17 @@ func (db *PostGIS) get(ctx context.Context, q interface {
 }
 
 // ExportAll calls fn for every live record in id order, streaming, until
-// fn returns an error (which ExportAll returns).
-func (db *PostGIS) ExportAll(ctx context.Context, fn func(*Station) error) error {
+// fn returns an error (which ExportAll returns). Rows that cannot be
+// served (see Change.Invalid; the same decoding and checks as LoadAll)
+// are not passed to fn but to skip, as Changes with Invalid set, so that
+// one bad row never stops the export of the others; with a nil skip they
+// are logged.
+func (db *PostGIS) ExportAll(ctx context.Context, fn func(*Station) error, skip func(Change)) error {
+	if skip == nil {
+		skip = func(c Change) {
+			db.log.Warn("skipping a stored record that cannot be served", "id", c.ID, "version", c.Version, "reason", c.Invalid)
+		}
+	}
 	rows, err := db.pool.Query(ctx, "SELECT "+selectColumns+" FROM stations WHERE NOT deleted ORDER BY id",
 		pgx.QueryResultFormats{pgx.BinaryFormatCode})
 	if err != nil {
@@ -262,11 +271,15 @@ func (db *PostGIS) ExportAll(ctx context.Context, fn func(*Station) error) error
 	defer rows.Close()
 	dec := newRowDecoder()
 	for rows.Next() {
-		st, _, err := dec.station(rows.RawValues())
+		c, err := dec.change(rows.RawValues())
 		if err != nil {
 			return fmt.Errorf("export stations: %w", err)
 		}
-		if err := fn(st); err != nil {
+		if c.Invalid != "" {
+			skip(c)
+			continue
+		}
+		if err := fn(c.Station); err != nil {
 			return err
 		}
 	}
@@ -493,6 +506,9 @@ func (d *rowDecoder) decodeStation(v [][]byte) (*Station, bool, error) {
 		Source:       d.intern(v[23]),
 	}
 	var err error
+	if v[1] == nil || v[2] == nil { // ST_X and ST_Y of POINT EMPTY
+		return nil, false, fmt.Errorf("decode station %q: geometry: the point is empty; every record needs coordinates", st.ID)
+	}
 	lon, err1 := decodeFloat8(v[1])
 	lat, err2 := decodeFloat8(v[2])
 	if err = errors.Join(err1, err2); err != nil {
@@ -501,8 +517,21 @@ func (d *rowDecoder) decodeStation(v [][]byte) (*Station, bool, error) {
 	st.Location = orb.Point{lon, lat}
 	st.Hours = d.openingHours(st.OpeningHours)
 
-	// Amenities unknown to this binary are ignored rather than refused.
-	if err := decodeTextArray(v[8], func(b []byte) { st.Amenities |= amenityBits[string(b)] }); err != nil {
+	// An amenity outside the list (stored before migration 0003 refused
+	// them) makes the record unservable: serving it without the amenity
+	// would answer filters wrongly, and nothing would say so.
+	var unknown []byte
+	if err := decodeTextArray(v[8], func(b []byte) {
+		if a, ok := amenityBits[string(b)]; ok {
+			st.Amenities |= a
+		} else if unknown == nil {
+			unknown = append([]byte{}, b...)
+		}
+	}); err != nil {
+		return nil, false, fmt.Errorf("decode station %q: amenities: %w", st.ID, err)
+	}
+	if unknown != nil {
+		_, err := ParseAmenity(string(unknown))
 		return nil, false, fmt.Errorf("decode station %q: amenities: %w", st.ID, err)
 	}
 	langs, err := d.languages(v[15])
@@ -911,6 +940,10 @@ func (db *PostGIS) patchFunc(ctx context.Context, id string, expectVersion int64
 			return err
 		}
 		cur, err := db.get(ctx, tx, id, true)
+		if errors.Is(err, errUndecodable) {
+			return &ValidationError{Problems: []*FieldError{{Index: -1, ID: id, Field: "record",
+				Reason: fmt.Sprintf("the stored record cannot be read, so it cannot be patched (%v); replace it whole with PUT", err)}}}
+		}
 		if err != nil {
 			return err
 		}
