@@ -398,3 +398,72 @@ func TestWritesRefuseReservedIDs(t *testing.T) {
 		t.Errorf("stations rows = %d, %v; want none written", n, err)
 	}
 }
+
+// TestPatchRefusesUnwritableMembersAndCountsVersions: a PATCH naming an
+// unknown or read-only member is a 400 naming each; a write that changes
+// nothing answers 200 with the same ETag; one change moves the version by
+// one. All three used to answer 200 and move the version by 2.
+func TestPatchRefusesUnwritableMembersAndCountsVersions(t *testing.T) {
+	t.Parallel()
+	db := writeTestDB(t)
+	s := writeServer(t, db)
+	r := doWrite(t, s, "POST", "/v1/stations", testToken, "", feature1)
+	if r.status != 201 {
+		t.Fatalf("POST = %d %s", r.status, r.raw)
+	}
+	etag := r.header.Get("ETag")
+	for _, tc := range []struct {
+		patch  string
+		fields []string
+	}{
+		{`{"properties":{"bed":20}}`, []string{"bed"}},
+		{`{"properties":{"names":{"de":"Fahrerheim"}}}`, []string{"names.de"}},
+		{`{"properties":{"version":99,"updated_at":"2020-01-01T00:00:00Z"}}`, []string{"updated_at", "version"}},
+		{`{"properties":{"distance_m":5,"status":"closed"}}`, []string{"distance_m"}},
+	} {
+		r := doWrite(t, s, "PATCH", "/v1/stations/erenhot-1", testToken, "", tc.patch)
+		errs, _ := r.body["errors"].([]any)
+		ok := r.status == 400 && len(errs) == len(tc.fields) && r.header.Get("Content-Type") == "application/problem+json"
+		for _, f := range tc.fields {
+			ok = ok && strings.Contains(r.raw, `"field":"`+f+`"`)
+		}
+		if !ok {
+			t.Errorf("PATCH %s = %d %s; want a 400 problem naming %v", tc.patch, r.status, r.raw, tc.fields)
+		}
+	}
+	get := func() writeResponse { return doWrite(t, s, "GET", "/v1/stations/erenhot-1", "", "", "") }
+	if g := get(); g.header.Get("ETag") != etag {
+		t.Fatalf("after refused patches ETag = %s; want %s (unchanged)", g.header.Get("ETag"), etag)
+	}
+
+	// No-op writes: same ETag, same record.
+	for _, w := range []struct{ method, body string }{
+		{"PATCH", `{"properties":{"status":"open"}}`},
+		{"PATCH", `{}`},
+		{"PUT", feature1},
+	} {
+		r := doWrite(t, s, w.method, "/v1/stations/erenhot-1", testToken, etag, w.body)
+		if r.status != 200 || r.header.Get("ETag") != etag {
+			t.Errorf("%s %s that changes nothing = %d, ETag %s; want 200 with ETag %s", w.method, w.body, r.status, r.header.Get("ETag"), etag)
+		}
+	}
+	// One change, one version.
+	r = doWrite(t, s, "PATCH", "/v1/stations/erenhot-1", testToken, etag, `{"properties":{"beds":20}}`)
+	if want := ETag(versionOf(t, etag) + 1); r.status != 200 || r.header.Get("ETag") != want {
+		t.Errorf("PATCH beds = %d, ETag %s; want 200 with ETag %s", r.status, r.header.Get("ETag"), want)
+	}
+	etag = r.header.Get("ETag")
+	r = doWrite(t, s, "PUT", "/v1/stations/erenhot-1", testToken, etag, strings.Replace(feature1, `"24/7"`, `"Mo-Fr 08:00-18:00"`, 1))
+	if want := ETag(versionOf(t, etag) + 1); r.status != 200 || r.header.Get("ETag") != want {
+		t.Errorf("PUT with new hours = %d, ETag %s; want 200 with ETag %s", r.status, r.header.Get("ETag"), want)
+	}
+}
+
+func versionOf(t *testing.T, etag string) int64 {
+	t.Helper()
+	var v int64
+	if _, err := fmt.Sscanf(strings.Trim(etag, `"`), "%d", &v); err != nil {
+		t.Fatalf("ETag %q: %v", etag, err)
+	}
+	return v
+}
