@@ -287,7 +287,7 @@ func openapiDocument() obj {
 				"responses":   writeAnswers(obj{"200": stored, "201": stored}, "404", "412"),
 			},
 			"patch": obj{
-				"summary": "Change a record", "description": "Body: a JSON merge patch (RFC 7396) of the Feature, e.g. {\"properties\": {\"status\": \"closed\"}}.",
+				"summary": "Change a record", "description": "Body: a JSON merge patch (RFC 7396) of the Feature, e.g. {\"properties\": {\"status\": \"closed\"}}. Unknown members and read-only properties (version, updated_at, name) are refused with a 400 naming each; a patch that changes nothing keeps the version.",
 				"security": bearer, "parameters": []obj{ifMatch},
 				"requestBody": obj{"required": true, "content": obj{"application/merge-patch+json": obj{"schema": obj{"type": "object"}}, mediaJSON: obj{"schema": obj{"type": "object"}}}},
 				"responses":   writeAnswers(obj{"200": stored}, "404", "412"),
