@@ -51,7 +51,7 @@ func patchMembers(id string, p map[string]any) []*FieldError {
 	unknown := func(prefix string, m map[string]any, allowed []string, what string) {
 		for _, k := range sortedKeys(m) {
 			if !slices.Contains(allowed, k) {
-				bad(prefix+k, "unknown %s (allowed: %s)", what, strings.Join(allowed, ", "))
+				bad(prefix+memberName(k), "unknown %s (allowed: %s)", what, strings.Join(allowed, ", "))
 			}
 		}
 	}
@@ -75,7 +75,7 @@ func patchMembers(id string, p map[string]any) []*FieldError {
 				bad("id", "a patch cannot change the id")
 			}
 		case !slices.Contains(patchableProperties, k):
-			bad(k, "unknown property (allowed: %s)", strings.Join(patchableProperties, ", "))
+			bad(memberName(k), "unknown property (allowed: %s)", strings.Join(patchableProperties, ", "))
 		}
 	}
 	if names, ok := props["names"].(map[string]any); ok {
@@ -85,6 +85,14 @@ func patchMembers(id string, p map[string]any) []*FieldError {
 		unknown("port.", port, patchPortMembers, "member of port")
 	}
 	return errs
+}
+
+// memberName is k as a field name; an empty member name is shown as "".
+func memberName(k string) string {
+	if k == "" {
+		return `""`
+	}
+	return k
 }
 
 func sortedKeys(m map[string]any) []string {

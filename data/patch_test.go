@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // TestMergePatchRefusesUnwritableMembers: a patch naming something no
@@ -65,4 +66,41 @@ func TestMergePatchRefusesUnwritableMembers(t *testing.T) {
 			t.Errorf("MergePatch(%s) = %+v, %v; want it applied", tc.patch, st, errs)
 		}
 	}
+}
+
+// FuzzMergePatch checks that a patch, which comes from outside, never
+// panics, that a refusal names a field, that an accepted result is a
+// valid record with the same id, and that bytes that are not UTF-8 are
+// always refused.
+func FuzzMergePatch(f *testing.F) {
+	for _, p := range []string{
+		`{"properties":{"status":"closed"}}`, `{"properties":{"bed":20}}`, `{"geometry":{"coordinates":[1,2]}}`,
+		`{"properties":{"names":{"en":null,"fr":"x"}}}`, `{"id":"x"}`, `{}`, `null`, `[]`, "{\"properties\":{\"region\":\"\xff\"}}",
+	} {
+		f.Add([]byte(p))
+	}
+	cur := validStation()
+	f.Fuzz(func(t *testing.T, patch []byte) {
+		st, errs := MergePatch(cur, patch)
+		if (st == nil) == (errs == nil) {
+			t.Fatalf("MergePatch = %v, %v; want a record or problems", st, errs)
+		}
+		for _, e := range errs {
+			if e.Field == "" || e.Reason == "" {
+				t.Fatalf("incomplete problem %+v", e)
+			}
+		}
+		if st == nil {
+			return
+		}
+		if !utf8.Valid(patch) {
+			t.Fatalf("accepted a patch that is not UTF-8: %+v", st)
+		}
+		if st.ID != cur.ID {
+			t.Fatalf("patch changed the id to %q", st.ID)
+		}
+		if errs := st.Validate(); errs != nil {
+			t.Fatalf("patched record does not validate: %v", errs)
+		}
+	})
 }
