@@ -300,7 +300,7 @@ func openapiDocument() obj {
 				"responses":   oaWithBody(writeAnswers(obj{"200": stored, "201": stored}, "404", "412")),
 			},
 			"patch": obj{
-				"summary": "Change a record", "description": "Body: a JSON merge patch (RFC 7396) of the Feature, e.g. {\"properties\": {\"status\": \"closed\"}}.",
+				"summary": "Change a record", "description": "Body: a JSON merge patch (RFC 7396) of the Feature, e.g. {\"properties\": {\"status\": \"closed\"}}. Unknown members and read-only properties (version, updated_at, name) are refused with a 400 naming each; a patch that changes nothing keeps the version.",
 				"security": bearer, "parameters": []obj{ifMatch},
 				"requestBody": oaBody("A merge patch of the Feature.", bodyPatch, obj{"type": "object"}),
 				"responses":   oaWithBody(writeAnswers(obj{"200": stored}, "404", "412")),

@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/paulmach/orb"
@@ -150,6 +151,9 @@ func stationID(c *fiber.Ctx) (string, error) {
 	id, err := url.PathUnescape(raw)
 	if err != nil {
 		return "", &Error{Status: fiber.StatusBadRequest, Param: "id", Detail: "the station id in the path is not valid percent-encoding: " + quote(raw)}
+	}
+	if !utf8.ValidString(id) {
+		return "", &Error{Status: fiber.StatusBadRequest, Param: "id", Detail: "the station id in the path is not valid UTF-8 once percent-decoded: " + quote(raw) + "; percent-encode the id's UTF-8 bytes"}
 	}
 	return id, nil
 }

@@ -214,6 +214,10 @@ func ifMatch(c *fiber.Ctx) (int64, error) {
 // set, is the id from the URL: the body's id must be absent or equal. A
 // missing source becomes "api". Every problem is reported at once.
 func decodeFeatureBody(body []byte, pathID string) (*data.Station, error) {
+	// Checked on the bytes as sent: decoding would replace them with U+FFFD.
+	if problems := data.InvalidUTF8(body); problems != nil {
+		return nil, &data.ValidationError{Problems: problems}
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var f map[string]any

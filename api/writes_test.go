@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -304,4 +305,165 @@ func TestSkippedRowReported(t *testing.T) {
 	if rz.status != 200 || dbs["reachable"] != true || dbs["skipped_rows"] != 1.0 || !strings.Contains(fmt.Sprint(dbs["last_skipped"]), "sql-port-bad") {
 		t.Errorf("/readyz = %d %s; want reachable with 1 skipped row naming sql-port-bad", rz.status, rz.raw)
 	}
+}
+
+// TestWritesRefuseInvalidUTF8: bytes that are not UTF-8 in a body or a
+// path id answer 400 naming the field; they used to be stored as U+FFFD,
+// so that a second, different id answered 409.
+func TestWritesRefuseInvalidUTF8(t *testing.T) {
+	t.Parallel()
+	db := writeTestDB(t)
+	s := writeServer(t, db)
+	if r := doWrite(t, s, "POST", "/v1/stations", testToken, "", feature1); r.status != 201 {
+		t.Fatalf("POST = %d %s", r.status, r.raw)
+	}
+	withID := func(id string) string { return strings.Replace(feature1, `"erenhot-1"`, `"`+id+`"`, 1) }
+	tests := []struct {
+		name, method, path, body, field string
+	}{
+		{"id", "POST", "/v1/stations", withID("st\xff1"), "id"},
+		{"another id that used to become the same", "POST", "/v1/stations", withID("st\xfe1"), "id"},
+		{"zh name", "PUT", "/v1/stations/u2", strings.Replace(withID("u2"), "二连浩特司机之家", "二连\xe6\xb5", 1), "names.zh"},
+		{"patch en name", "PATCH", "/v1/stations/erenhot-1", "{\"properties\":{\"names\":{\"en\":\"Eren\xffhot\"}}}", "names.en"},
+		{"patch address", "PATCH", "/v1/stations/erenhot-1", "{\"properties\":{\"address\":\"\xc0\xaf\"}}", "address"},
+		{"path id", "PUT", "/v1/stations/st%FF1", withID("st\xff1"), "id"},
+	}
+	for _, tc := range tests {
+		r := doWrite(t, s, tc.method, tc.path, testToken, "", tc.body)
+		if r.status != 400 || !strings.Contains(r.raw, "UTF-8") || !strings.Contains(r.raw, `"`+tc.field+`"`) {
+			t.Errorf("%s: %s %s = %d %s; want 400 naming %s as not UTF-8", tc.name, tc.method, tc.path, r.status, r.raw, tc.field)
+		}
+	}
+	if g := doWrite(t, s, "GET", "/v1/stations/st%FF1", "", "", ""); g.status != 400 || !strings.Contains(g.raw, "UTF-8") {
+		t.Errorf("GET of a path id that is not UTF-8 = %d %s; want 400", g.status, g.raw)
+	}
+	if g := doWrite(t, s, "GET", "/v1/stations/erenhot-1", "", "", ""); !strings.Contains(g.raw, "Erenhot Driver Home") || g.body["properties"].(map[string]any)["version"] != 1.0 {
+		t.Errorf("record after refused patches = %s; want it unchanged at version 1", g.raw)
+	}
+}
+
+// TestReservedIDsMatchRoutes: every fixed path segment under
+// /v1/stations/ is a reserved id in data (so that no record can take it),
+// and every reserved id is such a route.
+func TestReservedIDsMatchRoutes(t *testing.T) {
+	s, err := New(Config{Catalog: data.NewCatalog(data.NewSnapshot(nil, 0))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixed := map[string]bool{}
+	for _, r := range s.App().GetRoutes(true) {
+		rest, ok := strings.CutPrefix(r.Path, "/v1/stations/")
+		if !ok {
+			continue
+		}
+		if seg, _, _ := strings.Cut(rest, "/"); seg != "" && !strings.HasPrefix(seg, ":") {
+			fixed[seg] = true
+		}
+	}
+	if len(fixed) == 0 {
+		t.Fatal("no fixed routes under /v1/stations/ found")
+	}
+	for seg := range fixed {
+		if !slices.Contains(data.ReservedIDs, seg) {
+			t.Errorf("route /v1/stations/%s is not in data.ReservedIDs: a record with id %q could never be read back", seg, seg)
+		}
+	}
+	for _, id := range data.ReservedIDs {
+		if !fixed[id] {
+			t.Errorf("data.ReservedIDs holds %q, which is no route under /v1/stations/", id)
+		}
+	}
+}
+
+// TestWritesRefuseReservedIDs: PUT /v1/stations/nearest used to create a
+// record that GET /v1/stations/nearest could never read back.
+func TestWritesRefuseReservedIDs(t *testing.T) {
+	t.Parallel()
+	db := writeTestDB(t)
+	s := writeServer(t, db)
+	withID := func(id string) string { return strings.Replace(feature1, `"erenhot-1"`, `"`+id+`"`, 1) }
+	for _, tc := range []struct{ method, path, body string }{
+		{"PUT", "/v1/stations/nearest", withID("nearest")},
+		{"PUT", "/v1/stations/Within", strings.Replace(feature1, `"id":"erenhot-1",`, "", 1)},
+		{"POST", "/v1/stations", withID("NEAREST")},
+		{"POST", "/v1/stations", withID("..")},
+	} {
+		r := doWrite(t, s, tc.method, tc.path, testToken, "", tc.body)
+		if r.status != 400 || !strings.Contains(r.raw, `"field":"id"`) || !strings.Contains(r.raw, "choose another id") {
+			t.Errorf("%s %s = %d %s; want 400 naming the id", tc.method, tc.path, r.status, r.raw)
+		}
+	}
+	var n int
+	if err := db.Pool().QueryRow(context.Background(), "SELECT count(*) FROM stations").Scan(&n); err != nil || n != 0 {
+		t.Errorf("stations rows = %d, %v; want none written", n, err)
+	}
+}
+
+// TestPatchRefusesUnwritableMembersAndCountsVersions: a PATCH naming an
+// unknown or read-only member is a 400 naming each; a write that changes
+// nothing answers 200 with the same ETag; one change moves the version by
+// one. All three used to answer 200 and move the version by 2.
+func TestPatchRefusesUnwritableMembersAndCountsVersions(t *testing.T) {
+	t.Parallel()
+	db := writeTestDB(t)
+	s := writeServer(t, db)
+	r := doWrite(t, s, "POST", "/v1/stations", testToken, "", feature1)
+	if r.status != 201 {
+		t.Fatalf("POST = %d %s", r.status, r.raw)
+	}
+	etag := r.header.Get("ETag")
+	for _, tc := range []struct {
+		patch  string
+		fields []string
+	}{
+		{`{"properties":{"bed":20}}`, []string{"bed"}},
+		{`{"properties":{"names":{"de":"Fahrerheim"}}}`, []string{"names.de"}},
+		{`{"properties":{"version":99,"updated_at":"2020-01-01T00:00:00Z"}}`, []string{"updated_at", "version"}},
+		{`{"properties":{"distance_m":5,"status":"closed"}}`, []string{"distance_m"}},
+	} {
+		r := doWrite(t, s, "PATCH", "/v1/stations/erenhot-1", testToken, "", tc.patch)
+		errs, _ := r.body["errors"].([]any)
+		ok := r.status == 400 && len(errs) == len(tc.fields) && r.header.Get("Content-Type") == "application/problem+json"
+		for _, f := range tc.fields {
+			ok = ok && strings.Contains(r.raw, `"field":"`+f+`"`)
+		}
+		if !ok {
+			t.Errorf("PATCH %s = %d %s; want a 400 problem naming %v", tc.patch, r.status, r.raw, tc.fields)
+		}
+	}
+	get := func() writeResponse { return doWrite(t, s, "GET", "/v1/stations/erenhot-1", "", "", "") }
+	if g := get(); g.header.Get("ETag") != etag {
+		t.Fatalf("after refused patches ETag = %s; want %s (unchanged)", g.header.Get("ETag"), etag)
+	}
+
+	// No-op writes: same ETag, same record.
+	for _, w := range []struct{ method, body string }{
+		{"PATCH", `{"properties":{"status":"open"}}`},
+		{"PATCH", `{}`},
+		{"PUT", feature1},
+	} {
+		r := doWrite(t, s, w.method, "/v1/stations/erenhot-1", testToken, etag, w.body)
+		if r.status != 200 || r.header.Get("ETag") != etag {
+			t.Errorf("%s %s that changes nothing = %d, ETag %s; want 200 with ETag %s", w.method, w.body, r.status, r.header.Get("ETag"), etag)
+		}
+	}
+	// One change, one version.
+	r = doWrite(t, s, "PATCH", "/v1/stations/erenhot-1", testToken, etag, `{"properties":{"beds":20}}`)
+	if want := ETag(versionOf(t, etag) + 1); r.status != 200 || r.header.Get("ETag") != want {
+		t.Errorf("PATCH beds = %d, ETag %s; want 200 with ETag %s", r.status, r.header.Get("ETag"), want)
+	}
+	etag = r.header.Get("ETag")
+	r = doWrite(t, s, "PUT", "/v1/stations/erenhot-1", testToken, etag, strings.Replace(feature1, `"24/7"`, `"Mo-Fr 08:00-18:00"`, 1))
+	if want := ETag(versionOf(t, etag) + 1); r.status != 200 || r.header.Get("ETag") != want {
+		t.Errorf("PUT with new hours = %d, ETag %s; want 200 with ETag %s", r.status, r.header.Get("ETag"), want)
+	}
+}
+
+func versionOf(t *testing.T, etag string) int64 {
+	t.Helper()
+	var v int64
+	if _, err := fmt.Sscanf(strings.Trim(etag, `"`), "%d", &v); err != nil {
+		t.Fatalf("ETag %q: %v", etag, err)
+	}
+	return v
 }

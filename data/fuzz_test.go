@@ -2,10 +2,13 @@ package data
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // FuzzParseOpeningHours checks that parsing never panics, that a parsed
@@ -108,6 +111,39 @@ func FuzzDecodeStations(f *testing.F) {
 			}
 			if one, errs := DecodeStation(raw); errs != nil || sameStation(st, one) != "" {
 				t.Fatalf("DecodeStation(MarshalFeature(%q)) = %v", st.ID, errs)
+			}
+		}
+	})
+}
+
+// FuzzDecodeStation checks that one Feature that is not valid UTF-8 is
+// always refused, with a problem saying so when it is JSON (never stored with U+FFFD in
+// place of what was sent), and that an accepted one validates.
+func FuzzDecodeStation(f *testing.F) {
+	f.Add([]byte(`{"type":"Feature","id":"a","geometry":{"type":"Point","coordinates":[111,43]},"properties":{"kind":"port","names":{"zh":"口岸"},"source":"t"}}`))
+	f.Add([]byte("{\"type\":\"Feature\",\"id\":\"a\xff\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[111,43]},\"properties\":{\"kind\":\"port\",\"names\":{\"zh\":\"口岸\"},\"source\":\"t\"}}"))
+	f.Add([]byte("{\"type\":\"Feature\",\"id\":\"a\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[111,43]},\"properties\":{\"kind\":\"port\",\"names\":{\"zh\":\"口\xe5\"},\"source\":\"t\",\"x\xff\":[\"\xfe\"]}}"))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		st, errs := DecodeStation(raw)
+		if (st == nil) == (errs == nil) {
+			t.Fatalf("DecodeStation = %v, %v; want a record or problems", st, errs)
+		}
+		if !utf8.Valid(raw) {
+			if st != nil {
+				t.Fatalf("accepted a record from bytes that are not UTF-8: %+v", st)
+			}
+			found := !json.Valid(raw) // not JSON at all: refused as such
+			for _, e := range errs {
+				found = found || (e.Field != "" && strings.Contains(e.Reason, "UTF-8"))
+			}
+			if !found {
+				t.Fatalf("problems %v do not say which field is not UTF-8", errs)
+			}
+			return
+		}
+		if st != nil {
+			if errs := st.Validate(); errs != nil {
+				t.Fatalf("accepted record does not validate: %v", errs)
 			}
 		}
 	})

@@ -429,7 +429,7 @@ func decodeFeature(raw []byte, strs *interner) (st *Station, id string, errs []*
 	} else {
 		var ok bool
 		if p, idRaw, loc, errs, ok = decodeFeatureSlow(raw); !ok {
-			return nil, "", errs
+			return nil, "", append(errs, InvalidUTF8(raw)...)
 		}
 	}
 	bad := func(field, format string, args ...any) {
@@ -505,6 +505,23 @@ func decodeFeature(raw []byte, strs *interner) (st *Station, id string, errs []*
 		if !coveredBy(e.Field, reported) {
 			errs = append(errs, e)
 		}
+	}
+	// Bytes that are not UTF-8 were read as U+FFFD above: refuse the
+	// record, naming those fields instead of what the replacement made.
+	if notUTF8 := InvalidUTF8(raw); notUTF8 != nil {
+		bad := make([]string, len(notUTF8))
+		for i, e := range notUTF8 {
+			bad[i] = e.Field
+			if e.Field == "id" || e.Field == "feature" {
+				id = "" // not the id that was sent: never match another record by it
+			}
+		}
+		for _, e := range errs {
+			if !coveredBy(e.Field, bad) {
+				notUTF8 = append(notUTF8, e)
+			}
+		}
+		errs = notUTF8
 	}
 	for _, e := range errs {
 		e.ID = id

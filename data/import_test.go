@@ -348,7 +348,7 @@ func exportAll(t testing.TB, db *PostGIS) []*Station {
 	if err := db.ExportAll(context.Background(), func(st *Station) error {
 		out = append(out, st)
 		return nil
-	}); err != nil {
+	}, nil); err != nil {
 		t.Fatalf("ExportAll: %v", err)
 	}
 	return out

@@ -252,8 +252,17 @@ func (db *PostGIS) get(ctx context.Context, q interface {
 }
 
 // ExportAll calls fn for every live record in id order, streaming, until
-// fn returns an error (which ExportAll returns).
-func (db *PostGIS) ExportAll(ctx context.Context, fn func(*Station) error) error {
+// fn returns an error (which ExportAll returns). Rows that cannot be
+// served (see Change.Invalid; the same decoding and checks as LoadAll)
+// are not passed to fn but to skip, as Changes with Invalid set, so that
+// one bad row never stops the export of the others; with a nil skip they
+// are logged.
+func (db *PostGIS) ExportAll(ctx context.Context, fn func(*Station) error, skip func(Change)) error {
+	if skip == nil {
+		skip = func(c Change) {
+			db.log.Warn("skipping a stored record that cannot be served", "id", c.ID, "version", c.Version, "reason", c.Invalid)
+		}
+	}
 	rows, err := db.pool.Query(ctx, "SELECT "+selectColumns+" FROM stations WHERE NOT deleted ORDER BY id",
 		pgx.QueryResultFormats{pgx.BinaryFormatCode})
 	if err != nil {
@@ -262,11 +271,15 @@ func (db *PostGIS) ExportAll(ctx context.Context, fn func(*Station) error) error
 	defer rows.Close()
 	dec := newRowDecoder()
 	for rows.Next() {
-		st, _, err := dec.station(rows.RawValues())
+		c, err := dec.change(rows.RawValues())
 		if err != nil {
 			return fmt.Errorf("export stations: %w", err)
 		}
-		if err := fn(st); err != nil {
+		if c.Invalid != "" {
+			skip(c)
+			continue
+		}
+		if err := fn(c.Station); err != nil {
 			return err
 		}
 	}
@@ -493,6 +506,9 @@ func (d *rowDecoder) decodeStation(v [][]byte) (*Station, bool, error) {
 		Source:       d.intern(v[23]),
 	}
 	var err error
+	if v[1] == nil || v[2] == nil { // ST_X and ST_Y of POINT EMPTY
+		return nil, false, fmt.Errorf("decode station %q: geometry: the point is empty; every record needs coordinates", st.ID)
+	}
 	lon, err1 := decodeFloat8(v[1])
 	lat, err2 := decodeFloat8(v[2])
 	if err = errors.Join(err1, err2); err != nil {
@@ -501,8 +517,21 @@ func (d *rowDecoder) decodeStation(v [][]byte) (*Station, bool, error) {
 	st.Location = orb.Point{lon, lat}
 	st.Hours = d.openingHours(st.OpeningHours)
 
-	// Amenities unknown to this binary are ignored rather than refused.
-	if err := decodeTextArray(v[8], func(b []byte) { st.Amenities |= amenityBits[string(b)] }); err != nil {
+	// An amenity outside the list (stored before migration 0003 refused
+	// them) makes the record unservable: serving it without the amenity
+	// would answer filters wrongly, and nothing would say so.
+	var unknown []byte
+	if err := decodeTextArray(v[8], func(b []byte) {
+		if a, ok := amenityBits[string(b)]; ok {
+			st.Amenities |= a
+		} else if unknown == nil {
+			unknown = append([]byte{}, b...)
+		}
+	}); err != nil {
+		return nil, false, fmt.Errorf("decode station %q: amenities: %w", st.ID, err)
+	}
+	if unknown != nil {
+		_, err := ParseAmenity(string(unknown))
 		return nil, false, fmt.Errorf("decode station %q: amenities: %w", st.ID, err)
 	}
 	langs, err := d.languages(v[15])
@@ -628,26 +657,31 @@ const valuesSQL = `($1, ST_SetSRID(ST_MakePoint($2, $3), 4326), $4, $5::jsonb, $
 	$13::text[], $14::jsonb, $15, $16, $17, $18, $19, $20)`
 
 // setColumnsSQL assigns every column from EXCLUDED (upserts).
-var setColumnsSQL = func() string {
+var setColumnsSQL = setColumnsFrom("EXCLUDED.", "EXCLUDED.geom")
+
+// setColumnsFrom assigns every written column from the columns prefixed
+// by src, whose point is geom, and revives a tombstone.
+func setColumnsFrom(src, geom string) string {
 	var b strings.Builder
-	b.WriteString("geom = EXCLUDED.geom")
+	b.WriteString("geom = " + geom)
 	for _, c := range insertColumns[1:] {
-		fmt.Fprintf(&b, ", %s = EXCLUDED.%s", c, c)
+		fmt.Fprintf(&b, ", %s = %s%s", c, src, c)
 	}
 	b.WriteString(", deleted = false")
 	return b.String()
-}()
+}
 
-// changedSQL is true when an upsert would change the stored row, so that
-// importing the same file twice does not churn versions.
-var changedSQL = func() string {
-	var l, r []string
-	l, r = append(l, "s.geom"), append(r, "EXCLUDED.geom")
+// changedFrom is true when writing the columns prefixed by src (point
+// geom) would change the stored row s, so that importing the same file
+// twice does not touch its rows. (The version trigger skips updates that
+// change nothing as well; this keeps them from reaching it.)
+func changedFrom(src, geom string) string {
+	l, r := []string{"s.geom"}, []string{geom}
 	for _, c := range insertColumns[1:] {
-		l, r = append(l, "s."+c), append(r, "EXCLUDED."+c)
+		l, r = append(l, "s."+c), append(r, src+c)
 	}
 	return fmt.Sprintf("s.deleted OR (%s) IS DISTINCT FROM (%s)", strings.Join(l, ", "), strings.Join(r, ", "))
-}()
+}
 
 var columnListSQL = "id, geom, " + strings.Join(insertColumns[1:], ", ")
 
@@ -719,14 +753,24 @@ func (db *PostGIS) UpsertStations(ctx context.Context, stations []*Station) (int
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"stations_in"}, cols, pgx.CopyFromRows(rows)); err != nil {
 			return fmt.Errorf("copy: %w", err)
 		}
-		tag, err := tx.Exec(ctx, `INSERT INTO stations AS s (`+columnListSQL+`)
-			SELECT id, ST_SetSRID(ST_MakePoint(lon, lat), 4326), `+strings.Join(insertColumns[1:], ", ")+`
-			FROM stations_in
-			ON CONFLICT (id) DO UPDATE SET `+setColumnsSQL+` WHERE `+changedSQL)
+		// Existing ids (tombstones included) are updated and new ones
+		// inserted, in two statements: an INSERT ... ON CONFLICT DO UPDATE
+		// would run the version trigger's per-row lookup for every row,
+		// which yizhan.upsert skips on the promise that every inserted id
+		// is new (see migrations/0003_one_change_one_version.sql).
+		const point = "ST_SetSRID(ST_MakePoint(i.lon, i.lat), 4326)"
+		updated, err := tx.Exec(ctx, `UPDATE stations AS s SET `+setColumnsFrom("i.", point)+`
+			FROM stations_in AS i WHERE s.id = i.id AND (`+changedFrom("i.", point)+`)`)
 		if err != nil {
 			return err
 		}
-		n = tag.RowsAffected()
+		inserted, err := tx.Exec(ctx, `INSERT INTO stations (`+columnListSQL+`)
+			SELECT i.id, `+point+`, i.`+strings.Join(insertColumns[1:], ", i.")+`
+			FROM stations_in AS i WHERE NOT EXISTS (SELECT 1 FROM stations AS s WHERE s.id = i.id)`)
+		if err != nil {
+			return err
+		}
+		n = updated.RowsAffected() + inserted.RowsAffected()
 		return nil
 	})
 	if err != nil {
@@ -790,8 +834,7 @@ func (db *PostGIS) Replace(ctx context.Context, st *Station, expectVersion int64
 			return &VersionConflictError{Stored: cur, Expected: expectVersion}
 		}
 		created = cur == 0
-		out, err = db.insertReturning(ctx, tx, `INSERT INTO stations AS s (`+columnListSQL+`) VALUES `+valuesSQL+
-			` ON CONFLICT (id) DO UPDATE SET `+setColumnsSQL+` RETURNING `+selectColumns, vals)
+		out, err = db.upsertReturning(ctx, tx, st.ID, vals)
 		return err
 	})
 	if err != nil {
@@ -803,9 +846,11 @@ func (db *PostGIS) Replace(ctx context.Context, st *Station, expectVersion int64
 // Patch applies a JSON merge patch (RFC 7396) to the live record id and
 // stores the result. The patch is a partial GeoJSON Feature: "geometry"
 // replaces the point, members of "properties" replace, add or (with null)
-// remove properties; "id", if given, must be the record's id. The result
-// is validated as a whole, like an import (*ValidationError). expectVersion
-// > 0 is checked as in Replace.
+// remove properties; "id", if given, must be the record's id. A member
+// that names nothing writable (an unknown property, names language or
+// port member, or a read-only property such as version) is refused. The
+// result is validated as a whole, like an import (*ValidationError).
+// expectVersion > 0 is checked as in Replace.
 func (db *PostGIS) Patch(ctx context.Context, id string, patch []byte, expectVersion int64) (*Station, error) {
 	return db.patchFunc(ctx, id, expectVersion, func(cur *Station) (*Station, []*FieldError) {
 		return MergePatch(cur, patch)
@@ -818,12 +863,18 @@ func MergePatch(cur *Station, patch []byte) (*Station, []*FieldError) {
 	bad := func(field, reason string) (*Station, []*FieldError) {
 		return nil, []*FieldError{{Index: -1, ID: cur.ID, Field: field, Reason: reason}}
 	}
+	if problems := InvalidUTF8(patch); problems != nil {
+		for _, e := range problems {
+			e.ID = cur.ID
+		}
+		return nil, problems
+	}
 	var p map[string]any
 	if err := json.Unmarshal(patch, &p); err != nil || p == nil {
 		return bad("patch", "want a JSON object: a partial GeoJSON Feature such as {\"properties\": {\"status\": \"closed\"}}")
 	}
-	if id, ok := p["id"]; ok && id != cur.ID {
-		return bad("id", "a patch cannot change the id")
+	if problems := patchMembers(cur.ID, p); problems != nil {
+		return nil, problems
 	}
 	if g, ok := p["geometry"]; ok && g == nil {
 		return bad("geometry", "cannot be removed; every record needs a Point")
@@ -889,6 +940,10 @@ func (db *PostGIS) patchFunc(ctx context.Context, id string, expectVersion int64
 			return err
 		}
 		cur, err := db.get(ctx, tx, id, true)
+		if errors.Is(err, errUndecodable) {
+			return &ValidationError{Problems: []*FieldError{{Index: -1, ID: id, Field: "record",
+				Reason: fmt.Sprintf("the stored record cannot be read, so it cannot be patched (%v); replace it whole with PUT", err)}}}
+		}
 		if err != nil {
 			return err
 		}
@@ -909,8 +964,7 @@ func (db *PostGIS) patchFunc(ctx context.Context, id string, expectVersion int64
 		if err != nil {
 			return err
 		}
-		out, err = db.insertReturning(ctx, tx, `INSERT INTO stations AS s (`+columnListSQL+`) VALUES `+valuesSQL+
-			` ON CONFLICT (id) DO UPDATE SET `+setColumnsSQL+` RETURNING `+selectColumns, vals)
+		out, err = db.upsertReturning(ctx, tx, id, vals)
 		return err
 	})
 	if err != nil {
@@ -956,6 +1010,23 @@ func (db *PostGIS) currentVersion(ctx context.Context, tx pgx.Tx, id string) (in
 	return v, err
 }
 
+// upsertReturning writes the record vals (rowValues of id) in tx over any
+// row with its id and returns it as stored. A write that would change
+// nothing is skipped by the version trigger and returns the stored record
+// with its version unchanged.
+func (db *PostGIS) upsertReturning(ctx context.Context, tx pgx.Tx, id string, vals []any) (*Station, error) {
+	out, err := db.insertReturning(ctx, tx, `INSERT INTO stations AS s (`+columnListSQL+`) VALUES `+valuesSQL+
+		` ON CONFLICT (id) DO UPDATE SET `+setColumnsSQL+` RETURNING `+selectColumns, vals)
+	if errors.Is(err, errNoRowWritten) {
+		return db.get(ctx, tx, id, false)
+	}
+	return out, err
+}
+
+// errNoRowWritten: a write statement returned no row, because the version
+// trigger skipped an update that would have changed nothing.
+var errNoRowWritten = errors.New("write returned no row")
+
 func (db *PostGIS) insertReturning(ctx context.Context, tx pgx.Tx, sql string, vals []any) (*Station, error) {
 	args := append([]any{pgx.QueryResultFormats{pgx.BinaryFormatCode}}, vals...)
 	rows, err := tx.Query(ctx, sql, args...)
@@ -967,7 +1038,7 @@ func (db *PostGIS) insertReturning(ctx context.Context, tx pgx.Tx, sql string, v
 		if err := rows.Err(); err != nil {
 			return nil, err
 		}
-		return nil, errors.New("write returned no row")
+		return nil, errNoRowWritten
 	}
 	st, _, err := newRowDecoder().station(rows.RawValues())
 	if err != nil {

@@ -35,6 +35,29 @@ const (
 	MaxCount = math.MaxInt32
 )
 
+// ReservedIDs are the ids that are fixed path segments under /v1/stations/
+// in the HTTP API (GET /v1/stations/nearest, /v1/stations/within): a record
+// with one of them could be written but never read back by id, since the
+// route answers instead. They are refused in any letter case, because
+// paths match without regard to case. The API's tests check this list
+// against its route table; a new fixed route there belongs here too.
+var ReservedIDs = []string{"nearest", "within"}
+
+// idPathProblem says why id cannot be the {id} of /v1/stations/{id}, or
+// "": a reserved id, or a dot segment, which URLs resolve away ("/a/.."
+// is "/"), however it is escaped.
+func idPathProblem(id string) string {
+	if id == "." || id == ".." {
+		return fmt.Sprintf("%q cannot be a URL path segment (clients resolve /v1/stations/%s away); choose another id", id, id)
+	}
+	for _, r := range ReservedIDs {
+		if strings.EqualFold(id, r) {
+			return fmt.Sprintf("%q is reserved: GET /v1/stations/%s is a route of the API, so the record could never be read back by id; choose another id", id, r)
+		}
+	}
+	return ""
+}
+
 // PortModes are the transport modes a border port may serve.
 var PortModes = []string{"road", "rail", "air"}
 
@@ -73,9 +96,13 @@ func (s *Station) validateStored() []*FieldError {
 }
 
 // storedTextTolerated reports whether p is a free-text problem that a
-// stored record may keep.
+// stored record may keep, or an id that only the API's paths cannot
+// name (reserved after the record was stored): it is still served in
+// every search, list and tile.
 func storedTextTolerated(p *FieldError, s *Station) bool {
 	switch p.Field {
+	case "id":
+		return idPathProblem(s.ID) != ""
 	case "region", "address", "phone", "operator", "port.hours", "opening_hours":
 		return true
 	case "source":
@@ -101,6 +128,8 @@ func (s *Station) validate(reparseHours bool) []*FieldError {
 		bad("id", "contains a control character")
 	case strings.TrimSpace(s.ID) != s.ID:
 		bad("id", "has leading or trailing spaces")
+	case idPathProblem(s.ID) != "":
+		bad("id", "%s", idPathProblem(s.ID))
 	}
 
 	lon, lat := s.Location.Lon(), s.Location.Lat()

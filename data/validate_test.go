@@ -201,3 +201,28 @@ func TestValidateStoredToleratesText(t *testing.T) {
 		t.Errorf("validateStored() = %v; want the kind and blank-source problems kept", errs)
 	}
 }
+
+// TestValidateReservedIDs: ids that name an API route or resolve away in
+// a URL are refused for new records, in any letter case; ids that merely
+// contain such words, or a slash (sent as %2F), are fine. A stored
+// record with one is still served.
+func TestValidateReservedIDs(t *testing.T) {
+	for _, id := range []string{"nearest", "within", "Nearest", "WITHIN", ".", ".."} {
+		s := validStation()
+		s.ID = id
+		errs := s.Validate()
+		if len(errs) != 1 || errs[0].Field != "id" || !strings.Contains(errs[0].Reason, "choose another id") {
+			t.Errorf("Validate(id %q) = %v; want one id problem", id, errs)
+		}
+		if stored := s.validateStored(); len(stored) != 0 {
+			t.Errorf("validateStored(id %q) = %v; want it served", id, stored)
+		}
+	}
+	for _, id := range []string{"nearest-1", "within2", "a/b", "...", "a.", "nearest station"} {
+		s := validStation()
+		s.ID = id
+		if errs := s.Validate(); errs != nil {
+			t.Errorf("Validate(id %q) = %v; want valid", id, errs)
+		}
+	}
+}

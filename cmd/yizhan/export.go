@@ -16,7 +16,9 @@ import (
 // runExport writes every record as a GeoJSON FeatureCollection, the shape
 // that "serve --data" and "import" read, from PostGIS (--database-url or
 // DATABASE_URL), from a --data file, or else from the bundled data set.
-// An explicit --data wins over DATABASE_URL from the environment.
+// An explicit --data wins over DATABASE_URL from the environment. Stored
+// rows that no server can serve are left out and listed on stderr, and
+// the command then fails, after writing every good record.
 func runExport(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
 	fs := newFlagSet("export", "[flags]", `Writes every record as a GeoJSON FeatureCollection, the shape "serve --data" and
 "import" read: from PostGIS (--database-url or DATABASE_URL), from a --data file, or
@@ -46,6 +48,7 @@ else from the bundled data set.`, stderr)
 
 	var (
 		stations []*data.Station
+		skipped  int
 		from     string
 		err      error
 	)
@@ -54,7 +57,7 @@ else from the bundled data set.`, stderr)
 		stations, err = loadExportFile(*dataFile)
 		from = *dataFile
 	case *dbURL != "":
-		stations, err = exportDatabase(ctx, *dbURL)
+		stations, skipped, err = exportDatabase(ctx, *dbURL, stderr)
 		from = "the database"
 	default:
 		stations, err = data.Bundled()
@@ -76,24 +79,34 @@ else from the bundled data set.`, stderr)
 		dest = *out
 	}
 	fmt.Fprintf(stderr, "exported %d records from %s to %s\n", len(stations), from, dest)
+	if skipped > 0 {
+		return fmt.Errorf("export: left out %d stored row(s) that cannot be served (listed above); fix or delete them, then export again", skipped)
+	}
 	return nil
 }
 
-func exportDatabase(ctx context.Context, url string) ([]*data.Station, error) {
+// exportDatabase reads every live record of the database. Rows that
+// cannot be served are left out, as every server leaves them out, and
+// each is reported on stderr with its id, version and reason; skipped
+// counts them, so that the export still writes every good record but
+// exits with an error.
+func exportDatabase(ctx context.Context, url string, stderr io.Writer) (stations []*data.Station, skipped int, err error) {
 	db, err := data.OpenPostGIS(ctx, url, nil)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer db.Close()
 	if err := db.CheckSchema(ctx); err != nil {
-		return nil, err // says to run "yizhan migrate" when the schema is missing or old
+		return nil, 0, err // says to run "yizhan migrate" when the schema is missing or old
 	}
-	var stations []*data.Station
 	err = db.ExportAll(ctx, func(st *data.Station) error {
 		stations = append(stations, st)
 		return nil
+	}, func(c data.Change) {
+		skipped++
+		fmt.Fprintf(stderr, "skipped id %q (version %d): %s\n", c.ID, c.Version, c.Invalid)
 	})
-	return stations, err
+	return stations, skipped, err
 }
 
 // loadExportFile reads a GeoJSON file; any invalid record is an error, so
