@@ -25,7 +25,7 @@ type page struct {
 func (p page) poll(what, expr string) {
 	p.t.Helper()
 	if _, err := chromedp.Run(p.ctx, chromedp.Poll[chromedp.Void](expr,
-		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second))); err != nil {
 		msg, _ := chromedp.Run(p.ctx, chromedp.Evaluate[string](`document.getElementById('error-text').textContent`))
 		p.t.Fatalf("waiting for %s: %v (page error: %q)", what, err, msg)
 	}
