@@ -232,6 +232,10 @@ func decodeFeatureBody(body []byte, pathID string) (*data.Station, error) {
 		}
 		f["id"] = pathID
 	}
+	id, _ := f["id"].(string)
+	if problems := data.UnknownMembers(id, f); problems != nil {
+		return nil, &data.ValidationError{Problems: problems}
+	}
 	if props, ok := f["properties"].(map[string]any); ok {
 		if src, _ := props["source"].(string); strings.TrimSpace(src) == "" {
 			props["source"] = defaultWriteSource

@@ -44,6 +44,24 @@ var (
 // patch would be merged into the record and then dropped when it is
 // decoded: an answer of 200 that changed nothing the client asked for.
 func patchMembers(id string, p map[string]any) []*FieldError {
+	return memberProblems(id, p, true)
+}
+
+// UnknownMembers returns a problem for every member of the whole record f
+// (a decoded GeoJSON Feature, as a PUT or POST sends it) that names
+// nothing a record has: an unknown property, names language, port or
+// geometry member. Read-only properties (name, version, updated_at,
+// distance_m, bearing_deg) are allowed and ignored, so that a record as
+// read can be changed and sent back. Without this check a misspelt
+// property ("bed": 20) would be dropped and the write answered 200.
+func UnknownMembers(id string, f map[string]any) []*FieldError {
+	return memberProblems(id, f, false)
+}
+
+// memberProblems checks the members of a Feature: of a merge patch
+// (patch: read-only properties and id changes are refused too) or of a
+// whole record (read-only properties are ignored and bbox is allowed).
+func memberProblems(id string, p map[string]any, patch bool) []*FieldError {
 	var errs []*FieldError
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, &FieldError{Index: -1, ID: id, Field: field, Reason: fmt.Sprintf(format, args...)})
@@ -55,8 +73,12 @@ func patchMembers(id string, p map[string]any) []*FieldError {
 			}
 		}
 	}
-	unknown("", p, patchFeatureMembers, "member of a Feature")
-	if v, ok := p["id"]; ok && v != id {
+	featureMembers := patchFeatureMembers
+	if !patch {
+		featureMembers = append(slices.Clone(patchFeatureMembers), "bbox")
+	}
+	unknown("", p, featureMembers, "member of a Feature")
+	if v, ok := p["id"]; ok && patch && v != id {
 		bad("id", "a patch cannot change the id")
 	}
 	if t, ok := p["type"]; ok && t != "Feature" {
@@ -68,10 +90,12 @@ func patchMembers(id string, p map[string]any) []*FieldError {
 	props, _ := p["properties"].(map[string]any)
 	for _, k := range sortedKeys(props) {
 		switch reason, ro := readOnlyProperties[k]; {
+		case ro && !patch:
+			// A record as read; its derived members are ignored.
 		case ro:
 			bad(k, "read-only: %s", reason)
 		case k == "id":
-			if props[k] != id {
+			if patch && props[k] != id {
 				bad("id", "a patch cannot change the id")
 			}
 		case !slices.Contains(patchableProperties, k):
