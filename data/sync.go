@@ -27,9 +27,10 @@ const (
 	// the query time, instead of within a whole DefaultPollInterval.
 	MinPollInterval = 25 * time.Millisecond
 	// pollCostFactor keeps fast polling cheap: the poll interval is at
-	// least this many times the last catch-up query's duration, so that
-	// polling occupies at most 1/pollCostFactor of one connection.
-	pollCostFactor = 50
+	// least this many times the catch-up query's typical duration (a
+	// moving average, so that one slow query does not slow the polling),
+	// so that polling occupies at most 1/pollCostFactor of one connection.
+	pollCostFactor = 10
 	// chaseStart is the first retry delay when the snapshot is behind a
 	// version known to exist (notified by the primary, or written by this
 	// server) but the replica has not replayed it yet; it doubles up to
@@ -124,7 +125,7 @@ type Follower struct {
 	loaded        bool
 	listenWarn    bool          // a LISTEN failure was already logged at warn level
 	listenContact time.Time     // when the LISTEN connection last answered
-	queryTook     time.Duration // the last successful catch-up query's duration
+	queryTook     time.Duration // moving average of successful catch-up query durations
 	target        int64         // a version known to be committed (notified or awaited)
 	targetSince   time.Time     // when target was last raised
 	chase         time.Duration // the next retry delay while behind target
@@ -407,7 +408,7 @@ func (f *Follower) catchUp(ctx context.Context) {
 			f.status.Connected, f.status.LastError = true, ""
 			f.status.LastCatchUp = time.Now()
 			f.status.LastContact = f.status.LastCatchUp
-			f.queryTook = took
+			f.queryTook += (took - f.queryTook) / 8
 			f.mu.Unlock()
 			break
 		}
