@@ -86,12 +86,26 @@ start) ;;
 *) die "unknown action $action (want start, stop, status or remove)" ;;
 esac
 
+ours() { head -n 1 "$dir/postgresql.conf" 2>/dev/null | grep -q '^# Written by tests/replica.sh'; }
+
+# A standby left from an earlier primary (a re-created cluster) can never
+# replay this one's WAL: rebuild it.
+if [ -f "$dir/standby.signal" ] && ours; then
+	want=$(psql "$primary" -XAtqc 'SELECT system_identifier FROM pg_control_system()' 2>/dev/null || true)
+	have=$(as "$bin/pg_controldata" -D "$dir" 2>/dev/null | sed -n 's/^Database system identifier: *//p' || true)
+	if [ -n "$want" ] && [ "$want" != "$have" ]; then
+		say "$dir is a standby of another server (system identifier $have, not $want); rebuilding it"
+		if running; then as "$bin/pg_ctl" -D "$dir" -m immediate -w stop >&2; fi
+		rm -rf "$dir"
+	fi
+fi
+
 if [ ! -f "$dir/standby.signal" ]; then
 	[ ! -e "$dir" ] || [ -z "$(ls -A "$dir")" ] || die "$dir exists and is not a standby; remove it or set YIZHAN_REPLICA_DIR"
 	say "base backup of the primary into $dir"
-	parent=$(dirname "$dir")
-	mkdir -p "$parent"
-	[ "$run_as" = "$(id -un)" ] || chown "$run_as" "$parent" 2>/dev/null || true
+	mkdir -p "$dir"
+	chmod 700 "$dir"
+	[ "$run_as" = "$(id -un)" ] || chown "$run_as" "$dir"
 	# -R writes primary_conninfo and standby.signal; -X stream copies the WAL
 	# written during the backup, so that the copy is consistent.
 	as "$bin/pg_basebackup" -d "$primary" -D "$dir" -R -X stream -c fast >&2
