@@ -108,8 +108,10 @@ func TestStreamingReplica(t *testing.T) {
 			rep, _ = dbs["replica"].(map[string]any)
 			return rep != nil && rz.status == 200 && dbs["reachable"] == true && dbs["last_round_trip"] != nil
 		})
-		if lag, ok := rep["replay_lag_s"].(float64); !ok || lag > 1 || rep["replay_paused"] != false {
-			t.Errorf("/readyz replica = %v; want a replay lag under a second, not paused", rep)
+		// The lag is an upper bound (the time since the last replayed
+		// commit while any WAL is still to replay), hence the margin.
+		if lag, ok := rep["replay_lag_s"].(float64); !ok || lag > 2 || rep["replay_paused"] != false {
+			t.Errorf("/readyz replica = %v; want a replay lag under 2 s, not paused", rep)
 		}
 		pz := mustCall(t, "GET", onPrimary.url+"/readyz", "", "")
 		if dbs, _ := pz.body["database"].(map[string]any); dbs["replica"] != nil {
