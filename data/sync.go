@@ -257,10 +257,7 @@ func (f *Follower) nextPoll() time.Duration {
 		f.chase = min(2*d, MinPollInterval)
 		return d
 	}
-	if f.status.Listening {
-		return base
-	}
-	return min(base, max(MinPollInterval, pollCostFactor*f.queryTook))
+	return f.pollIntervalLocked()
 }
 
 // expect records that version v is committed (the primary notified it, or
@@ -331,7 +328,9 @@ func (f *Follower) Status() FollowerStatus {
 	return st
 }
 
-// pollIntervalLocked is the poll interval without notifications; f.mu held.
+// pollIntervalLocked is the poll interval when not chasing a version:
+// PollInterval while notifications arrive, else as short as the query is
+// cheap; f.mu held.
 func (f *Follower) pollIntervalLocked() time.Duration {
 	if f.status.Listening {
 		return f.pollInterval()
