@@ -10,7 +10,9 @@ import (
 // Each method validates like an import and runs in one transaction.
 // expectVersion > 0 (from If-Match) must equal the stored version, else
 // data.ErrVersionConflict; errors are data.ErrNotFound, data.ErrConflict,
-// data.ErrVersionConflict, *data.ValidationError or data.ErrUnavailable.
+// data.ErrVersionConflict, *data.ValidationError, data.ErrUnavailable,
+// data.ErrBusy (a *data.BusyError: the write lock was not granted in time)
+// or data.ErrReadOnly (the database is a streaming replica).
 type Store interface {
 	Create(ctx context.Context, st *data.Station) (*data.Station, error)
 	Replace(ctx context.Context, st *data.Station, expectVersion int64) (out *data.Station, created bool, err error)

@@ -87,6 +87,33 @@ func (s *Server) metricsRoutes() {
 				Name: "yizhan_database_reconnects_total",
 				Help: "Times the change-notification connection was re-established after a loss.",
 			}, func() float64 { return float64(h.Status().Reconnects) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "yizhan_database_last_round_trip_timestamp_seconds",
+				Help: "Unix time of the last query the database answered (catch-up, load or probe); 0 if none yet.",
+			}, func() float64 {
+				if t := h.Status().LastContact; !t.IsZero() {
+					return float64(t.UnixNano()) / 1e9
+				}
+				return 0
+			}),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "yizhan_database_replica",
+				Help: "1 if the database this server reads is a streaming replica (hot standby), else 0.",
+			}, func() float64 { st := h.Status(); return boolFloat(st.ReplicationKnown && st.Replication.Standby) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "yizhan_database_replay_lag_seconds",
+				Help: "How far the replica this server reads trails its primary (0 when it has replayed all it received; NaN when not a replica or not yet known).",
+			}, func() float64 {
+				st := h.Status()
+				if !st.ReplicationKnown || !st.Replication.Standby || !st.Replication.LagKnown {
+					return math.NaN()
+				}
+				return st.Replication.Lag.Seconds()
+			}),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "yizhan_database_replay_paused",
+				Help: "1 if replay is paused on the replica this server reads, else 0.",
+			}, func() float64 { st := h.Status(); return boolFloat(st.ReplicationKnown && st.Replication.Paused) }),
 		)
 	}
 
@@ -127,13 +154,17 @@ func (s *Server) databaseReadiness(_ context.Context) (status any, ready bool) {
 	}
 	st := h.Status()
 	body := map[string]any{
-		"reachable":      st.Connected,
-		"listening":      st.Listening,
-		"version":        st.Version,
-		"records":        st.Records,
-		"snapshot_age_s": math.Round(st.SnapshotAge.Seconds()*10) / 10,
-		"reconnects":     st.Reconnects,
-		"skipped_rows":   st.Skipped,
+		"reachable":        st.Connected,
+		"listening":        st.Listening,
+		"version":          st.Version,
+		"records":          st.Records,
+		"snapshot_age_s":   seconds(st.SnapshotAge),
+		"poll_interval_ms": st.PollInterval.Milliseconds(),
+		"reconnects":       st.Reconnects,
+		"skipped_rows":     st.Skipped,
+	}
+	if st.LastError != "" {
+		body["last_error"] = st.LastError
 	}
 	if st.LastSkipped != "" {
 		body["last_skipped"] = st.LastSkipped
@@ -141,8 +172,29 @@ func (s *Server) databaseReadiness(_ context.Context) (status any, ready bool) {
 	if !st.LastCatchUp.IsZero() {
 		body["last_catch_up"] = st.LastCatchUp.UTC().Format(time.RFC3339Nano)
 	}
+	if !st.LastContact.IsZero() {
+		body["last_round_trip"] = st.LastContact.UTC().Format(time.RFC3339Nano)
+		body["last_round_trip_age_s"] = seconds(time.Since(st.LastContact))
+	}
+	if r := st.Replication; st.ReplicationKnown && r.Standby {
+		rep := map[string]any{
+			"replay_paused": r.Paused,
+			"receiving":     r.Receiving,
+			"replay_lag_s":  nil, // behind, but no transaction replayed yet to measure from
+		}
+		if r.LagKnown {
+			rep["replay_lag_s"] = seconds(r.Lag)
+		}
+		if !r.LastReplayed.IsZero() {
+			rep["last_replayed_commit"] = r.LastReplayed.UTC().Format(time.RFC3339Nano)
+		}
+		body["replica"] = rep
+	}
 	if !st.Connected {
 		body["note"] = "database unreachable: serving the last snapshot; writes answer 503 until it returns"
 	}
 	return body, true
 }
+
+// seconds rounds d to tenths of a second, as /readyz reports durations.
+func seconds(d time.Duration) float64 { return math.Round(d.Seconds()*10) / 10 }

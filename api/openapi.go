@@ -374,7 +374,7 @@ func openapiDocument() obj {
 				"Forbidden":          problemAnswer("The token may not write."),
 				"Conflict":           problemAnswer("A record with that id exists."),
 				"PreconditionFailed": problemAnswer("The record changed since the If-Match version."),
-				"Unavailable":        problemAnswer("No data loaded yet, or (writes) no database or database unreachable. Retry-After says when to retry."),
+				"Unavailable":        problemAnswer("No data loaded yet, or (writes) no database, the database unreachable or not answering, the database a read-only replica, or the database busy (the write lock not granted in time); the title says which. Retry-After, when present, says when to retry."),
 				"CoverageUnavailable": problemAnswer(fmt.Sprintf("No data loaded yet, or the grid work took longer than %v (or the request was canceled) and was stopped: "+
 					"use a larger cell_m or a smaller area (for suggestions also a smaller n or fewer candidates). Retry-After says when to retry.", CoverageTimeout)),
 				"ContentTooLarge": problemAnswer(fmt.Sprintf("The body is larger than %d bytes (%d MiB), on the wire or once decompressed.", BodyLimit, BodyLimit>>20)),

@@ -276,14 +276,44 @@ func (s *Server) writeError(c *fiber.Ctx, err error, id string) error {
 			detail = fmt.Sprintf("station %s is at version %d, not the %d in If-Match: someone changed it since you read it; fetch it again (ETag %s) and retry", quote(id), vc.Stored, vc.Expected, ETag(vc.Stored))
 		}
 		return &Error{Status: fiber.StatusPreconditionFailed, Param: "If-Match", Detail: detail}
-	case errors.Is(err, data.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, data.ErrReadOnly):
+		s.log.Warn("write refused: the database is a read-only replica", "id", id, "error", err)
+		return &Error{Status: fiber.StatusServiceUnavailable, Title: "Database is a read-only replica",
+			Detail: "the database this server writes to is a read-only streaming replica, so the write was not applied. " +
+				"Send writes to a server whose database is the primary, or start this one with --write-database-url naming the primary"}
+	case errors.Is(err, data.ErrBusy):
+		waited := data.WriteLockTimeout
+		var be *data.BusyError
+		if errors.As(err, &be) {
+			waited = be.Waited
+		}
+		s.log.Warn("write failed: database busy", "id", id, "waited", waited, "error", err)
+		c.Set(fiber.HeaderRetryAfter, busyRetryAfter)
+		return &Error{Status: fiber.StatusServiceUnavailable, Title: "Database busy",
+			Detail: fmt.Sprintf("the database is busy: another transaction (an import, or a session holding locks) kept the write lock, "+
+				"and this write waited %.1f s for it, so it was not applied; reads keep working. Retry in a few seconds", waited.Seconds())}
+	case errors.Is(err, context.DeadlineExceeded):
+		s.log.Warn("write failed: database did not answer in time", "id", id, "error", err)
+		c.Set(fiber.HeaderRetryAfter, unavailableRetryAfter)
+		return &Error{Status: fiber.StatusServiceUnavailable, Title: "Database unavailable",
+			Detail: fmt.Sprintf("the database did not answer within %.0f s, so the write was not confirmed; "+
+				"reads keep working. GET the record to see whether it changed, then retry", writeTimeout.Seconds())}
+	case errors.Is(err, data.ErrUnavailable):
 		s.log.Warn("write failed: database unavailable", "id", id, "error", err)
-		c.Set(fiber.HeaderRetryAfter, "5")
+		c.Set(fiber.HeaderRetryAfter, unavailableRetryAfter)
 		return &Error{Status: fiber.StatusServiceUnavailable, Title: "Database unavailable",
 			Detail: "the database is unreachable, so the write was not applied; reads keep working. Retry later"}
 	}
 	return err
 }
+
+// Retry-After values (seconds) of the 503s of writes: a busy database
+// usually frees the lock within a write or two; an unreachable one takes
+// longer to come back.
+const (
+	busyRetryAfter        = "2"
+	unavailableRetryAfter = "5"
+)
 
 // validationProblem is a 400 problem whose detail and "errors" member list
 // every field problem.

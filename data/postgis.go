@@ -27,7 +27,26 @@ var (
 	// ErrUnavailable: the database could not be reached or did not answer
 	// in time; the write was not applied.
 	ErrUnavailable = errors.New("data: database unavailable")
+	// ErrReadOnly: the database refused the write because it is read-only,
+	// typically a streaming replica (hot standby, SQLSTATE 25006); writes
+	// must go to the primary.
+	ErrReadOnly = errors.New("data: the database is read-only (a streaming replica?)")
+	// ErrBusy: the database answered, but another transaction held the
+	// write lock for longer than a write waits for it (see BusyError).
+	ErrBusy = errors.New("data: the database is busy: another transaction holds the write lock")
 )
+
+// BusyError is the ErrBusy of one write: how long it waited for the lock.
+type BusyError struct {
+	Waited time.Duration
+}
+
+func (e *BusyError) Error() string {
+	return fmt.Sprintf("%v; gave up after waiting %v", ErrBusy, e.Waited.Round(time.Millisecond))
+}
+
+// Is makes errors.Is(err, ErrBusy) true.
+func (e *BusyError) Is(target error) bool { return target == ErrBusy }
 
 // VersionConflictError is the ErrVersionConflict of one write: the version
 // the database holds and the one the writer expected (from If-Match).
@@ -52,6 +71,13 @@ const versionLockKey = 7263540915042001
 const (
 	connectTimeout = 3 * time.Second // per connection attempt
 	pingTimeout    = 5 * time.Second // at open
+	// WriteLockTimeout is how long a write through the API waits for the
+	// write lock (versionLockKey) and the row locks it needs. It is below
+	// the API's whole-write deadline, so that a write queued behind a long
+	// transaction (a big import, a session holding locks) hears from the
+	// database that it is busy, instead of timing out as if the database
+	// were gone. Imports (UpsertStations) wait as long as their context.
+	WriteLockTimeout = 3 * time.Second
 )
 
 // PostGIS is the source of truth: the stations table in a PostgreSQL
@@ -292,7 +318,7 @@ func (db *PostGIS) ExportAll(ctx context.Context, fn func(*Station) error, skip 
 // classify marks errors that mean "the database is not there" (network,
 // timeouts, shutting down) with ErrUnavailable, keeping the cause.
 func classify(err error) error {
-	if err == nil || errors.Is(err, ErrUnavailable) || errors.Is(err, errUndecodable) {
+	if err == nil || errors.Is(err, ErrUnavailable) || errors.Is(err, ErrBusy) || errors.Is(err, ErrReadOnly) || errors.Is(err, errUndecodable) {
 		return err
 	}
 	var pgErr *pgconn.PgError
@@ -301,6 +327,10 @@ func classify(err error) error {
 		case strings.HasPrefix(pgErr.Code, "22"), // data exception: a value the column cannot hold
 			pgErr.Code == "23514": // check violation
 			return dataProblem(pgErr)
+		case pgErr.Code == "25006": // read-only SQL transaction: a hot standby
+			return fmt.Errorf("%w: %w", ErrReadOnly, err)
+		case pgErr.Code == "55P03": // lock not available: lock_timeout passed
+			return fmt.Errorf("%w: %w", &BusyError{Waited: WriteLockTimeout}, err)
 		case strings.HasPrefix(pgErr.Code, "08"), // connection exception
 			strings.HasPrefix(pgErr.Code, "57P"), // admin shutdown, crash shutdown, cannot connect now
 			pgErr.Code == "53300":                // too many connections
@@ -792,6 +822,9 @@ func (db *PostGIS) Create(ctx context.Context, st *Station) (*Station, error) {
 	}
 	var out *Station
 	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if err := lockVersions(ctx, tx); err != nil {
+			return err
+		}
 		var err error
 		out, err = db.insertReturning(ctx, tx, `INSERT INTO stations (`+columnListSQL+`) VALUES `+valuesSQL+
 			` RETURNING `+selectColumns, vals)
@@ -820,7 +853,7 @@ func (db *PostGIS) Replace(ctx context.Context, st *Station, expectVersion int64
 		return nil, false, fmt.Errorf("replace %q: %w", st.ID, err)
 	}
 	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", int64(versionLockKey)); err != nil {
+		if err := lockVersions(ctx, tx); err != nil {
 			return err
 		}
 		cur, err := db.currentVersion(ctx, tx, st.ID)
@@ -936,7 +969,7 @@ func mergePatch(target, patch any) any {
 func (db *PostGIS) patchFunc(ctx context.Context, id string, expectVersion int64, fn func(cur *Station) (*Station, []*FieldError)) (*Station, error) {
 	var out *Station
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", int64(versionLockKey)); err != nil {
+		if err := lockVersions(ctx, tx); err != nil {
 			return err
 		}
 		cur, err := db.get(ctx, tx, id, true)
@@ -979,7 +1012,7 @@ func (db *PostGIS) patchFunc(ctx context.Context, id string, expectVersion int64
 func (db *PostGIS) Delete(ctx context.Context, id string, expectVersion int64) (int64, error) {
 	var version int64
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", int64(versionLockKey)); err != nil {
+		if err := lockVersions(ctx, tx); err != nil {
 			return err
 		}
 		cur, err := db.currentVersion(ctx, tx, id)
@@ -998,6 +1031,22 @@ func (db *PostGIS) Delete(ctx context.Context, id string, expectVersion int64) (
 		return 0, fmt.Errorf("delete %q: %w", id, classifyWrite(err))
 	}
 	return version, nil
+}
+
+// lockVersions takes the write lock (versionLockKey) for the rest of tx,
+// waiting at most WriteLockTimeout for it and for any row lock tx takes
+// later. A lock not granted in time is a *BusyError with the time waited.
+func lockVersions(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, "SELECT set_config('lock_timeout', $1, true)", fmt.Sprintf("%dms", WriteLockTimeout.Milliseconds())); err != nil {
+		return err
+	}
+	start := time.Now()
+	_, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", int64(versionLockKey))
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "55P03" {
+		return fmt.Errorf("take the write lock: %w", &BusyError{Waited: time.Since(start)})
+	}
+	return err
 }
 
 // currentVersion is the version of the live record id, 0 when there is none.

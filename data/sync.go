@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"time"
 
@@ -16,11 +17,38 @@ const ChangeChannel = "yizhan_changes"
 
 // Follower timings.
 const (
-	// DefaultPollInterval bounds how stale a follower can be when
-	// notifications do not arrive (a streaming replica, a dropped LISTEN
-	// connection, a lost notification): it runs the catch-up query at
-	// least this often.
+	// DefaultPollInterval bounds how stale a follower can be while change
+	// notifications arrive (they wake it at once; the poll covers a lost
+	// one): it runs the catch-up query at least this often.
 	DefaultPollInterval = 500 * time.Millisecond
+	// MinPollInterval is how often a follower that gets no notifications
+	// (a streaming replica, a dropped LISTEN connection) runs the catch-up
+	// query while the query is cheap: a change reaches it within this plus
+	// the query time, instead of within a whole DefaultPollInterval.
+	MinPollInterval = 25 * time.Millisecond
+	// pollCostFactor keeps fast polling cheap: the poll interval is at
+	// least this many times the catch-up query's typical duration (a
+	// moving average, so that one slow query does not slow the polling),
+	// so that polling occupies at most 1/pollCostFactor of one connection.
+	pollCostFactor = 10
+	// chaseStart is the first retry delay when the snapshot is behind a
+	// version known to exist (notified by the primary, or written by this
+	// server) but the replica has not replayed it yet; it doubles up to
+	// MinPollInterval, for up to chaseLimit.
+	chaseStart = time.Millisecond
+	chaseLimit = 10 * time.Second
+	// probeInterval is how often the follower asks the database about
+	// replication (standby or not, replay lag), which also proves that the
+	// database answers.
+	probeInterval = 500 * time.Millisecond
+	// LivenessBound is how long the database may go without answering
+	// before Status reports it unreachable (or the LISTEN connection down),
+	// even while a query is still waiting: a database that hangs, rather
+	// than refusing connections, shows within a few seconds.
+	LivenessBound = 3 * time.Second
+	// listenPing is how often the idle LISTEN connection is pinged, so
+	// that a hung connection is noticed within listenPing + LivenessBound.
+	listenPing = time.Second
 	// debounce gathers the notifications of a burst of writes into one
 	// catch-up.
 	debounce = 5 * time.Millisecond
@@ -36,14 +64,33 @@ const (
 
 // FollowerStatus is what a Follower reports for /readyz and /metrics.
 type FollowerStatus struct {
-	Connected   bool          // the last catch-up query succeeded
-	Listening   bool          // the LISTEN connection is up (false on a replica, where NOTIFY does not arrive)
-	LastError   string        // the last database error, "" after a success
-	Version     int64         // version of the snapshot being served
-	Records     int           // records in the snapshot being served
-	SnapshotAge time.Duration // time since the snapshot was last confirmed current (the last successful catch-up)
-	Reconnects  int64         // times the LISTEN connection was re-established after a loss
-	LastCatchUp time.Time     // when the last catch-up succeeded
+	// Connected: the last catch-up query succeeded and the database
+	// answered within LivenessBound.
+	Connected bool
+	// Listening: the LISTEN connection is up and answered within
+	// LivenessBound. It is on the primary when the follower reads a replica
+	// and ListenOn was given the primary; without that it is false on a
+	// replica, where NOTIFY does not arrive.
+	Listening bool
+	LastError string // the last database error, "" after a success
+	Version   int64  // version of the snapshot being served
+	Records   int    // records in the snapshot being served
+	// SnapshotAge is how old the data served may be: the time since the
+	// snapshot was last confirmed current (the last successful catch-up),
+	// plus, on a replica, how far the replica trailed its primary then.
+	SnapshotAge time.Duration
+	Reconnects  int64     // times the LISTEN connection was re-established after a loss
+	LastCatchUp time.Time // when the last catch-up succeeded
+	// LastContact is when the database this follower reads last answered
+	// a query (catch-up, load or probe).
+	LastContact time.Time
+	// PollInterval is the current catch-up interval without notifications
+	// (see MinPollInterval and DefaultPollInterval).
+	PollInterval time.Duration
+	// Replication is the database's latest answer about replication;
+	// ReplicationKnown is false until the first answer.
+	Replication      Replication
+	ReplicationKnown bool
 	// Skipped counts stored rows left out of the snapshot because they
 	// cannot be decoded or fail validation (written by plain SQL, say);
 	// LastSkipped says which was the last and why. Each bad row version
@@ -63,17 +110,25 @@ type Follower struct {
 	catalog *Catalog
 	log     *slog.Logger
 
-	// PollInterval is how often the catch-up query runs without a
-	// notification; set before Run. Zero means DefaultPollInterval.
+	// PollInterval is how often the catch-up query runs while change
+	// notifications arrive; set before Run. Zero means DefaultPollInterval.
+	// Without notifications the follower polls faster while the query is
+	// cheap (see MinPollInterval).
 	PollInterval time.Duration
 
-	wake chan struct{} // buffered 1: "run a catch-up soon"
+	listenDB *PostGIS      // where to LISTEN; db unless ListenOn was called
+	wake     chan struct{} // buffered 1: "run a catch-up soon"
 
-	mu         sync.Mutex
-	status     FollowerStatus
-	applied    chan struct{} // closed and replaced after every catch-up attempt
-	loaded     bool
-	listenWarn bool // a LISTEN failure was already logged at warn level
+	mu            sync.Mutex
+	status        FollowerStatus
+	applied       chan struct{} // closed and replaced after every catch-up attempt
+	loaded        bool
+	listenWarn    bool          // a LISTEN failure was already logged at warn level
+	listenContact time.Time     // when the LISTEN connection last answered
+	queryTook     time.Duration // moving average of successful catch-up query durations
+	target        int64         // a version known to be committed (notified or awaited)
+	targetSince   time.Time     // when target was last raised
+	chase         time.Duration // the next retry delay while behind target
 }
 
 // NewFollower returns a follower that fills catalog from db. Call Load
@@ -83,13 +138,22 @@ func NewFollower(db *PostGIS, catalog *Catalog, logger *slog.Logger) *Follower {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	return &Follower{
-		db:      db,
-		catalog: catalog,
-		log:     logger.With("component", "follower"),
-		wake:    make(chan struct{}, 1),
-		applied: make(chan struct{}),
+		db:       db,
+		catalog:  catalog,
+		log:      logger.With("component", "follower"),
+		listenDB: db,
+		wake:     make(chan struct{}, 1),
+		applied:  make(chan struct{}),
 	}
 }
+
+// ListenOn makes the follower LISTEN for changes on primary instead of on
+// the database it reads. A streaming replica gets no NOTIFY; with its
+// primary's notifications the follower knows at once that a version was
+// committed and catches up from the replica as soon as the replica has
+// replayed it, retrying within milliseconds, instead of polling. Call
+// before Run.
+func (f *Follower) ListenOn(primary *PostGIS) { f.listenDB = primary }
 
 // Load reads every record and makes it the catalog's snapshot.
 func (f *Follower) Load(ctx context.Context) error {
@@ -107,6 +171,7 @@ func (f *Follower) Load(ctx context.Context) error {
 	f.status.Connected, f.status.LastError = true, ""
 	f.status.Version, f.status.Records = version, snap.Len()
 	f.status.LastCatchUp = time.Now()
+	f.status.LastContact = f.status.LastCatchUp
 	f.mu.Unlock()
 	f.broadcast()
 	f.log.Info("loaded records", "records", snap.Len(), "version", version, "took", time.Since(start).Round(time.Millisecond))
@@ -132,9 +197,13 @@ func (f *Follower) Run(ctx context.Context) error {
 
 	go f.listen(ctx)
 
-	ticker := time.NewTicker(f.pollInterval())
-	defer ticker.Stop()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	var lastPoll, lastProbe time.Time
 	for {
+		interval := f.nextPoll()
+		timer.Reset(max(0, min(time.Until(lastPoll.Add(interval)), time.Until(lastProbe.Add(probeInterval)))))
+		woke := false
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -147,9 +216,17 @@ func (f *Follower) Run(ctx context.Context) error {
 			case <-f.wake:
 			default:
 			}
-		case <-ticker.C:
+			woke = true
+		case <-timer.C:
 		}
-		f.catchUp(ctx)
+		if woke || time.Since(lastPoll) >= interval {
+			f.catchUp(ctx)
+			lastPoll = time.Now()
+		}
+		if time.Since(lastProbe) >= probeInterval {
+			f.probe(ctx)
+			lastProbe = time.Now()
+		}
 	}
 }
 
@@ -158,6 +235,40 @@ func (f *Follower) pollInterval() time.Duration {
 		return DefaultPollInterval
 	}
 	return f.PollInterval
+}
+
+// nextPoll is the delay before the next catch-up. While the snapshot is
+// behind a version known to be committed (a replica replaying it), retry
+// within milliseconds, backing off; while notifications arrive, poll
+// rarely; without them, poll as often as the query is cheap.
+func (f *Follower) nextPoll() time.Duration {
+	base := f.pollInterval()
+	var snapVersion int64
+	if snap := f.catalog.Snapshot(); snap != nil {
+		snapVersion = snap.Version()
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.status.Connected {
+		return base
+	}
+	if f.target > snapVersion && time.Since(f.targetSince) < chaseLimit {
+		d := max(f.chase, chaseStart)
+		f.chase = min(2*d, MinPollInterval)
+		return d
+	}
+	return f.pollIntervalLocked()
+}
+
+// expect records that version v is committed (the primary notified it, or
+// this server wrote it), so that the follower chases it if its database
+// has not replayed it yet.
+func (f *Follower) expect(v int64) {
+	f.mu.Lock()
+	if v > f.target {
+		f.target, f.targetSince, f.chase = v, time.Now(), chaseStart
+	}
+	f.mu.Unlock()
 }
 
 // Wake asks the follower to run a catch-up now rather than at the next poll.
@@ -172,6 +283,8 @@ func (f *Follower) Wake() {
 // (read-your-writes after a write that returned v), or ctx's error. It
 // wakes the follower so the wait is a few milliseconds, not a poll period.
 func (f *Follower) WaitForVersion(ctx context.Context, v int64) error {
+	f.expect(v)
+	f.Wake()
 	for {
 		f.mu.Lock()
 		ch := f.applied
@@ -179,7 +292,6 @@ func (f *Follower) WaitForVersion(ctx context.Context, v int64) error {
 		if snap := f.catalog.Snapshot(); snap != nil && snap.Version() >= v {
 			return nil
 		}
-		f.Wake()
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("wait for version %d: %w", v, ctx.Err())
@@ -188,18 +300,42 @@ func (f *Follower) WaitForVersion(ctx context.Context, v int64) error {
 	}
 }
 
-// Status reports the follower's state; safe for concurrent use.
+// Status reports the follower's state; safe for concurrent use. A
+// database (or LISTEN connection) that has not answered for LivenessBound
+// is reported down even while a query to it is still waiting.
 func (f *Follower) Status() FollowerStatus {
 	f.mu.Lock()
 	st := f.status
+	listenContact := f.listenContact
+	st.PollInterval = f.pollIntervalLocked()
 	f.mu.Unlock()
 	if !st.LastCatchUp.IsZero() {
 		st.SnapshotAge = time.Since(st.LastCatchUp)
+		if st.ReplicationKnown && st.Replication.Standby {
+			st.SnapshotAge += st.Replication.Lag
+		}
+	}
+	if silent := time.Since(st.LastContact); st.Connected && silent > LivenessBound {
+		st.Connected = false
+		st.LastError = fmt.Sprintf("the database has not answered for %.1f s", silent.Seconds())
+	}
+	if st.Listening && time.Since(listenContact) > LivenessBound {
+		st.Listening = false
 	}
 	if snap := f.catalog.Snapshot(); snap != nil {
 		st.Version, st.Records = snap.Version(), snap.Len()
 	}
 	return st
+}
+
+// pollIntervalLocked is the poll interval when not chasing a version:
+// PollInterval while notifications arrive, else as short as the query is
+// cheap; f.mu held.
+func (f *Follower) pollIntervalLocked() time.Duration {
+	if f.status.Listening {
+		return f.pollInterval()
+	}
+	return min(f.pollInterval(), max(MinPollInterval, pollCostFactor*f.queryTook))
 }
 
 func (f *Follower) isLoaded() bool {
@@ -249,7 +385,9 @@ func (f *Follower) catchUp(ctx context.Context) {
 	var all []Change
 	for {
 		qctx, cancel := context.WithTimeout(ctx, queryTimeout)
+		start := time.Now()
 		changes, err := f.db.ChangesSince(qctx, max(snap.Version(), lastVersion(all)), changeBatch)
+		took := time.Since(start)
 		cancel()
 		if err != nil {
 			if ctx.Err() == nil {
@@ -268,6 +406,8 @@ func (f *Follower) catchUp(ctx context.Context) {
 			}
 			f.status.Connected, f.status.LastError = true, ""
 			f.status.LastCatchUp = time.Now()
+			f.status.LastContact = f.status.LastCatchUp
+			f.queryTook += (took - f.queryTook) / 8
 			f.mu.Unlock()
 			break
 		}
@@ -280,6 +420,27 @@ func (f *Follower) catchUp(ctx context.Context) {
 	next := snap.Apply(all) // Invalid changes carry no Station: Apply removes their ids
 	f.catalog.Store(next)
 	f.log.Debug("applied changes", "changes", len(all), "version", next.Version(), "records", next.Len(), "took", time.Since(start))
+}
+
+// probe asks the database about replication (see Replication), which
+// also proves that it answers; failures are left to the catch-up to report.
+func (f *Follower) probe(ctx context.Context) {
+	pctx, cancel := context.WithTimeout(ctx, LivenessBound)
+	r, err := f.db.Replication(pctx)
+	cancel()
+	if err != nil {
+		f.log.Debug("replication probe failed", "error", err)
+		return
+	}
+	f.mu.Lock()
+	if !f.status.ReplicationKnown || r.Standby != f.status.Replication.Standby {
+		if r.Standby {
+			f.log.Info("reading a streaming replica: it refuses writes, and changes show once it has replayed them", "replay_lag", r.Lag)
+		}
+	}
+	f.status.Replication, f.status.ReplicationKnown = r, true
+	f.status.LastContact = time.Now()
+	f.mu.Unlock()
 }
 
 func lastVersion(cs []Change) int64 {
@@ -301,6 +462,7 @@ func (f *Follower) listen(ctx context.Context) {
 			backoff = minBackoff
 			f.mu.Lock()
 			f.status.Listening = true
+			f.listenContact = time.Now()
 			if !first {
 				f.status.Reconnects++
 			}
@@ -317,9 +479,13 @@ func (f *Follower) listen(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		if warn {
-			f.log.Warn("change notifications unavailable; following by polling until they return", "error", err, "poll", f.pollInterval())
-		} else {
+		switch {
+		case warn && errors.Is(classify(err), ErrReadOnly):
+			f.log.Info("the database is a streaming replica, which gets no change notifications; following it by polling",
+				"poll", f.Status().PollInterval)
+		case warn:
+			f.log.Warn("change notifications unavailable; following by polling until they return", "error", err, "poll", f.Status().PollInterval)
+		default:
 			f.log.Debug("listen failed", "error", err)
 		}
 		f.Wake()
@@ -331,7 +497,7 @@ func (f *Follower) listen(ctx context.Context) {
 }
 
 func (f *Follower) listenOnce(ctx context.Context, connected func()) error {
-	cfg := f.db.pool.Config().ConnConfig.Copy()
+	cfg := f.listenDB.pool.Config().ConnConfig.Copy()
 	cctx, cancel := context.WithTimeout(ctx, connectTimeout+time.Second)
 	conn, err := pgx.ConnectConfig(cctx, cfg)
 	cancel()
@@ -351,27 +517,39 @@ func (f *Follower) listenOnce(ctx context.Context, connected func()) error {
 	}
 	connected()
 	for {
-		// A silent half-open connection would block here forever; the
-		// periodic catch-up covers that, and the ping below notices it.
-		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		_, err := conn.WaitForNotification(wctx)
+		// A silent half-open or hung connection would block here forever:
+		// an idle connection is pinged every listenPing, and one that does
+		// not answer within LivenessBound is dropped and dialled again.
+		wctx, cancel := context.WithTimeout(ctx, listenPing)
+		n, err := conn.WaitForNotification(wctx)
 		cancel()
 		switch {
 		case err == nil:
+			f.noteListenContact()
+			if v, perr := strconv.ParseInt(n.Payload, 10, 64); perr == nil {
+				f.expect(v)
+			}
 			f.Wake()
 		case ctx.Err() != nil:
 			return ctx.Err()
 		case errors.Is(err, context.DeadlineExceeded):
-			pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			pctx, cancel := context.WithTimeout(ctx, LivenessBound)
 			err := conn.Ping(pctx)
 			cancel()
 			if err != nil {
 				return fmt.Errorf("ping listen connection: %w", err)
 			}
+			f.noteListenContact()
 		default:
 			return fmt.Errorf("waiting for notification: %w", err)
 		}
 	}
+}
+
+func (f *Follower) noteListenContact() {
+	f.mu.Lock()
+	f.listenContact = time.Now()
+	f.mu.Unlock()
 }
 
 // sleep waits d or until ctx is done; it reports whether d elapsed.

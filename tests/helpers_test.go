@@ -49,19 +49,34 @@ type server struct {
 
 func startServer(t *testing.T, dbURL string) *server {
 	t.Helper()
+	return startSplitServer(t, dbURL, "")
+}
+
+// startSplitServer is a replica that reads (and follows) readURL and, with
+// writeURL, writes to writeURL and listens for changes there, as
+// "serve --database-url readURL --write-database-url writeURL" does.
+func startSplitServer(t *testing.T, readURL, writeURL string) *server {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	db, err := data.OpenPostGIS(ctx, dbURL, nil)
+	db, err := data.OpenPostGIS(ctx, readURL, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cat := data.NewCatalog(data.NewSnapshot(nil, 0))
 	f := data.NewFollower(db, cat, nil)
+	store := db
+	if writeURL != "" {
+		if store, err = data.OpenPostGIS(ctx, writeURL, nil); err != nil {
+			t.Fatal(err)
+		}
+		f.ListenOn(store)
+	}
 	if err := f.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan struct{})
 	go func() { _ = f.Run(ctx); close(done) }()
-	srv, err := api.New(api.Config{Catalog: cat, Store: db, Health: f, WriteTokens: []string{token}})
+	srv, err := api.New(api.Config{Catalog: cat, Store: store, Health: f, WriteTokens: []string{token}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,6 +90,7 @@ func startServer(t *testing.T, dbURL string) *server {
 		cancel()
 		<-done
 		db.Close()
+		store.Close()
 	})
 	return &server{url: "http://" + ln.Addr().String(), db: db, follower: f}
 }
@@ -140,14 +156,16 @@ func eventually(t *testing.T, d time.Duration, what string, cond func() bool) ti
 
 // proxy is a TCP proxy to PostgreSQL that a test can cut (closing every
 // connection and refusing new ones) and restore, to play a database that
-// goes away and comes back.
+// goes away and comes back, or freeze (accepting connections and bytes but
+// forwarding nothing) and thaw, to play a database that hangs.
 type proxy struct {
 	addr     string
 	upstream string
 
-	mu    sync.Mutex
-	ln    net.Listener
-	conns map[net.Conn]bool
+	mu     sync.Mutex
+	ln     net.Listener
+	conns  map[net.Conn]bool
+	frozen chan struct{} // non-nil while frozen; closed by thaw
 }
 
 func newProxy(t *testing.T, upstream string) *proxy {
@@ -181,14 +199,57 @@ func (p *proxy) serve(ln net.Listener) {
 			p.mu.Lock()
 			p.conns[c], p.conns[up] = true, true
 			p.mu.Unlock()
-			go func() { _, _ = io.Copy(up, c); up.Close(); c.Close() }()
-			go func() { _, _ = io.Copy(c, up); up.Close(); c.Close() }()
+			go p.pipe(up, c)
+			go p.pipe(c, up)
 		}
 	}()
 }
 
+// pipe copies src to dst, holding the bytes while the proxy is frozen.
+func (p *proxy) pipe(dst, src net.Conn) {
+	defer func() { dst.Close(); src.Close() }()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			p.mu.Lock()
+			gate := p.frozen
+			p.mu.Unlock()
+			if gate != nil {
+				<-gate
+			}
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// freeze stops forwarding bytes, in both directions, until thaw.
+func (p *proxy) freeze() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.frozen == nil {
+		p.frozen = make(chan struct{})
+	}
+}
+
+// thaw forwards the held bytes and resumes forwarding.
+func (p *proxy) thaw() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.frozen != nil {
+		close(p.frozen)
+		p.frozen = nil
+	}
+}
+
 // cut closes the listener and every proxied connection.
 func (p *proxy) cut() {
+	p.thaw()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.ln != nil {

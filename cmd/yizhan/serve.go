@@ -29,6 +29,7 @@ database URL is given, else from a --data file, else the bundled Inner Mongolia 
 	skipInvalid := fs.Bool("skip-invalid", false, "with --data: log and skip invalid records instead of refusing to start")
 	// Secrets are read from the environment after parsing, so that -h never prints them.
 	dbURL := fs.String("database-url", "", "PostGIS connection URL; serve from the database and follow its changes (env DATABASE_URL)")
+	writeURL := fs.String("write-database-url", "", "PostGIS primary to send writes to when --database-url is a streaming replica (env YIZHAN_WRITE_DATABASE_URL)")
 	tokens := fs.String("write-tokens", "", "comma-separated bearer tokens allowed to write (env YIZHAN_WRITE_TOKENS)")
 	tokensFile := fs.String("write-tokens-file", getenv("YIZHAN_WRITE_TOKENS_FILE"), "file with one write token per line (env YIZHAN_WRITE_TOKENS_FILE)")
 	logLevel := fs.String("log-level", envOr(getenv, "YIZHAN_LOG_LEVEL", "info"), "debug, info, warn or error (env YIZHAN_LOG_LEVEL)")
@@ -37,8 +38,9 @@ database URL is given, else from a --data file, else the bundled Inner Mongolia 
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *dbURL == "" {
-		*dbURL = getenv("DATABASE_URL")
+	notice, err := serveSource(fs, *dataFile, dbURL, writeURL, getenv)
+	if err != nil {
+		return err
 	}
 	if *tokens == "" {
 		*tokens = getenv("YIZHAN_WRITE_TOKENS")
@@ -46,12 +48,12 @@ database URL is given, else from a --data file, else the bundled Inner Mongolia 
 	if fs.NArg() > 0 {
 		return fmt.Errorf("serve: unexpected arguments %q", fs.Args())
 	}
-	if *dataFile != "" && *dbURL != "" {
-		return errors.New("serve: give either --data or a database URL, not both")
-	}
 	logger, err := newLogger(stderr, *logLevel)
 	if err != nil {
 		return err
+	}
+	if notice != "" {
+		logger.Warn(notice)
 	}
 	writeTokens, err := loadTokens(*tokens, *tokensFile)
 	if err != nil {
@@ -68,12 +70,12 @@ database URL is given, else from a --data file, else the bundled Inner Mongolia 
 	switch {
 	case *dbURL != "":
 		catalog := data.NewCatalog(data.NewSnapshot(nil, 0))
-		db, follower, err := openFollower(ctx, *dbURL, catalog, logger)
+		store, follower, closeDB, err := openDatabases(ctx, *dbURL, *writeURL, catalog, logger)
 		if err != nil {
 			return err
 		}
-		defer db.Close()
-		cfg.Catalog, cfg.Store, cfg.Health = catalog, db, follower
+		defer closeDB()
+		cfg.Catalog, cfg.Store, cfg.Health = catalog, store, follower
 		if len(writeTokens) == 0 {
 			logger.Warn("no write tokens configured: every write will be refused (set YIZHAN_WRITE_TOKENS)")
 		}

@@ -1,45 +1,178 @@
 package main
 
 import (
+	"bytes"
 	"context"
-	"io"
-	"slices"
+	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"yizhan/data"
+	"yizhan/data/pgtest"
 )
 
-func TestReadOrigins(t *testing.T) {
-	tests := []struct {
-		in   string
-		want []string
-	}{
-		{"*", []string{"*"}},
-		{"https://a.example, https://b.example", []string{"https://a.example", "https://b.example"}},
-		{"none", []string{}},
-		{"None", []string{}},
-		{"", []string{}},
+// syncBuffer is a bytes.Buffer safe for one writer and one reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+const oneStation = `{"type":"FeatureCollection","features":[{"type":"Feature","id":"f1",
+	"geometry":{"type":"Point","coordinates":[111.97,43.65]},
+	"properties":{"kind":"driver_home","names":{"zh":"司机之家"},"opening_hours":"24/7","source":"test"}}]}`
+
+// TestServeDataWinsOverEnvironment: with --data and DATABASE_URL in the
+// environment, serve serves the file (an explicit flag wins, as in
+// export), and says that it ignores the environment variable and why.
+func TestServeDataWinsOverEnvironment(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "stations.geojson")
+	if err := os.WriteFile(file, []byte(oneStation), 0o644); err != nil {
+		t.Fatal(err)
 	}
-	for _, tc := range tests {
-		got := readOrigins(tc.in)
-		if got == nil || !slices.Equal(got, tc.want) {
-			t.Errorf("readOrigins(%q) = %#v; want %#v (never nil, which means any origin)", tc.in, got, tc.want)
+	env := map[string]string{"DATABASE_URL": "postgres://nobody@127.0.0.1:1/none"}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- runServe(ctx, []string{"--data", file, "--addr", "127.0.0.1:0"}, func(k string) string { return env[k] }, &stdout, &stderr)
+	}()
+	deadline := time.After(10 * time.Second)
+	for !strings.Contains(stdout.String(), "serving on") {
+		select {
+		case err := <-done:
+			t.Fatalf("serve --data with DATABASE_URL set = %v; want it to serve the file\n%s", err, stderr.String())
+		case <-deadline:
+			t.Fatalf("serve did not start within 10 s\n%s", stderr.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("serve after cancel = %v", err)
+	}
+	log := stderr.String()
+	for _, want := range []string{"DATABASE_URL from the environment is ignored", "explicit --data wins", "source=" + file, "records=1"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("serve's log lacks %q:\n%s", want, log)
 		}
 	}
 }
 
-// TestServeRefusesBadCORSOrigins checks that a mistyped origin stops the
-// server at start, with a message naming it, instead of silently never
-// matching.
-func TestServeRefusesBadCORSOrigins(t *testing.T) {
-	for _, args := range [][]string{
-		{"--cors-origins", "https://map.example.org/app"},
-		{"--cors-origins", "*"},
-		{"--cors-read-origins", "map.example.org"},
-	} {
-		getenv := func(string) string { return "" }
-		err := runServe(context.Background(), append([]string{"--addr", "127.0.0.1:0"}, args...), getenv, io.Discard, io.Discard)
-		if err == nil || !strings.Contains(err.Error(), "CORS") {
-			t.Errorf("serve %q = %v; want an error about the CORS origin", args, err)
+// TestServeSourceErrors: combinations that cannot be served are refused
+// before anything is opened, with an error naming the flags at fault.
+func TestServeSourceErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"data and database flag", []string{"--data", "x.geojson", "--database-url", "postgres://a/b"}, nil, "--data serves a file read-only"},
+		{"data and write flag", []string{"--data", "x.geojson", "--write-database-url", "postgres://a/b"}, nil, "cannot be combined with --database-url or --write-database-url"},
+		{"write flag alone", []string{"--write-database-url", "postgres://a/b"}, nil, "--write-database-url (YIZHAN_WRITE_DATABASE_URL) needs --database-url (DATABASE_URL)"},
+		{"write env alone", nil, map[string]string{"YIZHAN_WRITE_DATABASE_URL": "postgres://a/b"}, "needs --database-url"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			err := runServe(context.Background(), append(tc.args, "--addr", "127.0.0.1:0"), func(k string) string { return tc.env[k] }, &stdout, &stderr)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("serve %q = %v; want an error containing %q", tc.args, err, tc.want)
+			}
+		})
+	}
+}
+
+// TestServeWriteDatabaseURL: serve reads a streaming replica and writes the
+// primary given by --write-database-url, answering its own writes; a write
+// URL that names a replica is refused at start.
+func TestServeWriteDatabaseURL(t *testing.T) {
+	ctx := context.Background()
+	primaryURL := pgtest.Database(t)
+	db, err := data.OpenPostGIS(ctx, primaryURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	replicaURL := pgtest.Replica(t, primaryURL)
+	const tok = "serve-test-token-0123456789"
+	env := map[string]string{"YIZHAN_WRITE_TOKENS": tok}
+	getenv := func(k string) string { return env[k] }
+
+	var stdout, stderr bytes.Buffer
+	err = runServe(ctx, []string{"--database-url", replicaURL, "--write-database-url", replicaURL + "&application_name=w", "--addr", "127.0.0.1:0"}, getenv, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "read-only streaming replica; give the primary") {
+		t.Errorf("serve with a replica as --write-database-url = %v; want it refused", err)
+	}
+
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var out, log syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- runServe(sctx, []string{"--database-url", replicaURL, "--write-database-url", primaryURL, "--addr", "127.0.0.1:0"}, getenv, &out, &log)
+	}()
+	var addr string
+	for deadline := time.Now().Add(10 * time.Second); addr == ""; {
+		if _, a, ok := strings.Cut(out.String(), "serving on "); ok {
+			addr = strings.TrimSpace(a)
+			break
 		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not start within 10 s\n%s", log.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	req, _ := http.NewRequest("POST", addr+"/v1/stations", strings.NewReader(`{"type":"Feature","id":"w1",
+		"geometry":{"type":"Point","coordinates":[111.97,43.65]},"properties":{"kind":"driver_home","names":{"zh":"司机之家"}}}`))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 201 {
+		t.Errorf("POST through the split server = %d; want 201", res.StatusCode)
+	}
+	// Visible at once unless another package's test has paused replay on
+	// the shared standby (tests/replica_test.go does, for a few seconds).
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		res, err := http.Get(addr + "/v1/stations/w1")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the split server does not answer its own write: %v %v", res, err)
+		}
+	}
+	if _, err := db.Get(ctx, "w1"); err != nil {
+		t.Errorf("the write did not reach the primary: %v", err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("serve after cancel = %v", err)
 	}
 }

@@ -86,3 +86,63 @@ func withDatabase(base, name string) (string, error) {
 	}
 	return fmt.Sprintf("%s dbname=%s", base, name), nil
 }
+
+// EnvReplicaURL names the variable holding the URL of a streaming replica
+// (hot standby) of the test server, as tests/replica.sh sets up.
+const EnvReplicaURL = "YIZHAN_TEST_REPLICA_URL"
+
+// replicaWait bounds the wait for the replica to replay the primary.
+const replicaWait = 30 * time.Second
+
+// Replica returns the URL of database dbURL (from Database) on the
+// streaming replica at YIZHAN_TEST_REPLICA_URL, once the replica has
+// replayed everything committed on the primary so far (the database's
+// creation and whatever the test wrote to it). It skips without the
+// variable, or fails with REQUIRE_POSTGIS=1, as ServerURL does.
+func Replica(t testing.TB, dbURL string) string {
+	t.Helper()
+	base := os.Getenv(EnvReplicaURL)
+	if base == "" {
+		if os.Getenv("REQUIRE_POSTGIS") == "1" {
+			t.Fatalf("REQUIRE_POSTGIS=1 but %s is not set; start a replica with tests/replica.sh", EnvReplicaURL)
+		}
+		t.Skipf("SKIPPED: set %s (export %s=\"$(tests/replica.sh start)\") to run the streaming replica tests", EnvReplicaURL, EnvReplicaURL)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), replicaWait)
+	defer cancel()
+	primary, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatalf("connect to the primary: %v", err)
+	}
+	defer primary.Close(context.Background())
+	var lsn, name string
+	if err := primary.QueryRow(ctx, "SELECT pg_current_wal_lsn()::text, current_database()").Scan(&lsn, &name); err != nil {
+		t.Fatalf("read the primary's WAL position: %v", err)
+	}
+	standby, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatalf("connect to the replica at %s: %v", EnvReplicaURL, err)
+	}
+	defer standby.Close(context.Background())
+	for {
+		var inRecovery, replayed bool
+		err := standby.QueryRow(ctx, "SELECT pg_is_in_recovery(), coalesce(pg_last_wal_replay_lsn() >= $1::pg_lsn, false)", lsn).Scan(&inRecovery, &replayed)
+		switch {
+		case err != nil:
+			t.Fatalf("read the replica's replay position: %v", err)
+		case !inRecovery:
+			t.Fatalf("%s names a server that is not a streaming replica (pg_is_in_recovery() is false)", EnvReplicaURL)
+		case replayed:
+			u, err := withDatabase(base, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return u
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the replica has not replayed the primary's WAL position %s within %v (is replay paused?)", lsn, replicaWait)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
