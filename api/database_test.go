@@ -43,6 +43,8 @@ func TestWriteDatabaseProblems(t *testing.T) {
 	}{
 		{"read-only replica", fmt.Errorf("create: %w", data.ErrReadOnly), "Database is a read-only replica",
 			[]string{"read-only streaming replica", "--write-database-url"}, ""},
+		{"no privilege", fmt.Errorf("patch: %w: permission denied for table stations", data.ErrNoWritePrivilege), "Database refuses writes",
+			[]string{"may not change stations", "INSERT, UPDATE, DELETE on stations"}, ""},
 		{"busy", fmt.Errorf("patch: %w", &data.BusyError{Waited: 3200 * time.Millisecond}), "Database busy",
 			[]string{"busy", "waited 3.2 s"}, busyRetryAfter},
 		{"no answer in time", fmt.Errorf("patch: %w: %w", data.ErrUnavailable, context.DeadlineExceeded), "Database unavailable",

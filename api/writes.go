@@ -281,6 +281,11 @@ func (s *Server) writeError(c *fiber.Ctx, err error, id string) error {
 		return &Error{Status: fiber.StatusServiceUnavailable, Title: "Database is a read-only replica",
 			Detail: "the database this server writes to is a read-only streaming replica, so the write was not applied. " +
 				"Send writes to a server whose database is the primary, or start this one with --write-database-url naming the primary"}
+	case errors.Is(err, data.ErrNoWritePrivilege):
+		s.log.Error("write refused: the database role lacks a privilege", "id", id, "error", err)
+		return &Error{Status: fiber.StatusServiceUnavailable, Title: "Database refuses writes",
+			Detail: "the database role this server writes with may not change stations, so the write was not applied; " +
+				"the operator must grant it INSERT, UPDATE, DELETE on stations and USAGE on sequence station_version_seq (README: Roles and privileges)"}
 	case errors.Is(err, data.ErrBusy):
 		waited := data.WriteLockTimeout
 		var be *data.BusyError

@@ -34,6 +34,10 @@ var (
 	// ErrBusy: the database answered, but another transaction held the
 	// write lock for longer than a write waits for it (see BusyError).
 	ErrBusy = errors.New("data: the database is busy: another transaction holds the write lock")
+	// ErrNoWritePrivilege: the database refused the write because the
+	// server's role lacks a privilege on the stations table or its version
+	// sequence (SQLSTATE 42501); an operator must grant it.
+	ErrNoWritePrivilege = errors.New("data: the database role may not write stations")
 )
 
 // BusyError is the ErrBusy of one write: how long it waited for the lock.
@@ -318,7 +322,8 @@ func (db *PostGIS) ExportAll(ctx context.Context, fn func(*Station) error, skip 
 // classify marks errors that mean "the database is not there" (network,
 // timeouts, shutting down) with ErrUnavailable, keeping the cause.
 func classify(err error) error {
-	if err == nil || errors.Is(err, ErrUnavailable) || errors.Is(err, ErrBusy) || errors.Is(err, ErrReadOnly) || errors.Is(err, errUndecodable) {
+	if err == nil || errors.Is(err, ErrUnavailable) || errors.Is(err, ErrBusy) || errors.Is(err, ErrReadOnly) ||
+		errors.Is(err, ErrNoWritePrivilege) || errors.Is(err, errUndecodable) {
 		return err
 	}
 	var pgErr *pgconn.PgError
@@ -329,6 +334,8 @@ func classify(err error) error {
 			return dataProblem(pgErr)
 		case pgErr.Code == "25006": // read-only SQL transaction: a hot standby
 			return fmt.Errorf("%w: %w", ErrReadOnly, err)
+		case pgErr.Code == "42501": // insufficient privilege: the role is read-only
+			return fmt.Errorf("%w: %w", ErrNoWritePrivilege, err)
 		case pgErr.Code == "55P03": // lock not available: lock_timeout passed
 			return fmt.Errorf("%w: %w", &BusyError{Waited: WriteLockTimeout}, err)
 		case strings.HasPrefix(pgErr.Code, "08"), // connection exception

@@ -4,20 +4,22 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
 
 	"yizhan/data/pgtest"
 )
 
-// TestMigratePrivileges: a role without the privileges migrate needs gets
+// TestRolePrivileges: a role without the privileges migrate needs gets
 // an error saying what to do — a superuser must create the postgis
 // extension; only the database's owner may create the tables — and the
 // documented set-up (extension by a superuser, migrate as the owner) works.
-func TestMigratePrivileges(t *testing.T) {
+func TestRolePrivileges(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	base := pgtest.ServerURL(t)
@@ -90,5 +92,51 @@ func TestMigratePrivileges(t *testing.T) {
 	}
 	if err := migrateAs(owner); err != nil {
 		t.Fatalf("migrate again: %v", err)
+	}
+
+	// A role that may read but not write: its writes are ErrNoWritePrivilege
+	// (a 503 naming the grants), not an internal error; with the grants the
+	// README lists, they work.
+	ownerURL := *du
+	ownerURL.User = url.UserPassword(owner, owner)
+	ownerDB, err := pgx.Connect(ctx, ownerURL.String())
+	if err != nil {
+		t.Fatalf("connect as owner: %v", err)
+	}
+	defer ownerDB.Close(ctx)
+	if _, err := ownerDB.Exec(ctx, "GRANT SELECT ON stations, schema_migrations TO "+other); err != nil {
+		t.Fatalf("grant select: %v", err)
+	}
+	ru := *du
+	ru.User = url.UserPassword(other, other)
+	reader, err := OpenPostGIS(ctx, ru.String(), nil)
+	if err != nil {
+		t.Fatalf("OpenPostGIS as reader: %v", err)
+	}
+	defer reader.Close()
+	if err := reader.CheckSchema(ctx); err != nil {
+		t.Fatalf("CheckSchema as a reader: %v", err)
+	}
+	st := testStation("priv-1", orb.Point{111.98, 43.65})
+	if _, err := reader.Create(ctx, st); !errors.Is(err, ErrNoWritePrivilege) {
+		t.Fatalf("Create by a read-only role = %v; want ErrNoWritePrivilege", err)
+	}
+	if _, err := ownerDB.Exec(ctx, "GRANT INSERT, UPDATE, DELETE ON stations TO "+other); err != nil {
+		t.Fatalf("grant write: %v", err)
+	}
+	if _, err := reader.Create(ctx, st); !errors.Is(err, ErrNoWritePrivilege) {
+		t.Fatalf("Create without USAGE on the version sequence = %v; want ErrNoWritePrivilege", err)
+	}
+	if _, err := ownerDB.Exec(ctx, "GRANT USAGE ON SEQUENCE station_version_seq TO "+other); err != nil {
+		t.Fatalf("grant sequence: %v", err)
+	}
+	if _, err := reader.Create(ctx, st); err != nil {
+		t.Fatalf("Create with the README's grants: %v", err)
+	}
+	if _, err := reader.Patch(ctx, st.ID, []byte(`{"properties":{"beds":3}}`), 0); err != nil {
+		t.Fatalf("Patch with the README's grants: %v", err)
+	}
+	if _, err := reader.Delete(ctx, st.ID, 0); err != nil {
+		t.Fatalf("Delete with the README's grants: %v", err)
 	}
 }
