@@ -15,7 +15,9 @@ import (
 // failingStore is a Store whose every write fails with err.
 type failingStore struct{ err error }
 
-func (f failingStore) Create(context.Context, *data.Station) (*data.Station, error) { return nil, f.err }
+func (f failingStore) Create(context.Context, *data.Station) (*data.Station, error) {
+	return nil, f.err
+}
 func (f failingStore) Replace(context.Context, *data.Station, int64) (*data.Station, bool, error) {
 	return nil, false, f.err
 }
