@@ -42,9 +42,11 @@ const (
 	MaxSuggestWork = geo.MaxSuggestWork
 )
 
-// CoverageTimeout bounds the grid work of one /v1/coverage/gaps or
-// /v1/coverage/suggest request. MaxGridCells and MaxSuggestWork bound the
-// work of any request to a few seconds on an idle server, but many of
+// CoverageTimeout bounds the work of one planner request:
+// /v1/coverage/gaps, /v1/coverage/suggest (from the area's validation on)
+// and /v1/route/stations. The work limits of geo (MaxGridCells,
+// MaxGridCrossings, MaxSuggestWork, MaxRouteWork, ...) bound the work of
+// any request to about a second each on an idle server, but many of
 // them at once, on a loaded server, could each run far longer and hold a
 // core while later requests queue; past this time an answer is worth less
 // than the capacity it takes, so the work stops and the client gets a 503
