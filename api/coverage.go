@@ -761,6 +761,11 @@ func (s *Server) coverageSuggest(c *fiber.Ctx) error {
 	}
 	if req.cellM != 0 {
 		if err := geo.CheckSuggestWork(b, req.cellM, radius, cpts); err != nil {
+			// The cell size to give must fit the grid's own limits too.
+			var wl *geo.WorkLimitError
+			if errors.As(err, &wl) && wl.MinCellM > 0 {
+				wl.MinCellM = math.Max(wl.MinCellM, geo.MinCellForArea(req.area))
+			}
 			return coverageStopped(c, err, req.cellM)
 		}
 	}

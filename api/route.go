@@ -34,8 +34,10 @@ const (
 	MaxDriveMinutes = 1440
 	// MaxRouteLookups bounds the records looked up in the corridor's boxes
 	// (geo.Route.CorridorBounds), counted once per box they are found in:
-	// the memory of one request's candidates. The 2,000 km benchmark route
-	// with 10,000 records along it needs about 10,000.
+	// the memory of one request's candidates. A route that does not fold
+	// back on itself finds each record near it in one box, or two where
+	// boxes overlap; one folded into its own corridor finds every record
+	// in every box.
 	MaxRouteLookups = 200_000
 )
 
