@@ -36,7 +36,7 @@ func NewRoute(ls orb.LineString) (*Route, error) {
 	if len(ls) > MaxRouteVertices {
 		return nil, fmt.Errorf("route has %d positions; the limit is %d", len(ls), MaxRouteVertices)
 	}
-	r := &Route{}
+	r := &Route{line: make(orb.LineString, 0, len(ls)), vec: make([][3]float64, 0, len(ls))}
 	for i, p := range ls {
 		if math.IsNaN(p[0]) || math.IsInf(p[0], 0) || math.IsNaN(p[1]) || math.IsInf(p[1], 0) {
 			return nil, fmt.Errorf("route position %d is not a finite number", i)
@@ -54,6 +54,7 @@ func NewRoute(ls orb.LineString) (*Route, error) {
 		return nil, errors.New("route needs at least two distinct positions")
 	}
 	r.cum = make([]float64, len(r.line))
+	r.nrm = make([][3]float64, 0, len(r.line)-1)
 	for i := 1; i < len(r.line); i++ {
 		a, b := r.vec[i-1], r.vec[i]
 		x := cross(a, b)
