@@ -267,12 +267,14 @@ func BenchmarkCoverageGapsInnerMongolia(b *testing.B) {
 
 // TestCoverageGapsZigzagArea sends a 100k-vertex area whose long edges lie
 // side by side. Checking it for self-intersections was quadratic (minutes
-// of CPU per request); it must now be answered like any other area.
+// of CPU per request); it must now be answered like any other area. The
+// grid is coarse (1 km) so that the test measures the check rather than
+// the grid (TestPlannerWorkLimits covers grids of such areas).
 func TestCoverageGapsZigzagArea(t *testing.T) {
 	s := plannerServer(t)
 	const n = 100_000
 	var b strings.Builder
-	b.WriteString(`{"radius_m":5000,"area":{"type":"Polygon","coordinates":[[`)
+	b.WriteString(`{"radius_m":5000,"cell_m":1000,"area":{"type":"Polygon","coordinates":[[`)
 	for i := 0; i < n; i++ {
 		fmt.Fprintf(&b, "[%.6f,%d],", 111+float64(i)/n, 40+i%2)
 	}

@@ -118,20 +118,31 @@ func crossingsBound(area orb.MultiPolygon, b orb.Bound, cellM float64) int64 {
 // crossings; 0 when no cell size does (an area of more than
 // MaxGridCrossings edges).
 func MinCellForArea(area orb.MultiPolygon) float64 {
+	return minCellCrossings(area, MaxGridCrossings)
+}
+
+// minCellCrossings is MinCellForArea with crossings limit instead of
+// MaxGridCrossings.
+func minCellCrossings(area orb.MultiPolygon, crossings int64) float64 {
 	b := area.Bound()
 	return minCellWithin(func(s float64) int64 {
 		if n := gridCells(b, s); n > MaxGridCells {
 			return math.MaxInt64
 		}
 		return crossingsBound(area, b, s)
-	}, MaxGridCrossings)
+	}, crossings)
 }
+
+// autoCrossings is the most edge–row crossings an automatic cell size
+// leads to: a quarter of the limit (a fifth of a second), so that only a
+// cell_m asked for takes a request to the limit.
+const autoCrossings = MaxGridCrossings / 4
 
 // AutoCell picks a cell size for area and radius: a round number of
 // meters (1, 2, 2.5 or 5 × 10^k) giving about a million cells, made finer
 // when that is more than half the radius (so service circles are
-// resolved), but never so fine that the grid exceeds MaxGridCells or
-// MaxGridCrossings (MinCellForArea).
+// resolved), but never so fine that the grid exceeds MaxGridCells or a
+// quarter of MaxGridCrossings (autoCrossings).
 func AutoCell(area orb.MultiPolygon, radius float64) float64 {
 	b := area.Bound()
 	want := 1000 * math.Sqrt(float64(gridCells(b, 1000))/autoCells)
@@ -139,7 +150,7 @@ func AutoCell(area orb.MultiPolygon, radius float64) float64 {
 		want = radius / 2
 	}
 	s := niceUp(math.Max(want, MinCellMeters))
-	if floor := MinCellForArea(area); s < floor {
+	if floor := minCellCrossings(area, autoCrossings); s < floor {
 		s = niceUp(floor)
 	}
 	return s
