@@ -312,8 +312,9 @@ func TestWorkLimitCellFits(t *testing.T) {
 }
 
 // TestRouteWorkLimit folds a route into its own corridor so that every
-// point tests every segment: past MaxRouteWork tests it is refused, and
-// CorridorBounds stays within its box limit.
+// point tests every segment: past the limit of segment tests it is
+// refused (tried with a limit of a million, a hundredth of MaxRouteWork,
+// to keep the test short), and CorridorBounds stays within its box limit.
 func TestRouteWorkLimit(t *testing.T) {
 	const n = 100_000
 	line := make(orb.LineString, n)
@@ -327,16 +328,22 @@ func TestRouteWorkLimit(t *testing.T) {
 	if got := len(r.CorridorBounds(50_000, 0)); got > 6*MaxCorridorBoxes {
 		t.Errorf("CorridorBounds of a %d-position zig-zag = %d boxes; want at most %d", n, got, 6*MaxCorridorBoxes)
 	}
-	pts := make([]orb.Point, 2*MaxRouteWork/n)
+	const limit = 1_000_000
+	pts := make([]orb.Point, 2*limit/n)
 	for i := range pts {
 		pts[i] = orb.Point{111.5, 40 + 5*float64(i)/float64(len(pts))}
 	}
-	_, err = r.NearContext(context.Background(), pts, 50_000)
+	_, err = r.nearContext(context.Background(), pts, 50_000, limit)
 	var wl *WorkLimitError
-	if !errors.As(err, &wl) || wl.Limit != MaxRouteWork {
-		t.Fatalf("NearContext(%d points on a folded route) = %v; want a *WorkLimitError of MaxRouteWork", len(pts), err)
+	if !errors.As(err, &wl) || wl.Limit != limit || wl.Work <= limit || wl.Work > limit+n {
+		t.Fatalf("nearContext(%d points on a folded route, limit %d) = %v; want a *WorkLimitError just past the limit", len(pts), limit, err)
 	}
-	if hits, err := r.NearContext(context.Background(), pts[:10], 50_000); err != nil || len(hits) != 10 {
-		t.Fatalf("NearContext(10 points) = %d hits, %v; want every point, no error", len(hits), err)
+	if hits, err := r.nearContext(context.Background(), pts[:limit/n], 50_000, limit); err != nil || len(hits) != limit/n {
+		t.Fatalf("nearContext(%d points, limit %d) = %d hits, %v; want every point, no error", limit/n, limit, len(hits), err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := r.NearContext(ctx, pts, 50_000); !errors.Is(err, context.Canceled) {
+		t.Fatalf("NearContext(canceled) = %v; want an error wrapping context.Canceled", err)
 	}
 }

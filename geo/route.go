@@ -292,14 +292,19 @@ type RouteHit struct {
 // *WorkLimitError; ctx is checked once per point, and when it ends the
 // error wraps ctx.Err(). Either way no hits are returned.
 func (r *Route) NearContext(ctx context.Context, points []orb.Point, corridor float64) ([]RouteHit, error) {
+	return r.nearContext(ctx, points, corridor, MaxRouteWork)
+}
+
+// nearContext is NearContext with a work limit of limit segment tests.
+func (r *Route) nearContext(ctx context.Context, points []orb.Point, corridor float64, limit int64) ([]RouteHit, error) {
 	var hits []RouteHit
 	var work int64
 	for i, p := range points {
 		if err := stopped(ctx, "route"); err != nil {
 			return nil, err
 		}
-		if work > MaxRouteWork {
-			return nil, &WorkLimitError{Work: work, Limit: MaxRouteWork, Unit: "segment tests (after " + strconv.Itoa(i) + " of " + strconv.Itoa(len(points)) + " records)",
+		if work > limit {
+			return nil, &WorkLimitError{Work: work, Limit: limit, Unit: "segment tests (after " + strconv.Itoa(i) + " of " + strconv.Itoa(len(points)) + " records)",
 				Else: "simplify the route (fewer positions, above all where it doubles back on itself), or use a narrower corridor_m, a shorter route, or fewer records (filter by kind or amenity)"}
 		}
 		if !validPoint(p) {
