@@ -26,8 +26,7 @@ import (
 // naming the limit.
 const (
 	// MaxAreaVertices bounds the positions of an area polygon (all rings).
-	// The bundled Inner Mongolia boundary has 14,211.
-	MaxAreaVertices = 250_000
+	MaxAreaVertices = geo.MaxAreaVertices
 	// MaxCellM bounds cell_m in meters.
 	MaxCellM = 100_000
 	// DefaultSuggest and MaxSuggest bound n, the sites /v1/coverage/suggest proposes.
@@ -38,14 +37,16 @@ const (
 	// MaxGapFeatures caps the gap polygons of one answer: the largest are
 	// returned, gaps_total says how many there are.
 	MaxGapFeatures = 5_000
-	// MaxSuggestWork bounds candidates × cells per service circle for
-	// /v1/coverage/suggest (cell visits of the first round of greedy).
-	MaxSuggestWork = 100_000_000
+	// MaxSuggestWork bounds the cell visits of the first round of greedy
+	// suggestion for /v1/coverage/suggest (see geo.MaxSuggestWork).
+	MaxSuggestWork = geo.MaxSuggestWork
 )
 
-// CoverageTimeout bounds the grid work of one /v1/coverage/gaps or
-// /v1/coverage/suggest request. MaxGridCells and MaxSuggestWork bound the
-// work of any request to a few seconds on an idle server, but many of
+// CoverageTimeout bounds the work of one planner request:
+// /v1/coverage/gaps, /v1/coverage/suggest (from the area's validation on)
+// and /v1/route/stations. The work limits of geo (MaxGridCells,
+// MaxGridCrossings, MaxSuggestWork, MaxRouteWork, ...) bound the work of
+// any request to about a second each on an idle server, but many of
 // them at once, on a loaded server, could each run far longer and hold a
 // core while later requests queue; past this time an answer is worth less
 // than the capacity it takes, so the work stops and the client gets a 503
@@ -63,18 +64,32 @@ const coverageRetryAfter = "10"
 // coverageStopped turns the error of a grid step into the answer. When the
 // step stopped because its context ended (the CoverageTimeout passed, or
 // the request was canceled) it is a 503 problem saying what to do, with
-// Retry-After; any other error is returned as it is.
+// Retry-After; a work limit (*geo.WorkLimitError) is a 400 problem saying
+// what to ask for instead; any other error is returned as it is.
 func coverageStopped(c *fiber.Ctx, err error, cellM float64) error {
+	return plannerStopped(c, err, fmt.Sprintf(
+		"the coverage analysis took longer than the limit of %v and was stopped; the grid at cell_m=%s is too fine for this area on this server now: "+
+			"use a larger cell_m (the cost grows with 1/cell_m²) or a smaller area (for suggestions also a smaller n or fewer candidates), or retry later",
+		coverageTimeout, num(cellM)))
+}
+
+// plannerStopped is coverageStopped for any planner step: late is the
+// detail of the 503 when the deadline passed.
+func plannerStopped(c *fiber.Ctx, err error, late string) error {
+	var wl *geo.WorkLimitError
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		c.Set(fiber.HeaderRetryAfter, coverageRetryAfter)
-		return &Error{Status: fiber.StatusServiceUnavailable, Detail: fmt.Sprintf(
-			"the coverage analysis took longer than the limit of %v and was stopped; the grid at cell_m=%s is too fine for this area on this server now: "+
-				"use a larger cell_m (the cost grows with 1/cell_m²) or a smaller area (for suggestions also a smaller n or fewer candidates), or retry later",
-			coverageTimeout, num(cellM))}
+		return &Error{Status: fiber.StatusServiceUnavailable, Detail: late}
 	case errors.Is(err, context.Canceled):
 		c.Set(fiber.HeaderRetryAfter, coverageRetryAfter)
-		return &Error{Status: fiber.StatusServiceUnavailable, Detail: "the request was canceled before the coverage analysis finished (the client went away or the server is stopping); retry later"}
+		return &Error{Status: fiber.StatusServiceUnavailable, Detail: "the request was canceled before the analysis finished (the client went away or the server is stopping); retry later"}
+	case errors.As(err, &wl):
+		param := "cell_m"
+		if wl.CellM == 0 {
+			param = "area"
+		}
+		return badField(param, "%v", wl)
 	}
 	return err
 }
@@ -310,7 +325,7 @@ func parseGeometry(raw json.RawMessage) (g orb.Geometry, err error) {
 // MultiPolygon (or a Feature of one), within MaxAreaVertices, spanning at
 // most 180° of longitude (so not across the antimeridian either), valid by
 // geo.ValidateArea.
-func parseArea(raw json.RawMessage) (orb.MultiPolygon, error) {
+func parseArea(ctx context.Context, c *fiber.Ctx, raw json.RawMessage) (orb.MultiPolygon, error) {
 	g, err := parseGeometry(raw)
 	if err != nil {
 		return nil, badField("area", "area %v", err)
@@ -339,10 +354,21 @@ func parseArea(raw json.RawMessage) (orb.MultiPolygon, error) {
 		return nil, badField("area", "area spans %.1f° of longitude (from %v to %v); areas must span at most 180° of longitude: split a wider area into parts, and an area across the ±180° meridian at that meridian, as RFC 7946 §3.1.9 asks",
 			b.Max[0]-b.Min[0], b.Min[0], b.Max[0])
 	}
-	if err := geo.ValidateArea(mp); err != nil {
-		return nil, badField("area", "%v", err)
+	if err := geo.ValidateAreaContext(ctx, mp); err != nil {
+		return nil, areaInvalid(c, err)
 	}
 	return mp, nil
+}
+
+// areaInvalid is the answer to an area that failed validation: a 400
+// naming the defect or the work limit, or a 503 when the deadline passed
+// while checking it.
+func areaInvalid(c *fiber.Ctx, err error) error {
+	var pe *geo.PolygonError
+	if errors.As(err, &pe) {
+		return badField("area", "%v", pe)
+	}
+	return plannerStopped(c, err, fmt.Sprintf("checking the area took longer than the limit of %v and was stopped: simplify the polygon (fewer positions and holes) or send a smaller area, or retry later", coverageTimeout))
 }
 
 // badField is a 400 problem about one body field.
@@ -358,13 +384,13 @@ type regionJSON struct {
 }
 
 // areaOf resolves a body's area or region.
-func (s *Server) areaOf(area json.RawMessage, region string) (orb.MultiPolygon, *regionJSON, error) {
+func (s *Server) areaOf(ctx context.Context, c *fiber.Ctx, area json.RawMessage, region string) (orb.MultiPolygon, *regionJSON, error) {
 	hasArea := len(area) > 0 && string(bytes.TrimSpace(area)) != "null"
 	switch {
 	case hasArea && region != "":
 		return nil, nil, badField("region", "give area or region, not both")
 	case hasArea:
-		mp, err := parseArea(area)
+		mp, err := parseArea(ctx, c, area)
 		return mp, nil, err
 	case region != "":
 		if s.cfg.Layers == nil {
@@ -510,9 +536,9 @@ type coverageRequest struct {
 	cellM  float64 // 0: automatic
 }
 
-func (s *Server) parseCoverage(b *coverageBody) (coverageRequest, error) {
+func (s *Server) parseCoverage(ctx context.Context, c *fiber.Ctx, b *coverageBody) (coverageRequest, error) {
 	var req coverageRequest
-	area, region, err := s.areaOf(b.Area, b.Region)
+	area, region, err := s.areaOf(ctx, c, b.Area, b.Region)
 	if err != nil {
 		return req, err
 	}
@@ -539,14 +565,11 @@ func (s *Server) parseCoverage(b *coverageBody) (coverageRequest, error) {
 func (req *coverageRequest) grid(ctx context.Context, c *fiber.Ctx) (*geo.Grid, bool, error) {
 	cell, auto := req.cellM, false
 	if cell == 0 {
-		cell, auto = geo.AutoCell(req.area.Bound(), req.reach.Radius()), true
+		cell, auto = geo.AutoCell(req.area, req.reach.Radius()), true
 	}
 	g, err := geo.NewGrid(ctx, req.area, cell)
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return nil, false, coverageStopped(c, err, cell)
-	}
 	if err != nil {
-		return nil, false, badField("cell_m", "%v", err)
+		return nil, false, coverageStopped(c, err, cell)
 	}
 	return g, auto, nil
 }
@@ -559,7 +582,9 @@ func (s *Server) coverageGaps(c *fiber.Ctx) error {
 	if err := decodeBody(c, &body, gapsExample); err != nil {
 		return err
 	}
-	req, err := s.parseCoverage(&body)
+	ctx, cancel := context.WithTimeout(c.UserContext(), coverageTimeout)
+	defer cancel()
+	req, err := s.parseCoverage(ctx, c, &body)
 	if err != nil {
 		return err
 	}
@@ -567,8 +592,6 @@ func (s *Server) coverageGaps(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(c.UserContext(), coverageTimeout)
-	defer cancel()
 	g, auto, err := req.grid(ctx, c)
 	if err != nil {
 		return err
@@ -699,7 +722,9 @@ func (s *Server) coverageSuggest(c *fiber.Ctx) error {
 	if err := decodeBody(c, &body, `{"region": "Inner Mongolia", "minutes": 60, "mode": "truck", "n": 5}`); err != nil {
 		return err
 	}
-	req, err := s.parseCoverage(&body.coverageBody)
+	ctx, cancel := context.WithTimeout(c.UserContext(), coverageTimeout)
+	defer cancel()
+	req, err := s.parseCoverage(ctx, c, &body.coverageBody)
 	if err != nil {
 		return err
 	}
@@ -719,24 +744,32 @@ func (s *Server) coverageSuggest(c *fiber.Ctx) error {
 		return err
 	}
 	// Greedy suggestion measures every candidate's circle: bound the work
-	// (candidates × cells per circle) by coarsening an automatic grid, or
-	// by refusing a cell_m that would exceed it.
+	// (geo.SuggestWork) by coarsening an automatic grid, or by refusing a
+	// cell_m that would exceed it.
 	radius := req.reach.Radius()
-	nc := float64(len(cands))
-	if nc == 0 {
-		nc = geo.MaxAutoCandidates
+	var cpts []orb.Point
+	if len(cands) > 0 {
+		cpts = make([]orb.Point, len(cands))
+		for i, cd := range cands {
+			cpts[i] = cd.p
+		}
 	}
-	minCell := math.Ceil(radius * math.Sqrt(math.Pi*nc/MaxSuggestWork))
+	b := req.area.Bound()
 	if req.cellM == 0 {
-		if auto := geo.AutoCell(req.area.Bound(), radius); auto < minCell {
+		if minCell := geo.MinSuggestCell(b, radius, cpts); geo.AutoCell(req.area, radius) < minCell {
 			req.cellM = math.Min(MaxCellM, minCell)
 		}
-	} else if req.cellM < minCell {
-		return badField("cell_m", "suggesting among %d candidates with radius %s m at cell_m=%s exceeds the work limit of %d cell visits: use cell_m >= %s or fewer candidates",
-			int(nc), num(round1(radius)), num(req.cellM), int64(MaxSuggestWork), num(minCell))
 	}
-	ctx, cancel := context.WithTimeout(c.UserContext(), coverageTimeout)
-	defer cancel()
+	if req.cellM != 0 {
+		if err := geo.CheckSuggestWork(b, req.cellM, radius, cpts); err != nil {
+			// The cell size to give must fit the grid's own limits too.
+			var wl *geo.WorkLimitError
+			if errors.As(err, &wl) && wl.MinCellM > 0 {
+				wl.MinCellM = math.Max(wl.MinCellM, geo.MinCellForArea(req.area))
+			}
+			return coverageStopped(c, err, req.cellM)
+		}
+	}
 	g, auto, err := req.grid(ctx, c)
 	if err != nil {
 		return err
@@ -747,10 +780,6 @@ func (s *Server) coverageSuggest(c *fiber.Ctx) error {
 		return coverageStopped(c, err, g.CellM)
 	}
 	before := g.Summary()
-	cpts := make([]orb.Point, len(cands))
-	for i, cd := range cands {
-		cpts[i] = cd.p
-	}
 	sites, err := g.Suggest(ctx, n, radius, cpts)
 	if err != nil {
 		return coverageStopped(c, err, g.CellM)

@@ -129,7 +129,7 @@ func TestCoverageBadInput(t *testing.T) {
 		{"unknown mode", `{"region":"Inner Mongolia","mode":"fly"}`, `unknown mode "fly"`},
 		{"radius and minutes", `{"region":"Inner Mongolia","radius_m":500,"minutes":5}`, "not both"},
 		{"cell too small", `{"region":"Inner Mongolia","cell_m":5}`, "cell_m must be from 10"},
-		{"work limit", `{"region":"Inner Mongolia","cell_m":100}`, "work limit is 6000000 cells: use cell_m >= "},
+		{"work limit", `{"region":"Inner Mongolia","cell_m":100}`, "the work limit is 6000000 grid cells: use cell_m >= "},
 		{"kind wrong type", `{"region":"Inner Mongolia","kind":5}`, "string or an array of strings"},
 	}
 	for _, tc := range tests {
@@ -231,7 +231,7 @@ func TestCoverageSuggestWorkLimit(t *testing.T) {
 	if r.status != 200 || r.body["cell_m"].(float64) < 500000*math.Sqrt(math.Pi*4000/MaxSuggestWork) {
 		t.Fatalf("%d cell_m %v\n%.300s", r.status, r.body["cell_m"], r.raw)
 	}
-	assertProblem(t, post(t, s, "/v1/coverage/suggest", `{"region":"Inner Mongolia","radius_m":500000,"cell_m":1000}`), 400, "exceeds the work limit")
+	assertProblem(t, post(t, s, "/v1/coverage/suggest", `{"region":"Inner Mongolia","radius_m":500000,"cell_m":1000}`), 400, "the work limit is 100000000 cell visits: use cell_m >= ")
 }
 
 // BenchmarkCoverageGapsInnerMongolia is the whole province at 1 km cells
@@ -267,12 +267,14 @@ func BenchmarkCoverageGapsInnerMongolia(b *testing.B) {
 
 // TestCoverageGapsZigzagArea sends a 100k-vertex area whose long edges lie
 // side by side. Checking it for self-intersections was quadratic (minutes
-// of CPU per request); it must now be answered like any other area.
+// of CPU per request); it must now be answered like any other area. The
+// grid is coarse (1 km) so that the test measures the check rather than
+// the grid (TestPlannerWorkLimits covers grids of such areas).
 func TestCoverageGapsZigzagArea(t *testing.T) {
 	s := plannerServer(t)
 	const n = 100_000
 	var b strings.Builder
-	b.WriteString(`{"radius_m":5000,"area":{"type":"Polygon","coordinates":[[`)
+	b.WriteString(`{"radius_m":5000,"cell_m":1000,"area":{"type":"Polygon","coordinates":[[`)
 	for i := 0; i < n; i++ {
 		fmt.Fprintf(&b, "[%.6f,%d],", 111+float64(i)/n, 40+i%2)
 	}
@@ -291,6 +293,8 @@ func TestCoverageTimeout(t *testing.T) {
 	coverageTimeout = time.Nanosecond
 	t.Cleanup(func() { coverageTimeout = old })
 	for _, tc := range []struct{ path, body string }{
+		{"/v1/coverage/gaps", `{"region":"Inner Mongolia","radius_m":3000}`},
+		{"/v1/coverage/suggest", `{"region":"Inner Mongolia","radius_m":3000,"n":2}`},
 		{"/v1/coverage/gaps", `{"area":` + hohhotSquare + `,"radius_m":3000}`},
 		{"/v1/coverage/gaps", `{"area":` + hohhotSquare + `,"radius_m":3000,"cell_m":50}`},
 		{"/v1/coverage/suggest", `{"area":` + hohhotSquare + `,"radius_m":3000,"n":2}`},
@@ -302,8 +306,18 @@ func TestCoverageTimeout(t *testing.T) {
 				tc.path, tc.body, r.status, r.header.Get("Content-Type"), r.header.Get("Retry-After"), coverageRetryAfter, r.raw)
 			continue
 		}
-		if d, _ := r.body["detail"].(string); !strings.Contains(d, "took longer") || !strings.Contains(d, "larger cell_m") || !strings.Contains(d, "smaller area") {
-			t.Errorf("POST %s: detail %q; want it to say the work took too long and to ask for a larger cell_m or a smaller area", tc.path, d)
+		// A region is not validated: the grid stops, and the answer asks for
+		// a coarser grid. A polygon is stopped while it is checked, and the
+		// answer asks for a simpler one.
+		d, _ := r.body["detail"].(string)
+		want := []string{"took longer", "larger cell_m", "smaller area"}
+		if !strings.Contains(tc.body, "region") {
+			want = []string{"checking the area took longer", "simplify the polygon", "smaller area"}
+		}
+		for _, w := range want {
+			if !strings.Contains(d, w) {
+				t.Errorf("POST %s %.60s: detail %q; want it to say %q", tc.path, tc.body, d, w)
+			}
 		}
 	}
 	// With the real limit the same request is answered.

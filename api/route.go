@@ -2,7 +2,9 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -30,6 +32,13 @@ const (
 	MinRestMinutes         = 20
 	// MaxDriveMinutes bounds max_drive_minutes and max_gap_minutes.
 	MaxDriveMinutes = 1440
+	// MaxRouteLookups bounds the records looked up in the corridor's boxes
+	// (geo.Route.CorridorBounds), counted once per box they are found in:
+	// the memory of one request's candidates. A route that does not fold
+	// back on itself finds each record near it in one box, or two where
+	// boxes overlap; one folded into its own corridor finds every record
+	// in every box.
+	MaxRouteLookups = 200_000
 )
 
 // routeBody is the body of POST /v1/route/stations (and /v1/route/plan).
@@ -215,6 +224,20 @@ func parseRoute(l *lineJSON) (*geo.Route, error) {
 	return r, nil
 }
 
+// routeStopped turns the error of a route step into the answer
+// (plannerStopped): a work limit is a 400 about the route, the deadline a
+// 503 saying what to ask for instead.
+func routeStopped(c *fiber.Ctx, err error) error {
+	var wl *geo.WorkLimitError
+	if errors.As(err, &wl) {
+		return badField("route", "%v", wl)
+	}
+	return plannerStopped(c, err, fmt.Sprintf(
+		"finding the records along the route took longer than the limit of %v and was stopped: "+
+			"simplify the route (fewer positions, above all where it doubles back on itself), use a narrower corridor_m or fewer records (filter by kind or amenity), or retry later",
+		coverageTimeout))
+}
+
 // routeStop is one stop of the rest plan as rendered.
 type routeStop struct {
 	ID           string   `json:"id"`
@@ -255,6 +278,10 @@ func (s *Server) routeStations(c *fiber.Ctx) error {
 	if err := decodeBody(c, &b, routeExample); err != nil {
 		return err
 	}
+	// The same deadline as coverage work: a route folded on itself can
+	// make every record test every segment.
+	ctx, cancel := context.WithTimeout(c.UserContext(), coverageTimeout)
+	defer cancel()
 	r, err := parseRoute(b.Route)
 	if err != nil {
 		return err
@@ -308,11 +335,22 @@ func (s *Server) routeStations(c *fiber.Ctx) error {
 		return err
 	}
 
-	// Candidates: the records in the corridor's boxes, once each.
+	// Candidates: the records in the corridor's boxes, once each, at most
+	// MaxRouteLookups in all: each box is asked for no more than are left,
+	// so an over-full box costs its count, not its records.
 	seen := map[string]bool{}
 	var sts []*data.Station
+	lookups := 0
 	for _, bb := range r.CorridorBounds(corridor, 0) {
-		page, _ := snap.InBound(bb, f, 0, -1)
+		if err := ctx.Err(); err != nil {
+			return routeStopped(c, err)
+		}
+		left := MaxRouteLookups - lookups
+		page, total := snap.InBound(bb, f, 0, left+1)
+		if lookups += total; total > left {
+			return badField("route", "the corridor of this route holds more than %d records (counted once per stretch of route they lie near): "+
+				"use a narrower corridor_m, a shorter route, or fewer records (filter by kind or amenity)", MaxRouteLookups)
+		}
 		for _, st := range page {
 			if !seen[st.ID] {
 				seen[st.ID] = true
@@ -324,7 +362,10 @@ func (s *Server) routeStations(c *fiber.Ctx) error {
 	for i, st := range sts {
 		pts[i] = st.Location
 	}
-	hits := r.Near(pts, corridor)
+	hits, err := r.NearContext(ctx, pts, corridor)
+	if err != nil {
+		return routeStopped(c, err)
+	}
 
 	// Rest plan over the records found.
 	cands := make([]geo.RestCandidate, len(hits))

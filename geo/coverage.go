@@ -10,31 +10,11 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// MaxGridCells is the work limit of a coverage grid: the number of cells
-// of its bounding grid (rows × columns over the area's bounding box, one
-// byte each plus one byte per cell corner while tracing gaps). The whole of
-// Inner Mongolia at 1 km cells needs about 4.0 million.
-const MaxGridCells = 6_000_000
-
 // MinCellMeters is the smallest cell size a grid accepts, in meters.
 const MinCellMeters = 10
 
 // autoCells is the number of cells an automatically sized grid aims at.
 const autoCells = 1_000_000
-
-// WorkLimitError says that a grid would exceed MaxGridCells and what cell
-// size would fit.
-type WorkLimitError struct {
-	Cells    int     // cells the request needs
-	Limit    int     // MaxGridCells
-	CellM    float64 // the cell size asked for, meters
-	MinCellM float64 // the smallest cell size that fits the limit for this area, meters
-}
-
-func (e *WorkLimitError) Error() string {
-	return fmt.Sprintf("area needs %d grid cells at cell_m=%v; the work limit is %d cells: use cell_m >= %v for this area, or a smaller area",
-		e.Cells, e.CellM, e.Limit, e.MinCellM)
-}
 
 // Grid is a coverage grid over an area: cells of CellM meters north–south
 // on a regular longitude/latitude lattice. Every cell is DLat degrees high
@@ -56,6 +36,7 @@ type Grid struct {
 
 	state   []uint8   // per cell: cellOut, cellOpen or cellCovered
 	rowArea []float64 // area of one cell of each row, square meters
+	bound   orb.Bound // the area's bounding box, for work limits at other cell sizes
 }
 
 const (
@@ -75,46 +56,102 @@ func gridShape(b orb.Bound, cellM float64) (dLon, dLat float64, rows, cols int) 
 	return dLon, dLat, rows, cols
 }
 
-func gridCells(b orb.Bound, cellM float64) int {
+// gridCells is the number of cells of the grid over b at cellM, in
+// int64 so that no area and cell size can overflow it.
+func gridCells(b orb.Bound, cellM float64) int64 {
 	_, _, rows, cols := gridShape(b, cellM)
-	if float64(rows)*float64(cols) > math.MaxInt32 {
-		return math.MaxInt32
-	}
-	return rows * cols
+	return int64(rows) * int64(cols)
 }
 
 // MinCellFor is the smallest whole number of meters whose grid over b
 // stays within limit cells.
 func MinCellFor(b orb.Bound, limit int) float64 {
-	s := float64(MinCellMeters)
-	if gridCells(b, s) <= limit {
-		return s
-	}
-	s = math.Ceil(1000 * math.Sqrt(float64(gridCells(b, 1000))/float64(limit)))
-	for s > MinCellMeters && gridCells(b, s-1) <= limit {
-		s--
-	}
-	for gridCells(b, s) > limit {
-		s = math.Ceil(s*1.001 + 1)
-	}
-	return s
+	return minCellWithin(func(s float64) int64 { return gridCells(b, s) }, int64(limit))
 }
 
-// AutoCell picks a cell size for area bound b and radius: a round number
-// of meters (1, 2, 2.5 or 5 × 10^k) giving about a million cells, made
-// finer when that is more than half the radius (so service circles are
-// resolved), but never so fine that the grid exceeds MaxGridCells.
-func AutoCell(b orb.Bound, radius float64) float64 {
+// edgeCount counts the edges of area: what the grid's scanline setup
+// holds in memory.
+func edgeCount(area orb.MultiPolygon) int64 {
+	var n int64
+	for _, p := range area {
+		for _, r := range p {
+			n += int64(max(len(r)-1, 0))
+		}
+	}
+	return n
+}
+
+// areaPositions counts the positions of area, every ring's closing one
+// included (as GeoJSON counts them).
+func areaPositions(area orb.MultiPolygon) int64 {
+	var n int64
+	for _, p := range area {
+		for _, r := range p {
+			n += int64(len(r))
+		}
+	}
+	return n
+}
+
+// crossingsBound is an upper bound on the edge–row crossings of the grid
+// over area (bound b) at cellM: an edge of latitude extent h spans at most
+// floor(h/dLat)+1 rows, and at most every row. Unlike the exact count
+// (Grid.crossings), it never grows with the cell size, so the smallest
+// cell size within a limit can be searched for.
+func crossingsBound(area orb.MultiPolygon, b orb.Bound, cellM float64) int64 {
+	_, dLat, rows, _ := gridShape(b, cellM)
+	var n int64
+	for _, p := range area {
+		for _, r := range p {
+			for i := 0; i+1 < len(r); i++ {
+				if h := math.Abs(r[i+1][1] - r[i][1]); h > 0 {
+					n += int64(min(float64(rows), math.Floor(h/dLat)+1))
+				}
+			}
+		}
+	}
+	return n
+}
+
+// MinCellForArea is the smallest whole number of meters at which a grid
+// over area stays within MaxGridCells cells and MaxGridCrossings
+// crossings; 0 when no cell size does (an area of more than
+// MaxGridCrossings edges).
+func MinCellForArea(area orb.MultiPolygon) float64 {
+	return minCellCrossings(area, MaxGridCrossings)
+}
+
+// minCellCrossings is MinCellForArea with crossings limit instead of
+// MaxGridCrossings.
+func minCellCrossings(area orb.MultiPolygon, crossings int64) float64 {
+	b := area.Bound()
+	return minCellWithin(func(s float64) int64 {
+		if n := gridCells(b, s); n > MaxGridCells {
+			return math.MaxInt64
+		}
+		return crossingsBound(area, b, s)
+	}, crossings)
+}
+
+// autoCrossings is the most edge–row crossings an automatic cell size
+// leads to: a quarter of the limit (a fifth of a second), so that only a
+// cell_m asked for takes a request to the limit.
+const autoCrossings = MaxGridCrossings / 4
+
+// AutoCell picks a cell size for area and radius: a round number of
+// meters (1, 2, 2.5 or 5 × 10^k) giving about a million cells, made finer
+// when that is more than half the radius (so service circles are
+// resolved), but never so fine that the grid exceeds MaxGridCells or a
+// quarter of MaxGridCrossings (autoCrossings).
+func AutoCell(area orb.MultiPolygon, radius float64) float64 {
+	b := area.Bound()
 	want := 1000 * math.Sqrt(float64(gridCells(b, 1000))/autoCells)
 	if radius > 0 && want > radius/2 {
 		want = radius / 2
 	}
 	s := niceUp(math.Max(want, MinCellMeters))
-	if floor := MinCellFor(b, MaxGridCells); s < floor {
+	if floor := minCellCrossings(area, autoCrossings); s < floor {
 		s = niceUp(floor)
-		if gridCells(b, s) > MaxGridCells {
-			s = floor
-		}
 	}
 	return s
 }
@@ -132,21 +169,37 @@ func niceUp(v float64) float64 {
 
 // NewGrid lays a grid of cellM-meter cells over area (which should have
 // passed ValidateArea) and marks the cells inside it. cellM <= 0 is an
-// error; a grid of more than MaxGridCells cells is a *WorkLimitError.
-// Finding the inside cells takes one scanline pass over the area's edges,
-// so the cost is O(edges + rows + cells), not cells × edges. ctx is
-// checked once per grid row; when it ends, NewGrid returns an error
-// wrapping ctx.Err() and no grid.
+// error. Before anything is allocated the work is counted: an area of
+// more than MaxAreaVertices positions, or a grid of more than
+// MaxGridCells cells or MaxGridCrossings edge–row crossings, is a
+// *WorkLimitError that gives the smallest cell size that fits. Finding
+// the inside cells takes one scanline pass over the area's edges, so the
+// cost is O(crossings + edges log edges + cells), not cells × edges, and
+// the memory O(edges + cells). ctx is checked once per grid row and every
+// checkEvery edges; when it ends, NewGrid returns an error wrapping
+// ctx.Err() and no grid.
 func NewGrid(ctx context.Context, area orb.MultiPolygon, cellM float64) (*Grid, error) {
 	if !(cellM >= MinCellMeters) || math.IsInf(cellM, 0) {
 		return nil, fmt.Errorf("cell_m must be a number >= %d, got %v", MinCellMeters, cellM)
 	}
+	if n := areaPositions(area); n > MaxAreaVertices {
+		return nil, &WorkLimitError{Work: n, Limit: MaxAreaVertices, Unit: "positions", Else: "simplify the polygon, or split the area into parts"}
+	}
 	b := area.Bound()
 	if n := gridCells(b, cellM); n > MaxGridCells {
-		return nil, &WorkLimitError{Cells: n, Limit: MaxGridCells, CellM: cellM, MinCellM: MinCellFor(b, MaxGridCells)}
+		return nil, &WorkLimitError{Work: n, Limit: MaxGridCells, Unit: "grid cells", CellM: cellM, MinCellM: MinCellForArea(area), Else: "or a smaller area"}
 	}
-	g := &Grid{West: b.Min[0], South: b.Min[1], CellM: cellM, AreaM2: Area(area)}
+	g := &Grid{West: b.Min[0], South: b.Min[1], CellM: cellM, bound: b}
 	g.DLon, g.DLat, g.Rows, g.Cols = gridShape(b, cellM)
+	n, err := g.crossings(ctx, area)
+	if err != nil {
+		return nil, err
+	}
+	if n > MaxGridCrossings {
+		return nil, &WorkLimitError{Work: n, Limit: MaxGridCrossings, Unit: "edge–row crossings", CellM: cellM, MinCellM: MinCellForArea(area),
+			Else: "or simplify the polygon (fewer positions, above all on edges that run north–south across many cells), or a smaller area"}
+	}
+	g.AreaM2 = Area(area)
 	g.state = make([]uint8, g.Rows*g.Cols)
 	g.rowArea = make([]float64, g.Rows)
 	for r := range g.rowArea {
@@ -159,55 +212,91 @@ func NewGrid(ctx context.Context, area orb.MultiPolygon, cellM float64) (*Grid, 
 	return g, nil
 }
 
-// stopped is nil while ctx is live, else an error saying which step
-// stopped, wrapping ctx.Err() (context.Canceled or
-// context.DeadlineExceeded). The grid loops call it once per row: a row
-// is at most a few thousand cells, so it costs nothing measurable and
-// reacts within a fraction of a millisecond.
-func stopped(ctx context.Context, step string) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("%s stopped: %w", step, err)
-	}
-	return nil
+// rowSpan is the range [r0, r1) of rows whose centre y satisfies
+// lo <= y < hi for the latitudes lo < hi of edge ab (ringContains' rule).
+// It is computed in float64 and clamped before conversion, so no edge, however
+// far outside the grid, overflows it.
+func (g *Grid) rowSpan(a, b orb.Point) (int, int) {
+	lo, hi := math.Min(a[1], b[1]), math.Max(a[1], b[1])
+	r0 := math.Ceil((lo-g.South)/g.DLat - 0.5)
+	r1 := math.Ceil((hi-g.South)/g.DLat - 0.5)
+	return int(max(r0, 0)), int(min(r1, float64(g.Rows)))
 }
 
-// fillInside marks the cells whose centres are inside area.
-func (g *Grid) fillInside(ctx context.Context, area orb.MultiPolygon) error {
-	// Count crossings per row, then fill them into one flat slice.
-	counts := make([]int32, g.Rows+1)
-	rowSpan := func(a, b orb.Point) (int, int) {
-		lo, hi := math.Min(a[1], b[1]), math.Max(a[1], b[1])
-		// Rows whose centre y satisfies lo <= y < hi (ringContains' rule).
-		r0 := int(math.Ceil((lo-g.South)/g.DLat - 0.5))
-		r1 := int(math.Ceil((hi-g.South)/g.DLat - 0.5))
-		return max(r0, 0), min(r1, g.Rows)
-	}
-	eachEdge := func(fn func(a, b orb.Point)) {
-		for _, p := range area {
-			for _, ring := range p {
-				for i := 0; i+1 < len(ring); i++ {
-					if ring[i][1] != ring[i+1][1] {
-						fn(ring[i], ring[i+1])
+// crossings counts the edge–row crossings of area on g: the work of
+// fillInside, counted before it is done.
+func (g *Grid) crossings(ctx context.Context, area orb.MultiPolygon) (int64, error) {
+	var n int64
+	k := 0
+	for _, p := range area {
+		for _, ring := range p {
+			for i := 0; i+1 < len(ring); i++ {
+				if k++; k%checkEvery == 0 {
+					if err := stopped(ctx, "grid"); err != nil {
+						return 0, err
 					}
+				}
+				if ring[i][1] != ring[i+1][1] {
+					r0, r1 := g.rowSpan(ring[i], ring[i+1])
+					n += int64(max(r1-r0, 0))
 				}
 			}
 		}
 	}
-	eachEdge(func(a, b orb.Point) {
-		r0, r1 := rowSpan(a, b)
-		for r := r0; r < r1; r++ {
-			counts[r+1]++
-		}
-	})
-	for r := 1; r <= g.Rows; r++ {
-		counts[r] += counts[r-1]
+	return n, nil
+}
+
+// fillInside marks the cells whose centres are inside area. It sweeps the
+// rows south to north keeping the edges that span the current row (an
+// active-edge list), so its memory is the edges plus one row's crossings,
+// whatever the number of crossings in all.
+func (g *Grid) fillInside(ctx context.Context, area orb.MultiPolygon) error {
+	type span struct {
+		r0, r1 int
+		a, b   orb.Point
 	}
-	xs := make([]float64, counts[g.Rows])
-	fill := slices.Clone(counts)
-	eachEdge(func(a, b orb.Point) {
-		r0, r1 := rowSpan(a, b)
-		for r := r0; r < r1; r++ {
-			y := g.South + (float64(r)+0.5)*g.DLat
+	spans := make([]span, 0, edgeCount(area))
+	k := 0
+	for _, p := range area {
+		for _, ring := range p {
+			for i := 0; i+1 < len(ring); i++ {
+				if k++; k%checkEvery == 0 {
+					if err := stopped(ctx, "grid"); err != nil {
+						return err
+					}
+				}
+				a, b := ring[i], ring[i+1]
+				if a[1] == b[1] {
+					continue
+				}
+				if r0, r1 := g.rowSpan(a, b); r0 < r1 {
+					spans = append(spans, span{r0, r1, a, b})
+				}
+			}
+		}
+	}
+	slices.SortFunc(spans, func(x, y span) int { return x.r0 - y.r0 })
+	var active []int32
+	var xs []float64
+	next := 0
+	for r := 0; r < g.Rows; r++ {
+		if err := stopped(ctx, "grid"); err != nil {
+			return err
+		}
+		for next < len(spans) && spans[next].r0 <= r {
+			active = append(active, int32(next))
+			next++
+		}
+		y := g.South + (float64(r)+0.5)*g.DLat
+		xs = xs[:0]
+		keep := active[:0]
+		for _, k := range active {
+			s := &spans[k]
+			if s.r1 <= r {
+				continue
+			}
+			keep = append(keep, k)
+			a, b := s.a, s.b
 			// Exact row centre on the edge; y is within [lo, hi) so no division by zero.
 			var x float64
 			if (a[1] > y) != (b[1] > y) {
@@ -215,20 +304,14 @@ func (g *Grid) fillInside(ctx context.Context, area orb.MultiPolygon) error {
 			} else {
 				x = math.Min(a[0], b[0]) // y == lo exactly at a vertex
 			}
-			xs[fill[r]] = x
-			fill[r]++
+			xs = append(xs, x)
 		}
-	})
-	for r := 0; r < g.Rows; r++ {
-		if err := stopped(ctx, "grid"); err != nil {
-			return err
-		}
-		row := xs[counts[r]:counts[r+1]]
-		slices.Sort(row)
+		active = keep
+		slices.Sort(xs)
 		cells := g.state[r*g.Cols : (r+1)*g.Cols]
-		for i := 0; i+1 < len(row); i += 2 {
-			c0 := g.colAtOrAfter(row[i])
-			c1 := g.colAtOrAfter(row[i+1])
+		for i := 0; i+1 < len(xs); i += 2 {
+			c0 := g.colAtOrAfter(xs[i])
+			c1 := g.colAtOrAfter(xs[i+1])
 			for c := c0; c < c1; c++ {
 				cells[c] = cellOpen
 			}
@@ -301,8 +384,9 @@ func (g *Grid) rowsNear(lat, thetaDeg float64) (int, int) {
 // meters (great-circle) of one of stations. It works row by row with the
 // stations sorted by latitude, adding each station's exact longitude
 // interval for the row to a difference array, so the cost is
-// O(rows × stations in reach of the row + cells), whatever the radius.
-// ctx is checked once per row; when it ends, Cover returns an error
+// O(rows × stations in reach of the row + cells), whatever the radius;
+// more than MaxCoverWork station–row intervals is a *WorkLimitError, found
+// before the work starts. ctx is checked once per row; when it ends, Cover returns an error
 // wrapping ctx.Err() and the grid is left partly covered (discard it).
 func (g *Grid) Cover(ctx context.Context, stations []orb.Point, radius float64) error {
 	if radius <= 0 || len(stations) == 0 {
@@ -325,6 +409,9 @@ func (g *Grid) Cover(ctx context.Context, stations []orb.Point, radius float64) 
 		}
 		s, c := math.Sincos(p[1] * degToRad)
 		pts = append(pts, st{p, s, c})
+	}
+	if err := checkCoverWork(g.bound, g.CellM, radius, stations); err != nil {
+		return err
 	}
 	slices.SortFunc(pts, func(a, b st) int { return cmpFloat(a.p[1], b.p[1]) })
 	diff := make([]int32, g.Cols+1)
@@ -633,7 +720,7 @@ func Coverage(area orb.MultiPolygon, stations []orb.Point, radius, cellM float64
 // error wrapping ctx.Err().
 func CoverageContext(ctx context.Context, area orb.MultiPolygon, stations []orb.Point, radius, cellM float64) (*Grid, CoverageSummary, []Gap, error) {
 	if cellM <= 0 {
-		cellM = AutoCell(area.Bound(), radius)
+		cellM = AutoCell(area, radius)
 	}
 	g, err := NewGrid(ctx, area, cellM)
 	if err != nil {

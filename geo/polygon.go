@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/big"
@@ -45,6 +46,28 @@ func (e *PolygonError) Error() string {
 // side in 40–125 ms. When several pairs of edges meet, the one reported
 // is the westernmost meeting.
 func ValidateArea(mp orb.MultiPolygon) error {
+	return ValidateAreaContext(context.Background(), mp)
+}
+
+// ValidateAreaContext is ValidateArea stopped by ctx: the sweep checks it
+// every checkEvery events and the hole tests once per hole; when it ends
+// the error wraps ctx.Err(). An area of more than MaxAreaVertices
+// positions, or whose holes would need more than MaxHoleTests
+// point-in-ring edge tests, is a *WorkLimitError, found before the work.
+func ValidateAreaContext(ctx context.Context, mp orb.MultiPolygon) error {
+	if n := areaPositions(mp); n > MaxAreaVertices {
+		return &WorkLimitError{Work: n, Limit: MaxAreaVertices, Unit: "positions", Else: "simplify the polygon, or split the area into parts"}
+	}
+	var holeTests int64
+	for _, p := range mp {
+		if len(p) > 1 {
+			holeTests += int64(len(p)-1) * int64(len(p[0]))
+		}
+	}
+	if holeTests > MaxHoleTests {
+		return &WorkLimitError{Work: holeTests, Limit: MaxHoleTests, Unit: "hole tests (holes × positions of their exterior ring)",
+			Else: "simplify the exterior ring, drop small holes, or split the area into parts"}
+	}
 	if len(mp) == 0 {
 		return &PolygonError{Position: -1, Defect: "area has no polygons"}
 	}
@@ -61,7 +84,7 @@ func ValidateArea(mp orb.MultiPolygon) error {
 			n += len(r) - 1
 		}
 	}
-	if err := findCrossing(mp, n); err != nil {
+	if err := findCrossing(ctx, mp, n); err != nil {
 		return err
 	}
 	for pi, p := range mp {
@@ -73,6 +96,9 @@ func ValidateArea(mp orb.MultiPolygon) error {
 	}
 	for pi, p := range mp {
 		for ri, h := range p[1:] {
+			if err := stopped(ctx, "validating the area"); err != nil {
+				return err
+			}
 			if !ringContains(p[0], h[0]) {
 				return &PolygonError{Polygon: pi, Ring: ri + 1, Position: 0,
 					Defect: fmt.Sprintf("hole starts at [%v, %v], outside its polygon's exterior ring", h[0][0], h[0][1])}
@@ -117,7 +143,7 @@ type edgeRef struct {
 // findCrossing reports a pair of edges that cross, overlap or touch
 // (other than at a shared vertex), or nil when there is none. n is the
 // total number of edges, used to size the buffers.
-func findCrossing(mp orb.MultiPolygon, n int) error {
+func findCrossing(ctx context.Context, mp orb.MultiPolygon, n int) error {
 	edges := make([]edgeRef, 0, n)
 	ringID := 0
 	for pi, p := range mp {
@@ -137,11 +163,8 @@ func findCrossing(mp orb.MultiPolygon, n int) error {
 			ringID++
 		}
 	}
-	_, err := sweepCrossing(edges)
-	if err != nil {
-		return err
-	}
-	return nil
+	_, err := sweepCrossing(ctx, edges)
+	return err
 }
 
 // pointLess orders points by longitude, then latitude: the order in which
@@ -177,7 +200,10 @@ func edgesMeet(e, f *edgeRef) *PolygonError {
 // cases. Cost: O(n log n) for n edges whatever their shape (sorting plus
 // a randomised balanced tree); work counts the orientation tests and pair
 // tests made, for tests that bound it.
-func sweepCrossing(edges []edgeRef) (work int, err *PolygonError) {
+//
+// ctx is checked every checkEvery events; when it ends, the error wraps
+// ctx.Err().
+func sweepCrossing(ctx context.Context, edges []edgeRef) (work int, err error) {
 	type event struct {
 		k   int32
 		ins bool
@@ -230,7 +256,12 @@ func sweepCrossing(edges []edgeRef) (work int, err *PolygonError) {
 		}
 		return o >= 0
 	}
-	for _, ev := range events {
+	for i, ev := range events {
+		if i%checkEvery == 0 {
+			if err := stopped(ctx, "validating the area"); err != nil {
+				return work, err
+			}
+		}
 		if ev.ins {
 			t.insert(ev.k, above)
 			if err := test(ev.k, t.prev(ev.k)); err != nil {
@@ -429,8 +460,17 @@ func overlapAdjacent(e, f *edgeRef) bool {
 // orient is the sign of the cross product (b-a)×(c-a): +1 left turn,
 // -1 right turn, 0 collinear.
 func orient(a, b, c orb.Point) int {
-	l := (b[0] - a[0]) * (c[1] - a[1])
-	r := (b[1] - a[1]) * (c[0] - a[0])
+	dx1, dy2 := b[0]-a[0], c[1]-a[1]
+	dy1, dx2 := b[1]-a[1], c[0]-a[0]
+	// A difference of two floats is zero only when they are equal, so a
+	// zero factor in both products (points on one parallel or meridian,
+	// common in real boundaries) is exactly collinear: no need for the
+	// slow exact test below.
+	if (dx1 == 0 || dy2 == 0) && (dy1 == 0 || dx2 == 0) {
+		return 0
+	}
+	l := dx1 * dy2
+	r := dy1 * dx2
 	v := l - r
 	// Shewchuk's bound on the rounding error of this very formula: beyond
 	// it the sign is certain; within it, decide exactly.

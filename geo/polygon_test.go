@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -142,7 +143,7 @@ func TestValidateAreaZigzagWork(t *testing.T) {
 		if err := ValidateArea(mp); err != nil {
 			t.Fatalf("ValidateArea(zig-zag, rotate=%v) = %v; want nil", rotate, err)
 		}
-		work, err := sweepCrossing(areaEdges(mp))
+		work, err := sweepCrossing(context.Background(), areaEdges(mp))
 		if err != nil {
 			t.Fatalf("sweepCrossing(zig-zag) = %v; want nil", err)
 		}
@@ -217,7 +218,7 @@ func sweepMatchesAllPairs(t *testing.T, step float64, trials int) {
 				want = edgesMeet(&edges[i], &edges[j])
 			}
 		}
-		_, got := sweepCrossing(edges)
+		_, got := sweepCrossing(context.Background(), edges)
 		// The pair test must not depend on argument order either.
 		for i := range edges {
 			for j := i + 1; j < len(edges); j++ {

@@ -1,10 +1,12 @@
 package geo
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 
 	"github.com/paulmach/orb"
 	"github.com/tidwall/rtree"
@@ -34,7 +36,7 @@ func NewRoute(ls orb.LineString) (*Route, error) {
 	if len(ls) > MaxRouteVertices {
 		return nil, fmt.Errorf("route has %d positions; the limit is %d", len(ls), MaxRouteVertices)
 	}
-	r := &Route{}
+	r := &Route{line: make(orb.LineString, 0, len(ls)), vec: make([][3]float64, 0, len(ls))}
 	for i, p := range ls {
 		if math.IsNaN(p[0]) || math.IsInf(p[0], 0) || math.IsNaN(p[1]) || math.IsInf(p[1], 0) {
 			return nil, fmt.Errorf("route position %d is not a finite number", i)
@@ -52,6 +54,7 @@ func NewRoute(ls orb.LineString) (*Route, error) {
 		return nil, errors.New("route needs at least two distinct positions")
 	}
 	r.cum = make([]float64, len(r.line))
+	r.nrm = make([][3]float64, 0, len(r.line)-1)
 	for i := 1; i < len(r.line); i++ {
 		a, b := r.vec[i-1], r.vec[i]
 		x := cross(a, b)
@@ -172,6 +175,12 @@ type RoutePosition struct {
 // meters; ok is false when no part of the route is that close. Ties go to
 // the earlier position along the route.
 func (r *Route) Locate(p orb.Point, corridor float64) (pos RoutePosition, ok bool) {
+	var work int64
+	return r.locate(p, corridor, &work)
+}
+
+// locate is Locate adding to *work the segments it tests.
+func (r *Route) locate(p orb.Point, corridor float64, work *int64) (pos RoutePosition, ok bool) {
 	var buf [2]orb.Bound
 	n, _ := boundAround(p, corridor, &buf)
 	P := unitVec(p)
@@ -185,6 +194,7 @@ func (r *Route) Locate(p orb.Point, corridor float64) (pos RoutePosition, ok boo
 	best := math.Inf(1)
 	bestSeg, bestKind := -1, 0
 	visit := func(seg int) {
+		*work++
 		// The distance to the arc is at least the distance to its great
 		// circle (|P·normal| is the sine of that angle): skip the full test
 		// when that is already too far.
@@ -274,60 +284,97 @@ type RouteHit struct {
 	RoutePosition
 }
 
-// Near returns the points within corridor meters of the route, ordered by
-// AlongM (then by Index).
-func (r *Route) Near(points []orb.Point, corridor float64) []RouteHit {
+// NearContext returns the points within corridor meters of the route,
+// ordered by AlongM (then by Index). Each point is tested against the
+// segments whose boxes meet its corridor: few for a route that does not
+// fold back on itself, every one for a zig-zag folded into the corridor.
+// Past MaxRouteWork segment tests in all it stops with a
+// *WorkLimitError; ctx is checked once per point, and when it ends the
+// error wraps ctx.Err(). Either way no hits are returned.
+func (r *Route) NearContext(ctx context.Context, points []orb.Point, corridor float64) ([]RouteHit, error) {
+	return r.nearContext(ctx, points, corridor, MaxRouteWork)
+}
+
+// nearContext is NearContext with a work limit of limit segment tests.
+func (r *Route) nearContext(ctx context.Context, points []orb.Point, corridor float64, limit int64) ([]RouteHit, error) {
 	var hits []RouteHit
+	var work int64
 	for i, p := range points {
+		if err := stopped(ctx, "route"); err != nil {
+			return nil, err
+		}
+		if work > limit {
+			return nil, &WorkLimitError{Work: work, Limit: limit, Unit: "segment tests (after " + strconv.Itoa(i) + " of " + strconv.Itoa(len(points)) + " records)",
+				Else: "simplify the route (fewer positions, above all where it doubles back on itself), or use a narrower corridor_m, a shorter route, or fewer records (filter by kind or amenity)"}
+		}
 		if !validPoint(p) {
 			continue
 		}
-		if pos, ok := r.Locate(p, corridor); ok {
+		if pos, ok := r.locate(p, corridor, &work); ok {
 			hits = append(hits, RouteHit{Index: i, RoutePosition: pos})
 		}
 	}
 	slices.SortStableFunc(hits, func(a, b RouteHit) int { return cmpFloat(a.AlongM, b.AlongM) })
-	return hits
+	return hits, nil
 }
+
+// MaxCorridorBoxes bounds the chunks of CorridorBounds; each chunk
+// gives at most 6 boxes (its segments, those across ±180° on each side,
+// each split at ±180° once widened).
+const MaxCorridorBoxes = 1000
 
 // CorridorBounds returns lon/lat boxes that together hold every point
 // within corridor meters of the route: consecutive segments are grouped
 // into chunks of about chunkM meters of route (<= 0: 50 km), each chunk's
 // box widened by the corridor. Searching a point index with these boxes
-// finds every candidate for Near without scanning a whole-route box.
+// finds every candidate for NearContext without scanning a whole-route
+// box. There are at most MaxCorridorBoxes chunks: a route of more
+// segments than that takes at least segments/MaxCorridorBoxes into each,
+// however long they are, so that a zig-zag of long segments costs a
+// bounded number of searches.
 func (r *Route) CorridorBounds(corridor, chunkM float64) []orb.Bound {
 	if chunkM <= 0 {
 		chunkM = 50_000
 	}
+	segs := len(r.line) - 1
+	minSegs := (segs + MaxCorridorBoxes - 1) / MaxCorridorBoxes
 	var out []orb.Bound
-	var cur orb.Bound
-	have := false
-	start := 0.0
-	flush := func() {
-		if have {
-			out = append(out, widen(cur, corridor)...)
+	// The chunk's segments: main for those that do not cross ±180°, east
+	// and west for the two parts of those that do.
+	var acc [3]orb.Bound
+	var have [3]bool
+	n, start := 0, 0.0
+	add := func(k int, b orb.Bound) {
+		if have[k] {
+			acc[k] = acc[k].Union(b)
+		} else {
+			acc[k], have[k] = b, true
 		}
-		have = false
+	}
+	flush := func() {
+		for k := range acc {
+			if have[k] {
+				out = append(out, widen(acc[k], corridor)...)
+			}
+			have[k] = false
+		}
+		n = 0
 	}
 	var bs [2]orb.Bound
-	for i := 0; i+1 < len(r.line); i++ {
-		nb := r.segmentBounds(i, &bs)
-		if nb > 1 {
-			flush()
-			for _, b := range bs[:nb] {
-				out = append(out, widen(b, corridor)...)
-			}
-			start = r.cum[i+1]
-			continue
-		}
-		if have && r.cum[i+1]-start > chunkM {
+	for i := 0; i < segs; i++ {
+		if n > 0 && r.cum[i+1]-start > chunkM && n >= minSegs {
 			flush()
 		}
-		if !have {
-			cur, have, start = bs[0], true, r.cum[i]
+		if n == 0 {
+			start = r.cum[i]
+		}
+		if r.segmentBounds(i, &bs) > 1 {
+			add(1, bs[0])
+			add(2, bs[1])
 		} else {
-			cur = cur.Union(bs[0])
+			add(0, bs[0])
 		}
+		n++
 	}
 	flush()
 	return out
@@ -385,13 +432,15 @@ func (r *Route) PointAt(along float64) orb.Point {
 }
 
 // Cut returns the part of the route between from and to meters along it
-// (clamped; from < to).
+// (clamped; from < to). It finds the positions in between by binary
+// search, so its cost is that of its answer, not of the whole route.
 func (r *Route) Cut(from, to float64) orb.LineString {
 	from = math.Max(from, 0)
 	to = math.Min(to, r.Length())
 	ls := orb.LineString{r.PointAt(from)}
-	for i, c := range r.cum {
-		if c > from && c < to {
+	i, _ := slices.BinarySearch(r.cum, from)
+	for ; i < len(r.cum) && r.cum[i] < to; i++ {
+		if r.cum[i] > from {
 			ls = append(ls, r.line[i])
 		}
 	}

@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"context"
 	"encoding/json"
 	"math"
 	"math/rand/v2"
@@ -152,7 +153,7 @@ func TestRouteAndorraCG1(t *testing.T) {
 		pts = append(pts, p)
 		checkAgainstBruteForce(t, r, samples, p, 300, 2)
 	}
-	hits := r.Near(pts, 300)
+	hits := mustNear(t, r, pts, 300)
 	if len(hits) == 0 {
 		t.Fatal("Near found no service point within 300 m of CG-1")
 	}
@@ -269,7 +270,7 @@ func BenchmarkRoute2000km(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		hits = r.Near(pts, 2000)
+		hits = mustNear(b, r, pts, 2000)
 		_ = r.Gaps(nil, 50000)
 	}
 	b.ReportMetric(float64(len(hits)), "hits")
@@ -389,7 +390,7 @@ func TestRouteCorridorProperty(t *testing.T) {
 			}
 			pts = append(pts, Destination(on, brg, rng.Float64()*1.5*corridor))
 		}
-		hits := r.Near(pts, corridor)
+		hits := mustNear(t, r, pts, corridor)
 		found := make(map[int]RouteHit, len(hits))
 		for _, h := range hits {
 			found[h.Index] = h
@@ -440,7 +441,7 @@ func TestRouteHighLatitudeArc(t *testing.T) {
 	}
 	p := orb.Point{-139.538, 86.893}
 	best, alongs := routeOracle(p, ls, 0.01)
-	hits := r.Near([]orb.Point{p}, 20_000)
+	hits := mustNear(t, r, []orb.Point{p}, 20_000)
 	if len(hits) != 1 || math.Abs(hits[0].OffsetM-best) > 0.05 || math.Abs(hits[0].AlongM-alongs[0]) > 0.05 {
 		t.Fatalf("Near = %+v; want offset %.1f m along %.1f m", hits, best, alongs[0])
 	}
@@ -451,4 +452,14 @@ func TestRouteHighLatitudeArc(t *testing.T) {
 	if !inBox {
 		t.Fatalf("CorridorBounds(20 km) = %v leaves out %v", r.CorridorBounds(20_000, 0), p)
 	}
+}
+
+// mustNear is NearContext without a deadline, failing the test on error.
+func mustNear(t testing.TB, r *Route, pts []orb.Point, corridor float64) []RouteHit {
+	t.Helper()
+	hits, err := r.NearContext(context.Background(), pts, corridor)
+	if err != nil {
+		t.Fatalf("NearContext(%d points, %v m) = %v", len(pts), corridor, err)
+	}
+	return hits
 }

@@ -33,8 +33,13 @@ type Site struct {
 // marked covered, so Summary and Gaps afterwards describe the area with
 // the new sites.
 //
-// ctx is checked before measuring each candidate's first gain (that first
-// round is most of the work) and before each greedy step; when it ends,
+// The first round (every candidate's first gain) is most of the work: more
+// than MaxSuggestWork cell visits by SuggestWork is a *WorkLimitError,
+// found before any is made. Later rounds revisit a few circles each (at
+// worst every candidate once per pick); the deadline of ctx bounds them.
+// ctx is checked before measuring each candidate's first gain and before
+// each greedy step, and a circle's visit is at most one pass over the
+// grid; when it ends,
 // Suggest returns an error wrapping ctx.Err(), no sites, and a grid partly
 // marked (discard it).
 func (g *Grid) Suggest(ctx context.Context, n int, radius float64, candidates []orb.Point) ([]Site, error) {
@@ -61,6 +66,9 @@ func (g *Grid) Suggest(ctx context.Context, n int, radius float64, candidates []
 				}
 			}
 		}
+	}
+	if err := CheckSuggestWork(g.bound, g.CellM, radius, pts); err != nil {
+		return nil, err
 	}
 	theta := math.Min(radius/EarthRadius, math.Pi)
 	cosT := math.Cos(theta)

@@ -100,7 +100,12 @@ example: yizhan gaps --region "Inner Mongolia" --minutes 60 --mode truck`, stder
 	}
 	cell, auto := *cellM, false
 	if cell <= 0 {
-		cell, auto = geo.AutoCell(area.Bound(), radius), true
+		cell, auto = geo.AutoCell(area, radius), true
+		// Suggesting measures a circle per candidate: coarsen the grid to
+		// stay within the work limit, as the server does.
+		if m := geo.MinSuggestCell(area.Bound(), radius, nil); *suggest > 0 && cell < m {
+			cell = m
+		}
 	}
 	// ctx ends on Ctrl-C: each grid step stops within a grid row of it.
 	bar.step("building grid")

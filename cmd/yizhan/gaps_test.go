@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,6 +44,16 @@ func TestRunGapsErrors(t *testing.T) {
 	dir := t.TempDir()
 	bow := filepath.Join(dir, "bow.geojson")
 	os.WriteFile(bow, []byte(`{"type":"Polygon","coordinates":[[[0,0],[1,1],[1,0],[0,1],[0,0]]]}`), 0o644)
+	// 5,600 positions zig-zagging 2° north and south: 125 million
+	// edge–row crossings at 10 m cells.
+	var zz strings.Builder
+	zz.WriteString(`{"type":"Polygon","coordinates":[[`)
+	for i := 0; i < 5600; i++ {
+		fmt.Fprintf(&zz, "[%.7f,%d],", 111+float64(i)*0.02/5600, 40+2*(i%2))
+	}
+	fmt.Fprintf(&zz, "[%.7f,39.99],[111,39.99],[111,40]]]}", 111+5599*0.02/5600)
+	zigzag := filepath.Join(dir, "zigzag.geojson")
+	os.WriteFile(zigzag, []byte(zz.String()), 0o644)
 	tests := []struct {
 		args []string
 		want string
@@ -53,6 +64,8 @@ func TestRunGapsErrors(t *testing.T) {
 		{[]string{"--region", "150000", "--mode", "fly"}, "unknown mode"},
 		{[]string{"--region", "150000", "--kind", "castle"}, "unknown kind"},
 		{[]string{"--region", "150000", "--cell-m", "100"}, "use cell_m >="},
+		{[]string{"--area", zigzag, "--cell-m", "10"}, "edge–row crossings at cell_m=10; the work limit is 100000000"},
+		{[]string{"--region", "150000", "--kind", "port", "--radius-m", "200000", "--cell-m", "1000", "--suggest", "2"}, "cell visits at cell_m=1000"},
 	}
 	for _, tc := range tests {
 		var stdout, stderr bytes.Buffer

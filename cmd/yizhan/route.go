@@ -94,7 +94,10 @@ func runRoute(ctx context.Context, args []string, getenv env, stdout, stderr io.
 			pts = append(pts, st.Location)
 		}
 	}
-	hits := r.Near(pts, *corridor)
+	hits, err := r.NearContext(ctx, pts, *corridor)
+	if err != nil {
+		return fmt.Errorf("route: %w", err)
+	}
 	maxGapM := *maxGapKm * 1000
 	if *maxGapMin > 0 {
 		maxGapM = *speed * 1000 * *maxGapMin / 60
