@@ -146,13 +146,14 @@ func TestServeWriteDatabaseURL(t *testing.T) {
 	req, _ := http.NewRequest("POST", addr+"/v1/stations", strings.NewReader(`{"type":"Feature","id":"w1",
 		"geometry":{"type":"Point","coordinates":[111.97,43.65]},"properties":{"kind":"driver_home","names":{"zh":"司机之家"}}}`))
 	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "application/geo+json")
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	res.Body.Close()
 	if res.StatusCode != 201 {
-		t.Errorf("POST through the split server = %d; want 201", res.StatusCode)
+		t.Fatalf("POST through the split server = %d; want 201", res.StatusCode)
 	}
 	// Visible at once unless another package's test has paused replay on
 	// the shared standby (tests/replica_test.go does, for a few seconds).
