@@ -56,6 +56,13 @@ const (
 	bdXPi = math.Pi * 3000.0 / 180.0
 )
 
+// MaxOffsetDeg bounds how far, in degrees of longitude or of latitude,
+// FromWGS84 and ToWGS84 move a point of China's extent (73°–136°E,
+// 15°–54°N) in any CRS: BD-09 moves by at most 0.0168° (GCJ-02 by at most
+// about 720 m). A box in an offset CRS, widened by this margin, holds
+// every WGS 84 point that converts into it.
+const MaxOffsetDeg = 0.02
+
 // InverseTolerance is the largest error, in meters, that the iterated
 // inverses (GCJ02ToWGS84, BD09ToGCJ02) allow: they stop when the forward
 // transform of their answer is within about a thousandth of this of the

@@ -125,6 +125,24 @@ func TestCRSRoundTrips(t *testing.T) {
 	}
 }
 
+// TestMaxOffsetDeg checks the bound on a lattice over China's extent.
+func TestMaxOffsetDeg(t *testing.T) {
+	worst := 0.0
+	for lon := 73.0; lon <= 136; lon += 0.1 {
+		for lat := 15.0; lat <= 54; lat += 0.1 {
+			w := orb.Point{lon, lat}
+			for _, crs := range []CRS{GCJ02, BD09} {
+				p := everywhere.FromWGS84(w, crs)
+				worst = math.Max(worst, math.Max(math.Abs(p[0]-lon), math.Abs(p[1]-lat)))
+			}
+		}
+	}
+	if worst > MaxOffsetDeg {
+		t.Fatalf("an offset of %v° exceeds MaxOffsetDeg = %v°", worst, MaxOffsetDeg)
+	}
+	t.Logf("largest offset %.5f° (MaxOffsetDeg %v°)", worst, MaxOffsetDeg)
+}
+
 func TestOffsetsOutsideRegion(t *testing.T) {
 	square := NewOffsets(NewOutline(orb.MultiPolygon{{{{110, 40}, {115, 40}, {115, 45}, {110, 45}, {110, 40}}}}))
 	for _, p := range []orb.Point{{109.9, 42}, {120, 42}, {112, 46}, {-74, 40.7}, {180, 90}} {
