@@ -16,6 +16,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"yizhan/data"
+	"yizhan/geo"
 )
 
 // BodyLimit is the largest request body accepted, in bytes (4 MiB): room for
@@ -65,6 +66,10 @@ type Server struct {
 	now func() time.Time // the clock open_now reads; replaced in tests
 
 	cors corsPolicy // which other origins' pages may use the API
+
+	// offsets converts coordinates for crs=gcj02|bd09 (crs.go); nil
+	// without the bundled layers, which hold the China outline.
+	offsets *geo.Offsets
 }
 
 // New builds the app with every route. cfg.Catalog is required; a nil
@@ -81,7 +86,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log.With("component", "api"), now: time.Now, cors: cors}
+	s := &Server{cfg: cfg, log: log.With("component", "api"), now: time.Now, cors: cors, offsets: newOffsets(cfg.Layers)}
 	s.app = fiber.New(fiber.Config{
 		AppName:        "yizhan",
 		ErrorHandler:   s.handleError,
@@ -119,6 +124,7 @@ func (s *Server) routes() {
 	a.Use(s.crossOrigin)
 	a.Get("/healthz", s.healthz)
 	a.Get("/readyz", s.readyz)
+	a.Use("/v1/stations", refuseWriteCRS) // writes store WGS 84 only (crs.go)
 
 	v1 := a.Group("/v1")
 	v1.Get("/stations/nearest", s.nearest)
