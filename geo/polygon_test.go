@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/paulmach/orb"
 )
@@ -59,17 +58,13 @@ func TestValidateArea(t *testing.T) {
 	}
 }
 
-func TestValidateAreaInnerMongoliaFast(t *testing.T) {
+// TestValidateAreaInnerMongolia: the real province outline is valid, and
+// one moved vertex makes it self-intersect. (How fast: the benchmark
+// below.)
+func TestValidateAreaInnerMongolia(t *testing.T) {
 	im := loadInnerMongolia(t)
-	start := time.Now()
-	err := ValidateArea(im)
-	took := time.Since(start)
-	if err != nil {
+	if err := ValidateArea(im); err != nil {
 		t.Fatalf("ValidateArea(Inner Mongolia) = %v; want nil", err)
-	}
-	t.Logf("validated %d vertices in %v", len(im[0][0])+len(im[1][0]), took)
-	if took > 200*time.Millisecond {
-		t.Fatalf("ValidateArea(Inner Mongolia) took %v; want well under 200ms", took)
 	}
 	// Break it: move one vertex far across the polygon.
 	bad := orb.MultiPolygon{{append(orb.Ring(nil), im[0][0]...)}}
