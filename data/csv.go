@@ -281,6 +281,7 @@ func (h *csvHeader) station(rec []string, line int) (*Station, []*FieldError) {
 			reported["geometry"] = true
 		}
 	}
+	st.Normalize()
 	for _, fe := range st.Validate() {
 		if !reported[fe.Field] {
 			bad(fe.Field, "%s", fe.Reason)

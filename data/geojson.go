@@ -501,6 +501,7 @@ func decodeFeature(raw []byte, strs *interner) (st *Station, id string, errs []*
 	for i, e := range errs {
 		reported[i] = e.Field
 	}
+	st.Normalize()
 	for _, e := range st.Validate() {
 		if !coveredBy(e.Field, reported) {
 			errs = append(errs, e)

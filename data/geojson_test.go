@@ -90,6 +90,7 @@ func randomStation(r *rand.Rand, i int) *Station {
 			}
 		}
 	}
+	st.Normalize()
 	if errs := st.Validate(); errs != nil {
 		panic(fmt.Sprintf("randomStation made an invalid record: %v", errs))
 	}
@@ -189,6 +190,7 @@ func goldenStations() []*Station {
 	minimal := &Station{ID: "minimal", Location: orb.Point{-179.5, -89.25}, Kind: KindRestStop, Names: Names{EN: "Rest <&> stop"}, Source: "test fixture"}
 	out := []*Station{full, port, minimal}
 	for _, st := range out {
+		st.Normalize()
 		if errs := st.Validate(); errs != nil {
 			panic(fmt.Sprint(errs))
 		}

@@ -18,15 +18,6 @@ import (
 // overhead is small, small enough that a failed batch is cheap to retry.
 const DefaultBatchSize = 5000
 
-// WarningPrefix starts the Reason of a problem that did not cost its record
-// its place: the record is imported without the field (for example an OSM
-// opening_hours value yizhan cannot parse). Every other problem rejects
-// its record.
-const WarningPrefix = "warning: "
-
-// IsWarning reports whether p only warns (see WarningPrefix).
-func IsWarning(p *FieldError) bool { return strings.HasPrefix(p.Reason, WarningPrefix) }
-
 // ErrStrict is returned by Import when ImportOptions.Strict is set and the
 // input has any problem, warnings included: nothing has been written.
 var ErrStrict = errors.New("data: strict import refused: the input has problems, nothing was written")
@@ -211,7 +202,7 @@ func (r *ImportReport) WriteCSV(w io.Writer) error {
 		problems []*FieldError
 	}{{"rejected", r.Rejected}, {"warning", r.Warnings}} {
 		for _, p := range g.problems {
-			_ = cw.Write([]string{g.severity, strconv.Itoa(p.Index), p.ID, p.Field, p.Reason})
+			_ = cw.Write([]string{g.severity, strconv.Itoa(p.Index), p.ID, p.Field, p.Message()})
 		}
 	}
 	cw.Flush()
@@ -235,7 +226,7 @@ func (r *ImportReport) WriteJSON(w io.Writer) error {
 	conv := func(ps []*FieldError) []reportProblem {
 		out := make([]reportProblem, len(ps))
 		for i, p := range ps {
-			out[i] = reportProblem{p.Index, p.ID, p.Field, p.Reason}
+			out[i] = reportProblem{p.Index, p.ID, p.Field, p.Message()}
 		}
 		return out
 	}

@@ -91,7 +91,7 @@ func TestImportRejects(t *testing.T) {
 	stations[3].Names.ZH = "second s-0" // must not replace the first
 	readerProblems := []*FieldError{
 		{Index: 7, ID: "x", Field: "lon", Reason: "not a number"},
-		{Index: -1, ID: "osm:node/1", Field: "opening_hours", Reason: WarningPrefix + "dropped"},
+		{Index: -1, ID: "osm:node/1", Field: "opening_hours", Severity: SeverityWarning, Reason: "dropped"},
 	}
 	f := &fakeUpserter{}
 	rep, err := Import(context.Background(), f, stations, readerProblems, ImportOptions{})
@@ -131,7 +131,7 @@ func TestImportStrict(t *testing.T) {
 		mutate   func([]*Station)
 	}{
 		{"reader problem", []*FieldError{{Index: 3, Field: "lat", Reason: "out of range"}}, nil},
-		{"warning", []*FieldError{{Index: -1, ID: "w", Field: "opening_hours", Reason: WarningPrefix + "dropped"}}, nil},
+		{"warning", []*FieldError{{Index: -1, ID: "w", Field: "opening_hours", Severity: SeverityWarning, Reason: "dropped"}}, nil},
 		{"invalid record", nil, func(s []*Station) { s[2].Names = Names{} }},
 		{"duplicate id", nil, func(s []*Station) { s[2].ID = s[1].ID }},
 	}
@@ -241,7 +241,7 @@ func TestImportReportWriters(t *testing.T) {
 	rep := ImportReport{
 		Read: 3, ToWrite: 2, Written: 2, Upserted: 1, Batches: 1,
 		Rejected: []*FieldError{{Index: 4, ID: "a,b", Field: "lat", Reason: `"x" is not a number`}},
-		Warnings: []*FieldError{{Index: -1, ID: "osm:node/1", Field: "opening_hours", Reason: WarningPrefix + "dropped"}},
+		Warnings: []*FieldError{{Index: -1, ID: "osm:node/1", Field: "opening_hours", Severity: SeverityWarning, Reason: "dropped"}},
 	}
 	var buf bytes.Buffer
 	if err := rep.WriteCSV(&buf); err != nil {

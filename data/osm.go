@@ -209,6 +209,7 @@ func readOSM(ctx context.Context, open func(osmPass) (osm.Scanner, error), file 
 			return
 		}
 		st, warns := osmStation(id, p, tags, source)
+		st.Normalize()
 		if errs := st.Validate(); len(errs) > 0 {
 			for _, fe := range errs {
 				problems = append(problems, &FieldError{Index: -1, ID: id, Field: fe.Field, Reason: fe.Reason})
@@ -468,7 +469,7 @@ func osmStation(id string, p orb.Point, tags osm.Tags, source string) (*Station,
 		h, err := parseHoursSafely(oh)
 		if err != nil {
 			warns = append(warns, &FieldError{Index: -1, ID: id, Field: "opening_hours",
-				Reason: WarningPrefix + fmt.Sprintf("%q not understood (%v); record kept without opening hours", oh, err)})
+				Severity: SeverityWarning, Reason: fmt.Sprintf("%q not understood (%v); record kept without opening hours", oh, err)})
 		} else {
 			st.OpeningHours, st.Hours = oh, h
 		}

@@ -183,12 +183,36 @@ type Station struct {
 	Version            int64 // change version from the source of truth; 0 for files
 }
 
+// Severity says what a problem costs its record.
+type Severity string
+
+// The severities of a FieldError. The zero value is SeverityError.
+const (
+	// SeverityError: the record is refused.
+	SeverityError Severity = ""
+	// SeverityWarning: the record is kept without the field (for example
+	// OSM opening hours yizhan cannot parse).
+	SeverityWarning Severity = "warning"
+)
+
 // FieldError says which field of which record is wrong and why.
 type FieldError struct {
-	Index  int    // position in the input (feature index or line), -1 if unknown
-	ID     string // record id, if it had one
-	Field  string // property name, e.g. "amenities" or "geometry"
-	Reason string
+	Index    int    // position in the input (feature index or line), -1 if unknown
+	ID       string // record id, if it had one
+	Field    string // property name, e.g. "amenities" or "geometry"
+	Reason   string
+	Severity Severity
+}
+
+// IsWarning reports whether p only warns: its record is kept.
+func IsWarning(p *FieldError) bool { return p.Severity == SeverityWarning }
+
+// Message is the reason as shown to a person: a warning says so first.
+func (e *FieldError) Message() string {
+	if e.Severity == SeverityWarning {
+		return "warning: " + e.Reason
+	}
+	return e.Reason
 }
 
 func (e *FieldError) Error() string {
@@ -202,7 +226,7 @@ func (e *FieldError) Error() string {
 	if len(where) == 0 {
 		where = append(where, "record")
 	}
-	return fmt.Sprintf("%s: %s: %s", strings.Join(where, " "), e.Field, e.Reason)
+	return fmt.Sprintf("%s: %s: %s", strings.Join(where, " "), e.Field, e.Message())
 }
 
 // ValidationError collects every problem found in a batch of records.

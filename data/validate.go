@@ -67,13 +67,27 @@ var PortCountries = []string{"MN", "RU", ""}
 
 // Validate checks every field of s and returns every problem found, not
 // only the first; nil means valid. The FieldErrors have Index -1 (the
-// caller knows the record's position) and the record's ID.
-//
-// Validate also completes the record: it sets s.Hours from
-// s.OpeningHours (nil when empty or invalid) and an empty s.Status to
-// StatusOpen, because a record that a source lists without a status is a
-// record in service.
+// caller knows the record's position) and the record's ID. It does not
+// change s: Normalize completes a record.
 func (s *Station) Validate() []*FieldError { return s.validate(true) }
+
+// Normalize completes a record as a source gives it: it sets s.Hours from
+// s.OpeningHours (nil when empty or not understood) and an empty s.Status
+// to StatusOpen, because a record that a source lists without a status is
+// a record in service. Every reader normalizes what it reads; a record
+// built in code is normalized before Validate so that it is checked as it
+// will be stored.
+func (s *Station) Normalize() {
+	s.Hours = nil
+	if s.OpeningHours != "" {
+		if h, err := ParseOpeningHours(s.OpeningHours); err == nil {
+			s.Hours = h
+		}
+	}
+	if s.Status == "" {
+		s.Status = StatusOpen
+	}
+}
 
 // validateStored checks a record read from the database, which may have
 // been written by plain SQL or by an older release with looser rules. It
@@ -111,6 +125,8 @@ func storedTextTolerated(p *FieldError, s *Station) bool {
 	return false
 }
 
+// validate is Validate; reparseHours false skips parsing the opening
+// hours again (see validateStored).
 func (s *Station) validate(reparseHours bool) []*FieldError {
 	var errs []*FieldError
 	bad := func(field, format string, args ...any) {
@@ -174,17 +190,11 @@ func (s *Station) validate(reparseHours bool) []*FieldError {
 
 	// Stored records (reparseHours false) keep the hours their decoder
 	// parsed: hours that a newer parser refuses are served as unknown.
-	if reparseHours {
-		s.Hours = nil
-	}
 	if p := checkText(s.OpeningHours, MaxOpeningHoursBytes); p != "" {
 		bad("opening_hours", "%s", p)
 	} else if reparseHours && s.OpeningHours != "" {
-		h, err := ParseOpeningHours(s.OpeningHours)
-		if err != nil {
+		if _, err := ParseOpeningHours(s.OpeningHours); err != nil {
 			bad("opening_hours", "%v", err)
-		} else {
-			s.Hours = h
 		}
 	}
 
@@ -245,9 +255,7 @@ func (s *Station) validate(reparseHours bool) []*FieldError {
 	}
 
 	switch s.Status {
-	case "":
-		s.Status = StatusOpen
-	case StatusOpen, StatusClosed, StatusPlanned:
+	case "", StatusOpen, StatusClosed, StatusPlanned:
 	default:
 		bad("status", "unknown status %q (allowed: open, closed, planned)", s.Status)
 	}

@@ -42,6 +42,10 @@ func TestValidateValid(t *testing.T) {
 	if errs := s.Validate(); errs != nil {
 		t.Fatalf("Validate() = %v; want no problems", errs)
 	}
+	if s.Hours != nil {
+		t.Errorf("Validate changed the record: Hours %v", s.Hours)
+	}
+	s.Normalize()
 	if s.Hours == nil || !s.Hours.OpenAt(time.Now()) {
 		t.Errorf("Validate did not set Hours for %q", s.OpeningHours)
 	}
@@ -64,6 +68,10 @@ func TestValidateValid(t *testing.T) {
 	if errs := min.Validate(); errs != nil {
 		t.Errorf("Validate(minimal) = %v; want no problems", errs)
 	}
+	if min.Status != "" {
+		t.Errorf("Validate changed the record: status %q", min.Status)
+	}
+	min.Normalize()
 	if min.Status != StatusOpen {
 		t.Errorf("empty status became %q; want %q", min.Status, StatusOpen)
 	}

@@ -186,7 +186,7 @@ func showProblems(w io.Writer, rep *data.ImportReport, f data.Format, reportFile
 		if p.ID != "" {
 			where += fmt.Sprintf(" (id %q)", p.ID)
 		}
-		fmt.Fprintf(w, "%s: %s: %s\n", where, p.Field, p.Reason)
+		fmt.Fprintf(w, "%s: %s: %s\n", where, p.Field, p.Message())
 	}
 }
 
