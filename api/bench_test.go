@@ -61,9 +61,9 @@ func benchStations(tb testing.TB, n int, seed uint64) []*data.Station {
 		st := &slab[i]
 		st.ID = string(idBuf[start:])
 		st.Location = benchPoint(rng)
-		st.Kind = data.Kinds[i%len(data.Kinds)]
+		st.Kind = data.Kinds()[i%len(data.Kinds())]
 		st.Names = names[i%len(names)]
-		st.Amenities = data.AmenitySet(rng.Uint32() & (1<<len(data.Amenities) - 1))
+		st.Amenities = data.AmenitySet(rng.Uint32() & (1<<len(data.Amenities()) - 1))
 		if i%2 == 0 {
 			st.OpeningHours, st.Hours = "24/7", allDay
 		} else {
@@ -130,7 +130,7 @@ func BenchmarkNearestHandler(b *testing.B) {
 	stations := make([]*data.Station, 100_000)
 	for i := range stations {
 		p := benchPoint(rng)
-		stations[i] = station(b, fmt.Sprintf("s%06d", i), data.Kinds[i%len(data.Kinds)], p[0], p[1], "", "toilet")
+		stations[i] = station(b, fmt.Sprintf("s%06d", i), data.Kinds()[i%len(data.Kinds())], p[0], p[1], "", "toilet")
 	}
 	s := newTestServer(b, stations, Config{})
 	runHandler(b, s.App().Handler(), benchTargets(rng, 1024, 5))

@@ -232,15 +232,12 @@ func appendRecord(b []byte, f *feature) ([]byte, error) {
 	if w.key("amenities") {
 		w.b = append(w.b, '[')
 		first := true
-		for i, a := range data.Amenities {
-			if st.Amenities&(1<<i) == 0 {
-				continue
-			}
+		for a := range st.Amenities.All() {
 			if !first {
 				w.b = append(w.b, ',')
 			}
 			first = false
-			w.b = appendString(w.b, string(a))
+			w.b = appendString(w.b, a)
 		}
 		w.b = append(w.b, ']')
 	}

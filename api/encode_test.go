@@ -63,7 +63,7 @@ func randStation(rng *rand.Rand) *data.Station {
 	st := &data.Station{
 		ID:       randString(rng),
 		Location: orb.Point{randCoord(rng, 180), randCoord(rng, 90)},
-		Kind:     data.Kinds[rng.IntN(len(data.Kinds))],
+		Kind:     data.Kinds()[rng.IntN(len(data.Kinds()))],
 		Names:    data.Names{ZH: randString(rng), EN: randString(rng), RU: randString(rng), MN: randString(rng)},
 		// The set may hold bits past the known amenities; they render as nothing.
 		Amenities:          data.AmenitySet(rng.Uint32()),

@@ -109,7 +109,7 @@ func randomStations(t *testing.T, rng *rand.Rand, n int) []*data.Station {
 		default:
 			p = orb.Point{rng.Float64()*360 - 180, rng.Float64()*180 - 90}
 		}
-		out[i] = station(t, fmt.Sprintf("r%04d", perm[i]), data.Kinds[rng.IntN(len(data.Kinds))], p[0], p[1], "", string(data.Amenities[rng.IntN(3)]))
+		out[i] = station(t, fmt.Sprintf("r%04d", perm[i]), data.Kinds()[rng.IntN(len(data.Kinds()))], p[0], p[1], "", string(data.Amenities()[rng.IntN(3)]))
 	}
 	return out
 }
@@ -180,7 +180,7 @@ func TestOGCPagingAndBBox(t *testing.T) {
 		}
 		kind := data.Kind("")
 		if i%3 == 1 {
-			kind = data.Kinds[i%len(data.Kinds)]
+			kind = data.Kinds()[i%len(data.Kinds())]
 			v.Set("kind", string(kind))
 		}
 		v.Set("limit", []string{"7", "10", "50", "1000"}[i%4])

@@ -106,8 +106,8 @@ var (
 	// WGS 84 (CRS84) and the tile grid; reference layers and example
 	// routes are WGS 84.
 	oaCRS     = oaQuery(crsParam, crsDoc, oaEnum(geo.CRSNames, geo.WGS84.String()))
-	oaKind    = oaQuery("kind", "Only records of any of these kinds (comma-separated or repeated).", oaList(oaEnum(data.Kinds, "")))
-	oaAmenity = oaQuery("amenity", "Only records with all of these amenities (comma-separated or repeated).", oaList(oaEnum(data.Amenities, "")))
+	oaKind    = oaQuery("kind", "Only records of any of these kinds (comma-separated or repeated).", oaList(oaEnum(data.Kinds(), "")))
+	oaAmenity = oaQuery("amenity", "Only records with all of these amenities (comma-separated or repeated).", oaList(oaEnum(data.Amenities(), "")))
 	oaOpenNow = oaQuery("open_now", "Only records known to be open now (status open and opening hours say so; unknown hours count as closed). Not with open_at.", obj{"type": "boolean", "default": false})
 	oaOpenAt  = oaQuery("open_at", "Only records known to be open at this RFC 3339 time, e.g. 2024-05-01T08:30:00+08:00. Not with open_now.", obj{"type": "string", "format": "date-time"})
 	oaLang    = oaQuery("lang", "Language of names (falling back to Chinese, then any name).", oaEnum(data.Languages, DefaultLang))
@@ -215,8 +215,8 @@ func openapiDocument() obj {
 	stored := obj{"description": "The stored record, once this server's answers reflect it. ETag is its version.", "headers": obj{"ETag": obj{"schema": obj{"type": "string"}}}, "content": oaContent(mediaGeoJSON, oaRef("Feature"))}
 
 	searchFields := obj{
-		"kind":      obj{"oneOf": []obj{oaEnum(data.Kinds, ""), oaList(oaEnum(data.Kinds, ""))}},
-		"amenity":   obj{"oneOf": []obj{oaEnum(data.Amenities, ""), oaList(oaEnum(data.Amenities, ""))}},
+		"kind":      obj{"oneOf": []obj{oaEnum(data.Kinds(), ""), oaList(oaEnum(data.Kinds(), ""))}},
+		"amenity":   obj{"oneOf": []obj{oaEnum(data.Amenities(), ""), oaList(oaEnum(data.Amenities(), ""))}},
 		"open_now":  obj{"type": "boolean"},
 		"open_at":   obj{"type": "string", "format": "date-time"},
 		"lang":      oaEnum(data.Languages, DefaultLang),
@@ -248,7 +248,7 @@ func openapiDocument() obj {
 		"max_gap_minutes":   oaNum(0, MaxDriveMinutes, false, -1, "The gap as driving minutes at speed_kmh, instead of max_gap_km."),
 		"speed_kmh":         oaNum(0, MaxSpeedKmh, false, DefaultRouteSpeedKmh, "Planning speed, km/h."),
 		"max_drive_minutes": oaNum(0, MaxDriveMinutes, false, DefaultMaxDriveMinutes, fmt.Sprintf("Longest continuous drive before a rest of at least %d minutes.", MinRestMinutes)),
-		"prefer_amenities":  oaList(oaEnum(data.Amenities, "")),
+		"prefer_amenities":  oaList(oaEnum(data.Amenities(), "")),
 		"kind":              searchFields["kind"],
 		"amenity":           searchFields["amenity"],
 		"open_now":          searchFields["open_now"],
@@ -406,10 +406,10 @@ func openapiDocument() obj {
 					"id":       obj{"type": "string"},
 					"geometry": oaRef("Point"),
 					"properties": obj{"type": "object", "properties": obj{
-						"kind":          oaEnum(data.Kinds, ""),
+						"kind":          oaEnum(data.Kinds(), ""),
 						"name":          oaStr("The name in lang."),
 						"names":         obj{"type": "object", "properties": obj{"zh": obj{"type": "string"}, "en": obj{"type": "string"}, "ru": obj{"type": "string"}, "mn": obj{"type": "string"}}},
-						"amenities":     oaList(oaEnum(data.Amenities, "")),
+						"amenities":     oaList(oaEnum(data.Amenities(), "")),
 						"status":        oaEnum([]data.Status{data.StatusOpen, data.StatusClosed, data.StatusPlanned}, ""),
 						"opening_hours": oaStr("OSM opening_hours syntax."),
 						"distance_m":    obj{"type": "number", "description": "From the query point, meters (searches from a point only)."},

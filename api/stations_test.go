@@ -407,9 +407,9 @@ func TestAgainstBruteForce(t *testing.T) {
 		if i > 0 && rng.IntN(10) == 0 {
 			p = stations[rng.IntN(i)].Location // a duplicate coordinate
 		}
-		kind := data.Kinds[rng.IntN(len(data.Kinds))]
+		kind := data.Kinds()[rng.IntN(len(data.Kinds()))]
 		st := station(t, fmt.Sprintf("s%03d", i), kind, p[0], p[1], "")
-		st.Amenities = data.AmenitySet(rng.Uint32()) & (1<<len(data.Amenities) - 1)
+		st.Amenities = data.AmenitySet(rng.Uint32()) & (1<<len(data.Amenities()) - 1)
 		stations = append(stations, st)
 	}
 	s := newTestServer(t, stations, Config{})
@@ -457,11 +457,11 @@ func TestAgainstBruteForce(t *testing.T) {
 		var amen data.AmenitySet
 		filter := ""
 		if rng.IntN(3) == 0 {
-			kind = data.Kinds[rng.IntN(len(data.Kinds))]
+			kind = data.Kinds()[rng.IntN(len(data.Kinds()))]
 			filter += "&kind=" + string(kind)
 		}
 		if rng.IntN(3) == 0 {
-			amen = 1 << rng.IntN(len(data.Amenities))
+			amen = 1 << rng.IntN(len(data.Amenities()))
 			filter += "&amenity=" + amen.Names()[0]
 		}
 		all := brute(p, kind, amen)

@@ -255,8 +255,8 @@ func (s *Server) tileJSON(c *fiber.Ctx) error {
 
 // kindList names the kinds for docs.
 func kindList() string {
-	s := make([]string, len(data.Kinds))
-	for i, k := range data.Kinds {
+	s := make([]string, len(data.Kinds()))
+	for i, k := range data.Kinds() {
 		s[i] = string(k)
 	}
 	return strings.Join(s, ", ")

@@ -149,7 +149,7 @@ func TestTilesAgainstBruteForce(t *testing.T) {
 		if i%50 == 1 {
 			p = stations[i-1].Location // the same place twice
 		}
-		stations = append(stations, station(t, fmt.Sprintf("s%05d", perm[i]), data.Kinds[i%len(data.Kinds)], p[0], p[1], "", string(data.Amenities[i%len(data.Amenities)])))
+		stations = append(stations, station(t, fmt.Sprintf("s%05d", perm[i]), data.Kinds()[i%len(data.Kinds())], p[0], p[1], "", string(data.Amenities()[i%len(data.Amenities())])))
 	}
 	s := newTestServer(t, stations, Config{})
 
@@ -380,7 +380,7 @@ func BenchmarkTile(b *testing.B) {
 		stations[i] = &data.Station{
 			ID:        fmt.Sprintf("b%07d", i),
 			Location:  orb.Point{97 + rng.Float64()*29, 37 + rng.Float64()*16},
-			Kind:      data.Kinds[i%len(data.Kinds)],
+			Kind:      data.Kinds()[i%len(data.Kinds())],
 			Names:     data.Names{ZH: "站"},
 			Amenities: data.AmenitySet(i & 0x7fff),
 			Status:    data.StatusOpen,

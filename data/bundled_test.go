@@ -242,7 +242,7 @@ func TestBundledKindsRepresented(t *testing.T) {
 	for _, s := range bundledOrFatal(t) {
 		count[s.Kind]++
 	}
-	for _, k := range Kinds {
+	for _, k := range Kinds() {
 		if count[k] == 0 {
 			t.Errorf("no bundled record of kind %s", k)
 		}

@@ -18,7 +18,7 @@ func TestInBoundPaging(t *testing.T) {
 		sts[i] = &Station{
 			ID:       fmt.Sprintf("s%05d", r.IntN(1e5)*10+i%10), // random order, unique
 			Location: orb.Point{r.Float64()*40 + 100, r.Float64()*20 + 35},
-			Kind:     Kinds[r.IntN(len(Kinds))],
+			Kind:     Kinds()[r.IntN(len(Kinds()))],
 			Status:   StatusOpen,
 		}
 	}
@@ -28,7 +28,7 @@ func TestInBoundPaging(t *testing.T) {
 		b := orb.Bound{Min: orb.Point{lon, lat}, Max: orb.Point{lon + r.Float64()*30, lat + r.Float64()*15}}
 		var f Filter
 		if r.IntN(2) == 0 {
-			f.Kinds = []Kind{Kinds[r.IntN(len(Kinds))]}
+			f.Kinds = []Kind{Kinds()[r.IntN(len(Kinds()))]}
 		}
 		var want []*Station
 		for _, st := range sts {

@@ -606,7 +606,7 @@ func (in *interner) intern(s string) string {
 // internKind and internStatus return the package's constant for a known
 // value, so that a million records share one copy of each string.
 func internKind(k Kind) Kind {
-	for _, c := range Kinds {
+	for _, c := range kinds {
 		if c == k {
 			return c
 		}

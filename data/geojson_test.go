@@ -54,9 +54,9 @@ func randomStation(r *rand.Rand, i int) *Station {
 	st := &Station{
 		ID:                 fmt.Sprintf("st-%d-%x", i, r.Uint32()),
 		Location:           orb.Point{r.Float64()*360 - 180, r.Float64()*180 - 90},
-		Kind:               Kinds[r.IntN(len(Kinds))],
+		Kind:               Kinds()[r.IntN(len(Kinds()))],
 		Names:              Names{ZH: pick(randomNames[1:]), EN: pick(randomNames), RU: pick(randomNames), MN: pick(randomNames)},
-		Amenities:          AmenitySet(r.Uint32() & (1<<len(Amenities) - 1)),
+		Amenities:          AmenitySet(r.Uint32() & (1<<len(Amenities()) - 1)),
 		CapacityPerDay:     optInt(),
 		Beds:               optInt(),
 		TruckParkingSpaces: optInt(),

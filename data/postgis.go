@@ -471,8 +471,8 @@ func (d *rowDecoder) openingHours(s string) *OpeningHours {
 
 // amenityBits maps each amenity name to its bit in an AmenitySet.
 var amenityBits = func() map[string]AmenitySet {
-	m := make(map[string]AmenitySet, len(Amenities))
-	for i, a := range Amenities {
+	m := make(map[string]AmenitySet, len(amenities))
+	for i, a := range amenities {
 		m[string(a)] = 1 << i
 	}
 	return m

@@ -30,8 +30,8 @@ func randomStations(r *rand.Rand, n int) []*Station {
 	out := make([]*Station, n)
 	for i := range out {
 		st := testStation(fmt.Sprintf("st-%07d", i), orb.Point{97 + r.Float64()*29, 37 + r.Float64()*16})
-		st.Amenities = AmenitySet(r.Uint32() & (1<<len(Amenities) - 1))
-		st.Kind = Kinds[r.IntN(len(Kinds))]
+		st.Amenities = AmenitySet(r.Uint32() & (1<<len(Amenities()) - 1))
+		st.Kind = Kinds()[r.IntN(len(Kinds()))]
 		if st.Kind == KindPort {
 			st.Port = &PortInfo{Country: "MN", Modes: []string{"road", "rail"}, Hours: "08:00-18:00"}
 		}

@@ -3,7 +3,9 @@ package data
 import (
 	"errors"
 	"fmt"
+	"iter"
 	"math/bits"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -28,12 +30,16 @@ const (
 	KindServiceCenter Kind = "service_center"
 )
 
-// Kinds lists every valid kind in a stable order (for docs and errors).
-var Kinds = []Kind{KindPort, KindRestStop, KindDriverHome, KindUnionStation, KindWorkerHome, KindLabourStation, KindServiceCenter}
+// kinds lists every valid kind in a stable order (for docs and errors).
+var kinds = [...]Kind{KindPort, KindRestStop, KindDriverHome, KindUnionStation, KindWorkerHome, KindLabourStation, KindServiceCenter}
+
+// Kinds returns every valid kind in a stable order (for docs and errors).
+// The slice is new on every call, so no caller can change the list.
+func Kinds() []Kind { return slices.Clone(kinds[:]) }
 
 // ParseKind checks s against the known kinds.
 func ParseKind(s string) (Kind, error) {
-	for _, k := range Kinds {
+	for _, k := range kinds {
 		if string(k) == s {
 			return k, nil
 		}
@@ -42,8 +48,8 @@ func ParseKind(s string) (Kind, error) {
 }
 
 func joinKinds() string {
-	s := make([]string, len(Kinds))
-	for i, k := range Kinds {
+	s := make([]string, len(kinds))
+	for i, k := range kinds {
 		s[i] = string(k)
 	}
 	return strings.Join(s, ", ")
@@ -52,13 +58,18 @@ func joinKinds() string {
 // Amenity is one service a record offers.
 type Amenity string
 
-// Amenities lists every valid amenity; its position is the amenity's bit in
-// an AmenitySet, so append only.
-var Amenities = []Amenity{
+// amenities lists every valid amenity; its position is the amenity's bit
+// in an AmenitySet, so append only.
+var amenities = [...]Amenity{
 	"drinking_water", "hot_meal", "microwave", "toilet", "rest_area", "shower",
 	"beds", "truck_parking", "wifi", "phone_charging", "first_aid",
 	"counselling", "library", "laundry", "legal_aid",
 }
+
+// Amenities returns every valid amenity in the canonical order (an
+// amenity's position is its bit in an AmenitySet). The slice is new on
+// every call, so no caller can change the list.
+func Amenities() []Amenity { return slices.Clone(amenities[:]) }
 
 // AmenitySet is a bit set of amenities, so that "has all of these" filters
 // during an index search cost one AND.
@@ -66,13 +77,13 @@ type AmenitySet uint32
 
 // ParseAmenity returns the set holding only the named amenity.
 func ParseAmenity(s string) (AmenitySet, error) {
-	for i, a := range Amenities {
+	for i, a := range amenities {
 		if string(a) == s {
 			return 1 << i, nil
 		}
 	}
-	all := make([]string, len(Amenities))
-	for i, a := range Amenities {
+	all := make([]string, len(amenities))
+	for i, a := range amenities {
 		all[i] = string(a)
 	}
 	return 0, fmt.Errorf("unknown amenity %q (allowed: %s)", s, strings.Join(all, ", "))
@@ -97,12 +108,22 @@ func (s AmenitySet) Has(want AmenitySet) bool { return s&want == want }
 // Names returns the amenity names in s in the canonical order.
 func (s AmenitySet) Names() []string {
 	out := make([]string, 0, bits.OnesCount32(uint32(s)))
-	for i, a := range Amenities {
-		if s&(1<<i) != 0 {
-			out = append(out, string(a))
-		}
+	for a := range s.All() {
+		out = append(out, a)
 	}
 	return out
+}
+
+// All yields the amenity names in s in the canonical order, without
+// allocating (for encoders on the hot path).
+func (s AmenitySet) All() iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for i, a := range amenities {
+			if s&(1<<i) != 0 && !yield(string(a)) {
+				return
+			}
+		}
+	}
 }
 
 // Status says whether a record is in service.

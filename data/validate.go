@@ -184,7 +184,7 @@ func (s *Station) validate(reparseHours bool) []*FieldError {
 		}
 	}
 
-	if extra := s.Amenities &^ (1<<len(Amenities) - 1); extra != 0 {
+	if extra := s.Amenities &^ (1<<len(amenities) - 1); extra != 0 {
 		bad("amenities", "unknown amenity bits %#x", uint32(extra))
 	}
 

@@ -191,8 +191,8 @@ func TestMigration0003AmenitiesMatch(t *testing.T) {
 			got = append(got, part)
 		}
 	}
-	want := make([]string, len(Amenities))
-	for i, a := range Amenities {
+	want := make([]string, len(Amenities()))
+	for i, a := range Amenities() {
 		want[i] = string(a)
 	}
 	if !slices.Equal(got, want) {
