@@ -3,7 +3,6 @@ package data
 import (
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -11,41 +10,6 @@ import (
 
 	"yizhan/geo"
 )
-
-// DefaultTimeZone is the zone opening hours are read in when a record names none.
-const DefaultTimeZone = "Asia/Shanghai"
-
-var defaultLocation = mustLoadLocation(DefaultTimeZone)
-
-func mustLoadLocation(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		// The zone database is embedded via time/tzdata in cmd; fall back to
-		// a fixed UTC+8 so that a missing zoneinfo never stops a server.
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}
-
-// Zone returns the time zone the record's opening hours are read in.
-func (s *Station) Zone() *time.Location {
-	if s.TimeZone == "" || s.TimeZone == DefaultTimeZone {
-		return defaultLocation
-	}
-	if loc, ok := zones.Load(s.TimeZone); ok {
-		return loc.(*time.Location)
-	}
-	loc, err := time.LoadLocation(s.TimeZone)
-	if err != nil {
-		return defaultLocation
-	}
-	zones.Store(s.TimeZone, loc)
-	return loc
-}
-
-// zones caches loaded time zones: LoadLocation reads the zone database on
-// every call, which an open-now filter would otherwise do once per record.
-var zones sync.Map
 
 // OpenAt reports whether the record is known to be open at t: its status
 // is open and its opening hours say so. Unknown hours count as not open,

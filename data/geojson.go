@@ -280,7 +280,7 @@ func DecodeStations(r io.Reader) ([]*Station, []*FieldError, error) {
 		stations []*Station
 		problems []*FieldError
 		seen     = make(map[string]int)
-		strs     = &interner{m: make(map[string]string)}
+		strs     = NewInterner()
 		typ      string
 		sawType  bool
 		sawFeat  bool
@@ -415,7 +415,7 @@ type featureFast struct {
 
 // decodeFeature returns the valid record, or nil and its problems; id is
 // the record's id when one could be read, even if the record is invalid.
-func decodeFeature(raw []byte, strs *interner) (st *Station, id string, errs []*FieldError) {
+func decodeFeature(raw []byte, strs *Interner) (st *Station, id string, errs []*FieldError) {
 	var (
 		p     propsIn
 		idRaw json.RawMessage
@@ -476,7 +476,7 @@ func decodeFeature(raw []byte, strs *interner) (st *Station, id string, errs []*
 		st.Port.Modes = nilIfEmpty(st.Port.Modes)
 	}
 	for _, f := range []*string{&st.OpeningHours, &st.TimeZone, &st.Region, &st.Operator, &st.Source} {
-		*f = strs.intern(*f)
+		*f = strs.String(*f)
 	}
 
 	for _, name := range p.Amenities {
@@ -581,26 +581,6 @@ func decodeFeatureSlow(raw []byte) (p propsIn, idRaw json.RawMessage, loc orb.Po
 		}
 	}
 	return p, f.ID, loc, errs, true
-}
-
-// interner shares one copy of strings that many records repeat (source,
-// region, operator, opening hours): the catalog keeps every record in
-// memory. Bounded, so that unique values cost no more than without it.
-type interner struct{ m map[string]string }
-
-const internMax = 1 << 16
-
-func (in *interner) intern(s string) string {
-	if in == nil || s == "" {
-		return s
-	}
-	if v, ok := in.m[s]; ok {
-		return v
-	}
-	if len(in.m) < internMax {
-		in.m[s] = s
-	}
-	return s
 }
 
 // internKind and internStatus return the package's constant for a known

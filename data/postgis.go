@@ -380,7 +380,7 @@ func dataProblem(pgErr *pgconn.PgError) error {
 // any of its records does, so the memory held is at most that of the
 // initial load. Small reads (changes, single records) allocate normally.
 type rowDecoder struct {
-	strs     map[string]string
+	strs     *Interner
 	hours    map[string]*OpeningHours
 	langs    map[string][]string
 	slab     bool
@@ -417,23 +417,7 @@ func (d *rowDecoder) newInt(n int) *int {
 }
 
 func newRowDecoder() *rowDecoder {
-	return &rowDecoder{strs: make(map[string]string), hours: make(map[string]*OpeningHours), langs: make(map[string][]string)}
-}
-
-// intern returns a shared copy of b (no allocation when already seen).
-func (d *rowDecoder) intern(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	if s, ok := d.strs[string(b)]; ok {
-		return s
-	}
-	if len(d.strs) > 100_000 { // unbounded variety: stop sharing
-		return string(b)
-	}
-	s := string(b)
-	d.strs[s] = s
-	return s
+	return &rowDecoder{strs: NewInterner(), hours: make(map[string]*OpeningHours), langs: make(map[string][]string)}
 }
 
 // languages decodes a text[] of staff languages. The few distinct lists
@@ -443,7 +427,7 @@ func (d *rowDecoder) languages(raw []byte) ([]string, error) {
 		return l, nil
 	}
 	var out []string
-	if err := decodeTextArray(raw, func(b []byte) { out = append(out, d.intern(b)) }); err != nil {
+	if err := decodeTextArray(raw, func(b []byte) { out = append(out, d.strs.Bytes(b)) }); err != nil {
 		return nil, err
 	}
 	if len(d.langs) < 1000 {
@@ -531,16 +515,16 @@ func (d *rowDecoder) decodeStation(v [][]byte) (*Station, bool, error) {
 	st := d.newStation()
 	*st = Station{
 		ID:           string(v[0]),
-		Kind:         Kind(d.intern(v[3])),
+		Kind:         Kind(d.strs.Bytes(v[3])),
 		Names:        Names{ZH: string(v[4]), EN: string(v[5]), RU: string(v[6]), MN: string(v[7])},
-		OpeningHours: d.intern(v[9]),
-		TimeZone:     d.intern(v[10]),
-		Region:       d.intern(v[17]),
+		OpeningHours: d.strs.Bytes(v[9]),
+		TimeZone:     d.strs.Bytes(v[10]),
+		Region:       d.strs.Bytes(v[17]),
 		Address:      string(v[18]),
 		Phone:        string(v[19]),
-		Operator:     d.intern(v[20]),
-		Status:       Status(d.intern(v[21])),
-		Source:       d.intern(v[23]),
+		Operator:     d.strs.Bytes(v[20]),
+		Status:       Status(d.strs.Bytes(v[21])),
+		Source:       d.strs.Bytes(v[23]),
 	}
 	var err error
 	if v[1] == nil || v[2] == nil { // ST_X and ST_Y of POINT EMPTY

@@ -118,6 +118,7 @@ type Follower struct {
 
 	listenDB *PostGIS      // where to LISTEN; db unless ListenOn was called
 	wake     chan struct{} // buffered 1: "run a catch-up soon"
+	done     chan struct{} // closed when Run has returned
 
 	mu            sync.Mutex
 	status        FollowerStatus
@@ -143,9 +144,14 @@ func NewFollower(db *PostGIS, catalog *Catalog, logger *slog.Logger) *Follower {
 		log:      logger.With("component", "follower"),
 		listenDB: db,
 		wake:     make(chan struct{}, 1),
+		done:     make(chan struct{}),
 		applied:  make(chan struct{}),
 	}
 }
+
+// Done is closed when Run has returned and everything it started has
+// stopped: a server waits for it at shutdown before closing the database.
+func (f *Follower) Done() <-chan struct{} { return f.done }
 
 // ListenOn makes the follower LISTEN for changes on primary instead of on
 // the database it reads. A streaming replica gets no NOTIFY; with its
@@ -179,8 +185,14 @@ func (f *Follower) Load(ctx context.Context) error {
 }
 
 // Run follows the change feed until ctx is done; it loads first if Load
-// has not succeeded yet, retrying with backoff. It returns ctx's error.
+// has not succeeded yet, retrying with backoff. It returns ctx's error,
+// and only once everything it started has stopped (the LISTEN connection
+// is closed), so that the caller may then close the database. Call it
+// once; Done says when it has returned.
 func (f *Follower) Run(ctx context.Context) error {
+	defer close(f.done)
+	var listening sync.WaitGroup
+	defer listening.Wait()
 	backoff := minBackoff
 	for !f.isLoaded() {
 		if err := f.Load(ctx); err != nil {
@@ -195,7 +207,7 @@ func (f *Follower) Run(ctx context.Context) error {
 		}
 	}
 
-	go f.listen(ctx)
+	listening.Go(func() { f.listen(ctx) })
 
 	timer := time.NewTimer(0)
 	defer timer.Stop()

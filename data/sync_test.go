@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -325,4 +326,45 @@ func TestFollowerSkipsBadRows(t *testing.T) {
 	if n := cat2.Snapshot().Len(); n != 3 {
 		t.Errorf("a new follower loaded %d records; want 3 (a, c, after)", n)
 	}
+}
+
+// TestFollowerDoneAfterRun: Done is closed only once Run has returned and
+// its LISTEN connection is gone, so that a server can close the database
+// after it without the follower still using it.
+func TestFollowerDoneAfterRun(t *testing.T) {
+	t.Parallel()
+	db, _ := migratedDB(t)
+	ctx := context.Background()
+	f := NewFollower(db, NewCatalog(NewSnapshot(nil, 0)), nil)
+	rctx, cancel := context.WithCancel(ctx)
+	returned := make(chan error, 1)
+	go func() { returned <- f.Run(rctx) }()
+	eventually(t, 5*time.Second, "listening", func() bool { return f.Status().Listening })
+	select {
+	case <-f.Done():
+		t.Fatal("Done closed while Run is running")
+	default:
+	}
+	cancel()
+	select {
+	case <-f.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("Done not closed within 10 s of cancelling Run")
+	}
+	select {
+	case err := <-returned:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("Run returned %v; want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return")
+	}
+	// The server side of a closed connection leaves pg_stat_activity a
+	// moment after the client has closed it.
+	eventually(t, 5*time.Second, "no LISTEN connection left", func() bool {
+		var listeners int
+		err := db.pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`).Scan(&listeners)
+		return err == nil && listeners == 0
+	})
 }

@@ -5,9 +5,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
-	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -303,26 +300,9 @@ func checkTextFunc(v string, maxBytes int, refused func(rune) bool) string {
 	return ""
 }
 
-// knownZones remembers zone names that loaded, because time.LoadLocation
-// reads the zone database from disk on every call. Bounded.
-var (
-	knownZones     sync.Map // name → struct{}
-	knownZonesSize atomic.Int64
-)
-
 func checkZone(name string) error {
-	if _, ok := knownZones.Load(name); ok {
-		return nil
-	}
-	if _, err := time.LoadLocation(name); err != nil {
-		return err
-	}
-	if knownZonesSize.Load() < 1024 {
-		if _, loaded := knownZones.LoadOrStore(name, struct{}{}); !loaded {
-			knownZonesSize.Add(1)
-		}
-	}
-	return nil
+	_, err := loadZone(name)
+	return err
 }
 
 // checkList reports values not in allowed, and values given twice.

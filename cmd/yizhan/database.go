@@ -88,7 +88,7 @@ func openDatabases(ctx context.Context, readURL, writeURL string, catalog *data.
 			return nil, nil, nil, fmt.Errorf("serve: write database: %w", err)
 		}
 	}
-	db, f, err := openFollower(ctx, readURL, catalog, logger, primary)
+	db, f, stop, err := openFollower(ctx, readURL, catalog, logger, primary)
 	if err != nil {
 		if primary != nil {
 			primary.Close()
@@ -99,10 +99,10 @@ func openDatabases(ctx context.Context, readURL, writeURL string, catalog *data.
 		if r, err := db.Replication(ctx); err == nil && r.Standby {
 			logger.Warn("the database is a read-only streaming replica: writes will answer 503; give --write-database-url naming the primary to accept them")
 		}
-		return db, f, db.Close, nil
+		return db, f, func() { stop(); db.Close() }, nil
 	}
 	logger.Info("reading one database and writing another", "writes", "--write-database-url")
-	return primary, f, func() { db.Close(); primary.Close() }, nil
+	return primary, f, func() { stop(); db.Close(); primary.Close() }, nil
 }
 
 // openChecked connects to PostGIS at url and checks the schema (pointing
@@ -121,17 +121,18 @@ func openChecked(ctx context.Context, url string, logger *slog.Logger) (*data.Po
 
 // openFollower connects to PostGIS at url, checks the schema, loads every
 // record into catalog, and starts following changes until ctx is done,
-// listening for them on primary when it is not nil. The caller closes the
-// returned database when serving ends.
-func openFollower(ctx context.Context, url string, catalog *data.Catalog, logger *slog.Logger, primary *data.PostGIS) (*data.PostGIS, *data.Follower, error) {
+// listening for them on primary when it is not nil. When serving ends the
+// caller calls stop, which stops the follower and waits for it, and then
+// closes the returned database.
+func openFollower(ctx context.Context, url string, catalog *data.Catalog, logger *slog.Logger, primary *data.PostGIS) (db *data.PostGIS, f *data.Follower, stop func(), err error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	db, err := openChecked(ctx, url, logger)
+	db, err = openChecked(ctx, url, logger)
 	if err != nil {
-		return nil, nil, fmt.Errorf("serve: %w", err)
+		return nil, nil, nil, fmt.Errorf("serve: %w", err)
 	}
-	f := data.NewFollower(db, catalog, logger)
+	f = data.NewFollower(db, catalog, logger)
 	if primary != nil {
 		f.ListenOn(primary)
 	}
@@ -140,12 +141,13 @@ func openFollower(ctx context.Context, url string, catalog *data.Catalog, logger
 	cancel()
 	if err != nil {
 		db.Close()
-		return nil, nil, fmt.Errorf("serve: initial load: %w", err)
+		return nil, nil, nil, fmt.Errorf("serve: initial load: %w", err)
 	}
+	fctx, cancelRun := context.WithCancel(ctx)
 	go func() {
-		if err := f.Run(ctx); err != nil && ctx.Err() == nil {
+		if err := f.Run(fctx); err != nil && ctx.Err() == nil {
 			logger.Error("change follower stopped", "error", err)
 		}
 	}()
-	return db, f, nil
+	return db, f, func() { cancelRun(); <-f.Done() }, nil
 }

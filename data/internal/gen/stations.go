@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"yizhan/data"
 )
 
 // sources holds the shared input files the records are built from.
@@ -87,7 +89,7 @@ func readJSON(path string, v any) error {
 	return nil
 }
 
-// record is one station record in the GeoJSON shape of DESIGN.md "The record".
+// record is one station record in the GeoJSON shape data.DecodeStations reads.
 type record struct {
 	Type       string      `json:"type"`
 	ID         string      `json:"id"`
@@ -562,12 +564,14 @@ func exampleRecords(src *sources) ([]record, error) {
 	return out, nil
 }
 
-// allAmenities is the canonical amenity order of DESIGN.md.
-var allAmenities = []string{
-	"drinking_water", "hot_meal", "microwave", "toilet", "rest_area", "shower",
-	"beds", "truck_parking", "wifi", "phone_charging", "first_aid",
-	"counselling", "library", "laundry", "legal_aid",
-}
+// allAmenities is the canonical amenity order, data.Amenities.
+var allAmenities = func() []string {
+	var out []string
+	for _, a := range data.Amenities() {
+		out = append(out, string(a))
+	}
+	return out
+}()
 
 // canonicalAmenities returns the amenities in canonical order without
 // duplicates; an unknown name is kept at the end so validation reports it.
