@@ -2,19 +2,16 @@ package data
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/paulmach/orb"
 )
 
 // Errors of the write methods, which the API maps to HTTP statuses.
@@ -151,16 +148,6 @@ type Change struct {
 	Invalid string
 }
 
-// selectColumns are the columns every read decodes (see scanStation), in
-// this order. Names come out per language and port as text so that no JSON
-// is parsed for most rows; everything is read in binary format.
-const selectColumns = `id, ST_X(geom), ST_Y(geom), kind,
-	coalesce(names->>'zh', ''), coalesce(names->>'en', ''), coalesce(names->>'ru', ''), coalesce(names->>'mn', ''),
-	amenities, opening_hours, time_zone, capacity_per_day, beds, truck_parking_spaces, area_m2,
-	languages, port::text, region, address, phone, operator, status, updated_at, source, version, deleted`
-
-const numSelectColumns = 26
-
 // LoadAll reads every live record and the highest version in the table
 // (tombstones included), in one repeatable-read snapshot so that the
 // records and the version agree. A follower continues from that version.
@@ -190,7 +177,7 @@ func (db *PostGIS) loadAll(ctx context.Context) ([]*Station, int64, []Change, er
 			return err
 		}
 		out = make([]*Station, 0, max(0, int(estimate))+16)
-		rows, err := tx.Query(ctx, "SELECT "+selectColumns+" FROM stations WHERE NOT deleted", pgx.QueryResultFormats{pgx.BinaryFormatCode})
+		rows, err := tx.Query(ctx, "SELECT "+selectColumns+" FROM stations WHERE NOT deleted")
 		if err != nil {
 			return err
 		}
@@ -198,7 +185,7 @@ func (db *PostGIS) loadAll(ctx context.Context) ([]*Station, int64, []Change, er
 		dec := newRowDecoder()
 		dec.slab = true
 		for rows.Next() {
-			c, err := dec.change(rows.RawValues())
+			c, err := dec.change(rows)
 			if err != nil {
 				return err
 			}
@@ -222,7 +209,7 @@ func (db *PostGIS) loadAll(ctx context.Context) ([]*Station, int64, []Change, er
 // Rows that cannot be served come with Invalid set (see Change).
 func (db *PostGIS) ChangesSince(ctx context.Context, version int64, limit int) ([]Change, error) {
 	rows, err := db.pool.Query(ctx, "SELECT "+selectColumns+" FROM stations WHERE version > $1 ORDER BY version LIMIT $2",
-		pgx.QueryResultFormats{pgx.BinaryFormatCode}, version, limit)
+		version, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read changes since %d: %w", version, classify(err))
 	}
@@ -230,7 +217,7 @@ func (db *PostGIS) ChangesSince(ctx context.Context, version int64, limit int) (
 	var out []Change
 	dec := newRowDecoder()
 	for rows.Next() {
-		c, err := dec.change(rows.RawValues())
+		c, err := dec.change(rows)
 		if err != nil {
 			return nil, fmt.Errorf("read changes since %d: %w", version, err)
 		}
@@ -263,7 +250,7 @@ func (db *PostGIS) get(ctx context.Context, q interface {
 	if forUpdate {
 		sql += " FOR UPDATE"
 	}
-	rows, err := q.Query(ctx, sql, pgx.QueryResultFormats{pgx.BinaryFormatCode}, id)
+	rows, err := q.Query(ctx, sql, id)
 	if err != nil {
 		return nil, fmt.Errorf("get %q: %w", id, classify(err))
 	}
@@ -274,7 +261,7 @@ func (db *PostGIS) get(ctx context.Context, q interface {
 		}
 		return nil, ErrNotFound
 	}
-	st, _, err := newRowDecoder().station(rows.RawValues())
+	st, err := newRowDecoder().station(rows)
 	if err != nil {
 		return nil, fmt.Errorf("get %q: %w", id, err)
 	}
@@ -301,7 +288,7 @@ func (db *PostGIS) ExportAll(ctx context.Context, fn func(*Station) error, skip 
 	defer rows.Close()
 	dec := newRowDecoder()
 	for rows.Next() {
-		c, err := dec.change(rows.RawValues())
+		c, err := dec.change(rows)
 		if err != nil {
 			return fmt.Errorf("export stations: %w", err)
 		}
@@ -368,344 +355,6 @@ func dataProblem(pgErr *pgconn.PgError) error {
 		Reason: fmt.Sprintf("refused by the database: %s (SQLSTATE %s)", pgErr.Message, pgErr.Code)}}}
 }
 
-// rowDecoder turns one binary row of selectColumns into a Station. It
-// interns the strings that repeat across records (kind, status, source,
-// region, operator, zone) and shares parsed opening hours between records
-// with the same hours, which saves memory and time at a million records.
-//
-// For the full load (slab set), records and their optional counts are
-// carved out of chunks: one allocation per decodeChunk records instead of
-// several per record, which at a million records saves much of the load
-// time in allocation and garbage collection. A chunk stays alive while
-// any of its records does, so the memory held is at most that of the
-// initial load. Small reads (changes, single records) allocate normally.
-type rowDecoder struct {
-	strs     *Interner
-	hours    map[string]*OpeningHours
-	langs    map[string][]string
-	slab     bool
-	stations []Station
-	ints     []int
-}
-
-// decodeChunk is how many records (and counts) one slab allocation holds.
-const decodeChunk = 256
-
-func (d *rowDecoder) newStation() *Station {
-	if !d.slab {
-		return new(Station)
-	}
-	if len(d.stations) == 0 {
-		d.stations = make([]Station, decodeChunk)
-	}
-	st := &d.stations[0]
-	d.stations = d.stations[1:]
-	return st
-}
-
-func (d *rowDecoder) newInt(n int) *int {
-	if !d.slab {
-		return &n
-	}
-	if len(d.ints) == 0 {
-		d.ints = make([]int, decodeChunk)
-	}
-	p := &d.ints[0]
-	d.ints = d.ints[1:]
-	*p = n
-	return p
-}
-
-func newRowDecoder() *rowDecoder {
-	return &rowDecoder{strs: NewInterner(), hours: make(map[string]*OpeningHours), langs: make(map[string][]string)}
-}
-
-// languages decodes a text[] of staff languages. The few distinct lists
-// are shared between records (records never modify them).
-func (d *rowDecoder) languages(raw []byte) ([]string, error) {
-	if l, ok := d.langs[string(raw)]; ok {
-		return l, nil
-	}
-	var out []string
-	if err := decodeTextArray(raw, func(b []byte) { out = append(out, d.strs.Bytes(b)) }); err != nil {
-		return nil, err
-	}
-	if len(d.langs) < 1000 {
-		d.langs[string(raw)] = out
-	}
-	return out, nil
-}
-
-func (d *rowDecoder) openingHours(s string) *OpeningHours {
-	if s == "" {
-		return nil
-	}
-	if h, ok := d.hours[s]; ok {
-		return h
-	}
-	h, err := ParseOpeningHours(s)
-	if err != nil {
-		h = nil // stored before a parser change; served as "hours unknown"
-	}
-	if len(d.hours) < 100_000 {
-		d.hours[s] = h
-	}
-	return h
-}
-
-// amenityBits maps each amenity name to its bit in an AmenitySet.
-var amenityBits = func() map[string]AmenitySet {
-	m := make(map[string]AmenitySet, len(amenities))
-	for i, a := range amenities {
-		m[string(a)] = 1 << i
-	}
-	return m
-}()
-
-// pgEpoch is PostgreSQL's timestamp epoch; binary timestamptz counts
-// microseconds from it.
-var pgEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
-
-// change decodes one row of selectColumns as a change-feed entry. A
-// tombstone's payload is never decoded (only its id and version matter),
-// and a live row that cannot be decoded or fails validation becomes a
-// Change with Invalid set rather than an error. The error is only for a
-// row whose id or version cannot be read, which no database produces.
-func (d *rowDecoder) change(v [][]byte) (Change, error) {
-	if len(v) != numSelectColumns {
-		return Change{}, fmt.Errorf("%w: %d columns, want %d", errUndecodable, len(v), numSelectColumns)
-	}
-	id := string(v[0])
-	if len(v[24]) != 8 {
-		return Change{}, fmt.Errorf("%w: record %q: version has %d bytes", errUndecodable, id, len(v[24]))
-	}
-	c := Change{ID: id, Version: int64(binary.BigEndian.Uint64(v[24])), Deleted: len(v[25]) == 1 && v[25][0] != 0}
-	if c.Deleted {
-		return c, nil
-	}
-	st, _, err := d.station(v)
-	if err != nil {
-		c.Invalid = err.Error()
-		return c, nil
-	}
-	if problems := st.validateStored(); len(problems) > 0 {
-		c.Invalid = (&ValidationError{Problems: problems}).Error()
-		return c, nil
-	}
-	c.Station = st
-	return c, nil
-}
-
-// errUndecodable marks a stored row this binary cannot decode: a problem
-// with the data, not with reaching the database.
-var errUndecodable = errors.New("stored record cannot be decoded")
-
-func (d *rowDecoder) station(v [][]byte) (*Station, bool, error) {
-	st, deleted, err := d.decodeStation(v)
-	if err != nil {
-		return nil, false, fmt.Errorf("%w: %w", errUndecodable, err)
-	}
-	return st, deleted, nil
-}
-
-func (d *rowDecoder) decodeStation(v [][]byte) (*Station, bool, error) {
-	if len(v) != numSelectColumns {
-		return nil, false, fmt.Errorf("decode station: %d columns, want %d", len(v), numSelectColumns)
-	}
-	st := d.newStation()
-	*st = Station{
-		ID:           string(v[0]),
-		Kind:         Kind(d.strs.Bytes(v[3])),
-		Names:        Names{ZH: string(v[4]), EN: string(v[5]), RU: string(v[6]), MN: string(v[7])},
-		OpeningHours: d.strs.Bytes(v[9]),
-		TimeZone:     d.strs.Bytes(v[10]),
-		Region:       d.strs.Bytes(v[17]),
-		Address:      string(v[18]),
-		Phone:        string(v[19]),
-		Operator:     d.strs.Bytes(v[20]),
-		Status:       Status(d.strs.Bytes(v[21])),
-		Source:       d.strs.Bytes(v[23]),
-	}
-	var err error
-	if v[1] == nil || v[2] == nil { // ST_X and ST_Y of POINT EMPTY
-		return nil, false, fmt.Errorf("decode station %q: geometry: the point is empty; every record needs coordinates", st.ID)
-	}
-	lon, err1 := decodeFloat8(v[1])
-	lat, err2 := decodeFloat8(v[2])
-	if err = errors.Join(err1, err2); err != nil {
-		return nil, false, fmt.Errorf("decode station %q: geometry: %w", st.ID, err)
-	}
-	st.Location = orb.Point{lon, lat}
-	st.Hours = d.openingHours(st.OpeningHours)
-
-	// An amenity outside the list (stored before migration 0003 refused
-	// them) makes the record unservable: serving it without the amenity
-	// would answer filters wrongly, and nothing would say so.
-	var unknown []byte
-	if err := decodeTextArray(v[8], func(b []byte) {
-		if a, ok := amenityBits[string(b)]; ok {
-			st.Amenities |= a
-		} else if unknown == nil {
-			unknown = append([]byte{}, b...)
-		}
-	}); err != nil {
-		return nil, false, fmt.Errorf("decode station %q: amenities: %w", st.ID, err)
-	}
-	if unknown != nil {
-		_, err := ParseAmenity(string(unknown))
-		return nil, false, fmt.Errorf("decode station %q: amenities: %w", st.ID, err)
-	}
-	langs, err := d.languages(v[15])
-	if err != nil {
-		return nil, false, fmt.Errorf("decode station %q: languages: %w", st.ID, err)
-	}
-	st.Languages = langs
-	for i, p := range []**int{&st.CapacityPerDay, &st.Beds, &st.TruckParkingSpaces, &st.AreaM2} {
-		b := v[11+i]
-		if b == nil {
-			continue
-		}
-		if len(b) != 4 {
-			return nil, false, fmt.Errorf("decode station %q: integer column %d has %d bytes", st.ID, 11+i, len(b))
-		}
-		*p = d.newInt(int(int32(binary.BigEndian.Uint32(b))))
-	}
-	if v[16] != nil {
-		var port PortInfo
-		if err := json.Unmarshal(v[16], &port); err != nil {
-			return nil, false, fmt.Errorf("decode station %q: port: %w", st.ID, err)
-		}
-		st.Port = &port
-	}
-	if b := v[22]; len(b) == 8 {
-		us := int64(binary.BigEndian.Uint64(b))
-		st.UpdatedAt = pgEpoch.Add(time.Duration(us) * time.Microsecond)
-	}
-	if b := v[24]; len(b) == 8 {
-		st.Version = int64(binary.BigEndian.Uint64(b))
-	} else {
-		return nil, false, fmt.Errorf("decode station %q: version has %d bytes", st.ID, len(b))
-	}
-	deleted := len(v[25]) == 1 && v[25][0] != 0
-	return st, deleted, nil
-}
-
-func decodeFloat8(b []byte) (float64, error) {
-	if len(b) != 8 {
-		return 0, fmt.Errorf("float8 has %d bytes", len(b))
-	}
-	return math.Float64frombits(binary.BigEndian.Uint64(b)), nil
-}
-
-// decodeTextArray walks a one-dimensional text[] in PostgreSQL's binary
-// array format, calling fn with each non-null element (valid only during
-// the call). A NULL array has no elements.
-func decodeTextArray(b []byte, fn func([]byte)) error {
-	if b == nil {
-		return nil
-	}
-	if len(b) < 12 {
-		return fmt.Errorf("array header has %d bytes", len(b))
-	}
-	ndim := int32(binary.BigEndian.Uint32(b))
-	if ndim == 0 {
-		return nil
-	}
-	if ndim != 1 || len(b) < 20 {
-		return fmt.Errorf("array has %d dimensions, want 1", ndim)
-	}
-	n := int(int32(binary.BigEndian.Uint32(b[12:])))
-	p := b[20:]
-	for i := 0; i < n; i++ {
-		if len(p) < 4 {
-			return errors.New("array truncated")
-		}
-		l := int(int32(binary.BigEndian.Uint32(p)))
-		p = p[4:]
-		if l < 0 {
-			continue
-		}
-		if len(p) < l {
-			return errors.New("array element truncated")
-		}
-		fn(p[:l])
-		p = p[l:]
-	}
-	return nil
-}
-
-// row is a record in the form the write statements take: the values of
-// insertColumns after id, lon and lat.
-func rowValues(st *Station) ([]any, error) {
-	names, err := json.Marshal(st.Names)
-	if err != nil {
-		return nil, fmt.Errorf("encode names: %w", err)
-	}
-	var port any // NULL unless set
-	if st.Port != nil {
-		b, err := json.Marshal(st.Port)
-		if err != nil {
-			return nil, fmt.Errorf("encode port: %w", err)
-		}
-		port = string(b)
-	}
-	amenities := st.Amenities.Names()
-	languages := st.Languages
-	if languages == nil {
-		languages = []string{}
-	}
-	status := st.Status
-	if status == "" {
-		status = StatusOpen
-	}
-	return []any{
-		st.ID, st.Location.Lon(), st.Location.Lat(), string(st.Kind), string(names), amenities,
-		st.OpeningHours, st.TimeZone, st.CapacityPerDay, st.Beds, st.TruckParkingSpaces, st.AreaM2,
-		languages, port, st.Region, st.Address, st.Phone, st.Operator, string(status), st.Source,
-	}, nil
-}
-
-// insertColumns are the stations columns a write sets, after geom (made
-// from lon and lat); the trigger sets version and updated_at.
-var insertColumns = []string{
-	"id", "kind", "names", "amenities", "opening_hours", "time_zone", "capacity_per_day", "beds",
-	"truck_parking_spaces", "area_m2", "languages", "port", "region", "address", "phone", "operator",
-	"status", "source",
-}
-
-// valuesSQL is the VALUES list for one record given as $1..$20 in rowValues order.
-const valuesSQL = `($1, ST_SetSRID(ST_MakePoint($2, $3), 4326), $4, $5::jsonb, $6::text[], $7, $8, $9, $10, $11, $12,
-	$13::text[], $14::jsonb, $15, $16, $17, $18, $19, $20)`
-
-// setColumnsSQL assigns every column from EXCLUDED (upserts).
-var setColumnsSQL = setColumnsFrom("EXCLUDED.", "EXCLUDED.geom")
-
-// setColumnsFrom assigns every written column from the columns prefixed
-// by src, whose point is geom, and revives a tombstone.
-func setColumnsFrom(src, geom string) string {
-	var b strings.Builder
-	b.WriteString("geom = " + geom)
-	for _, c := range insertColumns[1:] {
-		fmt.Fprintf(&b, ", %s = %s%s", c, src, c)
-	}
-	b.WriteString(", deleted = false")
-	return b.String()
-}
-
-// changedFrom is true when writing the columns prefixed by src (point
-// geom) would change the stored row s, so that importing the same file
-// twice does not touch its rows. (The version trigger skips updates that
-// change nothing as well; this keeps them from reaching it.)
-func changedFrom(src, geom string) string {
-	l, r := []string{"s.geom"}, []string{geom}
-	for _, c := range insertColumns[1:] {
-		l, r = append(l, "s."+c), append(r, src+c)
-	}
-	return fmt.Sprintf("s.deleted OR (%s) IS DISTINCT FROM (%s)", strings.Join(l, ", "), strings.Join(r, ", "))
-}
-
-var columnListSQL = "id, geom, " + strings.Join(insertColumns[1:], ", ")
-
 // validate runs the record checks shared with import, numbering problems
 // by position in the batch.
 func validate(stations []*Station) error {
@@ -760,18 +409,10 @@ func (db *PostGIS) UpsertStations(ctx context.Context, stations []*Station) (int
 		if _, err := tx.Exec(ctx, `SET LOCAL yizhan.upsert = 'on'`); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE stations_in (
-			id text, lon float8, lat float8, kind text, names jsonb, amenities text[],
-			opening_hours text, time_zone text, capacity_per_day integer, beds integer,
-			truck_parking_spaces integer, area_m2 integer, languages text[], port jsonb,
-			region text, address text, phone text, operator text, status text, source text
-		) ON COMMIT DROP`); err != nil {
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE stations_in (`+stageSQL+`) ON COMMIT DROP`); err != nil {
 			return err
 		}
-		cols := []string{"id", "lon", "lat", "kind", "names", "amenities", "opening_hours", "time_zone",
-			"capacity_per_day", "beds", "truck_parking_spaces", "area_m2", "languages", "port",
-			"region", "address", "phone", "operator", "status", "source"}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"stations_in"}, cols, pgx.CopyFromRows(rows)); err != nil {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"stations_in"}, stageNames, pgx.CopyFromRows(rows)); err != nil {
 			return fmt.Errorf("copy: %w", err)
 		}
 		// Existing ids (tombstones included) are updated and new ones
@@ -779,14 +420,13 @@ func (db *PostGIS) UpsertStations(ctx context.Context, stations []*Station) (int
 		// would run the version trigger's per-row lookup for every row,
 		// which yizhan.upsert skips on the promise that every inserted id
 		// is new (see migrations/0003_one_change_one_version.sql).
-		const point = "ST_SetSRID(ST_MakePoint(i.lon, i.lat), 4326)"
-		updated, err := tx.Exec(ctx, `UPDATE stations AS s SET `+setColumnsFrom("i.", point)+`
-			FROM stations_in AS i WHERE s.id = i.id AND (`+changedFrom("i.", point)+`)`)
+		updated, err := tx.Exec(ctx, `UPDATE stations AS s SET `+setColumnsFrom("i.", true)+`
+			FROM stations_in AS i WHERE s.id = i.id AND (`+changedFrom("i.", true)+`)`)
 		if err != nil {
 			return err
 		}
 		inserted, err := tx.Exec(ctx, `INSERT INTO stations (`+columnListSQL+`)
-			SELECT i.id, `+point+`, i.`+strings.Join(insertColumns[1:], ", i.")+`
+			SELECT `+strings.Join(stagedFrom("i.", true), ", ")+`
 			FROM stations_in AS i WHERE NOT EXISTS (SELECT 1 FROM stations AS s WHERE s.id = i.id)`)
 		if err != nil {
 			return err
@@ -1068,8 +708,7 @@ func (db *PostGIS) upsertReturning(ctx context.Context, tx pgx.Tx, id string, va
 var errNoRowWritten = errors.New("write returned no row")
 
 func (db *PostGIS) insertReturning(ctx context.Context, tx pgx.Tx, sql string, vals []any) (*Station, error) {
-	args := append([]any{pgx.QueryResultFormats{pgx.BinaryFormatCode}}, vals...)
-	rows, err := tx.Query(ctx, sql, args...)
+	rows, err := tx.Query(ctx, sql, vals...)
 	if err != nil {
 		return nil, err
 	}
@@ -1080,7 +719,7 @@ func (db *PostGIS) insertReturning(ctx context.Context, tx pgx.Tx, sql string, v
 		}
 		return nil, errNoRowWritten
 	}
-	st, _, err := newRowDecoder().station(rows.RawValues())
+	st, err := newRowDecoder().station(rows)
 	if err != nil {
 		return nil, err
 	}
