@@ -16,240 +16,41 @@ import (
 )
 
 // The GeoJSON form of a record (RFC 7946) is a Feature with the id at the
-// top level as a string, a Point geometry [lon, lat] and these properties:
-//
-//	kind, name (Chinese, falling back to any name; written, never read),
-//	names {zh, en, ru, mn}, amenities [], opening_hours, capacity_per_day,
-//	beds, truck_parking_spaces, area_m2, languages [],
-//	port {country, modes, hours}, region, address, phone, operator, status,
-//	updated_at (RFC 3339), source, timezone, version.
-//
-// Optional properties that are empty are left out when writing; amenities
-// and languages are always written as arrays. When reading, unknown
-// properties are ignored, a numeric id is taken as its decimal text, and
-// an id kept in properties.id is used when the Feature has none.
-
-// propsIn is the properties object as read. Name and ID accept any JSON so
-// that a derived "name" never makes a record invalid.
-type propsIn struct {
-	Kind               string          `json:"kind"`
-	Names              Names           `json:"names"`
-	Amenities          []string        `json:"amenities"`
-	OpeningHours       string          `json:"opening_hours"`
-	CapacityPerDay     *int            `json:"capacity_per_day"`
-	Beds               *int            `json:"beds"`
-	TruckParkingSpaces *int            `json:"truck_parking_spaces"`
-	AreaM2             *int            `json:"area_m2"`
-	Languages          []string        `json:"languages"`
-	Port               *PortInfo       `json:"port"`
-	Region             string          `json:"region"`
-	Address            string          `json:"address"`
-	Phone              string          `json:"phone"`
-	Operator           string          `json:"operator"`
-	Status             string          `json:"status"`
-	UpdatedAt          string          `json:"updated_at"`
-	Source             string          `json:"source"`
-	TimeZone           string          `json:"timezone"`
-	Version            int64           `json:"version"`
-	ID                 json.RawMessage `json:"id"`
-}
-
-// fields maps each property to its destination, for reading property by
-// property when the whole object does not fit (to report every bad field).
-func (p *propsIn) fields() []struct {
-	name string
-	dst  any
-} {
-	return []struct {
-		name string
-		dst  any
-	}{
-		{"kind", &p.Kind}, {"names", &p.Names}, {"amenities", &p.Amenities},
-		{"opening_hours", &p.OpeningHours}, {"capacity_per_day", &p.CapacityPerDay},
-		{"beds", &p.Beds}, {"truck_parking_spaces", &p.TruckParkingSpaces},
-		{"area_m2", &p.AreaM2}, {"languages", &p.Languages}, {"port", &p.Port},
-		{"region", &p.Region}, {"address", &p.Address}, {"phone", &p.Phone},
-		{"operator", &p.Operator}, {"status", &p.Status}, {"updated_at", &p.UpdatedAt},
-		{"source", &p.Source}, {"timezone", &p.TimeZone}, {"version", &p.Version},
-		{"id", &p.ID},
-	}
-}
-
-// portOut writes modes as an array even when there are none.
-type portOut struct {
-	Country string   `json:"country"`
-	Modes   []string `json:"modes"`
-	Hours   string   `json:"hours,omitempty"`
-}
-
-// propsOut is the properties object as written by EncodeStations; it holds
-// the same keys as Station.Properties plus name.
-type propsOut struct {
-	Kind               Kind     `json:"kind"`
-	Name               string   `json:"name"`
-	Names              Names    `json:"names"`
-	Amenities          []string `json:"amenities"`
-	OpeningHours       string   `json:"opening_hours,omitempty"`
-	CapacityPerDay     *int     `json:"capacity_per_day,omitempty"`
-	Beds               *int     `json:"beds,omitempty"`
-	TruckParkingSpaces *int     `json:"truck_parking_spaces,omitempty"`
-	AreaM2             *int     `json:"area_m2,omitempty"`
-	Languages          []string `json:"languages"`
-	Port               *portOut `json:"port,omitempty"`
-	Region             string   `json:"region,omitempty"`
-	Address            string   `json:"address,omitempty"`
-	Phone              string   `json:"phone,omitempty"`
-	Operator           string   `json:"operator,omitempty"`
-	Status             Status   `json:"status"`
-	UpdatedAt          string   `json:"updated_at,omitempty"`
-	Source             string   `json:"source"`
-	TimeZone           string   `json:"timezone,omitempty"`
-	Version            int64    `json:"version,omitempty"`
-}
-
-type pointOut struct {
-	Type        string     `json:"type"`
-	Coordinates [2]float64 `json:"coordinates"`
-}
-
-type featureOut struct {
-	Type       string   `json:"type"`
-	ID         string   `json:"id"`
-	Geometry   pointOut `json:"geometry"`
-	Properties propsOut `json:"properties"`
-}
-
-func (st *Station) port() *portOut {
-	if st.Port == nil {
-		return nil
-	}
-	modes := st.Port.Modes
-	if modes == nil {
-		modes = []string{}
-	}
-	return &portOut{Country: st.Port.Country, Modes: modes, Hours: st.Port.Hours}
-}
-
-func (st *Station) languages() []string {
-	if st.Languages == nil {
-		return []string{}
-	}
-	return st.Languages
-}
-
-func (st *Station) updatedAt() string {
-	if st.UpdatedAt.IsZero() {
-		return ""
-	}
-	return st.UpdatedAt.UTC().Format(time.RFC3339Nano)
-}
-
-// Properties returns the record's GeoJSON properties (see the format above)
-// without "name", which the caller sets for the requested language. The
-// map is new on every call; the caller may add to it.
-func (st *Station) Properties() map[string]any {
-	p := make(map[string]any, 16)
-	p["kind"] = st.Kind
-	p["names"] = st.Names
-	p["amenities"] = st.Amenities.Names()
-	if st.OpeningHours != "" {
-		p["opening_hours"] = st.OpeningHours
-	}
-	for _, c := range []struct {
-		key string
-		v   *int
-	}{{"capacity_per_day", st.CapacityPerDay}, {"beds", st.Beds}, {"truck_parking_spaces", st.TruckParkingSpaces}, {"area_m2", st.AreaM2}} {
-		if c.v != nil {
-			p[c.key] = *c.v
-		}
-	}
-	p["languages"] = st.languages()
-	if port := st.port(); port != nil {
-		pm := map[string]any{"country": port.Country, "modes": port.Modes}
-		if port.Hours != "" {
-			pm["hours"] = port.Hours
-		}
-		p["port"] = pm
-	}
-	for _, c := range []struct{ key, v string }{
-		{"region", st.Region}, {"address", st.Address}, {"phone", st.Phone}, {"operator", st.Operator},
-		{"updated_at", st.updatedAt()}, {"timezone", st.TimeZone},
-	} {
-		if c.v != "" {
-			p[c.key] = c.v
-		}
-	}
-	p["status"] = st.Status
-	p["source"] = st.Source
-	if st.Version != 0 {
-		p["version"] = st.Version
-	}
-	return p
-}
-
-func (st *Station) feature() *featureOut {
-	return &featureOut{
-		Type:     "Feature",
-		ID:       st.ID,
-		Geometry: pointOut{Type: "Point", Coordinates: [2]float64{st.Location.Lon(), st.Location.Lat()}},
-		Properties: propsOut{
-			Kind:               st.Kind,
-			Name:               st.Names.In("zh"),
-			Names:              st.Names,
-			Amenities:          st.Amenities.Names(),
-			OpeningHours:       st.OpeningHours,
-			CapacityPerDay:     st.CapacityPerDay,
-			Beds:               st.Beds,
-			TruckParkingSpaces: st.TruckParkingSpaces,
-			AreaM2:             st.AreaM2,
-			Languages:          st.languages(),
-			Port:               st.port(),
-			Region:             st.Region,
-			Address:            st.Address,
-			Phone:              st.Phone,
-			Operator:           st.Operator,
-			Status:             st.Status,
-			UpdatedAt:          st.updatedAt(),
-			Source:             st.Source,
-			TimeZone:           st.TimeZone,
-			Version:            st.Version,
-		},
-	}
-}
+// top level as a string, a Point geometry [lon, lat] and the properties of
+// the record's one JSON form (see form.go). When reading, unknown
+// properties are ignored (the API refuses them first, see UnknownMembers),
+// a numeric id is taken as its decimal text, and an id kept in
+// properties.id is used when the Feature has none.
 
 // MarshalFeature returns the record as one GeoJSON Feature, in the shape
 // DecodeStation reads.
 func (st *Station) MarshalFeature() ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(st.feature()); err != nil {
-		return nil, fmt.Errorf("encode record %q: %w", st.ID, err)
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	return st.AppendFeature(nil, &exportForm)
 }
+
+// exportForm is how files are written: declared order, no HTML escapes.
+var exportForm = FeatureOptions{}
 
 // EncodeStations writes stations as a GeoJSON FeatureCollection, one
 // Feature a line, in exactly the shape DecodeStations reads (the export
 // format). It streams, so memory does not grow with the number of records.
 func EncodeStations(w io.Writer, stations []*Station) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
 	if _, err := bw.WriteString(`{"type":"FeatureCollection","features":[`); err != nil {
 		return fmt.Errorf("write feature collection: %w", err)
 	}
+	buf := make([]byte, 0, 1024)
 	for i, st := range stations {
-		buf.Reset()
+		buf = buf[:0]
 		if i > 0 {
-			buf.WriteByte(',')
+			buf = append(buf, ',')
 		}
-		buf.WriteByte('\n')
-		if err := enc.Encode(st.feature()); err != nil {
+		buf = append(buf, '\n')
+		var err error
+		if buf, err = st.AppendFeature(buf, &exportForm); err != nil {
 			return fmt.Errorf("encode record %d (id %q): %w", i, st.ID, err)
 		}
-		if _, err := bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))); err != nil {
+		if _, err := bw.Write(buf); err != nil {
 			return fmt.Errorf("write feature collection: %w", err)
 		}
 	}
@@ -416,19 +217,21 @@ type featureFast struct {
 // decodeFeature returns the valid record, or nil and its problems; id is
 // the record's id when one could be read, even if the record is invalid.
 func decodeFeature(raw []byte, strs *Interner) (st *Station, id string, errs []*FieldError) {
+	st = new(Station)
 	var (
-		p     propsIn
+		p     = propsIn{stationProps: (*stationProps)(st)}
 		idRaw json.RawMessage
-		loc   orb.Point
 	)
-	var ff featureFast
+	ff := featureFast{Properties: &p}
 	if json.Unmarshal(raw, &ff) == nil && ff.Type == "Feature" && ff.Properties != nil &&
 		ff.Geometry != nil && ff.Geometry.Type == "Point" && (len(ff.Geometry.Coordinates) == 2 || len(ff.Geometry.Coordinates) == 3) {
-		p, idRaw = *ff.Properties, ff.ID
-		loc = orb.Point{ff.Geometry.Coordinates[0], ff.Geometry.Coordinates[1]}
+		idRaw = ff.ID
+		st.Location = orb.Point{ff.Geometry.Coordinates[0], ff.Geometry.Coordinates[1]}
 	} else {
+		*st = Station{} // what the fast attempt read, if anything
+		p = propsIn{stationProps: (*stationProps)(st)}
 		var ok bool
-		if p, idRaw, loc, errs, ok = decodeFeatureSlow(raw); !ok {
+		if idRaw, errs, ok = decodeFeatureSlow(raw, &p); !ok {
 			return nil, "", append(errs, InvalidUTF8(raw)...)
 		}
 	}
@@ -451,27 +254,10 @@ func decodeFeature(raw []byte, strs *Interner) (st *Station, id string, errs []*
 		}
 	}
 
-	st = &Station{
-		ID:                 id,
-		Location:           loc,
-		Kind:               internKind(Kind(p.Kind)),
-		Names:              p.Names,
-		OpeningHours:       p.OpeningHours,
-		TimeZone:           p.TimeZone,
-		CapacityPerDay:     p.CapacityPerDay,
-		Beds:               p.Beds,
-		TruckParkingSpaces: p.TruckParkingSpaces,
-		AreaM2:             p.AreaM2,
-		Languages:          nilIfEmpty(p.Languages),
-		Port:               p.Port,
-		Region:             p.Region,
-		Address:            p.Address,
-		Phone:              p.Phone,
-		Operator:           p.Operator,
-		Status:             internStatus(Status(p.Status)),
-		Source:             p.Source,
-		Version:            p.Version,
-	}
+	st.ID = id
+	st.Kind = internKind(st.Kind)
+	st.Status = internStatus(st.Status)
+	st.Languages = nilIfEmpty(st.Languages)
 	if st.Port != nil {
 		st.Port.Modes = nilIfEmpty(st.Port.Modes)
 	}
@@ -535,10 +321,10 @@ func decodeFeature(raw []byte, strs *Interner) (st *Station, id string, errs []*
 
 // decodeFeatureSlow reads a feature part by part, reporting every part
 // that is wrong. ok is false when raw is not an object at all.
-func decodeFeatureSlow(raw []byte) (p propsIn, idRaw json.RawMessage, loc orb.Point, errs []*FieldError, ok bool) {
+func decodeFeatureSlow(raw []byte, p *propsIn) (idRaw json.RawMessage, errs []*FieldError, ok bool) {
 	var f featureIn
 	if err := json.Unmarshal(raw, &f); err != nil || isNull(raw) {
-		return p, nil, loc, []*FieldError{{Field: "feature", Reason: "want a GeoJSON Feature object"}}, false
+		return nil, []*FieldError{{Field: "feature", Reason: "want a GeoJSON Feature object"}}, false
 	}
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
@@ -552,21 +338,23 @@ func decodeFeatureSlow(raw []byte) (p propsIn, idRaw json.RawMessage, loc orb.Po
 	if l, reason := decodePoint(f.Geometry); reason != "" {
 		bad("geometry", "%s", reason)
 	} else {
-		loc = l
+		p.stationProps.Location = l
 	}
 
 	switch {
 	case isNull(f.Properties):
 		bad("properties", "missing; want an object with kind, names, source, ...")
 	default:
-		if err := json.Unmarshal(f.Properties, &p); err != nil {
+		loc := p.stationProps.Location
+		if err := json.Unmarshal(f.Properties, p); err != nil {
 			// Read property by property to report every bad one.
+			*p.stationProps = stationProps{Location: loc}
+			p.Amenities, p.UpdatedAt, p.Name, p.ID = nil, "", nil, nil
 			var m map[string]json.RawMessage
 			if json.Unmarshal(f.Properties, &m) != nil {
 				bad("properties", "want an object, got %s", clip(string(f.Properties), 40))
 				break
 			}
-			p = propsIn{}
 			for _, fd := range p.fields() {
 				v, ok := m[fd.name]
 				if !ok {
@@ -580,7 +368,7 @@ func decodeFeatureSlow(raw []byte) (p propsIn, idRaw json.RawMessage, loc orb.Po
 			}
 		}
 	}
-	return p, f.ID, loc, errs, true
+	return f.ID, errs, true
 }
 
 // internKind and internStatus return the package's constant for a known

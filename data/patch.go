@@ -22,9 +22,9 @@ var readOnlyProperties = map[string]string{
 // only identifies the record).
 var patchableProperties = func() []string {
 	var out []string
-	for _, f := range (&propsIn{}).fields() {
-		if _, ro := readOnlyProperties[f.name]; !ro && f.name != "id" {
-			out = append(out, f.name)
+	for _, name := range readMembers {
+		if _, ro := readOnlyProperties[name]; !ro && name != "id" {
+			out = append(out, name)
 		}
 	}
 	return out

@@ -179,29 +179,35 @@ type PortInfo struct {
 
 // Station is one record: a border port, rest stop, driver home, union
 // station or other service point. It is immutable once in a snapshot.
+//
+// Its json tags are the one definition of the record's JSON form, the
+// "properties" of its GeoJSON Feature (see form.go): the readers, the
+// writers, the merge patch and the API's rendering all follow them, in
+// this order. ID and Location are the Feature's id and geometry; Hours is
+// derived from OpeningHours.
 type Station struct {
-	ID                 string
-	Location           orb.Point // [lon, lat], WGS 84
-	Kind               Kind
-	Names              Names
-	Amenities          AmenitySet
-	OpeningHours       string // OSM opening_hours syntax; "" means unknown
-	Hours              *OpeningHours
-	TimeZone           string // IANA zone for opening hours; "" means Asia/Shanghai
-	CapacityPerDay     *int
-	Beds               *int
-	TruckParkingSpaces *int
-	AreaM2             *int
-	Languages          []string
-	Port               *PortInfo
-	Region             string
-	Address            string
-	Phone              string
-	Operator           string
-	Status             Status
-	UpdatedAt          time.Time
-	Source             string
-	Version            int64 // change version from the source of truth; 0 for files
+	ID                 string        `json:"-"`
+	Location           orb.Point     `json:"-"` // [lon, lat], WGS 84
+	Kind               Kind          `json:"kind"`
+	Names              Names         `json:"names"`
+	Amenities          AmenitySet    `json:"amenities"`
+	OpeningHours       string        `json:"opening_hours,omitempty"` // OSM opening_hours syntax; "" means unknown
+	Hours              *OpeningHours `json:"-"`
+	CapacityPerDay     *int          `json:"capacity_per_day,omitempty"`
+	Beds               *int          `json:"beds,omitempty"`
+	TruckParkingSpaces *int          `json:"truck_parking_spaces,omitempty"`
+	AreaM2             *int          `json:"area_m2,omitempty"`
+	Languages          []string      `json:"languages"`
+	Port               *PortInfo     `json:"port,omitempty"`
+	Region             string        `json:"region,omitempty"`
+	Address            string        `json:"address,omitempty"`
+	Phone              string        `json:"phone,omitempty"`
+	Operator           string        `json:"operator,omitempty"`
+	Status             Status        `json:"status"`
+	UpdatedAt          time.Time     `json:"updated_at,omitzero"`
+	Source             string        `json:"source"`
+	TimeZone           string        `json:"timezone,omitempty"` // IANA zone for opening hours; "" means Asia/Shanghai
+	Version            int64         `json:"version,omitempty"`  // change version from the source of truth; 0 for files
 }
 
 // Severity says what a problem costs its record.

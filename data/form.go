@@ -1,0 +1,470 @@
+package data
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/paulmach/orb"
+)
+
+// The JSON form of a record is defined once, by the json tags on Station:
+// its "properties" are Station's tagged fields in their order, plus the
+// derived "name" (the name in the requested language, written after kind
+// and never read). Empty optional members (omitempty, omitzero) are left
+// out when writing; amenities and languages are always arrays, port.modes
+// too. Everything that reads or writes the form is derived from the tags:
+// the GeoJSON reader's per-member checks, the writers (EncodeStations,
+// MarshalFeature, AppendFeature for the API), Properties, and the merge
+// patch's list of writable members. A new property of a type the form
+// knows (string, Kind, Status, *int, int64, []string, time.Time) is one
+// tagged field.
+
+// member is one member of a record's properties object.
+type member struct {
+	name  string
+	field int  // index of the Station field; -1 for the derived "name"
+	omit  bool // omitempty or omitzero: left out when empty
+}
+
+// derivedName is the member holding the record's name in the requested
+// language: written, never read.
+const derivedName = "name"
+
+// recordMembers are the members in declared order, sortedMembers in the
+// order encoding/json writes a map's keys.
+var recordMembers, sortedMembers = buildMembers()
+
+func buildMembers() (declared, sorted []member) {
+	t := reflect.TypeFor[Station]()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" || name == "" {
+			continue
+		}
+		if !formTypes[f.Type] {
+			panic(fmt.Sprintf("data: Station.%s has type %v, which the record's JSON form does not know (see form.go)", f.Name, f.Type))
+		}
+		declared = append(declared, member{name: name, field: i, omit: strings.Contains(opts, "omitempty") || strings.Contains(opts, "omitzero")})
+		if name == "kind" {
+			declared = append(declared, member{name: derivedName, field: -1})
+		}
+	}
+	sorted = slices.Clone(declared)
+	slices.SortFunc(sorted, func(a, b member) int { return cmp.Compare(a.name, b.name) })
+	return declared, sorted
+}
+
+// formTypes are the field types the form reads and writes (see
+// appendMember and Properties).
+var formTypes = map[reflect.Type]bool{
+	reflect.TypeFor[string]():     true,
+	reflect.TypeFor[Kind]():       true,
+	reflect.TypeFor[Status]():     true,
+	reflect.TypeFor[*int]():       true,
+	reflect.TypeFor[int64]():      true,
+	reflect.TypeFor[[]string]():   true,
+	reflect.TypeFor[AmenitySet](): true,
+	reflect.TypeFor[Names]():      true,
+	reflect.TypeFor[*PortInfo]():  true,
+	reflect.TypeFor[time.Time]():  true,
+}
+
+// PropertyNames returns the members of a record's properties object in
+// their declared order, the derived "name" included.
+func PropertyNames() []string {
+	out := make([]string, len(recordMembers))
+	for i, m := range recordMembers {
+		out[i] = m.name
+	}
+	return out
+}
+
+// Extra is a member a caller adds to a record's properties (the API's
+// distance_m, say): a number or a string, written as encoding/json writes
+// a float64, an int64 or a string. An Extra with the key of a record's
+// member replaces it.
+type Extra struct {
+	Key   string
+	Kind  ExtraKind
+	Float float64
+	Int   int64
+	Str   string
+}
+
+// ExtraKind says which value of an Extra is written.
+type ExtraKind uint8
+
+// The kinds of Extra.
+const (
+	ExtraFloat ExtraKind = iota
+	ExtraInt
+	ExtraString
+)
+
+// FeatureOptions say how AppendFeature writes a record.
+type FeatureOptions struct {
+	// Lang is the language of the derived "name" (see Names.In); "" is zh.
+	Lang string
+	// Sorted writes the members of properties and of port in sorted key
+	// order, as encoding/json writes the maps of Properties; otherwise
+	// they come in declared order.
+	Sorted bool
+	// EscapeHTML escapes <, > and & in strings, as encoding/json does by
+	// default.
+	EscapeHTML bool
+	// Position, when HasPosition is set, is written instead of the
+	// record's location (a position converted to another CRS).
+	Position    orb.Point
+	HasPosition bool
+	// Extra are members to add; with Sorted they must be sorted by key,
+	// with unique keys.
+	Extra []Extra
+}
+
+// AppendFeature appends the record as a GeoJSON Feature in its one JSON
+// form. It fails only for a coordinate or an Extra that is not a finite
+// number, which JSON cannot carry.
+func (st *Station) AppendFeature(b []byte, o *FeatureOptions) ([]byte, error) {
+	b = append(b, `{"type":"Feature"`...)
+	if st.ID != "" {
+		b = append(b, `,"id":`...)
+		b = AppendJSONString(b, st.ID, o.EscapeHTML)
+	}
+	at := st.Location
+	if o.HasPosition {
+		at = o.Position
+	}
+	b = append(b, `,"geometry":{"type":"Point","coordinates":[`...)
+	var err error
+	if b, err = AppendJSONFloat(b, at.Lon()); err != nil {
+		return b, fmt.Errorf("encode record %q: %w", st.ID, err)
+	}
+	b = append(b, ',')
+	if b, err = AppendJSONFloat(b, at.Lat()); err != nil {
+		return b, fmt.Errorf("encode record %q: %w", st.ID, err)
+	}
+	b = append(b, `]},"properties":{`...)
+	if b, err = st.AppendProperties(b, o); err != nil {
+		return b, fmt.Errorf("encode record %q: %w", st.ID, err)
+	}
+	return append(b, "}}"...), nil
+}
+
+// AppendProperties appends the members of the record's properties object,
+// without the braces (see AppendFeature).
+func (st *Station) AppendProperties(b []byte, o *FeatureOptions) ([]byte, error) {
+	members := recordMembers
+	if o.Sorted {
+		members = sortedMembers
+	}
+	rv := reflect.ValueOf(st).Elem()
+	extra := o.Extra
+	used := 0 // declared order: a bit per replaced Extra (at most 64 looked at)
+	first := true
+	var err error
+	writeExtra := func(e Extra) {
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = AppendJSONString(b, e.Key, o.EscapeHTML)
+		b = append(b, ':')
+		var ferr error
+		if b, ferr = e.append(b, o.EscapeHTML); ferr != nil && err == nil {
+			err = ferr
+		}
+	}
+	for _, m := range members {
+		if o.Sorted {
+			for len(extra) > 0 && extra[0].Key < m.name {
+				writeExtra(extra[0])
+				extra = extra[1:]
+			}
+			if len(extra) > 0 && extra[0].Key == m.name {
+				writeExtra(extra[0])
+				extra = extra[1:]
+				continue
+			}
+		} else if i := slices.IndexFunc(extra, func(e Extra) bool { return e.Key == m.name }); i >= 0 && i < 64 {
+			writeExtra(extra[i])
+			used |= 1 << i
+			continue
+		}
+		mark := len(b)
+		if !first {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, m.name...)
+		b = append(b, `":`...)
+		var ok bool
+		if b, ok = st.appendMember(b, rv, m, o); ok {
+			first = false
+		} else {
+			b = b[:mark]
+		}
+	}
+	for i, e := range extra {
+		if o.Sorted || i >= 64 || used&(1<<i) == 0 {
+			writeExtra(e)
+		}
+	}
+	return b, err
+}
+
+// appendMember appends the value of member m; ok is false when the
+// member is left out (empty and optional).
+func (st *Station) appendMember(b []byte, rv reflect.Value, m member, o *FeatureOptions) (_ []byte, ok bool) {
+	if m.field < 0 {
+		lang := o.Lang
+		if lang == "" {
+			lang = "zh"
+		}
+		return AppendJSONString(b, st.Names.In(lang), o.EscapeHTML), true
+	}
+	esc := o.EscapeHTML
+	switch v := rv.Field(m.field).Addr().Interface().(type) {
+	case *string:
+		if m.omit && *v == "" {
+			return b, false
+		}
+		return AppendJSONString(b, *v, esc), true
+	case *Kind:
+		if m.omit && *v == "" {
+			return b, false
+		}
+		return AppendJSONString(b, string(*v), esc), true
+	case *Status:
+		if m.omit && *v == "" {
+			return b, false
+		}
+		return AppendJSONString(b, string(*v), esc), true
+	case **int:
+		if *v == nil {
+			if m.omit {
+				return b, false
+			}
+			return append(b, "null"...), true
+		}
+		return strconv.AppendInt(b, int64(**v), 10), true
+	case *int64:
+		if m.omit && *v == 0 {
+			return b, false
+		}
+		return strconv.AppendInt(b, *v, 10), true
+	case *[]string:
+		return appendJSONStrings(b, *v, esc), true
+	case *AmenitySet:
+		b = append(b, '[')
+		n := 0
+		for a := range v.All() {
+			if n > 0 {
+				b = append(b, ',')
+			}
+			n++
+			b = AppendJSONString(b, a, esc)
+		}
+		return append(b, ']'), true
+	case *Names:
+		b = append(b, '{')
+		n := 0
+		for _, l := range [...]struct{ key, v string }{{"zh", v.ZH}, {"en", v.EN}, {"ru", v.RU}, {"mn", v.MN}} {
+			if l.v == "" {
+				continue
+			}
+			if n > 0 {
+				b = append(b, ',')
+			}
+			n++
+			b = append(b, '"')
+			b = append(b, l.key...)
+			b = append(b, `":`...)
+			b = AppendJSONString(b, l.v, esc)
+		}
+		return append(b, '}'), true
+	case **PortInfo:
+		p := *v
+		if p == nil {
+			if m.omit {
+				return b, false
+			}
+			return append(b, "null"...), true
+		}
+		b = append(b, `{"country":`...)
+		b = AppendJSONString(b, p.Country, esc)
+		hours := func() {
+			if p.Hours != "" {
+				b = append(b, `,"hours":`...)
+				b = AppendJSONString(b, p.Hours, esc)
+			}
+		}
+		if o.Sorted {
+			hours()
+		}
+		b = append(b, `,"modes":`...)
+		b = appendJSONStrings(b, p.Modes, esc)
+		if !o.Sorted {
+			hours()
+		}
+		return append(b, '}'), true
+	case *time.Time:
+		if m.omit && v.IsZero() {
+			return b, false
+		}
+		// RFC 3339 output holds only digits, letters and -:.+, none of
+		// which JSON escapes.
+		b = append(b, '"')
+		b = v.UTC().AppendFormat(b, time.RFC3339Nano)
+		return append(b, '"'), true
+	}
+	panic(fmt.Sprintf("data: member %q has a type the record's JSON form does not know", m.name))
+}
+
+func (e Extra) append(b []byte, esc bool) ([]byte, error) {
+	switch e.Kind {
+	case ExtraString:
+		return AppendJSONString(b, e.Str, esc), nil
+	case ExtraInt:
+		return strconv.AppendInt(b, e.Int, 10), nil
+	}
+	return AppendJSONFloat(b, e.Float)
+}
+
+func appendJSONStrings(b []byte, ss []string, esc bool) []byte {
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = AppendJSONString(b, s, esc)
+	}
+	return append(b, ']')
+}
+
+// Properties returns the record's properties (see the form above) as a
+// map, without "name", which the caller sets for the requested language;
+// encoding/json writes it as AppendProperties with Sorted and EscapeHTML
+// does. The map is new on every call; the caller may add to it.
+func (st *Station) Properties() map[string]any {
+	p := make(map[string]any, len(recordMembers)+2)
+	rv := reflect.ValueOf(st).Elem()
+	for _, m := range recordMembers {
+		if m.field < 0 {
+			continue
+		}
+		switch v := rv.Field(m.field).Addr().Interface().(type) {
+		case *string:
+			if !m.omit || *v != "" {
+				p[m.name] = *v
+			}
+		case *Kind:
+			if !m.omit || *v != "" {
+				p[m.name] = *v
+			}
+		case *Status:
+			if !m.omit || *v != "" {
+				p[m.name] = *v
+			}
+		case **int:
+			if *v != nil {
+				p[m.name] = **v
+			} else if !m.omit {
+				p[m.name] = nil
+			}
+		case *int64:
+			if !m.omit || *v != 0 {
+				p[m.name] = *v
+			}
+		case *[]string:
+			p[m.name] = nonNil(*v)
+		case *AmenitySet:
+			p[m.name] = v.Names()
+		case *Names:
+			p[m.name] = *v
+		case **PortInfo:
+			if port := *v; port != nil {
+				pm := map[string]any{"country": port.Country, "modes": nonNil(port.Modes)}
+				if port.Hours != "" {
+					pm["hours"] = port.Hours
+				}
+				p[m.name] = pm
+			} else if !m.omit {
+				p[m.name] = nil
+			}
+		case *time.Time:
+			if !m.omit || !v.IsZero() {
+				p[m.name] = v.UTC().Format(time.RFC3339Nano)
+			}
+		default:
+			panic(fmt.Sprintf("data: member %q has a type the record's JSON form does not know", m.name))
+		}
+	}
+	return p
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// stationProps is Station without its methods, so that a properties
+// object decodes into a record directly by Station's json tags.
+type stationProps Station
+
+// propsIn is the properties object as read: the record's members straight
+// into the record, except those read as text to be checked first
+// (amenities, updated_at). Name and ID accept any JSON, so that a derived
+// "name" never makes a record invalid.
+type propsIn struct {
+	*stationProps
+	Amenities []string        `json:"amenities"`
+	UpdatedAt string          `json:"updated_at"`
+	Name      json.RawMessage `json:"name"`
+	ID        json.RawMessage `json:"id"`
+}
+
+// propField is one member of propsIn and where it decodes to.
+type propField struct {
+	name string
+	dst  any
+}
+
+// fields maps each member to its destination, in declared order and then
+// "id", for reading member by member when the whole object does not fit
+// (to report every bad member). The derived "name" is not read.
+func (p *propsIn) fields() []propField {
+	out := make([]propField, 0, len(recordMembers)+1)
+	rv := reflect.ValueOf(p.stationProps).Elem()
+	for _, m := range recordMembers {
+		switch {
+		case m.field < 0:
+			continue
+		case m.name == "amenities":
+			out = append(out, propField{m.name, &p.Amenities})
+		case m.name == "updated_at":
+			out = append(out, propField{m.name, &p.UpdatedAt})
+		default:
+			out = append(out, propField{m.name, rv.Field(m.field).Addr().Interface()})
+		}
+	}
+	return append(out, propField{"id", &p.ID})
+}
+
+// readMembers are the members a reader takes from a properties object:
+// the record's own, without the derived name, and "id".
+var readMembers = func() []string {
+	var out []string
+	for _, f := range (&propsIn{stationProps: &stationProps{}}).fields() {
+		out = append(out, f.name)
+	}
+	return out
+}()

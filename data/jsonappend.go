@@ -1,0 +1,128 @@
+package data
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"unicode/utf8"
+)
+
+// ErrNonFinite is returned for a NaN or infinite number, which JSON cannot
+// carry (json.Marshal refuses them too).
+var ErrNonFinite = errors.New("json: unsupported value: NaN or Inf")
+
+// AppendJSONFloat appends f as encoding/json writes a float64: the
+// shortest representation, in exponent form below 1e-6 and from 1e21.
+func AppendJSONFloat(b []byte, f float64) ([]byte, error) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return b, fmt.Errorf("%w: %v", ErrNonFinite, f)
+	}
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// Clean up e-09 to e-9, as encoding/json does.
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b, nil
+}
+
+const hexDigits = "0123456789abcdef"
+
+// safeASCII marks the ASCII bytes that go into a JSON string as they are:
+// printable, and not " or \ (safeHTML: nor <, > or &).
+var safeASCII, safeHTML = func() (plain, html [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		plain[c], html[c] = true, true
+	}
+	for _, c := range `"\` {
+		plain[c], html[c] = false, false
+	}
+	for _, c := range `<>&` {
+		html[c] = false
+	}
+	return plain, html
+}()
+
+// AppendJSONString appends s as a JSON string exactly as encoding/json
+// does: control characters, quotes and backslashes escaped (and <, >, &
+// with escapeHTML, encoding/json's default), U+2028 and U+2029 escaped
+// for JavaScript, and each byte of invalid UTF-8 replaced by U+FFFD.
+func AppendJSONString(b []byte, s string, escapeHTML bool) []byte {
+	safe := &safeASCII
+	if escapeHTML {
+		safe = &safeHTML
+	}
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if safe[c] {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			b = appendEscapedASCII(b, c)
+			i++
+			start = i
+			continue
+		}
+		// Fast paths for the valid sequences names are made of: two-byte
+		// (Cyrillic, Latin accents) and three-byte with plain continuation
+		// ranges (CJK). Leads E0 and ED restrict their second byte, and E2
+		// starts U+2028/U+2029: those go the slow way.
+		if c >= 0xc2 && c <= 0xdf && i+1 < len(s) && s[i+1]&0xc0 == 0x80 {
+			i += 2
+			continue
+		}
+		if c >= 0xe1 && c <= 0xef && c != 0xe2 && c != 0xed && i+2 < len(s) && s[i+1]&0xc0 == 0x80 && s[i+2]&0xc0 == 0x80 {
+			i += 3
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// appendEscapedASCII appends the escape of an ASCII byte JSON does not
+// write as is.
+func appendEscapedASCII(b []byte, c byte) []byte {
+	switch c {
+	case '\\', '"':
+		return append(b, '\\', c)
+	case '\b':
+		return append(b, '\\', 'b')
+	case '\f':
+		return append(b, '\\', 'f')
+	case '\n':
+		return append(b, '\\', 'n')
+	case '\r':
+		return append(b, '\\', 'r')
+	case '\t':
+		return append(b, '\\', 't')
+	}
+	return append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+}
