@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -24,14 +25,28 @@ const (
 	csvWKT = "wkt"
 )
 
-// csvColumns lists every column ReadCSV understands besides the location.
-var csvColumns = []string{
-	"id", "kind", "name", "name_zh", "name_en", "name_ru", "name_mn",
-	"amenities", "opening_hours", "capacity_per_day", "beds",
-	"truck_parking_spaces", "area_m2", "languages", "port_country",
-	"port_modes", "port_hours", "region", "address", "phone", "operator",
-	"status", "source", "timezone",
-}
+// csvColumns lists every column ReadCSV understands besides the location:
+// the id and the record's members a writer sets (see form.go; not the
+// read-only ones), with names flattened to name_zh, name_en, ... (name is
+// a synonym of name_zh) and port to port_country, port_modes, port_hours.
+var csvColumns = func() []string {
+	out := []string{"id"}
+	for _, m := range recordMembers {
+		switch _, ro := readOnlyProperties[m.name]; {
+		case m.name == derivedName:
+			out = append(out, "name")
+		case m.name == "names":
+			for _, l := range Languages {
+				out = append(out, "name_"+l)
+			}
+		case m.name == "port":
+			out = append(out, "port_country", "port_modes", "port_hours")
+		case !ro:
+			out = append(out, m.name)
+		}
+	}
+	return out
+}()
 
 // ReadCSV reads records from a CSV file with a header row (see csvColumns
 // and the lon/lat/wkt columns). Every bad row is reported as one or more
@@ -205,70 +220,67 @@ func (h *csvHeader) station(rec []string, line int) (*Station, []*FieldError) {
 		st.Location = orb.Point{lon, lat}
 	}
 
-	if s := h.get(rec, "kind"); s != "" {
-		k, err := ParseKind(s)
-		if err != nil {
-			bad("kind", "%v", err)
-		}
-		st.Kind = k
-	}
-	st.Names = Names{
-		ZH: h.get(rec, "name_zh"),
-		EN: h.get(rec, "name_en"),
-		RU: h.get(rec, "name_ru"),
-		MN: h.get(rec, "name_mn"),
-	}
-	if st.Names.ZH == "" {
-		st.Names.ZH = h.get(rec, "name")
-	}
-	if s := h.get(rec, "amenities"); s != "" {
-		set, err := NewAmenitySet(splitList(s))
-		if err != nil {
-			bad("amenities", "%v", err)
-		}
-		st.Amenities = set
-	}
-	st.OpeningHours = h.get(rec, "opening_hours")
-	for _, f := range []struct {
-		name string
-		dst  **int
-	}{
-		{"capacity_per_day", &st.CapacityPerDay},
-		{"beds", &st.Beds},
-		{"truck_parking_spaces", &st.TruckParkingSpaces},
-		{"area_m2", &st.AreaM2},
-	} {
-		s := h.get(rec, f.name)
-		if s == "" {
+	rv := reflect.ValueOf(st).Elem()
+	for _, m := range recordMembers {
+		if _, ro := readOnlyProperties[m.name]; ro || m.field < 0 {
 			continue
 		}
-		n, err := strconv.Atoi(s)
-		switch {
-		case err != nil:
-			bad(f.name, "%q is not a whole number", s)
-		case n < 0:
-			bad(f.name, "%d is negative", n)
+		cell := h.get(rec, m.name)
+		switch v := rv.Field(m.field).Addr().Interface().(type) {
+		case *string:
+			*v = cell
+		case *Status:
+			*v = Status(cell)
+		case *Kind:
+			if cell != "" {
+				k, err := ParseKind(cell)
+				if err != nil {
+					bad(m.name, "%v", err)
+				}
+				*v = k
+			}
+		case *AmenitySet:
+			if cell != "" {
+				set, err := NewAmenitySet(splitList(cell))
+				if err != nil {
+					bad(m.name, "%v", err)
+				}
+				*v = set
+			}
+		case **int:
+			if cell == "" {
+				continue
+			}
+			n, err := strconv.Atoi(cell)
+			switch {
+			case err != nil:
+				bad(m.name, "%q is not a whole number", cell)
+			case n < 0:
+				bad(m.name, "%d is negative", n)
+			default:
+				*v = &n
+			}
+		case *[]string:
+			if cell != "" {
+				*v = splitList(cell)
+			}
+		case *Names:
+			*v = Names{ZH: h.get(rec, "name_zh"), EN: h.get(rec, "name_en"), RU: h.get(rec, "name_ru"), MN: h.get(rec, "name_mn")}
+			if v.ZH == "" {
+				v.ZH = h.get(rec, "name")
+			}
+		case **PortInfo:
+			country, modes, hours := h.get(rec, "port_country"), h.get(rec, "port_modes"), h.get(rec, "port_hours")
+			if country != "" || modes != "" || hours != "" {
+				*v = &PortInfo{Country: strings.ToUpper(country), Modes: splitList(modes), Hours: hours}
+				if (*v).Modes == nil {
+					(*v).Modes = []string{}
+				}
+			}
 		default:
-			*f.dst = &n
+			panic(fmt.Sprintf("data: member %q has a type the CSV reader does not know", m.name))
 		}
 	}
-	if s := h.get(rec, "languages"); s != "" {
-		st.Languages = splitList(s)
-	}
-	country, modes, hours := h.get(rec, "port_country"), h.get(rec, "port_modes"), h.get(rec, "port_hours")
-	if country != "" || modes != "" || hours != "" {
-		st.Port = &PortInfo{Country: strings.ToUpper(country), Modes: splitList(modes), Hours: hours}
-		if st.Port.Modes == nil {
-			st.Port.Modes = []string{}
-		}
-	}
-	st.Region = h.get(rec, "region")
-	st.Address = h.get(rec, "address")
-	st.Phone = h.get(rec, "phone")
-	st.Operator = h.get(rec, "operator")
-	st.Status = Status(h.get(rec, "status"))
-	st.Source = h.get(rec, "source")
-	st.TimeZone = h.get(rec, "timezone")
 	if st.Source == "" {
 		st.Source = h.source
 	}
