@@ -255,44 +255,7 @@ func decodeFeature(raw []byte, strs *Interner) (st *Station, id string, errs []*
 	}
 
 	st.ID = id
-	st.Kind = internKind(st.Kind)
-	st.Status = internStatus(st.Status)
-	st.Languages = nilIfEmpty(st.Languages)
-	if st.Port != nil {
-		st.Port.Modes = nilIfEmpty(st.Port.Modes)
-	}
-	for _, f := range []*string{&st.OpeningHours, &st.TimeZone, &st.Region, &st.Operator, &st.Source} {
-		*f = strs.String(*f)
-	}
-
-	for _, name := range p.Amenities {
-		a, err := ParseAmenity(name)
-		if err != nil {
-			bad("amenities", "%v", err)
-		}
-		st.Amenities |= a
-	}
-
-	if p.UpdatedAt != "" {
-		t, err := time.Parse(time.RFC3339Nano, p.UpdatedAt)
-		if err != nil {
-			bad("updated_at", "%q is not an RFC 3339 time such as 2024-05-01T08:00:00Z", clip(p.UpdatedAt, 40))
-		} else {
-			st.UpdatedAt = t.UTC()
-		}
-	}
-
-	// Validation problems, except for fields already reported as unreadable.
-	reported := make([]string, len(errs))
-	for i, e := range errs {
-		reported[i] = e.Field
-	}
-	st.Normalize()
-	for _, e := range st.Validate() {
-		if !coveredBy(e.Field, reported) {
-			errs = append(errs, e)
-		}
-	}
+	errs = completeRecord(st, &p, errs, strs)
 	// Bytes that are not UTF-8 were read as U+FFFD above: refuse the
 	// record, naming those fields instead of what the replacement made.
 	if notUTF8 := InvalidUTF8(raw); notUTF8 != nil {
@@ -317,6 +280,57 @@ func decodeFeature(raw []byte, strs *Interner) (st *Station, id string, errs []*
 		return nil, id, errs
 	}
 	return st, id, nil
+}
+
+// completeRecord finishes a record read through p: it interns the
+// strings that repeat, parses the members read as text (amenities,
+// updated_at), normalizes the record and adds its validation problems to
+// errs, the problems found reading it, except for fields already reported
+// as unreadable.
+func completeRecord(st *Station, p *propsIn, errs []*FieldError, strs *Interner) []*FieldError {
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
+	}
+	st.Kind = internKind(st.Kind)
+	st.Status = internStatus(st.Status)
+	st.Languages = nilIfEmpty(st.Languages)
+	if st.Port != nil {
+		st.Port.Modes = nilIfEmpty(st.Port.Modes)
+	}
+	for _, f := range []*string{&st.OpeningHours, &st.TimeZone, &st.Region, &st.Operator, &st.Source} {
+		*f = strs.String(*f)
+	}
+
+	st.Amenities = 0
+	for _, name := range p.Amenities {
+		a, err := ParseAmenity(name)
+		if err != nil {
+			bad("amenities", "%v", err)
+		}
+		st.Amenities |= a
+	}
+
+	st.UpdatedAt = time.Time{}
+	if p.UpdatedAt != "" {
+		t, err := time.Parse(time.RFC3339Nano, p.UpdatedAt)
+		if err != nil {
+			bad("updated_at", "%q is not an RFC 3339 time such as 2024-05-01T08:00:00Z", clip(p.UpdatedAt, 40))
+		} else {
+			st.UpdatedAt = t.UTC()
+		}
+	}
+
+	reported := make([]string, len(errs))
+	for i, e := range errs {
+		reported[i] = e.Field
+	}
+	st.Normalize()
+	for _, e := range st.Validate() {
+		if !coveredBy(e.Field, reported) {
+			errs = append(errs, e)
+		}
+	}
+	return errs
 }
 
 // decodeFeatureSlow reads a feature part by part, reporting every part

@@ -1,10 +1,13 @@
 package data
 
 import (
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
+	"time"
 )
 
 // readOnlyProperties are the properties a record is written with but that
@@ -126,4 +129,150 @@ func sortedKeys(m map[string]any) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// MergePatch returns cur with the JSON merge patch (RFC 7396) applied,
+// checked and normalized as a new record; cur is not modified. The patch
+// is a partial GeoJSON Feature (see PostGIS.Patch): its members are
+// decoded by the record's one form straight onto a copy of cur, member by
+// member, so that each bad member is reported as a reader reports it.
+// The derived and database-set members (name, version, updated_at) are
+// not part of the result.
+func MergePatch(cur *Station, patch []byte) (*Station, []*FieldError) {
+	bad := func(field, reason string) (*Station, []*FieldError) {
+		return nil, []*FieldError{{Index: -1, ID: cur.ID, Field: field, Reason: reason}}
+	}
+	if problems := InvalidUTF8(patch); problems != nil {
+		for _, e := range problems {
+			e.ID = cur.ID
+		}
+		return nil, problems
+	}
+	var p map[string]any
+	if err := json.Unmarshal(patch, &p); err != nil || p == nil {
+		return bad("patch", "want a JSON object: a partial GeoJSON Feature such as {\"properties\": {\"status\": \"closed\"}}")
+	}
+	if problems := patchMembers(cur.ID, p); problems != nil {
+		return nil, problems
+	}
+	if g, ok := p["geometry"]; ok && g == nil {
+		return bad("geometry", "cannot be removed; every record needs a Point")
+	}
+	if props, ok := p["properties"]; ok && props == nil {
+		return bad("properties", "cannot be removed; patch single properties instead")
+	}
+	var doc struct {
+		Geometry   json.RawMessage `json:"geometry"`
+		Properties json.RawMessage `json:"properties"`
+	}
+	if err := json.Unmarshal(patch, &doc); err != nil {
+		return bad("patch", err.Error())
+	}
+	var props map[string]json.RawMessage
+	if doc.Properties != nil && json.Unmarshal(doc.Properties, &props) != nil {
+		return bad("properties", "want an object, got "+clip(string(doc.Properties), 40))
+	}
+
+	next := *cur
+	next.Version, next.UpdatedAt = 0, time.Time{}
+	if cur.Port != nil {
+		port := *cur.Port
+		port.Modes = slices.Clone(port.Modes)
+		next.Port = &port
+	}
+	var errs []*FieldError
+	fail := func(field, format string, args ...any) {
+		errs = append(errs, &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
+	}
+	if doc.Geometry != nil {
+		point := map[string]any{"type": "Point", "coordinates": []float64{cur.Location.Lon(), cur.Location.Lat()}}
+		var g any
+		_ = json.Unmarshal(doc.Geometry, &g) // the whole patch is valid JSON
+		merged, err := json.Marshal(mergePatch(point, g))
+		if err != nil {
+			return bad("geometry", err.Error())
+		}
+		if loc, reason := decodePoint(merged); reason != "" {
+			fail("geometry", "%s", reason)
+		} else {
+			next.Location = loc
+		}
+	}
+
+	in := propsIn{stationProps: (*stationProps)(&next), Amenities: cur.Amenities.Names()}
+	for _, f := range in.fields() {
+		v, ok := props[f.name]
+		if !ok || f.name == "id" {
+			continue
+		}
+		dst := reflect.ValueOf(f.dst).Elem()
+		if isNull(v) {
+			dst.SetZero()
+			continue
+		}
+		if err := mergeMember(dst, v); err != nil {
+			dst.SetZero() // so that later checks don't repeat the problem
+			fail(f.name, "%s", describeJSONError(err))
+		}
+	}
+	errs = completeRecord(&next, &in, errs, nil)
+	for _, e := range errs {
+		e.Index, e.ID = -1, cur.ID
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return &next, nil
+}
+
+// mergeMember applies the patch value v to the member dst: an object
+// merges into a nested object (names, port; a null member removes that
+// member), anything else replaces the value. Nested objects must be the
+// patched record's own (MergePatch copies port).
+func mergeMember(dst reflect.Value, v json.RawMessage) error {
+	target := dst
+	if target.Kind() == reflect.Pointer && target.Type().Elem().Kind() == reflect.Struct {
+		if target.IsNil() {
+			target.Set(reflect.New(target.Type().Elem()))
+		}
+		target = target.Elem()
+	}
+	if target.Kind() != reflect.Struct {
+		// A value replaces: decoding into the record's pointer or slice
+		// would write through to the record patched.
+		dst.SetZero()
+		return json.Unmarshal(v, dst.Addr().Interface())
+	}
+	var members map[string]json.RawMessage
+	if json.Unmarshal(v, &members) == nil {
+		t := target.Type()
+		for i := range t.NumField() {
+			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+			m, ok := members[name]
+			if f := target.Field(i); ok && (isNull(m) || f.Kind() == reflect.Slice || f.Kind() == reflect.Pointer) {
+				f.SetZero()
+			}
+		}
+	}
+	return json.Unmarshal(v, dst.Addr().Interface())
+}
+
+// mergePatch is RFC 7396's MergePatch(target, patch), for the geometry.
+func mergePatch(target, patch any) any {
+	pm, ok := patch.(map[string]any)
+	if !ok {
+		return patch
+	}
+	tm, ok := target.(map[string]any)
+	if !ok {
+		tm = map[string]any{}
+	}
+	for k, v := range pm {
+		if v == nil {
+			delete(tm, k)
+		} else {
+			tm[k] = mergePatch(tm[k], v)
+		}
+	}
+	return tm
 }

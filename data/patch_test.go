@@ -1,7 +1,10 @@
 package data
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -103,4 +106,91 @@ func FuzzMergePatch(f *testing.F) {
 			t.Fatalf("patched record does not validate: %v", errs)
 		}
 	})
+}
+
+// mergePatchByRoundTrip is the merge patch as RFC 7396 states it, over the
+// record's whole JSON form: record → JSON → merge → JSON → record. It is
+// the reference MergePatch is held to.
+func mergePatchByRoundTrip(cur *Station, patch []byte) (*Station, []*FieldError) {
+	raw, err := cur.MarshalFeature()
+	if err != nil {
+		panic(err)
+	}
+	var doc, p any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		panic(err)
+	}
+	if err := json.Unmarshal(patch, &p); err != nil {
+		panic(err)
+	}
+	props := doc.(map[string]any)["properties"].(map[string]any)
+	delete(props, "name")
+	delete(props, "version")
+	delete(props, "updated_at")
+	out, err := json.Marshal(mergePatch(doc, p))
+	if err != nil {
+		panic(err)
+	}
+	return DecodeStation(out)
+}
+
+// FuzzMergePatchIsRFC7396: MergePatch, which decodes the patch onto the
+// record member by member, gives the record (or the problem fields) that
+// merging the whole JSON form gives.
+func FuzzMergePatchIsRFC7396(f *testing.F) {
+	for _, p := range []string{
+		`{"properties":{"status":"closed"}}`, `{"properties":{"beds":20,"languages":["ru"]}}`, `{"geometry":{"coordinates":[1,2]}}`,
+		`{"properties":{"names":{"en":null,"ru":"x"}}}`, `{"properties":{"names":"x"}}`, `{"properties":{"port":{"hours":"1"},"kind":"port"}}`,
+		`{"properties":{"port":{"modes":null}}}`, `{"properties":{"port":null,"kind":"rest_stop"}}`, `{"properties":{"amenities":["wifi","x"]}}`,
+		`{"properties":{"capacity_per_day":1.5,"beds":"2"}}`, `{"properties":5}`, `{"geometry":{"type":"LineString"}}`, `{"geometry":{"coordinates":null}}`,
+		`{"properties":{"names":{"en":5}}}`, `{"properties":{"opening_hours":"Mo-Fr 08:00-18:00","timezone":"Asia/Ulaanbaatar"}}`,
+	} {
+		f.Add([]byte(p), false)
+		f.Add([]byte(p), true)
+	}
+	f.Fuzz(func(t *testing.T, patch []byte, isPort bool) {
+		cur := validStation()
+		if isPort {
+			cur.Kind, cur.Port = KindPort, &PortInfo{Country: "MN", Modes: []string{"road"}, Hours: "08:00-18:00"}
+		}
+		cur.Normalize()
+		var p map[string]any
+		if !utf8.Valid(patch) || json.Unmarshal(patch, &p) != nil || p == nil || patchMembers(cur.ID, p) != nil {
+			return // refused before any merging, the same way in both
+		}
+		if g, ok := p["geometry"]; ok && g == nil {
+			return
+		}
+		if props, ok := p["properties"]; ok && props == nil {
+			return
+		}
+		before, _ := cur.MarshalFeature()
+		got, gotErrs := MergePatch(cur, patch)
+		want, wantErrs := mergePatchByRoundTrip(cur, patch)
+		if after, _ := cur.MarshalFeature(); !bytes.Equal(before, after) {
+			t.Fatalf("MergePatch(%s) changed the record it was given", patch)
+		}
+		if (got == nil) != (want == nil) {
+			t.Fatalf("MergePatch(%s) = %v, %v; the whole-form merge gives %v, %v", patch, got, gotErrs, want, wantErrs)
+		}
+		if got == nil {
+			gf, wf := problemFields(gotErrs), problemFields(wantErrs)
+			if gf != wf {
+				t.Fatalf("MergePatch(%s) problems on %s; the whole-form merge has them on %s", patch, gf, wf)
+			}
+			return
+		}
+		if d := sameStation(got, want); d != "" {
+			t.Fatalf("MergePatch(%s) differs from the whole-form merge: %s", patch, d)
+		}
+	})
+}
+
+func problemFields(errs []*FieldError) string {
+	var fields []string
+	for _, e := range errs {
+		fields = append(fields, e.Field)
+	}
+	slices.Sort(fields)
+	return fmt.Sprint(fields)
 }

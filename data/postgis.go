@@ -2,7 +2,6 @@ package data
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -519,78 +518,6 @@ func (db *PostGIS) Patch(ctx context.Context, id string, patch []byte, expectVer
 	return db.patchFunc(ctx, id, expectVersion, func(cur *Station) (*Station, []*FieldError) {
 		return MergePatch(cur, patch)
 	})
-}
-
-// MergePatch returns cur with the JSON merge patch applied (see Patch),
-// decoded and validated as a new record; cur is not modified.
-func MergePatch(cur *Station, patch []byte) (*Station, []*FieldError) {
-	bad := func(field, reason string) (*Station, []*FieldError) {
-		return nil, []*FieldError{{Index: -1, ID: cur.ID, Field: field, Reason: reason}}
-	}
-	if problems := InvalidUTF8(patch); problems != nil {
-		for _, e := range problems {
-			e.ID = cur.ID
-		}
-		return nil, problems
-	}
-	var p map[string]any
-	if err := json.Unmarshal(patch, &p); err != nil || p == nil {
-		return bad("patch", "want a JSON object: a partial GeoJSON Feature such as {\"properties\": {\"status\": \"closed\"}}")
-	}
-	if problems := patchMembers(cur.ID, p); problems != nil {
-		return nil, problems
-	}
-	if g, ok := p["geometry"]; ok && g == nil {
-		return bad("geometry", "cannot be removed; every record needs a Point")
-	}
-	if props, ok := p["properties"]; ok && props == nil {
-		return bad("properties", "cannot be removed; patch single properties instead")
-	}
-	raw, err := cur.MarshalFeature()
-	if err != nil {
-		return bad("record", err.Error())
-	}
-	var doc any
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		return bad("record", err.Error())
-	}
-	// Derived and database-set properties are not part of the patchable record.
-	if m, ok := doc.(map[string]any); ok {
-		if props, ok := m["properties"].(map[string]any); ok {
-			delete(props, "name")
-			delete(props, "version")
-			delete(props, "updated_at")
-		}
-	}
-	out, err := json.Marshal(mergePatch(doc, p))
-	if err != nil {
-		return bad("patch", err.Error())
-	}
-	st, problems := DecodeStation(out)
-	if len(problems) > 0 {
-		return nil, problems
-	}
-	return st, nil
-}
-
-// mergePatch is RFC 7396's MergePatch(target, patch).
-func mergePatch(target, patch any) any {
-	pm, ok := patch.(map[string]any)
-	if !ok {
-		return patch
-	}
-	tm, ok := target.(map[string]any)
-	if !ok {
-		tm = map[string]any{}
-	}
-	for k, v := range pm {
-		if v == nil {
-			delete(tm, k)
-		} else {
-			tm[k] = mergePatch(tm[k], v)
-		}
-	}
-	return tm
 }
 
 // patchFunc applies fn to the live record id inside a transaction that
