@@ -96,7 +96,7 @@ func ReadCSV(r io.Reader) ([]*Station, []*FieldError, error) {
 	var (
 		stations []*Station
 		problems []*FieldError
-		firstAt  = map[string]int{} // id → line of the record kept
+		firstAt  = firstIDs{}
 	)
 	for {
 		rec, err := cr.Read()
@@ -117,12 +117,10 @@ func ReadCSV(r io.Reader) ([]*Station, []*FieldError, error) {
 			problems = append(problems, errs...)
 			continue
 		}
-		if first, dup := firstAt[st.ID]; dup {
-			problems = append(problems, &FieldError{Index: line, ID: st.ID, Field: "id",
-				Reason: fmt.Sprintf("duplicate of the record on line %d, which is kept", first)})
+		if first, ok := firstAt.keep(st.ID, line); !ok {
+			problems = append(problems, duplicateProblem(st.ID, line, fmt.Sprintf("line %d", first)))
 			continue
 		}
-		firstAt[st.ID] = line
 		stations = append(stations, st)
 	}
 	return stations, problems, nil

@@ -69,7 +69,7 @@ func EncodeStations(w io.Writer, stations []*Station) error {
 // order and every problem of every bad record (Index is the feature's
 // position, from 0); a bad record never affects the others. A record whose
 // id was already used by an earlier feature in the input is refused (the
-// first one is kept). The error is non-nil only when the input is not a
+// first one is kept; see firstIDs). The error is non-nil only when the input is not a
 // readable FeatureCollection at all (not JSON, not an object, wrong type,
 // no features array, truncated).
 func DecodeStations(r io.Reader) ([]*Station, []*FieldError, error) {
@@ -80,7 +80,7 @@ func DecodeStations(r io.Reader) ([]*Station, []*FieldError, error) {
 	var (
 		stations []*Station
 		problems []*FieldError
-		seen     = make(map[string]int)
+		seen     = firstIDs{}
 		strs     = NewInterner()
 		typ      string
 		sawType  bool
@@ -114,11 +114,9 @@ func DecodeStations(r io.Reader) ([]*Station, []*FieldError, error) {
 				}
 				st, id, errs := decodeFeature(raw, strs)
 				if id != "" {
-					if first, dup := seen[id]; dup {
-						errs = append(errs, &FieldError{ID: id, Field: "id", Reason: fmt.Sprintf("duplicate id; record %d already uses it", first)})
+					if first, ok := seen.keep(id, i); !ok {
+						errs = append(errs, duplicateProblem(id, i, fmt.Sprintf("record %d", first)))
 						st = nil
-					} else {
-						seen[id] = i
 					}
 				}
 				for _, e := range errs {

@@ -92,24 +92,23 @@ func Import(ctx context.Context, dst StationUpserter, stations []*Station, probl
 	}
 
 	// Validate, and refuse a second record with an id already seen, as
-	// DecodeStations and ReadCSV do: the first one is kept.
+	// the readers do: the first one is kept (see firstIDs).
 	valid := make([]*Station, 0, len(stations))
-	seen := make(map[string]bool, len(stations))
-	for _, st := range stations {
+	seen := make(firstIDs, len(stations))
+	for i, st := range stations {
 		if st == nil {
 			continue
 		}
 		if errs := st.Validate(); len(errs) > 0 {
 			for _, fe := range errs {
-				rep.Rejected = append(rep.Rejected, &FieldError{Index: -1, ID: st.ID, Field: fe.Field, Reason: fe.Reason})
+				rep.Rejected = append(rep.Rejected, &FieldError{Index: -1, ID: st.ID, Field: fe.Field, Reason: fe.Reason, Severity: fe.Severity})
 			}
 			continue
 		}
-		if seen[st.ID] {
-			rep.Rejected = append(rep.Rejected, &FieldError{Index: -1, ID: st.ID, Field: "id", Reason: "duplicate id in the input; the first record with it is kept"})
+		if first, ok := seen.keep(st.ID, i); !ok {
+			rep.Rejected = append(rep.Rejected, duplicateProblem(st.ID, -1, fmt.Sprintf("record %d of the input", first)))
 			continue
 		}
-		seen[st.ID] = true
 		valid = append(valid, st)
 	}
 	rep.ToWrite = len(valid)

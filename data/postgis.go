@@ -378,9 +378,12 @@ func validate(stations []*Station) error {
 // replacing existing ones (reviving tombstones), and returns how many rows
 // were inserted or actually changed; identical rows are left alone and
 // keep their version. Every record is validated first: any problem
-// returns a *ValidationError and writes nothing. A later duplicate id in
-// the batch wins. Rows go through COPY into a temporary table and one
-// INSERT ... ON CONFLICT, so batches of 10,000-100,000 are fast.
+// returns a *ValidationError and writes nothing. Inputs reach it with
+// distinct ids (Import refuses an id that comes twice, keeping the first,
+// as every reader does; see firstIDs); a batch that holds an id twice is
+// written as that many upserts in order would be: the later one wins.
+// Rows go through COPY into a temporary table and one UPDATE and one
+// INSERT from it, so batches of 10,000-100,000 are fast.
 func (db *PostGIS) UpsertStations(ctx context.Context, stations []*Station) (int64, error) {
 	if err := validate(stations); err != nil {
 		return 0, err
