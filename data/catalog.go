@@ -1,6 +1,7 @@
 package data
 
 import (
+	"container/heap"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -157,10 +158,10 @@ func (s *Snapshot) InBound(b orb.Bound, f Filter, offset, limit int) (page []*St
 		total++
 		switch {
 		case len(h) < keep:
-			h.push(st)
+			heap.Push(&h, st)
 		case keep > 0 && st.ID < h[0].ID:
 			h[0] = st
-			h.down(0)
+			heap.Fix(&h, 0)
 		}
 		return true
 	})
@@ -173,35 +174,19 @@ func (s *Snapshot) InBound(b orb.Bound, f Filter, offset, limit int) (page []*St
 
 func compareIDs(a, b *Station) int { return strings.Compare(a.ID, b.ID) }
 
-// idHeap is a max-heap of records by id: its root is the largest id kept.
+// idHeap is a max-heap of records by id (container/heap): its root is the
+// largest id kept.
 type idHeap []*Station
 
-func (h *idHeap) push(st *Station) {
-	*h = append(*h, st)
-	for i := len(*h) - 1; i > 0; {
-		parent := (i - 1) / 2
-		if (*h)[parent].ID >= (*h)[i].ID {
-			break
-		}
-		(*h)[parent], (*h)[i] = (*h)[i], (*h)[parent]
-		i = parent
-	}
-}
-
-func (h idHeap) down(i int) {
-	for {
-		largest := i
-		for _, c := range []int{2*i + 1, 2*i + 2} {
-			if c < len(h) && h[c].ID > h[largest].ID {
-				largest = c
-			}
-		}
-		if largest == i {
-			return
-		}
-		h[i], h[largest] = h[largest], h[i]
-		i = largest
-	}
+func (h idHeap) Len() int           { return len(h) }
+func (h idHeap) Less(i, j int) bool { return h[i].ID > h[j].ID }
+func (h idHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *idHeap) Push(x any)        { *h = append(*h, x.(*Station)) }
+func (h *idHeap) Pop() any {
+	old := *h
+	st := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return st
 }
 
 // Scan calls fn for every record passing f inside b, in no particular
