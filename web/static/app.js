@@ -1235,6 +1235,7 @@
 
     var tel = telURL(p.phone);
     if (tel) { box.appendChild(el('p', '', link(tel, t('card.call', { phone: p.phone }), 'button call'))); }
+    else if (p.phone) { box.appendChild(el('p', 'card-phone', t('card.phone', { phone: p.phone }))); }
 
     if (!isInactive(p)) {
       box.appendChild(el('h3', '', t('card.navigate')));
