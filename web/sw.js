@@ -6,7 +6,8 @@
 //   - the page's files: from the cache, fetched and kept when missing;
 //   - the page itself (a navigation): from the network, the cached copy
 //     when offline;
-//   - the API (/v1/...): from the network, each answer kept (at most
+//   - the API (/v1/...): from the network (station answers bypassing the
+//     HTTP cache), each answer kept (at most
 //     DATA_MAX); offline, the kept answer to the same request, else the
 //     last answer of the same path, marked with the header
 //     X-Yizhan-Offline: <when it was saved> so the page can say so.
@@ -98,7 +99,10 @@ self.addEventListener('fetch', function (ev) {
     return;
   }
   if (url.pathname.indexOf('/v1/') === 0) {
-    ev.respondWith(fetch(req).then(function (res) {
+    // Station answers always ask the server (their HTTP lifetime is a
+    // few seconds anyway), so that "offline" is said as soon as it is so.
+    var ask = url.pathname.indexOf('/v1/stations') === 0 ? new Request(req, { cache: 'no-cache' }) : req;
+    ev.respondWith(fetch(ask).then(function (res) {
       if (res.ok) { ev.waitUntil(keep(req, res.clone())); }
       return res;
     }).catch(function () { return offlineAnswer(req); }));

@@ -41,6 +41,7 @@
   var PLACES_ZOOM = 8;    // town names from the places layer from this zoom on
   var PLACES_MAX = 250;   // town names drawn at once
   var CARD_ZOOM = 11;     // the zoom a station opened by link is shown at
+  var MARKER_CARD_ZOOM = 9; // from this zoom on a marker tap opens its card too
   var FIT_MAX_ZOOM = 13;  // a search never zooms in closer than this
   // Inner Mongolia's extent, [[south, west], [north, east]] in degrees:
   // the first view before the boundary layer arrives.
@@ -878,11 +879,14 @@
         e.setAttribute('role', 'button');
       });
       // A tap on a marker searches from where it landed, as a tap beside
-      // it would, and opens the card of what is there.
+      // it would. Zoomed out, where markers crowd, that is all it does (and
+      // the map zooms to the answers); closer in it also opens the card of
+      // what is there.
       m.on('click', function (ev) {
         var ll = ev.originalEvent ? map.mouseEventToLatLng(ev.originalEvent) : L.latLng(g.lat, g.lon);
-        setQuery(L.Util.wrapNum(ll.lng, [-180, 180], true), ll.lat, { fit: false });
-        openGroup(g);
+        var close = map.getZoom() >= MARKER_CARD_ZOOM;
+        if (view === 'find') { setQuery(L.Util.wrapNum(ll.lng, [-180, 180], true), ll.lat, { fit: !close }); }
+        if (close || view !== 'find') { openGroup(g); }
       });
       m.stationGroup = g;
       m.addTo(stationsLayer);
