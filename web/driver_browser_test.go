@@ -422,7 +422,11 @@ func TestDriverOnPhone(t *testing.T) {
 	p.open(base + "?lang=ru&lat=43.65&lon=111.98&z=11&q=43.70,111.95")
 	p.poll("the service worker in control", `!!navigator.serviceWorker.controller`)
 	p.poll("the nearest list", `document.querySelectorAll('#nearest-list li.nearest-item').length === 5`)
-	time.Sleep(300 * time.Millisecond) // the worker stores the answers after handing them over
+	// The worker stores an answer after handing it over: wait for it.
+	p.poll("the nearest answer saved", `(() => {
+		caches.open('yizhan-data').then(c => c.keys()).then(k => { window.__saved = k.some(r => r.url.includes('/v1/stations/nearest')); });
+		return window.__saved === true;
+	})()`)
 	stop()
 	if err := chromedp.Do(ctx, chromedp.Reload()); err != nil {
 		t.Fatalf("reload offline: %v", err)

@@ -602,6 +602,9 @@
   // ---------- map ----------
 
   var map = L.map('map', { zoomSnap: 0.5, worldCopyJump: true }).fitBounds(REGION);
+  // The province's outline refines the first view only if nothing has
+  // moved the map yet (a link's view, a search, the user).
+  map.once('movestart', function () { initialView = true; });
   ATTRIBUTION.forEach(function (a) { map.attributionControl.addAttribution(a); });
   // Panes fix the drawing order whatever order the answers arrive in:
   // reference layers under the circle, stations above it, labels on top.
@@ -790,6 +793,7 @@
   var stationsAbort = null;
   var stationsTimer = null;
   var lastStations = null;
+  var nearestAfterStations = 0; // a query waiting for the saved stations (offline)
 
   function clamp(v, lo, hi) { return Math.max(lo, Math.min(hi, v)); }
 
@@ -818,6 +822,11 @@
     return getJSON(apiURL('v1/stations', params), stationsAbort.signal).then(function (fc) {
       lastStations = fc;
       drawStations();
+      if (nearestAfterStations && nearestAfterStations === querySeq && query) {
+        nearestAfterStations = 0;
+        drawNearest(localNearest(query), false, true);
+        setBusy(false);
+      }
     }).catch(function (err) { showError(err, loadStations); });
   }
 
@@ -960,9 +969,10 @@
       return features;
     }).catch(function (err) {
       if (seq !== querySeq) { return null; }
-      // Offline with stations saved: the nearest among them, measured here.
-      if (err.kind === 'network' && lastStations && !q.crs) {
-        drawNearest(localNearest(q), fit, true);
+      // Offline with stations saved: the nearest among them, measured
+      // here (once they are in, when they are still on their way).
+      if (err.kind === 'network' && !q.crs) {
+        if (lastStations) { drawNearest(localNearest(q), fit, true); } else { nearestAfterStations = seq; }
         return null;
       }
       $('nearest-list').replaceChildren();
