@@ -19,9 +19,9 @@ var reachParams = []string{"radius_m", "minutes", "mode", "speed_kmh", "circuity
 // circleFeature renders the service circle around center as a Feature
 // whose geometry is geo.Circle's geodesic polygon (split in two at the
 // antimeridian, as geo.Circle does), with the radius and its derivation.
-func circleFeature(center orb.Point, r geo.Reach, id string) feature {
-	g := orb.Round(geo.Circle(center, r.Radius(), circleSegments), 1e7)
-	props := map[string]any{"center": lonLat(center)}
+func circleFeature(center orb.Point, r geo.Reach, id string, cv coords) feature {
+	g := orb.Round(cv.outGeom(geo.Circle(center, r.Radius(), circleSegments)), 1e7)
+	props := map[string]any{"center": lonLat(cv.out(center))}
 	rj := newReachJSON(r)
 	props["radius_m"] = rj.RadiusM
 	props["derivation"] = rj.Derivation
@@ -36,13 +36,13 @@ func circleFeature(center orb.Point, r geo.Reach, id string) feature {
 	if id != "" {
 		props["station_id"] = id
 	}
-	return feature{Type: "Feature", Geometry: geojson.NewGeometry(g), Properties: props}
+	return feature{Type: "Feature", Geometry: geojson.NewGeometry(g), Properties: props, Query: cv.echo()}
 }
 
 // circle answers GET /v1/circle: the service circle around (lon, lat).
 // Without radius_m or minutes it is the 15-minute walking circle.
 func (s *Server) circle(c *fiber.Ctx) error {
-	q, err := parseQuery(c, append([]string{"lon", "lat"}, reachParams...)...)
+	q, err := parseQuery(c, append([]string{"lon", "lat", crsParam}, reachParams...)...)
 	if err != nil {
 		return err
 	}
@@ -54,17 +54,27 @@ func (s *Server) circle(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return send(c, mediaGeoJSON, cacheStatic, circleFeature(p, r, ""))
+	cv, err := s.coords(q)
+	if err != nil {
+		return err
+	}
+	f := circleFeature(cv.in(p), r, "", cv)
+	f.Query = cv.echoPoint(p)
+	return send(c, mediaGeoJSON, cacheStatic, f)
 }
 
 // stationCircle answers GET /v1/stations/{id}/circle: the service circle
 // around a record.
 func (s *Server) stationCircle(c *fiber.Ctx) error {
-	q, err := parseQuery(c, reachParams...)
+	q, err := parseQuery(c, append([]string{crsParam}, reachParams...)...)
 	if err != nil {
 		return err
 	}
 	r, err := q.reach()
+	if err != nil {
+		return err
+	}
+	cv, err := s.coords(q)
 	if err != nil {
 		return err
 	}
@@ -76,5 +86,5 @@ func (s *Server) stationCircle(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return send(c, mediaGeoJSON, cacheData, circleFeature(st.Location, r, st.ID))
+	return send(c, mediaGeoJSON, cacheData, circleFeature(st.Location, r, st.ID, cv))
 }

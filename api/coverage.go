@@ -455,6 +455,7 @@ type coverageSummary struct {
 	Region          *regionJSON `json:"region,omitempty"`
 	Grid            gridJSON    `json:"grid"`
 	Filter          filterJSON  `json:"filter"`
+	Query           crsJSON     `json:"query"`
 }
 
 // gridJSON describes the grid so that a reader can judge the resolution.
@@ -471,7 +472,7 @@ const gridMethod = "cells of cell_m north-south on a lon/lat lattice (square at 
 	"a cell is in the area when its centre is, covered when its centre is within radius_m (great-circle) of a record passing the filter; " +
 	"area_km2 is the polygon's spherical area, covered_km2 = area_km2 × covered_pct"
 
-func newCoverageSummary(g *geo.Grid, sum geo.CoverageSummary, auto bool, r geo.Reach, counted int, region *regionJSON, f filterJSON) coverageSummary {
+func newCoverageSummary(g *geo.Grid, sum geo.CoverageSummary, auto bool, r geo.Reach, counted int, region *regionJSON, f filterJSON, cv coords) coverageSummary {
 	return coverageSummary{
 		AreaKm2:         roundTo(sum.AreaM2/1e6, 3),
 		CoveredKm2:      roundTo(sum.CoveredM2/1e6, 3),
@@ -486,6 +487,7 @@ func newCoverageSummary(g *geo.Grid, sum geo.CoverageSummary, auto bool, r geo.R
 		Grid: gridJSON{Rows: g.Rows, Cols: g.Cols, CellsInside: sum.CellsInside,
 			DLonDeg: roundTo(g.DLon, 9), DLatDeg: roundTo(g.DLat, 9), Method: gridMethod},
 		Filter: f,
+		Query:  cv.echo(),
 	}
 }
 
@@ -507,13 +509,27 @@ type coverageRequest struct {
 	filter data.Filter
 	lang   string
 	cellM  float64 // 0: automatic
+	cv     coords  // the CRS of the area, the candidates and the answer
 }
 
-func (s *Server) parseCoverage(b *coverageBody) (coverageRequest, error) {
+func (s *Server) parseCoverage(c *fiber.Ctx, b *coverageBody) (coverageRequest, error) {
 	var req coverageRequest
+	cv, err := s.bodyCoords(c)
+	if err != nil {
+		return req, err
+	}
+	req.cv = cv
 	area, region, err := s.areaOf(b.Area, b.Region)
 	if err != nil {
 		return req, err
+	}
+	if region == nil && !cv.wgs84() {
+		// A bundled region is WGS 84 already; an area given in the
+		// request's CRS is converted, and checked again as converted.
+		area = cv.inGeom(area).(orb.MultiPolygon)
+		if err := geo.ValidateArea(area); err != nil {
+			return req, badField("area", "as converted from %s to WGS 84: %v", cv.crs, err)
+		}
 	}
 	q := b.asQuery(true)
 	if req.reach, err = q.reach(); err != nil {
@@ -558,7 +574,7 @@ func (s *Server) coverageGaps(c *fiber.Ctx) error {
 	if err := decodeBody(c, &body, gapsExample); err != nil {
 		return err
 	}
-	req, err := s.parseCoverage(&body)
+	req, err := s.parseCoverage(c, &body)
 	if err != nil {
 		return err
 	}
@@ -586,7 +602,7 @@ func (s *Server) coverageGaps(c *fiber.Ctx) error {
 		if i == MaxGapFeatures {
 			break
 		}
-		feats = append(feats, feature{Type: "Feature", ID: "gap-" + strconv.Itoa(i+1), Geometry: newPolygon(gp.Polygon),
+		feats = append(feats, feature{Type: "Feature", ID: "gap-" + strconv.Itoa(i+1), Geometry: newPolygon(req.cv.outGeom(gp.Polygon).(orb.Polygon)),
 			Properties: map[string]any{"rank": i + 1, "uncovered_km2": roundTo(gp.AreaM2/1e6, 3), "cells": gp.Cells}})
 	}
 	return send(c, mediaGeoJSON, cacheData, struct {
@@ -595,7 +611,7 @@ func (s *Server) coverageGaps(c *fiber.Ctx) error {
 		coverageSummary
 		GapsTotal      int `json:"gaps_total"`
 		NumberReturned int `json:"numberReturned"`
-	}{"FeatureCollection", feats, newCoverageSummary(g, sum, auto, req.reach, len(pts), req.region, newFilterJSON(req.filter, req.lang)), len(gaps), len(feats)})
+	}{"FeatureCollection", feats, newCoverageSummary(g, sum, auto, req.reach, len(pts), req.region, newFilterJSON(req.filter, req.lang), req.cv), len(gaps), len(feats)})
 }
 
 // suggestBody is the body of POST /v1/coverage/suggest.
@@ -698,7 +714,7 @@ func (s *Server) coverageSuggest(c *fiber.Ctx) error {
 	if err := decodeBody(c, &body, `{"region": "Inner Mongolia", "minutes": 60, "mode": "truck", "n": 5}`); err != nil {
 		return err
 	}
-	req, err := s.parseCoverage(&body.coverageBody)
+	req, err := s.parseCoverage(c, &body.coverageBody)
 	if err != nil {
 		return err
 	}
@@ -712,6 +728,9 @@ func (s *Server) coverageSuggest(c *fiber.Ctx) error {
 	cands, err := parseCandidates(body.Candidates)
 	if err != nil {
 		return err
+	}
+	for i := range cands {
+		cands[i].p = req.cv.in(cands[i].p)
 	}
 	snap, err := s.snapshot(c)
 	if err != nil {
@@ -768,7 +787,7 @@ func (s *Server) coverageSuggest(c *fiber.Ctx) error {
 		if st.Candidate >= 0 {
 			props["candidate"] = cands[st.Candidate].id
 		}
-		feats = append(feats, feature{Type: "Feature", ID: "site-" + strconv.Itoa(i+1), Geometry: newPoint(st.Point), Properties: props})
+		feats = append(feats, feature{Type: "Feature", ID: "site-" + strconv.Itoa(i+1), Geometry: newPoint(req.cv.out(st.Point)), Properties: props})
 	}
 	source := "uncovered cell centres on a coarser lattice"
 	if len(cands) > 0 {
@@ -783,7 +802,7 @@ func (s *Server) coverageSuggest(c *fiber.Ctx) error {
 		CandidatesFrom    string  `json:"candidates_from"`
 		NumberReturned    int     `json:"numberReturned"`
 		SuggestionsMethod string  `json:"method"`
-	}{"FeatureCollection", feats, newCoverageSummary(g, before, auto, req.reach, len(pts), req.region, newFilterJSON(req.filter, req.lang)),
+	}{"FeatureCollection", feats, newCoverageSummary(g, before, auto, req.reach, len(pts), req.region, newFilterJSON(req.filter, req.lang), req.cv),
 		roundTo(after.CoveredPct, 3), roundTo(after.CoveredM2/1e6, 3), source, len(feats),
 		"greedy maximal coverage: each site covers the most area still uncovered (within 1 - 1/e of the best choice of n sites)"})
 }

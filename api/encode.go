@@ -148,6 +148,12 @@ func appendFeature(b []byte, f *feature) ([]byte, error) {
 	} else if b, err = appendMarshal(b, f.Properties); err != nil {
 		return b, err
 	}
+	if f.Query != nil {
+		b = append(b, `,"query":`...)
+		if b, err = appendMarshal(b, f.Query); err != nil {
+			return b, err
+		}
+	}
 	return append(b, '}'), nil
 }
 
@@ -211,7 +217,11 @@ func appendRecord(b []byte, f *feature) ([]byte, error) {
 	}
 	b = append(b, `,"geometry":`...)
 	var err error
-	if b, err = appendPoint(b, lonLat(st.Location)); err != nil {
+	at := st.Location
+	if f.shifted {
+		at = f.at
+	}
+	if b, err = appendPoint(b, lonLat(at)); err != nil {
 		return b, err
 	}
 	b = append(b, `,"properties":{`...)

@@ -264,7 +264,7 @@ func ogcBBox(q query) (orb.Bound, error) {
 			return world, err
 		}
 		if crs != "" && crs != crs84 {
-			return world, badParam(name, "only %s (longitude, latitude in WGS 84 degrees) is offered for %s, got %s", crs84, name, quote(crs))
+			return world, badParam(name, "only %s (longitude, latitude in WGS 84 degrees) is offered for %s here, got %s; GCJ-02 and BD-09 (crs=gcj02, crs=bd09) are offered by the /v1 endpoints", crs84, name, quote(crs))
 		}
 	}
 	s, err := q.one("bbox")

@@ -99,8 +99,13 @@ func oaPathParam(name, desc string, schema obj) obj {
 }
 
 var (
-	oaLon     = oaRequired(oaQuery("lon", "Longitude, WGS 84 degrees (111.67 is Hohhot).", oaNum(-180, 180, true, -1, "degrees")))
-	oaLat     = oaRequired(oaQuery("lat", "Latitude, WGS 84 degrees (40.81 is Hohhot).", oaNum(-90, 90, true, -1, "degrees")))
+	oaLon = oaRequired(oaQuery("lon", "Longitude in degrees, in crs (WGS 84 by default; 111.67 is Hohhot).", oaNum(-180, 180, true, -1, "degrees")))
+	oaLat = oaRequired(oaQuery("lat", "Latitude in degrees, in crs (WGS 84 by default; 40.81 is Hohhot).", oaNum(-90, 90, true, -1, "degrees")))
+	// oaCRS is the crs parameter of every /v1 endpoint that takes or
+	// returns coordinates (crs.go). OGC API items and vector tiles stay in
+	// WGS 84 (CRS84) and the tile grid; reference layers and example
+	// routes are WGS 84.
+	oaCRS     = oaQuery(crsParam, crsDoc, oaEnum(geo.CRSNames, geo.WGS84.String()))
 	oaKind    = oaQuery("kind", "Only records of any of these kinds (comma-separated or repeated).", oaList(oaEnum(data.Kinds, "")))
 	oaAmenity = oaQuery("amenity", "Only records with all of these amenities (comma-separated or repeated).", oaList(oaEnum(data.Amenities, "")))
 	oaOpenNow = oaQuery("open_now", "Only records known to be open now (status open and opening hours say so; unknown hours count as closed). Not with open_at.", obj{"type": "boolean", "default": false})
@@ -116,6 +121,9 @@ var (
 		oaQuery("circuity", "Road distance over straight-line distance.", oaNum(MinCircuity, MaxCircuity, true, geo.DefaultCircuity, "ratio")),
 	}
 	oaBBox = oaQuery("bbox", "minLon,minLat,maxLon,maxLat in WGS 84 degrees; minLon > maxLon crosses the ±180° meridian.",
+		obj{"type": "array", "minItems": 4, "maxItems": 4, "items": obj{"type": "number"}})
+	oaBBoxCRS = oaQuery("bbox", "minLon,minLat,maxLon,maxLat in degrees, in crs (WGS 84 by default); minLon > maxLon crosses the ±180° meridian. "+
+		"In gcj02 or bd09 the box is taken in that CRS: a record is in it when its converted position is (exact, not the box's corners converted).",
 		obj{"type": "array", "minItems": 4, "maxItems": 4, "items": obj{"type": "number"}})
 	oaOffset = oaQuery("offset", "Records to skip (in id order).", oaInt(0, MaxOffset, 0))
 	oaID     = oaPathParam("id", "Station id (percent-encoded).", obj{"type": "string"})
@@ -237,13 +245,14 @@ func openapiDocument() obj {
 	routeOp := obj{"post": obj{
 		"summary":     "Records along a route, gaps and a rest plan",
 		"description": "Records within corridor_m of the route ordered by distance along it (along_m, offset_m), the stretches longer than the allowed gap with none, and a rest plan for a driver.",
-		"requestBody": oaBody("The route and options.", obj{"type": "object", "required": []string{"route"}, "additionalProperties": false, "properties": routeFields}),
+		"parameters":  []obj{oaCRS},
+		"requestBody": oaBody("The route (in crs) and options.", obj{"type": "object", "required": []string{"route"}, "additionalProperties": false, "properties": routeFields}),
 		"responses":   oaRead(anyJSON("Records along the route, gaps and the rest plan.")),
 	}}
 
 	ogcItems := []obj{oaBBox,
 		oaQuery("bbox-crs", "The CRS of bbox; only CRS84 is offered.", obj{"type": "string", "enum": []string{crs84}}),
-		oaQuery("crs", "The CRS of the answer; only CRS84 is offered.", obj{"type": "string", "enum": []string{crs84}}),
+		oaQuery("crs", "The CRS of the answer (OGC API – Features Part 2); only CRS84 is offered. The /v1 endpoints offer gcj02 and bd09.", obj{"type": "string", "enum": []string{crs84}}),
 		oaQuery("limit", fmt.Sprintf("Features a page; values above %d are lowered to it.", OGCMaxLimit), obj{"type": "integer", "minimum": 1, "maximum": OGCMaxLimit, "default": OGCDefaultLimit}),
 		oaOffset,
 		oaQuery("datetime", "An RFC 3339 instant or interval (.. for an open end); checked, but records carry no valid time, so every record matches.", obj{"type": "string"}),
@@ -262,14 +271,14 @@ func openapiDocument() obj {
 			oaWith([]obj{oaLon, oaLat,
 				oaQuery("k", "How many records.", oaInt(1, MaxK, DefaultK)),
 				oaQuery("max_distance_m", "No farther than this, meters.", oaNum(0, MaxDistanceM, false, -1, "meters")),
-			}, oaFilters), oaRead(fc)),
+			}, oaFilters, []obj{oaCRS}), oaRead(fc)),
 		"/v1/stations/within": oaGet("Records within a service circle", "Every record inside the service circle around (lon, lat) that passes the filters, nearest first, with the radius used and its derivation in query.",
-			oaWith([]obj{oaLon, oaLat}, oaReach, []obj{oaQuery("limit", "At most this many features; numberMatched counts all.", oaInt(1, MaxWithin, MaxWithin))}, oaFilters), oaRead(fc)),
+			oaWith([]obj{oaLon, oaLat}, oaReach, []obj{oaQuery("limit", "At most this many features; numberMatched counts all.", oaInt(1, MaxWithin, MaxWithin))}, oaFilters, []obj{oaCRS}), oaRead(fc)),
 		"/v1/stations": obj{
 			"get": oaGet("Records in a box", "The records in bbox that pass the filters, in id order, paged with limit and offset, with numberMatched and next/prev links.",
-				oaWith([]obj{oaBBox, oaQuery("limit", "Features a page.", oaInt(1, MaxLimit, DefaultLimit)), oaOffset}, oaFilters), oaRead(fc))["get"],
+				oaWith([]obj{oaBBoxCRS, oaQuery("limit", "Features a page.", oaInt(1, MaxLimit, DefaultLimit)), oaOffset}, oaFilters, []obj{oaCRS}), oaRead(fc))["get"],
 			"post": obj{
-				"summary": "Create a record", "description": "Body: one GeoJSON Feature with an id. Needs a database and a bearer token.",
+				"summary": "Create a record", "description": "Body: one GeoJSON Feature with an id, in WGS 84 (writes refuse crs other than wgs84). Needs a database and a bearer token.",
 				"security":    bearer,
 				"requestBody": obj{"required": true, "content": oaContent(mediaGeoJSON, oaRef("Feature"))},
 				"responses":   writeAnswers(obj{"201": stored}, "409"),
@@ -278,7 +287,7 @@ func openapiDocument() obj {
 		"/v1/stations/{id}": obj{
 			"parameters": []obj{oaID},
 			"get": oaGet("One record", "One record as a Feature, with its version as ETag; If-None-Match with that ETag answers 304 until the record changes.",
-				[]obj{oaLang, {"name": "If-None-Match", "in": "header", "required": false, "schema": obj{"type": "string"}, "description": "An ETag from an earlier answer."}},
+				[]obj{oaLang, oaCRS, {"name": "If-None-Match", "in": "header", "required": false, "schema": obj{"type": "string"}, "description": "An ETag from an earlier answer."}},
 				oaWith304(oaRead(feat, "404")))["get"],
 			"put": obj{
 				"summary": "Replace or create a record", "description": "Body: the whole record as a Feature (its id, if any, must match the path). Without If-Match a missing record is created (201).",
@@ -297,8 +306,8 @@ func openapiDocument() obj {
 				"responses": writeAnswers(obj{"204": obj{"description": "Deleted."}}, "404", "412"),
 			},
 		},
-		"/v1/stations/{id}/circle": obj{"parameters": []obj{oaID}, "get": oaGet("A record's service circle", "The service circle around a record as a polygon Feature.", oaReach, oaRead(polygonFeature, "404"))["get"]},
-		"/v1/circle":               oaGet("A service circle", "The service circle around (lon, lat) as a geodesic polygon Feature; without radius_m or minutes, 15 minutes on foot.", oaWith([]obj{oaLon, oaLat}, oaReach), obj{"200": polygonFeature, "400": oaProblem("BadRequest")}),
+		"/v1/stations/{id}/circle": obj{"parameters": []obj{oaID}, "get": oaGet("A record's service circle", "The service circle around a record as a polygon Feature.", oaWith(oaReach, []obj{oaCRS}), oaRead(polygonFeature, "404"))["get"]},
+		"/v1/circle":               oaGet("A service circle", "The service circle around (lon, lat) as a geodesic polygon Feature; without radius_m or minutes, 15 minutes on foot.", oaWith([]obj{oaLon, oaLat}, oaReach, []obj{oaCRS}), obj{"200": polygonFeature, "400": oaProblem("BadRequest")}),
 		"/v1/layers":               oaGet("Reference layers", "The reference layers (province boundary, border lines, places) with their source and licence.", nil, obj{"200": anyJSON("{\"layers\": [...]}")}),
 		"/v1/layers/{name}": obj{"parameters": []obj{oaPathParam("name", "Layer name, from /v1/layers.", obj{"type": "string"})},
 			"get": oaGet("One reference layer", "A layer as a GeoJSON FeatureCollection.", nil, obj{"200": fc, "404": oaProblem("NotFound")})["get"]},
@@ -310,12 +319,14 @@ func openapiDocument() obj {
 
 		"/v1/coverage/gaps": obj{"post": obj{
 			"summary": "Coverage gaps", "description": "The parts of an area outside every record's service circle, largest first, with area_km2, covered_km2 and covered_pct.",
-			"requestBody": oaBody("Area (or region), service circle and filters.", obj{"type": "object", "additionalProperties": false, "properties": coverageFields}),
+			"parameters":  []obj{oaCRS},
+			"requestBody": oaBody("Area (in crs; or a bundled region), service circle and filters.", obj{"type": "object", "additionalProperties": false, "properties": coverageFields}),
 			"responses":   oaCoverage(oaAnswer("Gaps as Polygon features with the summary as foreign members.", mediaGeoJSON, obj{"type": "object"})),
 		}},
 		"/v1/coverage/suggest": obj{"post": obj{
 			"summary": "Suggest new sites", "description": "Up to n sites that would cover the most uncovered area, chosen greedily.",
-			"requestBody": oaBody("As for gaps, plus n and candidates.", obj{"type": "object", "additionalProperties": false, "properties": suggestFields}),
+			"parameters":  []obj{oaCRS},
+			"requestBody": oaBody("As for gaps, plus n and candidates (in crs).", obj{"type": "object", "additionalProperties": false, "properties": suggestFields}),
 			"responses":   oaCoverage(oaAnswer("Suggested sites as Point features.", mediaGeoJSON, obj{"type": "object"})),
 		}},
 		"/v1/route/stations": routeOp,
@@ -372,7 +383,7 @@ func openapiDocument() obj {
 				}},
 				"Point": obj{"type": "object", "required": []string{"type", "coordinates"}, "properties": obj{
 					"type":        obj{"type": "string", "enum": []string{"Point"}},
-					"coordinates": obj{"type": "array", "minItems": 2, "maxItems": 2, "items": obj{"type": "number"}, "description": "[lon, lat], WGS 84 degrees."},
+					"coordinates": obj{"type": "array", "minItems": 2, "maxItems": 2, "items": obj{"type": "number"}, "description": "[lon, lat] in degrees: WGS 84, or the crs the request named."},
 				}},
 				"Feature": obj{"type": "object", "required": []string{"type", "geometry", "properties"}, "properties": obj{
 					"type":     obj{"type": "string", "enum": []string{"Feature"}},
@@ -398,7 +409,7 @@ func openapiDocument() obj {
 					"links": obj{"type": "array", "items": obj{"type": "object", "properties": obj{
 						"href": obj{"type": "string"}, "rel": obj{"type": "string"}, "type": obj{"type": "string"}, "title": obj{"type": "string"},
 					}}},
-					"query": obj{"type": "object", "description": "The query as understood."},
+					"query": obj{"type": "object", "description": "The query as understood, with crs (the CRS of every coordinate of the answer) and, for a query point in gcj02 or bd09, wgs84: the WGS 84 position it was read as."},
 				}},
 			},
 		},

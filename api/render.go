@@ -54,8 +54,13 @@ type feature struct {
 	ID         string         `json:"id,omitempty"`
 	Geometry   any            `json:"geometry"`
 	Properties map[string]any `json:"properties"`
+	// Query is a foreign member (RFC 7946 §6.1) of a Feature answered on
+	// its own: the query as understood, with the CRS of its coordinates.
+	Query any `json:"query,omitempty"`
 
 	rec     *data.Station // set only on lazy features
+	at      orb.Point     // where a lazy feature is drawn, when shifted
+	shifted bool          // at replaces rec.Location (another CRS than WGS 84)
 	lang    string        // name language of a lazy feature
 	found   bool          // a lazy feature carries distance_m and bearing_deg
 	meters  float64       // distance from the query point, when found
@@ -139,6 +144,16 @@ func stationFeature(st *data.Station, lang string) feature {
 	props := st.Properties() // a new map, ours to add to
 	props["name"] = st.Names.In(lang)
 	return feature{Type: "Feature", ID: st.ID, Geometry: newPoint(st.Location), Properties: props}
+}
+
+// stationFeatureIn renders a record as stationFeature does, at its
+// position in the request's CRS.
+func stationFeatureIn(st *data.Station, lang string, cv coords) feature {
+	f := stationFeature(st, lang)
+	if !cv.wgs84() {
+		f.Geometry = newPoint(cv.out(st.Location))
+	}
+	return f
 }
 
 // resultFeature renders a record found from a query point, adding

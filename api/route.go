@@ -169,7 +169,7 @@ func skipSpace(raw []byte, i int) int {
 }
 
 // parseRoute checks the route and prepares it.
-func parseRoute(l *lineJSON) (*geo.Route, error) {
+func parseRoute(l *lineJSON, cv coords) (*geo.Route, error) {
 	if l == nil {
 		return nil, badField("route", "route is required: a GeoJSON LineString (or a Feature of one), e.g. %s", routeExample)
 	}
@@ -206,7 +206,7 @@ func parseRoute(l *lineJSON) (*geo.Route, error) {
 		if len(c) < 2 || len(c) > 3 {
 			return nil, badField("route", "route position %d has %d numbers; want [lon, lat] (or [lon, lat, elevation])", i, len(c))
 		}
-		ls[i] = orb.Point{c[0], c[1]}
+		ls[i] = cv.in(orb.Point{c[0], c[1]})
 	}
 	r, err := geo.NewRoute(ls)
 	if err != nil {
@@ -251,11 +251,15 @@ type restPlanJSON struct {
 // corridor_m of the route, ordered by distance along it, the stretches
 // longer than the allowed gap with none, and a rest plan for a driver.
 func (s *Server) routeStations(c *fiber.Ctx) error {
+	cv, err := s.bodyCoords(c)
+	if err != nil {
+		return err
+	}
 	var b routeBody
 	if err := decodeBody(c, &b, routeExample); err != nil {
 		return err
 	}
-	r, err := parseRoute(b.Route)
+	r, err := parseRoute(b.Route, cv)
 	if err != nil {
 		return err
 	}
@@ -375,7 +379,7 @@ func (s *Server) routeStations(c *fiber.Ctx) error {
 
 	// Features: the route, the records along it, the gaps.
 	feats := make([]feature, 0, 1+len(hits))
-	feats = append(feats, feature{Type: "Feature", ID: "route", Geometry: newLine(r.Line()),
+	feats = append(feats, feature{Type: "Feature", ID: "route", Geometry: newLine(cv.outGeom(r.Line()).(orb.LineString)),
 		Properties: map[string]any{"role": "route", "length_m": round1(r.Length()), "length_km": roundTo(r.Length()/1000, 3)}})
 	props := make([]extraProp, 0, 5*len(hits)) // one allocation for every station's extra props
 	for i, h := range hits {
@@ -387,11 +391,12 @@ func (s *Server) routeStations(c *fiber.Ctx) error {
 		}
 		feats = append(feats, withProps(recordFeature(sts[h.Index], lang), props[n:len(props):len(props)]))
 	}
+	cv.outFeatures(feats)
 	gaps := r.Gaps(alongs, maxGapM)
 	longest := 0.0
 	for i, g := range gaps {
 		longest = math.Max(longest, g.LengthM())
-		feats = append(feats, feature{Type: "Feature", ID: "gap-" + strconv.Itoa(i+1), Geometry: newLine(g.Line),
+		feats = append(feats, feature{Type: "Feature", ID: "gap-" + strconv.Itoa(i+1), Geometry: newLine(cv.outGeom(g.Line).(orb.LineString)),
 			Properties: map[string]any{"role": "gap", "from_along_m": round1(g.FromM), "to_along_m": round1(g.ToM),
 				"length_m": round1(g.LengthM()), "length_km": roundTo(g.LengthM()/1000, 3)}})
 	}
@@ -400,6 +405,7 @@ func (s *Server) routeStations(c *fiber.Ctx) error {
 		MaxGapHow: gapHow, GapsCount: len(gaps), LongestGapKm: roundTo(longest/1000, 3), RestPlan: rp, Filter: newFilterJSON(f, lang),
 		Method:         "route segments are great-circle arcs; along_m is the distance along the route to the nearest point, offset_m the great-circle distance to it, side left or right of the direction of travel",
 		NumberReturned: len(feats),
+		Query:          cv.echo(),
 	}})
 }
 
@@ -426,6 +432,7 @@ type routeSummary struct {
 	Filter         filterJSON   `json:"filter"`
 	Method         string       `json:"method"`
 	NumberReturned int          `json:"numberReturned"`
+	Query          crsJSON      `json:"query"`
 }
 
 // appendJSON appends rc as json.Marshal would if its features were eager:

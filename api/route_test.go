@@ -259,8 +259,9 @@ func TestRouteAnswerMatchesMapRendering(t *testing.T) {
 		Filter         filterJSON   `json:"filter"`
 		Method         string       `json:"method"`
 		NumberReturned int          `json:"numberReturned"`
+		Query          crsJSON      `json:"query"`
 	}{"FeatureCollection", feats, g.RouteLengthKm, g.CorridorM, g.StationsCount, g.MaxGapM, g.MaxGapHow, g.GapsCount,
-		g.LongestGapKm, g.RestPlan, g.Filter, g.Method, g.NumberReturned})
+		g.LongestGapKm, g.RestPlan, g.Filter, g.Method, g.NumberReturned, g.Query})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"yizhan/data"
+	"yizhan/geo"
 )
 
 // BodyLimit is the largest request body accepted, in bytes (4 MiB): room for
@@ -53,6 +54,9 @@ type Server struct {
 	app *fiber.App
 	log *slog.Logger
 	now func() time.Time // the clock open_now reads; replaced in tests
+	// offsets converts coordinates for crs=gcj02|bd09 (crs.go); nil
+	// without the bundled layers, which hold the China outline.
+	offsets *geo.Offsets
 }
 
 // New builds the app with every route. cfg.Catalog is required; a nil
@@ -65,7 +69,7 @@ func New(cfg Config) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, log: log.With("component", "api"), now: time.Now}
+	s := &Server{cfg: cfg, log: log.With("component", "api"), now: time.Now, offsets: newOffsets(cfg.Layers)}
 	s.app = fiber.New(fiber.Config{
 		AppName:        "yizhan",
 		ErrorHandler:   s.handleError,
@@ -100,6 +104,7 @@ func (s *Server) routes() error {
 	s.metricsRoutes() // /metrics and the request metrics middleware
 	a.Get("/healthz", s.healthz)
 	a.Get("/readyz", s.readyz)
+	a.Use("/v1/stations", refuseWriteCRS) // writes store WGS 84 only (crs.go)
 
 	v1 := a.Group("/v1")
 	v1.Get("/stations/nearest", s.nearest)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"math"
 	"net/url"
 	"strings"
 	"time"
@@ -40,7 +41,7 @@ func newFilterJSON(f data.Filter, lang string) filterJSON {
 // (lon, lat) that pass the filters, nearest first, no farther than
 // max_distance_m when given.
 func (s *Server) nearest(c *fiber.Ctx) error {
-	q, err := parseQuery(c, params("lon", "lat", "k", "max_distance_m")...)
+	q, err := parseQuery(c, params("lon", "lat", "k", "max_distance_m", crsParam)...)
 	if err != nil {
 		return err
 	}
@@ -60,25 +61,30 @@ func (s *Server) nearest(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	cv, err := s.coords(q)
+	if err != nil {
+		return err
+	}
 	snap, err := s.snapshot(c)
 	if err != nil {
 		return err
 	}
-	rs := snap.Nearest(p, k, maxM, f)
+	rs := snap.Nearest(cv.in(p), k, maxM, f)
 	type echo struct {
 		Lon          float64  `json:"lon"`
 		Lat          float64  `json:"lat"`
 		K            int      `json:"k"`
 		MaxDistanceM *float64 `json:"max_distance_m,omitempty"`
 		filterJSON
+		pointCRS
 	}
-	e := echo{Lon: p[0], Lat: p[1], K: k, filterJSON: newFilterJSON(f, lang)}
+	e := echo{Lon: p[0], Lat: p[1], K: k, filterJSON: newFilterJSON(f, lang), pointCRS: cv.echoPoint(p)}
 	if maxM > 0 {
 		e.MaxDistanceM = &maxM
 	}
 	return send(c, mediaGeoJSON, cacheData, featureCollection{
 		Type:           "FeatureCollection",
-		Features:       resultFeatures(rs, lang),
+		Features:       cv.outFeatures(resultFeatures(rs, lang)),
 		NumberReturned: len(rs),
 		Query:          e,
 	})
@@ -89,7 +95,7 @@ func (s *Server) nearest(c *fiber.Ctx) error {
 // radius used and its derivation in "query". At most MaxWithin (or limit)
 // features are returned; numberMatched is the full count.
 func (s *Server) within(c *fiber.Ctx) error {
-	q, err := parseQuery(c, params("lon", "lat", "radius_m", "minutes", "mode", "speed_kmh", "circuity", "limit")...)
+	q, err := parseQuery(c, params("lon", "lat", "radius_m", "minutes", "mode", "speed_kmh", "circuity", "limit", crsParam)...)
 	if err != nil {
 		return err
 	}
@@ -109,11 +115,15 @@ func (s *Server) within(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	cv, err := s.coords(q)
+	if err != nil {
+		return err
+	}
 	snap, err := s.snapshot(c)
 	if err != nil {
 		return err
 	}
-	rs := snap.Within(p, r.Radius(), f)
+	rs := snap.Within(cv.in(p), r.Radius(), f)
 	matched := len(rs)
 	if len(rs) > limit {
 		rs = rs[:limit]
@@ -124,13 +134,14 @@ func (s *Server) within(c *fiber.Ctx) error {
 		reachJSON
 		Limit int `json:"limit"`
 		filterJSON
+		pointCRS
 	}
 	return send(c, mediaGeoJSON, cacheData, featureCollection{
 		Type:           "FeatureCollection",
-		Features:       resultFeatures(rs, lang),
+		Features:       cv.outFeatures(resultFeatures(rs, lang)),
 		NumberMatched:  &matched,
 		NumberReturned: len(rs),
-		Query:          echo{Lon: p[0], Lat: p[1], reachJSON: newReachJSON(r), Limit: limit, filterJSON: newFilterJSON(f, lang)},
+		Query:          echo{Lon: p[0], Lat: p[1], reachJSON: newReachJSON(r), Limit: limit, filterJSON: newFilterJSON(f, lang), pointCRS: cv.echoPoint(p)},
 	})
 }
 
@@ -169,11 +180,15 @@ func (s *Server) lookup(c *fiber.Ctx, snap *data.Snapshot) (*data.Station, error
 
 // station answers GET /v1/stations/{id}: one record as a Feature.
 func (s *Server) station(c *fiber.Ctx) error {
-	q, err := parseQuery(c, "lang")
+	q, err := parseQuery(c, "lang", crsParam)
 	if err != nil {
 		return err
 	}
 	lang, err := q.lang()
+	if err != nil {
+		return err
+	}
+	cv, err := s.coords(q)
 	if err != nil {
 		return err
 	}
@@ -195,7 +210,9 @@ func (s *Server) station(c *fiber.Ctx) error {
 			return c.SendStatus(fiber.StatusNotModified)
 		}
 	}
-	return send(c, mediaGeoJSON, cacheData, stationFeature(st, lang))
+	f := stationFeatureIn(st, lang, cv)
+	f.Query = cv.echo()
+	return send(c, mediaGeoJSON, cacheData, f)
 }
 
 // noneMatch reports whether an If-None-Match header matches etag: "*", or
@@ -214,11 +231,11 @@ func noneMatch(header, etag string) bool {
 // whole world) that pass the filters, ordered by id and paged with limit
 // and offset, with numberMatched and next/prev links.
 func (s *Server) stations(c *fiber.Ctx) error {
-	q, err := parseQuery(c, params("bbox", "limit", "offset")...)
+	q, err := parseQuery(c, params("bbox", "limit", "offset", crsParam)...)
 	if err != nil {
 		return err
 	}
-	b := orb.Bound{Min: orb.Point{-180, -90}, Max: orb.Point{180, 90}}
+	b := geo.World
 	bbox, err := q.one("bbox")
 	if err != nil {
 		return err
@@ -227,6 +244,10 @@ func (s *Server) stations(c *fiber.Ctx) error {
 		if b, err = geo.ParseBBox(bbox); err != nil {
 			return badParam("bbox", "%v", err)
 		}
+	}
+	cv, err := s.coords(q)
+	if err != nil {
+		return err
 	}
 	limit, err := q.intIn("limit", DefaultLimit, 1, MaxLimit)
 	if err != nil {
@@ -244,8 +265,16 @@ func (s *Server) stations(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	page, total := snap.InBound(b, f, offset, limit)
-	fs := recordFeatures(page, lang)
+	var (
+		page  []*data.Station
+		total int
+	)
+	if cv.wgs84() || bbox == "" {
+		page, total = snap.InBound(b, f, offset, limit)
+	} else {
+		page, total = inBoundCRS(snap, b, f, offset, limit, cv)
+	}
+	fs := cv.outFeatures(recordFeatures(page, lang))
 	var links []link
 	self := c.BaseURL() + c.Path()
 	pageLink := func(rel string, off int) link {
@@ -263,5 +292,33 @@ func (s *Server) stations(c *fiber.Ctx) error {
 		NumberMatched:  &total,
 		NumberReturned: len(fs),
 		Links:          links,
+		Query:          cv.echo(),
 	})
+}
+
+// inBoundCRS pages the records whose position in cv's CRS lies in b, a
+// box in that CRS, as InBound pages those whose WGS 84 position does. The
+// offset moves points by less than geo.MaxOffsetDeg, so every such record
+// lies in b widened by that margin in WGS 84: the records there are
+// converted and tested one by one (those deep inside b, farther than the
+// margin from its edges, need no test), so the answer is exact.
+func inBoundCRS(snap *data.Snapshot, b orb.Bound, f data.Filter, offset, limit int, cv coords) ([]*data.Station, int) {
+	m := geo.MaxOffsetDeg
+	wide := orb.Bound{
+		Min: orb.Point{math.Max(-180, b.Min[0]-m), math.Max(-90, b.Min[1]-m)},
+		Max: orb.Point{math.Min(180, b.Max[0]+m), math.Min(90, b.Max[1]+m)},
+	}
+	inner := orb.Bound{Min: orb.Point{b.Min[0] + m, b.Min[1] + m}, Max: orb.Point{b.Max[0] - m, b.Max[1] - m}}
+	all, _ := snap.InBound(wide, f, 0, -1)
+	in := all[:0:0]
+	for _, st := range all {
+		if inner.Contains(st.Location) || b.Contains(cv.out(st.Location)) {
+			in = append(in, st)
+		}
+	}
+	total := len(in)
+	if offset >= total {
+		return nil, total
+	}
+	return in[offset:min(total, offset+limit)], total
 }

@@ -21,6 +21,7 @@ type Layers struct {
 	info    map[string]LayerInfo
 	names   []string // sorted
 	regions []region
+	china   orb.MultiPolygon
 }
 
 // RegionInfo names a region that Layers.Region can resolve.
@@ -48,10 +49,13 @@ const (
 	LayerLeagueSeats  = "league_seats"
 	LayerPlaces       = "places"
 	LayerAirports     = "airports"
+	// LayerChina is mainland China (without Hong Kong, Macao and Taiwan),
+	// the region where the GCJ-02 and BD-09 offsets apply; China returns it.
+	LayerChina = "china"
 )
 
 var bundledLayerNames = []string{
-	LayerAirports, LayerBorders, LayerBoundary, LayerBoundaryFull, LayerLeagueSeats, LayerPlaces,
+	LayerAirports, LayerBorders, LayerBoundary, LayerBoundaryFull, LayerChina, LayerLeagueSeats, LayerPlaces,
 }
 
 // bundledRegions are the regions the bundled boundary layer defines, with
@@ -125,7 +129,28 @@ func loadBundledLayers() (*Layers, error) {
 		}
 		l.regions = append(l.regions, region{info: r.info, aliases: aliases, area: area})
 	}
+
+	cn, err := geojson.UnmarshalFeatureCollection(l.raw[LayerChina])
+	if err != nil {
+		return nil, fmt.Errorf("decode layer %s: %w", LayerChina, err)
+	}
+	if len(cn.Features) != 1 {
+		return nil, fmt.Errorf("layer %s: %d features, want 1", LayerChina, len(cn.Features))
+	}
+	mp, ok := cn.Features[0].Geometry.(orb.MultiPolygon)
+	if !ok {
+		return nil, fmt.Errorf("layer %s: geometry %s, want a MultiPolygon", LayerChina, cn.Features[0].Geometry.GeoJSONType())
+	}
+	l.china = mp
 	return l, nil
+}
+
+// China returns the outline of mainland China (Natural Earth 1:10m, without
+// Hong Kong, Macao and Taiwan) in [lon, lat] WGS 84 degrees: the region
+// where the GCJ-02 and BD-09 offsets apply (geo.Offsets). The outline is
+// shared: callers must not modify it.
+func (l *Layers) China() orb.MultiPolygon {
+	return l.china
 }
 
 // regionArea returns the (Multi)Polygon of the feature whose gb_code

@@ -33,8 +33,9 @@ func TestBundledLayersAreFeatureCollections(t *testing.T) {
 		{LayerLeagueSeats, 12, "Point"},
 		{LayerPlaces, 340, "Point"},
 		{LayerAirports, 17, "Point"},
+		{LayerChina, 1, "MultiPolygon"},
 	}
-	if got, want := l.Names(), []string{"airports", "borders", "boundary", "boundary_full", "league_seats", "places"}; !slices.Equal(got, want) {
+	if got, want := l.Names(), []string{"airports", "borders", "boundary", "boundary_full", "china", "league_seats", "places"}; !slices.Equal(got, want) {
 		t.Errorf("Names() = %v; want %v", got, want)
 	}
 	for _, tc := range tests {

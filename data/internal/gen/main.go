@@ -41,7 +41,15 @@ const boundaryTolerance = 0.005
 func main() {
 	shared := flag.String("shared", filepath.Join("..", "shared", "data"), "directory of the shared source data (shared/data)")
 	out := flag.String("out", filepath.Join("data", "bundled"), "output directory for the bundled files")
+	extract := flag.String("extract-china", "", "countries-10m.json of npm world-atlas 2.0.2: write its China excerpt to data/internal/gen/"+chinaSourceName+" and stop")
 	flag.Parse()
+	if *extract != "" {
+		if err := extractChina(*extract, filepath.Join("data", "internal", "gen", chinaSourceName)); err != nil {
+			fmt.Fprintf(os.Stderr, "gen: %v\n", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*shared, *out); err != nil {
 		fmt.Fprintf(os.Stderr, "gen: %v\n", err)
 		os.Exit(1)
@@ -97,6 +105,12 @@ func generate(shared string) (map[string][]byte, error) {
 		return nil, fmt.Errorf("simplify boundary: %w", err)
 	}
 	files["boundary.geojson"] = simple
+
+	china, err := buildChina(chinaSource)
+	if err != nil {
+		return nil, fmt.Errorf("china outline: %w", err)
+	}
+	files["china.geojson"] = china
 	return files, nil
 }
 

@@ -88,3 +88,35 @@ func TestScale(t *testing.T) {
 		}
 	}
 }
+
+// TestChinaExcerpt re-extracts the committed China excerpt from the npm
+// file, when YIZHAN_WORLD_ATLAS names countries-10m.json of world-atlas
+// 2.0.2 (npm pack world-atlas@2.0.2), and checks it is byte-identical.
+func TestChinaExcerpt(t *testing.T) {
+	path := os.Getenv("YIZHAN_WORLD_ATLAS")
+	if path == "" {
+		t.Skip("YIZHAN_WORLD_ATLAS is not set; set it to world-atlas 2.0.2's countries-10m.json to check the excerpt")
+	}
+	out := filepath.Join(t.TempDir(), "china.json")
+	if err := extractChina(path, out); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, chinaSource) {
+		t.Fatalf("the excerpt of %s differs from %s (%d vs %d bytes); run go run ./data/internal/gen -extract-china %s", path, chinaSourceName, len(got), len(chinaSource), path)
+	}
+}
+
+// TestBuildChinaRefusesOtherSources checks the excerpt's origin is checked.
+func TestBuildChinaRefusesOtherSources(t *testing.T) {
+	bad := bytes.Replace(chinaSource, []byte(worldAtlasSHA256), []byte(strings.Repeat("0", 64)), 1)
+	if _, err := buildChina(bad); err == nil {
+		t.Fatal("buildChina accepted an excerpt of another file")
+	}
+	if err := extractChina(filepath.Join(bundledDir, "china.geojson"), filepath.Join(t.TempDir(), "x")); err == nil {
+		t.Fatal("extractChina accepted a file that is not world-atlas 2.0.2")
+	}
+}
