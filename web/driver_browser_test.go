@@ -311,7 +311,12 @@ func TestDriverOnPhone(t *testing.T) {
 		if !strings.Contains(c.Share, "station="+url.QueryEscape(c.ID)) || !strings.Contains(c.Share, "lang="+lang) {
 			t.Errorf("%s: share link %q; want lang=%s and station=%s", lang, c.Share, lang, c.ID)
 		}
-		p.poll("the card's GCJ-02 answer", `!document.querySelector('.coord-gcj02 .coord-value').textContent.endsWith('…')`)
+		p.poll("the card's GCJ-02 coordinates and the Amap route", `/^\d+\.\d{6},\d+\.\d{6}$/.test(document.querySelector('.coord-gcj02 .coord-value').textContent) && !!document.querySelector('#card a.nav-amap-route')`)
+		route, err := url.Parse(p.text("the Amap route", `document.querySelector('#card a.nav-amap-route').href`))
+		if err != nil || route.Host != "uri.amap.com" || route.Path != "/navigation" || route.Query().Get("coordinate") != "" ||
+			!strings.HasSuffix(route.Query().Get("to"), ","+c.Title) || !strings.HasPrefix(route.Query().Get("to"), p.text("gcj", `document.querySelector('.coord-gcj02 .coord-value').textContent`)) {
+			t.Errorf("%s: Amap route link %v; want uri.amap.com/navigation?to=<GCJ-02 lon,lat>,<name> with no coordinate (GCJ-02 is its default)", lang, route)
+		}
 		p.shot(dir, "phone-"+lang+"-card.png")
 		p.do("go back", `history.back()`)
 		p.poll("the card closed by Back", `document.getElementById('card').hidden`)
@@ -339,6 +344,21 @@ func TestDriverOnPhone(t *testing.T) {
 			const li = document.querySelector('#nearest-list li.nearest-item');
 			return li && +li.dataset.meters < 1000;
 		})()`)
+		// The Erenhot driver home's GCJ-02 position as Amap copies it
+		// (lon,lat): read as GCJ-02, the query lands on the record.
+		p.set("search", "111.983881,43.649527")
+		p.poll("the coordinate choices", `document.querySelectorAll('#search-results .search-item').length === 3 && !!document.querySelector('#search-results li:first-child .crs-gcj02')`)
+		p.do("read them as Amap's", `document.querySelector('#search-results .crs-gcj02').click()`)
+		p.poll("the list from the Amap point", `(() => {
+			const li = document.querySelector('#nearest-list li.nearest-item');
+			return li && +li.dataset.meters < 1;
+		})()`)
+		if d := p.float("the query point's offset", `(() => {
+			const q = window.yizhan.query();
+			return window.yizhan.map.distance([q.lat, q.lon], [43.6475, 111.97667]);
+		})()`); d > 1 {
+			t.Errorf("%s: a GCJ-02 point pasted from Amap is placed %v m from the record; want under 1 m", lang, d)
+		}
 		p.noError()
 	}
 

@@ -964,7 +964,7 @@
     var nearest = getJSON(apiURL('v1/stations/nearest', np)).then(function (fc) {
       if (seq !== querySeq) { return null; }
       var features = fc.features || [];
-      if (q.crs) { features = toWGS84(q, features); }
+      if (q.crs) { features = toWGS84(q, features, fc.query || {}); }
       drawNearest(features, fit, false);
       return features;
     }).catch(function (err) {
@@ -1006,9 +1006,10 @@
 
   // toWGS84 places the answers to a query read in another system (crs):
   // the API measured distances from the true point, so each answer is put
-  // where the map (WGS-84) has it, and the query point itself is placed
+  // where the map (WGS-84) has it, and the query point where the API says
+  // it is (query.wgs84); from a server that does not say, it is placed
   // back from the nearest answer along its distance and bearing.
-  function toWGS84(q, features) {
+  function toWGS84(q, features, echo) {
     var known = {};
     (lastStations && lastStations.features || []).concat(searchStations || []).forEach(function (f) { known[f.id] = f; });
     var out = features.map(function (f) {
@@ -1016,7 +1017,11 @@
       return k ? Object.assign({}, f, { geometry: k.geometry }) : f;
     });
     var first = out[0];
-    if (first && known[first.id] && typeof first.properties.distance_m === 'number') {
+    if (Array.isArray(echo.wgs84) && echo.wgs84.length === 2 && isFinite(echo.wgs84[0]) && isFinite(echo.wgs84[1])) {
+      query = { lon: echo.wgs84[0], lat: echo.wgs84[1], crs: '' };
+      drawQueryPoint();
+      writeURL(false);
+    } else if (first && known[first.id] && typeof first.properties.distance_m === 'number') {
       var c = first.geometry.coordinates;
       var back = L.latLng(c[1], c[0]);
       var d = first.properties.distance_m / EARTH_RADIUS_M, b = (first.properties.bearing_deg + 180) * Math.PI / 180;
