@@ -444,7 +444,8 @@ func TestDriverOnPhone(t *testing.T) {
 	p.poll("the nearest list", `document.querySelectorAll('#nearest-list li.nearest-item').length === 5`)
 	// The worker stores an answer after handing it over: wait for it.
 	p.poll("the nearest answer saved", `(() => {
-		caches.open('yizhan-data').then(c => c.keys()).then(k => { window.__saved = k.some(r => r.url.includes('/v1/stations/nearest')); });
+		const u = performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/v1/stations/nearest')).pop();
+		caches.open('yizhan-data').then(c => c.match(u, {ignoreVary: true})).then(r => { window.__saved = !!r; });
 		return window.__saved === true;
 	})()`)
 	stop()
@@ -453,7 +454,13 @@ func TestDriverOnPhone(t *testing.T) {
 	}
 	p.poll("the stations offline", `window.yizhan && window.yizhan.ready() && document.querySelectorAll('.station-marker').length > 0`)
 	p.poll("the offline banner", `!document.getElementById('offline-banner').hidden`)
-	p.poll("the nearest list offline", `document.querySelectorAll('#nearest-list li.nearest-item .offline-mark').length > 0`)
+	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](`document.querySelectorAll('#nearest-list li.nearest-item .offline-mark').length > 0`,
+		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatalf("waiting for the nearest list offline: %v; page: %s", err, p.text("the page state", `JSON.stringify({
+			error: document.getElementById('error').hidden ? '' : document.getElementById('error').textContent,
+			list: document.getElementById('nearest-list').textContent, busy: !document.getElementById('nearest-busy').hidden,
+			query: window.yizhan.query(), markers: document.querySelectorAll('.station-marker').length})`))
+	}
 	if got := p.text("the banner", `document.getElementById('offline-banner').textContent`); !strings.HasPrefix(got, "Нет сети") {
 		t.Errorf("offline banner %q; want the Russian words", got)
 	}

@@ -57,6 +57,8 @@ function keep(req, res) {
         c.put(req, new Response(body, init)),
         c.put(lastKey(new URL(req.url)), new Response(body, init))
       ]).then(function () { return c.keys(); }).then(function (keys) {
+        // The oldest answers go first; the last answer of each path stays.
+        keys = keys.filter(function (k) { return new URL(k.url).pathname.indexOf('/__last/') !== 0; });
         return Promise.all(keys.slice(0, Math.max(0, keys.length - DATA_MAX)).map(function (k) { return c.delete(k); }));
       });
     });
