@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/andybalholm/brotli"
 	"github.com/gofiber/fiber/v2"
@@ -118,8 +119,38 @@ func newWebAsset(name string, body []byte) (*webAsset, error) {
 	if !compressible(ctype) || len(body) < 512 {
 		return a, nil
 	}
+	forms, err := compressedForms(name, body, sum)
+	if err != nil {
+		return nil, err
+	}
+	a.gzip, a.br = forms.gzip, forms.br
+	return a, nil
+}
+
+// webCompression holds the gzip and brotli forms of each distinct web file
+// content, by its SHA-256, made once per process: every server of a
+// process (tests start many) shares them.
+var webCompression sync.Map // [32]byte → *compressedForm
+
+// compressedForm is a file's gzip and brotli forms; nil where
+// compressing does not pay.
+type compressedForm struct{ gzip, br []byte }
+
+// webBrotliLevel and webGzipLevel trade start-up time for bytes: brotli 9
+// makes the web files 8 % larger than brotli 11 (105.9 KB against
+// 97.9 KB for 362 KB) in an eighth of the time (65 ms against 500 ms).
+const (
+	webBrotliLevel = 9
+	webGzipLevel   = gzip.BestCompression
+)
+
+// compressedForms returns the compressed forms of body, whose SHA-256 is sum.
+func compressedForms(name string, body []byte, sum [32]byte) (*compressedForm, error) {
+	if f, ok := webCompression.Load(sum); ok {
+		return f.(*compressedForm), nil
+	}
 	var gz bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	zw, err := gzip.NewWriterLevel(&gz, webGzipLevel)
 	if err != nil {
 		return nil, fmt.Errorf("api: gzip %s: %w", name, err)
 	}
@@ -130,20 +161,22 @@ func newWebAsset(name string, body []byte) (*webAsset, error) {
 		return nil, fmt.Errorf("api: gzip %s: %w", name, err)
 	}
 	var br bytes.Buffer
-	bw := brotli.NewWriterLevel(&br, brotli.BestCompression)
+	bw := brotli.NewWriterLevel(&br, webBrotliLevel)
 	if _, err := bw.Write(body); err != nil {
 		return nil, fmt.Errorf("api: brotli %s: %w", name, err)
 	}
 	if err := bw.Close(); err != nil {
 		return nil, fmt.Errorf("api: brotli %s: %w", name, err)
 	}
+	f := &compressedForm{}
 	if gz.Len() < len(body) {
-		a.gzip = gz.Bytes()
+		f.gzip = gz.Bytes()
 	}
 	if br.Len() < len(body) {
-		a.br = br.Bytes()
+		f.br = br.Bytes()
 	}
-	return a, nil
+	actual, _ := webCompression.LoadOrStore(sum, f)
+	return actual.(*compressedForm), nil
 }
 
 func compressible(ctype string) bool {
