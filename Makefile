@@ -40,8 +40,8 @@ bench: ## benchmarks at 1,000,000 records: index vs brute force vs PostGIS (Post
 	$(GO) test -run '^$$' -bench 'PostGIS1M|Import1M' -benchtime 1x ./data/
 	$(GO) test -run '^$$' -bench 'DecodeStations|EncodeStations|OpenAt|ParseOpeningHours' -benchmem ./data/
 
-fuzz: ## run every fuzz target for FUZZTIME each (default 20s; 13 targets, about 6 minutes in all)
-	@for pkg in ./geo ./data ./api; do \
+fuzz: ## run every fuzz target for FUZZTIME each (default 20s; about 30 s a target with building)
+	@for pkg in $$($(GO) list $(PKGS)); do \
 		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 			echo "== $$pkg $$f"; \
 			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $${FUZZTIME:-20s} -fuzzminimizetime $${FUZZMINIMIZETIME:-3s} $$pkg || exit 1; \

@@ -18,11 +18,14 @@ import "github.com/gofiber/fiber/v2"
 //     Leaflet's images, and the OpenStreetMap tiles the layer control can
 //     turn on (tileHost);
 //   - connect-src 'self': the API, on the page's own origin;
+//   - worker-src 'self' and manifest-src 'self': the page's service
+//     worker (/sw.js, the offline mode) and web app manifest;
 //   - base-uri 'none', form-action 'self', object-src 'none': no <base>
 //     to redirect relative URLs, no form posted elsewhere, no plugins;
 //   - frame-ancestors 'none': no other site may frame the page.
 const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; " +
-	"img-src 'self' " + tileHost + "; connect-src 'self'; base-uri 'none'; form-action 'self'; " +
+	"img-src 'self' " + tileHost + "; connect-src 'self'; worker-src 'self'; manifest-src 'self'; " +
+	"base-uri 'none'; form-action 'self'; " +
 	"object-src 'none'; frame-ancestors 'none'"
 
 // tileHost is the only other origin the web map loads from: the

@@ -87,6 +87,8 @@ func TestContentSecurityPolicy(t *testing.T) {
 		"style-src":       "'self'",
 		"img-src":         "'self' https://tile.openstreetmap.org",
 		"connect-src":     "'self'",
+		"worker-src":      "'self'",
+		"manifest-src":    "'self'",
 		"base-uri":        "'none'",
 		"form-action":     "'self'",
 		"object-src":      "'none'",

@@ -7,12 +7,10 @@ import (
 	"errors"
 	"io/fs"
 	"log/slog"
-	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"yizhan/data"
@@ -104,7 +102,9 @@ func New(cfg Config) (*Server, error) {
 		IdleTimeout:           120 * time.Second,
 	})
 	s.app.Use(recover.New())
-	s.routes()
+	if err := s.routes(); err != nil {
+		return nil, err
+	}
 	s.guardWire() // unknown methods and unreadable requests answer problems too
 	return s, nil
 }
@@ -114,9 +114,10 @@ func (s *Server) App() *fiber.App { return s.app }
 
 // routes lists every route of the app in one place. Fiber matches in
 // registration order, so fixed paths come before /v1/stations/:id.
-func (s *Server) routes() {
+func (s *Server) routes() error {
 	a := s.app
 	a.Use(securityHeaders) // on every response: CSP, nosniff, Referrer-Policy (security.go)
+	a.Use(compressAnswers) // brotli or gzip for clients that accept it (webapp.go)
 	// Metrics first: its request-counting middleware sees only the routes
 	// registered after it.
 	s.metricsRoutes() // /metrics and the request metrics middleware
@@ -144,14 +145,8 @@ func (s *Server) routes() {
 	s.exampleRoutes() // /v1/routes, /v1/regions
 	s.openapiRoutes() // /openapi.json
 
-	// The web map last: it serves what no route above claimed.
-	if s.cfg.Web != nil {
-		a.Use("/", filesystem.New(filesystem.Config{
-			Root:   http.FS(s.cfg.Web),
-			Index:  "index.html",
-			MaxAge: 300,
-		}))
-	}
+	// The web map last: it serves what no route above claimed (webapp.go).
+	return s.webRoutes()
 }
 
 // snapshot returns the current snapshot and sets X-Data-Version to its

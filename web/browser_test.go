@@ -202,7 +202,7 @@ func TestMapPage(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Navigate(base)); err != nil {
 		t.Fatalf("navigate to %s: %v", base, err)
 	}
-	poll("station markers", `document.querySelectorAll('path.station-marker').length > 0`)
+	poll("station markers", `document.querySelectorAll('.station-marker').length > 0`)
 	poll("the province boundary", `document.querySelectorAll('.leaflet-reference-pane path').length >= 2`)
 	poll("league seat labels", `document.querySelectorAll('.seat-label').length > 0`)
 	attribution, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(".leaflet-control-attribution")))
@@ -314,7 +314,7 @@ func TestMapPage(t *testing.T) {
 		t.Fatalf("select an unknown kind: %v", err)
 	}
 	poll("the error message", `!document.getElementById('error').hidden`)
-	errText, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("error-text")))
+	errText, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("error")))
 	if err != nil {
 		t.Fatalf("read the error: %v", err)
 	}

@@ -8,9 +8,10 @@ import (
 	"io/fs"
 )
 
-//go:embed index.html static
+//go:embed index.html sw.js manifest.webmanifest static
 var files embed.FS
 
-// FS is the page's files, rooted so that the page is at "index.html" and
-// its scripts, styles and Leaflet under "static/".
+// FS is the page's files, rooted so that the page is at "index.html", its
+// service worker at "sw.js" (at the root, so that its scope is the whole
+// page), and its scripts, styles, translations and Leaflet under "static/".
 var FS fs.FS = files

@@ -26,7 +26,7 @@ func (p page) poll(what, expr string) {
 	p.t.Helper()
 	if _, err := chromedp.Run(p.ctx, chromedp.Poll[chromedp.Void](expr,
 		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second))); err != nil {
-		msg, _ := chromedp.Run(p.ctx, chromedp.Evaluate[string](`document.getElementById('error-text').textContent`))
+		msg, _ := chromedp.Run(p.ctx, chromedp.Evaluate[string](`document.getElementById('error').textContent`))
 		p.t.Fatalf("waiting for %s: %v (page error: %q)", what, err, msg)
 	}
 }
@@ -109,7 +109,7 @@ func openView(t *testing.T, view string) (page, *pageLog, string) {
 		t.Fatalf("navigate to %s: %v", base, err)
 	}
 	p := page{t, ctx}
-	p.poll("station markers", `document.querySelectorAll('path.station-marker').length > 0`)
+	p.poll("station markers", `document.querySelectorAll('.station-marker').length > 0`)
 	p.poll("the province boundary", `document.querySelectorAll('.leaflet-reference-pane path').length >= 2`)
 	p.click("tab-" + view)
 	p.poll("the "+view+" view", fmt.Sprintf(`!document.getElementById('view-%s').hidden && document.getElementById('view-find').hidden`, view))
@@ -176,7 +176,7 @@ func TestPlannerView(t *testing.T) {
 	p.set("planner-cell", "100")
 	p.click("gaps-run")
 	p.poll("the error message", `!document.getElementById('error').hidden`)
-	if msg := p.text("the error", `document.getElementById('error-text').textContent`); !strings.Contains(msg, "cell_m") {
+	if msg := p.text("the error", `document.getElementById('error').textContent`); !strings.Contains(msg, "cell_m") {
 		t.Errorf("error shown = %q; want the API's detail naming cell_m", msg)
 	}
 	p.poll("the busy indicator to go", `document.getElementById('planner-busy').hidden`)
