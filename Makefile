@@ -37,8 +37,10 @@ bench: ## benchmarks at 1,000,000 records: index vs brute force vs PostGIS (Post
 	$(GO) test -run '^$$' -bench 'NearestHandler|RenderNearest5' -benchmem ./api/
 	$(GO) test -run '^$$' -bench 'CoverageGapsInnerMongolia|RouteStations2000km' -benchmem -benchtime 10x ./api/
 	$(GO) test -run '^$$' -bench 'HTTPNearest1M' -benchmem -benchtime 1x -timeout 10m ./api/
-	$(GO) test -run '^$$' -bench 'PostGIS1M|Import1M' -benchtime 1x ./data/
-	$(GO) test -run '^$$' -bench 'DecodeStations|EncodeStations|OpenAt|ParseOpeningHours' -benchmem ./data/
+	$(GO) test -run '^$$' -bench 'PostGIS1M' -benchtime 1x ./data/postgis/
+	$(GO) test -run '^$$' -bench 'Import1M' -benchtime 1x ./data/source/
+	$(GO) test -run '^$$' -bench 'DecodeStations|EncodeStations|FeatureEncoding' -benchmem ./data/
+	$(GO) test -run '^$$' -bench 'OpenAt|ParseOpeningHours' -benchmem ./data/hours/
 
 fuzz: ## run every fuzz target for FUZZTIME each (default 20s; about 30 s a target with building)
 	@for pkg in $$($(GO) list $(PKGS)); do \

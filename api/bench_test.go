@@ -13,6 +13,8 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"yizhan/data"
+	"yizhan/data/catalog"
+	"yizhan/data/hours"
 )
 
 // The benchmark area: a box around Inner Mongolia (lon 97–127°E, lat
@@ -34,11 +36,11 @@ func benchPoint(rng *rand.Rand) orb.Point {
 func benchStations(tb testing.TB, n int, seed uint64) []*data.Station {
 	tb.Helper()
 	rng := rand.New(rand.NewPCG(seed, 1))
-	allDay, err := data.ParseOpeningHours("24/7")
+	allDay, err := hours.Parse("24/7")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	weekdays, err := data.ParseOpeningHours("Mo-Fr 08:00-18:00; Sa 09:00-12:00")
+	weekdays, err := hours.Parse("Mo-Fr 08:00-18:00; Sa 09:00-12:00")
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -91,15 +93,15 @@ func benchTargets(rng *rand.Rand, n, k int) []string {
 
 var (
 	snap1MOnce sync.Once
-	snap1M     *data.Snapshot
+	snap1M     *catalog.Snapshot
 )
 
 // benchSnapshot1M is one snapshot of 1,000,000 benchStations, built once
 // per test binary and shared by the benchmarks at that size.
-func benchSnapshot1M(tb testing.TB) *data.Snapshot {
+func benchSnapshot1M(tb testing.TB) *catalog.Snapshot {
 	snap1MOnce.Do(func() {
 		start := time.Now()
-		snap1M = data.NewSnapshot(benchStations(tb, 1_000_000, 1), 1)
+		snap1M = catalog.NewSnapshot(benchStations(tb, 1_000_000, 1), 1)
 		tb.Logf("built a snapshot of %d records in %v", snap1M.Len(), time.Since(start).Round(time.Millisecond))
 	})
 	return snap1M
@@ -139,7 +141,7 @@ func BenchmarkNearestHandler(b *testing.B) {
 // BenchmarkNearestHandler1M is BenchmarkNearestHandler on 1,000,000
 // realistic records (names in four languages, amenities, hours).
 func BenchmarkNearestHandler1M(b *testing.B) {
-	s := newTestServer(b, nil, Config{Catalog: data.NewCatalog(benchSnapshot1M(b))})
+	s := newTestServer(b, nil, Config{Catalog: catalog.NewCatalog(benchSnapshot1M(b))})
 	runHandler(b, s.App().Handler(), benchTargets(rand.New(rand.NewPCG(3, 4)), 1024, 5))
 }
 
@@ -149,7 +151,7 @@ func BenchmarkNearestHandler1M(b *testing.B) {
 func BenchmarkRenderNearest5(b *testing.B) {
 	snap := benchSnapshot1M(b)
 	rng := rand.New(rand.NewPCG(5, 6))
-	sets := make([][]data.Result, 256)
+	sets := make([][]catalog.Result, 256)
 	for i := range sets {
 		sets[i] = snap.Nearest(benchPoint(rng), 5, 0, data.Filter{})
 	}

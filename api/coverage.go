@@ -19,6 +19,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"yizhan/data"
+	"yizhan/data/catalog"
 	"yizhan/geo"
 )
 
@@ -411,7 +412,7 @@ func (s *Server) areaOf(ctx context.Context, c *fiber.Ctx, area json.RawMessage,
 
 // stationsNear returns the positions of the records passing f that can
 // cover some of b: those inside b widened by radius meters.
-func stationsNear(snap *data.Snapshot, b orb.Bound, radius float64, f data.Filter) []orb.Point {
+func stationsNear(snap *catalog.Snapshot, b orb.Bound, radius float64, f data.Filter) []orb.Point {
 	dLat := radius / geo.EarthRadius * 180 / math.Pi
 	maxLat := math.Min(89.9, math.Max(math.Abs(b.Min[1]), math.Abs(b.Max[1]))+dLat)
 	dLon := dLat / math.Cos(maxLat*math.Pi/180)

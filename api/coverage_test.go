@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"yizhan/data"
+	"yizhan/data/bundled"
 )
 
 // post sends body as JSON to target.
@@ -38,7 +38,7 @@ func post(t testing.TB, s *Server, target, body string) response {
 
 func plannerServer(t testing.TB) *Server {
 	t.Helper()
-	layers, err := data.BundledLayers()
+	layers, err := bundled.LoadLayers()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,11 +238,11 @@ func TestCoverageSuggestWorkLimit(t *testing.T) {
 // with the full bundled record set, end to end through the handler
 // (parse, grid, cover, trace, encode).
 func BenchmarkCoverageGapsInnerMongolia(b *testing.B) {
-	layers, err := data.BundledLayers()
+	layers, err := bundled.LoadLayers()
 	if err != nil {
 		b.Fatal(err)
 	}
-	stations, err := data.Bundled()
+	stations, err := bundled.Stations()
 	if err != nil {
 		b.Fatal(err)
 	}

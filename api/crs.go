@@ -6,7 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/paulmach/orb"
 
-	"yizhan/data"
+	"yizhan/data/bundled"
 	"yizhan/geo"
 )
 
@@ -104,7 +104,7 @@ func (cv coords) echoPoint(p orb.Point) pointCRS {
 
 // newOffsets prepares the China outline of layers for the conversions; nil
 // when the server has no layers, and then only crs=wgs84 is offered.
-func newOffsets(layers *data.Layers) *geo.Offsets {
+func newOffsets(layers *bundled.Layers) *geo.Offsets {
 	if layers == nil || len(layers.China()) == 0 {
 		return nil
 	}

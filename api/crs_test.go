@@ -14,6 +14,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"yizhan/data"
+	"yizhan/data/bundled"
 	"yizhan/geo"
 )
 
@@ -29,7 +30,7 @@ var (
 // outline.
 func crsServer(t testing.TB) *Server {
 	t.Helper()
-	layers, err := data.BundledLayers()
+	layers, err := bundled.LoadLayers()
 	if err != nil {
 		t.Fatal(err)
 	}

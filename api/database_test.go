@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"yizhan/data"
+	"yizhan/data/catalog"
+	"yizhan/data/postgis"
 )
 
 // failingStore is a Store whose every write fails with err.
@@ -27,9 +29,9 @@ func (f failingStore) Patch(context.Context, string, []byte, int64) (*data.Stati
 func (f failingStore) Delete(context.Context, string, int64) (int64, error) { return 0, f.err }
 
 // fakeHealth reports a fixed status.
-type fakeHealth struct{ st data.FollowerStatus }
+type fakeHealth struct{ st catalog.FollowerStatus }
 
-func (f fakeHealth) Status() data.FollowerStatus                 { return f.st }
+func (f fakeHealth) Status() catalog.FollowerStatus              { return f.st }
 func (f fakeHealth) WaitForVersion(context.Context, int64) error { return nil }
 
 // TestWriteDatabaseProblems: each way the database can refuse a write is a
@@ -84,10 +86,10 @@ func TestWriteDatabaseProblems(t *testing.T) {
 func TestReadyzDatabaseDetails(t *testing.T) {
 	contact := time.Now().Add(-1500 * time.Millisecond)
 	replayed := time.Date(2026, 11, 22, 3, 4, 5, 0, time.UTC)
-	st := data.FollowerStatus{
+	st := catalog.FollowerStatus{
 		Connected: true, Version: 42, Records: 9, LastContact: contact, LastCatchUp: contact,
-		SnapshotAge: 9 * time.Second, PollInterval: data.MinPollInterval,
-		Replication:      data.Replication{Standby: true, Lag: 7500 * time.Millisecond, LagKnown: true, Paused: true, Receiving: true, LastReplayed: replayed},
+		SnapshotAge: 9 * time.Second, PollInterval: postgis.MinPollInterval,
+		Replication:      catalog.Replication{Standby: true, Lag: 7500 * time.Millisecond, LagKnown: true, Paused: true, Receiving: true, LastReplayed: replayed},
 		ReplicationKnown: true,
 	}
 	s := newTestServer(t, fixture(t), Config{Health: fakeHealth{st}})
@@ -95,7 +97,7 @@ func TestReadyzDatabaseDetails(t *testing.T) {
 	dbs, _ := r.body["database"].(map[string]any)
 	rep, _ := dbs["replica"].(map[string]any)
 	if r.status != 200 || dbs["last_round_trip"] != contact.UTC().Format(time.RFC3339Nano) || dbs["last_round_trip_age_s"] != 1.5 ||
-		dbs["poll_interval_ms"] != float64(data.MinPollInterval.Milliseconds()) || dbs["snapshot_age_s"] != 9.0 {
+		dbs["poll_interval_ms"] != float64(postgis.MinPollInterval.Milliseconds()) || dbs["snapshot_age_s"] != 9.0 {
 		t.Errorf("/readyz database = %v; want the last round trip 1.5 s ago, the poll interval and the snapshot age", dbs)
 	}
 	if rep["replay_lag_s"] != 7.5 || rep["replay_paused"] != true || rep["receiving"] != true || rep["last_replayed_commit"] != "2026-11-22T03:04:05Z" {
@@ -115,7 +117,7 @@ func TestReadyzDatabaseDetails(t *testing.T) {
 		t.Errorf("yizhan_database_last_round_trip_timestamp_seconds = %q; want %v", line, float64(contact.UnixNano())/1e9)
 	}
 
-	st.ReplicationKnown, st.Replication = true, data.Replication{LagKnown: true}
+	st.ReplicationKnown, st.Replication = true, catalog.Replication{LagKnown: true}
 	p := newTestServer(t, fixture(t), Config{Health: fakeHealth{st}})
 	if dbs, _ := get(t, p, "/readyz").body["database"].(map[string]any); dbs["replica"] != nil {
 		t.Errorf("/readyz on a primary has a replica member: %v", dbs)

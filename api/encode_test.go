@@ -14,6 +14,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"yizhan/data"
+	"yizhan/data/catalog"
 )
 
 // trickyStrings are the pieces random strings are made of: everything a
@@ -110,8 +111,8 @@ func randStation(rng *rand.Rand) *data.Station {
 	return st
 }
 
-func randResult(rng *rand.Rand) data.Result {
-	r := data.Result{Station: randStation(rng), Meters: rng.Float64() * 2e7, Bearing: rng.Float64() * 360}
+func randResult(rng *rand.Rand) catalog.Result {
+	r := catalog.Result{Station: randStation(rng), Meters: rng.Float64() * 2e7, Bearing: rng.Float64() * 360}
 	switch rng.IntN(5) {
 	case 0:
 		r.Meters = []float64{0, 0.04, 0.05, 0.15, 1e-9, 1e21, 123456789.96}[rng.IntN(7)]
@@ -155,7 +156,7 @@ func TestAppendRecordMatchesEncodingJSON(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := appendResponse(nil, resultFeatures([]data.Result{r}, lang)[0])
+		got, err := appendResponse(nil, resultFeatures([]catalog.Result{r}, lang)[0])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -194,7 +195,7 @@ func TestAppendFeatureCollectionMatchesEncodingJSON(t *testing.T) {
 		filterJSON
 	}
 	for i := 0; i < 500; i++ {
-		rs := make([]data.Result, rng.IntN(8))
+		rs := make([]catalog.Result, rng.IntN(8))
 		for j := range rs {
 			rs[j] = randResult(rng)
 		}
@@ -281,11 +282,11 @@ func TestAppendFloat(t *testing.T) {
 // (as json.Marshal did) instead of writing invalid JSON.
 func TestNonFiniteIsAnError(t *testing.T) {
 	st := station(t, "s1", data.KindPort, 111, 43, "")
-	for _, r := range []data.Result{
+	for _, r := range []catalog.Result{
 		{Station: st, Meters: math.NaN()},
 		{Station: st, Bearing: math.Inf(1)},
 	} {
-		if _, err := appendResponse(nil, featureCollection{Type: "FeatureCollection", Features: resultFeatures([]data.Result{r}, "zh")}); !errors.Is(err, errNonFinite) {
+		if _, err := appendResponse(nil, featureCollection{Type: "FeatureCollection", Features: resultFeatures([]catalog.Result{r}, "zh")}); !errors.Is(err, errNonFinite) {
 			t.Errorf("result %+v: error %v, want errNonFinite", r, err)
 		}
 	}
@@ -346,7 +347,7 @@ func TestNearestBodyUnchanged(t *testing.T) {
 	if res.status != 200 {
 		t.Fatalf("status %d: %s", res.status, res.raw)
 	}
-	snap := data.NewSnapshot(stations, 42)
+	snap := catalog.NewSnapshot(stations, 42)
 	rs := snap.Nearest(orb.Point{110.5, 42.5}, 7, 0, data.Filter{})
 	fs := make([]feature, len(rs))
 	for i, r := range rs {
@@ -385,7 +386,7 @@ func TestExtraPropsMatchEncodingJSON(t *testing.T) {
 		lazy := recordFeatures([]*data.Station{r.Station}, lang)[0]
 		if found {
 			eager = resultFeature(r, lang)
-			lazy = resultFeatures([]data.Result{r}, lang)[0]
+			lazy = resultFeatures([]catalog.Result{r}, lang)[0]
 		}
 		var ps []extraProp
 		for n := rng.IntN(7); n > 0; n-- {

@@ -3,7 +3,7 @@ package api
 import (
 	"github.com/gofiber/fiber/v2"
 
-	"yizhan/data"
+	"yizhan/data/bundled"
 )
 
 // exampleRouteJSON is one entry of GET /v1/routes: a bundled example
@@ -40,7 +40,7 @@ func (s *Server) listExampleRoutes(c *fiber.Ctx) error {
 	if _, err := parseQuery(c); err != nil {
 		return err
 	}
-	rs, err := data.BundledRoutes()
+	rs, err := bundled.Routes()
 	if err != nil {
 		return err // a broken binary: a 500, logged
 	}
@@ -59,9 +59,9 @@ func (s *Server) exampleRoute(c *fiber.Ctx) error {
 		return err
 	}
 	id := c.Params("id")
-	r, ok := data.BundledRoute(id)
+	r, ok := bundled.FindRoute(id)
 	if !ok {
-		rs, _ := data.BundledRoutes()
+		rs, _ := bundled.Routes()
 		ids := make([]string, len(rs))
 		for i, r := range rs {
 			ids[i] = r.ID

@@ -4,9 +4,11 @@ import (
 	"context"
 
 	"yizhan/data"
+	"yizhan/data/catalog"
 )
 
-// Store applies writes to the source of truth; *data.PostGIS satisfies it.
+// Store applies writes to the source of truth; *postgis.DB satisfies it
+// (cmd/yizhan holds the guard, so that the API links no database driver).
 // Each method validates like an import and runs in one transaction.
 // expectVersion > 0 (from If-Match) must equal the stored version, else
 // data.ErrVersionConflict; errors are data.ErrNotFound, data.ErrConflict,
@@ -20,17 +22,11 @@ type Store interface {
 	Delete(ctx context.Context, id string, expectVersion int64) (version int64, err error)
 }
 
-// Health is this server's link to the database; *data.Follower satisfies
+// Health is this server's link to the database; *postgis.Follower satisfies
 // it. Status feeds /readyz and /metrics; WaitForVersion gives
 // read-your-writes: a write answers only once the catalog this server
 // reads from reflects it.
 type Health interface {
-	Status() data.FollowerStatus
+	Status() catalog.FollowerStatus
 	WaitForVersion(ctx context.Context, version int64) error
 }
-
-// Interface guards.
-var (
-	_ Store  = (*data.PostGIS)(nil)
-	_ Health = (*data.Follower)(nil)
-)

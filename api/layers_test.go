@@ -4,11 +4,11 @@ import (
 	"encoding/json"
 	"testing"
 
-	"yizhan/data"
+	"yizhan/data/bundled"
 )
 
 func TestLayers(t *testing.T) {
-	layers, err := data.BundledLayers()
+	layers, err := bundled.LoadLayers()
 	if err != nil {
 		t.Fatal(err)
 	}

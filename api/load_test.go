@@ -15,7 +15,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
-	"yizhan/data"
+	"yizhan/data/catalog"
 )
 
 // Bounds of the HTTP load benchmark; override with
@@ -96,7 +96,7 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 // concurrent keep-alive connections.
 func runNearestLoad(b *testing.B, conns int) loadResult {
 	snap := benchSnapshot1M(b)
-	s, err := New(Config{Catalog: data.NewCatalog(snap)})
+	s, err := New(Config{Catalog: catalog.NewCatalog(snap)})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/paulmach/orb"
 
-	"yizhan/data"
+	"yizhan/data/catalog"
 	"yizhan/geo"
 )
 
@@ -166,7 +166,7 @@ func checkCollection(c *fiber.Ctx) error {
 }
 
 // collectionJSON describes the stations collection, with the extent of snap.
-func collectionJSON(base string, snap *data.Snapshot) map[string]any {
+func collectionJSON(base string, snap *catalog.Snapshot) map[string]any {
 	b := snap.Bound()
 	self := base + "/ogc/collections/" + OGCCollection
 	return map[string]any{

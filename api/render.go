@@ -10,6 +10,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"yizhan/data"
+	"yizhan/data/catalog"
 	"yizhan/geo"
 )
 
@@ -158,7 +159,7 @@ func stationFeatureIn(st *data.Station, lang string, cv coords) feature {
 
 // resultFeature renders a record found from a query point, adding
 // distance_m (0.1 m) and bearing_deg (0.1°, [0, 360)).
-func resultFeature(r data.Result, lang string) feature {
+func resultFeature(r catalog.Result, lang string) feature {
 	f := stationFeature(r.Station, lang)
 	f.Properties["distance_m"] = round1(r.Meters)
 	b := round1(r.Bearing)
@@ -172,7 +173,7 @@ func resultFeature(r data.Result, lang string) feature {
 // resultFeatures renders results as resultFeature does, lazily: the
 // features have no Properties map to add to (see feature) and are
 // rendered by send.
-func resultFeatures(rs []data.Result, lang string) []feature {
+func resultFeatures(rs []catalog.Result, lang string) []feature {
 	out := make([]feature, len(rs))
 	for i, r := range rs {
 		out[i] = feature{Type: "Feature", ID: r.Station.ID, rec: r.Station, lang: lang, found: true, meters: r.Meters, bearing: r.Bearing}

@@ -13,7 +13,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
-	"yizhan/data"
+	"yizhan/data/bundled"
+	"yizhan/data/catalog"
 	"yizhan/geo"
 )
 
@@ -28,17 +29,17 @@ const BodyLimit = 4 << 20
 // Longer request heads get a 431 problem.
 const HeaderLimit = 8 << 10
 
-// Snapshots gives the current catalog snapshot; *data.Catalog satisfies it.
+// Snapshots gives the current catalog snapshot; *catalog.Catalog satisfies it.
 type Snapshots interface {
-	Snapshot() *data.Snapshot
+	Snapshot() *catalog.Snapshot
 }
 
 // Config is everything a Server needs. The zero value of optional fields
 // means "not configured".
 type Config struct {
 	Catalog Snapshots
-	Layers  *data.Layers // reference layers (boundary, border lines, places); may be nil
-	Web     fs.FS        // the web map's files; nil serves no map
+	Layers  *bundled.Layers // reference layers (boundary, border lines, places); may be nil
+	Web     fs.FS           // the web map's files; nil serves no map
 	Logger  *slog.Logger
 
 	// Store takes writes; nil means the server is read-only (writes answer 503).
@@ -152,7 +153,7 @@ func (s *Server) routes() error {
 // snapshot returns the current snapshot and sets X-Data-Version to its
 // version, so that every data answer says which data it reflects. With no
 // snapshot loaded yet it is a 503 problem.
-func (s *Server) snapshot(c *fiber.Ctx) (*data.Snapshot, error) {
+func (s *Server) snapshot(c *fiber.Ctx) (*catalog.Snapshot, error) {
 	snap := s.cfg.Catalog.Snapshot()
 	if snap == nil {
 		c.Set(fiber.HeaderRetryAfter, "5")

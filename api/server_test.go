@@ -15,6 +15,8 @@ import (
 	"github.com/paulmach/orb"
 
 	"yizhan/data"
+	"yizhan/data/catalog"
+	openinghours "yizhan/data/hours"
 )
 
 // testNow is the clock of test servers: Monday 6 May 2024, 10:00 in Beijing.
@@ -37,9 +39,9 @@ func station(t testing.TB, id string, kind data.Kind, lon, lat float64, hours st
 		Source:    "test",
 	}
 	if hours != "" {
-		h, err := data.ParseOpeningHours(hours)
+		h, err := openinghours.Parse(hours)
 		if err != nil {
-			t.Fatalf("ParseOpeningHours(%q): %v", hours, err)
+			t.Fatalf("openinghours.Parse(%q): %v", hours, err)
 		}
 		st.OpeningHours, st.Hours = hours, h
 	}
@@ -69,7 +71,7 @@ func fixture(t testing.TB) []*data.Station {
 func newTestServer(t testing.TB, stations []*data.Station, cfg Config) *Server {
 	t.Helper()
 	if cfg.Catalog == nil {
-		cfg.Catalog = data.NewCatalog(data.NewSnapshot(stations, 42))
+		cfg.Catalog = catalog.NewCatalog(catalog.NewSnapshot(stations, 42))
 	}
 	s, err := New(cfg)
 	if err != nil {
@@ -187,7 +189,7 @@ func TestHealth(t *testing.T) {
 		t.Errorf("GET /readyz Cache-Control = %q; want no-store", cc)
 	}
 
-	empty := newTestServer(t, nil, Config{Catalog: &data.Catalog{}})
+	empty := newTestServer(t, nil, Config{Catalog: &catalog.Catalog{}})
 	r = get(t, empty, "/readyz")
 	if r.status != 503 || r.body["status"] != "not ready" {
 		t.Errorf("GET /readyz without a snapshot = %d %s; want 503 not ready", r.status, r.raw)

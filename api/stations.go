@@ -11,6 +11,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"yizhan/data"
+	"yizhan/data/catalog"
 	"yizhan/geo"
 )
 
@@ -170,7 +171,7 @@ func stationID(c *fiber.Ctx) (string, error) {
 }
 
 // lookup finds the record with the :id of the path, or a 404 problem naming it.
-func (s *Server) lookup(c *fiber.Ctx, snap *data.Snapshot) (*data.Station, error) {
+func (s *Server) lookup(c *fiber.Ctx, snap *catalog.Snapshot) (*data.Station, error) {
 	id, err := stationID(c)
 	if err != nil {
 		return nil, err
@@ -306,7 +307,7 @@ func (s *Server) stations(c *fiber.Ctx) error {
 // lies in b widened by that margin in WGS 84: the records there are
 // converted and tested one by one (those deep inside b, farther than the
 // margin from its edges, need no test), so the answer is exact.
-func inBoundCRS(snap *data.Snapshot, b orb.Bound, f data.Filter, offset, limit int, cv coords) ([]*data.Station, int) {
+func inBoundCRS(snap *catalog.Snapshot, b orb.Bound, f data.Filter, offset, limit int, cv coords) ([]*data.Station, int) {
 	m := geo.MaxOffsetDeg
 	wide := orb.Bound{
 		Min: orb.Point{math.Max(-180, b.Min[0]-m), math.Max(-90, b.Min[1]-m)},

@@ -13,6 +13,7 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"yizhan/data"
+	"yizhan/data/catalog"
 )
 
 // Vector tiles: GET /tiles/{z}/{x}/{y}.mvt serves the records as Mapbox
@@ -135,7 +136,7 @@ func (s *Server) tile(c *fiber.Ctx) error {
 }
 
 // tileLayer builds the stations layer of t in tile units.
-func tileLayer(snap *data.Snapshot, t maptile.Tile, f data.Filter, lang string) *mvt.Layer {
+func tileLayer(snap *catalog.Snapshot, t maptile.Tile, f data.Filter, lang string) *mvt.Layer {
 	layer := &mvt.Layer{Name: TileLayer, Version: 2, Extent: TileExtent}
 	b := t.Bound(float64(TileBuffer) / TileExtent)
 	// The pieces of the buffered bound on the globe: the bound itself cut

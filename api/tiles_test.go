@@ -15,6 +15,7 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"yizhan/data"
+	"yizhan/data/catalog"
 )
 
 // fetch requests target with extra headers and returns the raw answer.
@@ -405,7 +406,7 @@ func BenchmarkTile(b *testing.B) {
 	b.Run("ogc-collection-extent", func(b *testing.B) {
 		// Two snapshots in turn, so that the extent is computed every
 		// time, as after a write.
-		snaps := [2]*data.Snapshot{s.cfg.Catalog.Snapshot(), data.NewSnapshot(stations, 43)}
+		snaps := [2]*catalog.Snapshot{s.cfg.Catalog.Snapshot(), catalog.NewSnapshot(stations, 43)}
 		i := 0
 		for b.Loop() {
 			snaps[i%2].Bound()

@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"yizhan/data"
-	"yizhan/data/pgtest"
+	"yizhan/data/catalog"
+	"yizhan/data/postgis"
+	"yizhan/data/postgis/pgtest"
 )
 
 const testToken = "test-token-0123456789abcdef"
@@ -21,11 +23,11 @@ const testToken = "test-token-0123456789abcdef"
 // writeTestDB creates a fresh, migrated PostGIS database for one test
 // (dropped at cleanup), or skips with a notice when
 // YIZHAN_TEST_DATABASE_URL is unset (fails when REQUIRE_POSTGIS=1).
-func writeTestDB(t *testing.T) *data.PostGIS {
+func writeTestDB(t *testing.T) *postgis.DB {
 	t.Helper()
 	ctx := context.Background()
 	u := pgtest.Database(t)
-	db, err := data.OpenPostGIS(ctx, u, nil)
+	db, err := postgis.Open(ctx, u, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,10 +39,10 @@ func writeTestDB(t *testing.T) *data.PostGIS {
 }
 
 // writeServer is a server on db with its own follower.
-func writeServer(t *testing.T, db *data.PostGIS) *Server {
+func writeServer(t *testing.T, db *postgis.DB) *Server {
 	t.Helper()
-	cat := data.NewCatalog(data.NewSnapshot(nil, 0))
-	f := data.NewFollower(db, cat, nil)
+	cat := catalog.NewCatalog(catalog.NewSnapshot(nil, 0))
+	f := postgis.NewFollower(db, cat, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := f.Load(ctx); err != nil {
 		t.Fatal(err)
@@ -90,7 +92,7 @@ const feature1 = `{"type":"Feature","id":"erenhot-1","geometry":{"type":"Point",
 	"amenities":["shower","beds","truck_parking"],"opening_hours":"24/7","status":"open"}}`
 
 func TestWritesReadOnly(t *testing.T) {
-	s, err := New(Config{Catalog: data.NewCatalog(data.NewSnapshot(nil, 0)), WriteTokens: []string{testToken}})
+	s, err := New(Config{Catalog: catalog.NewCatalog(catalog.NewSnapshot(nil, 0)), WriteTokens: []string{testToken}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -346,7 +348,7 @@ func TestWritesRefuseInvalidUTF8(t *testing.T) {
 // /v1/stations/ is a reserved id in data (so that no record can take it),
 // and every reserved id is such a route.
 func TestReservedIDsMatchRoutes(t *testing.T) {
-	s, err := New(Config{Catalog: data.NewCatalog(data.NewSnapshot(nil, 0))})
+	s, err := New(Config{Catalog: catalog.NewCatalog(catalog.NewSnapshot(nil, 0))})
 	if err != nil {
 		t.Fatal(err)
 	}

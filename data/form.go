@@ -468,3 +468,39 @@ var readMembers = func() []string {
 	}
 	return out
 }()
+
+// Member is one member of a record's properties object.
+type Member struct {
+	Name string
+	// ReadOnly: no reader or writer sets it (derived, or set by the
+	// database); see UnknownMembers.
+	ReadOnly bool
+	// Derived: computed when writing (the name in the requested
+	// language), never read.
+	Derived bool
+}
+
+// Members returns the members of a record's properties object in their
+// declared order, for readers of other formats (CSV) that follow the one
+// form.
+func Members() []Member {
+	out := make([]Member, len(recordMembers))
+	for i, m := range recordMembers {
+		_, ro := readOnlyProperties[m.name]
+		out[i] = Member{Name: m.name, ReadOnly: ro, Derived: m.field < 0}
+	}
+	return out
+}
+
+// Field returns a pointer to the field of st that holds the member name
+// (a *string, *Kind, *Status, **int, *int64, *[]string, *AmenitySet,
+// *Names, **PortInfo or *time.Time), or nil for a derived or unknown
+// member.
+func (st *Station) Field(name string) any {
+	for _, m := range recordMembers {
+		if m.name == name && m.field >= 0 {
+			return reflect.ValueOf(st).Elem().Field(m.field).Addr().Interface()
+		}
+	}
+	return nil
+}

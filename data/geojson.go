@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"reflect"
 	"strings"
 	"time"
@@ -69,7 +68,7 @@ func EncodeStations(w io.Writer, stations []*Station) error {
 // order and every problem of every bad record (Index is the feature's
 // position, from 0); a bad record never affects the others. A record whose
 // id was already used by an earlier feature in the input is refused (the
-// first one is kept; see firstIDs). The error is non-nil only when the input is not a
+// first one is kept; see FirstIDs). The error is non-nil only when the input is not a
 // readable FeatureCollection at all (not JSON, not an object, wrong type,
 // no features array, truncated).
 func DecodeStations(r io.Reader) ([]*Station, []*FieldError, error) {
@@ -80,7 +79,7 @@ func DecodeStations(r io.Reader) ([]*Station, []*FieldError, error) {
 	var (
 		stations []*Station
 		problems []*FieldError
-		seen     = firstIDs{}
+		seen     = FirstIDs{}
 		strs     = NewInterner()
 		typ      string
 		sawType  bool
@@ -114,8 +113,8 @@ func DecodeStations(r io.Reader) ([]*Station, []*FieldError, error) {
 				}
 				st, id, errs := decodeFeature(raw, strs)
 				if id != "" {
-					if first, ok := seen.keep(id, i); !ok {
-						errs = append(errs, duplicateProblem(id, i, fmt.Sprintf("record %d", first)))
+					if first, ok := seen.Keep(id, i); !ok {
+						errs = append(errs, DuplicateProblem(id, i, fmt.Sprintf("record %d", first)))
 						st = nil
 					}
 				}
@@ -495,19 +494,4 @@ func jsonTypeName(t reflect.Type) string {
 		return "true or false"
 	}
 	return t.String()
-}
-
-// LoadFile reads a GeoJSON FeatureCollection of records from path (see
-// DecodeStations), for serve --data.
-func LoadFile(path string) ([]*Station, []*FieldError, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, nil, fmt.Errorf("load stations: %w", err)
-	}
-	defer f.Close()
-	stations, problems, err := DecodeStations(f)
-	if err != nil {
-		return nil, nil, fmt.Errorf("load stations from %s: %w", path, err)
-	}
-	return stations, problems, nil
 }

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+
+	"yizhan/data/hours/hourstest"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite golden files in testdata")
@@ -71,7 +73,7 @@ func randomStation(r *rand.Rand, i int) *Station {
 		Version:            int64(r.IntN(3)) * r.Int64N(1<<40),
 	}
 	if r.IntN(3) > 0 {
-		st.OpeningHours = randomHours(r)
+		st.OpeningHours = hourstest.Random(r)
 	}
 	if r.IntN(2) == 0 {
 		st.UpdatedAt = time.Unix(r.Int64N(2e9), r.Int64N(1e9)).UTC()
@@ -214,9 +216,9 @@ func TestGeoJSONGolden(t *testing.T) {
 		t.Errorf("EncodeStations(goldenStations()) =\n%s\nwant (%s):\n%s", got, path, want)
 	}
 	// The golden file reads back to the same records.
-	stations, problems, err := LoadFile(path)
+	stations, problems, err := DecodeStations(bytes.NewReader(want))
 	if err != nil || problems != nil {
-		t.Fatalf("LoadFile(%s) = %v, %v", path, problems, err)
+		t.Fatalf("DecodeStations(%s) = %v, %v", path, problems, err)
 	}
 	for i, st := range goldenStations() {
 		if d := sameStation(st, stations[i]); d != "" {
@@ -233,9 +235,14 @@ type problem struct {
 }
 
 func TestDecodeStationsBadRecords(t *testing.T) {
-	stations, problems, err := LoadFile(filepath.Join("testdata", "records", "mixed.geojson"))
+	f, err := os.Open(filepath.Join("testdata", "records", "mixed.geojson"))
 	if err != nil {
-		t.Fatalf("LoadFile(mixed) error = %v", err)
+		t.Fatal(err)
+	}
+	defer f.Close()
+	stations, problems, err := DecodeStations(f)
+	if err != nil {
+		t.Fatalf("DecodeStations(mixed) error = %v", err)
 	}
 	var ids []string
 	for _, st := range stations {

@@ -133,7 +133,7 @@ func sortedKeys(m map[string]any) []string {
 
 // MergePatch returns cur with the JSON merge patch (RFC 7396) applied,
 // checked and normalized as a new record; cur is not modified. The patch
-// is a partial GeoJSON Feature (see PostGIS.Patch): its members are
+// is a partial GeoJSON Feature (see postgis.DB.Patch): its members are
 // decoded by the record's one form straight onto a copy of cur, member by
 // member, so that each bad member is reported as a reader reports it.
 // The derived and database-set members (name, version, updated_at) are

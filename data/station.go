@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+
+	"yizhan/data/hours"
 )
 
 // ErrNotFound is returned when a record with the requested id does not exist.
@@ -186,28 +188,28 @@ type PortInfo struct {
 // this order. ID and Location are the Feature's id and geometry; Hours is
 // derived from OpeningHours.
 type Station struct {
-	ID                 string        `json:"-"`
-	Location           orb.Point     `json:"-"` // [lon, lat], WGS 84
-	Kind               Kind          `json:"kind"`
-	Names              Names         `json:"names"`
-	Amenities          AmenitySet    `json:"amenities"`
-	OpeningHours       string        `json:"opening_hours,omitempty"` // OSM opening_hours syntax; "" means unknown
-	Hours              *OpeningHours `json:"-"`
-	CapacityPerDay     *int          `json:"capacity_per_day,omitempty"`
-	Beds               *int          `json:"beds,omitempty"`
-	TruckParkingSpaces *int          `json:"truck_parking_spaces,omitempty"`
-	AreaM2             *int          `json:"area_m2,omitempty"`
-	Languages          []string      `json:"languages"`
-	Port               *PortInfo     `json:"port,omitempty"`
-	Region             string        `json:"region,omitempty"`
-	Address            string        `json:"address,omitempty"`
-	Phone              string        `json:"phone,omitempty"`
-	Operator           string        `json:"operator,omitempty"`
-	Status             Status        `json:"status"`
-	UpdatedAt          time.Time     `json:"updated_at,omitzero"`
-	Source             string        `json:"source"`
-	TimeZone           string        `json:"timezone,omitempty"` // IANA zone for opening hours; "" means Asia/Shanghai
-	Version            int64         `json:"version,omitempty"`  // change version from the source of truth; 0 for files
+	ID                 string          `json:"-"`
+	Location           orb.Point       `json:"-"` // [lon, lat], WGS 84
+	Kind               Kind            `json:"kind"`
+	Names              Names           `json:"names"`
+	Amenities          AmenitySet      `json:"amenities"`
+	OpeningHours       string          `json:"opening_hours,omitempty"` // OSM opening_hours syntax; "" means unknown
+	Hours              *hours.Schedule `json:"-"`
+	CapacityPerDay     *int            `json:"capacity_per_day,omitempty"`
+	Beds               *int            `json:"beds,omitempty"`
+	TruckParkingSpaces *int            `json:"truck_parking_spaces,omitempty"`
+	AreaM2             *int            `json:"area_m2,omitempty"`
+	Languages          []string        `json:"languages"`
+	Port               *PortInfo       `json:"port,omitempty"`
+	Region             string          `json:"region,omitempty"`
+	Address            string          `json:"address,omitempty"`
+	Phone              string          `json:"phone,omitempty"`
+	Operator           string          `json:"operator,omitempty"`
+	Status             Status          `json:"status"`
+	UpdatedAt          time.Time       `json:"updated_at,omitzero"`
+	Source             string          `json:"source"`
+	TimeZone           string          `json:"timezone,omitempty"` // IANA zone for opening hours; "" means Asia/Shanghai
+	Version            int64           `json:"version,omitempty"`  // change version from the source of truth; 0 for files
 }
 
 // Severity says what a problem costs its record.

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"yizhan/data/hours"
 )
 
 // Limits on record fields.
@@ -77,7 +79,7 @@ func (s *Station) Validate() []*FieldError { return s.validate(true) }
 func (s *Station) Normalize() {
 	s.Hours = nil
 	if s.OpeningHours != "" {
-		if h, err := ParseOpeningHours(s.OpeningHours); err == nil {
+		if h, err := hours.Parse(s.OpeningHours); err == nil {
 			s.Hours = h
 		}
 	}
@@ -86,7 +88,7 @@ func (s *Station) Normalize() {
 	}
 }
 
-// validateStored checks a record read from the database, which may have
+// ValidateStored checks a record read from the database, which may have
 // been written by plain SQL or by an older release with looser rules. It
 // is Validate without re-parsing the opening hours (the decoder parsed
 // them already; hours a newer parser refuses are served as unknown), and
@@ -94,7 +96,7 @@ func (s *Station) Normalize() {
 // character or an over-long phone, address, ...): such a record can still
 // be served, and hiding it from every replica would lose it. Only
 // problems that make a record unservable are returned.
-func (s *Station) validateStored() []*FieldError {
+func (s *Station) ValidateStored() []*FieldError {
 	problems := s.validate(false)
 	kept := problems[:0]
 	for _, p := range problems {
@@ -123,7 +125,7 @@ func storedTextTolerated(p *FieldError, s *Station) bool {
 }
 
 // validate is Validate; reparseHours false skips parsing the opening
-// hours again (see validateStored).
+// hours again (see ValidateStored).
 func (s *Station) validate(reparseHours bool) []*FieldError {
 	var errs []*FieldError
 	bad := func(field, format string, args ...any) {
@@ -190,7 +192,7 @@ func (s *Station) validate(reparseHours bool) []*FieldError {
 	if p := checkText(s.OpeningHours, MaxOpeningHoursBytes); p != "" {
 		bad("opening_hours", "%s", p)
 	} else if reparseHours && s.OpeningHours != "" {
-		if _, err := ParseOpeningHours(s.OpeningHours); err != nil {
+		if _, err := hours.Parse(s.OpeningHours); err != nil {
 			bad("opening_hours", "%v", err)
 		}
 	}
@@ -314,4 +316,16 @@ func checkList(bad func(field, format string, args ...any), field string, values
 			bad(field, "%q listed twice", v)
 		}
 	}
+}
+
+// clip shortens s to about n bytes for an error message, without
+// splitting a UTF-8 sequence.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && n < len(s) && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n] + "…"
 }

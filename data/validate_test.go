@@ -195,18 +195,18 @@ func TestValidateStoredToleratesText(t *testing.T) {
 	if errs := s.Validate(); len(errs) != 3 {
 		t.Fatalf("Validate() = %v; want 3 text problems", errs)
 	}
-	if errs := s.validateStored(); len(errs) != 0 {
-		t.Errorf("validateStored() = %v; want the text problems tolerated", errs)
+	if errs := s.ValidateStored(); len(errs) != 0 {
+		t.Errorf("ValidateStored() = %v; want the text problems tolerated", errs)
 	}
 	s.Kind = "spa"
 	s.Source = " "
-	errs := s.validateStored()
+	errs := s.ValidateStored()
 	fields := map[string]bool{}
 	for _, e := range errs {
 		fields[e.Field] = true
 	}
 	if !fields["kind"] || !fields["source"] || len(errs) != 2 {
-		t.Errorf("validateStored() = %v; want the kind and blank-source problems kept", errs)
+		t.Errorf("ValidateStored() = %v; want the kind and blank-source problems kept", errs)
 	}
 }
 
@@ -222,8 +222,8 @@ func TestValidateReservedIDs(t *testing.T) {
 		if len(errs) != 1 || errs[0].Field != "id" || !strings.Contains(errs[0].Reason, "choose another id") {
 			t.Errorf("Validate(id %q) = %v; want one id problem", id, errs)
 		}
-		if stored := s.validateStored(); len(stored) != 0 {
-			t.Errorf("validateStored(id %q) = %v; want it served", id, stored)
+		if stored := s.ValidateStored(); len(stored) != 0 {
+			t.Errorf("ValidateStored(id %q) = %v; want it served", id, stored)
 		}
 	}
 	for _, id := range []string{"nearest-1", "within2", "a/b", "...", "a.", "nearest station"} {

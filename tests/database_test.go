@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"yizhan/data"
+	"yizhan/data/postgis"
 )
 
 // TestWriteWhileLockHeld: while another transaction holds the write lock
@@ -96,7 +97,7 @@ func TestDatabaseHangs(t *testing.T) {
 
 	p.freeze()
 	frozen := time.Now()
-	d := eventually(t, data.LivenessBound+3*time.Second, "hang reported in /readyz", func() bool {
+	d := eventually(t, postgis.LivenessBound+3*time.Second, "hang reported in /readyz", func() bool {
 		dbs := readyz()
 		return dbs["reachable"] == false && dbs["listening"] == false
 	})

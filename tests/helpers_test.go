@@ -15,8 +15,9 @@ import (
 	"time"
 
 	"yizhan/api"
-	"yizhan/data"
-	"yizhan/data/pgtest"
+	"yizhan/data/catalog"
+	"yizhan/data/postgis"
+	"yizhan/data/postgis/pgtest"
 )
 
 const token = "integration-token-0123456789"
@@ -28,7 +29,7 @@ func freshDatabase(t *testing.T) string {
 	t.Helper()
 	ctx := context.Background()
 	u := pgtest.Database(t)
-	db, err := data.OpenPostGIS(ctx, u, nil)
+	db, err := postgis.Open(ctx, u, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,8 +44,8 @@ func freshDatabase(t *testing.T) string {
 // HTTP listener.
 type server struct {
 	url      string
-	db       *data.PostGIS
-	follower *data.Follower
+	db       *postgis.DB
+	follower *postgis.Follower
 }
 
 func startServer(t *testing.T, dbURL string) *server {
@@ -58,15 +59,15 @@ func startServer(t *testing.T, dbURL string) *server {
 func startSplitServer(t *testing.T, readURL, writeURL string) *server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	db, err := data.OpenPostGIS(ctx, readURL, nil)
+	db, err := postgis.Open(ctx, readURL, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat := data.NewCatalog(data.NewSnapshot(nil, 0))
-	f := data.NewFollower(db, cat, nil)
+	cat := catalog.NewCatalog(catalog.NewSnapshot(nil, 0))
+	f := postgis.NewFollower(db, cat, nil)
 	store := db
 	if writeURL != "" {
-		if store, err = data.OpenPostGIS(ctx, writeURL, nil); err != nil {
+		if store, err = postgis.Open(ctx, writeURL, nil); err != nil {
 			t.Fatal(err)
 		}
 		f.ListenOn(store)

@@ -14,7 +14,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"yizhan/data"
-	"yizhan/data/pgtest"
+	"yizhan/data/postgis"
+	"yizhan/data/postgis/pgtest"
 )
 
 // propagationWrites is how many primary writes the latency measurement
@@ -33,7 +34,7 @@ func TestStreamingReplica(t *testing.T) {
 	repURL := pgtest.Replica(t, dbURL)
 	ctx := context.Background()
 
-	primaryDB, err := data.OpenPostGIS(ctx, dbURL, nil)
+	primaryDB, err := postgis.Open(ctx, dbURL, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +143,7 @@ func TestStreamingReplica(t *testing.T) {
 		for i := range propagationWrites {
 			// A random pause, so that writes do not fall in step with the
 			// polling they measure.
-			time.Sleep(time.Duration(rng.Int64N(int64(2 * data.MinPollInterval))))
+			time.Sleep(time.Duration(rng.Int64N(int64(2 * postgis.MinPollInterval))))
 			id := fmt.Sprintf("lat-%d", i)
 			var lsn string
 			if err := primaryDB.Pool().QueryRow(ctx, `WITH w AS (INSERT INTO stations (id, geom, kind, names, source)

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"yizhan/data"
+	"yizhan/data/postgis"
 )
 
 func feature(id string, lon, lat float64) string {
@@ -148,7 +148,7 @@ func TestDatabaseOutageUnderReadLoad(t *testing.T) {
 		t.Errorf("write during outage = %d %s after %v; want a prompt 503", w.status, w.raw, time.Since(start))
 	}
 	// A change made directly while this server cannot see the database.
-	db, err := data.OpenPostGIS(context.Background(), direct, nil)
+	db, err := postgis.Open(context.Background(), direct, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,8 @@ import (
 
 	"yizhan/api"
 	"yizhan/data"
+	"yizhan/data/bundled"
+	"yizhan/data/catalog"
 	"yizhan/web"
 )
 
@@ -33,9 +35,9 @@ const browserTimeout = 30 * time.Second
 // embedded page on a free loopback port and returns its base URL.
 func startServer(t *testing.T) string {
 	t.Helper()
-	stations, err := data.Bundled()
+	stations, err := bundled.Stations()
 	if err != nil {
-		t.Fatalf("data.Bundled() error: %v", err)
+		t.Fatalf("bundled.Stations() error: %v", err)
 	}
 	return startServerWith(t, stations)
 }
@@ -44,12 +46,12 @@ func startServer(t *testing.T) string {
 // records (the reference layers stay the bundled ones).
 func startServerWith(t *testing.T, stations []*data.Station) string {
 	t.Helper()
-	layers, err := data.BundledLayers()
+	layers, err := bundled.LoadLayers()
 	if err != nil {
-		t.Fatalf("data.BundledLayers() error: %v", err)
+		t.Fatalf("bundled.LoadLayers() error: %v", err)
 	}
 	srv, err := api.New(api.Config{
-		Catalog: data.NewCatalog(data.NewSnapshot(stations, 0)),
+		Catalog: catalog.NewCatalog(catalog.NewSnapshot(stations, 0)),
 		Layers:  layers,
 		Web:     web.FS,
 	})

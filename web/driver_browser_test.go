@@ -18,7 +18,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"yizhan/api"
-	"yizhan/data"
+	"yizhan/data/bundled"
+	"yizhan/data/catalog"
 	"yizhan/web"
 )
 
@@ -26,15 +27,15 @@ import (
 // so that a test can take the server away as a lost signal would.
 func startStoppableServer(t *testing.T) (string, func()) {
 	t.Helper()
-	stations, err := data.Bundled()
+	stations, err := bundled.Stations()
 	if err != nil {
 		t.Fatal(err)
 	}
-	layers, err := data.BundledLayers()
+	layers, err := bundled.LoadLayers()
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := api.New(api.Config{Catalog: data.NewCatalog(data.NewSnapshot(stations, 0)), Layers: layers, Web: web.FS})
+	srv, err := api.New(api.Config{Catalog: catalog.NewCatalog(catalog.NewSnapshot(stations, 0)), Layers: layers, Web: web.FS})
 	if err != nil {
 		t.Fatal(err)
 	}

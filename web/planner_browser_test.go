@@ -12,7 +12,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"yizhan/data"
+	"yizhan/data/bundled"
 )
 
 // page drives one browser tab in a test: polling, evaluating and setting
@@ -220,7 +220,7 @@ func TestRouteView(t *testing.T) {
 		p.poll("the example route in the textarea", fmt.Sprintf(`document.getElementById('route-geojson').value.includes(%q)`, id))
 		t.Logf("route picked from GET /v1/routes")
 	} else {
-		r, ok := data.BundledRoute(id)
+		r, ok := bundled.FindRoute(id)
 		if !ok {
 			t.Fatalf("no bundled route %s", id)
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"yizhan/data"
+	"yizhan/data/hours"
 )
 
 // xssShapes are forms of markup that a page writing record text as HTML
@@ -87,7 +88,7 @@ func xssRecords(t *testing.T) []xssRecord {
 			st.OpeningHours, st.Hours = p("opening_hours"), nil
 		} else {
 			st.OpeningHours = "24/7"
-			h, err := data.ParseOpeningHours(st.OpeningHours)
+			h, err := hours.Parse(st.OpeningHours)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -9,7 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"yizhan/data"
+	"yizhan/api"
+	"yizhan/data/catalog"
+	"yizhan/data/postgis"
 )
 
 // initialLoadTimeout bounds the start-up load: a million records take a
@@ -67,14 +69,21 @@ func serveSource(fs *flag.FlagSet, dataFile string, dbURL, writeURL *string, get
 	return "", nil
 }
 
+// The database package satisfies the API's interfaces; the guard is here,
+// where the two meet, so that the API links no database driver.
+var (
+	_ api.Store  = (*postgis.DB)(nil)
+	_ api.Health = (*postgis.Follower)(nil)
+)
+
 // openDatabases connects to the database at readURL and follows it into
 // catalog (see openFollower). With writeURL, writes go to that database,
 // which must be the primary, and the follower listens there for changes,
 // since a streaming replica gets no notifications; without it writes go
 // to readURL, and a warning says so when that is a replica, which refuses
 // them. The caller calls closeAll when serving ends.
-func openDatabases(ctx context.Context, readURL, writeURL string, catalog *data.Catalog, logger *slog.Logger) (store *data.PostGIS, f *data.Follower, closeAll func(), err error) {
-	var primary *data.PostGIS
+func openDatabases(ctx context.Context, readURL, writeURL string, catalog *catalog.Catalog, logger *slog.Logger) (store *postgis.DB, f *postgis.Follower, closeAll func(), err error) {
+	var primary *postgis.DB
 	if writeURL != "" {
 		if primary, err = openChecked(ctx, writeURL, logger); err != nil {
 			return nil, nil, nil, fmt.Errorf("serve: write database: %w", err)
@@ -107,8 +116,8 @@ func openDatabases(ctx context.Context, readURL, writeURL string, catalog *data.
 
 // openChecked connects to PostGIS at url and checks the schema (pointing
 // at "yizhan migrate" when it is missing or old).
-func openChecked(ctx context.Context, url string, logger *slog.Logger) (*data.PostGIS, error) {
-	db, err := data.OpenPostGIS(ctx, url, logger)
+func openChecked(ctx context.Context, url string, logger *slog.Logger) (*postgis.DB, error) {
+	db, err := postgis.Open(ctx, url, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +133,7 @@ func openChecked(ctx context.Context, url string, logger *slog.Logger) (*data.Po
 // listening for them on primary when it is not nil. When serving ends the
 // caller calls stop, which stops the follower and waits for it, and then
 // closes the returned database.
-func openFollower(ctx context.Context, url string, catalog *data.Catalog, logger *slog.Logger, primary *data.PostGIS) (db *data.PostGIS, f *data.Follower, stop func(), err error) {
+func openFollower(ctx context.Context, url string, catalog *catalog.Catalog, logger *slog.Logger, primary *postgis.DB) (db *postgis.DB, f *postgis.Follower, stop func(), err error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -132,7 +141,7 @@ func openFollower(ctx context.Context, url string, catalog *data.Catalog, logger
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("serve: %w", err)
 	}
-	f = data.NewFollower(db, catalog, logger)
+	f = postgis.NewFollower(db, catalog, logger)
 	if primary != nil {
 		f.ListenOn(primary)
 	}

@@ -11,6 +11,10 @@ import (
 	"strings"
 
 	"yizhan/data"
+	bundleddata "yizhan/data/bundled"
+	"yizhan/data/catalog"
+	"yizhan/data/postgis"
+	"yizhan/data/source"
 )
 
 // runExport writes every record as a GeoJSON FeatureCollection, the shape
@@ -60,7 +64,7 @@ else from the bundled data set.`, stderr)
 		stations, skipped, err = exportDatabase(ctx, *dbURL, stderr)
 		from = "the database"
 	default:
-		stations, err = data.Bundled()
+		stations, err = bundleddata.Stations()
 		from = "the bundled data set"
 	}
 	if err != nil {
@@ -91,7 +95,7 @@ else from the bundled data set.`, stderr)
 // counts them, so that the export still writes every good record but
 // exits with an error.
 func exportDatabase(ctx context.Context, url string, stderr io.Writer) (stations []*data.Station, skipped int, err error) {
-	db, err := data.OpenPostGIS(ctx, url, nil)
+	db, err := postgis.Open(ctx, url, nil)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -102,7 +106,7 @@ func exportDatabase(ctx context.Context, url string, stderr io.Writer) (stations
 	err = db.ExportAll(ctx, func(st *data.Station) error {
 		stations = append(stations, st)
 		return nil
-	}, func(c data.Change) {
+	}, func(c catalog.Change) {
 		skipped++
 		fmt.Fprintf(stderr, "skipped id %q (version %d): %s\n", c.ID, c.Version, c.Invalid)
 	})
@@ -112,7 +116,7 @@ func exportDatabase(ctx context.Context, url string, stderr io.Writer) (stations
 // loadExportFile reads a GeoJSON file; any invalid record is an error, so
 // that an export never silently drops one.
 func loadExportFile(path string) ([]*data.Station, error) {
-	stations, problems, err := data.LoadFile(path)
+	stations, problems, err := source.LoadFile(path)
 	if err != nil {
 		return nil, err
 	}

@@ -9,7 +9,8 @@ import (
 	"testing"
 
 	"yizhan/data"
-	"yizhan/data/pgtest"
+	"yizhan/data/postgis"
+	"yizhan/data/postgis/pgtest"
 )
 
 // TestExportDatabaseWithUnservableRows: one row that plain SQL let in
@@ -19,7 +20,7 @@ func TestExportDatabaseWithUnservableRows(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	u := pgtest.Database(t)
-	db, err := data.OpenPostGIS(ctx, u, nil)
+	db, err := postgis.Open(ctx, u, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

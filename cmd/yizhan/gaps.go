@@ -17,6 +17,8 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"yizhan/data"
+	"yizhan/data/bundled"
+	"yizhan/data/source"
 	"yizhan/geo"
 )
 
@@ -67,7 +69,7 @@ example: yizhan gaps --region "Inner Mongolia" --minutes 60 --mode truck`, stder
 	var area orb.MultiPolygon
 	label := ""
 	if *region != "" {
-		layers, err := data.BundledLayers()
+		layers, err := bundled.LoadLayers()
 		if err != nil {
 			return fmt.Errorf("gaps: load bundled layers: %w", err)
 		}
@@ -274,13 +276,13 @@ func splitList(s string) []string {
 // stderr and left out) or the bundled data set.
 func plannerStations(file string, stderr io.Writer) ([]*data.Station, string, error) {
 	if file == "" {
-		st, err := data.Bundled()
+		st, err := bundled.Stations()
 		if err != nil {
 			return nil, "", fmt.Errorf("load bundled data set: %w", err)
 		}
 		return st, "bundled data set", nil
 	}
-	st, problems, err := data.LoadFile(file)
+	st, problems, err := source.LoadFile(file)
 	if err != nil {
 		return nil, "", err
 	}

@@ -14,6 +14,8 @@ import (
 	"golang.org/x/term"
 
 	"yizhan/data"
+	"yizhan/data/postgis"
+	"yizhan/data/source"
 )
 
 // maxShownProblems bounds how many rejected rows the import command prints;
@@ -36,7 +38,7 @@ example: yizhan import data/testdata/csv/stations.csv --dry-run`, stderr)
 	format := fs.String("format", "", "input format: geojson, csv, osm.pbf or osm (default: from the file name)")
 	dryRun := fs.Bool("dry-run", false, "validate and report only; needs no database")
 	strict := fs.Bool("strict", false, "write nothing if any row is rejected or warned about")
-	batchSize := fs.Int("batch-size", data.DefaultBatchSize, "records per transaction")
+	batchSize := fs.Int("batch-size", source.DefaultBatchSize, "records per transaction")
 	reportFile := fs.String("report", "", "write every rejected row to this file: JSON if it ends in .json, else CSV")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -52,14 +54,14 @@ example: yizhan import data/testdata/csv/stations.csv --dry-run`, stderr)
 		return fmt.Errorf("import: --batch-size %d: want a positive number of records", *batchSize)
 	}
 	path := fs.Arg(0)
-	f, err := data.DetectFormat(path, *format)
+	f, err := source.DetectFormat(path, *format)
 	if err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
 
 	// Connect before reading: a large file should not be read only to
 	// learn that the database is unreachable or has no schema.
-	var dst data.StationUpserter
+	var dst source.StationUpserter
 	if !*dryRun {
 		if *dbURL == "" {
 			return errors.New("import: no database: set DATABASE_URL or --database-url (or give --dry-run to validate only)")
@@ -73,12 +75,12 @@ example: yizhan import data/testdata/csv/stations.csv --dry-run`, stderr)
 	}
 
 	start := time.Now()
-	stations, problems, err := data.ReadFile(ctx, path, f)
+	stations, problems, err := source.ReadFile(ctx, path, f)
 	if err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
 
-	opts := data.ImportOptions{DryRun: *dryRun, Strict: *strict, BatchSize: *batchSize}
+	opts := source.ImportOptions{DryRun: *dryRun, Strict: *strict, BatchSize: *batchSize}
 	var bar *progressbar.ProgressBar
 	if !*dryRun && isTerminal(stderr) {
 		bar = progressbar.NewOptions(len(stations),
@@ -96,7 +98,7 @@ example: yizhan import data/testdata/csv/stations.csv --dry-run`, stderr)
 			_ = bar.Set(done)
 		}
 	}
-	rep, importErr := data.Import(ctx, dst, stations, problems, opts)
+	rep, importErr := source.Import(ctx, dst, stations, problems, opts)
 	if bar != nil {
 		_ = bar.Exit()
 	}
@@ -109,7 +111,7 @@ example: yizhan import data/testdata/csv/stations.csv --dry-run`, stderr)
 	}
 	fmt.Fprintln(stdout, summary(&rep, *reportFile, time.Since(start)))
 	switch {
-	case errors.Is(importErr, data.ErrStrict):
+	case errors.Is(importErr, source.ErrStrict):
 		return fmt.Errorf("import: --strict: %d rows rejected and %d warnings; nothing was written", rep.RejectedRecords(), len(rep.Warnings))
 	case importErr != nil:
 		return fmt.Errorf("import: %w (%d records were written before the error)", importErr, rep.Written)
@@ -120,8 +122,8 @@ example: yizhan import data/testdata/csv/stations.csv --dry-run`, stderr)
 // openForImport connects and checks that the schema is this binary's:
 // import never migrates on its own, because changing a shared database's
 // schema should be a deliberate step.
-func openForImport(ctx context.Context, url string) (*data.PostGIS, error) {
-	db, err := data.OpenPostGIS(ctx, url, nil)
+func openForImport(ctx context.Context, url string) (*postgis.DB, error) {
+	db, err := postgis.Open(ctx, url, nil)
 	if err != nil {
 		return nil, fmt.Errorf("import: %w", err)
 	}
@@ -135,7 +137,7 @@ func openForImport(ctx context.Context, url string) (*data.PostGIS, error) {
 
 // summary is the last line of an import, e.g.
 // "imported 998, rejected 2 (see report.csv)".
-func summary(rep *data.ImportReport, reportFile string, took time.Duration) string {
+func summary(rep *source.ImportReport, reportFile string, took time.Duration) string {
 	var b strings.Builder
 	if rep.DryRun {
 		fmt.Fprintf(&b, "dry run: %d valid, rejected %d", rep.ToWrite, rep.RejectedRecords())
@@ -161,12 +163,12 @@ func summary(rep *data.ImportReport, reportFile string, took time.Duration) stri
 
 // showProblems prints the first few rejections and warnings, with the CSV
 // line or GeoJSON feature index (from 0) where the input has one.
-func showProblems(w io.Writer, rep *data.ImportReport, f data.Format, reportFile string) {
+func showProblems(w io.Writer, rep *source.ImportReport, f source.Format, reportFile string) {
 	unit := "record"
 	switch f {
-	case data.FormatCSV:
+	case source.FormatCSV:
 		unit = "line"
-	case data.FormatGeoJSON:
+	case source.FormatGeoJSON:
 		unit = "feature"
 	}
 	all := append(append([]*data.FieldError(nil), rep.Rejected...), rep.Warnings...)
@@ -191,7 +193,7 @@ func showProblems(w io.Writer, rep *data.ImportReport, f data.Format, reportFile
 }
 
 // writeReport writes the rejection report, JSON for a .json name, else CSV.
-func writeReport(path string, rep *data.ImportReport) error {
+func writeReport(path string, rep *source.ImportReport) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("write report: %w", err)

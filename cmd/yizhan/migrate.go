@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 
-	"yizhan/data"
+	"yizhan/data/postgis"
 )
 
 // runMigrate applies the embedded schema migrations to the database at
@@ -35,7 +35,7 @@ created; see README "Roles and privileges".`, stderr)
 	if err != nil {
 		return err
 	}
-	db, err := data.OpenPostGIS(ctx, *dbURL, logger)
+	db, err := postgis.Open(ctx, *dbURL, logger)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
@@ -43,6 +43,6 @@ created; see README "Roles and privileges".`, stderr)
 	if err := db.Migrate(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	fmt.Fprintf(stdout, "database schema is at version %d\n", data.LatestSchemaVersion())
+	fmt.Fprintf(stdout, "database schema is at version %d\n", postgis.LatestSchemaVersion())
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"yizhan/data"
+	"yizhan/data/bundled"
 	"yizhan/geo"
 )
 
@@ -23,7 +24,7 @@ func runRoute(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	desc.WriteString("Lists the records along a route, the long stretches without one and a rest plan for a\n" +
 		"truck driver. FILE is GeoJSON holding a LineString (or a Feature of one); ROUTE-ID names\n" +
 		"a bundled example route (straight segments between real places, not surveyed roads):\n")
-	if rs, err := data.BundledRoutes(); err == nil {
+	if rs, err := bundled.Routes(); err == nil {
 		for _, r := range rs {
 			fmt.Fprintf(&desc, "  %-24s %s, %.0f km\n", r.ID, r.NameEN, r.LengthKm)
 		}
@@ -226,7 +227,7 @@ func restProblemText(p geo.RestProblem, length, maxLeg, driveMin, speed float64)
 // loadRouteArg reads a route file, or a bundled route by id when no such file exists.
 func loadRouteArg(arg string) (orb.LineString, string, error) {
 	if _, err := os.Stat(arg); err != nil {
-		if br, ok := data.BundledRoute(arg); ok {
+		if br, ok := bundled.FindRoute(arg); ok {
 			return br.Line, br.NameEN + " (bundled; straight segments, not a surveyed road)", nil
 		}
 		return nil, "", fmt.Errorf("%s is neither a file nor a bundled route id (run 'yizhan route -h' for the list)", arg)

@@ -13,6 +13,9 @@ import (
 
 	"yizhan/api"
 	"yizhan/data"
+	"yizhan/data/bundled"
+	"yizhan/data/catalog"
+	"yizhan/data/source"
 	"yizhan/web"
 )
 
@@ -60,7 +63,7 @@ database URL is given, else from a --data file, else the bundled Inner Mongolia 
 		return err
 	}
 
-	layers, err := data.BundledLayers()
+	layers, err := bundled.LoadLayers()
 	if err != nil {
 		return fmt.Errorf("serve: load bundled layers: %w", err)
 	}
@@ -69,7 +72,7 @@ database URL is given, else from a --data file, else the bundled Inner Mongolia 
 
 	switch {
 	case *dbURL != "":
-		catalog := data.NewCatalog(data.NewSnapshot(nil, 0))
+		catalog := catalog.NewCatalog(catalog.NewSnapshot(nil, 0))
 		store, follower, closeDB, err := openDatabases(ctx, *dbURL, *writeURL, catalog, logger)
 		if err != nil {
 			return err
@@ -84,7 +87,7 @@ database URL is given, else from a --data file, else the bundled Inner Mongolia 
 		if err != nil {
 			return err
 		}
-		cfg.Catalog = data.NewCatalog(data.NewSnapshot(stations, 0))
+		cfg.Catalog = catalog.NewCatalog(catalog.NewSnapshot(stations, 0))
 		logger.Info("serving read-only records", "source", source, "records", len(stations))
 	}
 
@@ -117,13 +120,13 @@ database URL is given, else from a --data file, else the bundled Inner Mongolia 
 // every one is logged with its position, id, field and reason.
 func loadStations(file string, skipInvalid bool, logger *slog.Logger) ([]*data.Station, string, error) {
 	if file == "" {
-		stations, err := data.Bundled()
+		stations, err := bundled.Stations()
 		if err != nil {
 			return nil, "", fmt.Errorf("serve: load bundled data set: %w", err)
 		}
 		return stations, "bundled Inner Mongolia data set", nil
 	}
-	stations, problems, err := data.LoadFile(file)
+	stations, problems, err := source.LoadFile(file)
 	if err != nil {
 		return nil, "", fmt.Errorf("serve: %w", err)
 	}

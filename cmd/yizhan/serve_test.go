@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"yizhan/data"
-	"yizhan/data/pgtest"
+	"yizhan/data/postgis"
+	"yizhan/data/postgis/pgtest"
 )
 
 // syncBuffer is a bytes.Buffer safe for one writer and one reader.
@@ -106,7 +106,7 @@ func TestServeSourceErrors(t *testing.T) {
 func TestServeWriteDatabaseURL(t *testing.T) {
 	ctx := context.Background()
 	primaryURL := pgtest.Database(t)
-	db, err := data.OpenPostGIS(ctx, primaryURL, nil)
+	db, err := postgis.Open(ctx, primaryURL, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,588 @@
+package postgis
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/paulmach/orb"
+
+	"yizhan/data"
+	"yizhan/data/catalog"
+)
+
+// column is one column of the stations table as every statement reads
+// and writes it. columns is the one list of them: the SELECT list, the
+// scan targets, the COPY staging table, the INSERT and UPDATE lists and
+// the change check are all built from it, so that a new property is one
+// entry here (and its migration).
+type column struct {
+	name string // the stations column
+
+	// read are the expressions the SELECT list reads for the column, and
+	// scan the targets pgx scans them into, one per expression.
+	read []string
+	scan func(d *rowDecoder, st *data.Station) []any
+
+	// Written columns (stage set; version, updated_at and deleted are set
+	// by the database) send one value per stage entry ("name type", the
+	// staging table's column), from value, and build the column from them
+	// with expr, a format whose %s are the staged values in order ("%s"
+	// when empty).
+	stage []string
+	value func(st *data.Station) ([]any, error)
+	expr  string
+}
+
+// columns are the stations columns in the order every read selects them.
+var columns = []column{
+	{
+		name: "id", read: []string{"id"}, stage: []string{"id text"},
+		scan:  func(d *rowDecoder, st *data.Station) []any { return []any{&st.ID} },
+		value: one(func(st *data.Station) any { return st.ID }),
+	},
+	{
+		name: "geom", read: []string{"ST_X(geom)", "ST_Y(geom)"}, stage: []string{"lon float8", "lat float8"},
+		expr:  "ST_SetSRID(ST_MakePoint(%s, %s), 4326)",
+		scan:  func(d *rowDecoder, st *data.Station) []any { return []any{&d.lon, &d.lat} },
+		value: func(st *data.Station) ([]any, error) { return []any{st.Location.Lon(), st.Location.Lat()}, nil },
+	},
+	{
+		name: "kind", read: []string{"kind"}, stage: []string{"kind text"},
+		scan:  func(d *rowDecoder, st *data.Station) []any { return []any{interned(d, &st.Kind)} },
+		value: one(func(st *data.Station) any { return string(st.Kind) }),
+	},
+	{
+		// Names come out per language as text, so that no JSON is parsed
+		// for most rows.
+		name: "names",
+		read: []string{"coalesce(names->>'zh', '')", "coalesce(names->>'en', '')", "coalesce(names->>'ru', '')", "coalesce(names->>'mn', '')"},
+		scan: func(d *rowDecoder, st *data.Station) []any {
+			return []any{&st.Names.ZH, &st.Names.EN, &st.Names.RU, &st.Names.MN}
+		},
+		stage: []string{"names jsonb"},
+		value: func(st *data.Station) ([]any, error) {
+			b, err := json.Marshal(st.Names)
+			if err != nil {
+				return nil, fmt.Errorf("encode names: %w", err)
+			}
+			return []any{string(b)}, nil
+		},
+	},
+	{
+		// The lists are read as one text each (split on listSep), which
+		// pgx scans without building an array per row.
+		name: "amenities", read: []string{"array_to_string(amenities, " + listSepSQL + ")"}, stage: []string{"amenities text[]"},
+		scan:  func(d *rowDecoder, st *data.Station) []any { return []any{&amenityScan{d: d, set: &st.Amenities}} },
+		value: one(func(st *data.Station) any { return st.Amenities.Names() }),
+	},
+	textColumn("opening_hours", func(st *data.Station) *string { return &st.OpeningHours }, true),
+	textColumn("time_zone", func(st *data.Station) *string { return &st.TimeZone }, true),
+	countColumn("capacity_per_day", func(st *data.Station) **int { return &st.CapacityPerDay }),
+	countColumn("beds", func(st *data.Station) **int { return &st.Beds }),
+	countColumn("truck_parking_spaces", func(st *data.Station) **int { return &st.TruckParkingSpaces }),
+	countColumn("area_m2", func(st *data.Station) **int { return &st.AreaM2 }),
+	{
+		name: "languages", read: []string{"array_to_string(languages, " + listSepSQL + ")"}, stage: []string{"languages text[]"},
+		scan: func(d *rowDecoder, st *data.Station) []any { return []any{&languageScan{d: d, dst: &st.Languages}} },
+		value: one(func(st *data.Station) any {
+			if st.Languages == nil {
+				return []string{}
+			}
+			return st.Languages
+		}),
+	},
+	{
+		name: "port", read: []string{"port::text"}, stage: []string{"port jsonb"},
+		scan: func(d *rowDecoder, st *data.Station) []any { return []any{&portScan{d: d, dst: &st.Port}} },
+		value: func(st *data.Station) ([]any, error) {
+			if st.Port == nil {
+				return []any{nil}, nil // NULL
+			}
+			b, err := json.Marshal(st.Port)
+			if err != nil {
+				return nil, fmt.Errorf("encode port: %w", err)
+			}
+			return []any{string(b)}, nil
+		},
+	},
+	textColumn("region", func(st *data.Station) *string { return &st.Region }, true),
+	textColumn("address", func(st *data.Station) *string { return &st.Address }, false),
+	textColumn("phone", func(st *data.Station) *string { return &st.Phone }, false),
+	textColumn("operator", func(st *data.Station) *string { return &st.Operator }, true),
+	{
+		name: "status", read: []string{"status"}, stage: []string{"status text"},
+		scan: func(d *rowDecoder, st *data.Station) []any { return []any{interned(d, &st.Status)} },
+		value: one(func(st *data.Station) any {
+			if st.Status == "" {
+				return string(data.StatusOpen)
+			}
+			return string(st.Status)
+		}),
+	},
+	{
+		name: "updated_at", read: []string{"updated_at"},
+		scan: func(d *rowDecoder, st *data.Station) []any { return []any{&st.UpdatedAt} },
+	},
+	textColumn("source", func(st *data.Station) *string { return &st.Source }, true),
+	{
+		name: "version", read: []string{"version"},
+		scan: func(d *rowDecoder, st *data.Station) []any { return []any{&st.Version} },
+	},
+	{
+		name: "deleted", read: []string{"deleted"},
+		scan: func(d *rowDecoder, st *data.Station) []any { return []any{&d.deleted} },
+	},
+}
+
+// one is a value function for a column written from one value.
+func one(f func(st *data.Station) any) func(st *data.Station) ([]any, error) {
+	return func(st *data.Station) ([]any, error) { return []any{f(st)}, nil }
+}
+
+// textColumn is a text column holding the string field f; shared values
+// (repeated across many records) are interned.
+func textColumn(name string, f func(st *data.Station) *string, shared bool) column {
+	return column{
+		name: name, read: []string{name}, stage: []string{name + " text"},
+		scan: func(d *rowDecoder, st *data.Station) []any {
+			if shared {
+				return []any{interned(d, f(st))}
+			}
+			return []any{f(st)}
+		},
+		value: one(func(st *data.Station) any { return *f(st) }),
+	}
+}
+
+// countColumn is an integer column holding the optional count f.
+func countColumn(name string, f func(st *data.Station) **int) column {
+	return column{
+		name: name, read: []string{name}, stage: []string{name + " integer"},
+		scan:  func(d *rowDecoder, st *data.Station) []any { return []any{&countScan{d: d, dst: f(st)}} },
+		value: one(func(st *data.Station) any { return *f(st) }),
+	}
+}
+
+// The SQL the statements share, built from columns.
+var (
+	// selectColumns is the SELECT list of every read.
+	selectColumns = joinColumns(func(c column) []string { return c.read })
+	// writtenColumns are the columns a write sets.
+	writtenColumns = func() []column {
+		var out []column
+		for _, c := range columns {
+			if c.stage != nil {
+				out = append(out, c)
+			}
+		}
+		return out
+	}()
+	// columnListSQL names the written columns (INSERT INTO stations (...)).
+	columnListSQL = strings.Join(columnNames(writtenColumns), ", ")
+	// stageSQL declares the staging table's columns (UpsertStations).
+	stageSQL = strings.Join(stageEntries(func(s string) string { return s }), ", ")
+	// stageNames are the staging table's columns, in COPY order.
+	stageNames = stageEntries(func(s string) string { name, _, _ := strings.Cut(s, " "); return name })
+	// valuesSQL is the VALUES list for one record given as $1, $2, ... in
+	// rowValues order.
+	valuesSQL = func() string {
+		n := 0
+		return "(" + strings.Join(columnExprs(func(stage string) string {
+			n++
+			_, typ, _ := strings.Cut(stage, " ")
+			return fmt.Sprintf("$%d::%s", n, typ)
+		}), ", ") + ")"
+	}()
+	// setColumnsSQL assigns every written column from EXCLUDED (upserts).
+	setColumnsSQL = setColumnsFrom("EXCLUDED.", false)
+)
+
+func joinColumns(f func(column) []string) string {
+	var parts []string
+	for _, c := range columns {
+		parts = append(parts, f(c)...)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func columnNames(cs []column) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.name
+	}
+	return out
+}
+
+func stageEntries(f func(string) string) []string {
+	var out []string
+	for _, c := range writtenColumns {
+		for _, s := range c.stage {
+			out = append(out, f(s))
+		}
+	}
+	return out
+}
+
+// columnExprs is each written column's value, its staged values named by ref.
+func columnExprs(ref func(stage string) string) []string {
+	out := make([]string, len(writtenColumns))
+	for i, c := range writtenColumns {
+		refs := make([]any, len(c.stage))
+		for j, s := range c.stage {
+			refs[j] = ref(s)
+		}
+		expr := c.expr
+		if expr == "" {
+			expr = "%s"
+		}
+		out[i] = fmt.Sprintf(expr, refs...)
+	}
+	return out
+}
+
+// stagedFrom names the staged values as columns of src (a table alias
+// with its dot, or "EXCLUDED."), or the already built column values of src
+// when built is false.
+func stagedFrom(src string, staged bool) []string {
+	if staged {
+		return columnExprs(func(stage string) string { name, _, _ := strings.Cut(stage, " "); return src + name })
+	}
+	out := columnNames(writtenColumns)
+	for i := range out {
+		out[i] = src + out[i]
+	}
+	return out
+}
+
+// setColumnsFrom assigns every written column but id from src (see
+// stagedFrom) and revives a tombstone.
+func setColumnsFrom(src string, staged bool) string {
+	vals := stagedFrom(src, staged)
+	var b strings.Builder
+	for i, c := range writtenColumns {
+		if c.name == "id" {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s = %s", c.name, vals[i])
+	}
+	b.WriteString(", deleted = false")
+	return b.String()
+}
+
+// changedFrom is true when writing the columns from src (see stagedFrom)
+// would change the stored row s, so that importing the same file twice
+// does not touch its rows. (The version trigger skips updates that change
+// nothing as well; this keeps them from reaching it.)
+func changedFrom(src string, staged bool) string {
+	vals := stagedFrom(src, staged)
+	var l, r []string
+	for i, c := range writtenColumns {
+		if c.name == "id" {
+			continue
+		}
+		l, r = append(l, "s."+c.name), append(r, vals[i])
+	}
+	return fmt.Sprintf("s.deleted OR (%s) IS DISTINCT FROM (%s)", strings.Join(l, ", "), strings.Join(r, ", "))
+}
+
+// rowValues is a record as the write statements take it: the staged
+// values of every written column, in stageNames order.
+func rowValues(st *data.Station) ([]any, error) {
+	out := make([]any, 0, len(stageNames))
+	for _, c := range writtenColumns {
+		v, err := c.value(st)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v...)
+	}
+	return out, nil
+}
+
+// rowDecoder scans rows of selectColumns into Stations with pgx. It
+// interns the strings that repeat across records (kind, status, source,
+// region, operator, zone) and shares parsed opening hours and staff
+// language lists between records, which saves memory and time at a
+// million records.
+//
+// For the full load (slab set), records and their optional counts are
+// carved out of chunks: one allocation per decodeChunk records instead of
+// several per record, which at a million records saves much of the load
+// time in allocation and garbage collection. A chunk stays alive while
+// any of its records does, so the memory held is at most that of the
+// initial load. Small reads (changes, single records) allocate normally.
+type rowDecoder struct {
+	strs     *data.Interner
+	langs    map[string][]string
+	slab     bool
+	stations []data.Station
+	ints     []int
+
+	// The scratch of one row, which targets (the scan targets of
+	// columns, built once) point into: the record as scanned, the values
+	// that are not a Station field as stored, the first amenity not in
+	// the list, and a port that is not valid JSON.
+	cur      data.Station
+	targets  []any
+	lon, lat pgtype.Float8
+	deleted  bool
+	unknown  []byte
+	portErr  error
+}
+
+// decodeChunk is how many records (and counts) one slab allocation holds.
+const decodeChunk = 256
+
+func newRowDecoder() *rowDecoder {
+	d := &rowDecoder{strs: data.NewInterner(), langs: make(map[string][]string)}
+	for _, c := range columns {
+		d.targets = append(d.targets, c.scan(d, &d.cur)...)
+	}
+	return d
+}
+
+func (d *rowDecoder) newStation() *data.Station {
+	if !d.slab {
+		return new(data.Station)
+	}
+	if len(d.stations) == 0 {
+		d.stations = make([]data.Station, decodeChunk)
+	}
+	st := &d.stations[0]
+	d.stations = d.stations[1:]
+	return st
+}
+
+func (d *rowDecoder) newInt(n int) *int {
+	if !d.slab {
+		p := new(int)
+		*p = n
+		return p
+	}
+	if len(d.ints) == 0 {
+		d.ints = make([]int, decodeChunk)
+	}
+	p := &d.ints[0]
+	d.ints = d.ints[1:]
+	*p = n
+	return p
+}
+
+// errUndecodable marks a stored row this binary cannot decode: a problem
+// with the data, not with reaching the database.
+var errUndecodable = errors.New("stored record cannot be decoded")
+
+// scanner is what the decoder needs of pgx.Rows.
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+// change scans one row as a change-feed entry. A tombstone's payload is
+// not checked (only its id and version matter), and a live row that cannot
+// be decoded or fails validation becomes a Change with Invalid set rather
+// than an error. The error is only for a row pgx cannot scan at all.
+func (d *rowDecoder) change(rows scanner) (catalog.Change, error) {
+	st, err := d.scan(rows)
+	if err != nil {
+		return catalog.Change{}, err
+	}
+	c := catalog.Change{ID: st.ID, Version: st.Version, Deleted: d.deleted}
+	if c.Deleted {
+		return c, nil
+	}
+	if err := d.finish(st); err != nil {
+		c.Invalid = err.Error()
+		return c, nil
+	}
+	if problems := st.ValidateStored(); len(problems) > 0 {
+		c.Invalid = (&data.ValidationError{Problems: problems}).Error()
+		return c, nil
+	}
+	c.Station = st
+	return c, nil
+}
+
+// station scans one row as a record (deleted or not); a record that
+// cannot be decoded is an errUndecodable error.
+func (d *rowDecoder) station(rows scanner) (*data.Station, error) {
+	st, err := d.scan(rows)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.finish(st); err != nil {
+		return nil, fmt.Errorf("%w: %w", errUndecodable, err)
+	}
+	return st, nil
+}
+
+// scan reads one row into a new Station and the decoder's scratch.
+func (d *rowDecoder) scan(rows scanner) (*data.Station, error) {
+	d.cur = data.Station{}
+	d.lon, d.lat, d.deleted, d.unknown, d.portErr = pgtype.Float8{}, pgtype.Float8{}, false, nil, nil
+	if err := rows.Scan(d.targets...); err != nil {
+		return nil, fmt.Errorf("%w: %w", errUndecodable, err)
+	}
+	st := d.newStation()
+	*st = d.cur
+	return st, nil
+}
+
+// finish completes a scanned record from the scratch: its point, parsed
+// hours, and the checks that make a stored row unservable.
+func (d *rowDecoder) finish(st *data.Station) error {
+	if !d.lon.Valid || !d.lat.Valid { // ST_X and ST_Y of POINT EMPTY
+		return fmt.Errorf("decode station %q: geometry: the point is empty; every record needs coordinates", st.ID)
+	}
+	st.Location = orb.Point{d.lon.Float64, d.lat.Float64}
+	// An amenity outside the list (stored before migration 0003 refused
+	// them) makes the record unservable: serving it without the amenity
+	// would answer filters wrongly, and nothing would say so.
+	if d.unknown != nil {
+		_, err := data.ParseAmenity(string(d.unknown))
+		return fmt.Errorf("decode station %q: amenities: %w", st.ID, err)
+	}
+	if d.portErr != nil {
+		return fmt.Errorf("decode station %q: port: %w", st.ID, d.portErr)
+	}
+	st.UpdatedAt = st.UpdatedAt.UTC()
+	// Hours a newer parser refuses (stored before a parser change) are
+	// served as unknown.
+	st.Normalize()
+	return nil
+}
+
+// internedText scans text into *dst through the decoder's Interner,
+// without allocating for a value seen before.
+type internedText[T ~string] struct {
+	d   *rowDecoder
+	dst *T
+}
+
+func interned[T ~string](d *rowDecoder, dst *T) *internedText[T] {
+	return &internedText[T]{d: d, dst: dst}
+}
+
+// ScanBytes implements pgtype.BytesScanner.
+func (t *internedText[T]) ScanBytes(b []byte) error {
+	*t.dst = T(t.d.strs.Bytes(b))
+	return nil
+}
+
+// countScan scans a nullable integer into an optional count.
+type countScan struct {
+	d   *rowDecoder
+	dst **int
+}
+
+// ScanInt64 implements pgtype.Int64Scanner.
+func (c *countScan) ScanInt64(v pgtype.Int8) error {
+	if !v.Valid {
+		*c.dst = nil
+		return nil
+	}
+	*c.dst = c.d.newInt(int(v.Int64))
+	return nil
+}
+
+// listSep separates the items of a list column as read (see columns): a
+// control character, which no amenity or language name holds.
+const (
+	listSep    = "\x1f"
+	listSepSQL = `E'\x1f'`
+)
+
+// amenityScan scans the amenities, joined by listSep, into an
+// AmenitySet, noting the first name not in the list (see
+// rowDecoder.finish).
+type amenityScan struct {
+	d   *rowDecoder
+	set *data.AmenitySet
+}
+
+// ScanBytes implements pgtype.BytesScanner.
+func (a *amenityScan) ScanBytes(b []byte) error {
+	*a.set = 0
+	for len(b) > 0 {
+		name := b
+		if i := bytes.IndexByte(b, listSep[0]); i >= 0 {
+			name, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
+		if bit, ok := amenityBits[string(name)]; ok {
+			*a.set |= bit
+		} else if a.d.unknown == nil {
+			a.d.unknown = append([]byte{}, name...)
+		}
+	}
+	return nil
+}
+
+// amenityBits maps each amenity name to its bit in an AmenitySet.
+var amenityBits = func() map[string]data.AmenitySet {
+	all := data.Amenities()
+	m := make(map[string]data.AmenitySet, len(all))
+	for i, a := range all {
+		m[string(a)] = 1 << i
+	}
+	return m
+}()
+
+// languageScan scans the staff languages, joined by listSep. The few
+// distinct lists are shared between records (records never modify them).
+type languageScan struct {
+	d   *rowDecoder
+	dst *[]string
+}
+
+// ScanBytes implements pgtype.BytesScanner.
+func (l *languageScan) ScanBytes(b []byte) error {
+	if len(b) == 0 {
+		*l.dst = nil
+		return nil
+	}
+	d := l.d
+	if list, ok := d.langs[string(b)]; ok {
+		*l.dst = list
+		return nil
+	}
+	list := strings.Split(string(b), listSep)
+	for i, s := range list {
+		list[i] = d.strs.String(s)
+	}
+	if len(d.langs) < 1000 {
+		d.langs[string(b)] = list
+	}
+	*l.dst = list
+	return nil
+}
+
+// portScan scans the port column, JSON text or NULL, into a *PortInfo. A
+// value that does not fit (written by plain SQL) is noted for finish, so
+// that it makes its record unservable rather than the whole read fail.
+type portScan struct {
+	d   *rowDecoder
+	dst **data.PortInfo
+}
+
+// ScanBytes implements pgtype.BytesScanner.
+func (p *portScan) ScanBytes(b []byte) error {
+	if b == nil {
+		*p.dst = nil
+		return nil
+	}
+	var port data.PortInfo
+	if err := json.Unmarshal(b, &port); err != nil {
+		p.d.portErr = err
+		return nil
+	}
+	*p.dst = &port
+	return nil
+}

@@ -1,0 +1,108 @@
+package postgis
+
+import (
+	"context"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"yizhan/data"
+	"yizhan/data/catalog"
+	"yizhan/data/internal/recordtest"
+)
+
+// BenchmarkPostGIS1M loads YIZHAN_BENCH_RECORDS records (default
+// 1,000,000) into a fresh database and measures, side by side: import
+// throughput (UpsertStations in batches), LoadAll (the start-up load),
+// PostGIS's own KNN (ORDER BY geom <-> point LIMIT 5) and the in-memory
+// nearest-5 on the loaded snapshot. Skipped without a test database.
+//
+//	YIZHAN_TEST_DATABASE_URL=... go test ./data/postgis -run '^$' -bench PostGIS1M -benchtime 3x
+func BenchmarkPostGIS1M(b *testing.B) {
+	n := 1_000_000
+	if s := os.Getenv("YIZHAN_BENCH_RECORDS"); s != "" {
+		v, err := strconv.Atoi(s)
+		if err != nil {
+			b.Fatalf("YIZHAN_BENCH_RECORDS=%q: %v", s, err)
+		}
+		n = v
+	}
+	db, _ := migratedDB(b)
+	ctx := context.Background()
+	stations := recordtest.Random(rand.New(rand.NewPCG(11, 12)), n)
+	const batch = 50_000
+	start := time.Now()
+	for i := 0; i < len(stations); i += batch {
+		if _, err := db.UpsertStations(ctx, stations[i:min(i+batch, len(stations))]); err != nil {
+			b.Fatalf("UpsertStations: %v", err)
+		}
+	}
+	took := time.Since(start)
+	b.Logf("import: %d records in %v (%.0f records/s)", n, took.Round(time.Millisecond), float64(n)/took.Seconds())
+	if _, err := db.pool.Exec(ctx, "VACUUM ANALYZE stations"); err != nil {
+		b.Fatal(err)
+	}
+	stations = nil
+
+	var snap *catalog.Snapshot
+	b.Run("LoadAll", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			got, v, err := db.LoadAll(ctx)
+			if err != nil || len(got) != n || v == 0 {
+				b.Fatalf("LoadAll = %d records, version %d, %v", len(got), v, err)
+			}
+			snap = catalog.NewSnapshot(got, v)
+		}
+		b.ReportMetric(float64(n)/(float64(b.Elapsed().Seconds())/float64(b.N)), "records/s")
+	})
+	if snap == nil {
+		got, v, err := db.LoadAll(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		snap = catalog.NewSnapshot(got, v)
+	}
+	r := rand.New(rand.NewPCG(13, 14))
+	point := func() orb.Point { return orb.Point{97 + r.Float64()*29, 37 + r.Float64()*16} }
+	// The query benchmarks run queriesPerOp queries per iteration, so that
+	// a small -benchtime Nx (for LoadAll) still times many queries; see
+	// the µs/query metric.
+	const queriesPerOp = 500
+	b.Run("PostGISKNN5", func(b *testing.B) {
+		for b.Loop() {
+			for range queriesPerOp {
+				p := point()
+				rows, err := db.pool.Query(ctx, `SELECT id FROM stations WHERE NOT deleted
+				ORDER BY geom <-> ST_SetSRID(ST_MakePoint($1, $2), 4326) LIMIT 5`, p.Lon(), p.Lat())
+				if err != nil {
+					b.Fatal(err)
+				}
+				k := 0
+				for rows.Next() {
+					k++
+				}
+				rows.Close()
+				if rows.Err() != nil || k != 5 {
+					b.Fatalf("KNN returned %d rows, %v", k, rows.Err())
+				}
+			}
+		}
+		b.ReportMetric(b.Elapsed().Seconds()*1e6/float64(b.N*queriesPerOp), "µs/query")
+	})
+	b.Run("MemoryNearest5", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for range queriesPerOp {
+				if got := snap.Nearest(point(), 5, 0, data.Filter{}); len(got) != 5 {
+					b.Fatalf("Nearest returned %d", len(got))
+				}
+			}
+		}
+		b.ReportMetric(b.Elapsed().Seconds()*1e6/float64(b.N*queriesPerOp), "µs/query")
+	})
+}
