@@ -55,4 +55,3 @@ func FuzzParseOpeningHours(f *testing.F) {
 		h.OpenAt(time.Unix(1<<40, 0).In(time.FixedZone("x", -12*3600)))
 	})
 }
-

@@ -18,9 +18,9 @@ import (
 	"github.com/paulmach/orb"
 
 	"yizhan/data"
+	"yizhan/data/internal/recordtest"
 	"yizhan/data/postgis"
 	"yizhan/data/postgis/pgtest"
-	"yizhan/data/internal/recordtest"
 )
 
 // fakeUpserter is a StationUpserter whose behaviour each test sets.
