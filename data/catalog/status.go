@@ -2,13 +2,14 @@ package catalog
 
 import "time"
 
-// FollowerStatus is what a Follower reports for /readyz and /metrics.
+// FollowerStatus is what a follower of the source of truth (postgis.Follower)
+// reports for /readyz and /metrics.
 type FollowerStatus struct {
 	// Connected: the last catch-up query succeeded and the database
-	// answered within LivenessBound.
+	// answered within postgis.LivenessBound.
 	Connected bool
 	// Listening: the LISTEN connection is up and answered within
-	// LivenessBound. It is on the primary when the follower reads a replica
+	// postgis.LivenessBound. It is on the primary when the follower reads a replica
 	// and ListenOn was given the primary; without that it is false on a
 	// replica, where NOTIFY does not arrive.
 	Listening bool
@@ -25,7 +26,7 @@ type FollowerStatus struct {
 	// a query (catch-up, load or probe).
 	LastContact time.Time
 	// PollInterval is the current catch-up interval without notifications
-	// (see MinPollInterval and DefaultPollInterval).
+	// (see postgis.MinPollInterval and postgis.DefaultPollInterval).
 	PollInterval time.Duration
 	// Replication is the database's latest answer about replication;
 	// ReplicationKnown is false until the first answer.

@@ -81,7 +81,7 @@ func (db *DB) Pool() *pgxpool.Pool { return db.pool }
 // LoadAll reads every live record and the highest version in the table
 // (tombstones included), in one repeatable-read snapshot so that the
 // records and the version agree. A follower continues from that version.
-// Rows that cannot be served (see Change.Invalid) are logged and left out.
+// Rows that cannot be served (see catalog.Change.Invalid) are logged and left out.
 func (db *DB) LoadAll(ctx context.Context) ([]*data.Station, int64, error) {
 	out, version, skipped, err := db.loadAll(ctx)
 	for _, c := range skipped {
@@ -136,7 +136,7 @@ func (db *DB) loadAll(ctx context.Context) ([]*data.Station, int64, []catalog.Ch
 // ChangesSince returns up to limit changes with a version above version,
 // in version order. Each id appears once, with its latest state: the table
 // keeps one row per id, so an id changed twice shows only its latest change.
-// Rows that cannot be served come with Invalid set (see Change).
+// Rows that cannot be served come with Invalid set (see catalog.Change).
 func (db *DB) ChangesSince(ctx context.Context, version int64, limit int) ([]catalog.Change, error) {
 	rows, err := db.pool.Query(ctx, "SELECT "+selectColumns+" FROM stations WHERE version > $1 ORDER BY version LIMIT $2",
 		version, limit)
@@ -200,7 +200,7 @@ func (db *DB) get(ctx context.Context, q interface {
 
 // ExportAll calls fn for every live record in id order, streaming, until
 // fn returns an error (which ExportAll returns). Rows that cannot be
-// served (see Change.Invalid; the same decoding and checks as LoadAll)
+// served (see catalog.Change.Invalid; the same decoding and checks as LoadAll)
 // are not passed to fn but to skip, as Changes with Invalid set, so that
 // one bad row never stops the export of the others; with a nil skip they
 // are logged.

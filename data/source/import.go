@@ -26,7 +26,7 @@ var ErrStrict = errors.New("data: strict import refused: the input has problems,
 
 // StationUpserter writes records, inserting new ids and replacing existing
 // ones, in one transaction per call; it returns how many rows it wrote.
-// *PostGIS implements it.
+// *postgis.DB implements it.
 type StationUpserter interface {
 	UpsertStations(ctx context.Context, stations []*data.Station) (int64, error)
 }
