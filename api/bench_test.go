@@ -177,12 +177,12 @@ func BenchmarkRenderNearest5(b *testing.B) {
 		var out []byte
 		for i := 0; i < b.N; i++ {
 			rs := sets[i%len(sets)]
-			fs := make([]feature, len(rs))
+			fs := make([]mapFeature, len(rs))
 			for j, r := range rs {
 				fs[j] = resultFeature(r, "zh")
 			}
 			var err error
-			out, err = json.Marshal(featureCollection{Type: "FeatureCollection", Features: fs, NumberReturned: len(rs), Query: query})
+			out, err = json.Marshal(mapCollection{Type: "FeatureCollection", Features: fs, NumberReturned: len(rs), Query: query})
 			if err != nil {
 				b.Fatal(err)
 			}

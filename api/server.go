@@ -160,8 +160,7 @@ func (s *Server) routes() {
 func (s *Server) snapshot(c *fiber.Ctx) (*data.Snapshot, error) {
 	snap := s.cfg.Catalog.Snapshot()
 	if snap == nil {
-		c.Set(fiber.HeaderRetryAfter, "5")
-		return nil, &Error{Status: fiber.StatusServiceUnavailable, Detail: "no data loaded yet; retry in a few seconds"}
+		return nil, &Error{Status: fiber.StatusServiceUnavailable, RetryAfter: "5", Detail: "no data loaded yet; retry in a few seconds"}
 	}
 	c.Set("X-Data-Version", strconv.FormatInt(snap.Version(), 10))
 	return snap, nil
