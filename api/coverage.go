@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/paulmach/orb"
 
+	"yizhan/data"
 	"yizhan/data/plan"
 	"yizhan/geo"
 )
@@ -43,14 +45,46 @@ var coverageTimeout = CoverageTimeout
 // loaded server may have room again by then.
 const coverageRetryAfter = "10"
 
-// planRoutes registers the planner endpoints.
+// planRoutes registers the planner endpoints: POST /v1/coverage/gaps
+// (gapsAnswer), /v1/coverage/suggest (suggestAnswer), /v1/route/stations
+// and its alias /v1/route/plan (routeAnswer).
 func (s *Server) planRoutes() {
 	v1 := s.app.Group("/v1")
 	body := acceptBody(bodyOptions...)
-	v1.Post("/coverage/gaps", body, s.coverageGaps)
-	v1.Post("/coverage/suggest", body, s.coverageSuggest)
-	v1.Post("/route/stations", body, s.routeStations)
-	v1.Post("/route/plan", body, s.routeStations)
+	v1.Post("/coverage/gaps", body, planHandler(s, plan.GapsExample, (*plan.Planner).Gaps, gapsAnswer))
+	v1.Post("/coverage/suggest", body, planHandler(s, plan.SuggestExample, (*plan.Planner).Suggest, suggestAnswer))
+	route := planHandler(s, plan.RouteExample, (*plan.Planner).Route, routeAnswer)
+	v1.Post("/route/stations", body, route)
+	v1.Post("/route/plan", body, route)
+}
+
+// planHandler is the one shape of a planner endpoint: crs from the query,
+// the JSON body into a plan request (example shows one in the problem of
+// an empty body), the planning pipeline run over the current snapshot,
+// and its result rendered by answer in the request's CRS. Every refusal
+// is a *plan.Error, rendered by handleError.
+func planHandler[Req, Res any](s *Server, example string,
+	run func(*plan.Planner, context.Context, *data.Snapshot, *Req, plan.Coords) (Res, error),
+	answer func(Res, coords) collection) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		cv, err := s.bodyCoords(c)
+		if err != nil {
+			return err
+		}
+		var req Req
+		if err := decodeBody(c, &req, example); err != nil {
+			return err
+		}
+		snap, err := s.snapshot(c)
+		if err != nil {
+			return err
+		}
+		res, err := run(s.planner(), c.UserContext(), snap, &req, planCoords(cv))
+		if err != nil {
+			return err
+		}
+		return send(c, mediaGeoJSON, cacheData, answer(res, cv))
+	}
 }
 
 // planner is the planning pipeline over this server's regions and clock.
@@ -236,10 +270,10 @@ func newCoverageSummary(c *plan.Coverage, cv coords) coverageSummary {
 		region = &regionJSON{Code: c.Region.Code, NameZH: c.Region.NameZH, NameEN: c.Region.NameEN}
 	}
 	return coverageSummary{
-		AreaKm2:         plan.Round(sum.AreaM2/1e6, 3),
-		CoveredKm2:      plan.Round(sum.CoveredM2/1e6, 3),
-		CoveredPct:      plan.Round(sum.CoveredPct, 3),
-		UncoveredKm2:    plan.Round(sum.UncoveredM2/1e6, 3),
+		AreaKm2:         geo.Round(sum.AreaM2/1e6, 3),
+		CoveredKm2:      geo.Round(sum.CoveredM2/1e6, 3),
+		CoveredPct:      geo.Round(sum.CoveredPct, 3),
+		UncoveredKm2:    geo.Round(sum.UncoveredM2/1e6, 3),
 		CellM:           g.CellM,
 		CellMAuto:       c.Auto,
 		RadiusM:         round1(c.Reach.Radius()),
@@ -247,33 +281,10 @@ func newCoverageSummary(c *plan.Coverage, cv coords) coverageSummary {
 		StationsCounted: c.Counted,
 		Region:          region,
 		Grid: gridJSON{Rows: g.Rows, Cols: g.Cols, CellsInside: sum.CellsInside,
-			DLonDeg: plan.Round(g.DLon, 9), DLatDeg: plan.Round(g.DLat, 9), Method: gridMethod},
+			DLonDeg: geo.Round(g.DLon, 9), DLatDeg: geo.Round(g.DLat, 9), Method: gridMethod},
 		Filter: newFilterJSON(c.Filter, c.Lang),
 		Query:  cv.echo(),
 	}
-}
-
-// coverageGaps answers POST /v1/coverage/gaps: the parts of an area not
-// within the service circle of any record passing the filters, largest
-// first, as Polygon features, with the summary as foreign members.
-func (s *Server) coverageGaps(c *fiber.Ctx) error {
-	var req plan.GapsRequest
-	if err := decodeBody(c, &req, plan.GapsExample); err != nil {
-		return err
-	}
-	cv, err := s.bodyCoords(c)
-	if err != nil {
-		return err
-	}
-	snap, err := s.snapshot(c)
-	if err != nil {
-		return err
-	}
-	res, err := s.planner().Gaps(c.UserContext(), snap, &req, planCoords(cv))
-	if err != nil {
-		return err
-	}
-	return send(c, mediaGeoJSON, cacheData, gapsAnswer(res, cv))
 }
 
 // gapsAnswer renders res in the CRS of cv.
@@ -284,7 +295,7 @@ func gapsAnswer(res *plan.Gaps, cv coords) collection {
 			break
 		}
 		feats = append(feats, newFeature("gap-"+strconv.Itoa(i+1), newPolygon(cv.outGeom(gp.Polygon).(orb.Polygon)),
-			map[string]any{"rank": i + 1, "uncovered_km2": plan.Round(gp.AreaM2/1e6, 3), "cells": gp.Cells}))
+			map[string]any{"rank": i + 1, "uncovered_km2": geo.Round(gp.AreaM2/1e6, 3), "cells": gp.Cells}))
 	}
 	return collection{features: feats, members: struct {
 		coverageSummary
@@ -299,29 +310,6 @@ func GapsGeoJSON(res *plan.Gaps) ([]byte, error) {
 	return gapsAnswer(res, coords{}).appendJSON(nil)
 }
 
-// coverageSuggest answers POST /v1/coverage/suggest: up to n new sites
-// that would cover the most uncovered area, as Point features in the order
-// chosen, each with the area it newly covers; the summary before and after.
-func (s *Server) coverageSuggest(c *fiber.Ctx) error {
-	var req plan.SuggestRequest
-	if err := decodeBody(c, &req, plan.SuggestExample); err != nil {
-		return err
-	}
-	cv, err := s.bodyCoords(c)
-	if err != nil {
-		return err
-	}
-	snap, err := s.snapshot(c)
-	if err != nil {
-		return err
-	}
-	res, err := s.planner().Suggest(c.UserContext(), snap, &req, planCoords(cv))
-	if err != nil {
-		return err
-	}
-	return send(c, mediaGeoJSON, cacheData, suggestAnswer(res, cv))
-}
-
 // suggestAnswer renders res in the CRS of cv.
 func suggestAnswer(res *plan.Suggestion, cv coords) collection {
 	feats := make([]feature, 0, len(res.Sites))
@@ -331,8 +319,8 @@ func suggestAnswer(res *plan.Suggestion, cv coords) collection {
 		cum += st.NewlyCoveredM2
 		props := map[string]any{
 			"rank":              i + 1,
-			"newly_covered_km2": plan.Round(st.NewlyCoveredM2/1e6, 3),
-			"covered_pct_after": plan.Round(100*cum/math.Max(grid, 1), 3),
+			"newly_covered_km2": geo.Round(st.NewlyCoveredM2/1e6, 3),
+			"covered_pct_after": geo.Round(100*cum/math.Max(grid, 1), 3),
 		}
 		if st.Candidate >= 0 {
 			props["candidate"] = res.Candidates[st.Candidate].ID
@@ -351,7 +339,7 @@ func suggestAnswer(res *plan.Suggestion, cv coords) collection {
 		NumberReturned    int     `json:"numberReturned"`
 		SuggestionsMethod string  `json:"method"`
 	}{newCoverageSummary(&res.Coverage, cv),
-		plan.Round(res.After.CoveredPct, 3), plan.Round(res.After.CoveredM2/1e6, 3), source, len(feats),
+		geo.Round(res.After.CoveredPct, 3), geo.Round(res.After.CoveredM2/1e6, 3), source, len(feats),
 		"greedy maximal coverage: each site covers the most area still uncovered (within 1 - 1/e of the best choice of n sites)"}}
 }
 

@@ -78,8 +78,8 @@ func parseQuery(c *fiber.Ctx, allowed ...string) (query, error) {
 	return q, nil
 }
 
-// quote quotes a client-supplied value for an error detail (plan.Quote).
-func quote(s string) string { return plan.Quote(s) }
+// quote quotes a client-supplied value for an error detail (geo.Quote).
+func quote(s string) string { return geo.Quote(s) }
 
 // has reports whether name was given with a non-empty value.
 func (q query) has(name string) bool { return len(q.vals[name]) > 0 }
@@ -188,7 +188,7 @@ func (q query) intIn(name string, def, lo, hi int) (int, error) {
 	return int(v), nil
 }
 
-func num(v float64) string { return plan.Num(v) }
+func num(v float64) string { return geo.Num(v) }
 
 // point parses the required lon and lat (WGS 84 degrees).
 func (q query) point() (orb.Point, error) {
@@ -260,7 +260,7 @@ func (q query) reach() (geo.Reach, error) {
 }
 
 // round1 rounds to one decimal (0.1 m, 0.1°).
-func round1(v float64) float64 { return plan.Round1(v) }
+func round1(v float64) float64 { return geo.Round1(v) }
 
 // round7 rounds degrees to 7 decimals (about 1 cm).
-func round7(v float64) float64 { return math.Round(v*1e7) / 1e7 }
+func round7(v float64) float64 { return geo.Round(v, 7) }

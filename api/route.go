@@ -4,10 +4,10 @@ import (
 	"math"
 	"strconv"
 
-	"github.com/gofiber/fiber/v2"
 	"github.com/paulmach/orb"
 
 	"yizhan/data/plan"
+	"yizhan/geo"
 )
 
 // Limits and defaults of POST /v1/route/stations, defined in data/plan.
@@ -21,29 +21,6 @@ const (
 	MaxDriveMinutes        = plan.MaxDriveMinutes
 	MaxRouteLookups        = plan.MaxRouteLookups
 )
-
-// routeStations answers POST /v1/route/stations: the records within
-// corridor_m of the route, ordered by distance along it, the stretches
-// longer than the allowed gap with none, and a rest plan for a driver.
-func (s *Server) routeStations(c *fiber.Ctx) error {
-	cv, err := s.bodyCoords(c)
-	if err != nil {
-		return err
-	}
-	var req plan.RouteRequest
-	if err := decodeBody(c, &req, plan.RouteExample); err != nil {
-		return err
-	}
-	snap, err := s.snapshot(c)
-	if err != nil {
-		return err
-	}
-	res, err := s.planner().Route(c.UserContext(), snap, &req, planCoords(cv))
-	if err != nil {
-		return err
-	}
-	return send(c, mediaGeoJSON, cacheData, routeAnswer(res, cv))
-}
 
 // routeSummary is the foreign members of a route answer, in the order
 // they are written.
@@ -62,13 +39,15 @@ type routeSummary struct {
 	Query          crsJSON       `json:"query"`
 }
 
-// routeAnswer renders res in the CRS of cv: the route, the records along
-// it, the gaps, then the summary.
+// routeAnswer renders res in the CRS of cv: the route, the records
+// within corridor_m of it ordered by distance along it, the stretches
+// longer than the allowed gap with none, then the summary with the rest
+// plan.
 func routeAnswer(res *plan.Along, cv coords) collection {
 	r := res.Route
 	feats := make([]feature, 0, 1+len(res.Hits)+len(res.Gaps))
 	feats = append(feats, newFeature("route", newLine(cv.outGeom(r.Line()).(orb.LineString)),
-		map[string]any{"role": "route", "length_m": round1(r.Length()), "length_km": plan.Round(r.Length()/1000, 3)}))
+		map[string]any{"role": "route", "length_m": round1(r.Length()), "length_km": geo.Round(r.Length()/1000, 3)}))
 	props := make([]extraProp, 0, 5*len(res.Hits)) // one allocation for every station's props
 	for i, h := range res.Hits {
 		n := len(props)
@@ -85,11 +64,11 @@ func routeAnswer(res *plan.Along, cv coords) collection {
 		longest = math.Max(longest, g.LengthM())
 		feats = append(feats, newFeature("gap-"+strconv.Itoa(i+1), newLine(cv.outGeom(g.Line).(orb.LineString)),
 			map[string]any{"role": "gap", "from_along_m": round1(g.FromM), "to_along_m": round1(g.ToM),
-				"length_m": round1(g.LengthM()), "length_km": plan.Round(g.LengthM()/1000, 3)}))
+				"length_m": round1(g.LengthM()), "length_km": geo.Round(g.LengthM()/1000, 3)}))
 	}
 	return collection{features: feats, members: &routeSummary{
-		RouteLengthKm: plan.Round(r.Length()/1000, 3), CorridorM: res.CorridorM, StationsCount: len(res.Hits), MaxGapM: round1(res.MaxGapM),
-		MaxGapHow: res.MaxGapHow, GapsCount: len(res.Gaps), LongestGapKm: plan.Round(longest/1000, 3), RestPlan: res.Rest,
+		RouteLengthKm: geo.Round(r.Length()/1000, 3), CorridorM: res.CorridorM, StationsCount: len(res.Hits), MaxGapM: round1(res.MaxGapM),
+		MaxGapHow: res.MaxGapHow, GapsCount: len(res.Gaps), LongestGapKm: geo.Round(longest/1000, 3), RestPlan: res.Rest,
 		Filter:         newFilterJSON(res.Filter, res.Lang),
 		Method:         "route segments are great-circle arcs; along_m is the distance along the route to the nearest point, offset_m the great-circle distance to it, side left or right of the direction of travel",
 		NumberReturned: len(feats),

@@ -143,7 +143,7 @@ func (p *Planner) check(ctx context.Context, req *GapsRequest, cv Coords) (cover
 	}
 	if req.CellM != nil {
 		if !(*req.CellM >= geo.MinCellMeters && *req.CellM <= MaxCellM) {
-			return c, bad("cell_m", "cell_m must be from %d to %d meters, got %s (leave it out to choose automatically)", geo.MinCellMeters, MaxCellM, Num(*req.CellM))
+			return c, bad("cell_m", "cell_m must be from %d to %d meters, got %s (leave it out to choose automatically)", geo.MinCellMeters, MaxCellM, geo.Num(*req.CellM))
 		}
 		c.cellM = *req.CellM
 	}
@@ -170,7 +170,7 @@ func (p *Planner) areaOf(ctx context.Context, req *GapsRequest, cv Coords) (orb.
 			for _, r := range p.Layers.Regions() {
 				names = append(names, fmt.Sprintf("%s / %s / %s", r.NameEN, r.NameZH, r.Code))
 			}
-			return nil, nil, bad("region", "unknown region %s (known: %s)", Quote(req.Region), strings.Join(names, "; "))
+			return nil, nil, bad("region", "unknown region %s (known: %s)", geo.Quote(req.Region), strings.Join(names, "; "))
 		}
 		return mp, &info, nil
 	}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
-	"strconv"
 	"time"
 
 	"yizhan/geo"
@@ -65,27 +63,5 @@ func gridStopped(err error, timeout time.Duration, cellM float64) error {
 	return stopped(err, "cell_m", fmt.Sprintf(
 		"the coverage analysis took longer than the limit of %v and was stopped; the grid at cell_m=%s is too fine for this area on this server now: "+
 			"use a larger cell_m (the cost grows with 1/cell_m²) or a smaller area (for suggestions also a smaller n or fewer candidates), or retry later",
-		timeout, Num(cellM)))
+		timeout, geo.Num(cellM)))
 }
-
-// Quote quotes a client-supplied value for an error detail, cut to a
-// length that keeps problem bodies small.
-func Quote(s string) string {
-	const max = 64
-	if len(s) > max {
-		return strconv.Quote(s[:max]) + "…"
-	}
-	return strconv.Quote(s)
-}
-
-// Num formats v as the shortest decimal, as a person writes it (no exponent).
-func Num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
-
-// Round rounds v to the given decimals.
-func Round(v float64, digits int) float64 {
-	p := math.Pow(10, float64(digits))
-	return math.Round(v*p) / p
-}
-
-// Round1 rounds to one decimal (0.1 m, 0.1°).
-func Round1(v float64) float64 { return math.Round(v*10) / 10 }

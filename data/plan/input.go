@@ -81,7 +81,7 @@ func ParseGeometry(raw json.RawMessage) (g orb.Geometry, err error) {
 		}
 		return gj.Geometry(), nil
 	}
-	return nil, fmt.Errorf("has unknown GeoJSON type %s", Quote(t))
+	return nil, fmt.Errorf("has unknown GeoJSON type %s", geo.Quote(t))
 }
 
 // areaStopped is the answer to an area whose check did not finish: a

@@ -190,7 +190,7 @@ func parseRoute(l *Line, cv Coords) (*geo.Route, error) {
 		}
 		l = &l.Features[0]
 		if l.Type != "Feature" {
-			return nil, bad("route", "route's FeatureCollection must hold a Feature, got %s", Quote(l.Type))
+			return nil, bad("route", "route's FeatureCollection must hold a Feature, got %s", geo.Quote(l.Type))
 		}
 		fallthrough
 	case "Feature":
@@ -206,7 +206,7 @@ func parseRoute(l *Line, cv Coords) (*geo.Route, error) {
 	case "Point", "MultiPoint", "MultiLineString", "Polygon", "MultiPolygon", "GeometryCollection", "Feature", "FeatureCollection":
 		return nil, bad("route", "route must be a GeoJSON LineString (or a Feature of one), got a %s; join a MultiLineString into one line in travel order", l.Type)
 	default:
-		return nil, bad("route", "route has unknown GeoJSON type %s", Quote(l.Type))
+		return nil, bad("route", "route has unknown GeoJSON type %s", geo.Quote(l.Type))
 	}
 	if len(l.Coordinates) > geo.MaxRouteVertices {
 		return nil, bad("route", "route has %d positions; the limit is %d", len(l.Coordinates), geo.MaxRouteVertices)
@@ -316,14 +316,14 @@ func (p *Planner) Route(ctx context.Context, snap *data.Snapshot, req *RouteRequ
 			return nil, err
 		}
 		a.MaxGapM = speed * 1000 * m / 60
-		a.MaxGapHow = fmt.Sprintf("max_gap_m = %s km/h × 1000 × %s min / 60 = %s", Num(speed), Num(m), Num(Round1(a.MaxGapM)))
+		a.MaxGapHow = fmt.Sprintf("max_gap_m = %s km/h × 1000 × %s min / 60 = %s", geo.Num(speed), geo.Num(m), geo.Num(geo.Round1(a.MaxGapM)))
 	default:
 		km, err := Range("max_gap_km", req.MaxGapKm, DefaultMaxGapKm, 0, MaxGapKm, false, " km")
 		if err != nil {
 			return nil, err
 		}
 		a.MaxGapM = km * 1000
-		a.MaxGapHow = fmt.Sprintf("max_gap_m = %s km × 1000", Num(km))
+		a.MaxGapHow = fmt.Sprintf("max_gap_m = %s km × 1000", geo.Num(km))
 		if req.MaxGapKm == nil {
 			a.MaxGapHow += " (default)"
 		}
@@ -405,38 +405,38 @@ func (a *Along) restPlan(driveMin float64) RestPlan {
 	plan := geo.PlanRest(length, cands, maxLeg)
 	rp := RestPlan{
 		MaxDriveMinutes: driveMin, MinRestMinutes: MinRestMinutes, SpeedKmh: speed,
-		MaxLegKm: Round(maxLeg/1000, 3), PreferAmenities: a.Prefer.Names(), Feasible: plan.Feasible,
-		Stops: []RestStop{}, Problems: []RestProblem{}, FinalLegKm: Round(plan.FinalLegM/1000, 3),
+		MaxLegKm: geo.Round(maxLeg/1000, 3), PreferAmenities: a.Prefer.Names(), Feasible: plan.Feasible,
+		Stops: []RestStop{}, Problems: []RestProblem{}, FinalLegKm: geo.Round(plan.FinalLegM/1000, 3),
 		Method: "greedy: from the start and from each stop, drive to the farthest record within max_leg_km that has every prefer_amenities, else to the farthest record of any kind",
 		stopOf: map[int]int{},
 	}
 	for i, ps := range plan.Stops {
 		st := a.Station(ps.Index)
 		rp.stopOf[ps.Index] = i + 1
-		rp.Stops = append(rp.Stops, RestStop{ID: st.ID, Name: st.Names.In(a.Lang), AlongM: Round1(ps.AlongM),
-			LegKm: Round(ps.LegM/1000, 3), DriveMinutes: Round1(ps.LegM / 1000 / speed * 60),
+		rp.Stops = append(rp.Stops, RestStop{ID: st.ID, Name: st.Names.In(a.Lang), AlongM: geo.Round1(ps.AlongM),
+			LegKm: geo.Round(ps.LegM/1000, 3), DriveMinutes: geo.Round1(ps.LegM / 1000 / speed * 60),
 			Preferred: ps.Preferred, Amenities: st.Amenities.Names()})
 	}
 	for _, p := range plan.Problems {
-		end := fmt.Sprintf("the next stop at along %s km", Num(Round(p.ToM/1000, 1)))
+		end := fmt.Sprintf("the next stop at along %s km", geo.Num(geo.Round(p.ToM/1000, 1)))
 		if p.ToM >= length {
-			end = fmt.Sprintf("the end of the route at along %s km", Num(Round(p.ToM/1000, 1)))
+			end = fmt.Sprintf("the end of the route at along %s km", geo.Num(geo.Round(p.ToM/1000, 1)))
 		}
-		start := fmt.Sprintf("along %s km", Num(Round(p.FromM/1000, 1)))
+		start := fmt.Sprintf("along %s km", geo.Num(geo.Round(p.FromM/1000, 1)))
 		if p.FromM == 0 {
 			start = "the start of the route"
 		}
 		rp.Problems = append(rp.Problems, RestProblem{
-			FromAlongM: Round1(p.FromM), ToAlongM: Round1(p.ToM), LengthKm: Round((p.ToM-p.FromM)/1000, 3),
+			FromAlongM: geo.Round1(p.FromM), ToAlongM: geo.Round1(p.ToM), LengthKm: geo.Round((p.ToM-p.FromM)/1000, 3),
 			Detail: fmt.Sprintf("no plan keeps every leg within %s min: a stretch of %s km with no stop exceeds the %s km reachable in %s min at %s km/h, between %s and %s",
-				Num(driveMin), Num(Round((p.ToM-p.FromM)/1000, 1)), Num(Round(maxLeg/1000, 1)), Num(driveMin), Num(speed), start, end),
+				geo.Num(driveMin), geo.Num(geo.Round((p.ToM-p.FromM)/1000, 1)), geo.Num(geo.Round(maxLeg/1000, 1)), geo.Num(driveMin), geo.Num(speed), start, end),
 		})
 	}
 	switch {
 	case !plan.Feasible:
-		rp.Detail = fmt.Sprintf("no plan possible: %d stretch(es) longer than %s km have no stop within the corridor; see problems", len(plan.Problems), Num(Round(maxLeg/1000, 1)))
+		rp.Detail = fmt.Sprintf("no plan possible: %d stretch(es) longer than %s km have no stop within the corridor; see problems", len(plan.Problems), geo.Num(geo.Round(maxLeg/1000, 1)))
 	case len(plan.Stops) == 0:
-		rp.Detail = fmt.Sprintf("no stop needed: the route is %s km, within the %s km of one %s-minute stretch", Num(Round(length/1000, 1)), Num(Round(maxLeg/1000, 1)), Num(driveMin))
+		rp.Detail = fmt.Sprintf("no stop needed: the route is %s km, within the %s km of one %s-minute stretch", geo.Num(geo.Round(length/1000, 1)), geo.Num(geo.Round(maxLeg/1000, 1)), geo.Num(driveMin))
 	default:
 		rp.Detail = fmt.Sprintf("%d stop(s), each followed by at least %d minutes of rest", len(plan.Stops), MinRestMinutes)
 	}

@@ -85,14 +85,14 @@ func (f Filter) Parse(now time.Time) (data.Filter, string, error) {
 	case "true", "1":
 		out.OpenAt = now
 	default:
-		return out, "", bad("open_now", "open_now must be true or false, got %s", Quote(f.OpenNow))
+		return out, "", bad("open_now", "open_now must be true or false, got %s", geo.Quote(f.OpenNow))
 	}
 	if f.OpenAt != "" {
 		// An unencoded "+" in a query string arrives as a space; nothing
 		// else can be meant by "08:30:00 08:00".
 		t, err := time.Parse(time.RFC3339, strings.Replace(f.OpenAt, " ", "+", 1))
 		if err != nil {
-			return out, "", bad("open_at", "open_at must be an RFC 3339 time such as 2024-05-01T08:30:00%%2B08:00 (%%2B is an encoded +) or 2024-05-01T00:30:00Z, got %s", Quote(f.OpenAt))
+			return out, "", bad("open_at", "open_at must be an RFC 3339 time such as 2024-05-01T08:30:00%%2B08:00 (%%2B is an encoded +) or 2024-05-01T00:30:00Z, got %s", geo.Quote(f.OpenAt))
 		}
 		out.OpenAt = t
 	}
@@ -100,7 +100,7 @@ func (f Filter) Parse(now time.Time) (data.Filter, string, error) {
 	if lang == "" {
 		lang = DefaultLang
 	} else if !slices.Contains(data.Languages, lang) {
-		return out, "", bad("lang", "unknown lang %s (allowed: %s)", Quote(lang), strings.Join(data.Languages, ", "))
+		return out, "", bad("lang", "unknown lang %s (allowed: %s)", geo.Quote(lang), strings.Join(data.Languages, ", "))
 	}
 	return out, lang, nil
 }
@@ -152,7 +152,7 @@ func (r Reach) Parse() (geo.Reach, error) {
 	}
 	if mode != "" {
 		if _, ok := geo.ModeSpeed(mode); !ok {
-			return geo.Reach{}, bad("mode", "unknown mode %s (allowed: %s; or give speed_kmh)", Quote(mode), strings.Join(geo.Modes, ", "))
+			return geo.Reach{}, bad("mode", "unknown mode %s (allowed: %s; or give speed_kmh)", geo.Quote(mode), strings.Join(geo.Modes, ", "))
 		}
 	}
 	g, err := geo.NewReach(mode, minutes, speed, circuity)
@@ -160,10 +160,10 @@ func (r Reach) Parse() (geo.Reach, error) {
 		return geo.Reach{}, bad("minutes", "%v", err)
 	}
 	if g.RadiusM < MinRadiusM {
-		return geo.Reach{}, bad("minutes", "the derived radius %s m is below the minimum %d m; raise minutes or speed_kmh (%s)", Num(Round1(g.RadiusM)), MinRadiusM, g.Derivation())
+		return geo.Reach{}, bad("minutes", "the derived radius %s m is below the minimum %d m; raise minutes or speed_kmh (%s)", geo.Num(geo.Round1(g.RadiusM)), MinRadiusM, g.Derivation())
 	}
 	if g.RadiusM > MaxRadiusM {
-		return geo.Reach{}, bad("minutes", "the derived radius %s m is above the maximum %d m; lower minutes or speed_kmh (%s)", Num(Round1(g.RadiusM)), MaxRadiusM, g.Derivation())
+		return geo.Reach{}, bad("minutes", "the derived radius %s m is above the maximum %d m; lower minutes or speed_kmh (%s)", geo.Num(geo.Round1(g.RadiusM)), MaxRadiusM, g.Derivation())
 	}
 	return g, nil
 }
@@ -180,7 +180,7 @@ func Range(name string, v *float64, def, lo, hi float64, loIncl bool, unit strin
 		if loIncl {
 			op = ">="
 		}
-		return 0, bad(name, "%s must be %s %s and <= %s%s, got %s", name, op, Num(lo), Num(hi), unit, Num(*v))
+		return 0, bad(name, "%s must be %s %s and <= %s%s, got %s", name, op, geo.Num(lo), geo.Num(hi), unit, geo.Num(*v))
 	}
 	return *v, nil
 }
