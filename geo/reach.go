@@ -101,5 +101,3 @@ func (r Reach) Derivation() string {
 	}
 	return s
 }
-
-
