@@ -188,7 +188,7 @@ func appendFeature(b []byte, f *feature) ([]byte, error) {
 	b = append(b, `,"properties":{`...)
 	w := propWriter{b: b, extra: f.props}
 	if f.rec != nil {
-		appendRecordProps(&w, f.rec, f.lang)
+		appendRecordProps(&w, f)
 	}
 	w.flush("")
 	if w.err != nil {
@@ -246,11 +246,13 @@ func appendPoint(b []byte, c [2]float64) ([]byte, error) {
 	return append(b, "]}"...), nil
 }
 
-// appendRecordProps writes the properties of st, with its name in lang,
-// through w: the same members, in the same (sorted) order, as json.Marshal
-// writes for the map of (*data.Station).Properties with "name" set. This
-// is the one place where the API writes a record's JSON.
-func appendRecordProps(w *propWriter, st *data.Station, lang string) {
+// appendRecordProps writes the properties of f's record, with its name in
+// f.lang (and, when f.found, distance_m and bearing_deg), through w: the
+// same members, in the same (sorted) order, as json.Marshal writes for
+// the map of (*data.Station).Properties with "name" set. This is the one
+// place where the API writes a record's JSON.
+func appendRecordProps(w *propWriter, f *feature) {
+	st, lang := f.rec, f.lang
 	if st.Address != "" && w.key("address") {
 		w.b = appendString(w.b, st.Address)
 	}
@@ -270,8 +272,14 @@ func appendRecordProps(w *propWriter, st *data.Station, lang string) {
 		w.b = append(w.b, ']')
 	}
 	w.optInt("area_m2", st.AreaM2)
+	if f.found && w.key("bearing_deg") {
+		w.float(f.bearing)
+	}
 	w.optInt("beds", st.Beds)
 	w.optInt("capacity_per_day", st.CapacityPerDay)
+	if f.found && w.key("distance_m") {
+		w.float(f.meters)
+	}
 	if w.key("kind") {
 		w.b = appendString(w.b, string(st.Kind))
 	}
@@ -323,7 +331,7 @@ type propWriter struct {
 	b     []byte
 	extra []extraProp // not yet written
 	comma bool        // a member has been written
-	err   error       // the first error, from a non-finite extra number
+	err   error       // the first error: a non-finite number, or a value encoding/json refuses
 }
 
 // key writes the extra props that sort before k, then, unless an extra

@@ -55,7 +55,10 @@ type feature struct {
 	rec     *data.Station // the record whose properties are written, if any
 	at      orb.Point     // where the record is drawn: its location, or that converted to the request's CRS
 	lang    string        // the language of the record's name
-	props   []extraProp   // sorted by key, keys unique; a key the record has is replaced
+	found   bool          // the record was found from a query point: write distance_m and bearing_deg
+	meters  float64       // distance_m, rounded, when found
+	bearing float64       // bearing_deg, rounded, when found
+	props   []extraProp   // sorted by key, keys unique; a key the record (or found) has is replaced
 	members any           // foreign members (RFC 7946 §6.1), an object written after properties; nil for none
 }
 
@@ -88,16 +91,13 @@ func recordFeatures(sts []*data.Station, lang string) []feature {
 // distance_m (0.1 m) and bearing_deg (0.1°, [0, 360)).
 func resultFeatures(rs []data.Result, lang string) []feature {
 	out := make([]feature, len(rs))
-	props := make([]extraProp, 2*len(rs)) // one allocation for every result's props
 	for i, r := range rs {
 		b := round1(r.Bearing)
 		if b >= 360 {
 			b -= 360
 		}
-		ps := props[2*i : 2*i+2 : 2*i+2]
-		ps[0], ps[1] = floatProp("bearing_deg", b), floatProp("distance_m", round1(r.Meters)) // sorted
 		out[i] = recordFeature(r.Station, lang)
-		out[i].props = ps
+		out[i].found, out[i].meters, out[i].bearing = true, round1(r.Meters), b
 	}
 	return out
 }
