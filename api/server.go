@@ -1,6 +1,3 @@
-// Package api is yizhan's HTTP interface: a Fiber app that answers station
-// queries from the in-memory catalog, renders GeoJSON, OGC API Features and
-// vector tiles, and takes authorised writes when a database is configured.
 package api
 
 import (
