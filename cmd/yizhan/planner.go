@@ -7,7 +7,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/paulmach/orb"
 	"github.com/schollz/progressbar/v3"
 
 	"yizhan/data"
@@ -123,7 +122,7 @@ func plannerStations(file string, stderr io.Writer) (*data.Snapshot, string, err
 
 // passing counts the records of snap that pass f.
 func passing(snap *data.Snapshot, f data.Filter) int {
-	_, n := snap.InBound(orb.Bound{Min: orb.Point{-180, -90}, Max: orb.Point{180, 90}}, f, 0, 0)
+	_, n := snap.InBound(geo.World, f, 0, 0)
 	return n
 }
 
