@@ -165,11 +165,11 @@ func (q query) optFloat(name string) (*float64, error) {
 // floatIn parses name as a number in (lo, hi] (or [lo, hi] when loIncl);
 // def is returned when it is absent.
 func (q query) floatIn(name string, def, lo, hi float64, loIncl bool, unit string) (float64, error) {
-	v, err := q.optFloat(name)
-	if err != nil {
+	v, ok, err := q.float(name)
+	if err != nil || !ok {
 		return def, err
 	}
-	return plan.Range(name, v, def, lo, hi, loIncl, unit)
+	return plan.Range(name, &v, def, lo, hi, loIncl, unit)
 }
 
 // intIn parses name as an integer in [lo, hi]; def when absent.
@@ -215,18 +215,19 @@ func (q query) point() (orb.Point, error) {
 // filter parses kind (any of), amenity (all of), open_now, open_at and
 // lang (plan.Filter). now is the instant open_now=true means.
 func (q query) filter(now time.Time) (data.Filter, string, error) {
-	var f plan.Filter
-	var err error
-	f.Kind, f.Amenity = q.list("kind"), q.list("amenity")
-	for _, v := range []struct {
-		name string
-		to   *string
-	}{{"open_now", &f.OpenNow}, {"open_at", &f.OpenAt}, {"lang", &f.Lang}} {
-		if *v.to, err = q.one(v.name); err != nil {
-			return data.Filter{}, "", err
-		}
+	openNow, err := q.one("open_now")
+	if err != nil {
+		return data.Filter{}, "", err
 	}
-	return f.Parse(now)
+	openAt, err := q.one("open_at")
+	if err != nil {
+		return data.Filter{}, "", err
+	}
+	lang, err := q.one("lang")
+	if err != nil {
+		return data.Filter{}, "", err
+	}
+	return plan.Filter{Kind: q.list("kind"), Amenity: q.list("amenity"), OpenNow: openNow, OpenAt: openAt, Lang: lang}.Parse(now)
 }
 
 // lang parses lang, the language of names, alone (plan.Filter).
