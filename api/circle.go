@@ -36,7 +36,7 @@ func circleFeature(center orb.Point, r geo.Reach, id string, cv coords) feature 
 	if id != "" {
 		props["station_id"] = id
 	}
-	return feature{Type: "Feature", Geometry: geojson.NewGeometry(g), Properties: props, Query: cv.echo()}
+	return newFeature("", geojson.NewGeometry(g), props).withMembers(queryMember{cv.echo()})
 }
 
 // circle answers GET /v1/circle: the service circle around (lon, lat).
@@ -58,8 +58,7 @@ func (s *Server) circle(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f := circleFeature(cv.in(p), r, "", cv)
-	f.Query = cv.echoPoint(p)
+	f := circleFeature(cv.in(p), r, "", cv).withMembers(queryMember{cv.echoPoint(p)})
 	return send(c, mediaGeoJSON, cacheStatic, f)
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"yizhan/data/bundled"
+	"yizhan/data/plan"
 	"yizhan/geo"
 )
 
@@ -65,7 +66,7 @@ func (cv coords) outGeom(g orb.Geometry) orb.Geometry {
 	return geo.Geometry(g, cv.out)
 }
 
-// outFeatures sets the position every lazy feature of fs is rendered at:
+// outFeatures sets the position every record feature of fs is drawn at:
 // its record's location converted to the request's CRS.
 func (cv coords) outFeatures(fs []feature) []feature {
 	if cv.wgs84() {
@@ -73,7 +74,7 @@ func (cv coords) outFeatures(fs []feature) []feature {
 	}
 	for i := range fs {
 		if fs[i].rec != nil {
-			fs[i].at, fs[i].shifted = cv.out(fs[i].rec.Location), true
+			fs[i].at = cv.out(fs[i].rec.Location)
 		}
 	}
 	return fs
@@ -151,3 +152,12 @@ func refuseWriteCRS(c *fiber.Ctx) error {
 	}
 	return c.Next()
 }
+
+// ToWGS84 converts p, given in the request's CRS, to WGS 84 (plan.Coords).
+func (cv coords) ToWGS84(p orb.Point) orb.Point { return cv.in(p) }
+
+// String names the request's CRS.
+func (cv coords) String() string { return cv.crs.String() }
+
+// Interface guard: the planner converts a request's positions with coords.
+var _ plan.Coords = coords{}

@@ -14,20 +14,6 @@ import (
 	"yizhan/data/postgis"
 )
 
-// failingStore is a Store whose every write fails with err.
-type failingStore struct{ err error }
-
-func (f failingStore) Create(context.Context, *data.Station) (*data.Station, error) {
-	return nil, f.err
-}
-func (f failingStore) Replace(context.Context, *data.Station, int64) (*data.Station, bool, error) {
-	return nil, false, f.err
-}
-func (f failingStore) Patch(context.Context, string, []byte, int64) (*data.Station, error) {
-	return nil, f.err
-}
-func (f failingStore) Delete(context.Context, string, int64) (int64, error) { return 0, f.err }
-
 // fakeHealth reports a fixed status.
 type fakeHealth struct{ st catalog.FollowerStatus }
 
@@ -58,7 +44,7 @@ func TestWriteDatabaseProblems(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newTestServer(t, fixture(t), Config{Store: failingStore{tc.err}, WriteTokens: []string{testToken}})
+			s := newTestServer(t, fixture(t), Config{Store: failingStore(tc.err), WriteTokens: []string{testToken}})
 			for _, w := range []struct{ method, path, body string }{
 				{"POST", "/v1/stations", feature1},
 				{"PUT", "/v1/stations/erenhot-1", feature1},

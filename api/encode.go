@@ -44,7 +44,7 @@ func putBuf(b *[]byte) {
 }
 
 // appendResponse appends v, a featureCollection or feature (or a pointer
-// to one), as json.Marshal would.
+// to one), or a jsonAppender, as json.Marshal would.
 func appendResponse(b []byte, v any) ([]byte, error) {
 	switch v := v.(type) {
 	case featureCollection:
@@ -61,26 +61,32 @@ func appendResponse(b []byte, v any) ([]byte, error) {
 	return appendMarshal(b, v)
 }
 
-// appendFeatureCollection appends fc as json.Marshal would, rendering
-// records of lazy features (see resultFeatures) directly.
+// appendFeatures appends fs as a JSON array; nil is null.
+func appendFeatures(b []byte, fs []feature) ([]byte, error) {
+	if fs == nil {
+		return append(b, "null"...), nil
+	}
+	b = append(b, '[')
+	for i := range fs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		if b, err = appendFeature(b, &fs[i]); err != nil {
+			return b, err
+		}
+	}
+	return append(b, ']'), nil
+}
+
+// appendFeatureCollection appends fc as json.Marshal would.
 func appendFeatureCollection(b []byte, fc *featureCollection) ([]byte, error) {
 	b = append(b, `{"type":`...)
 	b = appendString(b, fc.Type)
 	b = append(b, `,"features":`...)
-	if fc.Features == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i := range fc.Features {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			var err error
-			if b, err = appendFeature(b, &fc.Features[i]); err != nil {
-				return b, err
-			}
-		}
-		b = append(b, ']')
+	b, err := appendFeatures(b, fc.Features)
+	if err != nil {
+		return b, err
 	}
 	if fc.NumberMatched != nil {
 		b = append(b, `,"numberMatched":`...)
@@ -106,7 +112,6 @@ func appendFeatureCollection(b []byte, fc *featureCollection) ([]byte, error) {
 	}
 	if fc.Query != nil {
 		b = append(b, `,"query":`...)
-		var err error
 		if b, err = appendMarshal(b, fc.Query); err != nil {
 			return b, err
 		}
@@ -114,45 +119,84 @@ func appendFeatureCollection(b []byte, fc *featureCollection) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
-// appendFeature appends f as json.Marshal would. A lazy feature (rec set)
-// is rendered from its record; any other goes through encoding/json for
-// its geometry and properties.
-func appendFeature(b []byte, f *feature) ([]byte, error) {
-	if f.rec != nil {
-		return appendRecord(b, f)
+// appendJSON appends c: its features, then its foreign members.
+func (c collection) appendJSON(b []byte) ([]byte, error) {
+	b = append(b, `{"type":"FeatureCollection","features":`...)
+	if c.features == nil {
+		c.features = []feature{}
 	}
-	b = append(b, `{"type":`...)
-	b = appendString(b, f.Type)
-	if f.ID != "" {
+	b, err := appendFeatures(b, c.features)
+	if err != nil {
+		return b, err
+	}
+	if b, err = appendMembers(b, c.members); err != nil {
+		return b, err
+	}
+	return append(b, '}'), nil
+}
+
+// appendMembers appends the members of m, a value encoding/json writes as
+// an object, each after a comma: the one place where members are spliced
+// into an object being written. A nil m or an empty object adds nothing.
+func appendMembers(b []byte, m any) ([]byte, error) {
+	if m == nil {
+		return b, nil
+	}
+	n := len(b)
+	b, err := appendMarshal(b, m)
+	if err != nil {
+		return b, err
+	}
+	obj := b[n:]
+	if len(obj) < 2 || obj[0] != '{' || obj[len(obj)-1] != '}' {
+		return b[:n], fmt.Errorf("foreign members of %T are not a JSON object", m)
+	}
+	if len(obj) == 2 {
+		return b[:n], nil
+	}
+	obj[0] = ',' // the object's members, after a comma
+	return b[:len(b)-1], nil
+}
+
+// appendFeature appends f: its geometry, its record's properties merged
+// with its props in sorted key order, then its foreign members.
+func appendFeature(b []byte, f *feature) ([]byte, error) {
+	b = append(b, `{"type":"Feature"`...)
+	if f.id != "" {
 		b = append(b, `,"id":`...)
-		b = appendString(b, f.ID)
+		b = appendString(b, f.id)
 	}
 	b = append(b, `,"geometry":`...)
 	var err error
-	switch g := f.Geometry.(type) {
+	switch g := f.geom.(type) {
+	case nil:
+		if f.rec != nil {
+			b, err = appendPoint(b, lonLat(f.at))
+		} else {
+			b = append(b, "null"...)
+		}
 	case pointGeometry:
 		b, err = appendPoint(b, g.Coordinates)
 	case lineGeometry:
 		b, err = appendLine(b, &g)
-	case nil:
-		b = append(b, "null"...)
 	default:
 		b, err = appendMarshal(b, g)
 	}
 	if err != nil {
 		return b, err
 	}
-	b = append(b, `,"properties":`...)
-	if f.Properties == nil {
-		b = append(b, "null"...)
-	} else if b, err = appendMarshal(b, f.Properties); err != nil {
-		return b, err
+	b = append(b, `,"properties":{`...)
+	w := propWriter{b: b, extra: f.props}
+	if f.rec != nil {
+		appendRecordProps(&w, f)
 	}
-	if f.Query != nil {
-		b = append(b, `,"query":`...)
-		if b, err = appendMarshal(b, f.Query); err != nil {
-			return b, err
-		}
+	w.flush("")
+	if w.err != nil {
+		return w.b, w.err
+	}
+	b = append(w.b, '}')
+	if b, err = appendMembers(b, f.members); err != nil {
+		return b, err
 	}
 	return append(b, '}'), nil
 }
@@ -202,30 +246,13 @@ func appendPoint(b []byte, c [2]float64) ([]byte, error) {
 	return append(b, "]}"...), nil
 }
 
-// appendRecord appends the lazy feature f (its record f.rec) as a GeoJSON
-// Feature with its name in f.lang, the same bytes json.Marshal writes for
-// stationFeature(f.rec, f.lang) or, when f.found, resultFeature for a
-// result f.meters away at f.bearing degrees, with f.extra set on the
-// Properties map. Property keys are written in sorted order, as
-// json.Marshal writes a map.
-func appendRecord(b []byte, f *feature) ([]byte, error) {
-	st := f.rec
-	b = append(b, `{"type":"Feature"`...)
-	if st.ID != "" {
-		b = append(b, `,"id":`...)
-		b = appendString(b, st.ID)
-	}
-	b = append(b, `,"geometry":`...)
-	var err error
-	at := st.Location
-	if f.shifted {
-		at = f.at
-	}
-	if b, err = appendPoint(b, lonLat(at)); err != nil {
-		return b, err
-	}
-	b = append(b, `,"properties":{`...)
-	w := propWriter{b: b, extra: f.extra}
+// appendRecordProps writes the properties of f's record, with its name in
+// f.lang (and, when f.found, distance_m and bearing_deg), through w: the
+// same members, in the same (sorted) order, as json.Marshal writes for
+// the map of (*data.Station).Properties with "name" set. This is the one
+// place where the API writes a record's JSON.
+func appendRecordProps(w *propWriter, f *feature) {
+	st, lang := f.rec, f.lang
 	if st.Address != "" && w.key("address") {
 		w.b = appendString(w.b, st.Address)
 	}
@@ -243,16 +270,12 @@ func appendRecord(b []byte, f *feature) ([]byte, error) {
 	}
 	w.optInt("area_m2", st.AreaM2)
 	if f.found && w.key("bearing_deg") {
-		bd := round1(f.bearing)
-		if bd >= 360 {
-			bd -= 360
-		}
-		w.float(bd)
+		w.float(f.bearing)
 	}
 	w.optInt("beds", st.Beds)
 	w.optInt("capacity_per_day", st.CapacityPerDay)
 	if f.found && w.key("distance_m") {
-		w.float(round1(f.meters))
+		w.float(f.meters)
 	}
 	if w.key("kind") {
 		w.b = appendString(w.b, string(st.Kind))
@@ -261,7 +284,7 @@ func appendRecord(b []byte, f *feature) ([]byte, error) {
 		w.b = appendStrings(w.b, st.Languages)
 	}
 	if w.key("name") {
-		w.b = appendString(w.b, st.Names.In(f.lang))
+		w.b = appendString(w.b, st.Names.In(lang))
 	}
 	if w.key("names") {
 		w.b = appendNames(w.b, st.Names)
@@ -296,11 +319,6 @@ func appendRecord(b []byte, f *feature) ([]byte, error) {
 	if st.Version != 0 && w.key("version") {
 		w.b = strconv.AppendInt(w.b, st.Version, 10)
 	}
-	w.flush("")
-	if w.err != nil {
-		return w.b, w.err
-	}
-	return append(w.b, "}}"...), nil
 }
 
 // propWriter writes the members of a properties object in sorted key
@@ -310,7 +328,7 @@ type propWriter struct {
 	b     []byte
 	extra []extraProp // not yet written
 	comma bool        // a member has been written
-	err   error       // the first error, from a non-finite extra number
+	err   error       // the first error: a non-finite number, or a value encoding/json refuses
 }
 
 // key writes the extra props that sort before k, then, unless an extra
@@ -354,8 +372,13 @@ func (w *propWriter) writeProp(p extraProp) {
 		w.b = appendString(w.b, p.s)
 	case propInt:
 		w.b = strconv.AppendInt(w.b, p.i, 10)
-	default:
+	case propFloat:
 		w.float(p.f)
+	default:
+		var err error
+		if w.b, err = appendMarshal(w.b, p.v); err != nil && w.err == nil {
+			w.err = err
+		}
 	}
 }
 

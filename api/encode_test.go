@@ -172,13 +172,13 @@ func TestAppendRecordMatchesEncodingJSON(t *testing.T) {
 		}
 		checkSame(t, "record feature", got, want)
 
-		// A map-based feature goes through the encoder too (GET /v1/stations/{id}).
-		eager := stationFeature(r.Station, lang)
-		got, err = appendResponse(nil, &eager)
+		// json.Marshal of a feature writes the same bytes as send.
+		rf := recordFeature(r.Station, lang)
+		got, err = json.Marshal(rf)
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkSame(t, "map feature", got, want)
+		checkSame(t, "json.Marshal of a record feature", got, want)
 	}
 }
 
@@ -200,13 +200,13 @@ func TestAppendFeatureCollectionMatchesEncodingJSON(t *testing.T) {
 			rs[j] = randResult(rng)
 		}
 		lang := langs[rng.IntN(len(langs))]
-		eager := make([]feature, len(rs))
+		eager := make([]mapFeature, len(rs))
 		for j, r := range rs {
 			eager[j] = resultFeature(r, lang)
 		}
 		lazy := resultFeatures(rs, lang)
 		matched := rng.IntN(100)
-		fcWant := featureCollection{Type: "FeatureCollection", Features: eager, NumberReturned: len(rs)}
+		fcWant := mapCollection{Type: "FeatureCollection", Features: eager, NumberReturned: len(rs)}
 		fcGot := featureCollection{Type: "FeatureCollection", Features: lazy, NumberReturned: len(rs)}
 		if rng.IntN(2) == 0 {
 			fcWant.NumberMatched, fcGot.NumberMatched = &matched, &matched
@@ -232,27 +232,32 @@ func TestAppendFeatureCollectionMatchesEncodingJSON(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkSame(t, "collection", got, want)
-		got, err = appendResponse(nil, &fcWant)
+		got, err = json.Marshal(fcGot)
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkSame(t, "map-based collection", got, want)
+		checkSame(t, "json.Marshal of a collection", got, want)
 	}
 }
 
 // TestAppendFeatureOtherGeometry covers features that are neither records
 // nor points, such as service circles and route gaps.
 func TestAppendFeatureOtherGeometry(t *testing.T) {
-	for _, f := range []feature{
+	for _, f := range []mapFeature{
 		{Type: "Feature", ID: "gap-1", Geometry: newLine(orb.LineString{{111, 43}, {112.5, 43.25}}), Properties: map[string]any{"role": "gap", "length_m": 1234.5}},
-		{Type: "Feature", Geometry: nil, Properties: nil},
+		{Type: "Feature", Geometry: nil, Properties: map[string]any{"center": [2]float64{1, 2}, "n": 3, "nested": map[string]any{"b": 1, "a": "<&>"}}},
 		{Type: "Feature", Geometry: pointGeometry{Type: "Point", Coordinates: [2]float64{1e-7, -180}}, Properties: map[string]any{}},
+		{Type: "Feature", ID: "c", Geometry: polygonGeometry{Type: "Polygon", Coordinates: [][][2]float64{{{0, 0}, {1, 0}, {0, 1}, {0, 0}}}}, Properties: map[string]any{"z": 1.5}, Query: crsJSON{CRS: "gcj02"}},
 	} {
 		want, err := json.Marshal(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := appendResponse(nil, f)
+		ff := newFeature(f.ID, f.Geometry, f.Properties)
+		if f.Query != nil {
+			ff = ff.withMembers(queryMember{f.Query})
+		}
+		got, err := appendResponse(nil, ff)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -349,7 +354,7 @@ func TestNearestBodyUnchanged(t *testing.T) {
 	}
 	snap := catalog.NewSnapshot(stations, 42)
 	rs := snap.Nearest(orb.Point{110.5, 42.5}, 7, 0, data.Filter{})
-	fs := make([]feature, len(rs))
+	fs := make([]mapFeature, len(rs))
 	for i, r := range rs {
 		fs[i] = resultFeature(r, "en")
 	}
@@ -369,9 +374,9 @@ func TestNearestBodyUnchanged(t *testing.T) {
 	}
 }
 
-// TestExtraPropsMatchEncodingJSON holds lazy features with extra props
-// (withProps) to the bytes encoding/json writes after setting the same
-// props on the eager feature's map: keys merged in sorted order among the
+// TestExtraPropsMatchEncodingJSON holds record features with extra props
+// (with) to the bytes encoding/json writes after setting the same props
+// on the plain feature's map: keys merged in sorted order among the
 // record's own, before the first and after the last, a key set twice
 // keeping its last value, and record keys ("name", "kind") replaced.
 func TestExtraPropsMatchEncodingJSON(t *testing.T) {
@@ -383,7 +388,7 @@ func TestExtraPropsMatchEncodingJSON(t *testing.T) {
 		lang := langs[rng.IntN(len(langs))]
 		found := rng.IntN(2) == 0
 		eager := stationFeature(r.Station, lang)
-		lazy := recordFeatures([]*data.Station{r.Station}, lang)[0]
+		lazy := recordFeature(r.Station, lang)
 		if found {
 			eager = resultFeature(r, lang)
 			lazy = resultFeatures([]catalog.Result{r}, lang)[0]
@@ -406,7 +411,7 @@ func TestExtraPropsMatchEncodingJSON(t *testing.T) {
 				eager.Properties[k] = v
 			}
 		}
-		lazy = withProps(lazy, ps)
+		lazy = lazy.with(ps...)
 		want, err := json.Marshal(eager)
 		if err != nil {
 			t.Fatal(err)
@@ -417,7 +422,7 @@ func TestExtraPropsMatchEncodingJSON(t *testing.T) {
 		}
 		checkSame(t, "feature with extra props", got, want)
 	}
-	f := withProps(recordFeatures([]*data.Station{randStation(rng)}, "")[0], []extraProp{floatProp("x", math.NaN())})
+	f := recordFeature(randStation(rng), "").with(floatProp("x", math.NaN()))
 	if _, err := appendResponse(nil, &f); !errors.Is(err, errNonFinite) {
 		t.Fatalf("NaN extra prop: err = %v; want errNonFinite", err)
 	}

@@ -20,8 +20,10 @@ var latencyBuckets = []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.
 // metricsRoutes installs the request metrics middleware and registers
 // GET /metrics (Prometheus text format). Each Server has its own registry,
 // so that several servers in one process (tests, replicas) do not collide.
-// The middleware sees only routes registered after it, so routes() calls
-// this first.
+// The middleware counts the routes registered after it (Fiber runs
+// middleware in registration order), so routes() calls this before any
+// route; it renders nothing itself, so the answers are the same wherever
+// it stands.
 func (s *Server) metricsRoutes() {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
@@ -120,17 +122,17 @@ func (s *Server) metricsRoutes() {
 	s.app.Use(func(c *fiber.Ctx) error {
 		start := time.Now()
 		err := c.Next()
+		status := c.Response().StatusCode()
 		if err != nil {
-			// Render the error now so that the status is the one sent.
-			if herr := s.app.ErrorHandler(c, err); herr != nil {
-				_ = c.SendStatus(fiber.StatusInternalServerError)
-			}
+			// The error goes on to the one error handler, which renders
+			// it; its status is decided here by the same rule.
+			status = problemOf(err, c.Method(), c.Path()).Status
 		}
 		route := c.Route().Path // the pattern, e.g. /v1/stations/:id, so labels stay few
 		method := c.Method()
-		requests.WithLabelValues(method, route, strconv.Itoa(c.Response().StatusCode())).Inc()
+		requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 		latency.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
-		return nil
+		return err
 	})
 	s.app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})))
 }

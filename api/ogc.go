@@ -1,9 +1,6 @@
 package api
 
 import (
-	"bytes"
-	"encoding/json"
-	"fmt"
 	"math"
 	"net/url"
 	"strconv"
@@ -224,10 +221,7 @@ func (s *Server) ogcItems(c *fiber.Ctx) error {
 		return err
 	}
 	page, total := snap.InBound(b, f, offset, limit)
-	fs := make([]feature, len(page))
-	for i, st := range page {
-		fs[i] = stationFeature(st, lang) // not lazy: this answer is not a featureCollection
-	}
+	fs := recordFeatures(page, lang)
 
 	items := c.BaseURL() + "/ogc/collections/" + OGCCollection + "/items"
 	self := items
@@ -244,14 +238,12 @@ func (s *Server) ogcItems(c *fiber.Ctx) error {
 	if offset > 0 {
 		links = append(links, ogcLink{Href: q.pageURL(items, limit, max(0, offset-limit)), Rel: "prev", Type: mediaGeoJSON, Title: "Previous page"})
 	}
-	return send(c, mediaGeoJSON, cacheData, struct {
-		Type           string    `json:"type"`
-		Features       []feature `json:"features"`
+	return send(c, mediaGeoJSON, cacheData, collection{features: fs, members: struct {
 		NumberMatched  int       `json:"numberMatched"`
 		NumberReturned int       `json:"numberReturned"`
 		TimeStamp      string    `json:"timeStamp"`
 		Links          []ogcLink `json:"links"`
-	}{"FeatureCollection", fs, total, len(fs), s.now().UTC().Format(time.RFC3339), links})
+	}{total, len(fs), s.now().UTC().Format(time.RFC3339), links}})
 }
 
 // ogcBBox parses bbox (4 numbers, or 6 with heights, which are ignored)
@@ -371,21 +363,11 @@ func (s *Server) ogcItem(c *fiber.Ctx) error {
 		return notFound("no feature with id %s in collection %q", quote(id), OGCCollection)
 	}
 	coll := c.BaseURL() + "/ogc/collections/" + OGCCollection
-	f, err := json.Marshal(stationFeature(st, lang))
-	if err != nil {
-		return fmt.Errorf("encode feature %s: %w", st.ID, err)
-	}
-	links, err := json.Marshal([]ogcLink{
+	// The Feature as /v1/stations/{id} renders it, plus a links member.
+	return send(c, mediaGeoJSON, cacheData, recordFeature(st, lang).withMembers(struct {
+		Links []ogcLink `json:"links"`
+	}{[]ogcLink{
 		{Href: coll + "/items/" + url.PathEscape(st.ID), Rel: "self", Type: mediaGeoJSON, Title: "This feature"},
 		{Href: coll, Rel: "collection", Type: mediaJSON, Title: "The collection"},
-	})
-	if err != nil {
-		return fmt.Errorf("encode links: %w", err)
-	}
-	// The Feature as /v1/stations/{id} renders it, plus a links member.
-	body := append(bytes.TrimSuffix(bytes.TrimSpace(f), []byte("}")), `,"links":`...)
-	body = append(append(body, links...), '}')
-	c.Set(fiber.HeaderContentType, mediaGeoJSON)
-	c.Set(fiber.HeaderCacheControl, cacheData)
-	return c.Send(body)
+	}}))
 }

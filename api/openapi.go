@@ -41,10 +41,13 @@ type obj = map[string]any
 
 // Schemas.
 
+// oaRef refers to the schema name of the document's components.
 func oaRef(name string) obj { return obj{"$ref": "#/components/schemas/" + name} }
 
+// oaStr is a string schema.
 func oaStr(desc string) obj { return obj{"type": "string", "description": desc} }
 
+// oaEnum is a string schema of one of values, def when absent ("" for none).
 func oaEnum[T ~string](values []T, def string) obj {
 	o := obj{"type": "string", "enum": values}
 	if def != "" {
@@ -53,13 +56,13 @@ func oaEnum[T ~string](values []T, def string) obj {
 	return o
 }
 
-// numIn is a number in (lo, hi], or [lo, hi] when loIncl; def < 0 means none.
 // oaWith304 adds the 304 answer of a conditional GET to responses.
 func oaWith304(responses obj) obj {
 	responses["304"] = obj{"description": "Not modified: the record still has the version in If-None-Match."}
 	return responses
 }
 
+// oaNum is a number in (lo, hi], or [lo, hi] when loIncl; def < 0 means no default.
 func oaNum(lo, hi float64, loIncl bool, def float64, unit string) obj {
 	o := obj{"type": "number", "minimum": lo, "maximum": hi, "description": unit}
 	if !loIncl {
@@ -71,6 +74,7 @@ func oaNum(lo, hi float64, loIncl bool, def float64, unit string) obj {
 	return o
 }
 
+// oaInt is an integer in [lo, hi]; def < 0 means no default.
 func oaInt(lo, hi, def int) obj {
 	o := obj{"type": "integer", "minimum": lo, "maximum": hi}
 	if def >= 0 {
@@ -79,11 +83,12 @@ func oaInt(lo, hi, def int) obj {
 	return o
 }
 
-// commaList is a query array sent comma-separated (and/or repeated).
+// oaList is a query array sent comma-separated (and/or repeated).
 func oaList(items obj) obj { return obj{"type": "array", "items": items} }
 
 // Parameters.
 
+// oaQuery is a query parameter; arrays are sent comma-separated.
 func oaQuery(name, desc string, schema obj) obj {
 	p := obj{"name": name, "in": "query", "description": desc, "schema": schema}
 	if schema["type"] == "array" {
@@ -92,8 +97,10 @@ func oaQuery(name, desc string, schema obj) obj {
 	return p
 }
 
+// oaRequired marks the parameter p required.
 func oaRequired(p obj) obj { p["required"] = true; return p }
 
+// oaPathParam is a path parameter.
 func oaPathParam(name, desc string, schema obj) obj {
 	return obj{"name": name, "in": "path", "required": true, "description": desc, "schema": schema}
 }
@@ -130,6 +137,7 @@ var (
 	oaF      = oaQuery("f", "Format: JSON only (f=html is a 400).", obj{"type": "string", "enum": []string{"json"}})
 )
 
+// oaWith joins parameter lists.
 func oaWith(ps ...[]obj) []obj {
 	var out []obj
 	for _, p := range ps {
@@ -140,15 +148,19 @@ func oaWith(ps ...[]obj) []obj {
 
 // Responses.
 
+// oaContent is a body of media with schema.
 func oaContent(media string, schema obj) obj { return obj{media: obj{"schema": schema}} }
 
+// oaAnswer is a response with a body of media.
 func oaAnswer(desc, media string, schema obj) obj {
 	return obj{"description": desc, "content": oaContent(media, schema)}
 }
 
+// oaProblem refers to the problem response name of the document's components.
 func oaProblem(name string) obj { return obj{"$ref": "#/components/responses/" + name} }
 
-// readAnswers are the problem answers every data read may give.
+// oaRead is the answers of a data read: ok, and the problems every read
+// may give (400, 503), plus those of more (such as "404").
 func oaRead(ok obj, more ...string) obj {
 	r := obj{"200": ok, "400": oaProblem("BadRequest"), "503": oaProblem("Unavailable")}
 	for _, m := range more {
@@ -157,14 +169,15 @@ func oaRead(ok obj, more ...string) obj {
 	return r
 }
 
-// oaCoverage are the answers of the coverage endpoints: those of a read,
-// with a 503 that may also mean the grid work passed CoverageTimeout.
+// oaCoverage is the answers of the planner endpoints: those of a read,
+// with a 503 that may also mean the work passed CoverageTimeout.
 func oaCoverage(ok obj) obj {
 	r := oaRead(ok)
 	r["503"] = oaProblem("CoverageUnavailable")
 	return r
 }
 
+// oaGet is a GET operation.
 func oaGet(summary, desc string, params []obj, responses obj) obj {
 	op := obj{"summary": summary, "description": desc, "responses": responses}
 	if len(params) > 0 {
@@ -395,7 +408,9 @@ func openapiDocument() obj {
 			"schemas": obj{
 				"Problem": obj{"type": "object", "required": []string{"type", "title", "status", "detail"}, "properties": obj{
 					"type": obj{"type": "string"}, "title": obj{"type": "string"}, "status": obj{"type": "integer"},
-					"detail": obj{"type": "string"}, "param": obj{"type": "string"},
+					"detail": obj{"type": "string"}, "param": obj{"type": "string", "description": "The parameter or body field at fault."},
+					"errors": obj{"type": "array", "description": "Every field problem of an invalid record.", "items": obj{"type": "object", "properties": obj{
+						"field": obj{"type": "string"}, "reason": obj{"type": "string"}}}},
 				}},
 				"Point": obj{"type": "object", "required": []string{"type", "coordinates"}, "properties": obj{
 					"type":        obj{"type": "string", "enum": []string{"Point"}},

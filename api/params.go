@@ -12,6 +12,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"yizhan/data"
+	"yizhan/data/plan"
 	"yizhan/geo"
 )
 
@@ -24,20 +25,15 @@ const (
 	// MaxDistanceM bounds max_distance_m in meters: a little more than
 	// half the Earth's circumference, beyond any great-circle distance.
 	MaxDistanceM = 20_100_000
-	// MinRadiusM and MaxRadiusM bound a service circle's radius in meters,
-	// given or derived; below a meter a circle polygon degenerates to a point.
-	MinRadiusM = 1
-	MaxRadiusM = 500_000
-	// DefaultMinutes and DefaultMode are the service circle used when
-	// neither radius_m nor minutes is given: the unions' 15-minute circle, on foot.
-	DefaultMinutes = 15
-	DefaultMode    = "walk"
-	// MaxMinutes bounds minutes (travel time); MaxSpeedKmh bounds
-	// speed_kmh; circuity must lie in [MinCircuity, MaxCircuity].
-	MaxMinutes  = 600
-	MaxSpeedKmh = 200
-	MinCircuity = 1
-	MaxCircuity = 3
+	// The service circle's limits and defaults (data/plan).
+	MinRadiusM     = plan.MinRadiusM
+	MaxRadiusM     = plan.MaxRadiusM
+	DefaultMinutes = plan.DefaultMinutes
+	DefaultMode    = plan.DefaultMode
+	MaxMinutes     = plan.MaxMinutes
+	MaxSpeedKmh    = plan.MaxSpeedKmh
+	MinCircuity    = plan.MinCircuity
+	MaxCircuity    = plan.MaxCircuity
 	// DefaultLimit and MaxLimit bound limit on /v1/stations (a page).
 	DefaultLimit = 100
 	MaxLimit     = 10_000
@@ -48,7 +44,7 @@ const (
 	// MaxOffset bounds offset on /v1/stations.
 	MaxOffset = 100_000_000
 	// DefaultLang is the language of names when lang is not given.
-	DefaultLang = "zh"
+	DefaultLang = plan.DefaultLang
 )
 
 // query holds a request's query parameters, checked against the names a
@@ -82,15 +78,8 @@ func parseQuery(c *fiber.Ctx, allowed ...string) (query, error) {
 	return q, nil
 }
 
-// quote quotes a client-supplied value for an error detail, cut to a
-// length that keeps problem bodies small.
-func quote(s string) string {
-	const max = 64
-	if len(s) > max {
-		return strconv.Quote(s[:max]) + "…"
-	}
-	return strconv.Quote(s)
-}
+// quote quotes a client-supplied value for an error detail (geo.Quote).
+func quote(s string) string { return geo.Quote(s) }
 
 // has reports whether name was given with a non-empty value.
 func (q query) has(name string) bool { return len(q.vals[name]) > 0 }
@@ -110,20 +99,9 @@ func (q query) one(name string) (string, error) {
 	return vs[0], nil
 }
 
-// list returns every comma-separated item of every value of name, trimmed,
-// empty items dropped, duplicates removed.
-func (q query) list(name string) []string {
-	var out []string
-	for _, v := range q.vals[name] {
-		for _, item := range strings.Split(v, ",") {
-			item = strings.TrimSpace(item)
-			if item != "" && !slices.Contains(out, item) {
-				out = append(out, item)
-			}
-		}
-	}
-	return out
-}
+// list returns every comma-separated item of every value of name
+// (plan.List): trimmed, empty items dropped, duplicates removed.
+func (q query) list(name string) []string { return plan.List(q.vals[name]) }
 
 // float parses name as a finite number; ok is false when it is absent.
 func (q query) float(name string) (v float64, ok bool, err error) {
@@ -175,6 +153,15 @@ func isRangeErr(err error) bool {
 	return ok && ne.Err == strconv.ErrRange
 }
 
+// optFloat parses name as a finite number; nil when it is absent.
+func (q query) optFloat(name string) (*float64, error) {
+	v, ok, err := q.float(name)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &v, nil
+}
+
 // floatIn parses name as a number in (lo, hi] (or [lo, hi] when loIncl);
 // def is returned when it is absent.
 func (q query) floatIn(name string, def, lo, hi float64, loIncl bool, unit string) (float64, error) {
@@ -182,14 +169,7 @@ func (q query) floatIn(name string, def, lo, hi float64, loIncl bool, unit strin
 	if err != nil || !ok {
 		return def, err
 	}
-	if v < lo || (!loIncl && v == lo) || v > hi {
-		op := ">"
-		if loIncl {
-			op = ">="
-		}
-		return 0, badParam(name, "%s must be %s %s and <= %s%s, got %s", name, op, num(lo), num(hi), unit, num(v))
-	}
-	return v, nil
+	return plan.Range(name, &v, def, lo, hi, loIncl, unit)
 }
 
 // intIn parses name as an integer in [lo, hi]; def when absent.
@@ -208,7 +188,7 @@ func (q query) intIn(name string, def, lo, hi int) (int, error) {
 	return int(v), nil
 }
 
-func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+func num(v float64) string { return geo.Num(v) }
 
 // point parses the required lon and lat (WGS 84 degrees).
 func (q query) point() (orb.Point, error) {
@@ -232,119 +212,56 @@ func (q query) point() (orb.Point, error) {
 	return p, nil
 }
 
-// lang parses lang, the language of names.
-func (q query) lang() (string, error) {
-	s, err := q.one("lang")
-	if err != nil || s == "" {
-		return DefaultLang, err
-	}
-	if !slices.Contains(data.Languages, s) {
-		return "", badParam("lang", "unknown lang %s (allowed: %s)", quote(s), strings.Join(data.Languages, ", "))
-	}
-	return s, nil
-}
-
-// filter parses kind (any of), amenity (all of), open_now and open_at.
-// now is the instant open_now=true means.
-func (q query) filter(now time.Time) (data.Filter, error) {
-	var f data.Filter
-	for _, s := range q.list("kind") {
-		k, err := data.ParseKind(s)
-		if err != nil {
-			return f, badParam("kind", "%v", err)
-		}
-		f.Kinds = append(f.Kinds, k)
-	}
-	set, err := data.NewAmenitySet(q.list("amenity"))
-	if err != nil {
-		return f, badParam("amenity", "%v", err)
-	}
-	f.Amenities = set
+// filter parses kind (any of), amenity (all of), open_now, open_at and
+// lang (plan.Filter). now is the instant open_now=true means.
+func (q query) filter(now time.Time) (data.Filter, string, error) {
 	openNow, err := q.one("open_now")
 	if err != nil {
-		return f, err
+		return data.Filter{}, "", err
 	}
 	openAt, err := q.one("open_at")
 	if err != nil {
-		return f, err
+		return data.Filter{}, "", err
 	}
-	if openNow != "" && openAt != "" {
-		return f, badParam("open_at", "give open_now or open_at, not both")
+	lang, err := q.one("lang")
+	if err != nil {
+		return data.Filter{}, "", err
 	}
-	switch strings.ToLower(openNow) {
-	case "", "false", "0":
-	case "true", "1":
-		f.OpenAt = now
-	default:
-		return f, badParam("open_now", "open_now must be true or false, got %s", quote(openNow))
-	}
-	if openAt != "" {
-		// An unencoded "+" in a query string arrives as a space; nothing
-		// else can be meant by "08:30:00 08:00".
-		t, err := time.Parse(time.RFC3339, strings.Replace(openAt, " ", "+", 1))
-		if err != nil {
-			return f, badParam("open_at", "open_at must be an RFC 3339 time such as 2024-05-01T08:30:00%%2B08:00 (%%2B is an encoded +) or 2024-05-01T00:30:00Z, got %s", quote(openAt))
-		}
-		f.OpenAt = t
-	}
-	return f, nil
+	return plan.Filter{Kind: q.list("kind"), Amenity: q.list("amenity"), OpenNow: openNow, OpenAt: openAt, Lang: lang}.Parse(now)
 }
 
-// reach parses a service circle: radius_m directly, or minutes with mode,
-// speed_kmh and circuity (DESIGN.md "The 15-minute service circle").
-// Neither gives the default 15 minutes on foot.
+// lang parses lang, the language of names, alone (plan.Filter).
+func (q query) lang() (string, error) {
+	s, err := q.one("lang")
+	if err != nil {
+		return "", err
+	}
+	_, lang, err := plan.Filter{Lang: s}.Parse(time.Time{})
+	return lang, err
+}
+
+// reach parses a service circle (plan.Reach): radius_m directly, or
+// minutes with mode, speed_kmh and circuity. Neither gives the default 15
+// minutes on foot.
 func (q query) reach() (geo.Reach, error) {
-	if q.has("radius_m") {
-		for _, other := range []string{"minutes", "mode", "speed_kmh", "circuity"} {
-			if q.has(other) {
-				return geo.Reach{}, badParam(other, "give radius_m, or minutes with mode, speed_kmh and circuity; not both (%s was given with radius_m)", other)
-			}
-		}
-		r, err := q.floatIn("radius_m", 0, MinRadiusM, MaxRadiusM, true, " meters")
-		if err != nil {
+	var r plan.Reach
+	var err error
+	for _, v := range []struct {
+		name string
+		to   **float64
+	}{{"radius_m", &r.RadiusM}, {"minutes", &r.Minutes}, {"speed_kmh", &r.SpeedKmh}, {"circuity", &r.Circuity}} {
+		if *v.to, err = q.optFloat(v.name); err != nil {
 			return geo.Reach{}, err
 		}
-		return geo.RadiusReach(r), nil
 	}
-	minutes, err := q.floatIn("minutes", DefaultMinutes, 0, MaxMinutes, false, " minutes")
-	if err != nil {
+	if r.Mode, err = q.one("mode"); err != nil {
 		return geo.Reach{}, err
 	}
-	mode, err := q.one("mode")
-	if err != nil {
-		return geo.Reach{}, err
-	}
-	speed, err := q.floatIn("speed_kmh", 0, 0, MaxSpeedKmh, false, " km/h")
-	if err != nil {
-		return geo.Reach{}, err
-	}
-	circuity, err := q.floatIn("circuity", geo.DefaultCircuity, MinCircuity, MaxCircuity, true, "")
-	if err != nil {
-		return geo.Reach{}, err
-	}
-	if mode == "" && speed == 0 {
-		mode = DefaultMode
-	}
-	if mode != "" {
-		if _, ok := geo.ModeSpeed(mode); !ok {
-			return geo.Reach{}, badParam("mode", "unknown mode %s (allowed: %s; or give speed_kmh)", quote(mode), strings.Join(geo.Modes, ", "))
-		}
-	}
-	r, err := geo.NewReach(mode, minutes, speed, circuity)
-	if err != nil {
-		return geo.Reach{}, badParam("minutes", "%v", err)
-	}
-	if r.RadiusM < MinRadiusM {
-		return geo.Reach{}, badParam("minutes", "the derived radius %s m is below the minimum %d m; raise minutes or speed_kmh (%s)", num(round1(r.RadiusM)), MinRadiusM, r.Derivation())
-	}
-	if r.RadiusM > MaxRadiusM {
-		return geo.Reach{}, badParam("minutes", "the derived radius %s m is above the maximum %d m; lower minutes or speed_kmh (%s)", num(round1(r.RadiusM)), MaxRadiusM, r.Derivation())
-	}
-	return r, nil
+	return r.Parse()
 }
 
 // round1 rounds to one decimal (0.1 m, 0.1°).
-func round1(v float64) float64 { return math.Round(v*10) / 10 }
+func round1(v float64) float64 { return geo.Round1(v) }
 
 // round7 rounds degrees to 7 decimals (about 1 cm).
-func round7(v float64) float64 { return math.Round(v*1e7) / 1e7 }
+func round7(v float64) float64 { return geo.Round(v, 7) }

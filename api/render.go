@@ -42,63 +42,75 @@ func newPoint(p orb.Point) pointGeometry {
 
 func lonLat(p orb.Point) [2]float64 { return [2]float64{round7(p[0]), round7(p[1])} }
 
-// feature is a GeoJSON Feature with a string id.
-//
-// A feature made by resultFeatures or recordFeatures is lazy: it holds its
-// record (rec) instead of Geometry and Properties, and send renders it
-// straight from the record with the encoder in encode.go, which skips
-// building a map per record. Lazy features must reach the client through
-// send, as a featureCollection or a feature; encoding/json alone would
-// render them with null geometry and properties.
+// feature is a GeoJSON Feature as the API answers it, with a string id.
+// There is one kind of feature and one way to render it (appendFeature in
+// encode.go): sent alone, inside a collection, or given to json.Marshal
+// (MarshalJSON), it writes the same bytes. A feature of a record
+// (recordFeature, recordFeatures, resultFeatures) holds the record and
+// writes its properties straight from it, without a map per record; any
+// other (newFeature) holds its geometry and properties. Properties can be
+// added to every feature (with).
 type feature struct {
-	Type       string         `json:"type"`
-	ID         string         `json:"id,omitempty"`
-	Geometry   any            `json:"geometry"`
-	Properties map[string]any `json:"properties"`
-	// Query is a foreign member (RFC 7946 §6.1) of a Feature answered on
-	// its own: the query as understood, with the CRS of its coordinates.
-	Query any `json:"query,omitempty"`
-
-	rec     *data.Station // set only on lazy features
-	at      orb.Point     // where a lazy feature is drawn, when shifted
-	shifted bool          // at replaces rec.Location (another CRS than WGS 84)
-	lang    string        // name language of a lazy feature
-	found   bool          // a lazy feature carries distance_m and bearing_deg
-	meters  float64       // distance from the query point, when found
-	bearing float64       // degrees from north, when found
-	extra   []extraProp   // extra properties of a lazy feature, sorted by key, keys unique
+	id      string
+	geom    any           // the geometry; nil: the record's point at at, or null without a record
+	rec     *data.Station // the record whose properties are written, if any
+	at      orb.Point     // where the record is drawn: its location, or that converted to the request's CRS
+	lang    string        // the language of the record's name
+	found   bool          // the record was found from a query point: write distance_m and bearing_deg
+	meters  float64       // distance_m, rounded, when found
+	bearing float64       // bearing_deg, rounded, when found
+	props   []extraProp   // sorted by key, keys unique; a key the record (or found) has is replaced
+	members any           // foreign members (RFC 7946 §6.1), an object written after properties; nil for none
 }
 
-// extraProp is one extra property of a lazy feature: a key and a number or a
-// string, rendered as json.Marshal renders a float64, int or string.
-type extraProp struct {
-	key  string
-	kind propKind
-	f    float64
-	i    int64
-	s    string
+// newFeature is a feature of any geometry (pointGeometry, lineGeometry,
+// polygonGeometry, an orb geojson.Geometry, ...) and properties.
+func newFeature(id string, geom any, props map[string]any) feature {
+	ps := make([]extraProp, 0, len(props))
+	for k, v := range props {
+		ps = append(ps, anyProp(k, v))
+	}
+	slices.SortFunc(ps, func(a, b extraProp) int { return strings.Compare(a.key, b.key) })
+	return feature{id: id, geom: geom, props: ps}
 }
 
-type propKind uint8
+// recordFeature is the feature of a record, with its name in lang.
+func recordFeature(st *data.Station, lang string) feature {
+	return feature{id: st.ID, rec: st, at: st.Location, lang: lang}
+}
 
-const (
-	propFloat propKind = iota
-	propInt
-	propString
-)
+// recordFeatures is recordFeature of each record.
+func recordFeatures(sts []*data.Station, lang string) []feature {
+	out := make([]feature, len(sts))
+	for i, st := range sts {
+		out[i] = recordFeature(st, lang)
+	}
+	return out
+}
 
-func floatProp(key string, v float64) extraProp { return extraProp{key: key, kind: propFloat, f: v} }
-func intProp(key string, v int) extraProp       { return extraProp{key: key, kind: propInt, i: int64(v)} }
-func stringProp(key, v string) extraProp        { return extraProp{key: key, kind: propString, s: v} }
+// resultFeatures renders records found from a query point, adding
+// distance_m (0.1 m) and bearing_deg (0.1°, [0, 360)).
+func resultFeatures(rs []catalog.Result, lang string) []feature {
+	out := make([]feature, len(rs))
+	for i, r := range rs {
+		b := round1(r.Bearing)
+		if b >= 360 {
+			b -= 360
+		}
+		out[i] = recordFeature(r.Station, lang)
+		out[i].found, out[i].meters, out[i].bearing = true, round1(r.Meters), b
+	}
+	return out
+}
 
-// withProps adds ps to the lazy feature f, as setting them on the
-// Properties map of its eager form would: a key set twice keeps the last
-// value, and a key the record already has (say "name") is replaced. ps is
-// kept (sorted in place), not copied; callers building many features can
-// carve each one's props from one shared slice.
-func withProps(f feature, ps []extraProp) feature {
-	if f.rec == nil {
-		panic("api: withProps on a feature that is not lazy")
+// with returns f with ps added, as setting them one by one on a map of
+// its properties would: a key set twice keeps the last value, and a key
+// the record already has (say "name") is replaced. When f has no props
+// yet, ps is kept (sorted in place), not copied, so that callers building
+// many features can carve each one's props from one shared slice.
+func (f feature) with(ps ...extraProp) feature {
+	if len(f.props) > 0 {
+		ps = append(slices.Clip(f.props), ps...)
 	}
 	// Stable, so that of two props with one key the later stays later;
 	// then keep the last of each run of equal keys.
@@ -110,13 +122,66 @@ func withProps(f feature, ps []extraProp) feature {
 		}
 		out = append(out, p)
 	}
-	f.extra = out
+	f.props = out
 	return f
 }
 
+// withMembers returns f with foreign members m: a struct or map that
+// encoding/json writes as an object, its members written after properties.
+func (f feature) withMembers(m any) feature {
+	f.members = m
+	return f
+}
+
+// MarshalJSON writes f as send does.
+func (f feature) MarshalJSON() ([]byte, error) { return appendFeature(nil, &f) }
+
+// queryMember is the foreign member "query" of a feature: the query as
+// understood, with the CRS of its coordinates.
+type queryMember struct {
+	Query any `json:"query"`
+}
+
+// extraProp is one property of a feature: a key and a number, a string or any
+// other value, rendered as json.Marshal renders a float64, int, string or
+// that value.
+type extraProp struct {
+	key  string
+	kind propKind
+	f    float64
+	i    int64
+	s    string
+	v    any
+}
+
+type propKind uint8
+
+const (
+	propFloat propKind = iota
+	propInt
+	propString
+	propAny
+)
+
+func floatProp(key string, v float64) extraProp { return extraProp{key: key, kind: propFloat, f: v} }
+func intProp(key string, v int) extraProp       { return extraProp{key: key, kind: propInt, i: int64(v)} }
+func stringProp(key, v string) extraProp        { return extraProp{key: key, kind: propString, s: v} }
+
+// anyProp is the extraProp of a value of any type.
+func anyProp(key string, v any) extraProp {
+	switch v := v.(type) {
+	case float64:
+		return floatProp(key, v)
+	case int:
+		return intProp(key, v)
+	case string:
+		return stringProp(key, v)
+	}
+	return extraProp{key: key, kind: propAny, v: v}
+}
+
 // jsonAppender is a response that renders itself with the append encoder
-// of encode.go, the same bytes json.Marshal would write for its eager
-// form. send uses it for answers that hold lazy features.
+// of encode.go. send uses it for answers that hold features.
 type jsonAppender interface {
 	appendJSON(b []byte) ([]byte, error)
 }
@@ -140,62 +205,17 @@ type featureCollection struct {
 	Query          any       `json:"query,omitempty"`
 }
 
-// stationFeature renders a record with its name in lang.
-func stationFeature(st *data.Station, lang string) feature {
-	props := st.Properties() // a new map, ours to add to
-	props["name"] = st.Names.In(lang)
-	return feature{Type: "Feature", ID: st.ID, Geometry: newPoint(st.Location), Properties: props}
+// collection is a GeoJSON FeatureCollection with foreign members of any
+// shape: members, a struct (or map) that encoding/json writes as an
+// object, its members written after the features. The planner answers
+// and OGC pages use it.
+type collection struct {
+	features []feature
+	members  any
 }
 
-// stationFeatureIn renders a record as stationFeature does, at its
-// position in the request's CRS.
-func stationFeatureIn(st *data.Station, lang string, cv coords) feature {
-	f := stationFeature(st, lang)
-	if !cv.wgs84() {
-		f.Geometry = newPoint(cv.out(st.Location))
-	}
-	return f
-}
-
-// resultFeature renders a record found from a query point, adding
-// distance_m (0.1 m) and bearing_deg (0.1°, [0, 360)).
-func resultFeature(r catalog.Result, lang string) feature {
-	f := stationFeature(r.Station, lang)
-	f.Properties["distance_m"] = round1(r.Meters)
-	b := round1(r.Bearing)
-	if b >= 360 {
-		b -= 360
-	}
-	f.Properties["bearing_deg"] = b
-	return f
-}
-
-// resultFeatures renders results as resultFeature does, lazily: the
-// features have no Properties map to add to (see feature) and are
-// rendered by send.
-func resultFeatures(rs []catalog.Result, lang string) []feature {
-	out := make([]feature, len(rs))
-	for i, r := range rs {
-		out[i] = feature{Type: "Feature", ID: r.Station.ID, rec: r.Station, lang: lang, found: true, meters: r.Meters, bearing: r.Bearing}
-	}
-	return out
-}
-
-// recordFeature renders st as stationFeature does, lazily (see feature).
-func recordFeature(st *data.Station, lang string) feature {
-	return feature{Type: "Feature", ID: st.ID, rec: st, lang: lang}
-}
-
-// recordFeatures renders records as stationFeature does, lazily: the
-// features have no Properties map to add to (see feature) and are
-// rendered by send. Paged lists that add no properties should use it.
-func recordFeatures(sts []*data.Station, lang string) []feature {
-	out := make([]feature, len(sts))
-	for i, st := range sts {
-		out[i] = feature{Type: "Feature", ID: st.ID, rec: st, lang: lang}
-	}
-	return out
-}
+// MarshalJSON writes c as send does.
+func (c collection) MarshalJSON() ([]byte, error) { return c.appendJSON(nil) }
 
 // reachJSON says which radius was used and how it was derived. The travel
 // fields are absent when the radius was given directly.
@@ -218,7 +238,7 @@ func newReachJSON(r geo.Reach) reachJSON {
 }
 
 // send writes v as JSON with the given media type and cache policy.
-// FeatureCollections and Features (lazy ones included) go through the
+// FeatureCollections, Features and collections go through the
 // append encoder of encode.go into a pooled buffer; anything else through
 // encoding/json. Both write the same bytes.
 func send(c *fiber.Ctx, media, cache string, v any) error {

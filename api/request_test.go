@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"compress/zlib"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,13 +13,10 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/valyala/fasthttp"
-
-	"yizhan/data"
 )
 
 // sendBody sends body to target with the given header name/value pairs.
@@ -202,48 +198,21 @@ func TestCompressedBodyLimit(t *testing.T) {
 	// read: TestWireErrorsAreProblems.
 }
 
-// fakeStore is a Store that records what it was given.
-type fakeStore struct {
-	mu      sync.Mutex
-	created []string
-	patches [][]byte
-}
-
-func (f *fakeStore) Create(_ context.Context, st *data.Station) (*data.Station, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.created = append(f.created, st.ID)
-	return nil, data.ErrConflict
-}
-
-func (f *fakeStore) Replace(_ context.Context, st *data.Station, _ int64) (*data.Station, bool, error) {
-	return nil, false, data.ErrNotFound
-}
-
-func (f *fakeStore) Patch(_ context.Context, _ string, patch []byte, _ int64) (*data.Station, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.patches = append(f.patches, bytes.Clone(patch))
-	return nil, data.ErrNotFound
-}
-
-func (f *fakeStore) Delete(context.Context, string, int64) (int64, error) { return 0, data.ErrNotFound }
-
 // TestCompressedWrites checks that writes get the decoded body.
 func TestCompressedWrites(t *testing.T) {
-	store := &fakeStore{}
+	store, calls := recordingStore()
 	s := newTestServer(t, fixture(t), Config{Store: store, WriteTokens: []string{testToken}})
 	auth := "Bearer " + testToken
 	r := sendBody(t, s, "POST", "/v1/stations", gzipBytes(t, []byte(feature1)),
 		"Content-Type", "application/geo+json", "Content-Encoding", "gzip", "Authorization", auth)
-	if r.status != 409 || len(store.created) != 1 || store.created[0] != "erenhot-1" {
-		t.Errorf("gzip POST /v1/stations = %d %s, store saw %q; want the store to get the decoded Feature (409 from the fake)", r.status, r.raw, store.created)
+	if r.status != 409 || len(calls.created) != 1 || calls.created[0] != "erenhot-1" {
+		t.Errorf("gzip POST /v1/stations = %d %s, store saw %q; want the store to get the decoded Feature (409 from the fake)", r.status, r.raw, calls.created)
 	}
 	patch := `{"properties":{"beds":20}}`
 	r = sendBody(t, s, "PATCH", "/v1/stations/x", gzipBytes(t, []byte(patch)),
 		"Content-Type", "application/merge-patch+json", "Content-Encoding", "gzip", "Authorization", auth)
-	if r.status != 404 || len(store.patches) != 1 || string(store.patches[0]) != patch {
-		t.Errorf("gzip PATCH = %d %s, store saw %q; want the decoded patch %s", r.status, r.raw, store.patches, patch)
+	if r.status != 404 || len(calls.patches) != 1 || string(calls.patches[0]) != patch {
+		t.Errorf("gzip PATCH = %d %s, store saw %q; want the decoded patch %s", r.status, r.raw, calls.patches, patch)
 	}
 	// Without a token nothing is decoded or stored.
 	r = sendBody(t, s, "POST", "/v1/stations", gzipBomb(t, 64), "Content-Type", "application/geo+json", "Content-Encoding", "gzip")
@@ -254,7 +223,7 @@ func TestCompressedWrites(t *testing.T) {
 // they document, so that a web page on another site cannot make a
 // visitor's browser send them "simple" cross-site requests.
 func TestBodyMediaTypes(t *testing.T) {
-	store := &fakeStore{}
+	store, _ := recordingStore()
 	s := newTestServer(t, fixture(t), Config{Store: store, WriteTokens: []string{testToken}})
 	body := []byte(`{"route":{"type":"LineString","coordinates":[[111.6,40.8],[111.8,40.9]]}}`)
 	tests := []struct {

@@ -16,6 +16,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"yizhan/data"
+	"yizhan/data/plan"
 	"yizhan/geo"
 )
 
@@ -198,7 +199,7 @@ func TestRouteAnswerMatchesMapRendering(t *testing.T) {
 	if err := json.Unmarshal(r.raw, &got); err != nil {
 		t.Fatal(err)
 	}
-	var feats []feature
+	var feats []mapFeature
 	stations, stops, gaps := 0, 0, 0
 	for _, raw := range got.Features {
 		var f struct {
@@ -217,7 +218,7 @@ func TestRouteAnswerMatchesMapRendering(t *testing.T) {
 			if err := json.Unmarshal(f.Geometry, &line); err != nil {
 				t.Fatal(err)
 			}
-			feats = append(feats, feature{Type: "Feature", ID: f.ID, Geometry: line, Properties: f.Properties})
+			feats = append(feats, mapFeature{Type: "Feature", ID: f.ID, Geometry: line, Properties: f.Properties})
 			continue
 		}
 		stations++
@@ -246,20 +247,20 @@ func TestRouteAnswerMatchesMapRendering(t *testing.T) {
 	}
 	g := got.routeSummary
 	want, err := json.Marshal(struct {
-		Type           string       `json:"type"`
-		Features       []feature    `json:"features"`
-		RouteLengthKm  float64      `json:"route_length_km"`
-		CorridorM      float64      `json:"corridor_m"`
-		StationsCount  int          `json:"stations_count"`
-		MaxGapM        float64      `json:"max_gap_m"`
-		MaxGapHow      string       `json:"max_gap_derivation"`
-		GapsCount      int          `json:"gaps_count"`
-		LongestGapKm   float64      `json:"longest_gap_km"`
-		RestPlan       restPlanJSON `json:"rest_plan"`
-		Filter         filterJSON   `json:"filter"`
-		Method         string       `json:"method"`
-		NumberReturned int          `json:"numberReturned"`
-		Query          crsJSON      `json:"query"`
+		Type           string        `json:"type"`
+		Features       []mapFeature  `json:"features"`
+		RouteLengthKm  float64       `json:"route_length_km"`
+		CorridorM      float64       `json:"corridor_m"`
+		StationsCount  int           `json:"stations_count"`
+		MaxGapM        float64       `json:"max_gap_m"`
+		MaxGapHow      string        `json:"max_gap_derivation"`
+		GapsCount      int           `json:"gaps_count"`
+		LongestGapKm   float64       `json:"longest_gap_km"`
+		RestPlan       plan.RestPlan `json:"rest_plan"`
+		Filter         filterJSON    `json:"filter"`
+		Method         string        `json:"method"`
+		NumberReturned int           `json:"numberReturned"`
+		Query          crsJSON       `json:"query"`
 	}{"FeatureCollection", feats, g.RouteLengthKm, g.CorridorM, g.StationsCount, g.MaxGapM, g.MaxGapHow, g.GapsCount,
 		g.LongestGapKm, g.RestPlan, g.Filter, g.Method, g.NumberReturned, g.Query})
 	if err != nil {
@@ -281,8 +282,8 @@ func TestPositionsDecodeAsSlices(t *testing.T) {
 		CorridorM *float64 `json:"corridor_m"`
 	}
 	type newBody struct {
-		Route     *lineJSON `json:"route"`
-		CorridorM *float64  `json:"corridor_m"`
+		Route     *plan.Line `json:"route"`
+		CorridorM *float64   `json:"corridor_m"`
 	}
 	decode := func(body string, v any) error {
 		dec := json.NewDecoder(strings.NewReader(body))
@@ -315,7 +316,8 @@ func TestPositionsDecodeAsSlices(t *testing.T) {
 			}
 		}
 	}
-	if _, ok := scanPositions(bytes.Repeat([]byte{'['}, 3)); ok {
-		t.Fatal("scanPositions accepted [[[")
+	var ps plan.Positions
+	if err := ps.UnmarshalJSON(bytes.Repeat([]byte{'['}, 3)); err == nil {
+		t.Fatalf("Positions.UnmarshalJSON accepted [[[ as %v", ps)
 	}
 }

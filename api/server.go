@@ -1,6 +1,3 @@
-// Package api is yizhan's HTTP interface: a Fiber app that answers station
-// queries from the in-memory catalog, renders GeoJSON, OGC API Features and
-// vector tiles, and takes authorised writes when a database is configured.
 package api
 
 import (
@@ -156,8 +153,7 @@ func (s *Server) routes() error {
 func (s *Server) snapshot(c *fiber.Ctx) (*catalog.Snapshot, error) {
 	snap := s.cfg.Catalog.Snapshot()
 	if snap == nil {
-		c.Set(fiber.HeaderRetryAfter, "5")
-		return nil, &Error{Status: fiber.StatusServiceUnavailable, Detail: "no data loaded yet; retry in a few seconds"}
+		return nil, &Error{Status: fiber.StatusServiceUnavailable, RetryAfter: "5", Detail: "no data loaded yet; retry in a few seconds"}
 	}
 	c.Set("X-Data-Version", strconv.FormatInt(snap.Version(), 10))
 	return snap, nil

@@ -149,12 +149,7 @@ func (s *Server) within(c *fiber.Ctx) error {
 
 // searchFilter parses the filters and lang shared by every search.
 func (s *Server) searchFilter(q query) (data.Filter, string, error) {
-	f, err := q.filter(s.now())
-	if err != nil {
-		return f, "", err
-	}
-	lang, err := q.lang()
-	return f, lang, err
+	return q.filter(s.now())
 }
 
 // stationID reads the :id path parameter, percent-decoded.
@@ -215,9 +210,8 @@ func (s *Server) station(c *fiber.Ctx) error {
 			return c.SendStatus(fiber.StatusNotModified)
 		}
 	}
-	f := stationFeatureIn(st, lang, cv)
-	f.Query = cv.echo()
-	return send(c, mediaGeoJSON, cacheData, f)
+	f := cv.outFeatures([]feature{recordFeature(st, lang)})[0]
+	return send(c, mediaGeoJSON, cacheData, f.withMembers(queryMember{cv.echo()}))
 }
 
 // noneMatch reports whether an If-None-Match header matches etag: "*", or

@@ -187,7 +187,7 @@ func (s *Server) writeDone(c *fiber.Ctx, status int, v int64, st *data.Station) 
 		return nil
 	}
 	c.Set(fiber.HeaderETag, ETag(st.Version))
-	return send(c, mediaGeoJSON, cacheNone, stationFeature(st, "zh"))
+	return send(c, mediaGeoJSON, cacheNone, recordFeature(st, "zh"))
 }
 
 // ETag is the entity tag of a record at version v: its version, quoted.
@@ -252,19 +252,13 @@ func decodeFeatureBody(body []byte, pathID string) (*data.Station, error) {
 	return st, nil
 }
 
-// fieldProblem is one entry of a validation problem's "errors" member.
-type fieldProblem struct {
-	Field  string `json:"field"`
-	Reason string `json:"reason"`
-}
-
 // writeError maps a Store error to a problem response. Validation
 // problems list every field at fault.
 func (s *Server) writeError(c *fiber.Ctx, err error, id string) error {
 	var ve *data.ValidationError
 	switch {
 	case errors.As(err, &ve):
-		return validationProblem(c, ve)
+		return validationProblem(ve)
 	case errors.Is(err, data.ErrNotFound):
 		return notFound("no station with id %s", quote(id))
 	case errors.Is(err, data.ErrConflict):
@@ -293,20 +287,17 @@ func (s *Server) writeError(c *fiber.Ctx, err error, id string) error {
 			waited = be.Waited
 		}
 		s.log.Warn("write failed: database busy", "id", id, "waited", waited, "error", err)
-		c.Set(fiber.HeaderRetryAfter, busyRetryAfter)
-		return &Error{Status: fiber.StatusServiceUnavailable, Title: "Database busy",
+		return &Error{Status: fiber.StatusServiceUnavailable, Title: "Database busy", RetryAfter: busyRetryAfter,
 			Detail: fmt.Sprintf("the database is busy: another transaction (an import, or a session holding locks) kept the write lock, "+
 				"and this write waited %.1f s for it, so it was not applied; reads keep working. Retry in a few seconds", waited.Seconds())}
 	case errors.Is(err, context.DeadlineExceeded):
 		s.log.Warn("write failed: database did not answer in time", "id", id, "error", err)
-		c.Set(fiber.HeaderRetryAfter, unavailableRetryAfter)
-		return &Error{Status: fiber.StatusServiceUnavailable, Title: "Database unavailable",
+		return &Error{Status: fiber.StatusServiceUnavailable, Title: "Database unavailable", RetryAfter: unavailableRetryAfter,
 			Detail: fmt.Sprintf("the database did not answer within %.0f s, so the write was not confirmed; "+
 				"reads keep working. GET the record to see whether it changed, then retry", writeTimeout.Seconds())}
 	case errors.Is(err, data.ErrUnavailable):
 		s.log.Warn("write failed: database unavailable", "id", id, "error", err)
-		c.Set(fiber.HeaderRetryAfter, unavailableRetryAfter)
-		return &Error{Status: fiber.StatusServiceUnavailable, Title: "Database unavailable",
+		return &Error{Status: fiber.StatusServiceUnavailable, Title: "Database unavailable", RetryAfter: unavailableRetryAfter,
 			Detail: "the database is unreachable, so the write was not applied; reads keep working. Retry later"}
 	}
 	return err
@@ -322,20 +313,13 @@ const (
 
 // validationProblem is a 400 problem whose detail and "errors" member list
 // every field problem.
-func validationProblem(c *fiber.Ctx, ve *data.ValidationError) error {
+func validationProblem(ve *data.ValidationError) *Error {
 	list := make([]fieldProblem, len(ve.Problems))
 	msgs := make([]string, len(ve.Problems))
 	for i, p := range ve.Problems {
 		list[i] = fieldProblem{Field: p.Field, Reason: p.Reason}
 		msgs[i] = p.Field + ": " + p.Reason
 	}
-	body := map[string]any{
-		"type":   "about:blank",
-		"title":  "Invalid record",
-		"status": fiber.StatusBadRequest,
-		"detail": fmt.Sprintf("%d problem(s): %s", len(msgs), strings.Join(msgs, "; ")),
-		"errors": list,
-	}
-	c.Status(fiber.StatusBadRequest)
-	return send(c, "application/problem+json", cacheNone, body)
+	return &Error{Status: fiber.StatusBadRequest, Title: "Invalid record", Errors: list,
+		Detail: fmt.Sprintf("%d problem(s): %s", len(msgs), strings.Join(msgs, "; "))}
 }

@@ -10,7 +10,7 @@ import (
 // has is a 400 naming each, and nothing reaches the store; a record as
 // read back (with its derived name, version and updated_at) is accepted.
 func TestWholeRecordWritesRefuseUnknownMembers(t *testing.T) {
-	store := &fakeStore{}
+	store, calls := recordingStore()
 	s := newTestServer(t, fixture(t), Config{Store: store, WriteTokens: []string{testToken}})
 	auth := "Bearer " + testToken
 	record := func(extraProps, extraFeature string) string {
@@ -41,13 +41,13 @@ func TestWholeRecordWritesRefuseUnknownMembers(t *testing.T) {
 			}
 		}
 	}
-	if len(store.created) != 0 {
-		t.Fatalf("the store was given %q for refused bodies", store.created)
+	if len(calls.created) != 0 {
+		t.Fatalf("the store was given %q for refused bodies", calls.created)
 	}
 	// A record as read: derived members are ignored, not refused.
 	asRead := record(`,"name":"驿站","version":7,"updated_at":"2026-01-01T00:00:00Z","distance_m":1,"bearing_deg":2`, `"bbox":[111.98,43.65,111.98,43.65],`)
 	r := sendBody(t, s, "POST", "/v1/stations", []byte(asRead), "Content-Type", "application/geo+json", "Authorization", auth)
-	if r.status != 409 || len(store.created) != 1 {
+	if r.status != 409 || len(calls.created) != 1 {
 		t.Fatalf("POST of a record as read = %d %s; want it to reach the store (409 from the fake)", r.status, r.raw)
 	}
 }

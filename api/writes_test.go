@@ -108,11 +108,47 @@ func TestWritesReadOnly(t *testing.T) {
 	}
 }
 
+// TestWritesAPI runs the write handlers against PostGIS.
 func TestWritesAPI(t *testing.T) {
 	t.Parallel()
 	db := writeTestDB(t)
 	s := writeServer(t, db)
+	checkWriteHandlers(t, s)
 
+	// Metrics and readiness report the database.
+	doWrite(t, s, "GET", "/metrics", "", "", "")
+	m := doWrite(t, s, "GET", "/metrics", "", "", "") // counts the first scrape
+	for _, want := range []string{"yizhan_snapshot_version", "yizhan_snapshot_records 1", "yizhan_database_up 1",
+		`yizhan_http_requests_total{method="GET",route="/metrics",status="200"}`, "yizhan_http_request_duration_seconds_bucket",
+		"yizhan_database_reconnects_total", "yizhan_snapshot_age_seconds"} {
+		if !strings.Contains(m.raw, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	rz := doWrite(t, s, "GET", "/readyz", "", "", "")
+	if db, _ := rz.body["database"].(map[string]any); rz.status != 200 || db["reachable"] != true {
+		t.Errorf("/readyz = %d %s; want 200 with database reachable", rz.status, rz.raw)
+	}
+}
+
+// TestWritesAPIFakeStore runs the write handlers against the in-memory
+// fake store, with the same checks as against PostGIS.
+func TestWritesAPIFakeStore(t *testing.T) {
+	t.Parallel()
+	cat := catalog.NewCatalog(catalog.NewSnapshot(nil, 0))
+	s, err := New(Config{Catalog: cat, Store: memoryStore(cat), WriteTokens: []string{"other-token-0123456789", testToken}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkWriteHandlers(t, s)
+}
+
+// checkWriteHandlers checks the write handlers of s, a server with no
+// record erenhot-1 or erenhot-2 whose store takes writes with testToken:
+// authorisation, create, validation, If-Match, conditional GET, replace
+// and delete, each visible in s's own answers at once.
+func checkWriteHandlers(t *testing.T, s *Server) {
+	t.Helper()
 	// Authorisation.
 	if r := doWrite(t, s, "POST", "/v1/stations", "", "", feature1); r.status != 401 || r.header.Get("WWW-Authenticate") == "" {
 		t.Errorf("POST without a token = %d (WWW-Authenticate %q); want 401 with a challenge", r.status, r.header.Get("WWW-Authenticate"))
@@ -209,20 +245,6 @@ func TestWritesAPI(t *testing.T) {
 		t.Errorf("second DELETE = %d; want 404", r.status)
 	}
 
-	// Metrics and readiness report the database.
-	doWrite(t, s, "GET", "/metrics", "", "", "")
-	m := doWrite(t, s, "GET", "/metrics", "", "", "") // counts the first scrape
-	for _, want := range []string{"yizhan_snapshot_version", "yizhan_snapshot_records 1", "yizhan_database_up 1",
-		`yizhan_http_requests_total{method="GET",route="/metrics",status="200"}`, "yizhan_http_request_duration_seconds_bucket",
-		"yizhan_database_reconnects_total", "yizhan_snapshot_age_seconds"} {
-		if !strings.Contains(m.raw, want) {
-			t.Errorf("/metrics lacks %q", want)
-		}
-	}
-	rz := doWrite(t, s, "GET", "/readyz", "", "", "")
-	if db, _ := rz.body["database"].(map[string]any); rz.status != 200 || db["reachable"] != true {
-		t.Errorf("/readyz = %d %s; want 200 with database reachable", rz.status, rz.raw)
-	}
 }
 
 // TestWritesDatabaseDown: with the database gone, writes answer 503

@@ -87,7 +87,7 @@ func validPoint(p orb.Point) bool {
 func ParseBBox(s string) (orb.Bound, error) {
 	parts := strings.Split(s, ",")
 	if len(parts) != 4 {
-		return orb.Bound{}, fmt.Errorf("bbox %q has %d values; want 4 comma-separated numbers minLon,minLat,maxLon,maxLat", clip(s), len(parts))
+		return orb.Bound{}, fmt.Errorf("bbox %s has %d values; want 4 comma-separated numbers minLon,minLat,maxLon,maxLat", Quote(s), len(parts))
 	}
 	names := [4]string{"minLon", "minLat", "maxLon", "maxLat"}
 	var v [4]float64
@@ -95,7 +95,7 @@ func ParseBBox(s string) (orb.Bound, error) {
 		part = strings.TrimSpace(part)
 		f, err := strconv.ParseFloat(part, 64)
 		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || strings.Trim(part, "0123456789.eE+-") != "" {
-			return orb.Bound{}, fmt.Errorf("bbox %s %q is not a finite decimal number; want degrees such as 116.4", names[i], clip(part))
+			return orb.Bound{}, fmt.Errorf("bbox %s %s is not a finite decimal number; want degrees such as 116.4", names[i], Quote(part))
 		}
 		lim := 180.0
 		if i%2 == 1 {
@@ -110,14 +110,4 @@ func ParseBBox(s string) (orb.Bound, error) {
 		return orb.Bound{}, fmt.Errorf("bbox minLat %v is greater than maxLat %v; want minLon,minLat,maxLon,maxLat with south before north", v[1], v[3])
 	}
 	return orb.Bound{Min: orb.Point{v[0], v[1]}, Max: orb.Point{v[2], v[3]}}, nil
-}
-
-// clip shortens s for an error message so a huge input does not produce a
-// huge error.
-func clip(s string) string {
-	const max = 64
-	if len(s) <= max {
-		return s
-	}
-	return s[:max] + "..."
 }

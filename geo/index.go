@@ -270,7 +270,8 @@ func compareHits(a, b Hit) int {
 	return 0
 }
 
-// worse reports whether a ranks after b.
+// worse reports whether a ranks after b: the order of the heap of a
+// search's best hits, whose top is the worst of them.
 func worse(a, b Hit) bool {
 	return a.Meters > b.Meters || (a.Meters == b.Meters && a.Slot > b.Slot)
 }
@@ -347,10 +348,10 @@ func (s *searcher) nearestVisit(min, _ [2]float64, slot uint32) bool {
 	h := Hit{Slot: slot, Meters: haversine(s.lat, s.lon, s.cosLat, orb.Point(min))}
 	if !full {
 		s.hits = append(s.hits, h)
-		siftUp(s.hits, len(s.hits)-1)
+		heapUp(s.hits, len(s.hits)-1, worse)
 	} else if worse(s.hits[0], h) {
 		s.hits[0] = h
-		siftDown(s.hits, 0)
+		heapDown(s.hits, 0, worse)
 	}
 	return true
 }
@@ -366,10 +367,10 @@ func (s *searcher) bestFirstVisit(min, _ [2]float64, slot uint32, d float64) boo
 	h := Hit{Slot: slot, Meters: d}
 	if !full {
 		s.hits = append(s.hits, h)
-		siftUp(s.hits, len(s.hits)-1)
+		heapUp(s.hits, len(s.hits)-1, worse)
 	} else if worse(s.hits[0], h) {
 		s.hits[0] = h
-		siftDown(s.hits, 0)
+		heapDown(s.hits, 0, worse)
 	}
 	return true
 }
@@ -440,36 +441,6 @@ func (s *searcher) withinVisit(min, _ [2]float64, slot uint32) bool {
 		s.hits = append(s.hits, Hit{Slot: slot, Meters: d})
 	}
 	return true
-}
-
-// siftUp and siftDown maintain a max-heap ordered by worse.
-func siftUp(h []Hit, i int) {
-	for i > 0 {
-		parent := (i - 1) / 2
-		if !worse(h[i], h[parent]) {
-			return
-		}
-		h[i], h[parent] = h[parent], h[i]
-		i = parent
-	}
-}
-
-func siftDown(h []Hit, i int) {
-	for {
-		l := 2*i + 1
-		if l >= len(h) {
-			return
-		}
-		m := l
-		if r := l + 1; r < len(h) && worse(h[r], h[l]) {
-			m = r
-		}
-		if !worse(h[m], h[i]) {
-			return
-		}
-		h[i], h[m] = h[m], h[i]
-		i = m
-	}
 }
 
 // hilbertKey maps lon/lat to its position on a 2^16 × 2^16 Hilbert curve

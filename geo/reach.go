@@ -2,7 +2,6 @@ package geo
 
 import (
 	"fmt"
-	"strconv"
 )
 
 // DefaultCircuity is the usual ratio of road distance to straight-line
@@ -93,19 +92,12 @@ func (r Reach) Radius() float64 {
 // "radius_m = 5 km/h × 1000 × 15 min / 60 / 1.3 circuity = 961.5 (walk)".
 func (r Reach) Derivation() string {
 	if r.Minutes <= 0 {
-		return "radius_m = " + num(r.RadiusM) + " (given)"
+		return "radius_m = " + Num(r.RadiusM) + " (given)"
 	}
 	s := fmt.Sprintf("radius_m = %s km/h × 1000 × %s min / 60 / %s circuity = %s",
-		num(r.SpeedKmh), num(r.Minutes), num(r.Circuity), num(round1(r.Radius())))
+		Num(r.SpeedKmh), Num(r.Minutes), Num(r.Circuity), Num(Round1(r.Radius())))
 	if r.Mode != "" {
 		s += " (" + r.Mode + ")"
 	}
 	return s
-}
-
-func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
-
-func round1(v float64) float64 {
-	// Rounded to 0.1 m: finer than any straight-line reach means.
-	return float64(int64(v*10+0.5)) / 10
 }

@@ -1,7 +1,6 @@
 package geo
 
 import (
-	"container/heap"
 	"context"
 	"math"
 
@@ -97,26 +96,26 @@ func (g *Grid) Suggest(ctx context.Context, n int, radius float64, candidates []
 		}
 		return a
 	}
-	h := make(gainHeap, len(pts))
+	h := make([]gainItem, len(pts))
 	for k := range pts {
 		if err := stopped(ctx, "suggest"); err != nil {
 			return nil, err
 		}
 		h[k] = gainItem{k: k, gain: visit(k, false)}
 	}
-	heap.Init(&h)
+	heapify(h, moreGain)
 	var sites []Site
-	for round := 0; len(sites) < n && h.Len() > 0; {
+	for round := 0; len(sites) < n && len(h) > 0; {
 		if err := stopped(ctx, "suggest"); err != nil {
 			return nil, err
 		}
 		top := h[0]
 		if top.round != round {
 			h[0].gain, h[0].round = visit(top.k, false), round
-			heap.Fix(&h, 0)
+			heapDown(h, 0, moreGain)
 			continue
 		}
-		heap.Pop(&h)
+		h = heapPop(h, moreGain)
 		if top.gain <= 0 {
 			break
 		}
@@ -133,21 +132,11 @@ type gainItem struct {
 	round int // the pick number the gain was computed for
 }
 
-// gainHeap is a max-heap by gain, ties to the lower candidate number.
-type gainHeap []gainItem
-
-func (h gainHeap) Len() int { return len(h) }
-func (h gainHeap) Less(i, j int) bool {
-	if h[i].gain != h[j].gain {
-		return h[i].gain > h[j].gain
+// moreGain orders the candidates' heap: the largest gain on top, ties
+// to the lower candidate number.
+func moreGain(a, b gainItem) bool {
+	if a.gain != b.gain {
+		return a.gain > b.gain
 	}
-	return h[i].k < h[j].k
-}
-func (h gainHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *gainHeap) Push(x any)   { *h = append(*h, x.(gainItem)) }
-func (h *gainHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+	return a.k < b.k
 }

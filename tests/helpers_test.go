@@ -18,6 +18,7 @@ import (
 	"yizhan/data/catalog"
 	"yizhan/data/postgis"
 	"yizhan/data/postgis/pgtest"
+	"yizhan/tests/wait"
 )
 
 const token = "integration-token-0123456789"
@@ -141,18 +142,10 @@ func mustCall(t *testing.T, method, u, ifMatch, body string) reply {
 	return r
 }
 
-// eventually polls cond every 10 ms for up to d and returns how long it took.
+// eventually waits for cond for up to d (wait.For) and returns how long it took.
 func eventually(t *testing.T, d time.Duration, what string, cond func() bool) time.Duration {
 	t.Helper()
-	start := time.Now()
-	for time.Since(start) < d {
-		if cond() {
-			return time.Since(start)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatalf("%s: not within %v", what, d)
-	return 0
+	return wait.For(t, d, what, cond)
 }
 
 // proxy is a TCP proxy to PostgreSQL that a test can cut (closing every

@@ -57,6 +57,21 @@ bin=${PG_BIN:-/usr/lib/postgresql/$major/bin}
 
 running() { as "$bin/pg_ctl" -D "$dir" status >/dev/null 2>&1; }
 
+# The standby streams through a physical replication slot, so that the
+# primary keeps every WAL segment the standby has not received yet: without
+# one, a standby whose replay a test paused while other tests wrote much WAL
+# (CREATE DATABASE copies a whole template into it) finds its next segment
+# removed and can never catch up. "stop" keeps the slot (and so the WAL);
+# "remove" drops it.
+slot=yizhan_replica_$port
+slot_exists() { [ "$(psql "$primary" -XAtqc "SELECT 1 FROM pg_replication_slots WHERE slot_name = '$slot'" 2>/dev/null)" = 1 ]; }
+drop_slot() {
+	if slot_exists; then
+		psql "$primary" -XAtqc "SELECT pg_drop_replication_slot('$slot')" >/dev/null ||
+			die "cannot drop replication slot $slot on the primary (is a standby still streaming from it?)"
+	fi
+}
+
 case $action in
 stop)
 	if [ -d "$dir" ] && running; then
@@ -71,6 +86,7 @@ remove)
 		as "$bin/pg_ctl" -D "$dir" -m fast -w stop >&2
 	fi
 	rm -rf "$dir"
+	drop_slot
 	exit 0
 	;;
 status)
@@ -100,15 +116,25 @@ if [ -f "$dir/standby.signal" ] && ours; then
 	fi
 fi
 
+# A standby made without the slot (an older version of this script), or
+# whose slot is gone, may already have lost WAL it needs: rebuild it.
+if [ -f "$dir/standby.signal" ] && ours && ! slot_exists; then
+	say "$dir streams without replication slot $slot; rebuilding it with one"
+	if running; then as "$bin/pg_ctl" -D "$dir" -m immediate -w stop >&2; fi
+	rm -rf "$dir"
+fi
+
 if [ ! -f "$dir/standby.signal" ]; then
 	[ ! -e "$dir" ] || [ -z "$(ls -A "$dir")" ] || die "$dir exists and is not a standby; remove it or set YIZHAN_REPLICA_DIR"
 	say "base backup of the primary into $dir"
 	mkdir -p "$dir"
 	chmod 700 "$dir"
 	[ "$run_as" = "$(id -un)" ] || chown "$run_as" "$dir"
-	# -R writes primary_conninfo and standby.signal; -X stream copies the WAL
-	# written during the backup, so that the copy is consistent.
-	as "$bin/pg_basebackup" -d "$primary" -D "$dir" -R -X stream -c fast >&2
+	# -R writes primary_conninfo, primary_slot_name and standby.signal;
+	# -X stream copies the WAL written during the backup, so that the copy
+	# is consistent; -C -S creates the slot the standby streams from.
+	drop_slot
+	as "$bin/pg_basebackup" -d "$primary" -D "$dir" -R -X stream -c fast -C -S "$slot" >&2
 	# Debian keeps postgresql.conf and pg_hba.conf outside the data directory,
 	# so the copy has none of its own. A standby must allow at least as many
 	# connections, workers and locks as its primary.

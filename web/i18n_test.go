@@ -18,6 +18,25 @@ var languages = []string{"zh", "en", "ru", "mn"}
 // placeholderRe finds {name} placeholders in a translation.
 var placeholderRe = regexp.MustCompile(`\{(\w+)\}`)
 
+// pluralCategories are the plural forms each language has, as CLDR (and
+// so Intl.PluralRules in the browser) names them for whole numbers: a
+// text about n things (tn in app.js) is one key per form, key_<form>.
+// The browser test TestPlannerLanguages checks this table against the
+// browser's own Intl.PluralRules.
+var pluralCategories = map[string][]string{
+	"zh": {"other"},
+	"en": {"one", "other"},
+	"ru": {"few", "many", "one", "other"},
+	"mn": {"one", "other"},
+}
+
+// pluralRe splits a plural form's key into the text's key and the form.
+var pluralRe = regexp.MustCompile(`^(.+)_(zero|one|two|few|many|other)$`)
+
+// scripts are the page's scripts whose t('key') and tn('key', n) calls
+// the completeness test reads.
+var scripts = []string{"static/app.js", "static/planner.js"}
+
 func readStrings(t *testing.T, lang string) map[string]string {
 	t.Helper()
 	b, err := fs.ReadFile(web.FS, "static/i18n/"+lang+".json")
@@ -41,17 +60,56 @@ func placeholders(s string) []string {
 }
 
 // TestTranslationsComplete fails when a key is missing or empty in any
-// language, when the languages' placeholders differ, or when the page
-// uses a key that no file has: every literal t('key') of app.js, every
-// data-i18n* attribute of index.html, and the key of every kind, amenity,
-// status, weekday and compass point the page shows.
+// language, when the languages' placeholders differ, when a text about n
+// things lacks a plural form of its language (or has one the language
+// does not), or when the page uses a key that no file has: every literal
+// t('key') and tn('key', n) of app.js and planner.js, every data-i18n*
+// attribute of index.html, and the key of every kind, amenity, status,
+// weekday and compass point the page shows.
 func TestTranslationsComplete(t *testing.T) {
 	all := map[string]map[string]string{}
-	keys := map[string]bool{}
+	keys := map[string]bool{}    // plain keys
+	plurals := map[string]bool{} // keys of texts about n things, without _<form>
 	for _, l := range languages {
 		all[l] = readStrings(t, l)
 		for k := range all[l] {
-			keys[k] = true
+			if m := pluralRe.FindStringSubmatch(k); m != nil {
+				plurals[m[1]] = true
+			} else {
+				keys[k] = true
+			}
+		}
+	}
+	if len(plurals) < 5 {
+		t.Fatalf("found only %d texts with plural forms; want the planner's counts among them", len(plurals))
+	}
+	for base := range plurals {
+		if keys[base] {
+			t.Errorf("%q is both a plain key and a text with plural forms", base)
+		}
+		want := placeholders(all["en"][base+"_other"])
+		if !slices.Contains(want, "n") {
+			t.Errorf("en %q = %q has no {n}; a text with plural forms must show its number", base+"_other", all["en"][base+"_other"])
+		}
+		for _, l := range languages {
+			var forms []string
+			for k, v := range all[l] {
+				m := pluralRe.FindStringSubmatch(k)
+				if m == nil || m[1] != base {
+					continue
+				}
+				forms = append(forms, m[2])
+				switch {
+				case strings.TrimSpace(v) == "":
+					t.Errorf("static/i18n/%s.json has %q empty", l, k)
+				case !slices.Equal(placeholders(v), want):
+					t.Errorf("%s %q = %q has placeholders %v; en %q has %v", l, k, v, placeholders(v), base+"_other", want)
+				}
+			}
+			slices.Sort(forms)
+			if !slices.Equal(forms, pluralCategories[l]) {
+				t.Errorf("static/i18n/%s.json has %q in the forms %v; %s has the forms %v", l, base, forms, l, pluralCategories[l])
+			}
 		}
 	}
 	for k := range keys {
@@ -68,13 +126,27 @@ func TestTranslationsComplete(t *testing.T) {
 		}
 	}
 
-	used := map[string]string{} // key -> where
-	js, err := fs.ReadFile(web.FS, "static/app.js")
-	if err != nil {
-		t.Fatal(err)
+	used := map[string]string{}       // key -> where
+	usedPlural := map[string]string{} // key of a text about n things -> where
+	for _, name := range scripts {
+		js, err := fs.ReadFile(web.FS, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range regexp.MustCompile(`\bt\('([a-z0-9_.]+)'`).FindAllStringSubmatch(string(js), -1) {
+			used[m[1]] = name
+		}
+		for _, m := range regexp.MustCompile(`\btn\('([a-z0-9_.]+)'`).FindAllStringSubmatch(string(js), -1) {
+			usedPlural[m[1]] = name
+		}
 	}
-	for _, m := range regexp.MustCompile(`\bt\('([a-z0-9_.]+)'`).FindAllStringSubmatch(string(js), -1) {
-		used[m[1]] = "static/app.js"
+	if n := len(usedPlural); n < 5 {
+		t.Fatalf("found only %d tn('key', n) calls; the pattern no longer matches the scripts", n)
+	}
+	for k, where := range usedPlural {
+		if !plurals[k] {
+			t.Errorf("%s uses %q for a count, and no translation file has its plural forms (%s_other …)", where, k, k)
+		}
 	}
 	page, err := fs.ReadFile(web.FS, "index.html")
 	if err != nil {

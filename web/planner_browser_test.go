@@ -143,7 +143,7 @@ func TestPlannerView(t *testing.T) {
 	p.poll("service circles", `document.querySelectorAll('path.station-circle').length > 0`)
 	p.poll("the busy indicator to go", `document.getElementById('planner-busy').hidden`)
 	summary := p.text("the summary", `document.getElementById('gaps-summary').textContent`)
-	for _, want := range []string{"Inner Mongolia", "km²", "radius_m = ", "60 min", "drive"} {
+	for _, want := range []string{"Inner Mongolia", "km²", "Drive, 60 min at 40 km/h", "× the straight line"} {
 		if !strings.Contains(summary, want) {
 			t.Errorf("summary %q lacks %q", summary, want)
 		}
@@ -255,14 +255,14 @@ func TestRouteView(t *testing.T) {
 	// With 200 km legs (240 min at 50 km/h) this route has stretches no
 	// plan can bridge: the page must say so, with the stretches.
 	detail := p.text("the plan detail", `document.getElementById('rest-plan-detail').textContent`)
-	if !strings.Contains(detail, "no plan possible") {
+	if !strings.Contains(detail, "No plan possible") {
 		t.Errorf("rest plan detail = %q; want it to say no plan is possible", detail)
 	}
 	if n := p.float("problems", `document.querySelectorAll('#rest-problems li.plan-problem').length`); n == 0 {
 		t.Errorf("no stretch listed where the plan fails")
 	}
 	stop := p.text("the first stop", `document.querySelector('#rest-plan li.plan-stop').textContent`)
-	if !strings.Contains(stop, "min driving") || !strings.Contains(stop, "km") {
+	if !strings.Contains(stop, "min of driving") || !strings.Contains(stop, "km") {
 		t.Errorf("first stop %q does not give its leg and driving time", stop)
 	}
 	p.noError()

@@ -1,5 +1,10 @@
-// Command yizhan is the service-station locator: it serves the HTTP API and
-// web map, and manages the PostGIS source of truth.
+// Command yizhan is the service-station locator: one binary whose
+// subcommands serve the HTTP API and web map (serve), manage the PostGIS
+// source of truth (migrate, import, export) and answer planners' questions
+// on the command line (gaps, route). It only wires the packages together:
+// flags and the environment become configuration and requests; the work
+// is done by api, data, data/plan and geo, and what it prints is read off
+// their results.
 package main
 
 import (

@@ -13,6 +13,7 @@ import (
 
 	"yizhan/data/postgis"
 	"yizhan/data/postgis/pgtest"
+	"yizhan/tests/wait"
 )
 
 // syncBuffer is a bytes.Buffer safe for one writer and one reader.
@@ -53,16 +54,14 @@ func TestServeDataWinsOverEnvironment(t *testing.T) {
 	go func() {
 		done <- runServe(ctx, []string{"--data", file, "--addr", "127.0.0.1:0"}, func(k string) string { return env[k] }, &stdout, &stderr)
 	}()
-	deadline := time.After(10 * time.Second)
-	for !strings.Contains(stdout.String(), "serving on") {
+	wait.For(t, 10*time.Second, "serve --data to start", func() bool {
 		select {
 		case err := <-done:
 			t.Fatalf("serve --data with DATABASE_URL set = %v; want it to serve the file\n%s", err, stderr.String())
-		case <-deadline:
-			t.Fatalf("serve did not start within 10 s\n%s", stderr.String())
-		case <-time.After(10 * time.Millisecond):
+		default:
 		}
-	}
+		return strings.Contains(stdout.String(), "serving on")
+	})
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("serve after cancel = %v", err)
@@ -133,16 +132,11 @@ func TestServeWriteDatabaseURL(t *testing.T) {
 		done <- runServe(sctx, []string{"--database-url", replicaURL, "--write-database-url", primaryURL, "--addr", "127.0.0.1:0"}, getenv, &out, &log)
 	}()
 	var addr string
-	for deadline := time.Now().Add(10 * time.Second); addr == ""; {
-		if _, a, ok := strings.Cut(out.String(), "serving on "); ok {
-			addr = strings.TrimSpace(a)
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve did not start within 10 s\n%s", log.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	wait.For(t, 10*time.Second, "the split server to start", func() bool {
+		_, a, ok := strings.Cut(out.String(), "serving on ")
+		addr = strings.TrimSpace(a)
+		return ok
+	})
 	req, _ := http.NewRequest("POST", addr+"/v1/stations", strings.NewReader(`{"type":"Feature","id":"w1",
 		"geometry":{"type":"Point","coordinates":[111.97,43.65]},"properties":{"kind":"driver_home","names":{"zh":"司机之家"}}}`))
 	req.Header.Set("Authorization", "Bearer "+tok)
@@ -157,18 +151,14 @@ func TestServeWriteDatabaseURL(t *testing.T) {
 	}
 	// Visible at once unless another package's test has paused replay on
 	// the shared standby (tests/replica_test.go does, for a few seconds).
-	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+	wait.For(t, 15*time.Second, "the split server to answer its own write", func() bool {
 		res, err := http.Get(addr + "/v1/stations/w1")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == 200 {
-				break
-			}
+		if err != nil {
+			return false
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the split server does not answer its own write: %v %v", res, err)
-		}
-	}
+		res.Body.Close()
+		return res.StatusCode == 200
+	})
 	if _, err := db.Get(ctx, "w1"); err != nil {
 		t.Errorf("the write did not reach the primary: %v", err)
 	}

@@ -88,6 +88,19 @@
     return s;
   }
 
+  // tn is t for a text about n things: the key's plural form for n in
+  // the current language (key_one, key_few, key_many, key_other as
+  // Intl.PluralRules names them; key_other when a form is missing), with
+  // {n} the number written the language's way.
+  var pluralRules = {};
+  function tn(key, n, vars) {
+    var loc = HTML_LANG[lang] || lang;
+    var rules = pluralRules[loc] || (pluralRules[loc] = new Intl.PluralRules(loc));
+    var k = key + '_' + rules.select(n);
+    if (!Object.prototype.hasOwnProperty.call(strings, k)) { k = key + '_other'; }
+    return t(k, Object.assign({ n: number(n, Number.isInteger(n) ? 0 : 1) }, vars));
+  }
+
   function pickLang(want) {
     want = String(want || '').slice(0, 2).toLowerCase();
     return LANGS.indexOf(want) >= 0 ? want : '';
@@ -1666,6 +1679,7 @@
       noteSeatAliases(dict);
       $('lang').value = l;
       applyStrings();
+      document.dispatchEvent(new CustomEvent('yizhan:lang', { detail: { lang: l } }));
       if (!started) { return; }
       drawStations();
       seatsLayer.eachLayer(function (layer) {
@@ -1769,6 +1783,9 @@
     lang: function () { return lang; },
     ready: function () { return started; },
     t: t,
+    tn: tn,
+    // locale is the BCP 47 tag of the current language, for Intl.
+    locale: function () { return HTML_LANG[lang] || lang; },
     openStation: openStation,
     groups: function () { return groups; },
     // regionBounds is the province's extent once its boundary has loaded.
@@ -1780,7 +1797,7 @@
       apiURL: apiURL, getJSON: getJSON, postJSON: postJSON,
       showError: showError, clearError: clearError, filters: filters,
       el: el, nameOf: nameOf, kindLabel: kindLabel, kindColor: kindColor,
-      formatDistance: formatDistance, amenityList: amenityList, popupContent: popupContent,
+      number: number, formatDistance: formatDistance, amenityList: amenityList, popupContent: popupContent,
       amenities: AMENITIES.map(function (a) { return [a[0], t('amenity.' + a[0])]; }),
       hoursState: hoursState, parseHours: parseHours, navLinks: navLinks, parseCoords: parseCoords
     }

@@ -11,6 +11,8 @@
   var map = Y.map;
   var $ = function (id) { return document.getElementById(id); };
   var el = A.el;
+  var t = Y.t;
+  var tn = Y.tn;
 
   // Planner overlays sit above the reference layers and the find circle,
   // under the station markers; like app.js's panes they take no clicks.
@@ -22,12 +24,31 @@
 
   // ---------- shared ----------
 
+  // Every number this view writes goes through these, in the user's
+  // language: its digits, separators and units.
   function fmtKm2(v) {
     if (typeof v !== 'number') { return '–'; }
-    return v.toLocaleString('en', { maximumFractionDigits: v < 10 ? 1 : 0 }) + ' km²';
+    return t('units.km2', { n: A.number(v, v < 10 ? 1 : 0) });
   }
-  function fmtKm(m, digits) {
-    return (m / 1000).toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits }) + ' km';
+  function fmtKm(km) { return t('units.km', { n: A.number(km, 1) }); }
+  function fmtMin(m) { return t('units.min', { n: A.number(m, Number.isInteger(m) ? 0 : 1) }); }
+  function fmtSpeed(v) { return t('units.kmh', { n: A.number(v, Number.isInteger(v) ? 0 : 1) }); }
+  function fmtPct(v) {
+    if (typeof v !== 'number') { return '–'; }
+    return new Intl.NumberFormat(Y.locale(), { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(v / 100);
+  }
+  // fmtLatLon writes a point as the card does: decimal points, as
+  // coordinates are copied, in the language's words for north and east.
+  function fmtLatLon(lat, lon) {
+    return t('coord.lat', { v: lat.toFixed(4) }) + ', ' + t('coord.lon', { v: lon.toFixed(4) });
+  }
+
+  // say writes text() into element id now and again whenever the
+  // language changes, so that a message set once follows the language.
+  var said = {};
+  function say(id, text) {
+    said[id] = text;
+    $(id).textContent = text ? text() : '';
   }
   function numberOf(id) {
     var v = $(id).value.trim();
@@ -145,19 +166,38 @@
   var lastArea = null;   // {bounds, radius} of the last gaps answer
   var gapsAbort = null;
   var regionsLoaded = false;
+  var regions = [];        // the server's regions, named again when the language changes
+  var lastCoverage = null; // {fc, suggest, given}: the last answer, re-rendered when the language changes
+
+  // regionName is a region's name in the user's language: the
+  // translation files name the regions they know (region.<code>), the
+  // server's names the others.
+  function regionName(r) {
+    var v = t('region.' + r.code);
+    return v !== 'region.' + r.code ? v : A.nameOf(r);
+  }
+
+  function nameRegions() {
+    var sel = $('planner-area');
+    Array.from(sel.options).forEach(function (o) {
+      var r = regions.find(function (x) { return 'region:' + x.code === o.value; });
+      if (r) { o.textContent = regionName(r); }
+    });
+  }
 
   function loadRegions() {
     if (regionsLoaded) { return; }
     regionsLoaded = true;
     A.getJSON(A.apiURL('v1/regions')).then(function (body) {
-      var regions = body.regions || [];
+      regions = body.regions || [];
       if (!regions.length) { return; }
       var sel = $('planner-area');
       var keep = sel.value;
       Array.from(sel.options).forEach(function (o) { if (o.value.indexOf('region:') === 0) { o.remove(); } });
       regions.slice().reverse().forEach(function (r) {
-        sel.insertBefore(new Option(r.name_en + ' ' + r.name_zh, 'region:' + r.code), sel.firstChild);
+        sel.insertBefore(new Option('', 'region:' + r.code), sel.firstChild);
       });
+      nameRegions();
       sel.value = keep;
       if (sel.selectedIndex < 0) { sel.selectedIndex = 0; }
     }).catch(function () { /* an older server: keep the built-in Inner Mongolia */ });
@@ -185,7 +225,7 @@
   function startPolygon() {
     drawnArea = null;
     $('planner-draw-finish').disabled = false;
-    $('planner-draw-info').textContent = 'Tap the corners on the map; double-click (or Finish) to close.';
+    say('planner-draw-info', function () { return t('planner.draw_info'); });
     startDrawing(3, function (pts) { drawAreaOutline(pts, false); }, function (pts) {
       $('planner-draw-finish').disabled = true;
       if (!pts) { areaLayer.clearLayers(); return; }
@@ -193,7 +233,8 @@
       ring.push(ring[0]);
       drawnArea = { type: 'Polygon', coordinates: [ring] };
       drawAreaOutline(pts, true);
-      $('planner-draw-info').textContent = 'Polygon of ' + pts.length + ' corners. Show gaps to analyse it.';
+      var corners = pts.length;
+      say('planner-draw-info', function () { return tn('planner.polygon', corners); });
     });
   }
 
@@ -216,7 +257,7 @@
       drawAreaOutline([[s, w], [s, e], [n, e], [n, w]], true);
       return { body: { area: { type: 'Polygon', coordinates: [ring] } }, bounds: bounds };
     }
-    if (!drawnArea) { throw new Error('Draw a polygon first: tap its corners on the map, then double-click or press Finish.'); }
+    if (!drawnArea) { throw new Error(t('planner.need_polygon')); }
     return { body: { area: drawnArea }, bounds: L.geoJSON(drawnArea).getBounds() };
   }
 
@@ -232,28 +273,42 @@
     return { body: body, bounds: area.bounds };
   }
 
+  // reachText says in words how the answer's radius was found: the
+  // minutes, mode, speed and circuity of its reach, or that it was given.
+  function reachText(reach) {
+    if (!(reach.minutes > 0)) { return t('planner.radius_given'); }
+    var mode = reach.mode ? t('mode.' + reach.mode) : '';
+    return t('planner.reach', {
+      mode: mode, minutes: fmtMin(reach.minutes), speed: fmtSpeed(reach.speed_kmh),
+      circuity: A.number(reach.circuity, 1)
+    });
+  }
+
   function renderSummary(s, extra) {
     var box = $('gaps-summary');
     box.replaceChildren();
-    var pct = el('span', '', typeof s.covered_pct === 'number' ? s.covered_pct.toFixed(1) + ' %' : '–');
+    var pct = el('span', '', fmtPct(s.covered_pct));
     pct.id = 'covered-pct';
     pct.dataset.value = String(s.covered_pct);
-    var reach = s.reach || {};
-    var radius = [A.formatDistance(s.radius_m)];
-    if (reach.derivation) { radius.push(el('span', 'hint', reach.derivation)); }
-    var where = s.region ? s.region.name_en + ' ' + s.region.name_zh : 'the polygon';
-    var gapsShown = typeof s.gaps_total === 'number'
-      ? s.gaps_total + (s.numberReturned < s.gaps_total ? ' (largest ' + s.numberReturned + ' drawn)' : '')
-      : null;
+    var radius = [A.formatDistance(s.radius_m), el('span', 'hint', reachText(s.reach || {}))];
+    var where = s.region ? regionName(s.region) : t('planner.the_polygon');
+    var gapsShown = null;
+    if (typeof s.gaps_total === 'number') {
+      gapsShown = s.numberReturned < s.gaps_total
+        ? tn('planner.gaps_drawn', s.numberReturned, { total: A.number(s.gaps_total) })
+        : A.number(s.gaps_total);
+    }
+    var size = A.formatDistance(s.cell_m);
+    var cell = s.cell_m_auto ? t('planner.cell_value_auto', { size: size }) : size;
+    if (s.grid) { cell += ' · ' + tn('planner.cells', s.grid.cells_inside); }
     box.appendChild(dl([
-      ['Area', fmtKm2(s.area_km2) + ' — ' + where],
-      ['Covered', [pct, ' · ' + fmtKm2(s.covered_km2)]],
-      ['Uncovered', fmtKm2(s.uncovered_km2)],
-      gapsShown !== null ? ['Gaps', gapsShown] : null,
-      ['Radius', radius],
-      ['Cell', A.formatDistance(s.cell_m) + (s.cell_m_auto ? ' (automatic)' : '') +
-        (s.grid ? ' · ' + s.grid.cells_inside.toLocaleString('en') + ' cells' : '')],
-      ['Stations', String(s.stations_counted) + ' counted']
+      [t('planner.sum_area'), t('planner.area_where', { area: fmtKm2(s.area_km2), where: where })],
+      [t('planner.sum_covered'), [pct, ' · ' + fmtKm2(s.covered_km2)]],
+      [t('planner.sum_uncovered'), fmtKm2(s.uncovered_km2)],
+      gapsShown !== null ? [t('planner.sum_gaps'), gapsShown] : null,
+      [t('planner.sum_radius'), radius],
+      [t('planner.sum_cell'), cell],
+      [t('planner.sum_stations'), A.number(s.stations_counted)]
     ].concat(extra || [])));
     var bar = el('div', 'pct-bar');
     var fill = el('span');
@@ -295,11 +350,53 @@
       $('suggest-list').replaceChildren();
       gapsLayer.addData(fc);
       lastArea = { bounds: req.bounds, radius: fc.radius_m };
+      lastCoverage = { fc: fc, suggest: false };
       renderSummary(fc);
       if (!map.getBounds().intersects(req.bounds)) { map.fitBounds(req.bounds, { padding: [10, 10] }); }
       return drawCircles(req.bounds, fc.radius_m);
     }).catch(A.showError).then(function () {
       if (!signal.aborted) { setBusy('planner', false, ['gaps-run', 'suggest-run']); }
+    });
+  }
+
+  // renderSuggest writes a suggest answer's summary and its list of
+  // sites; given says whether the body named the candidate sites.
+  function renderSuggest(fc, given) {
+    var feats = fc.features || [];
+    renderSummary(fc, [[tn('planner.after', feats.length),
+      fmtPct(fc.covered_pct_after) + ' · ' + fmtKm2(fc.covered_km2_after)]]);
+    var list = $('suggest-list');
+    list.replaceChildren();
+    feats.forEach(function (f) {
+      var p = f.properties || {};
+      var c = f.geometry.coordinates;
+      var latlng = L.latLng(c[1], c[0]);
+      var li = el('li', 'suggest-item');
+      li.tabIndex = 0;
+      li.appendChild(el('div', 'line', el('span', 'badge suggest', String(p.rank)),
+        ' ' + t('planner.site_line', { area: fmtKm2(p.newly_covered_km2), pct: fmtPct(p.covered_pct_after) })));
+      li.appendChild(el('div', 'hint', fmtLatLon(c[1], c[0]),
+        p.candidate !== undefined ? ' · ' + t('planner.candidate', { id: p.candidate }) : null));
+      li.addEventListener('click', function () { map.setView(latlng, Math.max(map.getZoom(), 8)); });
+      list.appendChild(li);
+    });
+    if (!feats.length) { list.appendChild(el('li', 'empty', t('planner.no_sites'))); }
+    list.appendChild(el('li', 'hint', (given ? t('planner.candidates_given') : t('planner.candidates_lattice')) + ' ' + t('planner.method')));
+  }
+
+  // drawSuggest draws a suggest answer's sites on the map.
+  function drawSuggest(fc) {
+    suggestLayer.clearLayers();
+    (fc.features || []).forEach(function (f) {
+      var p = f.properties || {};
+      var c = f.geometry.coordinates;
+      var latlng = L.latLng(c[1], c[0]);
+      L.circle(latlng, {
+        radius: fc.radius_m, color: '#6a1b9a', weight: 2, dashArray: '5 4', fillColor: '#6a1b9a', fillOpacity: 0.12,
+        className: 'suggest-circle', pane: 'planner', interactive: false
+      }).addTo(suggestLayer);
+      numbered(latlng, p.rank, 'suggest-marker', t('planner.site_title', { rank: p.rank, area: fmtKm2(p.newly_covered_km2) }))
+        .addTo(suggestLayer);
     });
   }
 
@@ -315,52 +412,25 @@
     var signal = gapsAbort.signal;
     setBusy('planner', true, ['gaps-run', 'suggest-run']);
     return A.postJSON(A.apiURL('v1/coverage/suggest'), req.body, signal).then(function (fc) {
-      suggestLayer.clearLayers();
-      var list = $('suggest-list');
-      list.replaceChildren();
-      renderSummary(fc, [['After ' + (fc.features || []).length + ' new sites',
-        fc.covered_pct_after.toFixed(1) + ' % · ' + fmtKm2(fc.covered_km2_after)]]);
-      var radius = fc.radius_m;
-      (fc.features || []).forEach(function (f) {
-        var p = f.properties || {};
-        var c = f.geometry.coordinates;
-        var latlng = L.latLng(c[1], c[0]);
-        var title = 'Site ' + p.rank + ': +' + fmtKm2(p.newly_covered_km2);
-        L.circle(latlng, {
-          radius: radius, color: '#6a1b9a', weight: 2, dashArray: '5 4', fillColor: '#6a1b9a', fillOpacity: 0.12,
-          className: 'suggest-circle', pane: 'planner', interactive: false
-        }).addTo(suggestLayer);
-        numbered(latlng, p.rank, 'suggest-marker', title).addTo(suggestLayer);
-
-        var li = el('li', 'suggest-item');
-        li.tabIndex = 0;
-        var line = el('div', 'line');
-        line.appendChild(el('span', 'badge suggest', String(p.rank)));
-        line.appendChild(document.createTextNode(' +' + fmtKm2(p.newly_covered_km2) + ' newly covered → ' +
-          p.covered_pct_after.toFixed(1) + ' %'));
-        li.appendChild(line);
-        li.appendChild(el('div', 'hint', c[1].toFixed(4) + '° N, ' + c[0].toFixed(4) + '° E' +
-          (p.candidate !== undefined ? ' · candidate ' + p.candidate : '')));
-        li.addEventListener('click', function () { map.setView(latlng, Math.max(map.getZoom(), 8)); });
-        list.appendChild(li);
-      });
-      if (!(fc.features || []).length) {
-        list.appendChild(el('li', 'empty', 'No new site would cover more: the area is covered.'));
-      }
-      var note = el('li', 'hint', 'Candidates: ' + fc.candidates_from + '. ' + fc.method + '.');
-      list.appendChild(note);
-      if (!lastArea) { return drawCircles(req.bounds, radius); }
+      var given = !!req.body.candidates;
+      lastCoverage = { fc: fc, suggest: true, given: given };
+      drawSuggest(fc);
+      renderSuggest(fc, given);
+      if (!lastArea) { return drawCircles(req.bounds, fc.radius_m); }
     }).catch(A.showError).then(function () {
       if (!signal.aborted) { setBusy('planner', false, ['gaps-run', 'suggest-run']); }
     });
   }
 
+  // nameSuggestButton says on the button how many sites it asks for.
+  function nameSuggestButton() {
+    var n = numberOf('suggest-n');
+    $('suggest-run').textContent = n > 0 && Number.isInteger(n) ? tn('planner.suggest_sites', n) : t('planner.suggest');
+  }
+
   $('planner-form').addEventListener('submit', function (ev) { ev.preventDefault(); runGaps(); });
   $('suggest-run').addEventListener('click', runSuggest);
-  $('suggest-n').addEventListener('input', function () {
-    var n = numberOf('suggest-n');
-    $('suggest-run').textContent = 'Suggest ' + (n > 0 ? n : 'N') + ' new site' + (n === 1 ? '' : 's');
-  });
+  $('suggest-n').addEventListener('input', nameSuggestButton);
   $('planner-area').addEventListener('change', updateAreaControls);
   $('planner-draw-start').addEventListener('click', startPolygon);
   $('planner-draw-finish').addEventListener('click', function () { stopDrawing(true); });
@@ -368,7 +438,7 @@
     stopDrawing(false);
     drawnArea = null;
     areaLayer.clearLayers();
-    $('planner-draw-info').textContent = 'Press Draw, then tap the corners on the map.';
+    say('planner-draw-info', function () { return t('planner.draw_again'); });
   });
   $('planner-circles').addEventListener('change', function () {
     if (!$('planner-circles').checked) { circlesLayer.clearLayers(); return; }
@@ -381,25 +451,32 @@
   var routePreview = L.layerGroup().addTo(routeLayers);
   var routeResult = L.layerGroup().addTo(routeLayers);
   var routeAbort = null;
-  var lastRoute = null;  // the last answer, re-rendered when the language changes
+  var lastRoute = null;  // {fc, body}: the last answer and its request, re-rendered when the language changes
   var examplesLoaded = false;
+  var examples = [];     // the server's example routes, named again when the language changes
+
+  function nameExamples() {
+    var sel = $('route-example');
+    examples.forEach(function (r) {
+      var o = Array.from(sel.options).find(function (x) { return x.value === r.id; });
+      if (o) { o.textContent = t('route.example_option', { name: A.nameOf(r), length: t('units.km', { n: A.number(r.length_km) }) }); }
+    });
+  }
 
   function loadExamples() {
     if (examplesLoaded) { return; }
     examplesLoaded = true;
     A.getJSON(A.apiURL('v1/routes')).then(function (body) {
       var sel = $('route-example');
-      (body.routes || []).forEach(function (r) {
-        var o = new Option(r.name_en + ' ' + r.name_zh + ' (' + Math.round(r.length_km) + ' km)', r.id);
-        o.dataset.note = r.note || '';
-        sel.appendChild(o);
-      });
-      sel.disabled = !(body.routes || []).length;
+      examples = body.routes || [];
+      examples.forEach(function (r) { sel.appendChild(new Option('', r.id)); });
+      nameExamples();
+      sel.disabled = !examples.length;
     }).catch(function (err) {
       $('route-example').disabled = true;
-      $('route-note').textContent = err.status === 404
-        ? 'This server offers no example routes: paste GeoJSON or draw one.'
-        : 'Example routes unavailable: ' + err.message;
+      say('route-note', err.status === 404
+        ? function () { return t('route.no_examples'); }
+        : function () { return t('route.examples_failed') + (err.detail ? ' ' + t('error.detail', { detail: err.detail }) : ''); });
     });
   }
 
@@ -418,9 +495,13 @@
   // FeatureCollection of one; returns the GeoJSON and its [lat, lng]s.
   function routeFromText() {
     var text = $('route-geojson').value.trim();
-    if (!text) { throw new Error('No route yet: pick an example, draw one on the map, or paste GeoJSON.'); }
+    if (!text) { throw new Error(t('route.need_route')); }
     var g;
-    try { g = JSON.parse(text); } catch (e) { throw new Error('The route is not valid JSON: ' + e.message); }
+    try { g = JSON.parse(text); } catch (e) {
+      // The browser's own message is in English; its position is not.
+      var at = /position (\d+)/.exec(e.message);
+      throw new Error(at ? t('route.bad_json_at', { n: A.number(Number(at[1]) + 1) }) : t('route.bad_json'));
+    }
     var line = g;
     if (line && line.type === 'FeatureCollection' && line.features && line.features.length === 1) { line = line.features[0]; }
     if (line && line.type === 'Feature') { line = line.geometry; }
@@ -435,7 +516,9 @@
     var id = sel.value;
     if (!id) { return Promise.resolve(); }
     stopDrawing(false);
-    $('route-note').textContent = sel.selectedOptions[0].dataset.note || '';
+    // The bundled examples all carry the same note (straight segments,
+    // not roads); the page says it in the user's language.
+    say('route-note', function () { return t('route.example_note'); });
     return A.getJSON(A.apiURL('v1/routes/' + encodeURIComponent(id))).then(function (f) {
       $('route-geojson').value = JSON.stringify(f);
       clearRouteResult();
@@ -480,21 +563,55 @@
     routeAbort = new AbortController();
     var signal = routeAbort.signal;
     setBusy('route', true, ['route-run']);
-    return A.postJSON(A.apiURL('v1/route/plan'), routeBody(r.geojson), signal).then(function (fc) {
+    var body = routeBody(r.geojson);
+    return A.postJSON(A.apiURL('v1/route/plan'), body, signal).then(function (fc) {
       routePreview.clearLayers();
-      lastRoute = fc;
-      renderRoute(fc, true);
+      lastRoute = { fc: fc, body: body };
+      renderRoute(fc, body, true);
     }).catch(A.showError).then(function () {
       if (!signal.aborted) { setBusy('route', false, ['route-run']); }
     });
   }
 
-  function kmAt(m) { return 'km ' + (m / 1000).toFixed(1); }
+  // kmAt is a place on the route: the kilometre post along_m meters
+  // from its start.
+  function kmAt(m) { return t('route.km_at', { km: A.number(m / 1000, 1) }); }
 
-  var SIDE = { left: 'left of the road', right: 'right of the road', on: 'on the route' };
+  function sideText(side) {
+    switch (side) {
+      case 'left': return t('route.side_left');
+      case 'right': return t('route.side_right');
+      case 'on': return t('route.side_on');
+    }
+    return side || '';
+  }
 
-  function renderRoute(fc, fit) {
-    var lang = A.filters().lang;
+  // gapLimitText says how the gap limit was set: by minutes of driving
+  // at the speed asked for, or in km (then the limit says it all).
+  function gapLimitText(body, plan) {
+    if (typeof body.max_gap_minutes !== 'number') { return ''; }
+    return t('route.gap_how', { minutes: fmtMin(body.max_gap_minutes), speed: fmtSpeed(plan.speed_kmh) });
+  }
+
+  // planText is the rest plan's message, from the plan's numbers: no
+  // plan possible, no stop needed, or how many stops with what rest.
+  function planText(fc, plan) {
+    var leg = fmtKm(plan.max_leg_km);
+    if (plan.feasible === false) { return tn('route.plan_impossible', (plan.problems || []).length, { leg: leg }); }
+    if (!(plan.stops || []).length) {
+      return t('route.plan_none', { length: fmtKm(fc.route_length_km), leg: leg, minutes: fmtMin(plan.max_drive_minutes) });
+    }
+    return tn('route.plan_stops', plan.stops.length, { rest: fmtMin(plan.min_rest_minutes) });
+  }
+
+  function problemText(p, plan) {
+    return t('route.problem', {
+      from: kmAt(p.from_along_m), to: kmAt(p.to_along_m), length: fmtKm(p.length_km), leg: fmtKm(plan.max_leg_km),
+      minutes: fmtMin(plan.max_drive_minutes), speed: fmtSpeed(plan.speed_kmh)
+    });
+  }
+
+  function renderRoute(fc, body, fit) {
     routeResult.clearLayers();
     var feats = fc.features || [];
     var stations = feats.filter(function (f) { return (f.properties || {}).role === 'station'; });
@@ -503,6 +620,7 @@
     stations.forEach(function (f) { byId[f.id] = f; });
     var toLatLngs = function (f) { return f.geometry.coordinates.map(function (c) { return [c[1], c[0]]; }); };
     var bounds = null;
+    var plan = fc.rest_plan || {};
 
     feats.forEach(function (f) {
       if ((f.properties || {}).role !== 'route') { return; }
@@ -516,67 +634,64 @@
     });
 
     // Summary.
+    var limit = A.formatDistance(fc.max_gap_m);
+    var corridor = A.formatDistance(fc.corridor_m);
+    var how = gapLimitText(body, plan);
     var box = $('route-summary');
     box.replaceChildren();
     box.appendChild(dl([
-      ['Route', fc.route_length_km.toLocaleString('en', { maximumFractionDigits: 1 }) + ' km'],
-      ['Stations', fc.stations_count + ' within ' + A.formatDistance(fc.corridor_m) + ' of the route'],
-      ['Gaps', [fc.gaps_count + ' longer than ' + A.formatDistance(fc.max_gap_m) +
-        (fc.gaps_count ? ', longest ' + fc.longest_gap_km.toFixed(1) + ' km' : ''),
-        el('span', 'hint', fc.max_gap_derivation)]]
+      [t('route.sum_route'), fmtKm(fc.route_length_km)],
+      [t('route.sum_stations'), tn('route.stations_within', fc.stations_count, { corridor: corridor })],
+      [t('route.sum_gaps'), [tn('route.gaps_longer', fc.gaps_count, { limit: limit }) +
+        (fc.gaps_count ? ', ' + t('route.longest', { length: fmtKm(fc.longest_gap_km) }) : ''),
+        how ? el('span', 'hint', how) : '']]
     ]));
 
     // Rest plan.
-    var plan = fc.rest_plan || {};
     var detail = $('rest-plan-detail');
-    detail.textContent = plan.detail || '';
+    detail.textContent = planText(fc, plan);
     detail.classList.toggle('infeasible', plan.feasible === false);
     var planList = $('rest-plan');
     planList.replaceChildren();
     (plan.stops || []).forEach(function (s, i) {
       var n = i + 1;
       var st = byId[s.id];
-      var name = st ? A.nameOf(st.properties || {}, lang) : s.name;
+      var name = st ? A.nameOf(st.properties || {}) : s.name;
       var li = el('li', 'plan-stop');
       li.tabIndex = 0;
       li.dataset.id = s.id;
-      var line = el('div', 'line');
-      line.appendChild(el('span', 'badge', String(n)));
-      line.appendChild(el('span', 'name', name));
-      li.appendChild(line);
-      li.appendChild(el('div', 'meta', kmAt(s.along_m) + ' · after ' + s.leg_km.toFixed(1) + ' km, ' + Math.round(s.drive_minutes) +
-        ' min driving; rest ≥ ' + plan.min_rest_minutes + ' min' + (s.preferred ? ' · ★ has ' + A.amenityList(plan.prefer_amenities) : '')));
+      li.appendChild(el('div', 'line', el('span', 'badge', String(n)), el('span', 'name', name)));
+      li.appendChild(el('div', 'meta', t('route.stop_meta', {
+        at: kmAt(s.along_m), leg: fmtKm(s.leg_km), minutes: fmtMin(Math.round(s.drive_minutes)), rest: fmtMin(plan.min_rest_minutes)
+      }), s.preferred ? ' · ' + t('route.stop_preferred', { amenities: A.amenityList(plan.prefer_amenities) }) : null));
       if (st) {
         var c = st.geometry.coordinates;
         var latlng = L.latLng(c[1], c[0]);
-        numbered(latlng, n, 'plan-stop-marker', 'Rest stop ' + n + ': ' + name)
-          .bindPopup(function () { return A.popupContent(st.properties || {}, A.filters().lang); })
+        numbered(latlng, n, 'plan-stop-marker', t('route.stop_title', { n: n, name: name }))
+          .bindPopup(function () { return A.popupContent(st.properties || {}); })
           .addTo(routeResult);
         li.addEventListener('click', function () { map.setView(latlng, Math.max(map.getZoom(), 9)); });
       }
       planList.appendChild(li);
     });
     if ((plan.stops || []).length && plan.final_leg_km) {
-      planList.appendChild(el('li', 'hint', 'then ' + plan.final_leg_km.toFixed(1) + ' km to the end of the route'));
+      planList.appendChild(el('li', 'hint', t('route.final_leg', { leg: fmtKm(plan.final_leg_km) })));
     }
     var problems = $('rest-problems');
     problems.replaceChildren();
-    (plan.problems || []).forEach(function (p) { problems.appendChild(el('li', 'plan-problem', p.detail)); });
+    (plan.problems || []).forEach(function (p) { problems.appendChild(el('li', 'plan-problem', problemText(p, plan))); });
 
     // Gaps.
     var gapList = $('route-gaps');
     gapList.replaceChildren();
     gaps.forEach(function (f) {
       var p = f.properties;
-      var li = el('li', 'gap-item', kmAt(p.from_along_m) + ' – ' + kmAt(p.to_along_m) + ': ' +
-        p.length_km.toFixed(1) + ' km with no station');
+      var li = el('li', 'gap-item', t('route.gap_item', { from: kmAt(p.from_along_m), to: kmAt(p.to_along_m), length: fmtKm(p.length_km) }));
       li.tabIndex = 0;
       li.addEventListener('click', function () { map.fitBounds(L.latLngBounds(toLatLngs(f)), { padding: [30, 30] }); });
       gapList.appendChild(li);
     });
-    if (!gaps.length) {
-      gapList.appendChild(el('li', 'empty', 'No stretch longer than ' + A.formatDistance(fc.max_gap_m) + ' without a station.'));
-    }
+    if (!gaps.length) { gapList.appendChild(el('li', 'empty', t('route.no_gaps', { limit: limit }))); }
 
     // Stations along the route.
     var list = $('route-list');
@@ -594,33 +709,27 @@
       li.tabIndex = 0;
       li.dataset.id = f.id;
       li.dataset.alongM = String(p.along_m);
-      var line = el('div', 'line');
-      if (p.rest_stop) { line.appendChild(el('span', 'badge', String(p.rest_stop))); }
       var dot = el('span', 'dot');
       dot.style.background = A.kindColor(p.kind);
-      line.appendChild(dot);
-      line.appendChild(el('span', 'name', A.nameOf(p, lang)));
-      line.appendChild(el('span', 'kind', '— ' + A.kindLabel(p.kind)));
-      li.appendChild(line);
-      li.appendChild(el('div', 'meta', kmAt(p.along_m) + ' · ' + A.formatDistance(p.offset_m) + ' ' + (SIDE[p.side] || p.side)));
+      li.appendChild(el('div', 'line', p.rest_stop ? el('span', 'badge', String(p.rest_stop)) : null, dot,
+        el('span', 'name', A.nameOf(p)), el('span', 'kind', '— ' + A.kindLabel(p.kind))));
+      li.appendChild(el('div', 'meta', t('route.station_meta', { at: kmAt(p.along_m), offset: A.formatDistance(p.offset_m), side: sideText(p.side) })));
       if (p.amenities && p.amenities.length) { li.appendChild(el('div', 'meta', A.amenityList(p.amenities))); }
       var open = function () {
         map.setView(latlng, Math.max(map.getZoom(), 10));
-        L.popup().setLatLng(latlng).setContent(A.popupContent(p, A.filters().lang)).openOn(map);
+        L.popup().setLatLng(latlng).setContent(A.popupContent(p)).openOn(map);
       };
       li.addEventListener('click', open);
       li.addEventListener('keydown', function (ev) { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); open(); } });
       list.appendChild(li);
     });
-    if (!stations.length) {
-      list.appendChild(el('li', 'empty', 'No station within ' + A.formatDistance(fc.corridor_m) + ' of the route.'));
-    }
+    if (!stations.length) { list.appendChild(el('li', 'empty', t('route.no_stations', { corridor: corridor }))); }
     if (fit && bounds) { map.fitBounds(bounds, { padding: [20, 20] }); }
   }
 
   function startRouteDrawing() {
     $('route-example').value = '';
-    $('route-note').textContent = 'Tap points along the route; double-click (or Finish) to end.';
+    say('route-note', function () { return t('route.draw_info'); });
     $('route-draw-finish').disabled = false;
     clearRouteResult();
     startDrawing(2, function (pts) {
@@ -628,7 +737,8 @@
       if (pts.length) { $('route-geojson').value = JSON.stringify({ type: 'LineString', coordinates: pts.map(lonLat) }); }
     }, function (pts) {
       $('route-draw-finish').disabled = true;
-      $('route-note').textContent = pts ? 'Drawn route of ' + pts.length + ' points (straight segments).' : '';
+      var n = pts ? pts.length : 0;
+      say('route-note', n ? function () { return tn('route.drawn', n); } : null);
       if (!pts) { $('route-geojson').value = ''; }
     });
   }
@@ -641,7 +751,7 @@
     stopDrawing(false);
     $('route-example').value = '';
     $('route-geojson').value = '';
-    $('route-note').textContent = '';
+    say('route-note', null);
     routePreview.clearLayers();
     clearRouteResult();
   });
@@ -651,7 +761,25 @@
   $('route-gap-by').addEventListener('change', function () {
     $('route-max-gap').value = $('route-gap-by').value === 'minutes' ? '60' : '50';
   });
-  $('lang').addEventListener('change', function () { if (lastRoute) { renderRoute(lastRoute, false); } });
+
+  // ---------- language ----------
+
+  // On a language change (after app.js has loaded its strings) the
+  // view's own text is written again: the messages said, the names of
+  // regions and examples, the suggest button and the last answers.
+  document.addEventListener('yizhan:lang', function () {
+    Object.keys(said).forEach(function (id) { $(id).textContent = said[id] ? said[id]() : ''; });
+    nameRegions();
+    nameExamples();
+    nameSuggestButton();
+    if (lastCoverage && lastCoverage.suggest) {
+      drawSuggest(lastCoverage.fc);
+      renderSuggest(lastCoverage.fc, lastCoverage.given);
+    } else if (lastCoverage) {
+      renderSummary(lastCoverage.fc);
+    }
+    if (lastRoute) { renderRoute(lastRoute.fc, lastRoute.body, false); }
+  });
 
   // ---------- switching views ----------
 

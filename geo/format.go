@@ -1,0 +1,36 @@
+package geo
+
+import (
+	"math"
+	"strconv"
+)
+
+// The number and text forms every layer's messages and answers share:
+// geo's errors, the planner's (data/plan) and the API's problems and
+// GeoJSON. They live here, at the bottom, so that each is defined once.
+
+// Round rounds v to the given number of decimals, halves away from zero.
+func Round(v float64, digits int) float64 {
+	p := math.Pow(10, float64(digits))
+	return math.Round(v*p) / p
+}
+
+// Round1 rounds v to one decimal (0.1 m, 0.1°).
+func Round1(v float64) float64 { return math.Round(v*10) / 10 }
+
+// Num formats v as the shortest decimal that reads back as v, without an
+// exponent, as a person writes it in a message ("38461.5", "0.02").
+func Num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+// maxQuoted bounds the bytes of an input a message repeats.
+const maxQuoted = 64
+
+// Quote quotes an input for an error message, cut to maxQuoted bytes
+// (then followed by "…"), so that a huge input does not make a huge
+// message.
+func Quote(s string) string {
+	if len(s) > maxQuoted {
+		return strconv.Quote(s[:maxQuoted]) + "…"
+	}
+	return strconv.Quote(s)
+}
