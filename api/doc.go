@@ -1,5 +1,5 @@
 // Package api is yizhan's HTTP interface, and only that: a Fiber app that
-// answers station queries from the in-memory catalog (data.Snapshot),
+// answers station queries from the in-memory catalog (catalog.Snapshot),
 // renders GeoJSON, OGC API – Features, vector tiles and the OpenAPI
 // document, takes authorised writes through the Store interface when a
 // database is configured, and reports health and metrics.
