@@ -6,9 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
-	"time"
 	"unicode/utf8"
 
 	"yizhan/data"
@@ -248,78 +249,57 @@ func appendPoint(b []byte, c [2]float64) ([]byte, error) {
 
 // appendRecordProps writes the properties of f's record, with its name in
 // f.lang (and, when f.found, distance_m and bearing_deg), through w: the
-// same members, in the same (sorted) order, as json.Marshal writes for
-// the map of (*data.Station).Properties with "name" set. This is the one
-// place where the API writes a record's JSON.
+// record's members come from its one JSON form (data.AppendMember, in
+// sorted order, HTML-safe), so a new property needs no change here; the
+// bytes are those json.Marshal writes for the map of
+// (*data.Station).Properties with "name" set.
 func appendRecordProps(w *propWriter, f *feature) {
-	st, lang := f.rec, f.lang
-	if st.Address != "" && w.key("address") {
-		w.b = appendString(w.b, st.Address)
+	o := data.FeatureOptions{Lang: f.lang, Sorted: true, EscapeHTML: true}
+	keys := recordKeys
+	if f.found {
+		keys = foundKeys
 	}
-	if w.key("amenities") {
-		w.b = append(w.b, '[')
-		first := true
-		for a := range st.Amenities.All() {
-			if !first {
+	for i := range keys {
+		k := &keys[i]
+		switch k.Name {
+		case "bearing_deg":
+			if w.key(k.Name) {
+				w.float(f.bearing)
+			}
+		case "distance_m":
+			if w.key(k.Name) {
+				w.float(f.meters)
+			}
+		default:
+			w.flush(k.Name)
+			if len(w.extra) > 0 && w.extra[0].key == k.Name { // a prop replaces the member
+				w.sep()
+				w.writeProp(w.extra[0])
+				w.extra = w.extra[1:]
+				continue
+			}
+			mark := len(w.b)
+			if w.comma {
 				w.b = append(w.b, ',')
 			}
-			first = false
-			w.b = appendString(w.b, a)
+			var ok bool
+			if w.b, ok = f.rec.AppendMember(w.b, k, &o); ok {
+				w.comma = true
+			} else {
+				w.b = w.b[:mark]
+			}
 		}
-		w.b = append(w.b, ']')
-	}
-	w.optInt("area_m2", st.AreaM2)
-	if f.found && w.key("bearing_deg") {
-		w.float(f.bearing)
-	}
-	w.optInt("beds", st.Beds)
-	w.optInt("capacity_per_day", st.CapacityPerDay)
-	if f.found && w.key("distance_m") {
-		w.float(f.meters)
-	}
-	if w.key("kind") {
-		w.b = appendString(w.b, string(st.Kind))
-	}
-	if w.key("languages") {
-		w.b = appendStrings(w.b, st.Languages)
-	}
-	if w.key("name") {
-		w.b = appendString(w.b, st.Names.In(lang))
-	}
-	if w.key("names") {
-		w.b = appendNames(w.b, st.Names)
-	}
-	w.optString("opening_hours", st.OpeningHours)
-	w.optString("operator", st.Operator)
-	w.optString("phone", st.Phone)
-	if p := st.Port; p != nil && w.key("port") {
-		w.b = append(w.b, `{"country":`...)
-		w.b = appendString(w.b, p.Country)
-		w.b = appendOptString(w.b, `,"hours":`, p.Hours)
-		w.b = append(w.b, `,"modes":`...)
-		w.b = appendStrings(w.b, p.Modes)
-		w.b = append(w.b, '}')
-	}
-	w.optString("region", st.Region)
-	if w.key("source") {
-		w.b = appendString(w.b, st.Source)
-	}
-	if w.key("status") {
-		w.b = appendString(w.b, string(st.Status))
-	}
-	w.optString("timezone", st.TimeZone)
-	w.optInt("truck_parking_spaces", st.TruckParkingSpaces)
-	if !st.UpdatedAt.IsZero() && w.key("updated_at") {
-		w.b = append(w.b, '"')
-		// RFC 3339 output holds only digits, letters and -:.+, none of
-		// which JSON escapes.
-		w.b = st.UpdatedAt.UTC().AppendFormat(w.b, time.RFC3339Nano)
-		w.b = append(w.b, '"')
-	}
-	if st.Version != 0 && w.key("version") {
-		w.b = strconv.AppendInt(w.b, st.Version, 10)
 	}
 }
+
+// recordKeys are a record's members in sorted order; foundKeys add the
+// members of a record found from a query point.
+var recordKeys, foundKeys = func() (rec, found []data.Member) {
+	rec = data.SortedMembers()
+	found = append(slices.Clone(rec), data.Member{Name: "bearing_deg"}, data.Member{Name: "distance_m"})
+	slices.SortFunc(found, func(a, b data.Member) int { return strings.Compare(a.Name, b.Name) })
+	return rec, found
+}()
 
 // propWriter writes the members of a properties object in sorted key
 // order, merging a feature's extra props (sorted, unique keys) in among
@@ -389,18 +369,6 @@ func (w *propWriter) float(f float64) {
 	}
 }
 
-func (w *propWriter) optString(k, v string) {
-	if v != "" && w.key(k) {
-		w.b = appendString(w.b, v)
-	}
-}
-
-func (w *propWriter) optInt(k string, v *int) {
-	if v != nil && w.key(k) {
-		w.b = strconv.AppendInt(w.b, int64(*v), 10)
-	}
-}
-
 // appendLine appends a GeoJSON LineString geometry with the given
 // (already rounded) coordinates, as json.Marshal writes lineGeometry.
 func appendLine(b []byte, g *lineGeometry) ([]byte, error) {
@@ -427,45 +395,6 @@ func appendLine(b []byte, g *lineGeometry) ([]byte, error) {
 		b = append(b, ']')
 	}
 	return append(b, "]}"...), nil
-}
-
-// appendNames appends n as json.Marshal writes data.Names (fields in
-// declaration order, empty ones omitted).
-func appendNames(b []byte, n data.Names) []byte {
-	b = append(b, '{')
-	comma := false
-	for _, kv := range [...]struct{ k, v string }{{`"zh":`, n.ZH}, {`"en":`, n.EN}, {`"ru":`, n.RU}, {`"mn":`, n.MN}} {
-		if kv.v == "" {
-			continue
-		}
-		if comma {
-			b = append(b, ',')
-		}
-		comma = true
-		b = append(b, kv.k...)
-		b = appendString(b, kv.v)
-	}
-	return append(b, '}')
-}
-
-// appendStrings appends ss as a JSON array; nil is [] (never null), as the
-// record format promises lists.
-func appendStrings(b []byte, ss []string) []byte {
-	b = append(b, '[')
-	for i, s := range ss {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendString(b, s)
-	}
-	return append(b, ']')
-}
-
-func appendOptString(b []byte, key, v string) []byte {
-	if v == "" {
-		return b
-	}
-	return appendString(append(b, key...), v)
 }
 
 // appendFloat appends f formatted as encoding/json formats a float64: the

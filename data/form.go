@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/paulmach/orb"
 )
@@ -27,10 +28,30 @@ import (
 
 // member is one member of a record's properties object.
 type member struct {
-	name  string
-	field int  // index of the Station field; -1 for the derived "name"
-	omit  bool // omitempty or omitzero: left out when empty
+	name   string
+	field  int  // index of the Station field; -1 for the derived "name"
+	omit   bool // omitempty or omitzero: left out when empty
+	kind   fieldKind
+	offset uintptr // of the field in Station, for appendMember
+	key    string  // the member's name as JSON writes it before a value: "name":
 }
+
+// fieldKind is the type of a member's field, one of formTypes.
+type fieldKind uint8
+
+const (
+	kindDerived fieldKind = iota // the derived name: no field
+	kindString
+	kindKind
+	kindStatus
+	kindIntPtr
+	kindInt64
+	kindStrings
+	kindAmenities
+	kindNames
+	kindPort
+	kindTime
+)
 
 // derivedName is the member holding the record's name in the requested
 // language: written, never read.
@@ -48,12 +69,12 @@ func buildMembers() (declared, sorted []member) {
 		if name == "-" || name == "" {
 			continue
 		}
-		if !formTypes[f.Type] {
+		if formTypes[f.Type] == kindDerived {
 			panic(fmt.Sprintf("data: Station.%s has type %v, which the record's JSON form does not know (see form.go)", f.Name, f.Type))
 		}
-		declared = append(declared, member{name: name, field: i, omit: strings.Contains(opts, "omitempty") || strings.Contains(opts, "omitzero")})
+		declared = append(declared, member{name: name, field: i, omit: strings.Contains(opts, "omitempty") || strings.Contains(opts, "omitzero"), kind: formTypes[f.Type], offset: f.Offset, key: `"` + name + `":`})
 		if name == "kind" {
-			declared = append(declared, member{name: derivedName, field: -1})
+			declared = append(declared, member{name: derivedName, field: -1, key: `"` + derivedName + `":`})
 		}
 	}
 	sorted = slices.Clone(declared)
@@ -63,17 +84,53 @@ func buildMembers() (declared, sorted []member) {
 
 // formTypes are the field types the form reads and writes (see
 // appendMember and Properties).
-var formTypes = map[reflect.Type]bool{
-	reflect.TypeFor[string]():     true,
-	reflect.TypeFor[Kind]():       true,
-	reflect.TypeFor[Status]():     true,
-	reflect.TypeFor[*int]():       true,
-	reflect.TypeFor[int64]():      true,
-	reflect.TypeFor[[]string]():   true,
-	reflect.TypeFor[AmenitySet](): true,
-	reflect.TypeFor[Names]():      true,
-	reflect.TypeFor[*PortInfo]():  true,
-	reflect.TypeFor[time.Time]():  true,
+var (
+	typString    = reflect.TypeFor[string]()
+	typKind      = reflect.TypeFor[Kind]()
+	typStatus    = reflect.TypeFor[Status]()
+	typIntPtr    = reflect.TypeFor[*int]()
+	typInt64     = reflect.TypeFor[int64]()
+	typStrings   = reflect.TypeFor[[]string]()
+	typAmenities = reflect.TypeFor[AmenitySet]()
+	typNames     = reflect.TypeFor[Names]()
+	typPort      = reflect.TypeFor[*PortInfo]()
+	typTime      = reflect.TypeFor[time.Time]()
+	formTypes    = map[reflect.Type]fieldKind{
+		typString: kindString, typKind: kindKind, typStatus: kindStatus, typIntPtr: kindIntPtr, typInt64: kindInt64,
+		typStrings: kindStrings, typAmenities: kindAmenities, typNames: kindNames, typPort: kindPort, typTime: kindTime,
+	}
+)
+
+// pointer returns a pointer to m's field of st, typed as the field is
+// (*string, **int, ...). It computes the address from the field's offset,
+// which reflect gave at start-up for a type formTypes lists, instead of
+// going through reflect for every member of every record written: the
+// API's hot path writes records through here.
+func (m member) pointer(st *Station) any {
+	p := unsafe.Add(unsafe.Pointer(st), m.offset)
+	switch m.kind {
+	case kindString:
+		return (*string)(p)
+	case kindKind:
+		return (*Kind)(p)
+	case kindStatus:
+		return (*Status)(p)
+	case kindIntPtr:
+		return (**int)(p)
+	case kindInt64:
+		return (*int64)(p)
+	case kindStrings:
+		return (*[]string)(p)
+	case kindAmenities:
+		return (*AmenitySet)(p)
+	case kindNames:
+		return (*Names)(p)
+	case kindPort:
+		return (**PortInfo)(p)
+	case kindTime:
+		return (*time.Time)(p)
+	}
+	panic(fmt.Sprintf("data: member %q has a type the record's JSON form does not know", m.name))
 }
 
 // PropertyNames returns the members of a record's properties object in
@@ -164,7 +221,6 @@ func (st *Station) AppendProperties(b []byte, o *FeatureOptions) ([]byte, error)
 	if o.Sorted {
 		members = sortedMembers
 	}
-	rv := reflect.ValueOf(st).Elem()
 	extra := o.Extra
 	used := 0 // declared order: a bit per replaced Extra (at most 64 looked at)
 	first := true
@@ -181,7 +237,8 @@ func (st *Station) AppendProperties(b []byte, o *FeatureOptions) ([]byte, error)
 			err = ferr
 		}
 	}
-	for _, m := range members {
+	for mi := range members {
+		m := &members[mi]
 		if o.Sorted {
 			for len(extra) > 0 && extra[0].Key < m.name {
 				writeExtra(extra[0])
@@ -201,11 +258,8 @@ func (st *Station) AppendProperties(b []byte, o *FeatureOptions) ([]byte, error)
 		if !first {
 			b = append(b, ',')
 		}
-		b = append(b, '"')
-		b = append(b, m.name...)
-		b = append(b, `":`...)
 		var ok bool
-		if b, ok = st.appendMember(b, rv, m, o); ok {
+		if b, ok = st.appendMember(b, &members[mi], o); ok {
 			first = false
 		} else {
 			b = b[:mark]
@@ -219,63 +273,62 @@ func (st *Station) AppendProperties(b []byte, o *FeatureOptions) ([]byte, error)
 	return b, err
 }
 
-// appendMember appends the value of member m; ok is false when the
-// member is left out (empty and optional).
-func (st *Station) appendMember(b []byte, rv reflect.Value, m member, o *FeatureOptions) (_ []byte, ok bool) {
-	if m.field < 0 {
+// appendMember appends member m, "name":value; ok is false, and nothing
+// is appended, when the member is left out (empty and optional). Like
+// pointer, it reads the field at its offset.
+func (st *Station) appendMember(b []byte, m *member, o *FeatureOptions) (_ []byte, ok bool) {
+	esc := o.EscapeHTML
+	p := unsafe.Add(unsafe.Pointer(st), m.offset)
+	switch m.kind {
+	case kindDerived:
 		lang := o.Lang
 		if lang == "" {
 			lang = "zh"
 		}
-		return AppendJSONString(b, st.Names.In(lang), o.EscapeHTML), true
-	}
-	esc := o.EscapeHTML
-	switch v := rv.Field(m.field).Addr().Interface().(type) {
-	case *string:
-		if m.omit && *v == "" {
+		return AppendJSONString(append(b, m.key...), st.Names.In(lang), esc), true
+	case kindString, kindKind, kindStatus: // string, Kind and Status share a layout
+		v := *(*string)(p)
+		if m.omit && v == "" {
 			return b, false
 		}
-		return AppendJSONString(b, *v, esc), true
-	case *Kind:
-		if m.omit && *v == "" {
-			return b, false
-		}
-		return AppendJSONString(b, string(*v), esc), true
-	case *Status:
-		if m.omit && *v == "" {
-			return b, false
-		}
-		return AppendJSONString(b, string(*v), esc), true
-	case **int:
-		if *v == nil {
+		return AppendJSONString(append(b, m.key...), v, esc), true
+	case kindIntPtr:
+		v := *(**int)(p)
+		if v == nil {
 			if m.omit {
 				return b, false
 			}
-			return append(b, "null"...), true
+			return append(append(b, m.key...), "null"...), true
 		}
-		return strconv.AppendInt(b, int64(**v), 10), true
-	case *int64:
-		if m.omit && *v == 0 {
+		return strconv.AppendInt(append(b, m.key...), int64(*v), 10), true
+	case kindInt64:
+		v := *(*int64)(p)
+		if m.omit && v == 0 {
 			return b, false
 		}
-		return strconv.AppendInt(b, *v, 10), true
-	case *[]string:
-		return appendJSONStrings(b, *v, esc), true
-	case *AmenitySet:
-		b = append(b, '[')
+		return strconv.AppendInt(append(b, m.key...), v, 10), true
+	case kindStrings:
+		return appendJSONStrings(append(b, m.key...), *(*[]string)(p), esc), true
+	case kindAmenities:
+		set := *(*AmenitySet)(p)
+		b = append(append(b, m.key...), '[')
 		n := 0
-		for a := range v.All() {
+		for i, a := range amenities {
+			if set&(1<<i) == 0 {
+				continue
+			}
 			if n > 0 {
 				b = append(b, ',')
 			}
 			n++
-			b = AppendJSONString(b, a, esc)
+			b = AppendJSONString(b, string(a), esc)
 		}
 		return append(b, ']'), true
-	case *Names:
-		b = append(b, '{')
+	case kindNames:
+		v := (*Names)(p)
+		b = append(append(b, m.key...), '{')
 		n := 0
-		for _, l := range [...]struct{ key, v string }{{"zh", v.ZH}, {"en", v.EN}, {"ru", v.RU}, {"mn", v.MN}} {
+		for _, l := range [...]struct{ key, v string }{{`"zh":`, v.ZH}, {`"en":`, v.EN}, {`"ru":`, v.RU}, {`"mn":`, v.MN}} {
 			if l.v == "" {
 				continue
 			}
@@ -283,44 +336,39 @@ func (st *Station) appendMember(b []byte, rv reflect.Value, m member, o *Feature
 				b = append(b, ',')
 			}
 			n++
-			b = append(b, '"')
 			b = append(b, l.key...)
-			b = append(b, `":`...)
 			b = AppendJSONString(b, l.v, esc)
 		}
 		return append(b, '}'), true
-	case **PortInfo:
-		p := *v
-		if p == nil {
+	case kindPort:
+		port := *(**PortInfo)(p)
+		if port == nil {
 			if m.omit {
 				return b, false
 			}
-			return append(b, "null"...), true
+			return append(append(b, m.key...), "null"...), true
 		}
-		b = append(b, `{"country":`...)
-		b = AppendJSONString(b, p.Country, esc)
-		hours := func() {
-			if p.Hours != "" {
-				b = append(b, `,"hours":`...)
-				b = AppendJSONString(b, p.Hours, esc)
-			}
-		}
-		if o.Sorted {
-			hours()
+		b = append(append(b, m.key...), `{"country":`...)
+		b = AppendJSONString(b, port.Country, esc)
+		if o.Sorted && port.Hours != "" {
+			b = append(b, `,"hours":`...)
+			b = AppendJSONString(b, port.Hours, esc)
 		}
 		b = append(b, `,"modes":`...)
-		b = appendJSONStrings(b, p.Modes, esc)
-		if !o.Sorted {
-			hours()
+		b = appendJSONStrings(b, port.Modes, esc)
+		if !o.Sorted && port.Hours != "" {
+			b = append(b, `,"hours":`...)
+			b = AppendJSONString(b, port.Hours, esc)
 		}
 		return append(b, '}'), true
-	case *time.Time:
+	case kindTime:
+		v := (*time.Time)(p)
 		if m.omit && v.IsZero() {
 			return b, false
 		}
 		// RFC 3339 output holds only digits, letters and -:.+, none of
 		// which JSON escapes.
-		b = append(b, '"')
+		b = append(append(b, m.key...), '"')
 		b = v.UTC().AppendFormat(b, time.RFC3339Nano)
 		return append(b, '"'), true
 	}
@@ -354,12 +402,11 @@ func appendJSONStrings(b []byte, ss []string, esc bool) []byte {
 // does. The map is new on every call; the caller may add to it.
 func (st *Station) Properties() map[string]any {
 	p := make(map[string]any, len(recordMembers)+2)
-	rv := reflect.ValueOf(st).Elem()
 	for _, m := range recordMembers {
 		if m.field < 0 {
 			continue
 		}
-		switch v := rv.Field(m.field).Addr().Interface().(type) {
+		switch v := m.pointer(st).(type) {
 		case *string:
 			if !m.omit || *v != "" {
 				p[m.name] = *v
@@ -443,7 +490,7 @@ type propField struct {
 // (to report every bad member). The derived "name" is not read.
 func (p *propsIn) fields() []propField {
 	out := make([]propField, 0, len(recordMembers)+1)
-	rv := reflect.ValueOf(p.stationProps).Elem()
+	st := (*Station)(p.stationProps)
 	for _, m := range recordMembers {
 		switch {
 		case m.field < 0:
@@ -453,7 +500,7 @@ func (p *propsIn) fields() []propField {
 		case m.name == "updated_at":
 			out = append(out, propField{m.name, &p.UpdatedAt})
 		default:
-			out = append(out, propField{m.name, rv.Field(m.field).Addr().Interface()})
+			out = append(out, propField{m.name, m.pointer(st)})
 		}
 	}
 	return append(out, propField{"id", &p.ID})
@@ -478,18 +525,33 @@ type Member struct {
 	// Derived: computed when writing (the name in the requested
 	// language), never read.
 	Derived bool
+
+	m member
 }
 
 // Members returns the members of a record's properties object in their
 // declared order, for readers of other formats (CSV) that follow the one
 // form.
-func Members() []Member {
-	out := make([]Member, len(recordMembers))
-	for i, m := range recordMembers {
+func Members() []Member { return publicMembers(recordMembers) }
+
+// SortedMembers returns the members in sorted order, for writers that
+// merge members of their own among a record's (see AppendMember).
+func SortedMembers() []Member { return publicMembers(sortedMembers) }
+
+func publicMembers(ms []member) []Member {
+	out := make([]Member, len(ms))
+	for i, m := range ms {
 		_, ro := readOnlyProperties[m.name]
-		out[i] = Member{Name: m.name, ReadOnly: ro, Derived: m.field < 0}
+		out[i] = Member{Name: m.name, ReadOnly: ro, Derived: m.field < 0, m: m}
 	}
 	return out
+}
+
+// AppendMember appends the member m of st, "name":value, as
+// AppendProperties writes it with o; ok is false, and nothing is
+// appended, when the member is left out (empty and optional).
+func (st *Station) AppendMember(b []byte, m *Member, o *FeatureOptions) (_ []byte, ok bool) {
+	return st.appendMember(b, &m.m, o)
 }
 
 // Field returns a pointer to the field of st that holds the member name
@@ -499,7 +561,7 @@ func Members() []Member {
 func (st *Station) Field(name string) any {
 	for _, m := range recordMembers {
 		if m.name == name && m.field >= 0 {
-			return reflect.ValueOf(st).Elem().Field(m.field).Addr().Interface()
+			return m.pointer(st)
 		}
 	}
 	return nil

@@ -201,3 +201,32 @@ func BenchmarkFeatureEncoding(b *testing.B) {
 		}
 	})
 }
+
+// TestAppendMemberIsAppendProperties: writing the sorted members one by
+// one with AppendMember gives AppendProperties' bytes.
+func TestAppendMemberIsAppendProperties(t *testing.T) {
+	r := rand.New(rand.NewPCG(31, 32))
+	for i := range 300 {
+		st := randomStation(r, i)
+		o := FeatureOptions{Lang: "en", Sorted: true, EscapeHTML: true}
+		want, err := st.AppendProperties(nil, &o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []byte
+		members := SortedMembers()
+		for i := range members {
+			mark := len(got)
+			if len(got) > 0 {
+				got = append(got, ',')
+			}
+			var ok bool
+			if got, ok = st.AppendMember(got, &members[i], &o); !ok {
+				got = got[:mark]
+			}
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("record %d: members one by one\n%s\nAppendProperties\n%s", i, got, want)
+		}
+	}
+}
