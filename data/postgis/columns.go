@@ -33,7 +33,7 @@ type column struct {
 	// with expr, a format whose %s are the staged values in order ("%s"
 	// when empty).
 	stage []string
-	value func(st *data.Station) ([]any, error)
+	value func(dst []any, st *data.Station) ([]any, error) // appends to dst
 	expr  string
 }
 
@@ -48,7 +48,7 @@ var columns = []column{
 		name: "geom", read: []string{"ST_X(geom)", "ST_Y(geom)"}, stage: []string{"lon float8", "lat float8"},
 		expr:  "ST_SetSRID(ST_MakePoint(%s, %s), 4326)",
 		scan:  func(d *rowDecoder, st *data.Station) []any { return []any{&d.lon, &d.lat} },
-		value: func(st *data.Station) ([]any, error) { return []any{st.Location.Lon(), st.Location.Lat()}, nil },
+		value: func(dst []any, st *data.Station) ([]any, error) { return append(dst, st.Location.Lon(), st.Location.Lat()), nil },
 	},
 	{
 		name: "kind", read: []string{"kind"}, stage: []string{"kind text"},
@@ -64,12 +64,12 @@ var columns = []column{
 			return []any{&st.Names.ZH, &st.Names.EN, &st.Names.RU, &st.Names.MN}
 		},
 		stage: []string{"names jsonb"},
-		value: func(st *data.Station) ([]any, error) {
+		value: func(dst []any, st *data.Station) ([]any, error) {
 			b, err := json.Marshal(st.Names)
 			if err != nil {
 				return nil, fmt.Errorf("encode names: %w", err)
 			}
-			return []any{string(b)}, nil
+			return append(dst, string(b)), nil
 		},
 	},
 	{
@@ -98,15 +98,15 @@ var columns = []column{
 	{
 		name: "port", read: []string{"port::text"}, stage: []string{"port jsonb"},
 		scan: func(d *rowDecoder, st *data.Station) []any { return []any{&portScan{d: d, dst: &st.Port}} },
-		value: func(st *data.Station) ([]any, error) {
+		value: func(dst []any, st *data.Station) ([]any, error) {
 			if st.Port == nil {
-				return []any{nil}, nil // NULL
+				return append(dst, nil), nil // NULL
 			}
 			b, err := json.Marshal(st.Port)
 			if err != nil {
 				return nil, fmt.Errorf("encode port: %w", err)
 			}
-			return []any{string(b)}, nil
+			return append(dst, string(b)), nil
 		},
 	},
 	textColumn("region", func(st *data.Station) *string { return &st.Region }, true),
@@ -139,8 +139,8 @@ var columns = []column{
 }
 
 // one is a value function for a column written from one value.
-func one(f func(st *data.Station) any) func(st *data.Station) ([]any, error) {
-	return func(st *data.Station) ([]any, error) { return []any{f(st)}, nil }
+func one(f func(st *data.Station) any) func(dst []any, st *data.Station) ([]any, error) {
+	return func(dst []any, st *data.Station) ([]any, error) { return append(dst, f(st)), nil }
 }
 
 // textColumn is a text column holding the string field f; shared values
@@ -297,11 +297,10 @@ func changedFrom(src string, staged bool) string {
 func rowValues(st *data.Station) ([]any, error) {
 	out := make([]any, 0, len(stageNames))
 	for _, c := range writtenColumns {
-		v, err := c.value(st)
-		if err != nil {
+		var err error
+		if out, err = c.value(out, st); err != nil {
 			return nil, err
 		}
-		out = append(out, v...)
 	}
 	return out, nil
 }
