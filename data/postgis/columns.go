@@ -46,9 +46,11 @@ var columns = []column{
 	},
 	{
 		name: "geom", read: []string{"ST_X(geom)", "ST_Y(geom)"}, stage: []string{"lon float8", "lat float8"},
-		expr:  "ST_SetSRID(ST_MakePoint(%s, %s), 4326)",
-		scan:  func(d *rowDecoder, st *data.Station) []any { return []any{&d.lon, &d.lat} },
-		value: func(dst []any, st *data.Station) ([]any, error) { return append(dst, st.Location.Lon(), st.Location.Lat()), nil },
+		expr: "ST_SetSRID(ST_MakePoint(%s, %s), 4326)",
+		scan: func(d *rowDecoder, st *data.Station) []any { return []any{&d.lon, &d.lat} },
+		value: func(dst []any, st *data.Station) ([]any, error) {
+			return append(dst, st.Location.Lon(), st.Location.Lat()), nil
+		},
 	},
 	{
 		name: "kind", read: []string{"kind"}, stage: []string{"kind text"},
