@@ -9,7 +9,7 @@ PKGS    := ./...
 # skipped_notice prints one line for each group of tests that skipped for
 # lack of a database or a browser (go test shows skips only with -v).
 define skipped_notice
-if [ -z "$$YIZHAN_TEST_DATABASE_URL" ]; then echo "SKIPPED: the PostGIS tests (data, api, tests): set YIZHAN_TEST_DATABASE_URL to run them (see README, Testing)"; fi; \
+if [ -z "$$YIZHAN_TEST_DATABASE_URL" ]; then echo "SKIPPED: the PostGIS tests (data, api, tests): set YIZHAN_TEST_DATABASE_URL to run them (see the README, Two commands)"; fi; \
 if ! [ -x /usr/bin/chromium ]; then echo "SKIPPED: the browser tests (web): install Debian's chromium to run them"; fi
 endef
 

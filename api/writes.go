@@ -232,6 +232,14 @@ func decodeFeatureBody(body []byte, pathID string) (*data.Station, error) {
 		}
 		f["id"] = pathID
 	}
+	// A record as a GET with crs=gcj02|bd09 answered it holds offset
+	// coordinates; stored coordinates are WGS 84 only.
+	if q, ok := f["query"].(map[string]any); ok {
+		if c, ok := q["crs"].(string); ok && c != "wgs84" {
+			return nil, &Error{Status: fiber.StatusBadRequest, Param: "query.crs",
+				Detail: fmt.Sprintf("this record's coordinates are in %s (its query.crs says so, as read with crs=%s); writes take WGS 84 only: read it again without crs, or convert the coordinates", c, c)}
+		}
+	}
 	id, _ := f["id"].(string)
 	if problems := data.UnknownMembers(id, f); problems != nil {
 		return nil, &data.ValidationError{Problems: problems}

@@ -3,6 +3,8 @@ package api
 import (
 	"strings"
 	"testing"
+
+	"yizhan/data"
 )
 
 // TestWholeRecordWritesRefuseUnknownMembers: a POST or PUT whose record
@@ -11,7 +13,11 @@ import (
 // read back (with its derived name, version and updated_at) is accepted.
 func TestWholeRecordWritesRefuseUnknownMembers(t *testing.T) {
 	store, calls := recordingStore()
-	s := newTestServer(t, fixture(t), Config{Store: store, WriteTokens: []string{testToken}})
+	layers, err := data.BundledLayers() // the China outline, for crs=gcj02
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newTestServer(t, fixture(t), Config{Store: store, WriteTokens: []string{testToken}, Layers: layers})
 	auth := "Bearer " + testToken
 	record := func(extraProps, extraFeature string) string {
 		return `{"type":"Feature","id":"new-1",` + extraFeature + `"geometry":{"type":"Point","coordinates":[111.98,43.65]},` +
@@ -49,5 +55,23 @@ func TestWholeRecordWritesRefuseUnknownMembers(t *testing.T) {
 	r := sendBody(t, s, "POST", "/v1/stations", []byte(asRead), "Content-Type", "application/geo+json", "Authorization", auth)
 	if r.status != 409 || len(calls.created) != 1 {
 		t.Fatalf("POST of a record as read = %d %s; want it to reach the store (409 from the fake)", r.status, r.raw)
+	}
+	// A record read in GCJ-02 holds offset coordinates: sending it back
+	// would move the record, so it is refused.
+	offset := get(t, s, "/v1/stations/erenhot-port?crs=gcj02")
+	r = sendBody(t, s, "POST", "/v1/stations", offset.raw, "Content-Type", "application/geo+json", "Authorization", auth)
+	assertProblem(t, r, 400, "WGS 84 only")
+	// A record exactly as GET answers it, in every language (the
+	// answer carries query and the derived name), can be sent back.
+	for _, target := range []string{"/v1/stations/mzl-driver", "/v1/stations/mzl-driver?lang=ru", "/v1/stations/erenhot-port?lang=en"} {
+		got := get(t, s, target)
+		if got.status != 200 {
+			t.Fatalf("GET %s = %d %s", target, got.status, got.raw)
+		}
+		before := len(calls.created)
+		r := sendBody(t, s, "POST", "/v1/stations", got.raw, "Content-Type", "application/geo+json", "Authorization", auth)
+		if r.status != 409 || len(calls.created) != before+1 {
+			t.Errorf("POST of the answer to GET %s = %d %s; want it to reach the store (409 from the fake)", target, r.status, r.raw)
+		}
 	}
 }

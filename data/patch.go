@@ -63,7 +63,8 @@ func UnknownMembers(id string, f map[string]any) []*FieldError {
 
 // memberProblems checks the members of a Feature: of a merge patch
 // (patch: read-only properties and id changes are refused too) or of a
-// whole record (read-only properties are ignored and bbox is allowed).
+// whole record (read-only properties are ignored, and so are the bbox and
+// query members of a record as the API answers it).
 func memberProblems(id string, p map[string]any, patch bool) []*FieldError {
 	var errs []*FieldError
 	bad := func(field, format string, args ...any) {
@@ -78,7 +79,9 @@ func memberProblems(id string, p map[string]any, patch bool) []*FieldError {
 	}
 	featureMembers := patchFeatureMembers
 	if !patch {
-		featureMembers = append(slices.Clone(patchFeatureMembers), "bbox")
+		// A record as the API answers it: bbox, and the query its answer
+		// echoes (GET /v1/stations/{id} carries query.crs).
+		featureMembers = append(slices.Clone(patchFeatureMembers), "bbox", "query")
 	}
 	unknown("", p, featureMembers, "member of a Feature")
 	if v, ok := p["id"]; ok && patch && v != id {
