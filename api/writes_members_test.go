@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"yizhan/data"
+	"yizhan/data/bundled"
 )
 
 // TestWholeRecordWritesRefuseUnknownMembers: a POST or PUT whose record
@@ -13,7 +13,7 @@ import (
 // read back (with its derived name, version and updated_at) is accepted.
 func TestWholeRecordWritesRefuseUnknownMembers(t *testing.T) {
 	store, calls := recordingStore()
-	layers, err := data.BundledLayers() // the China outline, for crs=gcj02
+	layers, err := bundled.LoadLayers() // the China outline, for crs=gcj02
 	if err != nil {
 		t.Fatal(err)
 	}
