@@ -118,7 +118,8 @@ var (
 	oaOpenNow = oaQuery("open_now", "Only records known to be open now (status open and opening hours say so; unknown hours count as closed). Not with open_at.", obj{"type": "boolean", "default": false})
 	oaOpenAt  = oaQuery("open_at", "Only records known to be open at this RFC 3339 time, e.g. 2024-05-01T08:30:00+08:00. Not with open_now.", obj{"type": "string", "format": "date-time"})
 	oaLang    = oaQuery("lang", "Language of names (falling back to Chinese, then any name).", oaEnum(data.Languages, DefaultLang))
-	oaFilters = []obj{oaKind, oaAmenity, oaOpenNow, oaOpenAt, oaLang}
+	oaStatus  = oaQuery("status", "Only records with any of these statuses (repeat, or comma-separated), e.g. status=open to leave out closed and planned records. Default: all.", oaList(oaEnum(data.Statuses(), "")))
+	oaFilters = []obj{oaKind, oaAmenity, oaStatus, oaOpenNow, oaOpenAt, oaLang}
 
 	oaReach = []obj{
 		oaQuery("radius_m", "Radius of the service circle in meters; not with minutes, mode, speed_kmh or circuity.", oaNum(MinRadiusM, MaxRadiusM, true, -1, "meters")),
@@ -230,6 +231,7 @@ func openapiDocument() obj {
 	searchFields := obj{
 		"kind":      obj{"oneOf": []obj{oaEnum(data.Kinds(), ""), oaList(oaEnum(data.Kinds(), ""))}},
 		"amenity":   obj{"oneOf": []obj{oaEnum(data.Amenities(), ""), oaList(oaEnum(data.Amenities(), ""))}},
+		"status":    obj{"oneOf": []obj{oaEnum(data.Statuses(), ""), oaList(oaEnum(data.Statuses(), ""))}},
 		"open_now":  obj{"type": "boolean"},
 		"open_at":   obj{"type": "string", "format": "date-time"},
 		"lang":      oaEnum(data.Languages, DefaultLang),
@@ -264,6 +266,7 @@ func openapiDocument() obj {
 		"prefer_amenities":  oaList(oaEnum(data.Amenities(), "")),
 		"kind":              searchFields["kind"],
 		"amenity":           searchFields["amenity"],
+		"status":            searchFields["status"],
 		"open_now":          searchFields["open_now"],
 		"open_at":           searchFields["open_at"],
 		"lang":              searchFields["lang"],

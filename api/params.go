@@ -212,7 +212,7 @@ func (q query) point() (orb.Point, error) {
 	return p, nil
 }
 
-// filter parses kind (any of), amenity (all of), open_now, open_at and
+// filter parses kind (any of), amenity (all of), status (any of), open_now, open_at and
 // lang (plan.Filter). now is the instant open_now=true means.
 func (q query) filter(now time.Time) (data.Filter, string, error) {
 	openNow, err := q.one("open_now")
@@ -227,7 +227,7 @@ func (q query) filter(now time.Time) (data.Filter, string, error) {
 	if err != nil {
 		return data.Filter{}, "", err
 	}
-	return plan.Filter{Kind: q.list("kind"), Amenity: q.list("amenity"), OpenNow: openNow, OpenAt: openAt, Lang: lang}.Parse(now)
+	return plan.Filter{Kind: q.list("kind"), Amenity: q.list("amenity"), Status: q.list("status"), OpenNow: openNow, OpenAt: openAt, Lang: lang}.Parse(now)
 }
 
 // lang parses lang, the language of names, alone (plan.Filter).

@@ -16,20 +16,21 @@ import (
 )
 
 // filterParams are the query parameters every station search takes.
-var filterParams = []string{"kind", "amenity", "open_now", "open_at", "lang"}
+var filterParams = []string{"kind", "amenity", "status", "open_now", "open_at", "lang"}
 
 func params(extra ...string) []string { return append(extra, filterParams...) }
 
 // filterJSON echoes the filters applied.
 type filterJSON struct {
-	Kind    []data.Kind `json:"kind,omitempty"`
-	Amenity []string    `json:"amenity,omitempty"`
-	OpenAt  string      `json:"open_at,omitempty"`
-	Lang    string      `json:"lang"`
+	Kind    []data.Kind   `json:"kind,omitempty"`
+	Amenity []string      `json:"amenity,omitempty"`
+	Status  []data.Status `json:"status,omitempty"`
+	OpenAt  string        `json:"open_at,omitempty"`
+	Lang    string        `json:"lang"`
 }
 
 func newFilterJSON(f data.Filter, lang string) filterJSON {
-	out := filterJSON{Kind: f.Kinds, Lang: lang}
+	out := filterJSON{Kind: f.Kinds, Status: f.Statuses, Lang: lang}
 	if f.Amenities != 0 {
 		out.Amenity = f.Amenities.Names()
 	}

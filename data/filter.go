@@ -20,6 +20,13 @@ type Filter struct {
 	Kinds     []Kind     // any of these kinds; empty means all
 	Amenities AmenitySet // all of these amenities
 	OpenAt    time.Time  // open at this instant; zero means no check
+	Statuses  []Status   // any of these statuses; empty means all
+}
+
+// AcceptsAll reports whether the filter accepts every record, so that a
+// search need not call Accepts at all.
+func (f *Filter) AcceptsAll() bool {
+	return len(f.Kinds) == 0 && f.Amenities == 0 && f.OpenAt.IsZero() && len(f.Statuses) == 0
 }
 
 // Accepts reports whether st passes the filter.
@@ -31,6 +38,9 @@ func (f *Filter) Accepts(st *Station) bool {
 		return false
 	}
 	if !f.OpenAt.IsZero() && !st.OpenAt(f.OpenAt) {
+		return false
+	}
+	if len(f.Statuses) > 0 && !slices.Contains(f.Statuses, st.Status) {
 		return false
 	}
 	return true

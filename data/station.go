@@ -138,6 +138,32 @@ const (
 	StatusPlanned Status = "planned"
 )
 
+// statuses lists every Status, in the order messages name them.
+var statuses = []Status{StatusOpen, StatusClosed, StatusPlanned}
+
+// ParseStatus returns the Status named s, or an error listing the statuses.
+func ParseStatus(s string) (Status, error) {
+	for _, st := range statuses {
+		if string(st) == s {
+			return st, nil
+		}
+	}
+	names := make([]string, len(statuses))
+	for i, st := range statuses {
+		names[i] = string(st)
+	}
+	return "", fmt.Errorf("unknown status %q (allowed: %s)", s, strings.Join(names, ", "))
+}
+
+// Statuses returns every status a record may have (a copy).
+func Statuses() []string {
+	out := make([]string, len(statuses))
+	for i, st := range statuses {
+		out[i] = string(st)
+	}
+	return out
+}
+
 // Names holds a record's names by language, following OSM's name:xx keys.
 type Names struct {
 	ZH string `json:"zh,omitempty"`

@@ -77,7 +77,7 @@ func (s *Snapshot) Get(id string) (*data.Station, error) {
 }
 
 func (s *Snapshot) accept(f data.Filter) func(uint32) bool {
-	if len(f.Kinds) == 0 && f.Amenities == 0 && f.OpenAt.IsZero() {
+	if f.AcceptsAll() {
 		return nil
 	}
 	return func(slot uint32) bool { return f.Accepts(s.slots[slot]) }

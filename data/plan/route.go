@@ -56,6 +56,7 @@ type RouteRequest struct {
 	Amenity         StringList `json:"amenity"`
 	OpenNow         *bool      `json:"open_now"`
 	OpenAt          string     `json:"open_at"`
+	Status          StringList `json:"status"`
 	Lang            string     `json:"lang"`
 }
 
@@ -336,7 +337,7 @@ func (p *Planner) Route(ctx context.Context, snap *catalog.Snapshot, req *RouteR
 	if a.Prefer, err = data.NewAmenitySet(List(req.PreferAmenities)); err != nil {
 		return nil, bad("prefer_amenities", "%v", err)
 	}
-	if a.Filter, a.Lang, err = bodyFilter(req.Kind, req.Amenity, req.OpenNow, req.OpenAt, req.Lang).Parse(p.now()); err != nil {
+	if a.Filter, a.Lang, err = bodyFilter(req.Kind, req.Amenity, req.Status, req.OpenNow, req.OpenAt, req.Lang).Parse(p.now()); err != nil {
 		return nil, err
 	}
 	if err := a.find(ctx, snap, p.timeout()); err != nil {

@@ -58,6 +58,7 @@ type Filter struct {
 	Amenity []string
 	OpenNow string // "true"/"1" or "false"/"0" (any case); "" when not given
 	OpenAt  string // RFC 3339
+	Status  []string
 	Lang    string
 }
 
@@ -77,6 +78,13 @@ func (f Filter) Parse(now time.Time) (data.Filter, string, error) {
 		return out, "", bad("amenity", "%v", err)
 	}
 	out.Amenities = set
+	for _, s := range List(f.Status) {
+		st, err := data.ParseStatus(s)
+		if err != nil {
+			return out, "", bad("status", "%v", err)
+		}
+		out.Statuses = append(out.Statuses, st)
+	}
 	if f.OpenNow != "" && f.OpenAt != "" {
 		return out, "", bad("open_at", "give open_now or open_at, not both")
 	}
@@ -208,6 +216,7 @@ type Search struct {
 	Amenity  StringList `json:"amenity"`
 	OpenNow  *bool      `json:"open_now"`
 	OpenAt   string     `json:"open_at"`
+	Status   StringList `json:"status"`
 	Lang     string     `json:"lang"`
 	RadiusM  *float64   `json:"radius_m"`
 	Minutes  *float64   `json:"minutes"`
@@ -218,11 +227,11 @@ type Search struct {
 
 // filter is the body's filter as given.
 func (s *Search) filter() Filter {
-	return bodyFilter(s.Kind, s.Amenity, s.OpenNow, s.OpenAt, s.Lang)
+	return bodyFilter(s.Kind, s.Amenity, s.Status, s.OpenNow, s.OpenAt, s.Lang)
 }
 
-func bodyFilter(kind, amenity StringList, openNow *bool, openAt, lang string) Filter {
-	f := Filter{Kind: kind, Amenity: amenity, OpenAt: openAt, Lang: lang}
+func bodyFilter(kind, amenity, status StringList, openNow *bool, openAt, lang string) Filter {
+	f := Filter{Kind: kind, Amenity: amenity, Status: status, OpenAt: openAt, Lang: lang}
 	if openNow != nil {
 		f.OpenNow = "false"
 		if *openNow {

@@ -35,7 +35,6 @@
   // Russian or Mongolian reader reads Latin better than Chinese characters.
   var NAME_FALLBACK = { zh: ['zh', 'en'], en: ['en', 'zh'], ru: ['ru', 'en', 'zh'], mn: ['mn', 'en', 'zh'] };
   var K = 5;              // nearest records listed
-  var K_EXTRA = 5;        // asked for beyond K, so planned and closed ones can be left out
   var MINUTES = 15;       // the service circle's minutes
   var STATION_LIMIT = 1000;
   var PLACES_ZOOM = 8;    // town names from the places layer from this zoom on
@@ -823,6 +822,9 @@
     if (f.kind) { params.push(['kind', f.kind]); }
     f.amenities.forEach(function (a) { params.push(['amenity', a]); });
     if (f.openNow) { params.push(['open_now', 'true']); }
+    // Planned and closed records are no place to go unless asked for;
+    // the server leaves them out during the search, so k stays k.
+    if (!f.inactive) { params.push(['status', 'open']); }
     params.push(['lang', f.lang]);
     return params;
   }
@@ -968,7 +970,7 @@
     var q = query;
     var lonlat = [['lon', q.lon.toFixed(6)], ['lat', q.lat.toFixed(6)]];
     if (q.crs) { lonlat.push(['crs', q.crs]); }
-    var np = lonlat.concat([['k', String(f.inactive ? K : K + K_EXTRA)]]).concat(filterParams(f));
+    var np = lonlat.concat([['k', String(K)]]).concat(filterParams(f));
     var cp = [['lon', q.lon.toFixed(6)], ['lat', q.lat.toFixed(6)], ['minutes', String(MINUTES)], ['mode', f.mode]];
 
     setBusy(true);
