@@ -109,7 +109,7 @@ func memberProblems(id string, p map[string]any, patch bool) []*FieldError {
 		}
 	}
 	if names, ok := props["names"].(map[string]any); ok {
-		unknown("names.", names, Languages, "name language")
+		unknown("names.", names, languages, "name language")
 	}
 	if port, ok := props["port"].(map[string]any); ok {
 		unknown("port.", port, patchPortMembers, "member of port")

@@ -169,8 +169,15 @@ func (n Names) In(lang string) string {
 	return ""
 }
 
-// Languages are the language codes used for names and staff languages.
-var Languages = []string{"zh", "en", "ru", "mn"}
+// languages are the language codes used for names and staff languages.
+var languages = []string{"zh", "en", "ru", "mn"}
+
+// Languages returns the language codes used for names and staff languages,
+// a copy each call, so that no caller can change what Validate accepts.
+func Languages() []string { return slices.Clone(languages) }
+
+// IsLanguage reports whether s is one of Languages, without a copy.
+func IsLanguage(s string) bool { return slices.Contains(languages, s) }
 
 // PortInfo describes a border port.
 type PortInfo struct {

@@ -256,8 +256,10 @@ const (
 	FormatOSMXML  Format = "osm"
 )
 
-// Formats lists the formats in the order docs show them.
-var Formats = []Format{FormatGeoJSON, FormatCSV, FormatOSMPBF, FormatOSMXML}
+// Formats returns the formats in the order docs show them, a copy each call.
+func Formats() []Format {
+	return []Format{FormatGeoJSON, FormatCSV, FormatOSMPBF, FormatOSMXML}
+}
 
 // DetectFormat returns override when it is set (a Format name, or "json"
 // or "pbf"), else guesses from the file name: .geojson and .json are
