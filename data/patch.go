@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"yizhan/geo"
 )
 
 // readOnlyProperties are the properties a record is written with but that
@@ -173,7 +175,7 @@ func MergePatch(cur *Station, patch []byte) (*Station, []*FieldError) {
 	}
 	var props map[string]json.RawMessage
 	if doc.Properties != nil && json.Unmarshal(doc.Properties, &props) != nil {
-		return bad("properties", "want an object, got "+clip(string(doc.Properties), 40))
+		return bad("properties", "want an object, got "+geo.Clip(string(doc.Properties), 40))
 	}
 
 	next := *cur

@@ -46,10 +46,11 @@ func ParseKind(s string) (Kind, error) {
 			return k, nil
 		}
 	}
-	return "", fmt.Errorf("unknown kind %q (allowed: %s)", s, joinKinds())
+	return "", fmt.Errorf("unknown kind %q (allowed: %s)", s, KindList())
 }
 
-func joinKinds() string {
+// KindList names the kinds, comma-separated, for messages and docs.
+func KindList() string {
 	s := make([]string, len(kinds))
 	for i, k := range kinds {
 		s[i] = string(k)

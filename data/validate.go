@@ -171,7 +171,7 @@ func (s *Station) validate(reparseHours bool) []*FieldError {
 
 	if _, err := ParseKind(string(s.Kind)); err != nil {
 		if s.Kind == "" {
-			bad("kind", "missing (allowed: %s)", joinKinds())
+			bad("kind", "missing (allowed: %s)", KindList())
 		} else {
 			bad("kind", "%v", err)
 		}
@@ -328,16 +328,4 @@ func checkList(bad func(field, format string, args ...any), field string, values
 			bad(field, "%q listed twice", v)
 		}
 	}
-}
-
-// clip shortens s to about n bytes for an error message, without
-// splitting a UTF-8 sequence.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && n < len(s) && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n] + "…"
 }
