@@ -120,7 +120,7 @@ func (s *Server) coords(q query) (coords, error) {
 	}
 	crs, ok := geo.ParseCRS(strings.ToLower(strings.TrimSpace(v)))
 	if !ok {
-		return coords{}, badParam(crsParam, "unknown crs %s (allowed: %s; wgs84 when absent)", quote(v), strings.Join(geo.CRSNames, ", "))
+		return coords{}, badParam(crsParam, "unknown crs %s (allowed: %s; wgs84 when absent)", quote(v), strings.Join(geo.CRSNames(), ", "))
 	}
 	if crs != geo.WGS84 && s.offsets == nil {
 		return coords{}, badParam(crsParam, "this server has no China outline loaded (it runs without the bundled layers), so it cannot apply the %s offset; use crs=wgs84", crs)

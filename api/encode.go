@@ -3,14 +3,11 @@ package api
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"yizhan/data"
 )
@@ -23,9 +20,9 @@ import (
 // sorted order, HTML-safe string escapes, the same float format), so
 // clients see no change; encode_test.go holds it to that byte for byte.
 
-// errNonFinite is returned for a NaN or infinite number, which JSON cannot
-// carry (json.Marshal refuses them too).
-var errNonFinite = errors.New("json: unsupported value: NaN or Inf")
+// errNonFinite is data's error for a NaN or infinite number, which JSON
+// cannot carry (json.Marshal refuses them too).
+var errNonFinite = data.ErrNonFinite
 
 // bufPool holds response buffers, so that a steady load encodes without
 // allocating. Buffers that grew past maxPooledBuf (a huge page of
@@ -397,112 +394,10 @@ func appendLine(b []byte, g *lineGeometry) ([]byte, error) {
 	return append(b, "]}"...), nil
 }
 
-// appendFloat appends f formatted as encoding/json formats a float64: the
-// shortest decimal that round-trips, in exponent form only below 1e-6 or
-// from 1e21.
-func appendFloat(b []byte, f float64) ([]byte, error) {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return b, fmt.Errorf("%w: %v", errNonFinite, f)
-	}
-	format := byte('f')
-	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
-		format = 'e'
-	}
-	b = strconv.AppendFloat(b, f, format, -1, 64)
-	if format == 'e' {
-		// Clean up e-09 to e-9, as encoding/json does.
-		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
-			b[n-2] = b[n-1]
-			b = b[:n-1]
-		}
-	}
-	return b, nil
-}
+// appendFloat appends f as encoding/json writes a float64 (data's one
+// writer of JSON numbers).
+func appendFloat(b []byte, f float64) ([]byte, error) { return data.AppendJSONFloat(b, f) }
 
-const hexDigits = "0123456789abcdef"
-
-// safeASCII marks the ASCII bytes that go into a JSON string as they are
-// under encoding/json's default HTML-safe escaping: printable, and not
-// one of " \ < > &.
-var safeASCII = func() (t [utf8.RuneSelf]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = true
-	}
-	for _, c := range `"\<>&` {
-		t[c] = false
-	}
-	return t
-}()
-
-// appendString appends s as a JSON string exactly as encoding/json does by
-// default: control characters, quotes, backslashes and <, >, & escaped,
-// U+2028 and U+2029 escaped for JavaScript, and each byte of invalid UTF-8
-// replaced by U+FFFD.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if safeASCII[c] {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			b = appendEscapedASCII(b, c)
-			i++
-			start = i
-			continue
-		}
-		// Fast paths for the valid sequences names are made of: two-byte
-		// (Cyrillic, Latin accents) and three-byte with plain continuation
-		// ranges (CJK). Leads E0 and ED restrict their second byte, and E2
-		// starts U+2028/U+2029: those go the slow way.
-		if c >= 0xc2 && c <= 0xdf && i+1 < len(s) && s[i+1]&0xc0 == 0x80 {
-			i += 2
-			continue
-		}
-		if c >= 0xe1 && c <= 0xef && c != 0xe2 && c != 0xed && i+2 < len(s) && s[i+1]&0xc0 == 0x80 && s[i+2]&0xc0 == 0x80 {
-			i += 3
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
-
-// appendEscapedASCII appends the escape of an ASCII byte JSON (HTML-safe)
-// does not write as is.
-func appendEscapedASCII(b []byte, c byte) []byte {
-	switch c {
-	case '\\', '"':
-		return append(b, '\\', c)
-	case '\b':
-		return append(b, '\\', 'b')
-	case '\f':
-		return append(b, '\\', 'f')
-	case '\n':
-		return append(b, '\\', 'n')
-	case '\r':
-		return append(b, '\\', 'r')
-	case '\t':
-		return append(b, '\\', 't')
-	}
-	return append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-}
+// appendString appends s as a JSON string as encoding/json writes it by
+// default, HTML-safe (data's one writer of JSON strings).
+func appendString(b []byte, s string) []byte { return data.AppendJSONString(b, s, true) }

@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/paulmach/orb"
 
+	"yizhan/data"
 	"yizhan/data/catalog"
 	"yizhan/geo"
 )
@@ -169,7 +170,7 @@ func collectionJSON(base string, snap *catalog.Snapshot) map[string]any {
 	return map[string]any{
 		"id":          OGCCollection,
 		"title":       "Stations",
-		"description": "Every record: kind is one of " + kindList() + ". Names are in lang (zh, en, ru, mn).",
+		"description": "Every record: kind is one of " + data.KindList() + ". Names are in lang (zh, en, ru, mn).",
 		"extent": map[string]any{
 			"spatial": map[string]any{
 				"bbox": [][4]float64{{round7(b.Min[0]), round7(b.Min[1]), round7(b.Max[0]), round7(b.Max[1])}},

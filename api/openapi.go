@@ -112,19 +112,19 @@ var (
 	// returns coordinates (crs.go). OGC API items and vector tiles stay in
 	// WGS 84 (CRS84) and the tile grid; reference layers and example
 	// routes are WGS 84.
-	oaCRS     = oaQuery(crsParam, crsDoc, oaEnum(geo.CRSNames, geo.WGS84.String()))
+	oaCRS     = oaQuery(crsParam, crsDoc, oaEnum(geo.CRSNames(), geo.WGS84.String()))
 	oaKind    = oaQuery("kind", "Only records of any of these kinds (comma-separated or repeated).", oaList(oaEnum(data.Kinds(), "")))
 	oaAmenity = oaQuery("amenity", "Only records with all of these amenities (comma-separated or repeated).", oaList(oaEnum(data.Amenities(), "")))
 	oaOpenNow = oaQuery("open_now", "Only records known to be open now (status open and opening hours say so; unknown hours count as closed). Not with open_at.", obj{"type": "boolean", "default": false})
 	oaOpenAt  = oaQuery("open_at", "Only records known to be open at this RFC 3339 time, e.g. 2024-05-01T08:30:00+08:00. Not with open_now.", obj{"type": "string", "format": "date-time"})
-	oaLang    = oaQuery("lang", "Language of names (falling back to Chinese, then any name).", oaEnum(data.Languages, DefaultLang))
+	oaLang    = oaQuery("lang", "Language of names (falling back to Chinese, then any name).", oaEnum(data.Languages(), DefaultLang))
 	oaStatus  = oaQuery("status", "Only records with any of these statuses (repeat, or comma-separated), e.g. status=open to leave out closed and planned records. Default: all.", oaList(oaEnum(data.Statuses(), "")))
 	oaFilters = []obj{oaKind, oaAmenity, oaStatus, oaOpenNow, oaOpenAt, oaLang}
 
 	oaReach = []obj{
 		oaQuery("radius_m", "Radius of the service circle in meters; not with minutes, mode, speed_kmh or circuity.", oaNum(MinRadiusM, MaxRadiusM, true, -1, "meters")),
 		oaQuery("minutes", fmt.Sprintf("Travel time in minutes; the radius is minutes × speed ÷ circuity (at most %d m). Without radius_m and minutes: %d minutes %s.", MaxRadiusM, DefaultMinutes, DefaultMode), oaNum(0, MaxMinutes, false, DefaultMinutes, "minutes")),
-		oaQuery("mode", "Travel mode giving the speed when speed_kmh is absent.", oaEnum(geo.Modes, DefaultMode)),
+		oaQuery("mode", "Travel mode giving the speed when speed_kmh is absent.", oaEnum(geo.Modes(), DefaultMode)),
 		oaQuery("speed_kmh", "Travel speed in km/h, overriding mode's.", oaNum(0, MaxSpeedKmh, false, -1, "km/h")),
 		oaQuery("circuity", "Road distance over straight-line distance.", oaNum(MinCircuity, MaxCircuity, true, geo.DefaultCircuity, "ratio")),
 	}
@@ -234,10 +234,10 @@ func openapiDocument() obj {
 		"status":    obj{"oneOf": []obj{oaEnum(data.Statuses(), ""), oaList(oaEnum(data.Statuses(), ""))}},
 		"open_now":  obj{"type": "boolean"},
 		"open_at":   obj{"type": "string", "format": "date-time"},
-		"lang":      oaEnum(data.Languages, DefaultLang),
+		"lang":      oaEnum(data.Languages(), DefaultLang),
 		"radius_m":  oaNum(MinRadiusM, MaxRadiusM, true, -1, "meters"),
 		"minutes":   oaNum(0, MaxMinutes, false, DefaultMinutes, "minutes"),
-		"mode":      oaEnum(geo.Modes, DefaultMode),
+		"mode":      oaEnum(geo.Modes(), DefaultMode),
 		"speed_kmh": oaNum(0, MaxSpeedKmh, false, -1, "km/h"),
 		"circuity":  oaNum(MinCircuity, MaxCircuity, true, geo.DefaultCircuity, "ratio"),
 	}

@@ -15,6 +15,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
+
+	"yizhan/geo"
 )
 
 // The request rules: what the server accepts before a handler looks at a
@@ -249,8 +251,6 @@ func readError(err error) *Error {
 	}
 	// fasthttp's reasons end with a dump of its read buffer: keep the reason.
 	reason, _, _ := strings.Cut(err.Error(), ". Buffer size=")
-	if len(reason) > maxReasonBytes {
-		reason = reason[:maxReasonBytes] + "…"
-	}
+	reason = geo.Clip(reason, maxReasonBytes)
 	return &Error{Status: fiber.StatusBadRequest, Detail: "this is not a valid HTTP/1.1 request: " + reason}
 }

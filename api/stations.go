@@ -235,7 +235,7 @@ func (s *Server) stations(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	b := geo.World
+	b := geo.World()
 	bbox, err := q.one("bbox")
 	if err != nil {
 		return err

@@ -229,7 +229,7 @@ func (s *Server) tileJSON(c *fiber.Ctx) error {
 	}
 	fields := map[string]string{
 		"id":        "String: the record's id, as in /v1/stations/{id}",
-		"kind":      "String: " + kindList(),
+		"kind":      "String: " + data.KindList(),
 		"name":      "String: the name in lang (default " + DefaultLang + ")",
 		"status":    "String: open, closed or planned",
 		"amenities": "String: the amenities, comma-separated",
@@ -252,13 +252,4 @@ func (s *Server) tileJSON(c *fiber.Ctx) error {
 			"fields":      fields,
 		}},
 	})
-}
-
-// kindList names the kinds for docs.
-func kindList() string {
-	s := make([]string, len(data.Kinds()))
-	for i, k := range data.Kinds() {
-		s[i] = string(k)
-	}
-	return strings.Join(s, ", ")
 }

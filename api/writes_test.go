@@ -388,13 +388,13 @@ func TestReservedIDsMatchRoutes(t *testing.T) {
 		t.Fatal("no fixed routes under /v1/stations/ found")
 	}
 	for seg := range fixed {
-		if !slices.Contains(data.ReservedIDs, seg) {
-			t.Errorf("route /v1/stations/%s is not in data.ReservedIDs: a record with id %q could never be read back", seg, seg)
+		if !slices.Contains(data.ReservedIDs(), seg) {
+			t.Errorf("route /v1/stations/%s is not in data.ReservedIDs(): a record with id %q could never be read back", seg, seg)
 		}
 	}
-	for _, id := range data.ReservedIDs {
+	for _, id := range data.ReservedIDs() {
 		if !fixed[id] {
-			t.Errorf("data.ReservedIDs holds %q, which is no route under /v1/stations/", id)
+			t.Errorf("data.ReservedIDs() holds %q, which is no route under /v1/stations/", id)
 		}
 	}
 }

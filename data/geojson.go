@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+
+	"yizhan/geo"
 )
 
 // The GeoJSON form of a record (RFC 7946) is a Feature with the id at the
@@ -174,7 +176,7 @@ func describeToken(tok json.Token) string {
 	case json.Delim:
 		return fmt.Sprintf("%q", string(v))
 	case string:
-		return fmt.Sprintf("the string %q", clip(v, 20))
+		return fmt.Sprintf("the string %q", geo.Clip(v, 20))
 	case nil:
 		return "null"
 	default:
@@ -247,7 +249,7 @@ func decodeFeature(raw []byte, strs *Interner) (st *Station, id string, errs []*
 		} else if json.Unmarshal(idRaw, &n) == nil {
 			id = n.String()
 		} else {
-			bad("id", "want a string, got %s", clip(string(idRaw), 40))
+			bad("id", "want a string, got %s", geo.Clip(string(idRaw), 40))
 		}
 	}
 
@@ -311,7 +313,7 @@ func completeRecord(st *Station, p *propsIn, errs []*FieldError, strs *Interner)
 	if p.UpdatedAt != "" {
 		t, err := time.Parse(time.RFC3339Nano, p.UpdatedAt)
 		if err != nil {
-			bad("updated_at", "%q is not an RFC 3339 time such as 2024-05-01T08:00:00Z", clip(p.UpdatedAt, 40))
+			bad("updated_at", "%q is not an RFC 3339 time such as 2024-05-01T08:00:00Z", geo.Clip(p.UpdatedAt, 40))
 		} else {
 			st.UpdatedAt = t.UTC()
 		}
@@ -343,7 +345,7 @@ func decodeFeatureSlow(raw []byte, p *propsIn) (idRaw json.RawMessage, errs []*F
 
 	var typ string
 	if json.Unmarshal(f.Type, &typ) != nil || typ != "Feature" {
-		bad("type", "want \"Feature\", got %s", clip(string(orNull(f.Type)), 40))
+		bad("type", "want \"Feature\", got %s", geo.Clip(string(orNull(f.Type)), 40))
 	}
 
 	if l, reason := decodePoint(f.Geometry); reason != "" {
@@ -363,7 +365,7 @@ func decodeFeatureSlow(raw []byte, p *propsIn) (idRaw json.RawMessage, errs []*F
 			p.Amenities, p.UpdatedAt, p.Name, p.ID = nil, "", nil, nil
 			var m map[string]json.RawMessage
 			if json.Unmarshal(f.Properties, &m) != nil {
-				bad("properties", "want an object, got %s", clip(string(f.Properties), 40))
+				bad("properties", "want an object, got %s", geo.Clip(string(f.Properties), 40))
 				break
 			}
 			for _, fd := range p.fields() {
@@ -422,11 +424,11 @@ func decodePoint(raw json.RawMessage) (orb.Point, string) {
 		Coordinates json.RawMessage `json:"coordinates"`
 	}
 	if json.Unmarshal(raw, &g) != nil {
-		return orb.Point{}, "want a Point object, got " + clip(string(raw), 40)
+		return orb.Point{}, "want a Point object, got " + geo.Clip(string(raw), 40)
 	}
 	var typ string
 	if json.Unmarshal(g.Type, &typ) != nil || typ != "Point" {
-		return orb.Point{}, fmt.Sprintf("type %s; want \"Point\"", clip(string(orNull(g.Type)), 40))
+		return orb.Point{}, fmt.Sprintf("type %s; want \"Point\"", geo.Clip(string(orNull(g.Type)), 40))
 	}
 	var c []float64
 	if err := json.Unmarshal(g.Coordinates, &c); err != nil || isNull(g.Coordinates) {

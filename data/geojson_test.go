@@ -78,15 +78,15 @@ func randomStation(r *rand.Rand, i int) *Station {
 	if r.IntN(2) == 0 {
 		st.UpdatedAt = time.Unix(r.Int64N(2e9), r.Int64N(1e9)).UTC()
 	}
-	for _, l := range Languages {
+	for _, l := range Languages() {
 		if r.IntN(2) == 0 {
 			st.Languages = append(st.Languages, l)
 		}
 	}
 	if r.IntN(3) == 0 {
 		st.Kind = KindPort
-		st.Port = &PortInfo{Country: pick(PortCountries), Hours: pick(randomNames)}
-		for _, m := range PortModes {
+		st.Port = &PortInfo{Country: pick(PortCountries()), Hours: pick(randomNames)}
+		for _, m := range PortModes() {
 			if r.IntN(2) == 0 {
 				st.Port.Modes = append(st.Port.Modes, m)
 			}

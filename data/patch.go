@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"yizhan/geo"
 )
 
 // readOnlyProperties are the properties a record is written with but that
@@ -109,7 +111,7 @@ func memberProblems(id string, p map[string]any, patch bool) []*FieldError {
 		}
 	}
 	if names, ok := props["names"].(map[string]any); ok {
-		unknown("names.", names, Languages, "name language")
+		unknown("names.", names, languages, "name language")
 	}
 	if port, ok := props["port"].(map[string]any); ok {
 		unknown("port.", port, patchPortMembers, "member of port")
@@ -173,7 +175,7 @@ func MergePatch(cur *Station, patch []byte) (*Station, []*FieldError) {
 	}
 	var props map[string]json.RawMessage
 	if doc.Properties != nil && json.Unmarshal(doc.Properties, &props) != nil {
-		return bad("properties", "want an object, got "+clip(string(doc.Properties), 40))
+		return bad("properties", "want an object, got "+geo.Clip(string(doc.Properties), 40))
 	}
 
 	next := *cur

@@ -46,10 +46,11 @@ func ParseKind(s string) (Kind, error) {
 			return k, nil
 		}
 	}
-	return "", fmt.Errorf("unknown kind %q (allowed: %s)", s, joinKinds())
+	return "", fmt.Errorf("unknown kind %q (allowed: %s)", s, KindList())
 }
 
-func joinKinds() string {
+// KindList names the kinds, comma-separated, for messages and docs.
+func KindList() string {
 	s := make([]string, len(kinds))
 	for i, k := range kinds {
 		s[i] = string(k)
@@ -195,8 +196,15 @@ func (n Names) In(lang string) string {
 	return ""
 }
 
-// Languages are the language codes used for names and staff languages.
-var Languages = []string{"zh", "en", "ru", "mn"}
+// languages are the language codes used for names and staff languages.
+var languages = []string{"zh", "en", "ru", "mn"}
+
+// Languages returns the language codes used for names and staff languages,
+// a copy each call, so that no caller can change what Validate accepts.
+func Languages() []string { return slices.Clone(languages) }
+
+// IsLanguage reports whether s is one of Languages, without a copy.
+func IsLanguage(s string) bool { return slices.Contains(languages, s) }
 
 // PortInfo describes a border port.
 type PortInfo struct {

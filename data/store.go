@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"yizhan/data/internal/checked"
 )
 
 // The errors of a store of records (data/postgis is the one there is),
@@ -64,10 +66,17 @@ func (e *VersionConflictError) Is(target error) bool { return target == ErrVersi
 // (UpsertStations) wait as long as their context.
 const WriteLockTimeout = 3 * time.Second
 
-// ValidateAll checks a batch of records, as a store does before writing
-// them, numbering problems by position in the batch; nil means every
-// record is valid, else the error is a *ValidationError.
-func ValidateAll(stations []*Station) error {
+// Valid is a batch of records each of which has passed Validate. Only
+// validation makes one (ValidateAll, Check, and the readers of data/source,
+// which validate every record they read), so a store or an import that
+// takes a Valid knows its records were checked at the boundary where they
+// came in, and does not check them again.
+type Valid = checked.Batch[*Station]
+
+// ValidateAll checks a batch of records, as a store's caller does before
+// writing them, numbering problems by position in the batch: it is all or
+// nothing. The error, when there is one, is a *ValidationError.
+func ValidateAll(stations []*Station) (Valid, error) {
 	var problems []*FieldError
 	for i, st := range stations {
 		if st == nil {
@@ -80,7 +89,35 @@ func ValidateAll(stations []*Station) error {
 		}
 	}
 	if len(problems) > 0 {
-		return &ValidationError{Problems: problems}
+		return Valid{}, &ValidationError{Problems: problems}
 	}
-	return nil
+	return checked.Trust(stations), nil
+}
+
+// Check validates the records of one input record by record: the valid
+// ones are kept, and a second record with an id already seen is refused
+// (the first is kept; see FirstIDs). Problems carry the record's id and
+// Index -1, since a position in stations is no position in the input
+// they came from. nil records are skipped.
+func Check(stations []*Station) (Valid, []*FieldError) {
+	var problems []*FieldError
+	valid := make([]*Station, 0, len(stations))
+	seen := make(FirstIDs, len(stations))
+	for i, st := range stations {
+		if st == nil {
+			continue
+		}
+		if errs := st.Validate(); len(errs) > 0 {
+			for _, fe := range errs {
+				problems = append(problems, &FieldError{Index: -1, ID: st.ID, Field: fe.Field, Reason: fe.Reason, Severity: fe.Severity})
+			}
+			continue
+		}
+		if first, ok := seen.Keep(st.ID, i); !ok {
+			problems = append(problems, DuplicateProblem(st.ID, -1, fmt.Sprintf("record %d of the input", first)))
+			continue
+		}
+		valid = append(valid, st)
+	}
+	return checked.Trust(valid), problems
 }

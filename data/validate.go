@@ -40,7 +40,11 @@ const (
 // route answers instead. They are refused in any letter case, because
 // paths match without regard to case. The API's tests check this list
 // against its route table; a new fixed route there belongs here too.
-var ReservedIDs = []string{"nearest", "within"}
+var reservedIDs = []string{"nearest", "within"}
+
+// ReservedIDs returns the ids Validate refuses because a fixed route of
+// the API answers them (see reservedIDs), a copy each call.
+func ReservedIDs() []string { return slices.Clone(reservedIDs) }
 
 // idPathProblem says why id cannot be the {id} of /v1/stations/{id}, or
 // "": a reserved id, or a dot segment, which URLs resolve away ("/a/.."
@@ -49,7 +53,7 @@ func idPathProblem(id string) string {
 	if id == "." || id == ".." {
 		return fmt.Sprintf("%q cannot be a URL path segment (clients resolve /v1/stations/%s away); choose another id", id, id)
 	}
-	for _, r := range ReservedIDs {
+	for _, r := range reservedIDs {
 		if strings.EqualFold(id, r) {
 			return fmt.Sprintf("%q is reserved: GET /v1/stations/%s is a route of the API, so the record could never be read back by id; choose another id", id, r)
 		}
@@ -57,12 +61,20 @@ func idPathProblem(id string) string {
 	return ""
 }
 
-// PortModes are the transport modes a border port may serve.
-var PortModes = []string{"road", "rail", "air"}
+// portModes are the transport modes a border port may serve.
+var portModes = []string{"road", "rail", "air"}
 
-// PortCountries are the neighbours a port may face. "" is allowed for an
+// PortModes returns the transport modes a border port may serve, a copy
+// each call.
+func PortModes() []string { return slices.Clone(portModes) }
+
+// portCountries are the neighbours a port may face. "" is allowed for an
 // international airport, which faces no single neighbour.
-var PortCountries = []string{"MN", "RU", ""}
+var portCountries = []string{"MN", "RU", ""}
+
+// PortCountries returns the neighbours a port may face ("" for an
+// international airport), a copy each call.
+func PortCountries() []string { return slices.Clone(portCountries) }
 
 // Validate checks every field of s and returns every problem found, not
 // only the first; nil means valid. The FieldErrors have Index -1 (the
@@ -159,7 +171,7 @@ func (s *Station) validate(reparseHours bool) []*FieldError {
 
 	if _, err := ParseKind(string(s.Kind)); err != nil {
 		if s.Kind == "" {
-			bad("kind", "missing (allowed: %s)", joinKinds())
+			bad("kind", "missing (allowed: %s)", KindList())
 		} else {
 			bad("kind", "%v", err)
 		}
@@ -207,16 +219,16 @@ func (s *Station) validate(reparseHours bool) []*FieldError {
 		}
 	}
 
-	checkList(bad, "languages", s.Languages, Languages)
+	checkList(bad, "languages", s.Languages, languages)
 
 	if s.Port != nil {
 		if s.Kind != KindPort {
 			bad("port", "port details are only allowed on records of kind port, not %q", s.Kind)
 		}
-		if !slices.Contains(PortCountries, s.Port.Country) {
+		if !slices.Contains(portCountries, s.Port.Country) {
 			bad("port.country", "unknown country %q (allowed: MN, RU, or empty for an airport)", s.Port.Country)
 		}
-		checkList(bad, "port.modes", s.Port.Modes, PortModes)
+		checkList(bad, "port.modes", s.Port.Modes, portModes)
 		if p := checkText(s.Port.Hours, MaxPortHoursBytes); p != "" {
 			bad("port.hours", "%s", p)
 		}
@@ -316,16 +328,4 @@ func checkList(bad func(field, format string, args ...any), field string, values
 			bad(field, "%q listed twice", v)
 		}
 	}
-}
-
-// clip shortens s to about n bytes for an error message, without
-// splitting a UTF-8 sequence.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && n < len(s) && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n] + "…"
 }

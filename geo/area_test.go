@@ -60,7 +60,7 @@ func TestArea(t *testing.T) {
 		{"multipolygon", orb.MultiPolygon{cell, cell}, 2 * R * R * degToRad * math.Sin(degToRad)},
 		{"whole world rectangle", orb.Polygon{{{-180, -90}, {180, -90}, {180, 90}, {-180, 90}, {-180, -90}}}, 4 * math.Pi * R * R},
 		{"band round the world", orb.Polygon{{{-180, 0}, {180, 0}, {180, 10}, {-180, 10}, {-180, 0}}}, 2 * math.Pi * R * R * math.Sin(10*degToRad)},
-		{"world as a Bound", World, 4 * math.Pi * R * R},
+		{"world as a Bound", World(), 4 * math.Pi * R * R},
 		{"point has none", orb.Point{1, 2}, 0},
 	}
 	for _, tc := range tests {

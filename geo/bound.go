@@ -9,8 +9,9 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// World is the whole lon/lat plane, [-180, 180] × [-90, 90].
-var World = orb.Bound{Min: orb.Point{-180, -90}, Max: orb.Point{180, 90}}
+// World returns the whole lon/lat plane, [-180, 180] × [-90, 90]: a
+// function, not a variable, so that no caller can move it for the others.
+func World() orb.Bound { return orb.Bound{Min: orb.Point{-180, -90}, Max: orb.Point{180, 90}} }
 
 // BoundAround returns the lon/lat boxes that together cover every point
 // whose great-circle Distance from p is at most meters. There is one box,

@@ -3,6 +3,7 @@ package geo
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/paulmach/orb"
 )
@@ -25,21 +26,25 @@ const (
 	BD09
 )
 
-// CRSNames are the names of the CRSs in the order of their values, as the
+// crsNames are the names of the CRSs in the order of their values, as the
 // API spells them.
-var CRSNames = []string{"wgs84", "gcj02", "bd09"}
+var crsNames = []string{"wgs84", "gcj02", "bd09"}
+
+// CRSNames returns the names of the CRSs in the order of their values, as
+// the API spells them, a copy each call.
+func CRSNames() []string { return slices.Clone(crsNames) }
 
 // String returns the CRS's name as in CRSNames.
 func (c CRS) String() string {
-	if int(c) < len(CRSNames) {
-		return CRSNames[c]
+	if int(c) < len(crsNames) {
+		return crsNames[c]
 	}
 	return fmt.Sprintf("CRS(%d)", uint8(c))
 }
 
 // ParseCRS reads a CRS name of CRSNames (case-sensitive, as the API takes it).
 func ParseCRS(s string) (CRS, bool) {
-	for i, n := range CRSNames {
+	for i, n := range crsNames {
 		if s == n {
 			return CRS(i), true
 		}

@@ -193,7 +193,7 @@ func TestOffsetsAtTheBorder(t *testing.T) {
 }
 
 func TestParseCRS(t *testing.T) {
-	for i, n := range CRSNames {
+	for i, n := range CRSNames() {
 		c, ok := ParseCRS(n)
 		if !ok || int(c) != i || c.String() != n {
 			t.Errorf("ParseCRS(%q) = %v, %v; want %v", n, c, ok, CRS(i))
@@ -318,5 +318,25 @@ func BenchmarkOutlineContains(b *testing.B) {
 	for b.Loop() {
 		_ = o.Contains(pts[i&4095])
 		i++
+	}
+}
+
+// TestNamesAreCopies: CRSNames, Modes and World hand out copies, so that a
+// caller changing its copy changes nothing for ParseCRS or the next caller.
+func TestNamesAreCopies(t *testing.T) {
+	names := CRSNames()
+	names[0] = "changed"
+	if c, ok := ParseCRS("wgs84"); !ok || c != WGS84 || CRSNames()[0] != "wgs84" {
+		t.Errorf("after a caller changed its CRSNames(): ParseCRS(wgs84) = %v, %v, CRSNames() = %v", c, ok, CRSNames())
+	}
+	modes := Modes()
+	modes[0] = "changed"
+	if Modes()[0] != "walk" {
+		t.Errorf("Modes() = %v after a caller changed its copy", Modes())
+	}
+	w := World()
+	w.Min[0] = 0
+	if World().Min[0] != -180 {
+		t.Errorf("World() = %v after a caller changed its copy", World())
 	}
 }

@@ -9,6 +9,18 @@ import (
 // geo's errors, the planner's (data/plan) and the API's problems and
 // GeoJSON. They live here, at the bottom, so that each is defined once.
 
+// Clip shortens s to at most n bytes for a message, without splitting a
+// UTF-8 sequence, and marks the cut with "…".
+func Clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && n < len(s) && s[n]&0xC0 == 0x80 { // a continuation byte: back to the sequence's start
+		n--
+	}
+	return s[:n] + "…"
+}
+
 // Round rounds v to the given number of decimals, halves away from zero.
 func Round(v float64, digits int) float64 {
 	p := math.Pow(10, float64(digits))

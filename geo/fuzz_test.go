@@ -16,7 +16,7 @@ func TestParseBBox(t *testing.T) {
 	}{
 		{"111.5,41.2,112.5,42.8", orb.Bound{Min: orb.Point{111.5, 41.2}, Max: orb.Point{112.5, 42.8}}, ""},
 		{" 111.5 , 41.2 ,112.5, 42.8 ", orb.Bound{Min: orb.Point{111.5, 41.2}, Max: orb.Point{112.5, 42.8}}, ""},
-		{"-180,-90,180,90", World, ""},
+		{"-180,-90,180,90", World(), ""},
 		{"170,-10,-170,10", orb.Bound{Min: orb.Point{170, -10}, Max: orb.Point{-170, 10}}, ""}, // crosses ±180
 		{"1,2,1,2", orb.Bound{Min: orb.Point{1, 2}, Max: orb.Point{1, 2}}, ""},
 		{"", orb.Bound{}, "has 1 values; want 4"},

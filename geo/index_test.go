@@ -321,7 +321,7 @@ func TestEdgeCases(t *testing.T) {
 	if got := empty.Within(orb.Point{0, 0}, 1e9, nil); got != nil {
 		t.Errorf("empty.Within = %v; want nil", got)
 	}
-	empty.InBound(World, func(uint32, orb.Point) bool { t.Error("empty.InBound called iter"); return true })
+	empty.InBound(World(), func(uint32, orb.Point) bool { t.Error("empty.InBound called iter"); return true })
 	if empty.Len() != 0 {
 		t.Errorf("empty.Len() = %d", empty.Len())
 	}

@@ -2,6 +2,7 @@ package geo
 
 import (
 	"fmt"
+	"slices"
 )
 
 // DefaultCircuity is the usual ratio of road distance to straight-line
@@ -9,9 +10,13 @@ import (
 // n minutes" into a straight-line radius.
 const DefaultCircuity = 1.3
 
-// Modes lists the travel modes that have a default speed, in a stable order
+// modes lists the travel modes that have a default speed, in a stable order
 // (for docs and error messages).
-var Modes = []string{"walk", "cycle", "drive", "truck"}
+var modes = []string{"walk", "cycle", "drive", "truck"}
+
+// Modes returns the travel modes that have a default speed, in a stable
+// order, a copy each call.
+func Modes() []string { return slices.Clone(modes) }
 
 // modeSpeeds are the default speeds of Modes in km/h.
 var modeSpeeds = map[string]float64{

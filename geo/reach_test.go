@@ -67,7 +67,7 @@ func TestNewReachErrors(t *testing.T) {
 }
 
 func TestModeSpeed(t *testing.T) {
-	for _, m := range Modes {
+	for _, m := range Modes() {
 		if v, ok := ModeSpeed(m); !ok || v <= 0 {
 			t.Errorf("ModeSpeed(%q) = %v, %v; want a positive speed", m, v, ok)
 		}

@@ -83,7 +83,7 @@ example: yizhan import data/testdata/csv/stations.csv --dry-run`, stderr)
 	opts := source.ImportOptions{DryRun: *dryRun, Strict: *strict, BatchSize: *batchSize}
 	var bar *progressbar.ProgressBar
 	if !*dryRun && isTerminal(stderr) {
-		bar = progressbar.NewOptions(len(stations),
+		bar = progressbar.NewOptions(stations.Len(),
 			progressbar.OptionSetWriter(stderr),
 			progressbar.OptionSetDescription("importing"),
 			progressbar.OptionShowCount(),

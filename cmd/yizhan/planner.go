@@ -125,7 +125,7 @@ func plannerStations(file string, stderr io.Writer) (*catalog.Snapshot, string, 
 
 // passing counts the records of snap that pass f.
 func passing(snap *catalog.Snapshot, f data.Filter) int {
-	_, n := snap.InBound(geo.World, f, 0, 0)
+	_, n := snap.InBound(geo.World(), f, 0, 0)
 	return n
 }
 

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"yizhan/geo"
 )
 
 // Minutes in a day and in a week: the schedule is a set of minutes of the
@@ -216,17 +218,7 @@ func hoursError(src string, pos int, format string, args ...any) error {
 	if pos >= len(src) {
 		return fmt.Errorf("opening_hours %q: at the end: %s", src, msg)
 	}
-	return fmt.Errorf("opening_hours %q: at %q (column %d): %s", src, clip(src[pos:], 12), pos+1, msg)
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && n < len(s) && s[n]&0xC0 == 0x80 { // don't split a UTF-8 sequence
-		n--
-	}
-	return s[:n] + "…"
+	return fmt.Errorf("opening_hours %q: at %q (column %d): %s", src, geo.Clip(src[pos:], 12), pos+1, msg)
 }
 
 const expectSelector = "expected a weekday (Mo, Tu, We, Th, Fr, Sa, Su), a time range like 08:00-18:00, 24/7 or off"

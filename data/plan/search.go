@@ -107,8 +107,8 @@ func (f Filter) Parse(now time.Time) (data.Filter, string, error) {
 	lang := f.Lang
 	if lang == "" {
 		lang = DefaultLang
-	} else if !slices.Contains(data.Languages, lang) {
-		return out, "", bad("lang", "unknown lang %s (allowed: %s)", geo.Quote(lang), strings.Join(data.Languages, ", "))
+	} else if !data.IsLanguage(lang) {
+		return out, "", bad("lang", "unknown lang %s (allowed: %s)", geo.Quote(lang), strings.Join(data.Languages(), ", "))
 	}
 	return out, lang, nil
 }
@@ -160,7 +160,7 @@ func (r Reach) Parse() (geo.Reach, error) {
 	}
 	if mode != "" {
 		if _, ok := geo.ModeSpeed(mode); !ok {
-			return geo.Reach{}, bad("mode", "unknown mode %s (allowed: %s; or give speed_kmh)", geo.Quote(mode), strings.Join(geo.Modes, ", "))
+			return geo.Reach{}, bad("mode", "unknown mode %s (allowed: %s; or give speed_kmh)", geo.Quote(mode), strings.Join(geo.Modes(), ", "))
 		}
 	}
 	g, err := geo.NewReach(mode, minutes, speed, circuity)

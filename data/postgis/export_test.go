@@ -45,7 +45,7 @@ func TestExportSkipsUnservableRows(t *testing.T) {
 	t.Parallel()
 	db, _ := migratedDB(t)
 	ctx := context.Background()
-	if _, err := db.UpsertStations(ctx, []*data.Station{recordtest.Station("good-a", orb.Point{111, 43}), recordtest.Station("zz-good", orb.Point{112, 44})}); err != nil {
+	if _, err := db.UpsertStations(ctx, valid(t, []*data.Station{recordtest.Station("good-a", orb.Point{111, 43}), recordtest.Station("zz-good", orb.Point{112, 44})})); err != nil {
 		t.Fatal(err)
 	}
 	insertUnservableRows(t, db)

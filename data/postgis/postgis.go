@@ -288,17 +288,16 @@ func dataProblem(pgErr *pgconn.PgError) error {
 // UpsertStations writes stations in one transaction, inserting new ids and
 // replacing existing ones (reviving tombstones), and returns how many rows
 // were inserted or actually changed; identical rows are left alone and
-// keep their version. Every record is validated first: any problem
-// returns a *ValidationError and writes nothing. Inputs reach it with
+// keep their version. The records come validated (data.Valid: by the
+// reader of an import, data.Check or data.ValidateAll), so they are not
+// validated again here. Inputs reach it with
 // distinct ids (Import refuses an id that comes twice, keeping the first,
 // as every reader does; see firstIDs); a batch that holds an id twice is
 // written as that many upserts in order would be: the later one wins.
 // Rows go through COPY into a temporary table and one UPDATE and one
 // INSERT from it, so batches of 10,000-100,000 are fast.
-func (db *DB) UpsertStations(ctx context.Context, stations []*data.Station) (int64, error) {
-	if err := data.ValidateAll(stations); err != nil {
-		return 0, err
-	}
+func (db *DB) UpsertStations(ctx context.Context, valid data.Valid) (int64, error) {
+	stations := valid.Items()
 	last := make(map[string]int, len(stations))
 	for i, st := range stations {
 		last[st.ID] = i
@@ -357,7 +356,7 @@ func (db *DB) UpsertStations(ctx context.Context, stations []*data.Station) (int
 // returns it as stored, with its version and updated_at. A live record
 // with the same id is ErrConflict; invalid records are a *ValidationError.
 func (db *DB) Create(ctx context.Context, st *data.Station) (*data.Station, error) {
-	if err := data.ValidateAll([]*data.Station{st}); err != nil {
+	if _, err := data.ValidateAll([]*data.Station{st}); err != nil {
 		return nil, err
 	}
 	vals, err := rowValues(st)
@@ -389,7 +388,7 @@ func (db *DB) Create(ctx context.Context, st *data.Station) (*data.Station, erro
 // (ErrVersionConflict otherwise) and must exist (ErrNotFound); with
 // expectVersion == 0 a missing record is created. created reports which.
 func (db *DB) Replace(ctx context.Context, st *data.Station, expectVersion int64) (out *data.Station, created bool, err error) {
-	if err := data.ValidateAll([]*data.Station{st}); err != nil {
+	if _, err := data.ValidateAll([]*data.Station{st}); err != nil {
 		return nil, false, err
 	}
 	vals, err := rowValues(st)
@@ -462,7 +461,7 @@ func (db *DB) patchFunc(ctx context.Context, id string, expectVersion int64, fn 
 		if next == nil || next.ID != id {
 			return &data.ValidationError{Problems: []*data.FieldError{{Index: -1, ID: id, Field: "id", Reason: "a patch cannot change the id"}}}
 		}
-		if err := data.ValidateAll([]*data.Station{next}); err != nil {
+		if _, err := data.ValidateAll([]*data.Station{next}); err != nil {
 			return err
 		}
 		vals, err := rowValues(next)

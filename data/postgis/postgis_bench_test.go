@@ -37,7 +37,7 @@ func BenchmarkPostGIS1M(b *testing.B) {
 	const batch = 50_000
 	start := time.Now()
 	for i := 0; i < len(stations); i += batch {
-		if _, err := db.UpsertStations(ctx, stations[i:min(i+batch, len(stations))]); err != nil {
+		if _, err := db.UpsertStations(ctx, valid(b, stations[i:min(i+batch, len(stations))])); err != nil {
 			b.Fatalf("UpsertStations: %v", err)
 		}
 	}

@@ -88,7 +88,7 @@ func TestUpsertLoadAllRoundTrip(t *testing.T) {
 	sparse := &data.Station{ID: "sparse", Location: orb.Point{-179.5, -89.9}, Kind: data.KindRestStop, Names: data.Names{EN: "x"}, Source: "s"}
 	in = append(in, sparse)
 
-	n, err := db.UpsertStations(ctx, in)
+	n, err := db.UpsertStations(ctx, valid(t, in))
 	if err != nil {
 		t.Fatalf("UpsertStations: %v", err)
 	}
@@ -127,7 +127,7 @@ func TestUpsertLoadAllRoundTrip(t *testing.T) {
 	}
 
 	// The same batch again changes nothing and draws no versions.
-	n, err = db.UpsertStations(ctx, in)
+	n, err = db.UpsertStations(ctx, valid(t, in))
 	if err != nil || n != 0 {
 		t.Errorf("re-upsert of identical records = %d, %v; want 0, nil", n, err)
 	}
@@ -138,7 +138,7 @@ func TestUpsertLoadAllRoundTrip(t *testing.T) {
 	// One changed record (and a duplicate id in the batch: the last wins).
 	a, b := *in[0], *in[0]
 	a.Region, b.Region = "first", "second"
-	n, err = db.UpsertStations(ctx, []*data.Station{&a, &b})
+	n, err = db.UpsertStations(ctx, valid(t, []*data.Station{&a, &b}))
 	if err != nil || n != 1 {
 		t.Fatalf("upsert of one changed record = %d, %v; want 1, nil", n, err)
 	}
@@ -151,12 +151,22 @@ func TestUpsertLoadAllRoundTrip(t *testing.T) {
 	if _, err := db.Delete(ctx, in[1].ID, 0); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := db.UpsertStations(ctx, in[1:2]); err != nil || n != 1 {
+	if n, err := db.UpsertStations(ctx, valid(t, in[1:2])); err != nil || n != 1 {
 		t.Errorf("upsert of a deleted id = %d, %v; want 1, nil", n, err)
 	}
 	if _, err := db.Get(ctx, in[1].ID); err != nil {
 		t.Errorf("Get after reviving upsert: %v", err)
 	}
+}
+
+// valid validates stations for UpsertStations, as its callers do.
+func valid(t testing.TB, stations []*data.Station) data.Valid {
+	t.Helper()
+	v, err := data.ValidateAll(stations)
+	if err != nil {
+		t.Fatalf("test records: %v", err)
+	}
+	return v
 }
 
 func TestUpsertValidation(t *testing.T) {
@@ -167,10 +177,15 @@ func TestUpsertValidation(t *testing.T) {
 	badKind := recordtest.Station("bad-kind", orb.Point{111, 43})
 	badKind.Kind = "hotel"
 	badLat := recordtest.Station("bad-lat", orb.Point{111, 95})
-	_, err := db.UpsertStations(ctx, []*data.Station{good, badKind, badLat})
+	// A batch reaches UpsertStations only through validation, which
+	// refuses it whole.
+	batch, err := data.ValidateAll([]*data.Station{good, badKind, badLat})
+	if err == nil {
+		_, err = db.UpsertStations(ctx, batch)
+	}
 	var ve *data.ValidationError
 	if !errors.As(err, &ve) {
-		t.Fatalf("UpsertStations with bad records = %v; want *ValidationError", err)
+		t.Fatalf("ValidateAll and UpsertStations with bad records = %v; want *ValidationError", err)
 	}
 	fields := map[string]int{}
 	for _, p := range ve.Problems {

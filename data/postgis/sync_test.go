@@ -50,7 +50,7 @@ func TestFollowerSeesPlainSQL(t *testing.T) {
 	t.Parallel()
 	db, _ := migratedDB(t)
 	ctx := context.Background()
-	if _, err := db.UpsertStations(ctx, recordtest.Random(rand.New(rand.NewPCG(7, 8)), 100)); err != nil {
+	if _, err := db.UpsertStations(ctx, valid(t, recordtest.Random(rand.New(rand.NewPCG(7, 8)), 100))); err != nil {
 		t.Fatal(err)
 	}
 	// A long poll interval: only NOTIFY can make these fast.
@@ -153,9 +153,9 @@ func TestFollowerSkipsBadRows(t *testing.T) {
 			t.Fatalf("%s: %v", sql, err)
 		}
 	}
-	if _, err := db.UpsertStations(ctx, []*data.Station{
+	if _, err := db.UpsertStations(ctx, valid(t, []*data.Station{
 		recordtest.Station("a", orb.Point{111, 43}), recordtest.Station("b", orb.Point{112, 43}), recordtest.Station("c", orb.Point{113, 43}),
-	}); err != nil {
+	})); err != nil {
 		t.Fatal(err)
 	}
 	// Rows stored before migration 0002: its NOT VALID checks do not

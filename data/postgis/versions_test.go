@@ -84,7 +84,7 @@ func TestOneChangeOneVersion(t *testing.T) {
 	// Bulk upsert: unchanged rows keep their version, each changed or new
 	// row draws exactly one.
 	other := recordtest.Station("v2", orb.Point{112, 44})
-	n, err := db.UpsertStations(ctx, []*data.Station{&next, other})
+	n, err := db.UpsertStations(ctx, valid(t, []*data.Station{&next, other}))
 	if err != nil || n != 1 {
 		t.Fatalf("UpsertStations(unchanged, new) = %d, %v; want 1", n, err)
 	}
@@ -97,7 +97,7 @@ func TestOneChangeOneVersion(t *testing.T) {
 		t.Fatalf("Delete = %d, %v; want version %d", dv, err, v+1)
 	}
 	v++
-	n, err = db.UpsertStations(ctx, []*data.Station{&next, other}) // a change and a revived tombstone
+	n, err = db.UpsertStations(ctx, valid(t, []*data.Station{&next, other})) // a change and a revived tombstone
 	if err != nil || n != 2 || seqValue(t, db) != v+2 {
 		t.Errorf("UpsertStations(changed, tombstone) = %d, %v, sequence at %d; want 2 rows and %d", n, err, seqValue(t, db), v+2)
 	}
@@ -162,7 +162,7 @@ func TestNoOpWriteSendsNoNotification(t *testing.T) {
 		if _, err := db.Patch(ctx, "n1", []byte(`{"properties":{"status":"open"}}`), 0); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.UpsertStations(ctx, []*data.Station{st}); err != nil {
+		if _, err := db.UpsertStations(ctx, valid(t, []*data.Station{st})); err != nil {
 			t.Fatal(err)
 		}
 	}

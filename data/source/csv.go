@@ -37,7 +37,7 @@ var csvColumns = func() []string {
 		case m.Derived:
 			out = append(out, "name")
 		case m.Name == "names":
-			for _, l := range data.Languages {
+			for _, l := range data.Languages() {
 				out = append(out, "name_"+l)
 			}
 		case m.Name == "port":

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"yizhan/data"
+	"yizhan/data/internal/checked"
 )
 
 // DefaultBatchSize is how many records Import upserts per transaction when
@@ -28,7 +29,7 @@ var ErrStrict = errors.New("data: strict import refused: the input has problems,
 // ones, in one transaction per call; it returns how many rows it wrote.
 // *postgis.DB implements it.
 type StationUpserter interface {
-	UpsertStations(ctx context.Context, stations []*data.Station) (int64, error)
+	UpsertStations(ctx context.Context, stations data.Valid) (int64, error)
 }
 
 // ImportOptions tunes Import.
@@ -67,11 +68,12 @@ func (r *ImportReport) RejectedRecords() int {
 	return len(seen)
 }
 
-// Import validates stations and upserts them into dst in batches of
-// opts.BatchSize, one transaction each. problems are what the reader
-// already found (rows it could not turn into records); they are reported,
-// split into rejections and warnings (IsWarning). Records that fail
-// Validate are rejected too, with Index -1.
+// Import upserts stations into dst in batches of opts.BatchSize, one
+// transaction each. stations were validated where they came in (by
+// ReadFile's reader, or data.Check), so Import does not validate them
+// again. problems are what that validation found (records it refused,
+// fields it dropped); they are reported, split into rejections and
+// warnings (IsWarning).
 //
 // One bad record never stops the others: it is reported and skipped. If a
 // batch fails in the database, its records are retried one at a time so
@@ -83,8 +85,8 @@ func (r *ImportReport) RejectedRecords() int {
 // and writes nothing, and the records go to dst in one call (one
 // transaction), so that a database error also leaves nothing written.
 // With opts.DryRun nothing is written and dst is not touched.
-func Import(ctx context.Context, dst StationUpserter, stations []*data.Station, problems []*data.FieldError, opts ImportOptions) (ImportReport, error) {
-	rep := ImportReport{Read: len(stations), DryRun: opts.DryRun}
+func Import(ctx context.Context, dst StationUpserter, stations data.Valid, problems []*data.FieldError, opts ImportOptions) (ImportReport, error) {
+	rep := ImportReport{Read: stations.Len(), DryRun: opts.DryRun}
 	for _, p := range problems {
 		if data.IsWarning(p) {
 			rep.Warnings = append(rep.Warnings, p)
@@ -92,28 +94,8 @@ func Import(ctx context.Context, dst StationUpserter, stations []*data.Station, 
 			rep.Rejected = append(rep.Rejected, p)
 		}
 	}
-
-	// Validate, and refuse a second record with an id already seen, as
-	// the readers do: the first one is kept (see data.FirstIDs).
-	valid := make([]*data.Station, 0, len(stations))
-	seen := make(data.FirstIDs, len(stations))
-	for i, st := range stations {
-		if st == nil {
-			continue
-		}
-		if errs := st.Validate(); len(errs) > 0 {
-			for _, fe := range errs {
-				rep.Rejected = append(rep.Rejected, &data.FieldError{Index: -1, ID: st.ID, Field: fe.Field, Reason: fe.Reason, Severity: fe.Severity})
-			}
-			continue
-		}
-		if first, ok := seen.Keep(st.ID, i); !ok {
-			rep.Rejected = append(rep.Rejected, data.DuplicateProblem(st.ID, -1, fmt.Sprintf("record %d of the input", first)))
-			continue
-		}
-		valid = append(valid, st)
-	}
-	rep.ToWrite = len(valid)
+	valid := stations
+	rep.ToWrite = valid.Len()
 
 	if opts.Strict && (len(rep.Rejected) > 0 || len(rep.Warnings) > 0) {
 		return rep, ErrStrict
@@ -130,29 +112,29 @@ func Import(ctx context.Context, dst StationUpserter, stations []*data.Station, 
 		size = DefaultBatchSize
 	}
 	if opts.Strict {
-		size = len(valid)
+		size = valid.Len()
 	}
 	progress := func() {
 		if opts.Progress != nil {
-			opts.Progress(rep.Written, len(valid))
+			opts.Progress(rep.Written, valid.Len())
 		}
 	}
 	progress()
-	for start := 0; start < len(valid); start += size {
+	for start := 0; start < valid.Len(); start += size {
 		if err := ctx.Err(); err != nil {
-			return rep, fmt.Errorf("import: stopped after %d of %d records: %w", rep.Written, len(valid), err)
+			return rep, fmt.Errorf("import: stopped after %d of %d records: %w", rep.Written, valid.Len(), err)
 		}
-		batch := valid[start:min(start+size, len(valid))]
+		batch := valid.Slice(start, min(start+size, valid.Len()))
 		n, err := dst.UpsertStations(ctx, batch)
 		if err != nil {
 			if opts.Strict || ctx.Err() != nil {
-				return rep, fmt.Errorf("import: records %d to %d: %w", start+1, start+len(batch), err)
+				return rep, fmt.Errorf("import: records %d to %d: %w", start+1, start+batch.Len(), err)
 			}
 			if err := importOneByOne(ctx, dst, batch, &rep); err != nil {
-				return rep, fmt.Errorf("import: records %d to %d: %w", start+1, start+len(batch), err)
+				return rep, fmt.Errorf("import: records %d to %d: %w", start+1, start+batch.Len(), err)
 			}
 		} else {
-			rep.Written += len(batch)
+			rep.Written += batch.Len()
 			rep.Upserted += n
 			rep.Batches++
 		}
@@ -167,14 +149,14 @@ func Import(ctx context.Context, dst StationUpserter, stations []*data.Station, 
 const maxFailuresInARow = 5
 
 // importOneByOne retries a failed batch one record at a time.
-func importOneByOne(ctx context.Context, dst StationUpserter, batch []*data.Station, rep *ImportReport) error {
+func importOneByOne(ctx context.Context, dst StationUpserter, batch data.Valid, rep *ImportReport) error {
 	failures := 0
 	var last error
-	for _, st := range batch {
+	for i, st := range batch.Items() {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		n, err := dst.UpsertStations(ctx, []*data.Station{st})
+		n, err := dst.UpsertStations(ctx, batch.Slice(i, i+1))
 		if err != nil {
 			failures++
 			last = err
@@ -256,8 +238,10 @@ const (
 	FormatOSMXML  Format = "osm"
 )
 
-// Formats lists the formats in the order docs show them.
-var Formats = []Format{FormatGeoJSON, FormatCSV, FormatOSMPBF, FormatOSMXML}
+// Formats returns the formats in the order docs show them, a copy each call.
+func Formats() []Format {
+	return []Format{FormatGeoJSON, FormatCSV, FormatOSMPBF, FormatOSMXML}
+}
 
 // DetectFormat returns override when it is set (a Format name, or "json"
 // or "pbf"), else guesses from the file name: .geojson and .json are
@@ -291,10 +275,13 @@ func DetectFormat(name, override string) (Format, error) {
 // ReadFile reads the records of a file in format f. problems are the
 // rows or features that could not become records (see ReadCSV,
 // DecodeStations, ReadOSM); err is for a file that cannot be read at all.
-func ReadFile(ctx context.Context, path string, f Format) ([]*data.Station, []*data.FieldError, error) {
+// The records are a data.Valid: each reader validates every record as it
+// reads it and refuses a second record with an id (the first is kept), so
+// Import takes them as they are.
+func ReadFile(ctx context.Context, path string, f Format) (data.Valid, []*data.FieldError, error) {
 	file, err := os.Open(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("open input: %w", err)
+		return data.Valid{}, nil, fmt.Errorf("open input: %w", err)
 	}
 	defer file.Close()
 	var (
@@ -311,10 +298,10 @@ func ReadFile(ctx context.Context, path string, f Format) ([]*data.Station, []*d
 	case FormatOSMXML:
 		stations, problems, err = ReadOSMXML(ctx, file)
 	default:
-		return nil, nil, fmt.Errorf("unknown format %q", f)
+		return data.Valid{}, nil, fmt.Errorf("unknown format %q", f)
 	}
 	if err != nil {
-		return stations, problems, fmt.Errorf("read %s: %w", path, err)
+		return checked.Trust(stations), problems, fmt.Errorf("read %s: %w", path, err)
 	}
-	return stations, problems, nil
+	return checked.Trust(stations), problems, nil
 }

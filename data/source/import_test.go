@@ -29,12 +29,20 @@ type fakeUpserter struct {
 	calls      [][]string // ids of every call, in order
 }
 
-func (f *fakeUpserter) UpsertStations(ctx context.Context, stations []*data.Station) (int64, error) {
+func (f *fakeUpserter) UpsertStations(ctx context.Context, batch data.Valid) (int64, error) {
+	stations := batch.Items()
 	f.calls = append(f.calls, ids(stations))
 	if f.UpsertFunc == nil {
 		return int64(len(stations)), nil
 	}
 	return f.UpsertFunc(ctx, stations)
+}
+
+// importChecked is Import of stations after the one validation a reader
+// does (data.Check), with the reader's problems before those Check finds.
+func importChecked(ctx context.Context, dst StationUpserter, stations []*data.Station, problems []*data.FieldError, opts ImportOptions) (ImportReport, error) {
+	valid, found := data.Check(stations)
+	return Import(ctx, dst, valid, append(slices.Clone(problems), found...), opts)
 }
 
 // importStations makes n valid records s-0 … s-(n-1).
@@ -61,7 +69,7 @@ func TestImportBatches(t *testing.T) {
 	f := &fakeUpserter{}
 	type step struct{ done, total int }
 	var progress []step
-	rep, err := Import(context.Background(), f, importStations(12), nil, ImportOptions{
+	rep, err := importChecked(context.Background(), f, importStations(12), nil, ImportOptions{
 		BatchSize: 5,
 		Progress:  func(done, total int) { progress = append(progress, step{done, total}) },
 	})
@@ -81,7 +89,7 @@ func TestImportBatches(t *testing.T) {
 
 func TestImportDefaultBatchSize(t *testing.T) {
 	f := &fakeUpserter{}
-	if _, err := Import(context.Background(), f, importStations(DefaultBatchSize+1), nil, ImportOptions{}); err != nil {
+	if _, err := importChecked(context.Background(), f, importStations(DefaultBatchSize+1), nil, ImportOptions{}); err != nil {
 		t.Fatalf("Import: %v", err)
 	}
 	if got, want := callSizes(f), []int{DefaultBatchSize, 1}; !reflect.DeepEqual(got, want) {
@@ -99,7 +107,7 @@ func TestImportRejects(t *testing.T) {
 		{Index: -1, ID: "osm:node/1", Field: "opening_hours", Severity: data.SeverityWarning, Reason: "dropped"},
 	}
 	f := &fakeUpserter{}
-	rep, err := Import(context.Background(), f, stations, readerProblems, ImportOptions{})
+	rep, err := importChecked(context.Background(), f, stations, readerProblems, ImportOptions{})
 	if err != nil {
 		t.Fatalf("Import: %v", err)
 	}
@@ -147,7 +155,7 @@ func TestImportStrict(t *testing.T) {
 				tc.mutate(stations)
 			}
 			f := &fakeUpserter{}
-			rep, err := Import(context.Background(), f, stations, tc.problems, ImportOptions{Strict: true, BatchSize: 3})
+			rep, err := importChecked(context.Background(), f, stations, tc.problems, ImportOptions{Strict: true, BatchSize: 3})
 			if !errors.Is(err, ErrStrict) {
 				t.Errorf("Import(strict) error = %v; want ErrStrict", err)
 			}
@@ -159,14 +167,14 @@ func TestImportStrict(t *testing.T) {
 
 	// A clean input goes in one transaction, whatever the batch size.
 	f := &fakeUpserter{}
-	rep, err := Import(context.Background(), f, importStations(10), nil, ImportOptions{Strict: true, BatchSize: 3})
+	rep, err := importChecked(context.Background(), f, importStations(10), nil, ImportOptions{Strict: true, BatchSize: 3})
 	if err != nil || !reflect.DeepEqual(callSizes(f), []int{10}) || rep.Written != 10 {
 		t.Errorf("Import(strict, clean) = %+v, %v with calls %v; want one call of 10", rep, err, callSizes(f))
 	}
 
 	// A database error in strict mode is returned, not retried row by row.
 	f = &fakeUpserter{UpsertFunc: func(context.Context, []*data.Station) (int64, error) { return 0, errors.New("boom") }}
-	if _, err := Import(context.Background(), f, importStations(10), nil, ImportOptions{Strict: true}); err == nil || len(f.calls) != 1 {
+	if _, err := importChecked(context.Background(), f, importStations(10), nil, ImportOptions{Strict: true}); err == nil || len(f.calls) != 1 {
 		t.Errorf("Import(strict, failing db) = %v after %d calls; want an error after 1", err, len(f.calls))
 	}
 }
@@ -174,7 +182,7 @@ func TestImportStrict(t *testing.T) {
 func TestImportDryRun(t *testing.T) {
 	stations := importStations(5)
 	stations[4].Location = orb.Point{200, 0}
-	rep, err := Import(context.Background(), nil, stations, nil, ImportOptions{DryRun: true})
+	rep, err := importChecked(context.Background(), nil, stations, nil, ImportOptions{DryRun: true})
 	if err != nil {
 		t.Fatalf("Import(dry run, nil db): %v", err)
 	}
@@ -182,7 +190,7 @@ func TestImportDryRun(t *testing.T) {
 		t.Errorf("report = %+v (rejected %v); want dry run, 4 to write, none written, 1 geometry rejection", rep, rep.Rejected)
 	}
 	// Without dry run, a nil destination is an error, not a panic.
-	if _, err := Import(context.Background(), nil, importStations(1), nil, ImportOptions{}); err == nil {
+	if _, err := importChecked(context.Background(), nil, importStations(1), nil, ImportOptions{}); err == nil {
 		t.Errorf("Import(nil db) error = nil; want one")
 	}
 }
@@ -195,7 +203,7 @@ func TestImportIsolatesDatabaseRejection(t *testing.T) {
 		}
 		return int64(len(s)), nil
 	}}
-	rep, err := Import(context.Background(), f, importStations(10), nil, ImportOptions{BatchSize: 4})
+	rep, err := importChecked(context.Background(), f, importStations(10), nil, ImportOptions{BatchSize: 4})
 	if err != nil {
 		t.Fatalf("Import: %v", err)
 	}
@@ -220,7 +228,7 @@ func TestImportDatabaseDown(t *testing.T) {
 		}
 		return int64(len(s)), nil
 	}}
-	rep, err := Import(context.Background(), f, importStations(100), nil, ImportOptions{BatchSize: 10})
+	rep, err := importChecked(context.Background(), f, importStations(100), nil, ImportOptions{BatchSize: 10})
 	if !errors.Is(err, data.ErrUnavailable) {
 		t.Errorf("Import error = %v; want ErrUnavailable", err)
 	}
@@ -236,7 +244,7 @@ func TestImportCancelled(t *testing.T) {
 		cancel()
 		return int64(len(s)), nil
 	}}
-	rep, err := Import(ctx, f, importStations(10), nil, ImportOptions{BatchSize: 2})
+	rep, err := importChecked(ctx, f, importStations(10), nil, ImportOptions{BatchSize: 2})
 	if !errors.Is(err, context.Canceled) || rep.Written != 2 {
 		t.Errorf("Import(cancelled) = written %d, %v; want 2, context.Canceled", rep.Written, err)
 	}
@@ -331,8 +339,8 @@ func TestReadFile(t *testing.T) {
 			t.Fatal(err)
 		}
 		stations, problems, err := ReadFile(context.Background(), tc.path, f)
-		if err != nil || len(stations) != tc.records || len(problems) != tc.problem {
-			t.Errorf("ReadFile(%s) = %d records, %d problems, %v; want %d, %d", tc.path, len(stations), len(problems), err, tc.records, tc.problem)
+		if err != nil || stations.Len() != tc.records || len(problems) != tc.problem {
+			t.Errorf("ReadFile(%s) = %d records, %d problems, %v; want %d, %d", tc.path, stations.Len(), len(problems), err, tc.records, tc.problem)
 		}
 	}
 	if _, _, err := ReadFile(context.Background(), filepath.Join(dir, "missing.csv"), FormatCSV); err == nil {
@@ -465,17 +473,17 @@ func TestImportPostGISStrict(t *testing.T) {
 	// A database error in the middle of a strict import leaves nothing
 	// either: the records go in one transaction. The last record is valid
 	// for Validate but too big for the integer column.
-	stations = importStations(50)
+	records := importStations(50)
 	big := 1 << 40
-	stations[49].Beds = &big
-	if _, err := Import(ctx, db, stations, nil, ImportOptions{Strict: true, BatchSize: 10}); err == nil {
+	records[49].Beds = &big
+	if _, err := importChecked(ctx, db, records, nil, ImportOptions{Strict: true, BatchSize: 10}); err == nil {
 		t.Fatalf("Import(strict, record the database refuses) error = nil; want one")
 	}
 	if got := exportAll(t, db); len(got) != 0 {
 		t.Errorf("strict import that failed in the database wrote %d records; want none", len(got))
 	}
 	// Without strict, the other 49 land.
-	rep, err := Import(ctx, db, stations, nil, ImportOptions{BatchSize: 10})
+	rep, err := importChecked(ctx, db, records, nil, ImportOptions{BatchSize: 10})
 	if err != nil || rep.Written != 49 || len(rep.Rejected) != 1 || rep.Rejected[0].ID != "s-49" {
 		t.Errorf("Import(non-strict) = %+v, %v; want 49 written, s-49 rejected", rep, err)
 	}
@@ -518,7 +526,8 @@ func BenchmarkImport1M(b *testing.B) {
 		b.StopTimer()
 		db, _ := migratedDB(b)
 		b.StartTimer()
-		rep, err := Import(context.Background(), db, stations, nil, ImportOptions{})
+		valid, problems := data.Check(stations)
+		rep, err := Import(context.Background(), db, valid, problems, ImportOptions{})
 		if err != nil || rep.Written != n {
 			b.Fatalf("Import = written %d, %v", rep.Written, err)
 		}

@@ -145,15 +145,15 @@ func Rich(r *rand.Rand, i int) *data.Station {
 	if r.IntN(2) == 0 {
 		st.UpdatedAt = time.Unix(r.Int64N(2e9), r.Int64N(1e9)).UTC()
 	}
-	for _, l := range data.Languages {
+	for _, l := range data.Languages() {
 		if r.IntN(2) == 0 {
 			st.Languages = append(st.Languages, l)
 		}
 	}
 	if r.IntN(3) == 0 {
 		st.Kind = data.KindPort
-		st.Port = &data.PortInfo{Country: pick(data.PortCountries), Hours: pick(Texts)}
-		for _, m := range data.PortModes {
+		st.Port = &data.PortInfo{Country: pick(data.PortCountries()), Hours: pick(Texts)}
+		for _, m := range data.PortModes() {
 			if r.IntN(2) == 0 {
 				st.Port.Modes = append(st.Port.Modes, m)
 			}
