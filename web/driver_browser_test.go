@@ -456,7 +456,7 @@ func TestDriverOnPhone(t *testing.T) {
 	p.poll("the stations offline", `window.yizhan && window.yizhan.ready() && document.querySelectorAll('.station-marker').length > 0`)
 	p.poll("the offline banner", `!document.getElementById('offline-banner').hidden`)
 	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](`document.querySelectorAll('#nearest-list li.nearest-item .offline-mark').length > 0`,
-		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second))); err != nil {
 		t.Fatalf("waiting for the nearest list offline: %v; page: %s", err, p.text("the page state", `JSON.stringify({
 			error: document.getElementById('error').hidden ? '' : document.getElementById('error').textContent,
 			list: document.getElementById('nearest-list').textContent, busy: !document.getElementById('nearest-busy').hidden,
