@@ -239,7 +239,8 @@ func sweepMatchesAllPairs(t *testing.T, step float64, trials int) {
 
 func BenchmarkValidateAreaZigzag(b *testing.B) {
 	for _, rotate := range []bool{false, true} {
-		mp := orb.MultiPolygon{{zigzagRing(250_000, rotate)}}
+		// As many positions as an area may have (the ring adds 3 to n).
+		mp := orb.MultiPolygon{{zigzagRing(MaxAreaVertices-3, rotate)}}
 		b.Run(fmt.Sprintf("rotate=%v", rotate), func(b *testing.B) {
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
