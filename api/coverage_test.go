@@ -1,9 +1,7 @@
 package api
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"net/http/httptest"
 	"strings"
@@ -18,22 +16,7 @@ func post(t testing.TB, s *Server, target, body string) response {
 	t.Helper()
 	req := httptest.NewRequest("POST", target, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := s.App().Test(req, -1)
-	if err != nil {
-		t.Fatalf("POST %s: %v", target, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := response{status: resp.StatusCode, header: resp.Header, raw: raw}
-	if len(raw) > 0 {
-		if err := json.Unmarshal(raw, &r.body); err != nil {
-			t.Fatalf("POST %s: body is not a JSON object: %v\n%s", target, err, raw)
-		}
-	}
-	return r
+	return roundTrip(t, s, req)
 }
 
 func plannerServer(t testing.TB) *Server {

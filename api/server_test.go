@@ -95,6 +95,14 @@ func do(t testing.TB, s *Server, method, target string) response {
 	// as "/v1/stations/%zz" reach the server.
 	req := httptest.NewRequest(method, "/", nil)
 	req.RequestURI = target
+	return roundTrip(t, s, req)
+}
+
+// roundTrip sends req to s and reads the answer, whose body, when there is
+// one, must be a JSON object.
+func roundTrip(t testing.TB, s *Server, req *http.Request) response {
+	t.Helper()
+	method, target := req.Method, req.RequestURI
 	resp, err := s.App().Test(req, -1)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, target, err)
