@@ -86,8 +86,8 @@ func addReachFlags(p *planFlags) reachFlags {
 // search is the request's filter and circle as the flags give them.
 func (f reachFlags) search(p *planFlags, kinds, amenities string) plan.Search {
 	s := plan.Search{
-		Kind: plan.StringList{kinds}, Amenity: plan.StringList{amenities},
-		RadiusM: p.float("radius-m", f.radius), Minutes: p.float("minutes", f.minutes),
+		BodyFilter: plan.BodyFilter{Kind: plan.StringList{kinds}, Amenity: plan.StringList{amenities}},
+		RadiusM:    p.float("radius-m", f.radius), Minutes: p.float("minutes", f.minutes),
 		SpeedKmh: p.float("speed-kmh", f.speed), Circuity: p.float("circuity", f.circuity),
 	}
 	if p.set["mode"] {

@@ -62,7 +62,7 @@ func runRoute(ctx context.Context, args []string, getenv env, stdout, stderr io.
 		Route: line, CorridorM: pf.float("corridor-m", corridor), MaxGapKm: pf.float("max-gap-km", maxGapKm),
 		MaxGapMinutes: pf.float("max-gap-minutes", maxGapMin), SpeedKmh: pf.float("speed-kmh", speed),
 		MaxDriveMinutes: pf.float("max-drive-minutes", driveMin), PreferAmenities: plan.StringList{*prefer},
-		Kind: plan.StringList{*kind}, Amenity: plan.StringList{*amenity}, Lang: *lang,
+		BodyFilter: plan.BodyFilter{Kind: plan.StringList{*kind}, Amenity: plan.StringList{*amenity}, Lang: *lang},
 	}
 	snap, source, err := plannerStations(*dataFile, stderr)
 	if err != nil {

@@ -52,12 +52,7 @@ type RouteRequest struct {
 	SpeedKmh        *float64   `json:"speed_kmh"`
 	MaxDriveMinutes *float64   `json:"max_drive_minutes"`
 	PreferAmenities StringList `json:"prefer_amenities"`
-	Kind            StringList `json:"kind"`
-	Amenity         StringList `json:"amenity"`
-	OpenNow         *bool      `json:"open_now"`
-	OpenAt          string     `json:"open_at"`
-	Status          StringList `json:"status"`
-	Lang            string     `json:"lang"`
+	BodyFilter
 }
 
 // RouteExample is a RouteRequest as JSON, for messages.
@@ -337,7 +332,7 @@ func (p *Planner) Route(ctx context.Context, snap *catalog.Snapshot, req *RouteR
 	if a.Prefer, err = data.NewAmenitySet(List(req.PreferAmenities)); err != nil {
 		return nil, bad("prefer_amenities", "%v", err)
 	}
-	if a.Filter, a.Lang, err = bodyFilter(req.Kind, req.Amenity, req.Status, req.OpenNow, req.OpenAt, req.Lang).Parse(p.now()); err != nil {
+	if a.Filter, a.Lang, err = req.filter().Parse(p.now()); err != nil {
 		return nil, err
 	}
 	if err := a.find(ctx, snap, p.timeout()); err != nil {

@@ -209,36 +209,38 @@ func List(values []string) []string {
 	return out
 }
 
-// Search holds the members every planner body shares: record filters,
-// the name language and the service circle.
-type Search struct {
-	Kind     StringList `json:"kind"`
-	Amenity  StringList `json:"amenity"`
-	OpenNow  *bool      `json:"open_now"`
-	OpenAt   string     `json:"open_at"`
-	Status   StringList `json:"status"`
-	Lang     string     `json:"lang"`
-	RadiusM  *float64   `json:"radius_m"`
-	Minutes  *float64   `json:"minutes"`
-	Mode     string     `json:"mode"`
-	SpeedKmh *float64   `json:"speed_kmh"`
-	Circuity *float64   `json:"circuity"`
+// BodyFilter holds the record filters and the name language of a planner
+// body, as every planner body (Search, RouteRequest) has them.
+type BodyFilter struct {
+	Kind    StringList `json:"kind"`
+	Amenity StringList `json:"amenity"`
+	OpenNow *bool      `json:"open_now"`
+	OpenAt  string     `json:"open_at"`
+	Status  StringList `json:"status"`
+	Lang    string     `json:"lang"`
 }
 
 // filter is the body's filter as given.
-func (s *Search) filter() Filter {
-	return bodyFilter(s.Kind, s.Amenity, s.Status, s.OpenNow, s.OpenAt, s.Lang)
-}
-
-func bodyFilter(kind, amenity, status StringList, openNow *bool, openAt, lang string) Filter {
-	f := Filter{Kind: kind, Amenity: amenity, Status: status, OpenAt: openAt, Lang: lang}
-	if openNow != nil {
+func (b *BodyFilter) filter() Filter {
+	f := Filter{Kind: b.Kind, Amenity: b.Amenity, Status: b.Status, OpenAt: b.OpenAt, Lang: b.Lang}
+	if b.OpenNow != nil {
 		f.OpenNow = "false"
-		if *openNow {
+		if *b.OpenNow {
 			f.OpenNow = "true"
 		}
 	}
 	return f
+}
+
+// Search holds the members every coverage body shares: record filters,
+// the name language and the service circle.
+type Search struct {
+	BodyFilter
+	RadiusM  *float64 `json:"radius_m"`
+	Minutes  *float64 `json:"minutes"`
+	Mode     string   `json:"mode"`
+	SpeedKmh *float64 `json:"speed_kmh"`
+	Circuity *float64 `json:"circuity"`
 }
 
 // reach is the body's service circle as given.
