@@ -396,7 +396,7 @@ func internKind(k Kind) Kind {
 }
 
 func internStatus(s Status) Status {
-	for _, c := range []Status{StatusOpen, StatusClosed, StatusPlanned} {
+	for _, c := range statuses {
 		if c == s {
 			return c
 		}

@@ -265,10 +265,10 @@ func (s *Station) validate(reparseHours bool) []*FieldError {
 		}
 	}
 
-	switch s.Status {
-	case "", StatusOpen, StatusClosed, StatusPlanned:
-	default:
-		bad("status", "unknown status %q (allowed: open, closed, planned)", s.Status)
+	if s.Status != "" {
+		if _, err := ParseStatus(string(s.Status)); err != nil {
+			bad("status", "%v", err)
+		}
 	}
 
 	if strings.TrimSpace(s.Source) == "" {
