@@ -123,7 +123,7 @@ func (p page) open(u string) {
 	if err := chromedp.Do(p.ctx, chromedp.Navigate(u)); err != nil {
 		p.t.Fatalf("open %s: %v", u, err)
 	}
-	p.poll("the page to start", `window.yizhan && window.yizhan.ready() && document.querySelectorAll('.station-marker').length > 0`)
+	p.poll("the page to start", `window.yizhan && window.yizhan.ready() && window.yizhan.stationsSettled() && document.querySelectorAll('.station-marker').length > 0`)
 }
 
 // tapScreen taps (clicks, under touch emulation) at page pixel x, y.
@@ -402,7 +402,9 @@ func TestDriverOnPhone(t *testing.T) {
 		shared++
 		p.do("centre the group", fmt.Sprintf(`void window.yizhan.map.setView([%v, %v], 12, {animate: false})`, g.Lat, g.Lon))
 		sel := fmt.Sprintf(`document.querySelector('.station-marker[data-ids=%s]')`, jsString(strings.Join(g.IDs, " ")))
-		p.poll("the group's marker", `!document.querySelector('.leaflet-zoom-anim') && !!`+sel)
+		// The move schedules a new load of the markers, which replaces them:
+		// wait for it, so that the marker measured is the one tapped.
+		p.poll("the group's marker", `window.yizhan.stationsSettled() && !document.querySelector('.leaflet-zoom-anim') && !!`+sel)
 		xy, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => { const r = `+sel+`.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; })()`))
 		if err != nil {
 			t.Fatal(err)

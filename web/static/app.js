@@ -804,6 +804,9 @@
 
   var stationsAbort = null;
   var stationsTimer = null;
+  // stationsWaiting counts the loads scheduled or in flight, so that a
+  // caller (the browser tests) can tell when the markers match the view.
+  var stationsWaiting = 0;
   var lastStations = null;
   var nearestAfterStations = 0; // a query waiting for the saved stations (offline)
 
@@ -831,10 +834,15 @@
 
   function loadStations() {
     if (stationsAbort) { stationsAbort.abort(); }
-    stationsAbort = new AbortController();
+    var abort = new AbortController();
+    stationsAbort = abort;
+    stationsWaiting++;
     var f = filters();
     var params = [['bbox', viewBBox()], ['limit', String(STATION_LIMIT)]].concat(filterParams(f));
-    return getJSON(apiURL('v1/stations', params), stationsAbort.signal).then(function (fc) {
+    return getJSON(apiURL('v1/stations', params), abort.signal).finally(function () {
+      stationsWaiting--;
+    }).then(function (fc) {
+      if (abort !== stationsAbort) { return; }
       lastStations = fc;
       drawStations();
       if (nearestAfterStations && nearestAfterStations === querySeq && query) {
@@ -922,8 +930,13 @@
   }
 
   function scheduleStations() {
+    if (stationsTimer === null) { stationsWaiting++; }
     clearTimeout(stationsTimer);
-    stationsTimer = setTimeout(loadStations, 250);
+    stationsTimer = setTimeout(function () {
+      stationsTimer = null;
+      stationsWaiting--;
+      loadStations();
+    }, 250);
   }
   map.on('moveend', function () {
     scheduleStations();
@@ -1790,6 +1803,9 @@
     locale: function () { return HTML_LANG[lang] || lang; },
     openStation: openStation,
     groups: function () { return groups; },
+    // stationsSettled is true once no load of the markers is scheduled or
+    // in flight: the markers on the map are those of the current view.
+    stationsSettled: function () { return stationsWaiting === 0; },
     // regionBounds is the province's extent once its boundary has loaded.
     regionBounds: function () {
       var b = boundaryLayer.getBounds();
