@@ -133,6 +133,7 @@ func TestNearestMatchesBruteForce(t *testing.T) {
 	for _, n := range sizes {
 		pts := randData(rng, n)
 		ix := NewIndex(pts)
+		mixed := mixedIndex(pts)
 		if ix.Len() != n {
 			t.Fatalf("NewIndex(%d points).Len() = %d", n, ix.Len())
 		}
@@ -151,8 +152,8 @@ func TestNearestMatchesBruteForce(t *testing.T) {
 				if got := ix.Nearest(p, k, maxM, acc); !slices.Equal(got, want) {
 					t.Fatalf("n=%d accept=%s: Nearest(%v, %d, %v) = %v; want %v", n, name, p, k, maxM, got, want)
 				}
-				if got := ix.nearest(p, k, maxM, acc, 0); !slices.Equal(got, want) {
-					t.Fatalf("n=%d accept=%s: best-first nearest(%v, %d, %v) = %v; want %v", n, name, p, k, maxM, got, want)
+				if got := mixed.Nearest(p, k, maxM, acc); !slices.Equal(got, want) {
+					t.Fatalf("n=%d accept=%s: packed+inserted Nearest(%v, %d, %v) = %v; want %v", n, name, p, k, maxM, got, want)
 				}
 			}
 		}
@@ -183,10 +184,28 @@ func TestNearestClustered(t *testing.T) {
 	}
 }
 
+// mixedIndex holds pts as an index that has seen changes: half of them
+// bulk-loaded, the rest inserted after, and a few bulk-loaded ones deleted
+// and inserted again, so that every query runs over the packed tree, its
+// dead marks and the tree of inserted points at once.
+func mixedIndex(pts []orb.Point) *Index {
+	half := len(pts) / 2
+	ix := NewIndex(pts[:half]).Copy()
+	for i := half; i < len(pts); i++ {
+		ix.Insert(uint32(i), pts[i])
+	}
+	for i := 0; i < half; i += 7 {
+		ix.Delete(uint32(i), pts[i])
+		ix.Insert(uint32(i), pts[i])
+	}
+	return ix
+}
+
 func TestWithinMatchesBruteForce(t *testing.T) {
 	rng := rand.New(rand.NewSource(seed + 1))
 	pts := randData(rng, 5000)
 	ix := NewIndex(pts)
+	mixed := mixedIndex(pts)
 	queries := 2000
 	if testing.Short() {
 		queries = 300
@@ -207,6 +226,14 @@ func TestWithinMatchesBruteForce(t *testing.T) {
 			if !slices.Equal(got, want) {
 				t.Fatalf("accept=%s: Within(%v, %v) = %d hits; want %d\n got %v\nwant %v", name, p, radius, len(got), len(want), got, want)
 			}
+			if got := mixed.Within(p, radius, acc); !slices.Equal(got, want) {
+				t.Fatalf("accept=%s: packed+inserted Within(%v, %v) = %d hits; want %d", name, p, radius, len(got), len(want))
+			}
+			for _, x := range []*Index{ix, mixed} {
+				if got := x.CountWithin(p, radius, acc); got != len(want) {
+					t.Fatalf("accept=%s: CountWithin(%v, %v) = %d; want %d", name, p, radius, got, len(want))
+				}
+			}
 		}
 	}
 }
@@ -215,6 +242,7 @@ func TestInBoundMatchesBruteForce(t *testing.T) {
 	rng := rand.New(rand.NewSource(seed + 2))
 	pts := randData(rng, 3000)
 	ix := NewIndex(pts)
+	mixed := mixedIndex(pts)
 	in := func(b orb.Bound, p orb.Point) bool {
 		if p[1] < b.Min[1] || p[1] > b.Max[1] {
 			return false
@@ -243,6 +271,19 @@ func TestInBoundMatchesBruteForce(t *testing.T) {
 		slices.Sort(got)
 		if !slices.Equal(got, want) {
 			t.Fatalf("InBound(%v) = %d slots; want %d", b, len(got), len(want))
+		}
+		for name, acc := range acceptors() {
+			n := 0
+			for _, s := range want {
+				if acc == nil || acc(s) {
+					n++
+				}
+			}
+			for _, x := range []*Index{ix, mixed} {
+				if c := x.CountInBound(b, acc); c != n {
+					t.Fatalf("accept=%s: CountInBound(%v) = %d; want %d", name, b, c, n)
+				}
+			}
 		}
 	}
 	// Stopping early stops.
