@@ -389,8 +389,9 @@ func (ix *Index) nearestPacked(s *searcher) {
 		q = heapPop(q, nearer)
 		lo := int(e.j) * nodeSize
 		if e.level == 0 {
+			cosFar := pk.levels[0][e.j].cosFar
 			for i := lo; i < min(lo+nodeSize, len(pk.pts)); i++ {
-				s.offer(ix, i)
+				s.offer(ix, i, cosFar)
 			}
 			continue
 		}
@@ -407,14 +408,16 @@ func (ix *Index) nearestPacked(s *searcher) {
 	}
 }
 
-// offer considers the base point at position i for the k best.
-func (s *searcher) offer(ix *Index, i int) {
+// offer considers the base point at position i, in a leaf whose cosFar
+// is given, for the k best. Once there are k, a point whose lower bound
+// (nodeBound's, for the point) already loses costs no exact distance.
+func (s *searcher) offer(ix *Index, i int, cosFar float64) {
 	if ix.dead != nil && ix.dead.has(i) {
 		return
 	}
 	pt := ix.base.pts[i]
 	full := len(s.hits) == s.k
-	if full && s.latGapMeters(pt[1]) > s.hits[0].Meters {
+	if full && s.pointBound(pt, cosFar) > s.hits[0].Meters {
 		return
 	}
 	d := haversine(s.lat, s.lon, s.cosLat, orb.Point(pt))
@@ -463,6 +466,32 @@ func (s *searcher) nodeBound(nd *node) float64 {
 		d = math.Max(d, 2*EarthRadius*math.Sqrt(a*a+s.cosLat*nd.cosFar*b*b))
 	}
 	return d*(1-1e-9) - 1e-6
+}
+
+// pointBound is nodeBound for the box holding only pt, with cosFar that
+// of a box around it.
+func (s *searcher) pointBound(pt [2]float64, cosFar float64) float64 {
+	dLat := math.Abs(pt[1]-s.latDeg) * degToRad
+	dLon := circDeg(s.lonDeg-pt[0]) * degToRad
+	a, b := sinHalfBelow(dLat), sinHalfBelow(dLon)
+	d := math.Max(dLat*EarthRadius, 2*EarthRadius*math.Sqrt(a*a+s.cosLat*cosFar*b*b))
+	return d*(1-1e-9) - 1e-6
+}
+
+// circleHolds reports whether every point of nd's box is within s.radius
+// of the query, so that a count can take the node whole: the box must
+// lie within 90° of longitude of the query, where the distance over it
+// is largest at a corner (see inscribed), and its corners must be inside
+// by a margin that rounding cannot cross.
+func (s *searcher) circleHolds(nd *node) bool {
+	if nd.max[0]-nd.min[0] >= 90 || circDeg(s.lonDeg-nd.min[0]) >= 90 || circDeg(s.lonDeg-nd.max[0]) >= 90 {
+		return false
+	}
+	r := s.radius*(1-1e-9) - 1e-6
+	return haversine(s.lat, s.lon, s.cosLat, orb.Point(nd.min)) <= r &&
+		haversine(s.lat, s.lon, s.cosLat, orb.Point(nd.max)) <= r &&
+		haversine(s.lat, s.lon, s.cosLat, orb.Point{nd.min[0], nd.max[1]}) <= r &&
+		haversine(s.lat, s.lon, s.cosLat, orb.Point{nd.max[0], nd.min[1]}) <= r
 }
 
 // circDeg is the circular distance of a longitude difference in
@@ -564,7 +593,7 @@ func (ix *Index) circleNode(s *searcher, l, j int, count bool) {
 		return
 	}
 	lo := j * span(l)
-	if count && s.accept == nil && s.hasInside && s.inside.holds(nd.min, nd.max) {
+	if count && s.accept == nil && ((s.hasInside && s.inside.holds(nd.min, nd.max)) || s.circleHolds(nd)) {
 		hi := min(lo+span(l), len(pk.pts))
 		s.count += hi - lo
 		if ix.dead != nil {
