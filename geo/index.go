@@ -24,7 +24,7 @@ type Hit struct {
 //
 // The points given to NewIndex are held in a packed R-tree: flat arrays
 // in Hilbert-curve order, nodeSize entries a node, every node covering a
-// contiguous run of points. That costs about 22 bytes a point, holds no
+// contiguous run of points. That costs about 26 bytes a point, holds no
 // pointer the garbage collector must trace per point, and lets a count
 // take a whole node inside the query at once. Points inserted later go to
 // a small tidwall/rtree beside it, and deleted ones are marked dead, so a
@@ -47,9 +47,10 @@ type Index struct {
 	over    *rtree.RTreeG[uint32] // points inserted since the bulk load
 }
 
-// nodeSize is the fan-out of the packed tree: 16 keeps a node's box test
-// cheap against the points it saves, and the tree 5 levels deep at 10^6.
-const nodeSize = 16
+// nodeSize is the fan-out of the packed tree. 8 measured faster than 16
+// for nearest-5 on clustered data (fewer bounds and distances a query)
+// at a few bytes a point more; the tree is 7 levels deep at 10^6.
+const nodeSize = 8
 
 // packed is a static R-tree over points sorted along a Hilbert curve.
 // Node j of level l covers the points at positions
@@ -456,14 +457,16 @@ func (s *searcher) nodeBound(nd *node) float64 {
 	case s.latDeg > nd.max[1]:
 		dLat = (s.latDeg - nd.max[1]) * degToRad
 	}
-	var dLon float64
-	if s.lonDeg < nd.min[0] || s.lonDeg > nd.max[0] {
-		dLon = math.Min(circDeg(s.lonDeg-nd.min[0]), circDeg(s.lonDeg-nd.max[0])) * degToRad
-	}
 	d := dLat * EarthRadius
-	if dLon > 0 {
-		a, b := sinHalfBelow(dLat), sinHalfBelow(dLon)
-		d = math.Max(d, 2*EarthRadius*math.Sqrt(a*a+s.cosLat*nd.cosFar*b*b))
+	if s.lonDeg < nd.min[0] || s.lonDeg > nd.max[0] {
+		dLon := circDeg(s.lonDeg - nd.min[0])
+		if d2 := circDeg(s.lonDeg - nd.max[0]); d2 < dLon {
+			dLon = d2
+		}
+		a, b := sinHalfBelow(dLat), sinHalfBelow(dLon*degToRad)
+		if h := 2 * EarthRadius * math.Sqrt(a*a+s.cosLat*nd.cosFar*b*b); h > d {
+			d = h
+		}
 	}
 	return d*(1-1e-9) - 1e-6
 }
@@ -472,9 +475,11 @@ func (s *searcher) nodeBound(nd *node) float64 {
 // of a box around it.
 func (s *searcher) pointBound(pt [2]float64, cosFar float64) float64 {
 	dLat := math.Abs(pt[1]-s.latDeg) * degToRad
-	dLon := circDeg(s.lonDeg-pt[0]) * degToRad
-	a, b := sinHalfBelow(dLat), sinHalfBelow(dLon)
-	d := math.Max(dLat*EarthRadius, 2*EarthRadius*math.Sqrt(a*a+s.cosLat*cosFar*b*b))
+	a, b := sinHalfBelow(dLat), sinHalfBelow(circDeg(s.lonDeg-pt[0])*degToRad)
+	d := 2 * EarthRadius * math.Sqrt(a*a+s.cosLat*cosFar*b*b)
+	if m := dLat * EarthRadius; m > d {
+		d = m
+	}
 	return d*(1-1e-9) - 1e-6
 }
 
@@ -565,9 +570,13 @@ func (ix *Index) CountWithin(p orb.Point, radius float64, accept func(slot uint3
 // walkCircle visits the points within s.radius of the query: counting
 // them into s.count, or collecting them in s.hits.
 func (ix *Index) walkCircle(s *searcher, count bool) {
+	var boxes [2]orb.Bound
+	nb, _ := boundAround(orb.Point{s.lonDeg, s.latDeg}, s.radius, &boxes)
+	s.around = s.around[:0]
+	for _, b := range boxes[:nb] {
+		s.around = append(s.around, box{b.Min, b.Max})
+	}
 	if ix.over.Len() > 0 {
-		var boxes [2]orb.Bound
-		nb, _ := boundAround(orb.Point{s.lonDeg, s.latDeg}, s.radius, &boxes)
 		visit := s.visitWithin
 		if count {
 			visit = s.visitCount
@@ -589,11 +598,21 @@ func (ix *Index) walkCircle(s *searcher, count bool) {
 func (ix *Index) circleNode(s *searcher, l, j int, count bool) {
 	pk := ix.base
 	nd := &pk.levels[l][j]
-	if s.nodeBound(nd) > s.radius {
+	// The boxes around the circle reject most nodes with four comparisons;
+	// the distance bound rejects those near their corners.
+	within := false // nd lies in a box around the circle
+	crosses := false
+	for _, b := range s.around {
+		if b.crosses(nd.min, nd.max) {
+			crosses = true
+			within = within || b.holds(nd.min, nd.max)
+		}
+	}
+	if !crosses || s.nodeBound(nd) > s.radius {
 		return
 	}
 	lo := j * span(l)
-	if count && s.accept == nil && ((s.hasInside && s.inside.holds(nd.min, nd.max)) || s.circleHolds(nd)) {
+	if count && s.accept == nil && ((s.hasInside && s.inside.holds(nd.min, nd.max)) || (within && s.circleHolds(nd))) {
 		hi := min(lo+span(l), len(pk.pts))
 		s.count += hi - lo
 		if ix.dead != nil {
@@ -857,6 +876,7 @@ type searcher struct {
 	count            int
 	inside           box // inscribed in the circle, when hasInside
 	hasInside        bool
+	around           []box // the boxes around the circle (boundAround)
 	// hits is, for Nearest, a max-heap of the k best (worst at 0); for
 	// Within, all hits in visit order.
 	hits        []Hit
