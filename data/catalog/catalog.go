@@ -3,6 +3,7 @@ package catalog
 import (
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -77,6 +78,9 @@ func build(n int, each func(yield func(st *data.Station, scratch bool)), version
 	s.slots = uint32(len(pts))
 	s.n = ids + len(s.added)
 	s.index = geo.NewIndex(pts)
+	if len(pts) >= rankMinRecords {
+		go s.st.rankIDs()
+	}
 	return s
 }
 
@@ -233,56 +237,112 @@ func (s *Snapshot) CountInBound(b orb.Bound, f data.Filter) int {
 // only the page is read, so a first page over a million matches costs one
 // scan and no full sort; a limit of 0 only counts.
 func (s *Snapshot) InBound(b orb.Bound, f data.Filter, offset, limit int) (page []*data.Station, total int) {
+	slots, total := s.AppendInBound(nil, b, f, offset, limit)
+	if len(slots) == 0 {
+		return nil, total
+	}
+	page = make([]*data.Station, len(slots))
+	recs := make([]Record, len(slots))
+	for i, slot := range slots {
+		page[i] = s.Load(slot, &recs[i])
+	}
+	return page, total
+}
+
+// AppendInBound is InBound appending the page's slots to dst (read the
+// records with Load).
+func (s *Snapshot) AppendInBound(dst []uint32, b orb.Bound, f data.Filter, offset, limit int) (_ []uint32, total int) {
 	acc := s.accept(f)
 	if limit == 0 {
-		return nil, s.index.CountInBound(b, acc)
+		return dst, s.index.CountInBound(b, acc)
 	}
-	var h idHeap
+	h := idHeaps.Get().(*idHeap)
+	defer func() {
+		if cap(*h) <= 1<<16 {
+			*h = (*h)[:0]
+			idHeaps.Put(h)
+		}
+	}()
 	keep := offset + limit
+	ranks := s.st.idRanks()
+	entry := func(slot uint32) idSlot {
+		e := idSlot{id: s.id(slot), slot: slot, rank: -1}
+		if ranks != nil && int(slot) < len(ranks) && !s.isPlain(slot) {
+			e.rank = int64(ranks[slot])
+		}
+		return e
+	}
 	s.index.InBound(b, func(slot uint32, _ orb.Point) bool {
 		if acc != nil && !acc(slot) {
 			return true
 		}
 		total++
-		e := idSlot{s.id(slot), slot}
 		switch {
-		case limit < 0 || len(h) < keep:
-			h = append(h, e)
+		case limit < 0 || len(*h) < keep:
+			*h = append(*h, entry(slot))
 			if limit >= 0 {
-				h.up(len(h) - 1)
+				h.up(len(*h) - 1)
 			}
-		case e.id < h[0].id:
-			h[0] = e
+		default:
+			top := &(*h)[0]
+			// Ranks order the store's ids as strings do, so comparing
+			// ranks where both have one keeps the order of ids.
+			if ranks != nil && top.rank >= 0 && int(slot) < len(ranks) && !s.isPlain(slot) {
+				if int64(ranks[slot]) >= top.rank {
+					return true
+				}
+			} else if s.id(slot) >= top.id {
+				return true
+			}
+			*top = entry(slot)
 			h.down(0)
 		}
 		return true
 	})
-	slices.SortFunc(h, func(a, b idSlot) int { return strings.Compare(a.id, b.id) })
-	if offset >= len(h) {
-		return nil, total
+	slices.SortFunc(*h, func(a, b idSlot) int { return strings.Compare(a.id, b.id) })
+	if offset >= len(*h) {
+		return dst, total
 	}
-	h = h[offset:]
-	page = make([]*data.Station, len(h))
-	recs := make([]Record, len(h))
-	for i, e := range h {
-		page[i] = s.Load(e.slot, &recs[i])
+	for _, e := range (*h)[offset:] {
+		dst = append(dst, e.slot)
 	}
-	return page, total
+	return dst, total
 }
 
-// idSlot is a record's id and slot, as InBound ranks them.
+func (s *Snapshot) isPlain(slot uint32) bool {
+	if len(s.plain) == 0 {
+		return false
+	}
+	_, ok := s.plain[slot]
+	return ok
+}
+
+var idHeaps = sync.Pool{New: func() any { return new(idHeap) }}
+
+// idSlot is a record's id and slot, as InBound ranks them, with the
+// rank of the id in the store (-1 for a record held beside it).
 type idSlot struct {
 	id   string
 	slot uint32
+	rank int64
+}
+
+// after reports whether a's id sorts after b's.
+func (a *idSlot) after(b *idSlot) bool {
+	if a.rank >= 0 && b.rank >= 0 {
+		return a.rank > b.rank
+	}
+	return a.id > b.id
 }
 
 // idHeap is a max-heap by id: its root is the largest id kept.
 type idHeap []idSlot
 
-func (h idHeap) up(i int) {
+func (hp *idHeap) up(i int) {
+	h := *hp
 	for i > 0 {
 		p := (i - 1) / 2
-		if h[p].id >= h[i].id {
+		if !h[i].after(&h[p]) {
 			return
 		}
 		h[p], h[i] = h[i], h[p]
@@ -290,17 +350,18 @@ func (h idHeap) up(i int) {
 	}
 }
 
-func (h idHeap) down(i int) {
+func (hp *idHeap) down(i int) {
+	h := *hp
 	for {
 		l := 2*i + 1
 		if l >= len(h) {
 			return
 		}
 		m := l
-		if r := l + 1; r < len(h) && h[r].id > h[l].id {
+		if r := l + 1; r < len(h) && h[r].after(&h[l]) {
 			m = r
 		}
-		if h[m].id <= h[i].id {
+		if !h[m].after(&h[i]) {
 			return
 		}
 		h[i], h[m] = h[m], h[i]

@@ -1,9 +1,12 @@
 package catalog
 
 import (
+	"cmp"
 	"hash/maphash"
 	"math"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -43,6 +46,53 @@ type store struct {
 	langs    [][]string       // index 0 is nil
 	locs     []*time.Location // of updated_at; index 0 is the zero time
 	extras   []extra          // index 0 is none
+
+	// ranks, once rankIDs has run, is the position of each slot's id in
+	// the sorted ids of the store, so that paging by id compares numbers.
+	ranks atomic.Pointer[[]uint32]
+}
+
+// rankMinRecords: a store of fewer records pages by comparing ids.
+const rankMinRecords = 4096
+
+// idRanks is ranks, or nil until they are computed.
+func (s *store) idRanks() []uint32 {
+	if r := s.ranks.Load(); r != nil {
+		return *r
+	}
+	return nil
+}
+
+// rankIDs sorts the store's ids and publishes their ranks. It runs once
+// per store, beside the readers, which compare ids until it is done.
+func (s *store) rankIDs() {
+	type keyed struct {
+		prefix uint64 // the id's first 8 bytes, big-endian, zero-padded
+		slot   uint32
+	}
+	order := make([]keyed, len(s.recs))
+	for i := range order {
+		id := s.id(uint32(i))
+		var p uint64
+		for j := 0; j < 8; j++ {
+			p <<= 8
+			if j < len(id) {
+				p |= uint64(id[j])
+			}
+		}
+		order[i] = keyed{p, uint32(i)}
+	}
+	slices.SortFunc(order, func(a, b keyed) int {
+		if c := cmp.Compare(a.prefix, b.prefix); c != 0 {
+			return c
+		}
+		return strings.Compare(s.id(a.slot), s.id(b.slot))
+	})
+	ranks := make([]uint32, len(s.recs))
+	for i, k := range order {
+		ranks[k.slot] = uint32(i)
+	}
+	s.ranks.Store(&ranks)
 }
 
 // rec is the fixed part of one record: no pointers, so an array of them

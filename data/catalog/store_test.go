@@ -210,6 +210,11 @@ func TestSnapshotMatchesOracle(t *testing.T) {
 	}
 	snap := NewSnapshot(sts, 0)
 	check(t, r, w, snap, o)
+	snap.st.rankIDs() // and again with the ids ranked (they are, soon, in the background)
+	if snap.st.idRanks() == nil {
+		t.Fatal("rankIDs left no ranks")
+	}
+	check(t, r, w, snap, o)
 	more := w.Stations(20000, 23)
 	v := int64(0)
 	for round := range 8 {
@@ -234,6 +239,9 @@ func TestSnapshotMatchesOracle(t *testing.T) {
 		}
 		old, oldLen := snap, snap.Len()
 		snap = snap.Apply(changes)
+		if round%2 == 0 {
+			snap.st.rankIDs()
+		}
 		if old.Len() != oldLen {
 			t.Fatalf("round %d: Apply changed the old snapshot's Len", round)
 		}
