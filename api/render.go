@@ -134,8 +134,11 @@ func putAnswer(a *answer) {
 	if cap(a.recs) > maxPooledRecords {
 		return
 	}
-	clear(a.feats[:cap(a.feats)]) // drop the records they point to
-	a.hits, a.slots, a.feats = a.hits[:0], a.slots[:0], a.feats[:0]
+	// Drop what the records point to (a store a newer snapshot may have
+	// replaced); entries past len were cleared when they were last used.
+	clear(a.feats)
+	clear(a.recs)
+	a.hits, a.slots, a.feats, a.recs = a.hits[:0], a.slots[:0], a.feats[:0], a.recs[:0]
 	answers.Put(a)
 }
 

@@ -99,7 +99,7 @@ func (s *Snapshot) Apply(changes []Change) *Snapshot {
 			next.n++
 		}
 	}
-	if changed := max(len(next.plain), next.index.Changed()); changed >= compactMinChanged && float64(changed) >= compactFraction*float64(next.n) {
+	if changed := max(len(next.plain)-next.unfit, next.index.Changed()); changed >= compactMinChanged && float64(changed) >= compactFraction*float64(next.n) {
 		return next.rebuild(nil, version)
 	}
 	return &next

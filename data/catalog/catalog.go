@@ -40,6 +40,9 @@ type Snapshot struct {
 	added    map[string]uint32
 	slots    uint32 // slots in use: the store's, then those added since
 	n        int    // live records
+	// unfit is how many records the store could not hold and plain holds
+	// from the start, so that they do not count as changes.
+	unfit int
 	index    *geo.Index
 }
 
@@ -77,6 +80,7 @@ func build(n int, each func(yield func(st *data.Station, scratch bool)), version
 	s.st, ids = b.finish(func(slot uint32) bool { _, p := s.plain[slot]; return !p })
 	s.slots = uint32(len(pts))
 	s.n = ids + len(s.added)
+	s.unfit = len(s.plain)
 	s.index = geo.NewIndex(pts)
 	if len(pts) >= rankMinRecords {
 		go s.st.rankIDs()

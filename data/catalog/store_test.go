@@ -31,9 +31,20 @@ func TestStoreRoundTrip(t *testing.T) {
 			sts[i].UpdatedAt = time.Unix(r.Int64N(2e9), r.Int64N(1e9)).In(time.FixedZone("x", 3600))
 		case 1:
 			sts[i].Languages = []string{} // empty, not nil
+		case 2:
+			if sts[i].Hours != nil {
+				sts[i].OpeningHours = "" // a schedule without its text: held as it is
+			}
 		}
 	}
 	snap := NewSnapshot(sts, 1)
+	if snap.unfit == 0 {
+		t.Fatal("no record was held beside the store; the test lost its unfit records")
+	}
+	// Changes to a snapshot with unfit records stay incremental.
+	if next := snap.Apply([]Change{{Version: 2, ID: sts[2].ID, Deleted: true}}); next.st != snap.st || next.Len() != len(sts)-1 {
+		t.Errorf("one deletion rebuilt the store or lost count: Len %d", next.Len())
+	}
 	if snap.Len() != len(sts) {
 		t.Fatalf("Len = %d; want %d", snap.Len(), len(sts))
 	}
