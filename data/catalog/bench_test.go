@@ -44,6 +44,9 @@ func benchSnapshot(b *testing.B) *Snapshot {
 		sts := w.Stations(benchRecords, benchSeed)
 		bench1M.snap = NewSnapshot(sts, 1)
 		sts = nil
+		for bench1M.snap.st.idRanks() == nil { // ranked in the background
+			time.Sleep(10 * time.Millisecond)
+		}
 		runtime.GC()
 		runtime.ReadMemStats(&after)
 		bench1M.perRecord = (float64(after.HeapAlloc) - float64(before.HeapAlloc)) / benchRecords

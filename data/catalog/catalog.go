@@ -43,7 +43,7 @@ type Snapshot struct {
 	// unfit is how many records the store could not hold and plain holds
 	// from the start, so that they do not count as changes.
 	unfit int
-	index    *geo.Index
+	index *geo.Index
 }
 
 // NewSnapshot indexes stations (which must have unique ids) at version.
