@@ -386,6 +386,20 @@ func (s *Snapshot) Scan(b orb.Bound, f data.Filter, fn func(*data.Station) bool)
 	})
 }
 
+// ScanRead is Scan reading each record into one reused Record: the
+// record fn is given is valid only until fn returns (its strings stay
+// valid), so a scan of many records allocates nothing per record.
+func (s *Snapshot) ScanRead(b orb.Bound, f data.Filter, fn func(*data.Station) bool) {
+	acc := s.accept(f)
+	var r Record
+	s.index.InBound(b, func(slot uint32, _ orb.Point) bool {
+		if acc != nil && !acc(slot) {
+			return true
+		}
+		return fn(s.Load(slot, &r))
+	})
+}
+
 // Catalog holds the current snapshot. Readers call Snapshot and never
 // block; a loader builds the next snapshot and calls Store.
 type Catalog struct {

@@ -196,6 +196,20 @@ func check(t *testing.T, r *rand.Rand, w *workload.Workload, snap *Snapshot, o o
 		if total != len(ids) || !slices.Equal(gotPage, wantPage) {
 			t.Fatalf("InBound(%v, %+v, %d, %d) = %v, %d; want %v, %d", b, f, offset, limit, gotPage, total, wantPage, len(ids))
 		}
+		for name, scan := range map[string]func(orb.Bound, data.Filter, func(*data.Station) bool){"Scan": snap.Scan, "ScanRead": snap.ScanRead} {
+			var seen []string
+			scan(b, f, func(st *data.Station) bool {
+				if !reflect.DeepEqual(st, o[st.ID]) {
+					t.Fatalf("%s gave %q as %+v; want %+v", name, st.ID, st, o[st.ID])
+				}
+				seen = append(seen, st.ID)
+				return true
+			})
+			slices.Sort(seen)
+			if !slices.Equal(seen, ids) {
+				t.Fatalf("%s(%v, %+v) = %d records; want %d", name, b, f, len(seen), len(ids))
+			}
+		}
 		if got := snap.CountInBound(b, f); got != len(ids) {
 			t.Fatalf("CountInBound(%v, %+v) = %d; want %d", b, f, got, len(ids))
 		}
