@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/paulmach/orb"
 	"github.com/tidwall/rtree"
@@ -61,6 +62,14 @@ type packed struct {
 	pts    [][2]float64 // [lon, lat], lon normalized, by position
 	slots  []uint32     // slot of the point at each position
 	levels [][]node
+	keys   atomic.Pointer[keyTable] // set once by SetKeys
+}
+
+// keyTable is the key of each point by position and the least key under
+// each node, level by level, for LeastInBound.
+type keyTable struct {
+	byPos []uint32
+	least [][]uint32
 }
 
 // node is a packed-tree node's box and, for the nearest search, the
@@ -841,6 +850,147 @@ func (ix *Index) countBox(bx box, l, j int, accept func(uint32) bool) int {
 		}
 	}
 	return n
+}
+
+// SetKeys gives each bulk-loaded point a key, keys[slot] (keys must
+// cover every slot NewIndex was given), for LeastInBound: the owner's
+// order of its records, say the rank of their ids. It may run while
+// queries do (it publishes the table atomically), once per bulk load,
+// and is shared by every Copy.
+func (ix *Index) SetKeys(keys []uint32) {
+	pk := ix.base
+	t := &keyTable{byPos: make([]uint32, len(pk.pts)), least: make([][]uint32, len(pk.levels))}
+	for i, slot := range pk.slots {
+		t.byPos[i] = keys[slot]
+	}
+	below := t.byPos
+	for l, lv := range pk.levels {
+		least := make([]uint32, len(lv))
+		for j := range lv {
+			m := uint32(math.MaxUint32)
+			for _, k := range below[j*nodeSize : min((j+1)*nodeSize, len(below))] {
+				m = min(m, k)
+			}
+			least[j] = m
+		}
+		t.least[l] = least
+		below = least
+	}
+	pk.keys.Store(t)
+}
+
+// keyed is an entry of LeastInBound's queue: a node (level >= 0) with
+// the least key under it, or a point (level -1) with its key.
+type keyed struct {
+	key   uint32
+	level int32
+	j     int32 // node index, or point position
+}
+
+func lessKey(a, b keyed) bool { return a.key < b.key || (a.key == b.key && a.level < b.level) }
+
+// LeastInBound calls fn with the bulk-loaded points inside b that accept
+// takes (nil: all), least key first (see SetKeys), until fn returns false;
+// points inserted since are not visited (InsertedInBound visits them). It
+// reports false, visiting nothing, when no keys are set. Nodes are taken
+// in order of the least key under them, so a first page of a few keys
+// costs a few nodes, however many points b holds.
+func (ix *Index) LeastInBound(b orb.Bound, accept func(slot uint32) bool, fn func(slot uint32) bool) bool {
+	pk := ix.base
+	t := pk.keys.Load()
+	if t == nil {
+		return false
+	}
+	if len(pk.pts) == 0 {
+		return true
+	}
+	var parts [2]box
+	bs := parts[:splitBound(b, &parts)]
+	crosses := func(nd *node) (in, all bool) {
+		for _, bx := range bs {
+			if bx.crosses(nd.min, nd.max) {
+				if bx.holds(nd.min, nd.max) {
+					return true, true
+				}
+				in = true
+			}
+		}
+		return in, false
+	}
+	holds := func(p [2]float64) bool {
+		for _, bx := range bs {
+			if bx.holds(p, p) {
+				return true
+			}
+		}
+		return false
+	}
+	s := keyQueues.Get().(*[]keyed)
+	q := (*s)[:0]
+	defer func() {
+		if cap(q) <= 1<<16 {
+			*s = q[:0]
+			keyQueues.Put(s)
+		}
+	}()
+	top := len(pk.levels) - 1
+	for j := range pk.levels[top] {
+		if in, _ := crosses(&pk.levels[top][j]); in {
+			q = append(q, keyed{t.least[top][j], int32(top), int32(j)})
+			heapUp(q, len(q)-1, lessKey)
+		}
+	}
+	for len(q) > 0 {
+		e := q[0]
+		q = heapPop(q, lessKey)
+		if e.level < 0 {
+			if slot := pk.slots[e.j]; (accept == nil || accept(slot)) && !fn(slot) {
+				return true
+			}
+			continue
+		}
+		first := int(e.j) * nodeSize
+		if e.level == 0 {
+			_, all := crosses(&pk.levels[0][e.j])
+			for i := first; i < min(first+nodeSize, len(pk.pts)); i++ {
+				if (ix.dead == nil || !ix.dead.has(i)) && (all || holds(pk.pts[i])) {
+					q = append(q, keyed{t.byPos[i], -1, int32(i)})
+					heapUp(q, len(q)-1, lessKey)
+				}
+			}
+			continue
+		}
+		kids := pk.levels[e.level-1]
+		for c := first; c < min(first+nodeSize, len(kids)); c++ {
+			if in, _ := crosses(&kids[c]); in {
+				q = append(q, keyed{t.least[e.level-1][c], e.level - 1, int32(c)})
+				heapUp(q, len(q)-1, lessKey)
+			}
+		}
+	}
+	return true
+}
+
+var keyQueues = sync.Pool{New: func() any { return new([]keyed) }}
+
+// InsertedInBound calls iter for every point inserted since the bulk
+// load inside b, until iter returns false (the points LeastInBound
+// leaves out).
+func (ix *Index) InsertedInBound(b orb.Bound, iter func(slot uint32, p orb.Point) bool) {
+	if ix.over.Len() == 0 {
+		return
+	}
+	var parts [2]box
+	for _, bx := range parts[:splitBound(b, &parts)] {
+		stopped := false
+		ix.over.Search(bx.min, bx.max, func(min, _ [2]float64, slot uint32) bool {
+			stopped = !iter(slot, orb.Point(min))
+			return !stopped
+		})
+		if stopped {
+			return
+		}
+	}
 }
 
 // compareHits orders by distance, then slot.

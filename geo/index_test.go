@@ -549,3 +549,75 @@ func TestIndexBound(t *testing.T) {
 		t.Errorf("Bound() = %v, %v; want %v, true", b, ok, want)
 	}
 }
+
+// TestLeastInBound checks the key-ordered box search against sorting the
+// points in the box by key, with deleted points and inserted ones (which
+// it leaves to InsertedInBound).
+func TestLeastInBound(t *testing.T) {
+	rng := rand.New(rand.NewSource(seed + 8))
+	pts := randData(rng, 4000)
+	keys := make([]uint32, len(pts))
+	for i, k := range rng.Perm(len(pts)) {
+		keys[i] = uint32(k)
+	}
+	ix := NewIndex(pts)
+	if ix.LeastInBound(World(), nil, func(uint32) bool { return true }) {
+		t.Fatal("LeastInBound before SetKeys reported true")
+	}
+	ix.SetKeys(keys)
+	ix = ix.Copy()
+	live := make([]bool, len(pts))
+	for i := range live {
+		live[i] = true
+	}
+	for i := 0; i < len(pts); i += 5 {
+		ix.Delete(uint32(i), pts[i])
+		live[i] = false
+	}
+	extra := orb.Point{111, 43}
+	ix.Insert(uint32(len(pts)), extra)
+	in := func(b orb.Bound, p orb.Point) bool {
+		if p[1] < b.Min[1] || p[1] > b.Max[1] {
+			return false
+		}
+		if b.Min[0] <= b.Max[0] {
+			return p[0] >= b.Min[0] && p[0] <= b.Max[0]
+		}
+		return p[0] >= b.Min[0] || p[0] <= b.Max[0]
+	}
+	for q := 0; q < 500; q++ {
+		a, c := randPoint(rng), randPoint(rng)
+		b := orb.Bound{Min: orb.Point{a[0], math.Min(a[1], c[1])}, Max: orb.Point{c[0], math.Max(a[1], c[1])}}
+		if q%3 == 0 {
+			b = orb.Bound{Min: orb.Point{math.Min(a[0], c[0]), b.Min[1]}, Max: orb.Point{math.Max(a[0], c[0]), b.Max[1]}}
+		}
+		for name, acc := range acceptors() {
+			var want []uint32
+			for i, p := range pts {
+				if live[i] && in(b, p) && (acc == nil || acc(uint32(i))) {
+					want = append(want, uint32(i))
+				}
+			}
+			slices.SortFunc(want, func(x, y uint32) int { return int(keys[x]) - int(keys[y]) })
+			m := rng.Intn(len(want) + 2)
+			var got []uint32
+			ix.LeastInBound(b, acc, func(slot uint32) bool {
+				got = append(got, slot)
+				return len(got) < m
+			})
+			if m == 0 && len(want) > 0 {
+				want = want[:1] // fn is called once before it can say stop
+			} else {
+				want = want[:min(m, len(want))]
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("accept=%s: LeastInBound(%v) first %d = %v; want %v", name, b, m, got, want)
+			}
+		}
+		var inserted []uint32
+		ix.InsertedInBound(b, func(slot uint32, _ orb.Point) bool { inserted = append(inserted, slot); return true })
+		if want := in(b, extra); want != (len(inserted) == 1) {
+			t.Fatalf("InsertedInBound(%v) = %v; want the inserted point: %v", b, inserted, want)
+		}
+	}
+}

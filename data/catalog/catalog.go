@@ -83,9 +83,17 @@ func build(n int, each func(yield func(st *data.Station, scratch bool)), version
 	s.unfit = len(s.plain)
 	s.index = geo.NewIndex(pts)
 	if len(pts) >= rankMinRecords {
-		go s.st.rankIDs()
+		go s.rankIDs()
 	}
 	return s
+}
+
+// rankIDs ranks the store's ids and gives the ranks to the index as the
+// keys of its points, for paging by id (AppendInBound). Until it is done
+// pages compare ids.
+func (s *Snapshot) rankIDs() {
+	s.st.rankIDs()
+	s.index.SetKeys(s.st.idRanks())
 }
 
 // detach copies a record read into a Record, so that it stays valid when
@@ -268,6 +276,11 @@ func (s *Snapshot) AppendInBound(dst []uint32, b orb.Bound, f data.Filter, offse
 		}
 	}()
 	keep := offset + limit
+	if limit > 0 && s.unfit == 0 && s.st.idRanks() != nil {
+		if slots, total, ok := s.leastInBound(dst, b, acc, offset, keep, h); ok {
+			return slots, total
+		}
+	}
 	ranks := s.st.idRanks()
 	entry := func(slot uint32) idSlot {
 		e := idSlot{id: s.id(slot), slot: slot, rank: -1}
@@ -311,6 +324,44 @@ func (s *Snapshot) AppendInBound(dst []uint32, b orb.Bound, f data.Filter, offse
 		dst = append(dst, e.slot)
 	}
 	return dst, total
+}
+
+// leastInBound is AppendInBound when the index knows the rank of each
+// id: the count takes whole nodes, the store's records come in id order
+// from the index (geo.Index.LeastInBound), so only the first keep are
+// read, and those inserted since the store was built are ranked by id in
+// h, then merged. ok is false when the index has no ranks yet.
+func (s *Snapshot) leastInBound(dst []uint32, b orb.Bound, acc func(uint32) bool, offset, keep int, h *idHeap) (_ []uint32, total int, ok bool) {
+	s.index.InsertedInBound(b, func(slot uint32, _ orb.Point) bool {
+		if acc != nil && !acc(slot) {
+			return true
+		}
+		if len(*h) < keep {
+			*h = append(*h, idSlot{id: s.id(slot), slot: slot, rank: -1})
+			h.up(len(*h) - 1)
+		} else if id := s.id(slot); id < (*h)[0].id {
+			(*h)[0] = idSlot{id: id, slot: slot, rank: -1}
+			h.down(0)
+		}
+		return true
+	})
+	inserted := len(*h)
+	ok = s.index.LeastInBound(b, acc, func(slot uint32) bool {
+		*h = append(*h, idSlot{id: s.id(slot), slot: slot, rank: -1})
+		return len(*h)-inserted < keep
+	})
+	if !ok {
+		*h = (*h)[:0]
+		return dst, 0, false
+	}
+	slices.SortFunc(*h, func(a, b idSlot) int { return strings.Compare(a.id, b.id) })
+	total = s.index.CountInBound(b, acc)
+	if offset < len(*h) {
+		for _, e := range (*h)[offset:min(len(*h), keep)] {
+			dst = append(dst, e.slot)
+		}
+	}
+	return dst, total, true
 }
 
 func (s *Snapshot) isPlain(slot uint32) bool {

@@ -235,7 +235,7 @@ func TestSnapshotMatchesOracle(t *testing.T) {
 	}
 	snap := NewSnapshot(sts, 0)
 	check(t, r, w, snap, o)
-	snap.st.rankIDs() // and again with the ids ranked (they are, soon, in the background)
+	snap.rankIDs() // and again with the ids ranked (they are, soon, in the background)
 	if snap.st.idRanks() == nil {
 		t.Fatal("rankIDs left no ranks")
 	}
@@ -265,7 +265,7 @@ func TestSnapshotMatchesOracle(t *testing.T) {
 		old, oldLen := snap, snap.Len()
 		snap = snap.Apply(changes)
 		if round%2 == 0 {
-			snap.st.rankIDs()
+			snap.rankIDs()
 		}
 		if old.Len() != oldLen {
 			t.Fatalf("round %d: Apply changed the old snapshot's Len", round)
