@@ -185,8 +185,12 @@ func (s *Snapshot) location(slot uint32) orb.Point {
 // accept is f as an index filter of slots, nil when f accepts everything.
 func (s *Snapshot) accept(f data.Filter) func(uint32) bool {
 	if f.AcceptsAll() {
-		return nil
+		return nil // before the closure, so that f does not move to the heap
 	}
+	return s.acceptSome(f)
+}
+
+func (s *Snapshot) acceptSome(f data.Filter) func(uint32) bool {
 	var tmp data.Station
 	return func(slot uint32) bool {
 		if len(s.plain) > 0 {
