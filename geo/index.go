@@ -451,11 +451,11 @@ func (s *searcher) offer(ix *Index, i int, cosFar float64) {
 }
 
 // nodeBound is a lower bound, in meters, of the Distance from the query
-// to any point in nd's box, costing one square root. With Δφ the latitude
+// to any point in nd's box, costing one square root when it is near. With Δφ the latitude
 // gap and Δλ the longitude gap (circular) to the box, haversine gives
 // sin²(d/2) = sin²(Δφ'/2) + cos φ₁ cos φ₂ sin²(Δλ'/2) for any point
 // inside, with Δφ' >= Δφ, Δλ' >= Δλ and cos φ₂ >= nd.cosFar; sin(x) >=
-// x − x³/6 and asin(y) >= y then bound d from below. The meridian gap
+// x − x³/6 (near) and asin(y) >= y (near) then bound d from below. The meridian gap
 // alone is a bound too; the larger of the two is taken, less a relative
 // 1e-9 and 1 µm for rounding.
 func (s *searcher) nodeBound(nd *node) float64 {
@@ -473,11 +473,24 @@ func (s *searcher) nodeBound(nd *node) float64 {
 			dLon = d2
 		}
 		a, b := sinHalfBelow(dLat), sinHalfBelow(dLon*degToRad)
-		if h := 2 * EarthRadius * math.Sqrt(a*a+s.cosLat*nd.cosFar*b*b); h > d {
+		if h := arcOfHaversine(a*a + s.cosLat*nd.cosFar*b*b); h > d {
 			d = h
 		}
 	}
 	return d*(1-1e-9) - 1e-6
+}
+
+// arcOfHaversine is a lower bound, in meters, of the distance whose
+// haversine (sin²(d/2)) is at least h: 2R·asin(√h), with asin(y) taken as
+// y below 0.05, where that is within 0.05% and saves the asin. Far
+// queries need the exact arc: a looser bound would leave every node of a
+// distant cluster below the k-th best.
+func arcOfHaversine(h float64) float64 {
+	y := math.Sqrt(h)
+	if y < 0.05 {
+		return 2 * EarthRadius * y
+	}
+	return 2 * EarthRadius * math.Asin(math.Min(1, y))
 }
 
 // pointBound is nodeBound for the box holding only pt, with cosFar that
@@ -485,7 +498,7 @@ func (s *searcher) nodeBound(nd *node) float64 {
 func (s *searcher) pointBound(pt [2]float64, cosFar float64) float64 {
 	dLat := math.Abs(pt[1]-s.latDeg) * degToRad
 	a, b := sinHalfBelow(dLat), sinHalfBelow(circDeg(s.lonDeg-pt[0])*degToRad)
-	d := 2 * EarthRadius * math.Sqrt(a*a+s.cosLat*cosFar*b*b)
+	d := arcOfHaversine(a*a + s.cosLat*cosFar*b*b)
 	if m := dLat * EarthRadius; m > d {
 		d = m
 	}
@@ -519,9 +532,13 @@ func circDeg(x float64) float64 {
 }
 
 // sinHalfBelow is a lower bound of sin(x/2) for x in [0, π], non-negative:
-// y − y³/6 with y = x/2.
+// y − y³/6 with y = x/2 (within 1e-6 relative) for small x, sin itself
+// beyond, where the polynomial would loosen far bounds.
 func sinHalfBelow(x float64) float64 {
 	y := x / 2
+	if y > 0.1 {
+		return math.Sin(y) * (1 - 1e-12)
+	}
 	return y - y*y*y/6
 }
 
