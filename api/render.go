@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/paulmach/orb"
@@ -93,14 +94,77 @@ func recordFeatures(sts []*data.Station, lang string) []feature {
 func resultFeatures(rs []catalog.Result, lang string) []feature {
 	out := make([]feature, len(rs))
 	for i, r := range rs {
-		b := round1(r.Bearing)
-		if b >= 360 {
-			b -= 360
-		}
-		out[i] = recordFeature(r.Station, lang)
-		out[i].found, out[i].meters, out[i].bearing = true, round1(r.Meters), b
+		out[i] = foundFeature(r.Station, lang, r.Meters, r.Bearing)
 	}
 	return out
+}
+
+// foundFeature is the feature of a record found from a query point at
+// meters and bearing (degrees), rounded as answers give them.
+func foundFeature(st *data.Station, lang string, meters, bearing float64) feature {
+	b := round1(bearing)
+	if b >= 360 {
+		b -= 360
+	}
+	f := recordFeature(st, lang)
+	f.found, f.meters, f.bearing = true, round1(meters), b
+	return f
+}
+
+// answer is the memory a search answer is rendered from: the slots found,
+// the records read from the snapshot's store and their features. It is
+// pooled, so that the hot searches read and render records without an
+// allocation per record; it must go back (putAnswer) only once the
+// answer is encoded, since the features point into it.
+type answer struct {
+	hits  []geo.Hit
+	slots []uint32
+	recs  []catalog.Record
+	feats []feature
+}
+
+var answers = sync.Pool{New: func() any { return new(answer) }}
+
+// maxPooledRecords bounds the records an answer keeps in the pool.
+const maxPooledRecords = 1024
+
+func getAnswer() *answer { return answers.Get().(*answer) }
+
+func putAnswer(a *answer) {
+	if cap(a.recs) > maxPooledRecords {
+		return
+	}
+	// Drop what the records point to (a store a newer snapshot may have
+	// replaced); entries past len were cleared when they were last used.
+	clear(a.feats)
+	clear(a.recs)
+	a.hits, a.slots, a.feats, a.recs = a.hits[:0], a.slots[:0], a.feats[:0], a.recs[:0]
+	answers.Put(a)
+}
+
+// records makes room for n records and features.
+func (a *answer) records(n int) {
+	a.recs = slices.Grow(a.recs[:0], n)[:n]
+	a.feats = slices.Grow(a.feats[:0], max(n, 1))[:n] // never nil: an answer's features are an array
+}
+
+// found renders a.hits, found from p, as resultFeatures renders results.
+func (a *answer) found(snap *catalog.Snapshot, p orb.Point, lang string) []feature {
+	a.records(len(a.hits))
+	for i, h := range a.hits {
+		st := snap.Load(h.Slot, &a.recs[i])
+		a.feats[i] = foundFeature(st, lang, h.Meters, geo.Bearing(p, st.Location))
+	}
+	return a.feats
+}
+
+// page renders a.slots as recordFeatures renders records.
+func (a *answer) page(snap *catalog.Snapshot, lang string) []feature {
+	a.records(len(a.slots))
+	for i, slot := range a.slots {
+		a.feats[i] = recordFeature(snap.Load(slot, &a.recs[i]), lang)
+	}
+	return a.feats
 }
 
 // with returns f with ps added, as setting them one by one on a map of

@@ -72,7 +72,10 @@ func (s *Server) nearest(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	rs := snap.Nearest(cv.in(p), k, maxM, f)
+	a := getAnswer()
+	defer putAnswer(a)
+	at := cv.in(p)
+	a.hits = snap.AppendNearest(a.hits[:0], at, k, maxM, f)
 	type echo struct {
 		Lon          float64  `json:"lon"`
 		Lat          float64  `json:"lat"`
@@ -87,8 +90,8 @@ func (s *Server) nearest(c *fiber.Ctx) error {
 	}
 	return send(c, mediaGeoJSON, cacheData, featureCollection{
 		Type:           "FeatureCollection",
-		Features:       cv.outFeatures(resultFeatures(rs, lang)),
-		NumberReturned: len(rs),
+		Features:       cv.outFeatures(a.found(snap, at, lang)),
+		NumberReturned: len(a.hits),
 		Query:          e,
 	})
 }
@@ -126,10 +129,22 @@ func (s *Server) within(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	rs := snap.Within(cv.in(p), r.Radius(), f)
-	matched := len(rs)
-	if len(rs) > limit {
-		rs = rs[:limit]
+	a := getAnswer()
+	defer putAnswer(a)
+	at, radius := cv.in(p), r.Radius()
+	var matched int
+	if radius > 0 {
+		// Count first, without collecting; when more match than are
+		// returned, the first limit are the limit nearest within radius.
+		if matched = snap.CountWithin(at, radius, f); matched > limit {
+			a.hits = snap.AppendNearest(a.hits[:0], at, limit, radius, f)
+		} else {
+			a.hits = snap.AppendWithin(a.hits[:0], at, radius, f)
+		}
+	} else {
+		a.hits = snap.AppendWithin(a.hits[:0], at, radius, f)
+		matched = len(a.hits)
+		a.hits = a.hits[:min(limit, matched)]
 	}
 	type echo struct {
 		Lon float64 `json:"lon"`
@@ -141,9 +156,9 @@ func (s *Server) within(c *fiber.Ctx) error {
 	}
 	return send(c, mediaGeoJSON, cacheData, featureCollection{
 		Type:           "FeatureCollection",
-		Features:       cv.outFeatures(resultFeatures(rs, lang)),
+		Features:       cv.outFeatures(a.found(snap, at, lang)),
 		NumberMatched:  &matched,
-		NumberReturned: len(rs),
+		NumberReturned: len(a.hits),
 		Query:          echo{Lon: p[0], Lat: p[1], reachJSON: newReachJSON(r), Limit: limit, filterJSON: newFilterJSON(f, lang), pointCRS: cv.echoPoint(p)},
 	})
 }
@@ -266,22 +281,26 @@ func (s *Server) stations(c *fiber.Ctx) error {
 		return err
 	}
 	var (
-		page  []*data.Station
+		fs    []feature
 		total int
 	)
 	if cv.wgs84() || bbox == "" {
-		page, total = snap.InBound(b, f, offset, limit)
+		a := getAnswer()
+		defer putAnswer(a)
+		a.slots, total = snap.AppendInBound(a.slots[:0], b, f, offset, limit)
+		fs = cv.outFeatures(a.page(snap, lang))
 	} else {
+		var page []*data.Station
 		page, total = inBoundCRS(snap, b, f, offset, limit, cv)
+		fs = cv.outFeatures(recordFeatures(page, lang))
 	}
-	fs := cv.outFeatures(recordFeatures(page, lang))
 	var links []link
 	self := c.BaseURL() + c.Path()
 	pageLink := func(rel string, off int) link {
 		return link{Rel: rel, Href: q.pageURL(self, limit, off), Type: mediaGeoJSON}
 	}
-	if offset+len(page) < total {
-		links = append(links, pageLink("next", offset+len(page)))
+	if offset+len(fs) < total {
+		links = append(links, pageLink("next", offset+len(fs)))
 	}
 	if offset > 0 {
 		links = append(links, pageLink("prev", max(0, offset-limit)))

@@ -158,7 +158,7 @@ func tileLayer(snap *catalog.Snapshot, t maptile.Tile, f data.Filter, lang strin
 	for _, pc := range pieces {
 		// Records sharing a tile unit are drawn once, as the lowest id,
 		// whatever order the index visits them in.
-		snap.Scan(pc.b, f, func(st *data.Station) bool {
+		snap.ScanRead(pc.b, f, func(st *data.Station) bool { // st is not kept: its fields are copied
 			p := project(orb.Point{st.Location[0] + pc.shift, st.Location[1]})
 			if p[0] < -TileBuffer || p[0] >= TileExtent+TileBuffer || p[1] < -TileBuffer || p[1] >= TileExtent+TileBuffer {
 				return true // the bound's corners are rounded outward

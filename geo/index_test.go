@@ -133,6 +133,7 @@ func TestNearestMatchesBruteForce(t *testing.T) {
 	for _, n := range sizes {
 		pts := randData(rng, n)
 		ix := NewIndex(pts)
+		mixed := mixedIndex(pts)
 		if ix.Len() != n {
 			t.Fatalf("NewIndex(%d points).Len() = %d", n, ix.Len())
 		}
@@ -151,8 +152,8 @@ func TestNearestMatchesBruteForce(t *testing.T) {
 				if got := ix.Nearest(p, k, maxM, acc); !slices.Equal(got, want) {
 					t.Fatalf("n=%d accept=%s: Nearest(%v, %d, %v) = %v; want %v", n, name, p, k, maxM, got, want)
 				}
-				if got := ix.nearest(p, k, maxM, acc, 0); !slices.Equal(got, want) {
-					t.Fatalf("n=%d accept=%s: best-first nearest(%v, %d, %v) = %v; want %v", n, name, p, k, maxM, got, want)
+				if got := mixed.Nearest(p, k, maxM, acc); !slices.Equal(got, want) {
+					t.Fatalf("n=%d accept=%s: packed+inserted Nearest(%v, %d, %v) = %v; want %v", n, name, p, k, maxM, got, want)
 				}
 			}
 		}
@@ -183,10 +184,28 @@ func TestNearestClustered(t *testing.T) {
 	}
 }
 
+// mixedIndex holds pts as an index that has seen changes: half of them
+// bulk-loaded, the rest inserted after, and a few bulk-loaded ones deleted
+// and inserted again, so that every query runs over the packed tree, its
+// dead marks and the tree of inserted points at once.
+func mixedIndex(pts []orb.Point) *Index {
+	half := len(pts) / 2
+	ix := NewIndex(pts[:half]).Copy()
+	for i := half; i < len(pts); i++ {
+		ix.Insert(uint32(i), pts[i])
+	}
+	for i := 0; i < half; i += 7 {
+		ix.Delete(uint32(i), pts[i])
+		ix.Insert(uint32(i), pts[i])
+	}
+	return ix
+}
+
 func TestWithinMatchesBruteForce(t *testing.T) {
 	rng := rand.New(rand.NewSource(seed + 1))
 	pts := randData(rng, 5000)
 	ix := NewIndex(pts)
+	mixed := mixedIndex(pts)
 	queries := 2000
 	if testing.Short() {
 		queries = 300
@@ -207,6 +226,14 @@ func TestWithinMatchesBruteForce(t *testing.T) {
 			if !slices.Equal(got, want) {
 				t.Fatalf("accept=%s: Within(%v, %v) = %d hits; want %d\n got %v\nwant %v", name, p, radius, len(got), len(want), got, want)
 			}
+			if got := mixed.Within(p, radius, acc); !slices.Equal(got, want) {
+				t.Fatalf("accept=%s: packed+inserted Within(%v, %v) = %d hits; want %d", name, p, radius, len(got), len(want))
+			}
+			for _, x := range []*Index{ix, mixed} {
+				if got := x.CountWithin(p, radius, acc); got != len(want) {
+					t.Fatalf("accept=%s: CountWithin(%v, %v) = %d; want %d", name, p, radius, got, len(want))
+				}
+			}
 		}
 	}
 }
@@ -215,6 +242,7 @@ func TestInBoundMatchesBruteForce(t *testing.T) {
 	rng := rand.New(rand.NewSource(seed + 2))
 	pts := randData(rng, 3000)
 	ix := NewIndex(pts)
+	mixed := mixedIndex(pts)
 	in := func(b orb.Bound, p orb.Point) bool {
 		if p[1] < b.Min[1] || p[1] > b.Max[1] {
 			return false
@@ -243,6 +271,19 @@ func TestInBoundMatchesBruteForce(t *testing.T) {
 		slices.Sort(got)
 		if !slices.Equal(got, want) {
 			t.Fatalf("InBound(%v) = %d slots; want %d", b, len(got), len(want))
+		}
+		for name, acc := range acceptors() {
+			n := 0
+			for _, s := range want {
+				if acc == nil || acc(s) {
+					n++
+				}
+			}
+			for _, x := range []*Index{ix, mixed} {
+				if c := x.CountInBound(b, acc); c != n {
+					t.Fatalf("accept=%s: CountInBound(%v) = %d; want %d", name, b, c, n)
+				}
+			}
 		}
 	}
 	// Stopping early stops.
@@ -506,5 +547,77 @@ func TestIndexBound(t *testing.T) {
 	want := orb.Bound{Min: orb.Point{-30, -60}, Max: orb.Point{40, 20}}
 	if !ok || b != want {
 		t.Errorf("Bound() = %v, %v; want %v, true", b, ok, want)
+	}
+}
+
+// TestLeastInBound checks the key-ordered box search against sorting the
+// points in the box by key, with deleted points and inserted ones (which
+// it leaves to InsertedInBound).
+func TestLeastInBound(t *testing.T) {
+	rng := rand.New(rand.NewSource(seed + 8))
+	pts := randData(rng, 4000)
+	keys := make([]uint32, len(pts))
+	for i, k := range rng.Perm(len(pts)) {
+		keys[i] = uint32(k)
+	}
+	ix := NewIndex(pts)
+	if ix.LeastInBound(World(), nil, func(uint32) bool { return true }) {
+		t.Fatal("LeastInBound before SetKeys reported true")
+	}
+	ix.SetKeys(keys)
+	ix = ix.Copy()
+	live := make([]bool, len(pts))
+	for i := range live {
+		live[i] = true
+	}
+	for i := 0; i < len(pts); i += 5 {
+		ix.Delete(uint32(i), pts[i])
+		live[i] = false
+	}
+	extra := orb.Point{111, 43}
+	ix.Insert(uint32(len(pts)), extra)
+	in := func(b orb.Bound, p orb.Point) bool {
+		if p[1] < b.Min[1] || p[1] > b.Max[1] {
+			return false
+		}
+		if b.Min[0] <= b.Max[0] {
+			return p[0] >= b.Min[0] && p[0] <= b.Max[0]
+		}
+		return p[0] >= b.Min[0] || p[0] <= b.Max[0]
+	}
+	for q := 0; q < 500; q++ {
+		a, c := randPoint(rng), randPoint(rng)
+		b := orb.Bound{Min: orb.Point{a[0], math.Min(a[1], c[1])}, Max: orb.Point{c[0], math.Max(a[1], c[1])}}
+		if q%3 == 0 {
+			b = orb.Bound{Min: orb.Point{math.Min(a[0], c[0]), b.Min[1]}, Max: orb.Point{math.Max(a[0], c[0]), b.Max[1]}}
+		}
+		for name, acc := range acceptors() {
+			var want []uint32
+			for i, p := range pts {
+				if live[i] && in(b, p) && (acc == nil || acc(uint32(i))) {
+					want = append(want, uint32(i))
+				}
+			}
+			slices.SortFunc(want, func(x, y uint32) int { return int(keys[x]) - int(keys[y]) })
+			m := rng.Intn(len(want) + 2)
+			var got []uint32
+			ix.LeastInBound(b, acc, func(slot uint32) bool {
+				got = append(got, slot)
+				return len(got) < m
+			})
+			if m == 0 && len(want) > 0 {
+				want = want[:1] // fn is called once before it can say stop
+			} else {
+				want = want[:min(m, len(want))]
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("accept=%s: LeastInBound(%v) first %d = %v; want %v", name, b, m, got, want)
+			}
+		}
+		var inserted []uint32
+		ix.InsertedInBound(b, func(slot uint32, _ orb.Point) bool { inserted = append(inserted, slot); return true })
+		if want := in(b, extra); want != (len(inserted) == 1) {
+			t.Fatalf("InsertedInBound(%v) = %v; want the inserted point: %v", b, inserted, want)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package catalog
 import (
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"sort"
 	"testing"
@@ -62,7 +63,7 @@ func TestSnapshotApply(t *testing.T) {
 		}
 		checkSnapshot(t, snap, want)
 	}
-	if got := old.Nearest(orb.Point{111, 43}, 20, 0, data.Filter{}); !slices.EqualFunc(got, oldNearest, func(a, b Result) bool { return a.Station == b.Station }) {
+	if got := old.Nearest(orb.Point{111, 43}, 20, 0, data.Filter{}); !slices.EqualFunc(got, oldNearest, func(a, b Result) bool { return reflect.DeepEqual(a, b) }) {
 		t.Errorf("Apply changed the snapshot it started from")
 	}
 	if old.Len() != len(base) {
@@ -79,7 +80,7 @@ func checkSnapshot(t *testing.T, snap *Snapshot, want map[string]*data.Station) 
 	}
 	for id, st := range want {
 		got, err := snap.Get(id)
-		if err != nil || got != st {
+		if err != nil || !reflect.DeepEqual(got, st) {
 			t.Fatalf("Get(%s) = %v, %v; want the latest record", id, got, err)
 		}
 	}
@@ -94,7 +95,7 @@ func checkSnapshot(t *testing.T, snap *Snapshot, want map[string]*data.Station) 
 		t.Fatalf("Nearest returned %d; want %d", len(got), min(10, len(all)))
 	}
 	for i, r := range got {
-		if r.Station != all[i] {
+		if !reflect.DeepEqual(r.Station, all[i]) {
 			t.Fatalf("Nearest[%d] = %s; want %s", i, r.Station.ID, all[i].ID)
 		}
 	}

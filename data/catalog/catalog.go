@@ -1,9 +1,9 @@
 package catalog
 
 import (
-	"container/heap"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -22,31 +22,91 @@ type Result struct {
 
 // Snapshot is an immutable, indexed set of records. Every method is safe
 // for concurrent use; a change makes a new Snapshot and leaves this one intact.
+//
+// Records live in a compact store (see store) by slot, shared by every
+// snapshot made from it by Apply. A change since the store was built is
+// held beside it: plain maps a slot to its current record (nil once
+// deleted), and added maps the ids the store does not know to their
+// slots. Apply rebuilds the store when those grow past a fraction of the
+// records. The methods that return *data.Station (Get, Nearest, Within,
+// InBound, Scan) give records of their own that stay valid; the fast
+// paths beside them (AppendNearest, AppendWithin, CountWithin,
+// CountInBound, Load) give slots and read records into caller memory.
 type Snapshot struct {
 	version  int64
 	loadedAt time.Time
-	slots    []*data.Station // by index slot; nil marks a free slot
-	byID     map[string]uint32
-	index    *geo.Index
+	st       *store
+	plain    map[uint32]*data.Station
+	added    map[string]uint32
+	slots    uint32 // slots in use: the store's, then those added since
+	n        int    // live records
+	// unfit is how many records the store could not hold and plain holds
+	// from the start, so that they do not count as changes.
+	unfit int
+	index *geo.Index
 }
 
 // NewSnapshot indexes stations (which must have unique ids) at version.
 func NewSnapshot(stations []*data.Station, version int64) *Snapshot {
-	pts := make([]orb.Point, len(stations))
-	byID := make(map[string]uint32, len(stations))
-	slots := make([]*data.Station, len(stations))
-	for i, st := range stations {
-		pts[i] = st.Location
-		byID[st.ID] = uint32(i)
-		slots[i] = st
+	return build(len(stations), func(yield func(st *data.Station, scratch bool)) {
+		for _, st := range stations {
+			yield(st, false)
+		}
+	}, version)
+}
+
+// build makes a snapshot of the records each yields, at most n of them.
+// A record yielded as scratch (read into memory that is reused) is copied
+// if it has to be kept as it is.
+func build(n int, each func(yield func(st *data.Station, scratch bool)), version int64) *Snapshot {
+	b := newBuilder(n)
+	s := &Snapshot{version: version, loadedAt: time.Now(), plain: map[uint32]*data.Station{}, added: map[string]uint32{}}
+	pts := make([]orb.Point, 0, n)
+	each(func(st *data.Station, scratch bool) {
+		slot := uint32(len(pts))
+		pts = append(pts, st.Location)
+		if b.fits(st) {
+			b.add(st)
+			return
+		}
+		if scratch {
+			st = detach(st)
+		}
+		b.skip()
+		s.plain[slot] = st
+		s.added[st.ID] = slot
+	})
+	var ids int
+	s.st, ids = b.finish(func(slot uint32) bool { _, p := s.plain[slot]; return !p })
+	s.slots = uint32(len(pts))
+	s.n = ids + len(s.added)
+	s.unfit = len(s.plain)
+	s.index = geo.NewIndex(pts)
+	if len(pts) >= rankMinRecords {
+		go s.rankIDs()
 	}
-	return &Snapshot{
-		version:  version,
-		loadedAt: time.Now(),
-		slots:    slots,
-		byID:     byID,
-		index:    geo.NewIndex(pts),
+	return s
+}
+
+// rankIDs ranks the store's ids and gives the ranks to the index as the
+// keys of its points, for paging by id (AppendInBound). Until it is done
+// pages compare ids.
+func (s *Snapshot) rankIDs() {
+	s.st.rankIDs()
+	s.index.SetKeys(s.st.idRanks())
+}
+
+// detach copies a record read into a Record, so that it stays valid when
+// the Record is reused.
+func detach(st *data.Station) *data.Station {
+	c := *st
+	for _, p := range [...]**int{&c.CapacityPerDay, &c.Beds, &c.TruckParkingSpaces, &c.AreaM2} {
+		if *p != nil {
+			v := **p
+			*p = &v
+		}
 	}
+	return &c
 }
 
 // Version is the change version the snapshot reflects (0 for file data).
@@ -56,10 +116,11 @@ func (s *Snapshot) Version() int64 { return s.version }
 func (s *Snapshot) LoadedAt() time.Time { return s.loadedAt }
 
 // Len is the number of records.
-func (s *Snapshot) Len() int { return len(s.byID) }
+func (s *Snapshot) Len() int { return s.n }
 
-// Bound is the smallest lon/lat box holding every record, or the whole
-// world when there are none. It costs O(1): the index keeps it.
+// Bound is a lon/lat box holding every record (the smallest one until a
+// record is deleted or moved), or the whole world when there are none. It
+// costs O(1): the index keeps it.
 func (s *Snapshot) Bound() orb.Bound {
 	if b, ok := s.index.Bound(); ok {
 		return b
@@ -67,26 +128,85 @@ func (s *Snapshot) Bound() orb.Bound {
 	return orb.Bound{Min: orb.Point{-180, -90}, Max: orb.Point{180, 90}}
 }
 
+// slotOf is the slot of the live record with id.
+func (s *Snapshot) slotOf(id string) (uint32, bool) {
+	if slot, ok := s.added[id]; ok {
+		return slot, true
+	}
+	slot, ok := s.st.lookup(id)
+	if !ok {
+		return 0, false
+	}
+	if st, p := s.plain[slot]; p && st == nil {
+		return 0, false // deleted since the store was built
+	}
+	return slot, true
+}
+
 // Get returns the record with id, or ErrNotFound.
 func (s *Snapshot) Get(id string) (*data.Station, error) {
-	slot, ok := s.byID[id]
+	slot, ok := s.slotOf(id)
 	if !ok {
 		return nil, data.ErrNotFound
 	}
-	return s.slots[slot], nil
+	return s.Load(slot, new(Record)), nil
 }
 
+// Load returns the record in slot (a slot a fast path gave), read into r
+// unless it is held as it is. The record is valid until r is reused.
+func (s *Snapshot) Load(slot uint32, r *Record) *data.Station {
+	if len(s.plain) > 0 {
+		if st, ok := s.plain[slot]; ok {
+			return st
+		}
+	}
+	return s.st.load(slot, r)
+}
+
+// id is the id of the record in slot, without reading the record.
+func (s *Snapshot) id(slot uint32) string {
+	if len(s.plain) > 0 {
+		if st, ok := s.plain[slot]; ok {
+			return st.ID
+		}
+	}
+	return s.st.id(slot)
+}
+
+func (s *Snapshot) location(slot uint32) orb.Point {
+	if len(s.plain) > 0 {
+		if st, ok := s.plain[slot]; ok {
+			return st.Location
+		}
+	}
+	return s.st.location(slot)
+}
+
+// accept is f as an index filter of slots, nil when f accepts everything.
 func (s *Snapshot) accept(f data.Filter) func(uint32) bool {
 	if f.AcceptsAll() {
-		return nil
+		return nil // before the closure, so that f does not move to the heap
 	}
-	return func(slot uint32) bool { return f.Accepts(s.slots[slot]) }
+	return s.acceptSome(f)
+}
+
+func (s *Snapshot) acceptSome(f data.Filter) func(uint32) bool {
+	var tmp data.Station
+	return func(slot uint32) bool {
+		if len(s.plain) > 0 {
+			if st, ok := s.plain[slot]; ok {
+				return f.Accepts(st)
+			}
+		}
+		return s.st.accepts(&f, slot, &tmp)
+	}
 }
 
 func (s *Snapshot) results(p orb.Point, hits []geo.Hit) []Result {
 	out := make([]Result, len(hits))
+	recs := make([]Record, len(hits))
 	for i, h := range hits {
-		st := s.slots[h.Slot]
+		st := s.Load(h.Slot, &recs[i])
 		out[i] = Result{Station: st, Meters: h.Meters, Bearing: geo.Bearing(p, st.Location)}
 	}
 	return out
@@ -103,72 +223,235 @@ func (s *Snapshot) Within(p orb.Point, radius float64, f data.Filter) []Result {
 	return s.results(p, s.index.Within(p, radius, s.accept(f)))
 }
 
+// AppendNearest is Nearest appending the slots and distances of the
+// records to dst (read them with Load): no record is read or copied.
+func (s *Snapshot) AppendNearest(dst []geo.Hit, p orb.Point, k int, maxMeters float64, f data.Filter) []geo.Hit {
+	return s.index.AppendNearest(dst, p, k, maxMeters, s.accept(f))
+}
+
+// AppendWithin is Within appending slots and distances to dst.
+func (s *Snapshot) AppendWithin(dst []geo.Hit, p orb.Point, radius float64, f data.Filter) []geo.Hit {
+	return s.index.AppendWithin(dst, p, radius, s.accept(f))
+}
+
+// CountWithin is len(Within(p, radius, f)), without collecting, sorting
+// or reading the records (see geo.Index.CountWithin).
+func (s *Snapshot) CountWithin(p orb.Point, radius float64, f data.Filter) int {
+	return s.index.CountWithin(p, radius, s.accept(f))
+}
+
+// CountInBound is the total of InBound(b, f, ...), without paging.
+func (s *Snapshot) CountInBound(b orb.Bound, f data.Filter) int {
+	return s.index.CountInBound(b, s.accept(f))
+}
+
 // InBound returns the records passing f inside b, ordered by id so that
 // paging with offset and limit is stable, and the total number matched.
 // A limit < 0 means no limit.
 //
-// Only the first offset+limit ids are kept, in a bounded max-heap, so a
-// first page over a million matches costs one scan and no full sort.
+// Only the first offset+limit ids are kept, in a bounded max-heap, and
+// only the page is read, so a first page over a million matches costs one
+// scan and no full sort; a limit of 0 only counts.
 func (s *Snapshot) InBound(b orb.Bound, f data.Filter, offset, limit int) (page []*data.Station, total int) {
-	if limit < 0 {
-		var hits []*data.Station
-		s.Scan(b, f, func(st *data.Station) bool {
-			hits = append(hits, st)
-			return true
-		})
-		slices.SortFunc(hits, compareIDs)
-		if offset >= len(hits) {
-			return nil, len(hits)
-		}
-		return hits[offset:], len(hits)
+	slots, total := s.AppendInBound(nil, b, f, offset, limit)
+	if len(slots) == 0 {
+		return nil, total
 	}
+	page = make([]*data.Station, len(slots))
+	recs := make([]Record, len(slots))
+	for i, slot := range slots {
+		page[i] = s.Load(slot, &recs[i])
+	}
+	return page, total
+}
+
+// AppendInBound is InBound appending the page's slots to dst (read the
+// records with Load).
+func (s *Snapshot) AppendInBound(dst []uint32, b orb.Bound, f data.Filter, offset, limit int) (_ []uint32, total int) {
+	acc := s.accept(f)
+	if limit == 0 {
+		return dst, s.index.CountInBound(b, acc)
+	}
+	h := idHeaps.Get().(*idHeap)
+	defer func() {
+		if cap(*h) <= 1<<16 {
+			*h = (*h)[:0]
+			idHeaps.Put(h)
+		}
+	}()
 	keep := offset + limit
-	h := idHeap{}
-	s.Scan(b, f, func(st *data.Station) bool {
+	if limit > 0 && s.unfit == 0 && s.st.idRanks() != nil {
+		if slots, total, ok := s.leastInBound(dst, b, acc, offset, keep, h); ok {
+			return slots, total
+		}
+	}
+	ranks := s.st.idRanks()
+	entry := func(slot uint32) idSlot {
+		e := idSlot{id: s.id(slot), slot: slot, rank: -1}
+		if ranks != nil && int(slot) < len(ranks) && !s.isPlain(slot) {
+			e.rank = int64(ranks[slot])
+		}
+		return e
+	}
+	s.index.InBound(b, func(slot uint32, _ orb.Point) bool {
+		if acc != nil && !acc(slot) {
+			return true
+		}
 		total++
 		switch {
-		case len(h) < keep:
-			heap.Push(&h, st)
-		case keep > 0 && st.ID < h[0].ID:
-			h[0] = st
-			heap.Fix(&h, 0)
+		case limit < 0 || len(*h) < keep:
+			*h = append(*h, entry(slot))
+			if limit >= 0 {
+				h.up(len(*h) - 1)
+			}
+		default:
+			top := &(*h)[0]
+			// Ranks order the store's ids as strings do, so comparing
+			// ranks where both have one keeps the order of ids.
+			if ranks != nil && top.rank >= 0 && int(slot) < len(ranks) && !s.isPlain(slot) {
+				if int64(ranks[slot]) >= top.rank {
+					return true
+				}
+			} else if s.id(slot) >= top.id {
+				return true
+			}
+			*top = entry(slot)
+			h.down(0)
 		}
 		return true
 	})
-	slices.SortFunc(h, compareIDs)
-	if offset >= len(h) {
-		return nil, total
+	slices.SortFunc(*h, func(a, b idSlot) int { return strings.Compare(a.id, b.id) })
+	if offset >= len(*h) {
+		return dst, total
 	}
-	return h[offset:], total
+	for _, e := range (*h)[offset:] {
+		dst = append(dst, e.slot)
+	}
+	return dst, total
 }
 
-func compareIDs(a, b *data.Station) int { return strings.Compare(a.ID, b.ID) }
+// leastInBound is AppendInBound when the index knows the rank of each
+// id: the count takes whole nodes, the store's records come in id order
+// from the index (geo.Index.LeastInBound), so only the first keep are
+// read, and those inserted since the store was built are ranked by id in
+// h, then merged. ok is false when the index has no ranks yet.
+func (s *Snapshot) leastInBound(dst []uint32, b orb.Bound, acc func(uint32) bool, offset, keep int, h *idHeap) (_ []uint32, total int, ok bool) {
+	s.index.InsertedInBound(b, func(slot uint32, _ orb.Point) bool {
+		if acc != nil && !acc(slot) {
+			return true
+		}
+		if len(*h) < keep {
+			*h = append(*h, idSlot{id: s.id(slot), slot: slot, rank: -1})
+			h.up(len(*h) - 1)
+		} else if id := s.id(slot); id < (*h)[0].id {
+			(*h)[0] = idSlot{id: id, slot: slot, rank: -1}
+			h.down(0)
+		}
+		return true
+	})
+	inserted := len(*h)
+	ok = s.index.LeastInBound(b, acc, func(slot uint32) bool {
+		*h = append(*h, idSlot{id: s.id(slot), slot: slot, rank: -1})
+		return len(*h)-inserted < keep
+	})
+	if !ok {
+		*h = (*h)[:0]
+		return dst, 0, false
+	}
+	slices.SortFunc(*h, func(a, b idSlot) int { return strings.Compare(a.id, b.id) })
+	total = s.index.CountInBound(b, acc)
+	if offset < len(*h) {
+		for _, e := range (*h)[offset:min(len(*h), keep)] {
+			dst = append(dst, e.slot)
+		}
+	}
+	return dst, total, true
+}
 
-// idHeap is a max-heap of records by id (container/heap): its root is the
-// largest id kept.
-type idHeap []*data.Station
+func (s *Snapshot) isPlain(slot uint32) bool {
+	if len(s.plain) == 0 {
+		return false
+	}
+	_, ok := s.plain[slot]
+	return ok
+}
 
-func (h idHeap) Len() int           { return len(h) }
-func (h idHeap) Less(i, j int) bool { return h[i].ID > h[j].ID }
-func (h idHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *idHeap) Push(x any)        { *h = append(*h, x.(*data.Station)) }
-func (h *idHeap) Pop() any {
-	old := *h
-	st := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return st
+var idHeaps = sync.Pool{New: func() any { return new(idHeap) }}
+
+// idSlot is a record's id and slot, as InBound ranks them, with the
+// rank of the id in the store (-1 for a record held beside it).
+type idSlot struct {
+	id   string
+	slot uint32
+	rank int64
+}
+
+// after reports whether a's id sorts after b's.
+func (a *idSlot) after(b *idSlot) bool {
+	if a.rank >= 0 && b.rank >= 0 {
+		return a.rank > b.rank
+	}
+	return a.id > b.id
+}
+
+// idHeap is a max-heap by id: its root is the largest id kept.
+type idHeap []idSlot
+
+func (hp *idHeap) up(i int) {
+	h := *hp
+	for i > 0 {
+		p := (i - 1) / 2
+		if !h[i].after(&h[p]) {
+			return
+		}
+		h[p], h[i] = h[i], h[p]
+		i = p
+	}
+}
+
+func (hp *idHeap) down(i int) {
+	h := *hp
+	for {
+		l := 2*i + 1
+		if l >= len(h) {
+			return
+		}
+		m := l
+		if r := l + 1; r < len(h) && h[r].after(&h[l]) {
+			m = r
+		}
+		if !h[m].after(&h[i]) {
+			return
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
 }
 
 // Scan calls fn for every record passing f inside b, in no particular
 // order, until fn returns false. It is InBound without the sort, for
 // callers that visit everything anyway (vector tiles).
 func (s *Snapshot) Scan(b orb.Bound, f data.Filter, fn func(*data.Station) bool) {
+	acc := s.accept(f)
 	s.index.InBound(b, func(slot uint32, _ orb.Point) bool {
-		st := s.slots[slot]
-		if f.Accepts(st) {
-			return fn(st)
+		if acc != nil && !acc(slot) {
+			return true
 		}
-		return true
+		return fn(s.Load(slot, new(Record)))
+	})
+}
+
+// ScanRead is Scan reading each record into one reused Record: the
+// record fn is given is valid only until fn returns (its strings stay
+// valid), so a scan of many records allocates nothing per record.
+func (s *Snapshot) ScanRead(b orb.Bound, f data.Filter, fn func(*data.Station) bool) {
+	acc := s.accept(f)
+	var r Record
+	s.index.InBound(b, func(slot uint32, _ orb.Point) bool {
+		if acc != nil && !acc(slot) {
+			return true
+		}
+		return fn(s.Load(slot, &r))
 	})
 }
 

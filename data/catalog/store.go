@@ -1,0 +1,460 @@
+package catalog
+
+import (
+	"cmp"
+	"hash/maphash"
+	"math"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"github.com/paulmach/orb"
+
+	"yizhan/data"
+	"yizhan/data/hours"
+)
+
+// store is the compact form of a snapshot's records, by slot. A million
+// records as *data.Station are millions of pointers the garbage collector
+// marks on every cycle; here they are a few flat arrays without pointers
+// (the fixed fields of each record, the bytes of every text, offsets into
+// them and an open-addressing id table), plus small tables of the values
+// records share (names, opening hours with their parsed schedule, ports,
+// staff languages, time zones of updated_at). A record is read back into
+// a data.Station whose strings point into the arenas (load), so reading
+// allocates nothing and gives back the fields it was built from.
+//
+// A store is never modified once built: snapshots share it, and a change
+// is held beside it (see Snapshot.plain) until the next rebuild.
+type store struct {
+	recs  []rec
+	ids   []byte   // every id, back to back
+	idEnd []uint32 // end of slot i's id in ids; it starts at idEnd[i-1]
+	table []uint32 // slot+1 of each id by hash, 0 for empty; len is a power of 2
+	seed  maphash.Seed
+
+	text    []byte   // every distinct text, back to back; ref 0 is ""
+	textEnd []uint32 // end of text ref r in text; it starts at textEnd[r-1]
+
+	kinds    []data.Kind
+	statuses []data.Status
+	names    [][4]uint32 // text refs of zh, en, ru, mn
+	hours    []hoursEntry
+	ports    []*data.PortInfo // index 0 is nil
+	langs    [][]string       // index 0 is nil
+	locs     []*time.Location // of updated_at; index 0 is the zero time
+	extras   []extra          // index 0 is none
+
+	// ranks, once rankIDs has run, is the position of each slot's id in
+	// the sorted ids of the store, so that paging by id compares numbers.
+	ranks atomic.Pointer[[]uint32]
+}
+
+// rankMinRecords: a store of fewer records pages by comparing ids.
+const rankMinRecords = 4096
+
+// idRanks is ranks, or nil until they are computed.
+func (s *store) idRanks() []uint32 {
+	if r := s.ranks.Load(); r != nil {
+		return *r
+	}
+	return nil
+}
+
+// rankIDs sorts the store's ids and publishes their ranks. It runs once
+// per store, beside the readers, which compare ids until it is done.
+func (s *store) rankIDs() {
+	type keyed struct {
+		prefix uint64 // the id's first 8 bytes, big-endian, zero-padded
+		slot   uint32
+	}
+	order := make([]keyed, len(s.recs))
+	for i := range order {
+		id := s.id(uint32(i))
+		var p uint64
+		for j := 0; j < 8; j++ {
+			p <<= 8
+			if j < len(id) {
+				p |= uint64(id[j])
+			}
+		}
+		order[i] = keyed{p, uint32(i)}
+	}
+	slices.SortFunc(order, func(a, b keyed) int {
+		if c := cmp.Compare(a.prefix, b.prefix); c != 0 {
+			return c
+		}
+		return strings.Compare(s.id(a.slot), s.id(b.slot))
+	})
+	ranks := make([]uint32, len(s.recs))
+	for i, k := range order {
+		ranks[k.slot] = uint32(i)
+	}
+	s.ranks.Store(&ranks)
+}
+
+// rec is the fixed part of one record: no pointers, so an array of them
+// is one object the collector does not look into.
+type rec struct {
+	lon, lat float64
+	updSec   int64 // updated_at, Unix seconds and nanoseconds
+	version  int64
+	updNsec  uint32
+	amen     data.AmenitySet
+	names    uint32 // index in store.names
+	hours    uint32 // index in store.hours
+	source   uint32 // text ref
+	extra    uint32 // index in store.extras; 0: none of the rarer fields
+	port     uint32 // index in store.ports
+	kind     uint8  // index in store.kinds
+	status   uint8  // index in store.statuses
+	updLoc   uint8  // index in store.locs
+}
+
+// extra holds the fields most records leave empty.
+type extra struct {
+	region, address, phone, operator, zone uint32 // text refs
+	langs                                  uint32 // index in store.langs
+	has                                    uint8  // bit i: ints[i] is set
+	ints                                   [4]int64
+}
+
+// hoursEntry is one distinct opening_hours text with its parsed schedule.
+type hoursEntry struct {
+	text  uint32 // text ref
+	sched *hours.Schedule
+}
+
+// Record is memory a record is read into (Snapshot.Load): the record and
+// the numbers its optional counts point to. Reusing one Record reads
+// records without allocating.
+type Record struct {
+	st   data.Station
+	ints [4]int
+}
+
+// builder makes a store, interning as it goes.
+type builder struct {
+	s      *store
+	texts  map[string]uint32
+	kinds  map[data.Kind]uint8
+	stats  map[data.Status]uint8
+	names  map[[4]uint32]uint32
+	hours  map[string]uint32
+	ports  map[string]uint32
+	langs  map[string]uint32
+	locs   map[*time.Location]uint8
+	extras map[extra]uint32
+}
+
+func newBuilder(n int) *builder {
+	s := &store{
+		recs:    make([]rec, 0, n),
+		idEnd:   make([]uint32, 0, n),
+		seed:    maphash.MakeSeed(),
+		textEnd: []uint32{0},
+		hours:   []hoursEntry{{}},
+		ports:   []*data.PortInfo{nil},
+		langs:   [][]string{nil},
+		locs:    []*time.Location{nil},
+		extras:  []extra{{}},
+	}
+	return &builder{
+		s: s, texts: map[string]uint32{"": 0}, kinds: map[data.Kind]uint8{}, stats: map[data.Status]uint8{},
+		names: map[[4]uint32]uint32{}, hours: map[string]uint32{"": 0}, ports: map[string]uint32{},
+		langs: map[string]uint32{}, locs: map[*time.Location]uint8{}, extras: map[extra]uint32{{}: 0},
+	}
+}
+
+// fits reports whether st can be held compactly: a store has room for 256
+// kinds, statuses and time zones and 4 GiB of text, far beyond any valid
+// data; a record that does not fit is kept as it is (Snapshot.plain).
+func (b *builder) fits(st *data.Station) bool {
+	_, k := b.kinds[st.Kind]
+	_, s := b.stats[st.Status]
+	_, l := b.locs[st.UpdatedAt.Location()]
+	if (!k && len(b.s.kinds) >= 256) || (!s && len(b.s.statuses) >= 256) || (!l && len(b.s.locs) >= 256) {
+		return false
+	}
+	if st.OpeningHours == "" && st.Hours != nil {
+		return false // a schedule without its text cannot be interned by it
+	}
+	texts := len(st.Names.ZH) + len(st.Names.EN) + len(st.Names.RU) + len(st.Names.MN) + len(st.OpeningHours) +
+		len(st.Source) + len(st.Region) + len(st.Address) + len(st.Phone) + len(st.Operator) + len(st.TimeZone)
+	return len(b.s.ids)+len(st.ID) < math.MaxUint32 && len(b.s.text)+texts < math.MaxUint32
+}
+
+func (b *builder) text(s string) uint32 {
+	if r, ok := b.texts[s]; ok {
+		return r
+	}
+	st := b.s
+	st.text = append(st.text, s...)
+	st.textEnd = append(st.textEnd, uint32(len(st.text)))
+	r := uint32(len(st.textEnd) - 1)
+	b.texts[strings.Clone(s)] = r
+	return r
+}
+
+// add appends st as the next slot; the caller checked fits.
+func (b *builder) add(st *data.Station) {
+	s := b.s
+	r := rec{lon: st.Location[0], lat: st.Location[1], version: st.Version, amen: st.Amenities}
+	if !st.UpdatedAt.IsZero() {
+		r.updSec, r.updNsec = st.UpdatedAt.Unix(), uint32(st.UpdatedAt.Nanosecond())
+		loc := st.UpdatedAt.Location()
+		i, ok := b.locs[loc]
+		if !ok {
+			s.locs = append(s.locs, loc)
+			i = uint8(len(s.locs) - 1)
+			b.locs[loc] = i
+		}
+		r.updLoc = i
+	}
+	k, ok := b.kinds[st.Kind]
+	if !ok {
+		s.kinds = append(s.kinds, st.Kind)
+		k = uint8(len(s.kinds) - 1)
+		b.kinds[st.Kind] = k
+	}
+	r.kind = k
+	stat, ok := b.stats[st.Status]
+	if !ok {
+		s.statuses = append(s.statuses, st.Status)
+		stat = uint8(len(s.statuses) - 1)
+		b.stats[st.Status] = stat
+	}
+	r.status = stat
+	nm := [4]uint32{b.text(st.Names.ZH), b.text(st.Names.EN), b.text(st.Names.RU), b.text(st.Names.MN)}
+	if r.names, ok = b.names[nm]; !ok {
+		s.names = append(s.names, nm)
+		r.names = uint32(len(s.names) - 1)
+		b.names[nm] = r.names
+	}
+	if st.OpeningHours != "" {
+		key := st.OpeningHours
+		if st.Hours == nil {
+			key = "\x00" + key // the text without a schedule (not parsed)
+		}
+		if r.hours, ok = b.hours[key]; !ok {
+			s.hours = append(s.hours, hoursEntry{text: b.text(st.OpeningHours), sched: st.Hours})
+			r.hours = uint32(len(s.hours) - 1)
+			b.hours[strings.Clone(key)] = r.hours
+		}
+	}
+	r.source = b.text(st.Source)
+	if p := st.Port; p != nil {
+		key := p.Country + "\x00" + p.Hours + "\x00" + listKey(p.Modes)
+		if r.port, ok = b.ports[key]; !ok {
+			s.ports = append(s.ports, &data.PortInfo{Country: strings.Clone(p.Country), Modes: cloneList(p.Modes), Hours: strings.Clone(p.Hours)})
+			r.port = uint32(len(s.ports) - 1)
+			b.ports[key] = r.port
+		}
+	}
+	x := extra{region: b.text(st.Region), address: b.text(st.Address), phone: b.text(st.Phone), operator: b.text(st.Operator), zone: b.text(st.TimeZone)}
+	if st.Languages != nil {
+		key := listKey(st.Languages)
+		if x.langs, ok = b.langs[key]; !ok {
+			s.langs = append(s.langs, cloneList(st.Languages))
+			x.langs = uint32(len(s.langs) - 1)
+			b.langs[key] = x.langs
+		}
+	}
+	for i, p := range [4]*int{st.CapacityPerDay, st.Beds, st.TruckParkingSpaces, st.AreaM2} {
+		if p != nil {
+			x.has |= 1 << i
+			x.ints[i] = int64(*p)
+		}
+	}
+	if r.extra, ok = b.extras[x]; !ok {
+		s.extras = append(s.extras, x)
+		r.extra = uint32(len(s.extras) - 1)
+		b.extras[x] = r.extra
+	}
+	s.recs = append(s.recs, r)
+	s.ids = append(s.ids, st.ID...)
+	s.idEnd = append(s.idEnd, uint32(len(s.ids)))
+}
+
+// listKey is a key for a list of strings that tells nil from empty.
+func listKey(l []string) string {
+	if l == nil {
+		return "nil"
+	}
+	return "[" + strings.Join(l, "\x00")
+}
+
+func cloneList(l []string) []string {
+	if l == nil {
+		return nil
+	}
+	out := make([]string, len(l))
+	for i, s := range l {
+		out[i] = strings.Clone(s)
+	}
+	return out
+}
+
+// skip appends a slot that the store does not hold (its record is plain,
+// or it is free): an empty id no lookup finds.
+func (b *builder) skip() {
+	b.s.recs = append(b.s.recs, rec{})
+	b.s.idEnd = append(b.s.idEnd, uint32(len(b.s.ids)))
+}
+
+// finish builds the id table over the slots whose ids are given (held
+// reports which), and says how many distinct ids it holds.
+func (b *builder) finish(held func(slot uint32) bool) (_ *store, ids int) {
+	s := b.s
+	size := 16
+	for size < 2*len(s.recs) {
+		size *= 2
+	}
+	s.table = make([]uint32, size)
+	mask := uint64(size - 1)
+	for slot := range s.recs {
+		if !held(uint32(slot)) {
+			continue
+		}
+		id := s.id(uint32(slot))
+		for h := maphash.String(s.seed, id) & mask; ; h = (h + 1) & mask {
+			if v := s.table[h]; v == 0 || s.id(v-1) == id {
+				if v == 0 {
+					ids++
+				}
+				s.table[h] = uint32(slot) + 1 // a repeated id: the last one wins
+				break
+			}
+		}
+	}
+	return s, ids
+}
+
+// id is slot's id, pointing into the arena.
+func (s *store) id(slot uint32) string {
+	start := uint32(0)
+	if slot > 0 {
+		start = s.idEnd[slot-1]
+	}
+	return arenaString(s.ids, start, s.idEnd[slot])
+}
+
+func (s *store) str(ref uint32) string {
+	if ref == 0 {
+		return ""
+	}
+	return arenaString(s.text, s.textEnd[ref-1], s.textEnd[ref])
+}
+
+// arenaString is b[start:end] as a string without a copy: the arenas are
+// never written once the store is built.
+func arenaString(b []byte, start, end uint32) string {
+	if start == end {
+		return ""
+	}
+	return unsafe.String(&b[start], int(end-start))
+}
+
+// lookup is the slot of id, if the store holds it.
+func (s *store) lookup(id string) (uint32, bool) {
+	if len(s.table) == 0 {
+		return 0, false
+	}
+	mask := uint64(len(s.table) - 1)
+	for h := maphash.String(s.seed, id) & mask; ; h = (h + 1) & mask {
+		v := s.table[h]
+		if v == 0 {
+			return 0, false
+		}
+		if s.id(v-1) == id {
+			return v - 1, true
+		}
+	}
+}
+
+func (s *store) location(slot uint32) orb.Point {
+	r := &s.recs[slot]
+	return orb.Point{r.lon, r.lat}
+}
+
+// load reads slot's record into r and returns it.
+func (s *store) load(slot uint32, r *Record) *data.Station {
+	x := &s.recs[slot]
+	nm := &s.names[x.names]
+	h := &s.hours[x.hours]
+	e := &s.extras[x.extra]
+	st := &r.st
+	*st = data.Station{
+		ID:           s.id(slot),
+		Location:     orb.Point{x.lon, x.lat},
+		Kind:         s.kinds[x.kind],
+		Names:        data.Names{ZH: s.str(nm[0]), EN: s.str(nm[1]), RU: s.str(nm[2]), MN: s.str(nm[3])},
+		Amenities:    x.amen,
+		OpeningHours: s.str(h.text),
+		Hours:        h.sched,
+		Languages:    s.langs[e.langs],
+		Port:         s.ports[x.port],
+		Region:       s.str(e.region),
+		Address:      s.str(e.address),
+		Phone:        s.str(e.phone),
+		Operator:     s.str(e.operator),
+		Status:       s.statuses[x.status],
+		Source:       s.str(x.source),
+		TimeZone:     s.str(e.zone),
+		Version:      x.version,
+	}
+	if x.updLoc != 0 {
+		st.UpdatedAt = time.Unix(x.updSec, int64(x.updNsec)).In(s.locs[x.updLoc])
+	}
+	if e.has != 0 {
+		ptrs := [4]**int{&st.CapacityPerDay, &st.Beds, &st.TruckParkingSpaces, &st.AreaM2}
+		for i, p := range ptrs {
+			if e.has&(1<<i) != 0 {
+				r.ints[i] = int(e.ints[i])
+				*p = &r.ints[i]
+			}
+		}
+	}
+	return st
+}
+
+// accepts is f.Accepts for slot's record, reading only what f asks about;
+// tmp is scratch for the opening-hours test.
+func (s *store) accepts(f *data.Filter, slot uint32, tmp *data.Station) bool {
+	x := &s.recs[slot]
+	if len(f.Kinds) > 0 && !containsKind(f.Kinds, s.kinds[x.kind]) {
+		return false
+	}
+	if !x.amen.Has(f.Amenities) {
+		return false
+	}
+	status := s.statuses[x.status]
+	if len(f.Statuses) > 0 && !containsStatus(f.Statuses, status) {
+		return false
+	}
+	if !f.OpenAt.IsZero() {
+		*tmp = data.Station{Status: status, Hours: s.hours[x.hours].sched, TimeZone: s.str(s.extras[x.extra].zone)}
+		return tmp.OpenAt(f.OpenAt)
+	}
+	return true
+}
+
+func containsKind(ks []data.Kind, k data.Kind) bool {
+	for _, v := range ks {
+		if v == k {
+			return true
+		}
+	}
+	return false
+}
+
+func containsStatus(ss []data.Status, s data.Status) bool {
+	for _, v := range ss {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
