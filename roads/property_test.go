@@ -259,7 +259,9 @@ func randomProfile(rng *rand.Rand) Profile {
 	return p
 }
 
-func close(a, b float64) bool { return math.Abs(a-b) <= 1e-6*math.Max(1, math.Max(math.Abs(a), math.Abs(b))) }
+func close(a, b float64) bool {
+	return math.Abs(a-b) <= 1e-6*math.Max(1, math.Max(math.Abs(a), math.Abs(b)))
+}
 
 // TestRouteAgainstDijkstra compares routes, trees and reached lengths
 // with the plain Dijkstra on random networks, every mode.
