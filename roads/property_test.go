@@ -259,7 +259,7 @@ func randomProfile(rng *rand.Rand) Profile {
 	return p
 }
 
-func close(a, b float64) bool {
+func near(a, b float64) bool {
 	return math.Abs(a-b) <= 1e-6*math.Max(1, math.Max(math.Abs(a), math.Abs(b)))
 }
 
@@ -293,7 +293,7 @@ func TestRouteAgainstDijkstra(t *testing.T) {
 				}
 				continue
 			}
-			if !close(snapA.OffRoadM, offA) && math.Abs(snapA.OffRoadM-offA) > 1e-6 {
+			if !near(snapA.OffRoadM, offA) && math.Abs(snapA.OffRoadM-offA) > 1e-6 {
 				t.Fatalf("%s: snapped %v m off the road, brute force %v", name, snapA.OffRoadM, offA)
 			}
 			off := 3.6 / prof.OffRoadKmh
@@ -310,7 +310,7 @@ func TestRouteAgainstDijkstra(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: oracle %v s, Route error %v", name, want, err)
 			}
-			if !close(r.DurationS, want) {
+			if !near(r.DurationS, want) {
 				t.Fatalf("%s: Route %v s, oracle %v s", name, r.DurationS, want)
 			}
 			checkLine(t, name, r, &prof)
@@ -324,7 +324,7 @@ func TestRouteAgainstDijkstra(t *testing.T) {
 					t.Fatal(err)
 				}
 				s, _, ok := tr.TimeTo(b)
-				if ok != (want <= bound) || (ok && !close(s, want)) {
+				if ok != (want <= bound) || (ok && !near(s, want)) {
 					t.Fatalf("%s: tree bounded at %v: %v, %v; oracle %v", name, bound, s, ok, want)
 				}
 			}
@@ -344,7 +344,7 @@ func checkLine(t *testing.T, name string, r *Route, prof *Profile) {
 	for i := 1; i < len(r.Line); i++ {
 		l += geo.Distance(r.Line[i-1], r.Line[i])
 	}
-	if !close(l, r.DistanceM) && math.Abs(l-r.DistanceM) > 0.01 {
+	if !near(l, r.DistanceM) && math.Abs(l-r.DistanceM) > 0.01 {
 		t.Fatalf("%s: line is %v m long, DistanceM %v", name, l, r.DistanceM)
 	}
 }
@@ -393,7 +393,7 @@ func TestMultiSourceAgainstDijkstra(t *testing.T) {
 			want += d * off
 			reach = reach && want <= bound
 			s, _, got := tr.TimeTo(p)
-			if got != reach || (got && !close(s, want)) {
+			if got != reach || (got && !near(s, want)) {
 				t.Fatalf("round %d query %d %s: TimeTo %v, %v; oracle %v, %v (bound %v)", round, q, prof.Mode, s, got, want, reach, bound)
 			}
 		}
