@@ -214,4 +214,3 @@ func plus1(v []int64) []int64 {
 	}
 	return out
 }
-
