@@ -45,6 +45,7 @@ type Network struct {
 	way      []int64   // OSM way id
 	geom     []uint32  // geometry of edge e: pts[geom[e]:geom[e+1]]
 	pts      []orb.Point
+	cum      []float64 // metres from the start of its edge to each position in pts
 
 	attrs []Way // distinct tag sets: tags only, no id, geometry or nodes
 
@@ -78,7 +79,7 @@ func (n *Network) Stats() Stats {
 	// An R-tree item is its box (4 float64) and data (uint32, padded),
 	// about 40 bytes, plus nodes above the leaves (~1/fill of that again).
 	segs := int64(n.segs.Len())
-	geom := int64(len(n.pts))*16 + segs*48
+	geom := int64(len(n.pts))*(16+8) + segs*48
 	for _, a := range n.attrs {
 		graph += int64(unsafe.Sizeof(a)) + int64(len(a.Class)+len(a.MaxSpeed)+len(a.Oneway)+len(a.Access))
 	}
@@ -204,11 +205,13 @@ func Build(ways []Way) (*Network, error) {
 	n.geom = append(n.geom, uint32(len(n.pts)))
 
 	n.length = make([]float64, len(n.from))
+	n.cum = make([]float64, len(n.pts))
 	for e := range n.from {
-		g := n.edgePts(uint32(e))
+		s, t := n.geom[e], n.geom[e+1]
 		var l float64
-		for i := 1; i < len(g); i++ {
-			l += geo.Distance(g[i-1], g[i])
+		for i := s + 1; i < t; i++ {
+			l += geo.Distance(n.pts[i-1], n.pts[i])
+			n.cum[i] = l
 		}
 		n.length[e] = l
 	}

@@ -5,10 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
 
 	"github.com/paulmach/orb"
-
-	"yizhan/geo"
 )
 
 // Limits of one search, in one place.
@@ -475,24 +474,27 @@ func (n *Network) subLine(e uint32, x0, x1 float64) orb.LineString {
 	if rev {
 		x0, x1 = x1, x0
 	}
-	g := n.edgePts(e)
-	out := make(orb.LineString, 0, 4)
-	var at float64
-	for i := 1; i < len(g); i++ {
-		l := geo.Distance(g[i-1], g[i])
-		next := at + l
-		if next >= x0 && at <= x1 {
-			if len(out) == 0 {
-				out = append(out, lerp(g[i-1], g[i], at, l, x0))
-			}
-			if next <= x1 {
-				out = append(out, g[i])
-			} else {
-				out = append(out, lerp(g[i-1], g[i], at, l, x1))
-				break
+	s, t := n.geom[e], n.geom[e+1]
+	g, cum := n.pts[s:t], n.cum[s:t]
+	var out orb.LineString
+	if x0 <= 0 && x1 >= cum[len(cum)-1] {
+		out = append(make(orb.LineString, 0, len(g)), g...)
+	} else {
+		// First segment ending after x0, last starting before x1.
+		i := sort.SearchFloat64s(cum, x0) // cum[i] >= x0
+		i = max(1, i)
+		j := sort.SearchFloat64s(cum, x1)
+		j = min(len(cum)-1, max(j, i))
+		out = make(orb.LineString, 0, j-i+2)
+		out = append(out, lerp(g[i-1], g[i], cum[i-1], cum[i]-cum[i-1], x0))
+		for k := i; k < j; k++ {
+			if g[k] != out[len(out)-1] {
+				out = append(out, g[k])
 			}
 		}
-		at = next
+		if p := lerp(g[j-1], g[j], cum[j-1], cum[j]-cum[j-1], x1); p != out[len(out)-1] {
+			out = append(out, p)
+		}
 	}
 	if len(out) == 1 {
 		out = append(out, out[0])
