@@ -31,6 +31,7 @@ type scratch struct {
 	metres  []float64 // road metres on the best path
 	pred    []uint32  // half-edge into the node, noPred at a seed
 	done    []bool
+	h       []float64 // A*'s bound at the node, set with its first label
 	heap    nodeHeap
 	settled []uint32 // nodes settled by this search, in order
 }
@@ -169,7 +170,8 @@ func (n *Network) dijkstra(ctx context.Context, sc *scratch, tab *costTable, max
 			}
 		}
 		tu, mu := sc.time[u], sc.metres[u]
-		for _, h := range n.adj[n.first[u]:n.first[u+1]] {
+		lo, hi := n.first[u], n.first[u+1]
+		for k, h := range n.adj[lo:hi] {
 			c, ok := n.halfCost(tab, h)
 			if !ok {
 				continue
@@ -178,8 +180,7 @@ func (n *Network) dijkstra(ctx context.Context, sc *scratch, tab *costTable, max
 			if t > maxS {
 				continue
 			}
-			v := n.other(h)
-			sc.relax(v, t, mu+n.length[h>>1], h, t)
+			sc.relax(n.adjTo[lo+uint32(k)], t, mu+n.length[h>>1], h, t)
 		}
 	}
 	return nil
