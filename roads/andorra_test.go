@@ -90,6 +90,16 @@ func TestAndorraRouteMatchesTree(t *testing.T) {
 		t.Fatalf("tree road metres %v + off-road, route %v", d, rt.DistanceM)
 	}
 	t.Logf("border to border: %.0f s, %.0f m, %d positions", rt.DurationS, rt.DistanceM, len(rt.Line))
+	// The French crossing's nearest road is the outbound carriageway, a
+	// one-way stub leaving the extract; snapping prefers the main
+	// component, so the way back is found too.
+	back, err := n.Route(context.Background(), []orb.Point{borderFrance, borderSpain}, &p)
+	if err != nil {
+		t.Fatalf("route France → Spain: %v", err)
+	}
+	if back.DurationS < 1500 || back.DurationS > 3600 || back.From.OffRoadM > 50 {
+		t.Fatalf("route France → Spain: %.0f s, %.0f m, %.0f m off-road", back.DurationS, back.DistanceM, back.From.OffRoadM)
+	}
 }
 
 func TestAndorraReach(t *testing.T) {

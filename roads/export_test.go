@@ -53,3 +53,7 @@ func (n *Network) NodeTimes(ctx context.Context, src uint32, maxS float64, prof 
 	}
 	return out, nil
 }
+
+// InMain reports whether junction i is in the largest strongly connected
+// component for prof, where snapping prefers to join.
+func (n *Network) InMain(i uint32, prof *Profile) bool { return n.mainNodes(n.table(prof))[i] }

@@ -55,6 +55,7 @@ type Network struct {
 	ways  int
 
 	tables    sync.Map // profile key → *costTable
+	comps     sync.Map // access pattern → *components
 	tableN    atomic.Int32
 	scratches sync.Pool // *scratch sized for this network
 }
@@ -295,6 +296,9 @@ type costTable struct {
 	sPerM  [][2]float64
 	dir    [][2]float64 // sPerM where allowed, -1 where not: one load in the search loops
 	maxKmh float64      // fastest allowed speed, for A*'s bound
+
+	compOnce sync.Once
+	main     []bool // nodes of the largest strongly connected component (mainNodes)
 }
 
 // maxTables bounds the cache of cost tables (profiles overridden per

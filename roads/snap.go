@@ -53,9 +53,15 @@ func (n *Network) snap(p orb.Point, prof *Profile, t *costTable) (Snap, error) {
 	kx := metresPerDeg * math.Cos(p[1]*math.Pi/180)
 	ky := metresPerDeg
 	limit := prof.MaxSnapM
+	main := n.mainNodes(t)
 	best := Snap{Edge: -1}
 	var bestSeg uint32
 	var bestT float64
+	// The first usable segment found outside the main component, kept
+	// while looking for one in it no more than mainSlackM farther.
+	other, otherD := -1, 0.0
+	var otherSeg uint32
+	var otherT float64
 	// Items are measured exactly (distance to the segment); nodes by their
 	// box, which in this affine frame never exceeds the distance to anything
 	// inside it.
@@ -70,7 +76,7 @@ func (n *Network) snap(p orb.Point, prof *Profile, t *costTable) (Snap, error) {
 			return math.Hypot(dx, dy)
 		},
 		func(_, _ [2]float64, i uint32, d float64) bool {
-			if d > limit*1.01+1 {
+			if d > limit*1.01+1 || (other >= 0 && d > otherD+mainSlackM) {
 				return false
 			}
 			e := n.edgeOfVertex(i)
@@ -79,9 +85,18 @@ func (n *Network) snap(p orb.Point, prof *Profile, t *costTable) (Snap, error) {
 				return true
 			}
 			_, f := segDist(p, n.pts[i], n.pts[i+1], kx, ky)
+			if !main[n.from[e]] || !main[n.to[e]] {
+				if other < 0 {
+					other, otherD, otherSeg, otherT = int(e), d, i, f
+				}
+				return true
+			}
 			bestSeg, bestT, best.Edge = i, f, int(e)
 			return false
 		})
+	if best.Edge < 0 && other >= 0 {
+		bestSeg, bestT, best.Edge = otherSeg, otherT, other
+	}
 	if best.Edge < 0 {
 		return Snap{}, fmt.Errorf("%w: none within %s m of %v for %s", ErrNoRoad, geo.Num(limit), p, prof.Mode)
 	}
