@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 )
@@ -137,7 +138,42 @@ func BenchmarkGrid2M(b *testing.B) {
 		}
 	})
 	from, to := n.nodePt[200*1000+200], n.nodePt[790*1000+790]
-	b.Run("truck500km", func(b *testing.B) {
+	b.Run("truck500km_diagonal/astar", func(b *testing.B) {
+		plain := truck
+		plain.MaxSnapM++ // another profile value: no landmarks
+		b.ReportAllocs()
+		var r *Route
+		for b.Loop() {
+			var err error
+			if r, err = n.Route(ctx, []orb.Point{from, to}, &plain); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(r.DistanceM/1000, "route_km")
+	})
+	start := time.Now()
+	lmBytes, err := n.Prepare(ctx, &truck)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("landmarks for truck: %v, %.1f MB (%.1f B/directed edge)", time.Since(start), float64(lmBytes)/1e6, float64(lmBytes)/float64(s.Edges))
+	// Along the lattice (500 km east on a residential row, which the
+	// route leaves for the motorways) and across its diagonal (where a
+	// lattice's many near-equal staircase paths defeat any lower bound:
+	// the hard case).
+	axisFrom, axisTo := n.nodePt[550*1000+100], n.nodePt[550*1000+906]
+	b.Run("truck500km_east/landmarks", func(b *testing.B) {
+		b.ReportAllocs()
+		var r *Route
+		for b.Loop() {
+			var err error
+			if r, err = n.Route(ctx, []orb.Point{axisFrom, axisTo}, &truck); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(r.DistanceM/1000, "route_km")
+	})
+	b.Run("truck500km_diagonal/landmarks", func(b *testing.B) {
 		b.ReportAllocs()
 		var r *Route
 		for b.Loop() {
