@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
 
 	"yizhan/data/source"
 	"yizhan/roads"
@@ -115,6 +116,24 @@ func TestAndorraReach(t *testing.T) {
 		t.Fatalf("15 min drive from Andorra la Vella: %.1f km², %.0f m of road", r.AreaKm2, r.RoadLengthM)
 	}
 	t.Logf("15 min drive: %.1f km², %.0f m of road in %d parts, %d polygons", r.AreaKm2, r.RoadLengthM, len(r.Roads), len(r.Area))
+	// Every reached road lies inside the area, and the area is no larger
+	// than the reached roads buffered by 100 m could be (length × 200 m
+	// plus the end caps), nor than the straight-line circle.
+	for _, ls := range r.Roads {
+		for _, pt := range ls {
+			if !planar.MultiPolygonContains(r.Area, pt) {
+				t.Fatalf("reached road position %v outside the reach area", pt)
+			}
+		}
+	}
+	if max := (r.RoadLengthM*2*roads.ReachBufferM + float64(len(r.Roads))*math.Pi*roads.ReachBufferM*roads.ReachBufferM) / 1e6; r.AreaKm2 > max {
+		t.Fatalf("area %.1f km² exceeds the buffer's bound %.1f", r.AreaKm2, max)
+	}
+	// Points far from every reached road are outside it.
+	far := orb.Point{1.75, 42.65} // north-east Andorra, beyond 15 minutes
+	if planar.MultiPolygonContains(r.Area, far) {
+		t.Errorf("%v is inside the 15-minute area", far)
+	}
 }
 
 // testSeed is SEED from the environment or a fresh seed, logged.
