@@ -2,6 +2,7 @@ package roads
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
 	"sync"
 	"testing"
@@ -192,6 +193,60 @@ func BenchmarkGrid2MBuild(b *testing.B) {
 	for b.Loop() {
 		if _, err := Build(ways); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestEmptyAndBadInput: a network of no ways answers every search with an
+// error, and hostile arguments are refused before any work.
+func TestEmptyAndBadInput(t *testing.T) {
+	ctx := context.Background()
+	empty, err := Build(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := DefaultProfile(Drive)
+	pt := orb.Point{111.9, 43.6}
+	if _, err := empty.Snap(pt, &p); err == nil {
+		t.Error("Snap on an empty network: no error")
+	}
+	if _, err := empty.Route(ctx, []orb.Point{pt, pt}, &p); err == nil {
+		t.Error("Route on an empty network: no error")
+	}
+	if _, err := empty.Reach(ctx, pt, 900, &p); err == nil {
+		t.Error("Reach on an empty network: no error")
+	}
+	if _, err := empty.Prepare(ctx, &p); err == nil {
+		t.Error("Prepare on an empty network: no error")
+	}
+	n, err := Build(gridWays(20, 20, 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := n.nodePt[210]
+	bad := DefaultProfile(Drive)
+	bad.MaxSnapM = -1
+	for name, err := range map[string]error{
+		"NaN point":        func() error { _, err := n.Snap(orb.Point{math.NaN(), 40}, &p); return err }(),
+		"lat 91":           func() error { _, err := n.Route(ctx, []orb.Point{c, {106, 91}}, &p); return err }(),
+		"one point":        func() error { _, err := n.Route(ctx, []orb.Point{c}, &p); return err }(),
+		"too many points":  func() error { _, err := n.Route(ctx, make([]orb.Point, MaxRoutePoints+1), &p); return err }(),
+		"NaN seconds":      func() error { _, err := n.Reach(ctx, c, math.NaN(), &p); return err }(),
+		"negative seconds": func() error { _, err := n.Search(ctx, []orb.Point{c}, -1, &p); return err }(),
+		"huge seconds":     func() error { _, err := n.Search(ctx, []orb.Point{c}, 1e12, &p); return err }(),
+		"no sources":       func() error { _, err := n.Search(ctx, nil, 60, &p); return err }(),
+		"too many sources": func() error { _, err := n.Search(ctx, make([]orb.Point, MaxSources+1), 60, &p); return err }(),
+		"bad profile":      func() error { _, err := n.Snap(c, &bad); return err }(),
+		"cancelled": func() error {
+			cx, cancel := context.WithCancel(ctx)
+			cancel()
+			_, err := n.Search(cx, []orb.Point{c}, 48*3600, &p)
+			return err
+		}(),
+		"snap far from road": func() error { _, err := n.Snap(orb.Point{0, 0}, &p); return err }(),
+	} {
+		if err == nil {
+			t.Errorf("%s: no error", name)
 		}
 	}
 }
