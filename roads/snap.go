@@ -65,29 +65,29 @@ func (n *Network) snap(p orb.Point, prof *Profile, t *costTable) (Snap, error) {
 	other, otherD := -1, 0.0
 	var otherSeg uint32
 	var otherT float64
-	// Items are measured exactly (distance to the segment); nodes by their
-	// box, which in this affine frame never exceeds the distance to anything
-	// inside it.
+	// Items are measured exactly (distance to the nearest of their
+	// segments); nodes by their box, which in this affine frame never
+	// exceeds the distance to anything inside it.
 	n.segs.Nearby(
-		func(lo, hi [2]float64, i uint32, item bool) float64 {
+		func(lo, hi [2]float64, c uint64, item bool) float64 {
 			if item {
-				d, _ := segDist(p, n.pts[i], n.pts[i+1], kx, ky)
+				d, _, _ := n.chunkDist(p, c, kx, ky)
 				return d
 			}
 			dx := math.Max(0, math.Max(lo[0]-p[0], p[0]-hi[0])) * kx
 			dy := math.Max(0, math.Max(lo[1]-p[1], p[1]-hi[1])) * ky
 			return math.Hypot(dx, dy)
 		},
-		func(_, _ [2]float64, i uint32, d float64) bool {
+		func(_, _ [2]float64, c uint64, d float64) bool {
 			if d > limit*1.01+1 || (other >= 0 && d > otherD+mainSlackM) {
 				return false
 			}
+			_, i, f := n.chunkDist(p, c, kx, ky)
 			e := n.edgeOfVertex(i)
 			ok := t.ok[n.attr[e]]
 			if !ok[0] && !ok[1] {
 				return true
 			}
-			_, f := segDist(p, n.pts[i], n.pts[i+1], kx, ky)
 			if !main[n.from[e]] || !main[n.to[e]] {
 				if other < 0 {
 					other, otherD, otherSeg, otherT = int(e), d, i, f
@@ -125,6 +125,20 @@ func (n *Network) snap(p orb.Point, prof *Profile, t *costTable) (Snap, error) {
 		best.AlongM = math.Min(n.cum[bestSeg]+geo.Distance(a, best.Point), n.cum[bestSeg+1])
 	}
 	return best, nil
+}
+
+// chunkDist is the distance from p to the nearest segment of index item
+// c, that segment (its first pts index) and the fraction along it of the
+// nearest point; the first such segment on ties.
+func (n *Network) chunkDist(p orb.Point, c uint64, kx, ky float64) (float64, uint32, float64) {
+	start, count := unpackChunk(c)
+	best, seg, frac := math.Inf(1), start, 0.0
+	for i := start; i < start+count; i++ {
+		if d, f := segDist(p, n.pts[i], n.pts[i+1], kx, ky); d < best {
+			best, seg, frac = d, i, f
+		}
+	}
+	return best, seg, frac
 }
 
 // segDist is the distance in metres from p to segment ab in the local
