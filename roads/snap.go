@@ -60,45 +60,49 @@ func (n *Network) snap(p orb.Point, prof *Profile, t *costTable) (Snap, error) {
 	best := Snap{Edge: -1}
 	var bestSeg uint32
 	var bestT float64
-	// The first usable segment found outside the main component, kept
-	// while looking for one in it no more than mainSlackM farther.
-	other, otherD := -1, 0.0
-	var otherSeg uint32
-	var otherT float64
-	// Items are measured exactly (distance to the nearest of their
-	// segments); nodes by their box, which in this affine frame never
-	// exceeds the distance to anything inside it.
+	// Items come in the order of their boxes' distance, a lower bound of
+	// the exact distance to their segments, which is measured as they come:
+	// the search stops once a box is farther than the best found. The
+	// nearest usable segment in the main component wins unless one outside
+	// it is more than mainSlackM nearer.
+	mainD, otherD := math.Inf(1), math.Inf(1)
+	mainE, otherE := -1, -1
+	var mainSeg, otherSeg uint32
+	var mainT, otherT float64
+	boxDist := func(lo, hi [2]float64) float64 {
+		dx := math.Max(0, math.Max(lo[0]-p[0], p[0]-hi[0])) * kx
+		dy := math.Max(0, math.Max(lo[1]-p[1], p[1]-hi[1])) * ky
+		return math.Hypot(dx, dy)
+	}
 	n.segs.Nearby(
-		func(lo, hi [2]float64, c uint64, item bool) float64 {
-			if item {
-				d, _, _ := n.chunkDist(p, c, kx, ky)
-				return d
-			}
-			dx := math.Max(0, math.Max(lo[0]-p[0], p[0]-hi[0])) * kx
-			dy := math.Max(0, math.Max(lo[1]-p[1], p[1]-hi[1])) * ky
-			return math.Hypot(dx, dy)
-		},
+		func(lo, hi [2]float64, _ uint64, _ bool) float64 { return boxDist(lo, hi) },
 		func(_, _ [2]float64, c uint64, d float64) bool {
-			if d > limit*1.01+1 || (other >= 0 && d > otherD+mainSlackM) {
+			if d > limit*1.01+1 || d > mainD || d > otherD+mainSlackM {
 				return false
 			}
-			_, i, f := n.chunkDist(p, c, kx, ky)
+			exact, i, f := n.chunkDist(p, c, kx, ky)
+			if exact > limit*1.01+1 {
+				return true
+			}
 			e := n.edgeOfVertex(i)
 			ok := t.ok[n.attr[e]]
 			if !ok[0] && !ok[1] {
 				return true
 			}
-			if !main[n.from[e]] || !main[n.to[e]] {
-				if other < 0 {
-					other, otherD, otherSeg, otherT = int(e), d, i, f
+			if main[n.from[e]] && main[n.to[e]] {
+				if exact < mainD {
+					mainD, mainE, mainSeg, mainT = exact, int(e), i, f
 				}
-				return true
+			} else if exact < otherD {
+				otherD, otherE, otherSeg, otherT = exact, int(e), i, f
 			}
-			bestSeg, bestT, best.Edge = i, f, int(e)
-			return false
+			return true
 		})
-	if best.Edge < 0 && other >= 0 {
-		bestSeg, bestT, best.Edge = otherSeg, otherT, other
+	switch {
+	case mainE >= 0 && mainD <= otherD+mainSlackM:
+		bestSeg, bestT, best.Edge = mainSeg, mainT, mainE
+	case otherE >= 0:
+		bestSeg, bestT, best.Edge = otherSeg, otherT, otherE
 	}
 	if best.Edge < 0 {
 		return Snap{}, fmt.Errorf("%w: none within %s m of %v for %s", ErrNoRoad, geo.Num(limit), p, prof.Mode)
