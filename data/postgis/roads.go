@@ -29,25 +29,27 @@ const roadLockKey = 7263540915042002
 const MaxRoadVertices = 100_000
 
 // roadColumn is one written column of the roads table: its name, the type
-// of its staging column, and the value ReplaceRoads sends for a way. The
+// of its staging column, and the value ReplaceRoads sends for a way (part
+// numbers the pieces of one way id, see the migration). The
 // list is the one definition of the table's shape in Go: the staging
 // table, COPY, the UPDATE and INSERT lists and the change check are built
 // from it, and LoadRoads reads the same columns in the same order.
 type roadColumn struct {
 	name, typ string
-	value     func(w *roads.Way) any
+	value     func(w *roads.Way, part int32) any
 	// text, for the raw tag columns, is the field a read fills.
 	text func(w *roads.Way) *string
 }
 
 func tagColumn(name string, f func(w *roads.Way) *string) roadColumn {
-	return roadColumn{name: name, typ: "text", value: func(w *roads.Way) any { return *f(w) }, text: f}
+	return roadColumn{name: name, typ: "text", value: func(w *roads.Way, _ int32) any { return *f(w) }, text: f}
 }
 
 var roadColumns = []roadColumn{
-	{name: "id", typ: "bigint", value: func(w *roads.Way) any { return w.ID }},
-	{name: "geom", typ: "geometry(LineString, 4326)", value: func(w *roads.Way) any { return lineEWKB(w.Geometry) }},
-	{name: "nodes", typ: "bigint[]", value: func(w *roads.Way) any { return w.Nodes }},
+	{name: "id", typ: "bigint", value: func(w *roads.Way, _ int32) any { return w.ID }},
+	{name: "part", typ: "integer", value: func(_ *roads.Way, part int32) any { return part }},
+	{name: "geom", typ: "geometry(LineString, 4326)", value: func(w *roads.Way, _ int32) any { return lineEWKB(w.Geometry) }},
+	{name: "nodes", typ: "bigint[]", value: func(w *roads.Way, _ int32) any { return w.Nodes }},
 	tagColumn("class", func(w *roads.Way) *string { return &w.Class }),
 	tagColumn("maxspeed", func(w *roads.Way) *string { return &w.MaxSpeed }),
 	tagColumn("oneway", func(w *roads.Way) *string { return &w.Oneway }),
@@ -77,10 +79,10 @@ var (
 		}
 		return strings.Join(parts, ", ")
 	}()
-	// roadSetSQL sets every written column (but the id) from staging row i.
+	// roadSetSQL sets every written column (but the key) from staging row i.
 	roadSetSQL = func() string {
 		var parts []string
-		for _, c := range roadColumns[1:] {
+		for _, c := range roadColumns[2:] {
 			parts = append(parts, c.name+" = i."+c.name)
 		}
 		return strings.Join(parts, ", ")
@@ -88,16 +90,17 @@ var (
 	// roadChangedSQL is true when staging row i differs from stored row r.
 	roadChangedSQL = func() string {
 		var parts []string
-		for _, c := range roadColumns[1:] {
+		for _, c := range roadColumns[2:] {
 			parts = append(parts, "r."+c.name+" IS DISTINCT FROM i."+c.name)
 		}
 		return strings.Join(parts, " OR ")
 	}()
-	// roadSelectSQL reads a stored way: the geometry as plain WKB, then
-	// every other written column in roadColumns order, then the version.
+	// roadSelectSQL reads a stored way: the id, the geometry as plain
+	// WKB, then every later written column in roadColumns order, then the
+	// version.
 	roadSelectSQL = func() string {
 		parts := []string{"id", "ST_AsBinary(geom)"}
-		parts = append(parts, roadNames[2:]...)
+		parts = append(parts, roadNames[3:]...)
 		return strings.Join(append(parts, "version"), ", ")
 	}()
 )
@@ -105,7 +108,7 @@ var (
 // RoadImport says what ReplaceRoads did to the roads table.
 type RoadImport struct {
 	Region    string        `json:"region"`
-	Ways      int           `json:"ways"`      // ways given and written (Rejected aside)
+	Ways      int           `json:"ways"`      // ways (pieces of ways) given and written, Rejected aside
 	Inserted  int64         `json:"inserted"`  // ways new to the table (a tombstone revived is Updated)
 	Updated   int64         `json:"updated"`   // stored ways that changed
 	Deleted   int64         `json:"deleted"`   // ways of the region the input no longer has, now tombstones
@@ -161,9 +164,10 @@ func CheckWay(w *roads.Way) string {
 // so importing the same file again changes nothing and wakes no server.
 // Other regions are untouched. Ways that CheckWay refuses are reported
 // in Rejected and not written (a stored way of region with their id is
-// then deleted, as the input no longer has a usable one); a way id given
-// twice keeps its last. Followers see the whole import at once, never a
-// part of it.
+// then deleted, as the input no longer has a usable one). A way id given
+// several times is a way in pieces (cut by the extract's edge): each
+// piece is stored, numbered in input order. Followers see the whole
+// import at once, never a part of it.
 //
 // Rows go through COPY into a temporary table and three set-based
 // statements, so 10^5 ways take seconds.
@@ -173,17 +177,16 @@ func (db *DB) ReplaceRoads(ctx context.Context, region string, ways []roads.Way)
 	if strings.TrimSpace(region) == "" {
 		return rep, errors.New("replace roads: no region: every import of roads names the region it replaces")
 	}
-	last := make(map[int64]int, len(ways))
+	// part[i] numbers ways[i] among the pieces of its id.
+	part := make([]int32, len(ways))
+	pieces := make(map[int64]int32, len(ways))
+	keep := make([]int, 0, len(ways))
 	for i := range ways {
-		last[ways[i].ID] = i
-	}
-	keep := make([]int, 0, len(last))
-	for i := range ways {
-		if last[ways[i].ID] != i {
-			continue
-		}
+		id := ways[i].ID
+		part[i] = pieces[id]
+		pieces[id]++
 		if reason := CheckWay(&ways[i]); reason != "" {
-			rep.Rejected = append(rep.Rejected, RoadProblem{ID: ways[i].ID, Reason: reason})
+			rep.Rejected = append(rep.Rejected, RoadProblem{ID: id, Reason: reason})
 			continue
 		}
 		keep = append(keep, i)
@@ -209,10 +212,10 @@ func (db *DB) ReplaceRoads(ctx context.Context, region string, ways []roads.Way)
 			if next%4096 == 0 && ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			w := &ways[keep[next]]
+			k := keep[next]
 			next++
 			for i, c := range roadColumns {
-				row[i] = c.value(w)
+				row[i] = c.value(&ways[k], part[k])
 			}
 			return row, nil
 		})
@@ -227,18 +230,18 @@ func (db *DB) ReplaceRoads(ctx context.Context, region string, ways []roads.Way)
 		// CONFLICT would run the version trigger's per-row lookup, which
 		// yizhan.roads_upsert skips on that promise.
 		updated, err := tx.Exec(ctx, `UPDATE roads AS r SET `+roadSetSQL+`, region = $1, deleted = false
-			FROM roads_in AS i WHERE r.id = i.id AND (r.deleted OR r.region IS DISTINCT FROM $1 OR `+roadChangedSQL+`)`, region)
+			FROM roads_in AS i WHERE r.id = i.id AND r.part = i.part AND (r.deleted OR r.region IS DISTINCT FROM $1 OR `+roadChangedSQL+`)`, region)
 		if err != nil {
 			return fmt.Errorf("update: %w", err)
 		}
 		inserted, err := tx.Exec(ctx, `INSERT INTO roads (`+strings.Join(roadNames, ", ")+`, region)
 			SELECT `+strings.Join(prefixed("i.", roadNames), ", ")+`, $1
-			FROM roads_in AS i WHERE NOT EXISTS (SELECT 1 FROM roads AS r WHERE r.id = i.id)`, region)
+			FROM roads_in AS i WHERE NOT EXISTS (SELECT 1 FROM roads AS r WHERE r.id = i.id AND r.part = i.part)`, region)
 		if err != nil {
 			return fmt.Errorf("insert: %w", err)
 		}
 		deleted, err := tx.Exec(ctx, `UPDATE roads AS r SET deleted = true
-			WHERE r.region = $1 AND NOT r.deleted AND NOT EXISTS (SELECT 1 FROM roads_in AS i WHERE i.id = r.id)`, region)
+			WHERE r.region = $1 AND NOT r.deleted AND NOT EXISTS (SELECT 1 FROM roads_in AS i WHERE i.id = r.id AND i.part = r.part)`, region)
 		if err != nil {
 			return fmt.Errorf("delete the ways the input no longer has: %w", err)
 		}
@@ -303,7 +306,7 @@ func (db *DB) LoadRoads(ctx context.Context) (ways []roads.Way, version int64, s
 			targets = make([]any, 0, len(roadColumns)+1)
 		)
 		targets = append(targets, &w.ID, &wkb, &w.Nodes)
-		for _, c := range roadColumns[3:] {
+		for _, c := range roadColumns[4:] {
 			targets = append(targets, c.text(&w))
 		}
 		targets = append(targets, &rowVer)
@@ -327,7 +330,7 @@ func (db *DB) LoadRoads(ctx context.Context) (ways []roads.Way, version int64, s
 			}
 			// Tag values repeat across most ways (a few dozen classes,
 			// "yes", "no", "50"): one copy of each.
-			for _, c := range roadColumns[3:] {
+			for _, c := range roadColumns[4:] {
 				p := c.text(&w)
 				if *p == "" {
 					continue

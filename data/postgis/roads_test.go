@@ -1,6 +1,7 @@
 package postgis
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -66,7 +67,12 @@ func randomWays(r *rand.Rand, first int64, n int) []roads.Way {
 
 func byWayID(ws []roads.Way) []roads.Way {
 	out := slices.Clone(ws)
-	slices.SortFunc(out, func(a, b roads.Way) int { return int(a.ID - b.ID) })
+	slices.SortFunc(out, func(a, b roads.Way) int {
+		if a.ID != b.ID {
+			return cmp.Compare(a.ID, b.ID)
+		}
+		return cmp.Compare(a.Nodes[0], b.Nodes[0]) // the pieces of one way
+	})
 	return out
 }
 
@@ -103,6 +109,13 @@ func TestRoadsRoundTrip(t *testing.T) {
 	// The extremes of the coordinate range, and a way with no tags but its class.
 	in = append(in, roads.Way{ID: math.MaxInt64, Class: "track",
 		Geometry: orb.LineString{{-180, -90}, {180, 90}, {0, 0}}, Nodes: []int64{1, math.MaxInt64, 1}})
+	// A way in three pieces (cut by the extract's edge): one row each.
+	piece := testWay(77, orb.Point{1.5, 42.5})
+	for k := range 3 {
+		p := piece
+		p.Nodes = []int64{int64(k)*10 + 1, int64(k)*10 + 2, int64(k)*10 + 3}
+		in = append(in, p)
+	}
 	rep := replaceRoads(t, db, "test", in)
 	if rep.Inserted != int64(len(in)) || rep.Updated != 0 || rep.Deleted != 0 || rep.Unchanged != 0 || len(rep.Rejected) != 0 {
 		t.Errorf("first import: %+v; want %d inserted and nothing else", rep, len(in))
@@ -121,6 +134,16 @@ func TestRoadsRoundTrip(t *testing.T) {
 	}
 	if rv, err := db.RoadsVersion(context.Background()); err != nil || rv != v {
 		t.Errorf("RoadsVersion() = %d, %v; want %d", rv, err, v)
+	}
+
+	// The way loses its middle piece: the last moves up, the middle goes.
+	fewer := append(slices.Clone(in[:len(in)-2]), in[len(in)-1])
+	rep = replaceRoads(t, db, "test", fewer)
+	if rep.Updated != 1 || rep.Deleted != 1 || rep.Inserted != 0 {
+		t.Errorf("a piece fewer: %+v; want 1 updated (piece 1 now holds the last), 1 deleted", rep)
+	}
+	if got, _ := loadRoads(t, db); !reflect.DeepEqual(got, byWayID(fewer)) {
+		t.Errorf("after a piece fewer: %d ways; want %d", len(got), len(fewer))
 	}
 }
 

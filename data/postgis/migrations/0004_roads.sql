@@ -5,6 +5,10 @@
 -- the raw tags a travel profile reads, kept as OSM wrote them ('' when
 -- the way lacks the tag) so that a profile changed later still sees them.
 --
+-- part numbers the pieces of one way, from 0: an extract cut through a
+-- way (nodes missing at its edge) yields it in pieces, each its own row
+-- under the way's id, in the order the file has them.
+--
 -- region names the import that last wrote the way (yizhan import
 -- --roads-region, by default the file's name): an import replaces its
 -- region's roads, turning the ways of that region the file no longer has
@@ -26,7 +30,8 @@
 CREATE SEQUENCE road_version_seq AS bigint;
 
 CREATE TABLE roads (
-    id            bigint PRIMARY KEY CHECK (id > 0),
+    id            bigint NOT NULL CHECK (id > 0),
+    part          integer NOT NULL DEFAULT 0 CHECK (part >= 0),
     geom          geometry(LineString, 4326) NOT NULL,
     nodes         bigint[] NOT NULL,
     class         text NOT NULL,
@@ -44,6 +49,7 @@ CREATE TABLE roads (
     version       bigint NOT NULL DEFAULT 0,
     updated_at    timestamptz NOT NULL DEFAULT now(),
     deleted       boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (id, part),
     -- The shapes a graph cannot be built from; tombstones are exempt so
     -- that DELETE works on any row.
     CONSTRAINT roads_geom_shape CHECK (deleted OR (
@@ -73,8 +79,9 @@ DECLARE
     tombstone boolean;
 BEGIN
     IF TG_OP = 'UPDATE' THEN
-        IF NEW.id IS DISTINCT FROM OLD.id THEN
-            RAISE EXCEPTION 'roads.id cannot change (% to %): servers following the database would keep the old way', OLD.id, NEW.id
+        IF (NEW.id, NEW.part) IS DISTINCT FROM (OLD.id, OLD.part) THEN
+            RAISE EXCEPTION 'roads.id and part cannot change (% part % to % part %): servers following the database would keep the old way',
+                OLD.id, OLD.part, NEW.id, NEW.part
                 USING ERRCODE = 'check_violation',
                       HINT = 'Insert the way under the new id, then DELETE the old id (which leaves a tombstone followers see).';
         END IF;
@@ -84,11 +91,11 @@ BEGIN
             RETURN NULL; -- nothing changes: skip the row, keep its version
         END IF;
     ELSIF current_setting('yizhan.roads_upsert', true) IS DISTINCT FROM 'on' THEN
-        SELECT deleted INTO tombstone FROM roads WHERE id = NEW.id;
+        SELECT deleted INTO tombstone FROM roads WHERE id = NEW.id AND part = NEW.part;
         IF tombstone THEN
             -- Re-creating a deleted way: drop its tombstone first (the
             -- nested DELETE is let through by roads_delete).
-            DELETE FROM roads WHERE id = NEW.id AND deleted;
+            DELETE FROM roads WHERE id = NEW.id AND part = NEW.part AND deleted;
         ELSIF FOUND THEN
             RETURN NEW; -- a live row holds the id: ON CONFLICT or the primary key decides
         END IF;
@@ -108,7 +115,7 @@ BEGIN
         RETURN OLD; -- purging a tombstone on re-insert (roads_set_version)
     END IF;
     IF NOT OLD.deleted THEN
-        UPDATE roads SET deleted = true WHERE id = OLD.id;
+        UPDATE roads SET deleted = true WHERE id = OLD.id AND part = OLD.part;
     END IF;
     RETURN NULL; -- keep the row as a tombstone
 END $$;
