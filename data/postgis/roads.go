@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/paulmach/orb"
 
 	"yizhan/roads"
@@ -274,7 +275,7 @@ func prefixed(p string, names []string) []string {
 func (db *DB) RoadsVersion(ctx context.Context) (int64, error) {
 	var v int64
 	if err := db.pool.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM roads").Scan(&v); err != nil {
-		return 0, fmt.Errorf("read roads version: %w", classify(err))
+		return 0, fmt.Errorf("read roads version: %w", classifyRead(err))
 	}
 	return v, nil
 }
@@ -346,9 +347,19 @@ func (db *DB) LoadRoads(ctx context.Context) (ways []roads.Way, version int64, s
 		return rows.Err()
 	})
 	if err != nil {
-		return nil, 0, nil, fmt.Errorf("load roads: %w", classify(err))
+		return nil, 0, nil, fmt.Errorf("load roads: %w", classifyRead(err))
 	}
 	return ways, version, skipped, nil
+}
+
+// classifyRead is classify for reads of the roads table, where a missing
+// privilege is the grant a serving role lacks, not a write privilege.
+func classifyRead(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "42501" {
+		return fmt.Errorf("this server's database role may not read the roads table (GRANT SELECT ON roads TO the role, as the table's owner): %w", err)
+	}
+	return classify(err)
 }
 
 // WKB geometry type codes and the EWKB flag that an SRID follows.
