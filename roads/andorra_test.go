@@ -3,7 +3,9 @@ package roads_test
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 	"os"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -101,4 +103,19 @@ func TestAndorraReach(t *testing.T) {
 		t.Fatalf("15 min drive from Andorra la Vella: %.1f km², %.0f m of road", r.AreaKm2, r.RoadLengthM)
 	}
 	t.Logf("15 min drive: %.1f km², %.0f m of road in %d parts, %d polygons", r.AreaKm2, r.RoadLengthM, len(r.Roads), len(r.Area))
+}
+
+// testSeed is SEED from the environment or a fresh seed, logged.
+func testSeed(t testing.TB) uint64 {
+	t.Helper()
+	if s := os.Getenv("SEED"); s != "" {
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			t.Fatalf("SEED=%q: %v", s, err)
+		}
+		return v
+	}
+	v := rand.Uint64()
+	t.Logf("SEED=%d", v)
+	return v
 }

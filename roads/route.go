@@ -85,7 +85,7 @@ func (n *Network) leg(ctx context.Context, s, d *Snap, prof *Profile, tab *costT
 		if delta < 0 {
 			delta, dir = -delta, 1
 		}
-		if tab.ok[da][dir] {
+		if tab.ok[da][dir] || delta == 0 {
 			best, direct = delta*tab.sPerM[da][dir], true
 		}
 	}
@@ -98,11 +98,11 @@ func (n *Network) leg(ctx context.Context, s, d *Snap, prof *Profile, tab *costT
 	}
 	var entries [2]entry
 	ne := 0
-	if tab.ok[da][0] {
+	if tab.ok[da][0] || d.AlongM == 0 {
 		entries[ne] = entry{n.from[de], d.AlongM * tab.sPerM[da][0], d.AlongM, 0}
 		ne++
 	}
-	if tab.ok[da][1] {
+	if tab.ok[da][1] || d.AlongM == n.length[de] {
 		x := n.length[de] - d.AlongM
 		entries[ne] = entry{n.to[de], x * tab.sPerM[da][1], x, 1}
 		ne++

@@ -137,10 +137,12 @@ func (n *Network) exits(s *Snap, tab *costTable, t0 float64) []seed {
 	e := uint32(s.Edge)
 	a := n.attr[e]
 	out := make([]seed, 0, 2)
-	if tab.ok[a][1] {
+	// A snap at an end of its edge is at that junction, whichever way the
+	// edge may be travelled.
+	if tab.ok[a][1] || s.AlongM == 0 {
 		out = append(out, seed{n.from[e], t0 + s.AlongM*tab.sPerM[a][1], s.AlongM, true})
 	}
-	if tab.ok[a][0] {
+	if tab.ok[a][0] || s.AlongM == n.length[e] {
 		d := n.length[e] - s.AlongM
 		out = append(out, seed{n.to[e], t0 + d*tab.sPerM[a][0], d, false})
 	}
@@ -309,14 +311,14 @@ func (t *Tree) along(e uint32, x float64) (float64, float64) {
 	n, tab := t.n, t.tab
 	a := n.attr[e]
 	best, bestM := math.Inf(1), 0.0
-	if tab.ok[a][0] {
+	if tab.ok[a][0] || x == 0 {
 		if tu, mu, ok := t.nodeLabel(n.from[e]); ok {
 			if v := tu + x*tab.sPerM[a][0]; v < best {
 				best, bestM = v, mu+x
 			}
 		}
 	}
-	if tab.ok[a][1] {
+	if tab.ok[a][1] || x == n.length[e] {
 		if tv, mv, ok := t.nodeLabel(n.to[e]); ok {
 			d := n.length[e] - x
 			if v := tv + d*tab.sPerM[a][1]; v < best {
@@ -331,7 +333,7 @@ func (t *Tree) along(e uint32, x float64) (float64, float64) {
 		if d < 0 {
 			d, dir = -d, 1
 		}
-		if !tab.ok[a][dir] {
+		if !tab.ok[a][dir] && d != 0 {
 			continue
 		}
 		if v := t.srcT[i] + d*tab.sPerM[a][dir]; v < best {

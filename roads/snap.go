@@ -54,7 +54,6 @@ func (n *Network) snap(p orb.Point, prof *Profile, t *costTable) (Snap, error) {
 	ky := metresPerDeg
 	limit := prof.MaxSnapM
 	best := Snap{Edge: -1}
-	bestD := math.Inf(1)
 	var bestSeg uint32
 	var bestT float64
 	// Items are measured exactly (distance to the segment); nodes by their
@@ -80,20 +79,26 @@ func (n *Network) snap(p orb.Point, prof *Profile, t *costTable) (Snap, error) {
 				return true
 			}
 			_, f := segDist(p, n.pts[i], n.pts[i+1], kx, ky)
-			bestD, bestSeg, bestT, best.Edge = d, i, f, int(e)
+			bestSeg, bestT, best.Edge = i, f, int(e)
 			return false
 		})
 	if best.Edge < 0 {
 		return Snap{}, fmt.Errorf("%w: none within %s m of %v for %s", ErrNoRoad, geo.Num(limit), p, prof.Mode)
 	}
 	a, b := n.pts[bestSeg], n.pts[bestSeg+1]
-	best.Point = orb.Point{a[0] + (b[0]-a[0])*bestT, a[1] + (b[1]-a[1])*bestT}
+	switch bestT {
+	case 0:
+		best.Point = a
+	case 1:
+		best.Point = b // exactly, so that a snap at an edge's end has AlongM == its length
+	default:
+		best.Point = orb.Point{a[0] + (b[0]-a[0])*bestT, a[1] + (b[1]-a[1])*bestT}
+	}
 	best.OffRoadM = geo.Distance(p, best.Point)
 	if best.OffRoadM > limit {
 		return Snap{}, fmt.Errorf("%w: the nearest is %s m from %v, more than the limit of %s m for %s",
 			ErrNoRoad, geo.Num(math.Round(best.OffRoadM)), p, geo.Num(limit), prof.Mode)
 	}
-	_ = bestD
 	best.Query = p
 	best.WayID = n.way[best.Edge]
 	e := uint32(best.Edge)
