@@ -220,7 +220,7 @@ func (f *RoadFollower) Run(ctx context.Context) error {
 	}
 }
 
-// check rebuilds when the table moved past the served network.
+// check rebuilds when the table's version is not the served network's.
 func (f *RoadFollower) check(ctx context.Context) {
 	qctx, cancel := context.WithTimeout(ctx, queryTimeout)
 	v, err := f.db.RoadsVersion(qctx)
@@ -239,7 +239,9 @@ func (f *RoadFollower) check(ctx context.Context) {
 	f.status.Latest = max(f.status.Latest, v)
 	built, failed, loaded := f.status.Version, f.failed, !f.status.Built.IsZero()
 	f.mu.Unlock()
-	if loaded && (v <= built || v == failed) {
+	// Any other version than the served one means another table: a
+	// lower one too (the database restored from a backup).
+	if loaded && (v == built || v == failed) {
 		return
 	}
 	if err := f.Load(ctx); err != nil && ctx.Err() == nil {
