@@ -89,6 +89,12 @@ example: yizhan import data/testdata/csv/stations.csv --dry-run`, stderr)
 		dst = db
 	}
 
+	var roadsIn *roadsToImport
+	if importsRoads {
+		if roadsIn, err = readRoadsToImport(ctx, path, region, *strict); err != nil {
+			return err
+		}
+	}
 	start := time.Now()
 	stations, problems, err := source.ReadFile(ctx, path, f)
 	if err != nil {
@@ -136,7 +142,7 @@ example: yizhan import data/testdata/csv/stations.csv --dry-run`, stderr)
 		if db != nil {
 			roadsDst = db
 		}
-		return importRoads(ctx, roadsDst, path, region, *dryRun, stdout, stderr)
+		return importRoads(ctx, roadsDst, roadsIn, *dryRun, stdout, stderr)
 	}
 	return nil
 }

@@ -107,51 +107,67 @@ type roadReplacer interface {
 	ReplaceRoads(ctx context.Context, region string, ways []roads.Way) (postgis.RoadImport, error)
 }
 
-// importRoads reads the road ways of the PBF extract at path and makes
-// them the roads of region in dst (with dryRun, only reads and counts
-// them). A file with no road leaves the table alone rather than deleting
-// the region's roads: an extract without highways is far more likely a
-// mistake than a region whose roads were all removed.
-func importRoads(ctx context.Context, dst roadReplacer, path, region string, dryRun bool, stdout, stderr io.Writer) error {
+// roadsToImport are the road ways an import read from an extract, read
+// before any record is written, so that an unreadable file (or, with
+// --strict, one bad way) stops the import before it changes anything.
+type roadsToImport struct {
+	path, region string
+	ways         []roads.Way
+	rejected     []postgis.RoadProblem // what ReplaceRoads will refuse
+	read         time.Duration
+}
+
+// readRoadsToImport reads and checks the road ways of the extract at path.
+func readRoadsToImport(ctx context.Context, path, region string, strict bool) (*roadsToImport, error) {
 	start := time.Now()
 	ways, err := readRoadFile(ctx, path)
 	if err != nil {
-		return fmt.Errorf("import: %w", err)
+		return nil, fmt.Errorf("import: %w", err)
 	}
-	if len(ways) == 0 {
-		fmt.Fprintf(stdout, "roads: %s has no road (no usable highway=* way); the roads of region %q are left as they are\n", path, region)
+	in := &roadsToImport{path: path, region: region, ways: ways}
+	for i := range ways {
+		if reason := postgis.CheckWay(&ways[i]); reason != "" {
+			in.rejected = append(in.rejected, postgis.RoadProblem{ID: ways[i].ID, Reason: reason})
+		}
+	}
+	in.read = time.Since(start)
+	if strict && len(in.rejected) > 0 {
+		return nil, fmt.Errorf("import: --strict: %d road ways rejected (the first: %s); nothing was written", len(in.rejected), in.rejected[0])
+	}
+	return in, nil
+}
+
+// importRoads makes the ways read the roads of their region in dst (with
+// dryRun, only reports them). A file with no road leaves the table alone
+// rather than deleting the region's roads: an extract without highways is
+// far more likely a mistake than a region whose roads were all removed.
+func importRoads(ctx context.Context, dst roadReplacer, in *roadsToImport, dryRun bool, stdout, stderr io.Writer) error {
+	if len(in.ways) == 0 {
+		fmt.Fprintf(stdout, "roads: %s has no road (no usable highway=* way); the roads of region %q are left as they are\n", in.path, in.region)
 		return nil
 	}
-	if dryRun {
-		rejected := 0
-		for i := range ways {
-			if reason := postgis.CheckWay(&ways[i]); reason != "" {
-				if rejected < maxShownProblems {
-					fmt.Fprintf(stderr, "roads: way %d: %s\n", ways[i].ID, reason)
-				}
-				rejected++
-			}
+	for i, p := range in.rejected {
+		if i == maxShownProblems {
+			fmt.Fprintf(stderr, "roads: ... and %d more rejected ways\n", len(in.rejected)-i)
+			break
 		}
-		fmt.Fprintf(stdout, "roads: dry run: %d ways for region %q, rejected %d, in %s\n", len(ways)-rejected, region, rejected,
-			time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(stderr, "roads: %s\n", p)
+	}
+	if dryRun {
+		fmt.Fprintf(stdout, "roads: dry run: %d ways for region %q, rejected %d, in %s\n", len(in.ways)-len(in.rejected), in.region,
+			len(in.rejected), in.read.Round(time.Millisecond))
 		return nil
 	}
 	if dst == nil {
 		return errors.New("import: roads: no database to write to")
 	}
-	rep, err := dst.ReplaceRoads(ctx, region, ways)
+	start := time.Now()
+	rep, err := dst.ReplaceRoads(ctx, in.region, in.ways)
 	if err != nil {
 		return fmt.Errorf("import: roads: %w", err)
 	}
-	for i, p := range rep.Rejected {
-		if i == maxShownProblems {
-			fmt.Fprintf(stderr, "roads: ... and %d more rejected ways\n", len(rep.Rejected)-i)
-			break
-		}
-		fmt.Fprintf(stderr, "roads: %s\n", p)
-	}
 	fmt.Fprintf(stdout, "roads: region %q: %d ways (%d new, %d changed, %d deleted, %d unchanged), rejected %d; roads version %d, in %s\n",
-		region, rep.Ways, rep.Inserted, rep.Updated, rep.Deleted, rep.Unchanged, len(rep.Rejected), rep.Version,
-		time.Since(start).Round(time.Millisecond))
+		in.region, rep.Ways, rep.Inserted, rep.Updated, rep.Deleted, rep.Unchanged, len(rep.Rejected), rep.Version,
+		(in.read + time.Since(start)).Round(time.Millisecond))
 	return nil
 }
