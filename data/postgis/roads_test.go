@@ -456,3 +456,35 @@ func BenchmarkRoads100k(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkRoadsStartup1M: what a server does at start on a table of
+// 10^6 ways (2–12 vertices each): LoadRoads, then roads.Build. The
+// import that fills the table is timed once and reported beside it.
+func BenchmarkRoadsStartup1M(b *testing.B) {
+	db, _ := migratedDB(b)
+	ctx := context.Background()
+	ways := randomWays(rand.New(rand.NewPCG(10, 10)), 1, 1_000_000)
+	start := time.Now()
+	rep, err := db.ReplaceRoads(ctx, "bench", ways)
+	if err != nil || rep.Inserted != int64(len(ways)) {
+		b.Fatalf("ReplaceRoads: %+v, %v", rep, err)
+	}
+	b.Logf("import of %d new ways: %v", len(ways), time.Since(start).Round(time.Millisecond))
+	ways = nil
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		ws, _, _, err := db.LoadRoads(ctx)
+		if err != nil || len(ws) != 1_000_000 {
+			b.Fatalf("LoadRoads: %d ways, %v", len(ws), err)
+		}
+		loaded := time.Since(start)
+		net, err := roads.Build(ws)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(loaded.Seconds(), "load-s")
+		b.ReportMetric((time.Since(start) - loaded).Seconds(), "build-s")
+		b.ReportMetric(float64(net.Stats().Edges), "edges")
+	}
+}
