@@ -3,10 +3,13 @@ package postgis
 import (
 	"context"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/paulmach/orb"
 
 	"yizhan/roads"
 )
@@ -189,4 +192,39 @@ func TestRoadFollowerSkipsBadRows(t *testing.T) {
 	if st := f.Status(); st.Ways != 10 || st.Skipped != 1 || st.LastSkipped == "" || servedWays(f) != 10 {
 		t.Errorf("Status() = %+v; want 10 ways served and way 100 skipped", st)
 	}
+}
+
+// TestRoadFollowerServesTheTable: answers on the served network follow
+// the table: a maxspeed set by plain SQL halves the drive time of a
+// route, and once the way to its end is deleted the end is off the road.
+func TestRoadFollowerServesTheTable(t *testing.T) {
+	t.Parallel()
+	db, _ := migratedDB(t)
+	ctx := context.Background()
+	a, b, c := orb.Point{1.50, 42.50}, orb.Point{1.51, 42.50}, orb.Point{1.52, 42.50}
+	replaceRoads(t, db, "r", []roads.Way{
+		{ID: 1, Class: "residential", Geometry: orb.LineString{a, b}, Nodes: []int64{1, 2}},
+		{ID: 2, Class: "residential", Geometry: orb.LineString{b, c}, Nodes: []int64{2, 3}},
+	})
+	f, _ := startRoadFollower(t, db, 30*time.Second)
+	prof := roads.DefaultProfile(roads.Drive)
+	route := func() (*roads.Route, error) { return f.Network().Route(ctx, []orb.Point{a, c}, &prof) }
+	before, err := route()
+	if err != nil {
+		t.Fatalf("Route on the loaded network: %v", err)
+	}
+	if _, err := db.pool.Exec(ctx, "UPDATE roads SET maxspeed = '50' WHERE id IN (1, 2)"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "the faster roads served", func() bool {
+		r, err := route()
+		return err == nil && math.Abs(r.DurationS-before.DurationS/2) < 1e-6*before.DurationS
+	})
+	if _, err := db.pool.Exec(ctx, "DELETE FROM roads WHERE id = 2"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "the route without way 2", func() bool {
+		r, err := route()
+		return err != nil || r.To.OffRoadM > 800 // c is now off the road, 820 m past way 1's end
+	})
 }
