@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -116,7 +115,6 @@ type RoadImport struct {
 	Unchanged int64         `json:"unchanged"` // ways stored as given: they keep their version
 	Rejected  []RoadProblem `json:"rejected,omitempty"`
 	Version   int64         `json:"version"` // the table's highest version after the import
-	Took      time.Duration `json:"-"`
 }
 
 // Changed counts the ways whose rows changed: what followers rebuild for.
@@ -173,7 +171,6 @@ func CheckWay(w *roads.Way) string {
 // Rows go through COPY into a temporary table and three set-based
 // statements, so 10^5 ways take seconds.
 func (db *DB) ReplaceRoads(ctx context.Context, region string, ways []roads.Way) (RoadImport, error) {
-	start := time.Now()
 	rep := RoadImport{Region: region}
 	if strings.TrimSpace(region) == "" {
 		return rep, errors.New("replace roads: no region: every import of roads names the region it replaces")
@@ -254,7 +251,6 @@ func (db *DB) ReplaceRoads(ctx context.Context, region string, ways []roads.Way)
 		rep.Unchanged = int64(len(keep)) - rep.Inserted - rep.Updated
 		return tx.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM roads").Scan(&rep.Version)
 	})
-	rep.Took = time.Since(start)
 	if err != nil {
 		return rep, fmt.Errorf("replace roads of region %q: %w", region, classify(err))
 	}
