@@ -11,6 +11,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"yizhan/data/postgis/pgtest"
 	"yizhan/roads"
 )
 
@@ -227,4 +228,35 @@ func TestRoadFollowerServesTheTable(t *testing.T) {
 		r, err := route()
 		return err != nil || r.To.OffRoadM > 800 // c is now off the road, 820 m past way 1's end
 	})
+}
+
+// TestRoadFollowerOnReplica: a road follower reading a streaming replica
+// and listening on the primary (which alone sends NOTIFY) serves an
+// import on the primary once the replica has replayed it, well before
+// its poll would have.
+func TestRoadFollowerOnReplica(t *testing.T) {
+	t.Parallel()
+	primary, u := migratedDB(t)
+	ctx := context.Background()
+	replica, err := Open(ctx, pgtest.Replica(t, u), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer replica.Close()
+	f := NewRoadFollower(replica, nil)
+	f.ListenOn(primary)
+	f.PollInterval = time.Minute
+	if err := f.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	go func() { _ = f.Run(rctx) }()
+	defer func() { cancel(); <-f.Done() }()
+	time.Sleep(200 * time.Millisecond) // let it LISTEN
+	rep := replaceRoads(t, primary, "r", randomWays(rand.New(rand.NewPCG(19, 20)), 1, 50))
+	took := eventually(t, 20*time.Second, "the import served from the replica", func() bool { return f.Status().Version == rep.Version })
+	t.Logf("an import on the primary served from the replica after %v", took)
+	if servedWays(f) != 50 {
+		t.Errorf("served %d ways; want 50", servedWays(f))
+	}
 }
