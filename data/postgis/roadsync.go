@@ -60,8 +60,9 @@ type RoadFollower struct {
 
 	mu      sync.Mutex
 	status  RoadStatus
-	target  int64 // the highest version notified
-	failed  int64 // the version whose build failed: not retried until the table moves
+	target  int64     // the highest version notified
+	since   time.Time // when target was raised
+	failed  int64     // the version whose build failed: not retried until the table moves
 	rebuilt chan struct{}
 }
 
@@ -212,7 +213,7 @@ func (f *RoadFollower) Run(ctx context.Context) error {
 		f.check(ctx)
 		next := poll
 		f.mu.Lock()
-		if f.target > f.status.Latest && f.status.Connected {
+		if f.target > f.status.Latest && f.status.Connected && time.Since(f.since) < chaseLimit {
 			next = roadChase // the primary notified a version the replica has not replayed
 		}
 		f.mu.Unlock()
@@ -299,7 +300,9 @@ func (f *RoadFollower) listen(ctx context.Context) {
 		}, func(payload string) {
 			if v, err := strconv.ParseInt(payload, 10, 64); err == nil {
 				f.mu.Lock()
-				f.target = max(f.target, v)
+				if v > f.target {
+					f.target, f.since = v, time.Now()
+				}
 				f.mu.Unlock()
 			}
 			f.Wake()
