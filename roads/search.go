@@ -5,10 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
 
 	"github.com/paulmach/orb"
-
-	"yizhan/geo"
 )
 
 // Limits of one search, in one place.
@@ -32,6 +31,7 @@ type scratch struct {
 	metres  []float64 // road metres on the best path
 	pred    []uint32  // half-edge into the node, noPred at a seed
 	done    []bool
+	h       []float64 // A*'s bound at the node, set with its first label
 	heap    nodeHeap
 	settled []uint32 // nodes settled by this search, in order
 }
@@ -170,7 +170,8 @@ func (n *Network) dijkstra(ctx context.Context, sc *scratch, tab *costTable, max
 			}
 		}
 		tu, mu := sc.time[u], sc.metres[u]
-		for _, h := range n.adj[n.first[u]:n.first[u+1]] {
+		lo, hi := n.first[u], n.first[u+1]
+		for k, h := range n.adj[lo:hi] {
 			c, ok := n.halfCost(tab, h)
 			if !ok {
 				continue
@@ -179,8 +180,7 @@ func (n *Network) dijkstra(ctx context.Context, sc *scratch, tab *costTable, max
 			if t > maxS {
 				continue
 			}
-			v := n.other(h)
-			sc.relax(v, t, mu+n.length[h>>1], h, t)
+			sc.relax(n.adjTo[lo+uint32(k)], t, mu+n.length[h>>1], h, t)
 		}
 	}
 	return nil
@@ -475,24 +475,27 @@ func (n *Network) subLine(e uint32, x0, x1 float64) orb.LineString {
 	if rev {
 		x0, x1 = x1, x0
 	}
-	g := n.edgePts(e)
-	out := make(orb.LineString, 0, 4)
-	var at float64
-	for i := 1; i < len(g); i++ {
-		l := geo.Distance(g[i-1], g[i])
-		next := at + l
-		if next >= x0 && at <= x1 {
-			if len(out) == 0 {
-				out = append(out, lerp(g[i-1], g[i], at, l, x0))
-			}
-			if next <= x1 {
-				out = append(out, g[i])
-			} else {
-				out = append(out, lerp(g[i-1], g[i], at, l, x1))
-				break
+	s, t := n.geom[e], n.geom[e+1]
+	g, cum := n.pts[s:t], n.cum[s:t]
+	var out orb.LineString
+	if x0 <= 0 && x1 >= cum[len(cum)-1] {
+		out = append(make(orb.LineString, 0, len(g)), g...)
+	} else {
+		// First segment ending after x0, last starting before x1.
+		i := sort.SearchFloat64s(cum, x0) // cum[i] >= x0
+		i = max(1, i)
+		j := sort.SearchFloat64s(cum, x1)
+		j = min(len(cum)-1, max(j, i))
+		out = make(orb.LineString, 0, j-i+2)
+		out = append(out, lerp(g[i-1], g[i], cum[i-1], cum[i]-cum[i-1], x0))
+		for k := i; k < j; k++ {
+			if g[k] != out[len(out)-1] {
+				out = append(out, g[k])
 			}
 		}
-		at = next
+		if p := lerp(g[j-1], g[j], cum[j-1], cum[j]-cum[j-1], x1); p != out[len(out)-1] {
+			out = append(out, p)
+		}
 	}
 	if len(out) == 1 {
 		out = append(out, out[0])

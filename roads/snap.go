@@ -101,13 +101,11 @@ func (n *Network) snap(p orb.Point, prof *Profile, t *costTable) (Snap, error) {
 	}
 	best.Query = p
 	best.WayID = n.way[best.Edge]
-	e := uint32(best.Edge)
-	var along float64
-	for i := n.geom[e]; i < bestSeg; i++ {
-		along += geo.Distance(n.pts[i], n.pts[i+1])
+	if bestT == 1 {
+		best.AlongM = n.cum[bestSeg+1] // exactly the edge's length at its end
+	} else {
+		best.AlongM = math.Min(n.cum[bestSeg]+geo.Distance(a, best.Point), n.cum[bestSeg+1])
 	}
-	along += geo.Distance(a, best.Point)
-	best.AlongM = math.Min(along, n.length[e])
 	return best, nil
 }
 
