@@ -13,6 +13,7 @@ import (
 	"yizhan/data/bundled"
 	"yizhan/data/catalog"
 	"yizhan/geo"
+	"yizhan/roads"
 )
 
 // BodyLimit is the largest request body accepted, in bytes (4 MiB): room for
@@ -52,6 +53,11 @@ type Config struct {
 	// CORSOrigins are trusted origins whose pages may send any request,
 	// writes and planner POSTs included; none by default.
 	CORSOrigins []string
+
+	// Roads gives the road network loaded now. A nil func or a nil
+	// network means none is loaded: answers that travel use the straight
+	// line and say method "straight_line" (api/roads.go).
+	Roads func() *roads.Network
 }
 
 // Server is the HTTP app.

@@ -76,17 +76,29 @@ var (
 	_ api.Health = (*postgis.Follower)(nil)
 )
 
+// databases are what openDatabases opened for serve: the database that
+// takes writes, the follower of the stations, the follower of the roads
+// (nil unless asked for), and close, which stops the followers and
+// closes every connection when serving ends.
+type databases struct {
+	store    *postgis.DB
+	follower *postgis.Follower
+	roads    *postgis.RoadFollower
+	close    func()
+}
+
 // openDatabases connects to the database at readURL and follows it into
-// catalog (see openFollower). With writeURL, writes go to that database,
-// which must be the primary, and the follower listens there for changes,
-// since a streaming replica gets no notifications; without it writes go
-// to readURL, and a warning says so when that is a replica, which refuses
-// them. The caller calls closeAll when serving ends.
-func openDatabases(ctx context.Context, readURL, writeURL string, catalog *catalog.Catalog, logger *slog.Logger) (store *postgis.DB, f *postgis.Follower, closeAll func(), err error) {
+// catalog (see openFollower), and with followRoads its roads table too.
+// With writeURL, writes go to that database, which must be the primary,
+// and the followers listen there for changes, since a streaming replica
+// gets no notifications; without it writes go to readURL, and a warning
+// says so when that is a replica, which refuses them.
+func openDatabases(ctx context.Context, readURL, writeURL string, catalog *catalog.Catalog, followRoads bool, logger *slog.Logger) (*databases, error) {
 	var primary *postgis.DB
 	if writeURL != "" {
+		var err error
 		if primary, err = openChecked(ctx, writeURL, logger); err != nil {
-			return nil, nil, nil, fmt.Errorf("serve: write database: %w", err)
+			return nil, fmt.Errorf("serve: write database: %w", err)
 		}
 		r, err := primary.Replication(ctx)
 		if err == nil && r.Standby {
@@ -94,24 +106,39 @@ func openDatabases(ctx context.Context, readURL, writeURL string, catalog *catal
 		}
 		if err != nil {
 			primary.Close()
-			return nil, nil, nil, fmt.Errorf("serve: write database: %w", err)
+			return nil, fmt.Errorf("serve: write database: %w", err)
+		}
+	}
+	closePrimary := func() {
+		if primary != nil {
+			primary.Close()
 		}
 	}
 	db, f, stop, err := openFollower(ctx, readURL, catalog, logger, primary)
 	if err != nil {
-		if primary != nil {
-			primary.Close()
-		}
-		return nil, nil, nil, err
+		closePrimary()
+		return nil, err
 	}
+	out := &databases{store: db, follower: f}
+	stopRoads := func() {}
+	if followRoads {
+		if out.roads, stopRoads, err = startRoadFollower(ctx, db, primary, logger); err != nil {
+			stop()
+			db.Close()
+			closePrimary()
+			return nil, err
+		}
+	}
+	out.close = func() { stopRoads(); stop(); db.Close(); closePrimary() }
 	if primary == nil {
 		if r, err := db.Replication(ctx); err == nil && r.Standby {
 			logger.Warn("the database is a read-only streaming replica: writes will answer 503; give --write-database-url naming the primary to accept them")
 		}
-		return db, f, func() { stop(); db.Close() }, nil
+		return out, nil
 	}
 	logger.Info("reading one database and writing another", "writes", "--write-database-url")
-	return primary, f, func() { stop(); db.Close(); primary.Close() }, nil
+	out.store = primary
+	return out, nil
 }
 
 // openChecked connects to PostGIS at url and checks the schema (pointing

@@ -30,7 +30,10 @@ const maxShownProblems = 10
 func runImport(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
 	fs := newFlagSet("import", "[flags] FILE", `Loads records into PostGIS, updating existing ones by id. FILE is GeoJSON (.geojson,
 .json), CSV (.csv) or OpenStreetMap (.osm.pbf, .osm). Bad rows are reported and
-skipped (--strict: nothing is written); --dry-run needs no database.
+skipped (--strict: nothing is written); --dry-run needs no database. An .osm.pbf
+extract also replaces the road network of its region (--roads-region) in one
+transaction: new and changed ways are written, the region's ways the file no
+longer has are deleted, other regions are left alone.
 
 example: yizhan import data/testdata/csv/stations.csv --dry-run`, stderr)
 	// The default is read after parsing, so that -h never prints a password.
@@ -40,6 +43,8 @@ example: yizhan import data/testdata/csv/stations.csv --dry-run`, stderr)
 	strict := fs.Bool("strict", false, "write nothing if any row is rejected or warned about")
 	batchSize := fs.Int("batch-size", source.DefaultBatchSize, "records per transaction")
 	reportFile := fs.String("report", "", "write every rejected row to this file: JSON if it ends in .json, else CSV")
+	withRoads := fs.Bool("roads", true, "with an .osm.pbf: also import its roads (--roads=false imports the records only)")
+	roadsRegionName := fs.String("roads-region", "", "the region whose roads an .osm.pbf replaces (default: the file name without .osm.pbf)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -58,22 +63,38 @@ example: yizhan import data/testdata/csv/stations.csv --dry-run`, stderr)
 	if err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
+	importsRoads := f == source.FormatOSMPBF && *withRoads
+	if *roadsRegionName != "" && !importsRoads {
+		return errors.New("import: --roads-region needs an .osm.pbf input and --roads: only an OSM PBF extract carries roads")
+	}
+	region := *roadsRegionName
+	if region == "" {
+		region = roadsRegion(path)
+	}
 
 	// Connect before reading: a large file should not be read only to
 	// learn that the database is unreachable or has no schema.
-	var dst source.StationUpserter
+	var (
+		dst source.StationUpserter
+		db  *postgis.DB
+	)
 	if !*dryRun {
 		if *dbURL == "" {
 			return errors.New("import: no database: set DATABASE_URL or --database-url (or give --dry-run to validate only)")
 		}
-		db, err := openForImport(ctx, *dbURL)
-		if err != nil {
+		if db, err = openForImport(ctx, *dbURL); err != nil {
 			return err
 		}
 		defer db.Close()
 		dst = db
 	}
 
+	var roadsIn *roadsToImport
+	if importsRoads {
+		if roadsIn, err = readRoadsToImport(ctx, path, region, *strict); err != nil {
+			return err
+		}
+	}
 	start := time.Now()
 	stations, problems, err := source.ReadFile(ctx, path, f)
 	if err != nil {
@@ -115,6 +136,13 @@ example: yizhan import data/testdata/csv/stations.csv --dry-run`, stderr)
 		return fmt.Errorf("import: --strict: %d rows rejected and %d warnings; nothing was written", rep.RejectedRecords(), len(rep.Warnings))
 	case importErr != nil:
 		return fmt.Errorf("import: %w (%d records were written before the error)", importErr, rep.Written)
+	}
+	if importsRoads {
+		var roadsDst roadReplacer
+		if db != nil {
+			roadsDst = db
+		}
+		return importRoads(ctx, roadsDst, roadsIn, *dryRun, stdout, stderr)
 	}
 	return nil
 }

@@ -26,9 +26,12 @@ const maxReportedProblems = 20
 func runServe(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
 	fs := newFlagSet("serve", "[flags]", `Serves the HTTP API and the web map: from PostGIS (following its changes) when a
 database URL is given, else from a --data file, else the bundled Inner Mongolia data set
-(read-only).`, stderr)
+(read-only). Travel on roads uses the network of a --roads .osm.pbf extract, else the
+database's roads table (built at start and rebuilt when it changes), else none: answers
+then use the straight line and say so.`, stderr)
 	addr := fs.String("addr", envOr(getenv, "YIZHAN_ADDR", "127.0.0.1:8080"), "listen address host:port (env YIZHAN_ADDR)")
 	dataFile := fs.String("data", "", "serve this GeoJSON FeatureCollection of records instead of the bundled data set")
+	roadsFile := fs.String("roads", getenv("YIZHAN_ROADS"), "serve the road network of this OpenStreetMap .osm.pbf extract, read-only; with a database, instead of its roads table (env YIZHAN_ROADS)")
 	skipInvalid := fs.Bool("skip-invalid", false, "with --data: log and skip invalid records instead of refusing to start")
 	// Secrets are read from the environment after parsing, so that -h never prints them.
 	dbURL := fs.String("database-url", "", "PostGIS connection URL; serve from the database and follow its changes (env DATABASE_URL)")
@@ -73,12 +76,15 @@ database URL is given, else from a --data file, else the bundled Inner Mongolia 
 	switch {
 	case *dbURL != "":
 		catalog := catalog.NewCatalog(catalog.NewSnapshot(nil, 0))
-		store, follower, closeDB, err := openDatabases(ctx, *dbURL, *writeURL, catalog, logger)
+		dbs, err := openDatabases(ctx, *dbURL, *writeURL, catalog, *roadsFile == "", logger)
 		if err != nil {
 			return err
 		}
-		defer closeDB()
-		cfg.Catalog, cfg.Store, cfg.Health = catalog, store, follower
+		defer dbs.close()
+		cfg.Catalog, cfg.Store, cfg.Health = catalog, dbs.store, dbs.follower
+		if dbs.roads != nil {
+			cfg.Roads = dbs.roads.Network
+		}
 		if len(writeTokens) == 0 {
 			logger.Warn("no write tokens configured: every write will be refused (set YIZHAN_WRITE_TOKENS)")
 		}
@@ -89,6 +95,17 @@ database URL is given, else from a --data file, else the bundled Inner Mongolia 
 		}
 		cfg.Catalog = catalog.NewCatalog(catalog.NewSnapshot(stations, 0))
 		logger.Info("serving read-only records", "source", source, "records", len(stations))
+	}
+
+	if *roadsFile != "" {
+		if *dbURL != "" {
+			logger.Info("serving the road network of --roads; the database's roads table is not followed", "roads", *roadsFile)
+		}
+		net, err := loadRoadFile(ctx, *roadsFile, logger)
+		if err != nil {
+			return fmt.Errorf("serve: --roads: %w", err)
+		}
+		cfg.Roads = staticRoads(net)
 	}
 
 	srv, err := api.New(cfg)

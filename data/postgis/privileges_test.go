@@ -15,6 +15,7 @@ import (
 	"yizhan/data"
 	"yizhan/data/internal/recordtest"
 	"yizhan/data/postgis/pgtest"
+	"yizhan/roads"
 )
 
 // TestRolePrivileges: a role without the privileges migrate needs gets
@@ -140,5 +141,27 @@ func TestRolePrivileges(t *testing.T) {
 	}
 	if _, err := reader.Delete(ctx, st.ID, 0); err != nil {
 		t.Fatalf("Delete with the README's grants: %v", err)
+	}
+
+	// The roads table: a server needs SELECT, an import of roads the
+	// writes and the sequence, as the README lists.
+	if _, _, _, err := reader.LoadRoads(ctx); err == nil || !strings.Contains(err.Error(), "GRANT SELECT ON roads") {
+		t.Errorf("LoadRoads without SELECT ON roads = %v; want it to name the grant", err)
+	}
+	if _, err := ownerDB.Exec(ctx, "GRANT SELECT ON roads TO "+other); err != nil {
+		t.Fatalf("grant select on roads: %v", err)
+	}
+	if _, _, _, err := reader.LoadRoads(ctx); err != nil {
+		t.Errorf("LoadRoads with the README's grants: %v", err)
+	}
+	way := testWay(1, orb.Point{1.5, 42.5})
+	if _, err := reader.ReplaceRoads(ctx, "r", []roads.Way{way}); !errors.Is(err, data.ErrNoWritePrivilege) {
+		t.Errorf("ReplaceRoads by a read-only role = %v; want ErrNoWritePrivilege", err)
+	}
+	if _, err := ownerDB.Exec(ctx, "GRANT INSERT, UPDATE, DELETE ON roads TO "+other+"; GRANT USAGE ON SEQUENCE road_version_seq TO "+other); err != nil {
+		t.Fatalf("grant writes on roads: %v", err)
+	}
+	if _, err := reader.ReplaceRoads(ctx, "r", []roads.Way{way}); err != nil {
+		t.Errorf("ReplaceRoads with the README's grants: %v", err)
 	}
 }

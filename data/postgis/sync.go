@@ -475,7 +475,21 @@ func (f *Follower) listen(ctx context.Context) {
 }
 
 func (f *Follower) listenOnce(ctx context.Context, connected func()) error {
-	cfg := f.listenDB.pool.Config().ConnConfig.Copy()
+	return listenOnce(ctx, f.listenDB, ChangeChannel, connected, func(payload string) {
+		f.noteListenContact()
+		if v, perr := strconv.ParseInt(payload, 10, 64); perr == nil {
+			f.expect(v)
+		}
+		f.Wake()
+	}, f.noteListenContact)
+}
+
+// listenOnce holds one dedicated connection to db LISTENing on channel:
+// it calls connected once listening, notified with each notification's
+// payload, and contact whenever an idle ping proves the connection
+// alive. It returns when ctx is done or the connection fails.
+func listenOnce(ctx context.Context, db *DB, channel string, connected func(), notified func(payload string), contact func()) error {
+	cfg := db.pool.Config().ConnConfig.Copy()
 	cctx, cancel := context.WithTimeout(ctx, connectTimeout+time.Second)
 	conn, err := pgx.ConnectConfig(cctx, cfg)
 	cancel()
@@ -488,10 +502,10 @@ func (f *Follower) listenOnce(ctx context.Context, connected func()) error {
 		_ = conn.Close(cctx)
 	}()
 	lctx, cancel := context.WithTimeout(ctx, queryTimeout)
-	_, err = conn.Exec(lctx, "LISTEN "+ChangeChannel)
+	_, err = conn.Exec(lctx, "LISTEN "+channel)
 	cancel()
 	if err != nil {
-		return fmt.Errorf("listen %s: %w", ChangeChannel, err)
+		return fmt.Errorf("listen %s: %w", channel, err)
 	}
 	connected()
 	for {
@@ -503,11 +517,7 @@ func (f *Follower) listenOnce(ctx context.Context, connected func()) error {
 		cancel()
 		switch {
 		case err == nil:
-			f.noteListenContact()
-			if v, perr := strconv.ParseInt(n.Payload, 10, 64); perr == nil {
-				f.expect(v)
-			}
-			f.Wake()
+			notified(n.Payload)
 		case ctx.Err() != nil:
 			return ctx.Err()
 		case errors.Is(err, context.DeadlineExceeded):
@@ -517,7 +527,7 @@ func (f *Follower) listenOnce(ctx context.Context, connected func()) error {
 			if err != nil {
 				return fmt.Errorf("ping listen connection: %w", err)
 			}
-			f.noteListenContact()
+			contact()
 		default:
 			return fmt.Errorf("waiting for notification: %w", err)
 		}

@@ -1,0 +1,230 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"yizhan/data/postgis"
+	"yizhan/data/postgis/pgtest"
+	"yizhan/data/source"
+	"yizhan/tests/wait"
+)
+
+// The real extracts the repository ships (data/README.md gives their provenance).
+var (
+	andorraPBF       = filepath.Join("..", "..", "data", "osm", "andorra-2022-09-20.osm.pbf")
+	liechtensteinPBF = filepath.Join("..", "..", "data", "osm", "liechtenstein-2013-08-03.osm.pbf")
+)
+
+func TestRoadsRegion(t *testing.T) {
+	tests := map[string]string{
+		"andorra-latest.osm.pbf":                "andorra-latest",
+		"/data/extracts/Inner-Mongolia.OSM.PBF": "Inner-Mongolia",
+		"region.pbf":                            "region",
+		"x/.osm.pbf":                            ".osm", // never an empty region
+		"stations.osm":                          "stations.osm",
+	}
+	for in, want := range tests {
+		if got := roadsRegion(in); got != want {
+			t.Errorf("roadsRegion(%q) = %q; want %q", in, got, want)
+		}
+	}
+}
+
+// startServe runs serve with args until the test ends; it returns the
+// log, once the server is listening.
+func startServe(t *testing.T, args []string, env map[string]string) *syncBuffer {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- runServe(ctx, append(args, "--addr", "127.0.0.1:0"), func(k string) string { return env[k] }, &stdout, &stderr)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve after cancel = %v", err)
+		}
+	})
+	wait.For(t, 60*time.Second, "serve to start", func() bool {
+		select {
+		case err := <-done:
+			done <- err
+			t.Fatalf("serve %q = %v before it listened\n%s", args, err, stderr.String())
+		default:
+		}
+		return strings.Contains(stdout.String(), "serving on")
+	})
+	return &stderr
+}
+
+// logged is the integer value of key on the log's last line containing msg, or -1.
+func logged(log, msg, key string) int {
+	last := -1
+	for _, line := range strings.Split(log, "\n") {
+		if !strings.Contains(line, msg) {
+			continue
+		}
+		if m := regexp.MustCompile(` ` + key + `=(\d+)`).FindStringSubmatch(line); m != nil {
+			last, _ = strconv.Atoi(m[1])
+		}
+	}
+	return last
+}
+
+// TestServeRoadsFile: serve --roads builds the extract's network at start
+// and says what it built; a file that is not an extract stops the start.
+func TestServeRoadsFile(t *testing.T) {
+	log := startServe(t, []string{"--roads", liechtensteinPBF}, nil).String()
+	for _, key := range []string{"ways", "nodes", "edges", "graph_bytes", "geometry_bytes"} {
+		if logged(log, "road network loaded", key) <= 0 {
+			t.Errorf("serve --roads logged no %s:\n%s", key, log)
+		}
+	}
+	for _, want := range []string{"source=" + liechtensteinPBF, " read=", " build="} {
+		if !strings.Contains(log, want) {
+			t.Errorf("serve --roads's log lacks %q:\n%s", want, log)
+		}
+	}
+
+	notPBF := filepath.Join(t.TempDir(), "x.osm.pbf")
+	if err := os.WriteFile(notPBF, []byte(oneStation), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range []string{notPBF, filepath.Join(t.TempDir(), "missing.osm.pbf")} {
+		var stdout, stderr bytes.Buffer
+		err := runServe(context.Background(), []string{"--roads", file, "--addr", "127.0.0.1:0"}, func(string) string { return "" }, &stdout, &stderr)
+		if err == nil || !strings.Contains(err.Error(), "--roads") {
+			t.Errorf("serve --roads %s = %v; want an error naming --roads", file, err)
+		}
+	}
+}
+
+// migratedURL is a fresh migrated database's URL, and the database.
+func migratedURL(t *testing.T) (string, *postgis.DB) {
+	t.Helper()
+	u := pgtest.Database(t)
+	db, err := postgis.Open(context.Background(), u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	if err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return u, db
+}
+
+func liveRoads(t *testing.T, db *postgis.DB, region string) int {
+	t.Helper()
+	var n int
+	if err := db.Pool().QueryRow(context.Background(), "SELECT count(*) FROM roads WHERE NOT deleted AND region = $1", region).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestImportRoads: importing an extract loads its roads under the file's
+// region, importing it again changes nothing, --roads-region and
+// --roads=false do what they say, and a dry run only counts.
+func TestImportRoads(t *testing.T) {
+	u, db := migratedURL(t)
+	env := map[string]string{"DATABASE_URL": u}
+	imp := func(args ...string) string {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		if err := run(context.Background(), append([]string{"import"}, args...), func(k string) string { return env[k] }, &stdout, &stderr); err != nil {
+			t.Fatalf("import %q: %v\n%s", args, err, stderr.String())
+		}
+		return stdout.String()
+	}
+	f, err := os.Open(liechtensteinPBF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ways, err := source.ReadRoads(context.Background(), f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(ways)
+
+	out := imp(liechtensteinPBF)
+	region := "liechtenstein-2013-08-03"
+	if want := fmt.Sprintf("roads: region %q: %d ways (%d new, 0 changed, 0 deleted, 0 unchanged), rejected 0", region, n, n); !strings.Contains(out, want) {
+		t.Errorf("first import printed\n%s\nwant a line with %q", out, want)
+	}
+	if got := liveRoads(t, db, region); got != n {
+		t.Errorf("%d roads stored for %s; want %d", got, region, n)
+	}
+	out = imp(liechtensteinPBF)
+	if want := fmt.Sprintf("(0 new, 0 changed, 0 deleted, %d unchanged)", n); !strings.Contains(out, want) {
+		t.Errorf("the same import again printed\n%s\nwant %q", out, want)
+	}
+	out = imp(liechtensteinPBF, "--roads-region", "li")
+	if want := fmt.Sprintf("roads: region \"li\": %d ways (0 new, %d changed", n, n); !strings.Contains(out, want) || liveRoads(t, db, "li") != n || liveRoads(t, db, region) != 0 {
+		t.Errorf("import under another region printed\n%s\nwant %q, every way moved to li", out, want)
+	}
+	if out := imp(liechtensteinPBF, "--roads=false"); strings.Contains(out, "roads:") {
+		t.Errorf("import --roads=false printed a roads line:\n%s", out)
+	}
+	delete(env, "DATABASE_URL")
+	if out := imp(liechtensteinPBF, "--dry-run"); !strings.Contains(out, fmt.Sprintf("roads: dry run: %d ways for region %q, rejected 0", n, region)) {
+		t.Errorf("import --dry-run printed\n%s", out)
+	}
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"import", "x.csv", "--roads-region", "r", "--dry-run"}, func(string) string { return "" }, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "--roads-region needs an .osm.pbf") {
+		t.Errorf("import x.csv --roads-region = %v; want it refused", err)
+	}
+}
+
+// TestServeFollowsRoads: a server on a database builds the roads table's
+// network at start and rebuilds it when an import changes the table; one
+// given --roads serves the file instead.
+func TestServeFollowsRoads(t *testing.T) {
+	u, db := migratedURL(t)
+	ctx := context.Background()
+	read := func(path string) int {
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		ways, err := source.ReadRoads(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ReplaceRoads(ctx, filepath.Base(path), ways); err != nil {
+			t.Fatal(err)
+		}
+		return len(ways)
+	}
+	li := read(liechtensteinPBF)
+	log := startServe(t, nil, map[string]string{"DATABASE_URL": u})
+	if got := logged(log.String(), "road network loaded", "ways"); got != li {
+		t.Fatalf("serve on the database loaded %d ways; want %d\n%s", got, li, log.String())
+	}
+	for _, key := range []string{"nodes", "edges", "graph_bytes", "geometry_bytes"} {
+		if logged(log.String(), "road network loaded", key) <= 0 {
+			t.Errorf("serve logged no %s:\n%s", key, log.String())
+		}
+	}
+	ad := read(andorraPBF)
+	wait.For(t, 30*time.Second, "the network rebuilt with both regions", func() bool {
+		return logged(log.String(), "road network rebuilt", "ways") == li+ad
+	})
+
+	file := startServe(t, []string{"--roads", andorraPBF}, map[string]string{"DATABASE_URL": u}).String()
+	if got := logged(file, "road network loaded", "ways"); got != ad || !strings.Contains(file, "roads table is not followed") {
+		t.Errorf("serve --roads with a database loaded %d ways; want the file's %d, and a note that the table is not followed\n%s", got, ad, file)
+	}
+}
