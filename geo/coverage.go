@@ -439,6 +439,17 @@ func (g *Grid) colAtOrAfter(x float64) int {
 	return min(max(c, 0), g.Cols)
 }
 
+// Inside reports whether p lies in a cell of the grid that is inside the
+// area (the grid's own view of the area, to within a cell).
+func (g *Grid) Inside(p orb.Point) bool {
+	if !validPoint(p) {
+		return false
+	}
+	r := int(math.Floor((p[1] - g.South) / g.DLat))
+	c := int(math.Floor((p[0] - g.West) / g.DLon))
+	return r >= 0 && r < g.Rows && c >= 0 && c < g.Cols && g.state[r*g.Cols+c] != cellOut
+}
+
 // Centre returns the centre of cell (r, c).
 func (g *Grid) Centre(r, c int) orb.Point {
 	return orb.Point{g.West + (float64(c)+0.5)*g.DLon, g.South + (float64(r)+0.5)*g.DLat}
