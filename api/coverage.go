@@ -272,15 +272,15 @@ type demandJSON struct {
 
 // scenarioJSON is one scenario of a coverage answer.
 type scenarioJSON struct {
-	Name            string  `json:"name"` // today, with_planned, with_suggested
-	Stations        int     `json:"stations"`
-	AreaKm2Covered  float64 `json:"area_km2_covered"`
-	CoveredShare    float64 `json:"covered_share"` // 0–1 of the area
-	DemandCovered   float64 `json:"demand_covered"`
-	DemandShare     float64 `json:"demand_share"` // 0–1 of demand_total
-	GapsClosed      int     `json:"gaps_closed"`  // of today's gaps, closed entirely
-	AddsKm2         float64 `json:"adds_km2"`     // over the scenario before it
-	AddsDemand      float64 `json:"adds_demand"`
+	Name           string  `json:"name"` // today, with_planned, with_suggested
+	Stations       int     `json:"stations"`
+	AreaKm2Covered float64 `json:"area_km2_covered"`
+	CoveredShare   float64 `json:"covered_share"` // 0–1 of the area
+	DemandCovered  float64 `json:"demand_covered"`
+	DemandShare    float64 `json:"demand_share"` // 0–1 of demand_total
+	GapsClosed     int     `json:"gaps_closed"`  // of today's gaps, closed entirely
+	AddsKm2        float64 `json:"adds_km2"`     // over the scenario before it
+	AddsDemand     float64 `json:"adds_demand"`
 }
 
 // gridJSON describes the grid so that a reader can judge the resolution.
@@ -346,15 +346,15 @@ func newCoverageSummary(c *plan.Coverage, cv coords) coverageSummary {
 	g, sum := c.Grid, c.Summary
 	total := c.DemandTotal()
 	return coverageSummary{
-		Region:        newRegionJSON(c.Region),
-		ClippedTo:     newRegionJSON(c.ClippedTo),
-		Demand:        demandJSON{From: c.Demand.From, Unit: c.Demand.Unit, Points: len(c.Demand.Points), Source: demandSource(c.Demand.From)},
-		DemandTotal:   geo.Round(total, 3),
-		DemandCovered: geo.Round(c.DemandCovered, 3),
-		DemandShare:   share(c.DemandCovered, total),
-		Scenarios:     newScenarios(c),
-		MethodText:    methodText(c.Reach, c.Lang),
-		Formula:       c.Reach.Derivation(),
+		Region:          newRegionJSON(c.Region),
+		ClippedTo:       newRegionJSON(c.ClippedTo),
+		Demand:          demandJSON{From: c.Demand.From, Unit: c.Demand.Unit, Points: len(c.Demand.Points), Source: demandSource(c.Demand.From)},
+		DemandTotal:     geo.Round(total, 3),
+		DemandCovered:   geo.Round(c.DemandCovered, 3),
+		DemandShare:     share(c.DemandCovered, total),
+		Scenarios:       newScenarios(c),
+		MethodText:      methodText(c.Reach, c.Lang),
+		Formula:         c.Reach.Derivation(),
 		AreaKm2:         geo.Round(sum.AreaM2/1e6, 3),
 		CoveredKm2:      geo.Round(sum.CoveredM2/1e6, 3),
 		CoveredPct:      geo.Round(sum.CoveredPct, 3),

@@ -251,7 +251,7 @@ func openapiDocument() obj {
 			"Answers report demand_total, demand_covered and the scenarios in the demand's unit.", plan.MaxDemandPoints, bundled.PlaceMinWeight, bundled.PortWeight),
 			"oneOf": []obj{{"type": "object"}, {"type": "string", "enum": []string{plan.DemandNone, plan.DemandDefault}}}},
 		"demand_csv": oaStr("Demand as CSV instead (RFC 4180, a UTF-8 byte-order mark allowed): a header naming lon, lat and weight columns (weight optional, a name column optional), then one row a point; the same limits as demand."),
-		"cell_m": oaNum(geo.MinCellMeters, MaxCellM, true, -1, "Grid cell size in meters; chosen automatically when absent."),
+		"cell_m":     oaNum(geo.MinCellMeters, MaxCellM, true, -1, "Grid cell size in meters; chosen automatically when absent."),
 	}
 	for k, v := range searchFields {
 		coverageFields[k] = v

@@ -150,8 +150,8 @@ type Gaps struct {
 
 // Suggestion is the answer to a SuggestRequest.
 type Suggestion struct {
-	Coverage                       // before the sites (today)
-	After      geo.CoverageSummary // with the planned records and the sites
+	Coverage                     // before the sites (today)
+	After    geo.CoverageSummary // with the planned records and the sites
 	// DemandAfter is the demand covered with the planned records and the sites.
 	DemandAfter float64
 	Sites       []SiteCard
