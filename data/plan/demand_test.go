@@ -281,3 +281,35 @@ func TestScenarios(t *testing.T) {
 		t.Fatalf("the gap's nearest record %+v; want the open one (planned records do not serve today)", gaps.Nearest[0])
 	}
 }
+
+// BenchmarkSuggestInnerMongolia: ten sites for the whole province with
+// the bundled records and the default demand, candidates the bundled
+// places, ports and the grid, as POST /v1/coverage/suggest runs it.
+func BenchmarkSuggestInnerMongolia(b *testing.B) {
+	layers, err := bundled.LoadLayers()
+	if err != nil {
+		b.Fatal(err)
+	}
+	sts, err := bundled.Stations()
+	if err != nil {
+		b.Fatal(err)
+	}
+	snap := catalog.NewSnapshot(sts, 0)
+	p := &Planner{Layers: layers}
+	for _, tc := range []struct {
+		name    string
+		minutes float64
+		mode    string
+	}{{"15min-drive", 15, "drive"}, {"60min-truck", 60, "truck"}} {
+		b.Run(tc.name, func(b *testing.B) {
+			n := 10
+			req := SuggestRequest{GapsRequest: GapsRequest{Region: "150000", Search: Search{Minutes: f(tc.minutes), Mode: tc.mode}}, N: &n}
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if _, err := p.Suggest(context.Background(), snap, &req, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
