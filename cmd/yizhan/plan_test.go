@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -62,7 +63,9 @@ func TestPlannerCLIMatchesAPI(t *testing.T) {
 	areaFile := filepath.Join(dir, "hohhot.geojson")
 	route := `{"type":"Feature","properties":{"name":"a road"},"geometry":{"type":"LineString","coordinates":[[117.43,49.6],[119.76,49.21],[120.73,47.18]]}}`
 	routeFile := filepath.Join(dir, "road.geojson")
-	for name, body := range map[string]string{areaFile: square, routeFile: route} {
+	demandCSV := "lon,lat,weight,name\n111.7,40.8,1200,depot\n111.9,41.0,300,\"a, b\"\n"
+	demandFile := filepath.Join(dir, "demand.csv")
+	for name, body := range map[string]string{areaFile: square, routeFile: route, demandFile: demandCSV} {
 		if err := os.WriteFile(name, []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -100,6 +103,8 @@ func TestPlannerCLIMatchesAPI(t *testing.T) {
 			"/v1/coverage/report?format=html", `{"region":"Inner Mongolia","minutes":15,"mode":"drive","n":3,"lang":"en"}`, "report.html"},
 		{"a CSV report of a clipped area", runGaps, []string{"--area", areaFile, "--region", "150000", "--minutes", "30", "--mode", "drive", "--demand", "none", "--suggest", "2", "--csv-bom"}, "--report",
 			"/v1/coverage/report?format=csv&bom=true", `{"area":` + square + `,"region":"150000","minutes":30,"mode":"drive","demand":"none","n":2}`, "report.csv"},
+		{"sites for a demand file", runGaps, []string{"--area", areaFile, "--demand", demandFile, "--minutes", "15", "--mode", "drive", "--suggest", "2", "--lang", "ru"}, "--suggest-out",
+			"/v1/coverage/suggest", `{"area":` + square + `,"demand_csv":` + strconv.Quote(demandCSV) + `,"minutes":15,"mode":"drive","n":2,"lang":"ru"}`, ""},
 		{"a GeoJSON report", runGaps, []string{"--area", areaFile, "--lang", "mn", "--report-format", "geojson"}, "--report",
 			"/v1/coverage/report?format=geojson", `{"area":` + square + `,"lang":"mn"}`, "report.out"},
 	} {
