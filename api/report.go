@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/csv"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -48,7 +49,7 @@ func (s *Server) report(c *fiber.Ctx) error {
 	if format == "" {
 		format = ReportHTML
 	}
-	if !contains(reportFormats, format) {
+	if !slices.Contains(reportFormats, format) {
 		return badParam("format", "unknown format %s (allowed: %s)", quote(format), strings.Join(reportFormats, ", "))
 	}
 	bom := false
@@ -86,15 +87,6 @@ func (s *Server) report(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, cacheData)
 	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`inline; filename="coverage-report.%s"`, format))
 	return c.Send(body)
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // RenderReport renders rep as format (html, csv or geojson; csv with a
