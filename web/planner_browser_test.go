@@ -143,10 +143,14 @@ func TestPlannerView(t *testing.T) {
 	p.poll("service circles", `document.querySelectorAll('path.station-circle').length > 0`)
 	p.poll("the busy indicator to go", `document.getElementById('planner-busy').hidden`)
 	summary := p.text("the summary", `document.getElementById('gaps-summary').textContent`)
-	for _, want := range []string{"Inner Mongolia", "km²", "Drive, 60 min at 40 km/h", "× the straight line"} {
+	for _, want := range []string{"Inner Mongolia", "km²"} {
 		if !strings.Contains(summary, want) {
 			t.Errorf("summary %q lacks %q", summary, want)
 		}
+	}
+	plain := p.text("the method in plain words", `document.getElementById('planner-plain').textContent`)
+	if want := "within 60 min by car, at 40 km/h on roads about 1.3 times longer than the straight line"; !strings.Contains(plain, want) {
+		t.Errorf("method in plain words = %q; want %q", plain, want)
 	}
 	p.noError()
 
@@ -158,7 +162,8 @@ func TestPlannerView(t *testing.T) {
 	}
 	p.click("suggest-run")
 	p.poll("three suggested sites", `document.querySelectorAll('#suggest-list li.suggest-item').length === 3 &&
-		document.querySelectorAll('.suggest-marker').length === 3`)
+		Array.from(document.querySelectorAll('.suggest-marker')).reduce((n, e) => n + (e.dataset.ranks || '').split(',').length, 0) === 3`)
+	checkSiteMarkers(t, p, 3, "60 minutes by car")
 	first := p.text("the first site", `document.querySelector('#suggest-list li.suggest-item').textContent`)
 	if !strings.Contains(first, "km² newly covered") {
 		t.Errorf("first suggestion %q does not say the area it newly covers", first)

@@ -275,7 +275,7 @@
     var v = $('planner-area').value;
     if (v.indexOf('region:') === 0) {
       areaLayer.clearLayers();
-      return { body: { region: v.slice('region:'.length) }, bounds: Y.regionBounds() };
+      return { body: { region: v.slice('region:'.length) }, bounds: Y.regionBounds(), shape: 'region' };
     }
     var clip = $('planner-clip').value;
     var area;
@@ -287,10 +287,10 @@
         return [Number(c[0].toFixed(6)), Number(c[1].toFixed(6))];
       });
       drawAreaOutline([[s, w], [s, e], [n, e], [n, w]], true);
-      area = { body: { area: { type: 'Polygon', coordinates: [ring] } }, bounds: L.latLngBounds([s, w], [n, e]) };
+      area = { body: { area: { type: 'Polygon', coordinates: [ring] } }, bounds: L.latLngBounds([s, w], [n, e]), shape: 'view' };
     } else {
       if (!drawnArea) { throw new Error(t('planner.need_polygon')); }
-      area = { body: { area: drawnArea }, bounds: L.geoJSON(drawnArea).getBounds() };
+      area = { body: { area: drawnArea }, bounds: L.geoJSON(drawnArea).getBounds(), shape: 'draw' };
     }
     if (clip) { area.body.region = clip; }
     return area;
@@ -449,7 +449,7 @@
     if (cell !== null) { body.cell_m = cell; }
     demandFields(body);
     filterBody(body);
-    return { body: body, bounds: area.bounds };
+    return { body: body, bounds: area.bounds, shape: area.shape };
   }
 
   // ---------- answers in words ----------
@@ -495,7 +495,8 @@
     var pct = el('span', '', fmtPct(s.covered_pct));
     pct.id = 'covered-pct';
     pct.dataset.value = String(s.covered_pct);
-    var where = s.region ? regionName(s.region) : t('planner.the_polygon');
+    var shape = lastCoverage ? lastCoverage.shape : 'region';
+    var where = shape === 'view' ? t('planner.the_view') : shape === 'draw' || !s.region ? t('planner.the_polygon') : regionName(s.region);
     var gapsShown = null;
     if (typeof s.gaps_total === 'number') {
       gapsShown = s.numberReturned < s.gaps_total
@@ -566,6 +567,7 @@
     rows.forEach(function (s) {
       var tr = el('tr', 'scenario');
       tr.dataset.scenario = s.name;
+      if (typeof s.demand_covered === 'number') { tr.dataset.demand = String(s.demand_covered); }
       var radio = el('input');
       radio.type = 'radio';
       radio.name = 'scenario';
@@ -643,7 +645,7 @@
   // method, the scenarios and the export buttons.
   function answered(fc, req, suggest) {
     lastArea = { bounds: req.bounds, radius: fc.radius_m };
-    lastCoverage = { fc: fc, suggest: suggest, given: !!req.body.candidates, body: req.body };
+    lastCoverage = { fc: fc, suggest: suggest, given: !!req.body.candidates, body: req.body, shape: req.shape };
     $('planner-export').hidden = false;
   }
 
