@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 )
@@ -179,13 +181,13 @@ func TestPlannerDemandSites(t *testing.T) {
 		p.do("open site 1", `window.yizhan.planner.openSite(1)`)
 	}
 	p.poll("a site card", `document.querySelector('.leaflet-popup .site-card:not(.site-group-card)') !== null`)
-	card := p.text("the site card", `document.querySelector('.leaflet-popup .site-card').textContent`)
+	card := p.text("the site card", `document.querySelector('.leaflet-popup .site-card:not(.site-group-card)').textContent`)
 	for _, want := range []string{"Suggested site", "Newly covers", "demand", "Nearest station", "Place"} {
 		if !strings.Contains(card, want) {
 			t.Errorf("site card %q lacks %q", card, want)
 		}
 	}
-	rank := p.text("the card's site", `document.querySelector('.leaflet-popup .site-card').dataset.rank`)
+	rank := p.text("the card's site", `document.querySelector('.leaflet-popup .site-card:not(.site-group-card)').dataset.rank`)
 	if n := p.float("its marker", fmt.Sprintf(`document.querySelectorAll('.suggest-marker[data-ranks=%q]').length`, rank)); n != 1 {
 		t.Errorf("site %s's card is open, but %v markers of its own are on the map; want 1", rank, n)
 	}
@@ -220,25 +222,26 @@ func TestPlannerDemandSites(t *testing.T) {
 	p.do("pick with_suggested", `document.querySelector('#scenarios tr[data-scenario="with_suggested"]').click()`)
 	p.poll("the sites' circles again", `document.querySelectorAll('path.suggest-circle').length === 5`)
 
-	// The CSV table: what the server exports, saved by the page.
-	p.click("export-csv")
-	p.poll("the CSV export", `document.getElementById('export-link').dataset.format === 'csv' && document.getElementById('export-link').href.startsWith('blob:')`)
-	table := p.text("the CSV", `fetch(document.getElementById('export-link').href).then(r => r.text())`)
-	records, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(table, "\uFEFF"))).ReadAll()
+	// The CSV table: what the server exports, downloaded as a person
+	// would, read back as a spreadsheet would.
+	name, table := download(t, p, "export-csv")
+	records, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(table, []byte("\uFEFF")))).ReadAll()
 	if err != nil {
 		t.Fatalf("the exported CSV does not read back: %v\n%s", err, table)
 	}
 	if sites := countRows(records, "site"); sites != 5 {
 		t.Errorf("the CSV has %d rows of sites; want 5:\n%s", sites, table)
 	}
-	if name := p.text("the file name", `document.getElementById('export-link').download`); !strings.HasSuffix(name, ".csv") {
+	if !strings.HasSuffix(name, ".csv") {
 		t.Errorf("CSV saved as %q; want a .csv name", name)
 	}
-	p.click("export-geojson")
-	p.poll("the GeoJSON export", `document.getElementById('export-link').dataset.format === 'geojson'`)
-	gj := p.text("the GeoJSON", `fetch(document.getElementById('export-link').href).then(r => r.text())`)
-	if !strings.Contains(gj, `"FeatureCollection"`) {
-		t.Errorf("the GeoJSON export is not a FeatureCollection: %.200s", gj)
+	name, gj := download(t, p, "export-geojson")
+	var fc struct {
+		Type     string            `json:"type"`
+		Features []json.RawMessage `json:"features"`
+	}
+	if err := json.Unmarshal(gj, &fc); err != nil || fc.Type != "FeatureCollection" || len(fc.Features) < 5 {
+		t.Errorf("the GeoJSON export %s is not a FeatureCollection with the five sites (%v): %.300s", name, err, gj)
 	}
 	p.noError()
 
@@ -296,6 +299,56 @@ func openReport(t *testing.T, p page) context.Context {
 		t.Fatalf("wait for the report to load: %v", err)
 	}
 	return ctx
+}
+
+// download presses button and returns the file the browser saved: its
+// suggested name and its bytes.
+func download(t *testing.T, p page, button string) (string, []byte) {
+	t.Helper()
+	dir := t.TempDir()
+	yes := true
+	if _, err := chromedp.Call(p.ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dir, EventsEnabled: &yes,
+	}); err != nil {
+		t.Fatalf("allow downloads: %v", err)
+	}
+	names := make(chan string, 1)
+	done := make(chan string, 1)
+	if err := chromedp.Listen(p.ctx, func(ev any) {
+		switch ev := ev.(type) {
+		case *browser.EventDownloadWillBegin:
+			select {
+			case names <- ev.SuggestedFilename:
+			default:
+			}
+		case *browser.EventDownloadProgress:
+			if ev.State == browser.DownloadProgressStateCompleted {
+				select {
+				case done <- ev.GUID:
+				default:
+				}
+			}
+		}
+	}); err != nil {
+		t.Fatalf("listen for downloads: %v", err)
+	}
+	p.click(button)
+	var guid, name string
+	select {
+	case guid = <-done:
+	case <-time.After(20 * time.Second):
+		msg := p.text("the error box", `document.getElementById('error').hidden ? '' : document.getElementById('error').textContent`)
+		t.Fatalf("%s: no download finished (page error: %q)", button, msg)
+	}
+	select {
+	case name = <-names:
+	default:
+	}
+	b, err := os.ReadFile(filepath.Join(dir, guid))
+	if err != nil {
+		t.Fatalf("%s: read the download: %v", button, err)
+	}
+	return name, b
 }
 
 // countRows counts the CSV records whose first field starts with kind

@@ -333,17 +333,30 @@
     return rows.filter(function (r) { return r.fields.some(function (f) { return f.trim() !== ''; }); });
   }
 
+  // MAX_DEMAND_POINTS and MAX_DEMAND_WEIGHT are the API's limits on
+  // demand (data/plan): points in one request, and the weight of one.
+  var MAX_DEMAND_POINTS = 100000;
+  var MAX_DEMAND_WEIGHT = 1e9;
+
   // demandPoint checks one weighted point; it returns [lat, lon, weight]
   // or null.
   function demandPoint(lon, lat, w) {
     if (!(isFinite(lon) && isFinite(lat) && isFinite(w))) { return null; }
-    if (lon < -180 || lon > 180 || lat < -90 || lat > 90 || w < 0) { return null; }
+    if (lon < -180 || lon > 180 || lat < -90 || lat > 90 || w < 0 || w > MAX_DEMAND_WEIGHT) { return null; }
     return [lat, lon, w];
   }
 
+  // csvColumn is the index of a column of a CSV header, by any of names.
+  function csvColumn(head, names) {
+    for (var i = 0; i < head.length; i++) { if (names.indexOf(head[i]) >= 0) { return i; } }
+    return -1;
+  }
+
   // parseDemand reads a demand file, GeoJSON or CSV, as far as the page
-  // needs: to count its points and their weight and to draw them. The API
-  // checks it again and has the last word.
+  // needs: to count its points and their weight and to draw them. It
+  // reads them as the API does (a weight left out is 1; CSV columns lon or
+  // lng or longitude or x, lat or latitude or y, weight); the API checks
+  // them again and has the last word.
   function parseDemand(name, text) {
     text = text.replace(/^\uFEFF/, '');
     var points = [];
@@ -357,7 +370,7 @@
         var g = f && f.geometry;
         var c = g && g.type === 'Point' && Array.isArray(g.coordinates) ? g.coordinates : null;
         if (!c) { throw demandError('planner.demand_bad_point', { n: A.number(i + 1) }); }
-        var w = f.properties && f.properties.weight;
+        var w = f.properties && f.properties.weight !== undefined ? f.properties.weight : 1;
         var p = typeof w === 'number' ? demandPoint(c[0], c[1], w) : null;
         if (!p) { throw demandError('planner.demand_bad_weight', { n: A.number(i + 1) }); }
         points.push(p);
@@ -366,16 +379,26 @@
       kind = 'csv';
       var rows = csvRows(text);
       var head = rows.length ? rows[0].fields.map(function (h) { return h.trim().toLowerCase(); }) : [];
-      var col = { lon: head.indexOf('lon'), lat: head.indexOf('lat'), weight: head.indexOf('weight') };
-      if (col.lon < 0 || col.lat < 0 || col.weight < 0) { throw demandError('planner.demand_csv_header'); }
+      var col = {
+        lon: csvColumn(head, ['lon', 'lng', 'longitude', 'x']), lat: csvColumn(head, ['lat', 'latitude', 'y']),
+        weight: csvColumn(head, ['weight'])
+      };
+      if (col.lon < 0 || col.lat < 0) { throw demandError('planner.demand_csv_header'); }
       rows.slice(1).forEach(function (r) {
-        var num = function (k) { var v = (r.fields[col[k]] || '').trim(); return v === '' ? NaN : Number(v); };
+        var num = function (k) {
+          if (col[k] < 0) { return 1; }
+          var v = (r.fields[col[k]] || '').trim();
+          return v === '' ? NaN : Number(v);
+        };
         var p = demandPoint(num('lon'), num('lat'), num('weight'));
         if (!p) { throw demandError('planner.demand_csv_row', { line: A.number(r.line) }); }
         points.push(p);
       });
     }
     if (!points.length) { throw demandError('planner.demand_empty'); }
+    if (points.length > MAX_DEMAND_POINTS) {
+      throw demandError('planner.demand_over_limit', { count: A.number(points.length), max: A.number(MAX_DEMAND_POINTS) });
+    }
     var total = points.reduce(function (s, p) { return s + p[2]; }, 0);
     return { name: name, kind: kind, text: kind === 'csv' ? text : null, geojson: geojson, count: points.length, total: total, points: points };
   }
