@@ -142,6 +142,16 @@ func TestPlannerView(t *testing.T) {
 	p.poll("gap polygons on the map", `Array.from(document.querySelectorAll('path.gap-area')).some(e => (e.getAttribute('d') || '').length > 10)`)
 	p.poll("service circles", `document.querySelectorAll('path.station-circle').length > 0`)
 	p.poll("the busy indicator to go", `document.getElementById('planner-busy').hidden`)
+	// With the planned stations, the gaps they close are drawn as closed:
+	// as many as the scenario says.
+	p.do("pick with_planned", `document.querySelector('#scenarios tr[data-scenario="with_planned"]').click()`)
+	p.poll("the planned stations' circles", `document.querySelectorAll('path.planned-circle').length > 0`)
+	closed := p.float("gaps closed", `Number(document.querySelector('#scenarios tr[data-scenario="with_planned"]').dataset.gapsClosed)`)
+	if drawn := p.float("gaps drawn closed", `document.querySelectorAll('path.gap-closed').length`); drawn != closed {
+		t.Errorf("with the planned stations %v gaps are drawn closed; the scenario says %v", drawn, closed)
+	}
+	p.do("pick today", `document.querySelector('#scenarios tr[data-scenario="today"]').click()`)
+	p.poll("no gap closed today", `document.querySelectorAll('path.gap-closed').length === 0 && document.querySelectorAll('path.planned-circle').length === 0`)
 	summary := p.text("the summary", `document.getElementById('gaps-summary').textContent`)
 	for _, want := range []string{"Inner Mongolia", "km²"} {
 		if !strings.Contains(summary, want) {

@@ -591,6 +591,7 @@
       var tr = el('tr', 'scenario');
       tr.dataset.scenario = s.name;
       if (typeof s.demand_covered === 'number') { tr.dataset.demand = String(s.demand_covered); }
+      if (typeof s.gaps_closed === 'number') { tr.dataset.gapsClosed = String(s.gaps_closed); }
       var radio = el('input');
       radio.type = 'radio';
       radio.name = 'scenario';
@@ -627,8 +628,23 @@
     document.querySelectorAll('#scenarios tr.scenario').forEach(function (tr) {
       tr.classList.toggle('shown', tr.dataset.scenario === name);
     });
-    var v = $('view-planner');
-    v.dataset.scenario = name;
+    $('view-planner').dataset.scenario = name;
+    markClosedGaps(i);
+  }
+
+  // markClosedGaps marks the gaps that the scenario of index i closes
+  // (a gap's closed_by names the first scenario that covers it whole):
+  // drawn as an outline only, so that what is still open stands out.
+  function markClosedGaps(i) {
+    gapsLayer.eachLayer(function (layer) {
+      var by = ((layer.feature || {}).properties || {}).closed_by;
+      var closed = !!by && SCENARIOS.indexOf(by) >= 0 && SCENARIOS.indexOf(by) <= i;
+      layer.setStyle(closed
+        ? { color: '#2e7d32', weight: 2, dashArray: '4 3', fillOpacity: 0 }
+        : { color: '#b71c1c', weight: 1, dashArray: null, fillOpacity: 0.35 });
+      var e = layer.getElement && layer.getElement();
+      if (e) { e.classList.toggle('gap-closed', closed); }
+    });
   }
 
   // drawCircles draws the service circle of every record that can reach
@@ -896,8 +912,12 @@
     gapsAbort = new AbortController();
     var signal = gapsAbort.signal;
     setBusy('planner', true, ['gaps-run', 'suggest-run']);
+    // The gaps on the map stay only when they are those of this area,
+    // reach, filters and demand.
+    var same = lastCoverage && !lastCoverage.suggest && sameRequest(lastCoverage.body, req.body);
     return A.postJSON(A.apiURL('v1/coverage/suggest'), req.body, signal).then(function (fc) {
       var hadCircles = !!lastArea;
+      if (!same && !(lastCoverage && lastCoverage.suggest && sameRequest(lastCoverage.body, req.body))) { gapsLayer.clearLayers(); }
       answered(fc, req, true);
       scenario = 'with_suggested';
       drawSuggest(fc);
@@ -906,6 +926,13 @@
     }).catch(A.showError).then(function () {
       if (!signal.aborted) { setBusy('planner', false, ['gaps-run', 'suggest-run']); }
     });
+  }
+
+  // sameRequest says whether two coverage bodies ask about the same
+  // coverage, whatever n they ask for.
+  function sameRequest(a, b) {
+    var strip = function (x) { var c = Object.assign({}, x); delete c.n; return JSON.stringify(c); };
+    return strip(a) === strip(b);
   }
 
   // nameSuggestButton says on the button how many sites it asks for.
