@@ -15,6 +15,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/paulmach/orb"
 
+	"yizhan/data/bundled"
 	"yizhan/data/catalog"
 	"yizhan/data/plan"
 	"yizhan/geo"
@@ -244,9 +245,42 @@ type coverageSummary struct {
 	Reach           reachJSON   `json:"reach"`
 	StationsCounted int         `json:"stations_counted"`
 	Region          *regionJSON `json:"region,omitempty"`
-	Grid            gridJSON    `json:"grid"`
-	Filter          filterJSON  `json:"filter"`
-	Query           crsJSON     `json:"query"`
+	// ClippedTo names the region the area was clipped to (area and
+	// region both given), null when it was not.
+	ClippedTo     *regionJSON    `json:"clipped_to"`
+	Grid          gridJSON       `json:"grid"`
+	Filter        filterJSON     `json:"filter"`
+	Query         crsJSON        `json:"query"`
+	Demand        demandJSON     `json:"demand"`
+	DemandTotal   float64        `json:"demand_total"`
+	DemandCovered float64        `json:"demand_covered"`
+	DemandShare   float64        `json:"demand_share"` // 0–1
+	Scenarios     []scenarioJSON `json:"scenarios"`
+	// MethodText says in the request's language what "covered" means;
+	// Formula is the same as a formula, for those who ask how.
+	MethodText string `json:"method_text"`
+	Formula    string `json:"formula"`
+}
+
+// demandJSON says what demand an answer counted.
+type demandJSON struct {
+	From   string `json:"from"` // default, geojson, csv or none
+	Unit   string `json:"unit,omitempty"`
+	Points int    `json:"points"` // inside the area
+	Source string `json:"source,omitempty"`
+}
+
+// scenarioJSON is one scenario of a coverage answer.
+type scenarioJSON struct {
+	Name           string  `json:"name"` // today, with_planned, with_suggested
+	Stations       int     `json:"stations"`
+	AreaKm2Covered float64 `json:"area_km2_covered"`
+	CoveredShare   float64 `json:"covered_share"` // 0–1 of the area
+	DemandCovered  float64 `json:"demand_covered"`
+	DemandShare    float64 `json:"demand_share"` // 0–1 of demand_total
+	GapsClosed     int     `json:"gaps_closed"`  // of today's gaps, closed entirely
+	AddsKm2        float64 `json:"adds_km2"`     // over the scenario before it
+	AddsDemand     float64 `json:"adds_demand"`
 }
 
 // gridJSON describes the grid so that a reader can judge the resolution.
@@ -263,13 +297,64 @@ const gridMethod = "cells of cell_m north-south on a lon/lat lattice (square at 
 	"a cell is in the area when its centre is, covered when its centre is within radius_m (great-circle) of a record passing the filter; " +
 	"area_km2 is the polygon's spherical area, covered_km2 = area_km2 × covered_pct"
 
+// newRegionJSON is info as answers name it; nil for none.
+func newRegionJSON(info *bundled.RegionInfo) *regionJSON {
+	if info == nil {
+		return nil
+	}
+	return &regionJSON{Code: info.Code, NameZH: info.NameZH, NameEN: info.NameEN}
+}
+
+// share is part/whole, 0 when whole is 0, rounded to 6 decimals.
+func share(part, whole float64) float64 {
+	if whole <= 0 {
+		return 0
+	}
+	return geo.Round(part/whole, 6)
+}
+
+// demandSource says where demand of kind from comes from.
+func demandSource(from string) string {
+	switch from {
+	case plan.DemandDefault:
+		return bundled.DemandSource
+	case plan.DemandGiven:
+		return "the request's demand (GeoJSON points with weight)"
+	case plan.DemandCSV:
+		return "the request's demand_csv"
+	}
+	return "none: area only"
+}
+
+func newScenarios(c *plan.Coverage) []scenarioJSON {
+	total := c.DemandTotal()
+	out := make([]scenarioJSON, len(c.Scenarios))
+	for i, sc := range c.Scenarios {
+		out[i] = scenarioJSON{Name: sc.Name, Stations: sc.Stations,
+			AreaKm2Covered: geo.Round(sc.Summary.CoveredM2/1e6, 3), CoveredShare: geo.Round(sc.Summary.CoveredPct/100, 6),
+			DemandCovered: geo.Round(sc.DemandCovered, 3), DemandShare: share(sc.DemandCovered, total), GapsClosed: sc.GapsClosed}
+		if i > 0 {
+			prev := c.Scenarios[i-1]
+			out[i].AddsKm2 = geo.Round((sc.Summary.CoveredM2-prev.Summary.CoveredM2)/1e6, 3)
+			out[i].AddsDemand = geo.Round(sc.DemandCovered-prev.DemandCovered, 3)
+		}
+	}
+	return out
+}
+
 func newCoverageSummary(c *plan.Coverage, cv coords) coverageSummary {
 	g, sum := c.Grid, c.Summary
-	var region *regionJSON
-	if c.Region != nil {
-		region = &regionJSON{Code: c.Region.Code, NameZH: c.Region.NameZH, NameEN: c.Region.NameEN}
-	}
+	total := c.DemandTotal()
 	return coverageSummary{
+		Region:          newRegionJSON(c.Region),
+		ClippedTo:       newRegionJSON(c.ClippedTo),
+		Demand:          demandJSON{From: c.Demand.From, Unit: c.Demand.Unit, Points: len(c.Demand.Points), Source: demandSource(c.Demand.From)},
+		DemandTotal:     geo.Round(total, 3),
+		DemandCovered:   geo.Round(c.DemandCovered, 3),
+		DemandShare:     share(c.DemandCovered, total),
+		Scenarios:       newScenarios(c),
+		MethodText:      methodText(c.Reach, c.Lang),
+		Formula:         c.Reach.Derivation(),
 		AreaKm2:         geo.Round(sum.AreaM2/1e6, 3),
 		CoveredKm2:      geo.Round(sum.CoveredM2/1e6, 3),
 		CoveredPct:      geo.Round(sum.CoveredPct, 3),
@@ -279,7 +364,6 @@ func newCoverageSummary(c *plan.Coverage, cv coords) coverageSummary {
 		RadiusM:         round1(c.Reach.Radius()),
 		Reach:           newReachJSON(c.Reach),
 		StationsCounted: c.Counted,
-		Region:          region,
 		Grid: gridJSON{Rows: g.Rows, Cols: g.Cols, CellsInside: sum.CellsInside,
 			DLonDeg: geo.Round(g.DLon, 9), DLatDeg: geo.Round(g.DLat, 9), Method: gridMethod},
 		Filter: newFilterJSON(c.Filter, c.Lang),
@@ -294,8 +378,11 @@ func gapsAnswer(res *plan.Gaps, cv coords) collection {
 		if i == MaxGapFeatures {
 			break
 		}
-		feats = append(feats, newFeature("gap-"+strconv.Itoa(i+1), newPolygon(cv.outGeom(gp.Polygon).(orb.Polygon)),
-			map[string]any{"rank": i + 1, "uncovered_km2": geo.Round(gp.AreaM2/1e6, 3), "cells": gp.Cells}))
+		props := map[string]any{"rank": i + 1, "uncovered_km2": geo.Round(gp.AreaM2/1e6, 3), "cells": gp.Cells}
+		if res.ClosedBy[i] != "" {
+			props["closed_by"] = res.ClosedBy[i]
+		}
+		feats = append(feats, newFeature("gap-"+strconv.Itoa(i+1), newPolygon(cv.outGeom(gp.Polygon).(orb.Polygon)), props))
 	}
 	return collection{features: feats, members: struct {
 		coverageSummary
@@ -310,37 +397,76 @@ func GapsGeoJSON(res *plan.Gaps) ([]byte, error) {
 	return gapsAnswer(res, coords{}).appendJSON(nil)
 }
 
+// siteNear is a suggested site's nearest record, as answers give it.
+type siteNear struct {
+	ID        string  `json:"id"`
+	Name      string  `json:"name"`
+	DistanceM float64 `json:"distance_m"`
+}
+
+// placeNear is the populated place nearest a suggested site.
+type placeNear struct {
+	Name      string  `json:"name"`
+	DistanceM float64 `json:"distance_m"`
+}
+
+// siteProps are the properties of suggested site i (from 0) of res.
+func siteProps(res *plan.Suggestion, i int, cum float64) map[string]any {
+	st := res.Sites[i]
+	grid := res.Summary.GridAreaM2
+	props := map[string]any{
+		"rank":              i + 1,
+		"newly_covered_km2": geo.Round(st.NewlyCoveredM2/1e6, 3),
+		"covered_pct_after": geo.Round(100*cum/math.Max(grid, 1), 3),
+		"demand_gain":       geo.Round(st.DemandGain, 3),
+		"nearest_station":   (*siteNear)(nil),
+		"near_place":        (*placeNear)(nil),
+	}
+	if st.Candidate >= 0 {
+		cd := res.Candidates[st.Candidate]
+		props["candidate"] = cd.ID
+		props["candidate_from"] = cd.Source
+		if cd.Name != "" {
+			props["name"] = cd.Name
+		}
+	} else {
+		props["candidate_from"] = plan.CandidatesGrid
+	}
+	if n := st.Nearest; n != nil {
+		props["nearest_station"] = &siteNear{ID: n.ID, Name: n.Name, DistanceM: round1(n.DistanceM)}
+	}
+	if n := st.NearPlace; n != nil {
+		props["near_place"] = &placeNear{Name: n.Name, DistanceM: round1(n.DistanceM)}
+	}
+	return props
+}
+
+// suggestMethod says how the sites were chosen.
+const suggestMethod = "greedy maximal covering (lazy evaluation): each site covers the most demand still uncovered, today's and the planned records staying where they are; " +
+	"ties go to the most uncovered area (gains within 2% of a circle count as equal), then to the site farthest from every record and site chosen; " +
+	"covered demand is submodular, so the choice covers at least 1 - 1/e (63%) of the best possible choice of n sites"
+
 // suggestAnswer renders res in the CRS of cv.
 func suggestAnswer(res *plan.Suggestion, cv coords) collection {
 	feats := make([]feature, 0, len(res.Sites))
-	grid := res.Summary.GridAreaM2
-	cum := res.Summary.CoveredPct * grid / 100
+	// The sites are added to the planned records' coverage.
+	cum := res.Scenarios[1].Summary.CoveredPct * res.Summary.GridAreaM2 / 100
 	for i, st := range res.Sites {
 		cum += st.NewlyCoveredM2
-		props := map[string]any{
-			"rank":              i + 1,
-			"newly_covered_km2": geo.Round(st.NewlyCoveredM2/1e6, 3),
-			"covered_pct_after": geo.Round(100*cum/math.Max(grid, 1), 3),
-		}
-		if st.Candidate >= 0 {
-			props["candidate"] = res.Candidates[st.Candidate].ID
-		}
-		feats = append(feats, newFeature("site-"+strconv.Itoa(i+1), newPoint(cv.out(st.Point)), props))
-	}
-	source := "uncovered cell centres on a coarser lattice"
-	if len(res.Candidates) > 0 {
-		source = "the given candidates"
+		feats = append(feats, newFeature("site-"+strconv.Itoa(i+1), newPoint(cv.out(st.Point)), siteProps(res, i, cum)))
 	}
 	return collection{features: feats, members: struct {
 		coverageSummary
-		CoveredPctAfter   float64 `json:"covered_pct_after"`
-		CoveredKm2After   float64 `json:"covered_km2_after"`
-		CandidatesFrom    string  `json:"candidates_from"`
-		NumberReturned    int     `json:"numberReturned"`
-		SuggestionsMethod string  `json:"method"`
+		CoveredPctAfter     float64  `json:"covered_pct_after"`
+		CoveredKm2After     float64  `json:"covered_km2_after"`
+		DemandCoveredBefore float64  `json:"demand_covered_before"`
+		DemandCoveredAfter  float64  `json:"demand_covered_after"`
+		CandidatesFrom      []string `json:"candidates_from"`
+		NumberReturned      int      `json:"numberReturned"`
+		SuggestionsMethod   string   `json:"method"`
 	}{newCoverageSummary(&res.Coverage, cv),
-		geo.Round(res.After.CoveredPct, 3), geo.Round(res.After.CoveredM2/1e6, 3), source, len(feats),
-		"greedy maximal coverage: each site covers the most area still uncovered (within 1 - 1/e of the best choice of n sites)"}}
+		geo.Round(res.After.CoveredPct, 3), geo.Round(res.After.CoveredM2/1e6, 3),
+		geo.Round(res.DemandCovered, 3), geo.Round(res.DemandAfter, 3), res.From, len(feats), suggestMethod}}
 }
 
 // SuggestGeoJSON is the answer POST /v1/coverage/suggest gives for res,

@@ -50,8 +50,8 @@ func TestCoverageGaps(t *testing.T) {
 	if math.Abs(area-282) > 3 || pct <= 28/282.0*100*0.9 || pct > 85/282.0*100*1.05 || math.Abs(cov+unc-area) > 0.01 {
 		t.Fatalf("area %v covered %v uncovered %v pct %v", area, cov, unc, pct)
 	}
-	if r.body["radius_m"] != 3000.0 || r.body["stations_counted"] != 3.0 {
-		t.Fatalf("radius_m %v stations_counted %v; want 3000 and 3 (the closed stop counts: no filter)", r.body["radius_m"], r.body["stations_counted"])
+	if r.body["radius_m"] != 3000.0 || r.body["stations_counted"] != 2.0 {
+		t.Fatalf("radius_m %v stations_counted %v; want 3000 and 2 (the closed stop does not count: only open records serve today)", r.body["radius_m"], r.body["stations_counted"])
 	}
 
 	// A filter that leaves nothing: everything uncovered, one gap.
@@ -93,7 +93,6 @@ func TestCoverageBadInput(t *testing.T) {
 		{"wrong type", `{"region":"Inner Mongolia","minutes":"ten"}`, `field "minutes" must be a number`},
 		{"trailing data", `{"region":"Inner Mongolia"} {}`, "nothing after it"},
 		{"neither area nor region", `{"minutes":15}`, "give an area"},
-		{"both", `{"region":"Inner Mongolia","area":` + hohhotSquare + `}`, "not both"},
 		{"unknown region", `{"region":"Atlantis"}`, "unknown region"},
 		{"point area", `{"area":{"type":"Point","coordinates":[1,2]}}`, "must be a GeoJSON Polygon or MultiPolygon"},
 		{"not geojson", `{"area":{"foo":1}}`, "not a GeoJSON object"},
@@ -125,7 +124,7 @@ func TestCoverageBadInput(t *testing.T) {
 
 func TestCoverageSuggest(t *testing.T) {
 	s := plannerServer(t)
-	r := post(t, s, "/v1/coverage/suggest", `{"area":`+hohhotSquare+`,"radius_m":3000,"n":3}`)
+	r := post(t, s, "/v1/coverage/suggest", `{"area":`+hohhotSquare+`,"radius_m":3000,"n":3,"demand":"none"}`)
 	if r.status != 200 {
 		t.Fatalf("%d\n%s", r.status, r.raw)
 	}
@@ -136,8 +135,9 @@ func TestCoverageSuggest(t *testing.T) {
 	prev := math.Inf(1)
 	for _, f := range feats {
 		g := prop(f, "newly_covered_km2").(float64)
-		if g <= 0 || g > prev+1e-9 || g > math.Pi*9*1.01 {
-			t.Fatalf("newly_covered_km2 = %v after %v; want decreasing, positive, at most one circle (28.3 km²)", g, prev)
+		// Gains within 2% of a circle tie, and spreading decides among them.
+		if g <= 0 || g > prev+0.02*math.Pi*9+1e-9 || g > math.Pi*9*1.01 {
+			t.Fatalf("newly_covered_km2 = %v after %v; want decreasing (to within 2%% of a circle), positive, at most one circle (28.3 km²)", g, prev)
 		}
 		prev = g
 	}

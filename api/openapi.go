@@ -8,6 +8,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"yizhan/data"
+	"yizhan/data/bundled"
+	"yizhan/data/plan"
 	"yizhan/geo"
 )
 
@@ -243,15 +245,20 @@ func openapiDocument() obj {
 	}
 	coverageFields := obj{
 		"area":   obj{"type": "object", "description": fmt.Sprintf("A GeoJSON Polygon or MultiPolygon (or a Feature of one), at most %d positions. Give area or region.", MaxAreaVertices)},
-		"region": oaStr("A bundled region instead of area, e.g. \"Inner Mongolia\"."),
-		"cell_m": oaNum(geo.MinCellMeters, MaxCellM, true, -1, "Grid cell size in meters; chosen automatically when absent."),
+		"region": oaStr("A bundled region (\"Inner Mongolia\", \"150000\", or \"China\" for the country's outline) instead of area; with area, the area clipped to it (the answer's clipped_to names it)."),
+		"demand": obj{"description": fmt.Sprintf("Weighted demand: a GeoJSON FeatureCollection of at most %d Points, each with a numeric \"weight\" property (default 1) and an optional \"name\"; "+
+			"or \"none\" (area only), or \"default\". Absent: the bundled populated places weighted by population (%d where the source has none) and the border ports (%d each). "+
+			"Answers report demand_total, demand_covered and the scenarios in the demand's unit.", plan.MaxDemandPoints, bundled.PlaceMinWeight, bundled.PortWeight),
+			"oneOf": []obj{{"type": "object"}, {"type": "string", "enum": []string{plan.DemandNone, plan.DemandDefault}}}},
+		"demand_csv": oaStr("Demand as CSV instead (RFC 4180, a UTF-8 byte-order mark allowed): a header naming lon, lat and weight columns (weight optional, a name column optional), then one row a point; the same limits as demand."),
+		"cell_m":     oaNum(geo.MinCellMeters, MaxCellM, true, -1, "Grid cell size in meters; chosen automatically when absent."),
 	}
 	for k, v := range searchFields {
 		coverageFields[k] = v
 	}
 	suggestFields := obj{
 		"n":          oaInt(1, MaxSuggest, DefaultSuggest),
-		"candidates": obj{"type": "object", "description": fmt.Sprintf("Allowed sites: a FeatureCollection of Points or a MultiPoint, at most %d; without it, cell centres.", MaxCandidates)},
+		"candidates": obj{"type": "object", "description": fmt.Sprintf("Allowed sites: a FeatureCollection of Points or a MultiPoint, at most %d; without it, the bundled places, the demand points and uncovered cell centres.", MaxCandidates)},
 	}
 	for k, v := range coverageFields {
 		suggestFields[k] = v
@@ -347,13 +354,17 @@ func openapiDocument() obj {
 		"/v1/regions": oaGet("Named regions", "The regions /v1/coverage/gaps and /v1/coverage/suggest resolve by name.", nil, obj{"200": anyJSON("{\"regions\": [...]}")}),
 
 		"/v1/coverage/gaps": obj{"post": obj{
-			"summary": "Coverage gaps", "description": "The parts of an area outside every record's service circle, largest first, with area_km2, covered_km2 and covered_pct.",
+			"summary": "Coverage gaps", "description": "The parts of an area outside every open record's service circle, largest first (closed_by names the scenario that closes a gap), with area_km2, covered_km2, covered_pct, " +
+				"demand_total, demand_covered, demand_share, clipped_to, method_text (plain words in lang) and formula, and the scenarios today and with_planned: " +
+				"{name, stations, area_km2_covered, covered_share, demand_covered, demand_share, gaps_closed, adds_km2, adds_demand}.",
 			"parameters":  []obj{oaCRS},
 			"requestBody": oaBody("Area (in crs; or a bundled region), service circle and filters.", bodyOptions, obj{"type": "object", "additionalProperties": false, "properties": coverageFields}),
 			"responses":   oaWithBody(oaCoverage(oaAnswer("Gaps as Polygon features with the summary as foreign members.", mediaGeoJSON, obj{"type": "object"}))),
 		}},
 		"/v1/coverage/suggest": obj{"post": obj{
-			"summary": "Suggest new sites", "description": "Up to n sites that would cover the most uncovered area, chosen greedily.",
+			"summary": "Suggest new sites", "description": "Up to n sites that would cover the most demand still uncovered, today's and the planned records fixed: greedy with lazy evaluation (CELF), " +
+				"which covers at least 1 - 1/e (63%) of what the best n sites would; ties go to the most uncovered area, then to the site farthest from every record and site. " +
+				"Each site has demand_gain, newly_covered_km2, nearest_station {id, name, distance_m} and near_place {name, distance_m}; the answer adds demand_covered_before and _after and the scenario with_suggested.",
 			"parameters":  []obj{oaCRS},
 			"requestBody": oaBody("As for gaps, plus n and candidates (in crs).", bodyOptions, obj{"type": "object", "additionalProperties": false, "properties": suggestFields}),
 			"responses":   oaWithBody(oaCoverage(oaAnswer("Suggested sites as Point features.", mediaGeoJSON, obj{"type": "object"}))),

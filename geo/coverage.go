@@ -179,37 +179,150 @@ func niceUp(v float64) float64 {
 // checkEvery edges; when it ends, NewGrid returns an error wrapping
 // ctx.Err() and no grid.
 func NewGrid(ctx context.Context, area orb.MultiPolygon, cellM float64) (*Grid, error) {
-	if !(cellM >= MinCellMeters) || math.IsInf(cellM, 0) {
-		return nil, fmt.Errorf("cell_m must be a number >= %d, got %v", MinCellMeters, cellM)
-	}
-	if n := areaPositions(area); n > MaxAreaVertices {
-		return nil, &WorkLimitError{Work: n, Limit: MaxAreaVertices, Unit: "positions", Else: "simplify the polygon, or split the area into parts"}
-	}
-	b := area.Bound()
-	if n := gridCells(b, cellM); n > MaxGridCells {
-		return nil, &WorkLimitError{Work: n, Limit: MaxGridCells, Unit: "grid cells", CellM: cellM, MinCellM: MinCellForArea(area), Else: "or a smaller area"}
-	}
-	g := &Grid{West: b.Min[0], South: b.Min[1], CellM: cellM, bound: b}
-	g.DLon, g.DLat, g.Rows, g.Cols = gridShape(b, cellM)
-	n, err := g.crossings(ctx, area)
+	g, err := layGrid(ctx, area.Bound(), cellM, area)
 	if err != nil {
 		return nil, err
 	}
+	g.AreaM2 = Area(area)
+	return g, nil
+}
+
+// NewClippedGrid is NewGrid over the part of area inside clip (both
+// should have passed ValidateArea): a cell is inside when its centre is
+// inside both. The lattice spans the overlap of their bounding boxes.
+// There is no polygon of the intersection, so AreaM2 is the grid's own
+// measure of it (the exact areas of the inside cells, GridAreaM2), which
+// converges to the true area as cells shrink. Areas that do not overlap
+// give a grid with no cell inside. The limits of NewGrid apply to the
+// positions, crossings and cells of both.
+func NewClippedGrid(ctx context.Context, area, clip orb.MultiPolygon, cellM float64) (*Grid, error) {
+	b, ok := overlap(area.Bound(), clip.Bound())
+	if !ok {
+		b = orb.Bound{Min: area.Bound().Min, Max: area.Bound().Min}
+	}
+	g, err := layGrid(ctx, b, cellM, area, clip)
+	if err != nil {
+		return nil, err
+	}
+	g.AreaM2 = g.Summary().GridAreaM2
+	return g, nil
+}
+
+// overlap is the intersection of two bounds, and whether they meet.
+func overlap(a, b orb.Bound) (orb.Bound, bool) {
+	o := orb.Bound{
+		Min: orb.Point{math.Max(a.Min[0], b.Min[0]), math.Max(a.Min[1], b.Min[1])},
+		Max: orb.Point{math.Min(a.Max[0], b.Max[0]), math.Min(a.Max[1], b.Max[1])},
+	}
+	return o, o.Min[0] <= o.Max[0] && o.Min[1] <= o.Max[1]
+}
+
+// layGrid lays the lattice over b at cellM and marks inside the cells
+// whose centres are inside every one of areas, after counting the work.
+func layGrid(ctx context.Context, b orb.Bound, cellM float64, areas ...orb.MultiPolygon) (*Grid, error) {
+	if !(cellM >= MinCellMeters) || math.IsInf(cellM, 0) {
+		return nil, fmt.Errorf("cell_m must be a number >= %d, got %v", MinCellMeters, cellM)
+	}
+	var positions int64
+	for _, a := range areas {
+		positions += areaPositions(a)
+	}
+	if positions > MaxAreaVertices*int64(len(areas)) {
+		return nil, &WorkLimitError{Work: positions, Limit: MaxAreaVertices, Unit: "positions", Else: "simplify the polygon, or split the area into parts"}
+	}
+	if n := gridCells(b, cellM); n > MaxGridCells {
+		return nil, &WorkLimitError{Work: n, Limit: MaxGridCells, Unit: "grid cells", CellM: cellM, MinCellM: MinCellForArea(areas[0]), Else: "or a smaller area"}
+	}
+	g := &Grid{West: b.Min[0], South: b.Min[1], CellM: cellM, bound: b}
+	g.DLon, g.DLat, g.Rows, g.Cols = gridShape(b, cellM)
+	var n int64
+	for _, a := range areas {
+		k, err := g.crossings(ctx, a)
+		if err != nil {
+			return nil, err
+		}
+		n += k
+	}
 	if n > MaxGridCrossings {
-		return nil, &WorkLimitError{Work: n, Limit: MaxGridCrossings, Unit: "edge–row crossings", CellM: cellM, MinCellM: MinCellForArea(area),
+		return nil, &WorkLimitError{Work: n, Limit: MaxGridCrossings, Unit: "edge–row crossings", CellM: cellM, MinCellM: MinCellForArea(areas[0]),
 			Else: "or simplify the polygon (fewer positions, above all on edges that run north–south across many cells), or a smaller area"}
 	}
-	g.AreaM2 = Area(area)
 	g.state = make([]uint8, g.Rows*g.Cols)
 	g.rowArea = make([]float64, g.Rows)
 	for r := range g.rowArea {
 		s, n := g.South+float64(r)*g.DLat, math.Min(90, g.South+float64(r+1)*g.DLat)
 		g.rowArea[r] = cellArea(s, n, g.DLon)
 	}
-	if err := g.fillInside(ctx, area); err != nil {
+	if err := g.fillInside(ctx, areas[0]); err != nil {
 		return nil, err
 	}
+	if len(areas) > 1 {
+		mask := *g
+		mask.state = make([]uint8, len(g.state))
+		for _, a := range areas[1:] {
+			clear(mask.state)
+			if err := mask.fillInside(ctx, a); err != nil {
+				return nil, err
+			}
+			for i, v := range mask.state {
+				if v != cellOpen {
+					g.state[i] = cellOut
+				}
+			}
+		}
+	}
 	return g, nil
+}
+
+// Clone returns a copy of g whose cells can be covered independently.
+func (g *Grid) Clone() *Grid {
+	c := *g
+	c.state = slices.Clone(g.state)
+	return &c
+}
+
+// GapsClosed reports, for each of gaps (Gaps of g, in its order), whether
+// after (a Clone of g covered further) has none of its cells uncovered.
+// The cost is O(cells of the gaps). ctx is checked once per gap and every
+// checkEvery cells.
+func (g *Grid) GapsClosed(ctx context.Context, gaps []Gap, after *Grid) ([]bool, error) {
+	out := make([]bool, len(gaps))
+	seen := make([]bool, len(g.state))
+	var stack []int32
+	n := 0
+	for k, gp := range gaps {
+		if err := stopped(ctx, "gaps"); err != nil {
+			return nil, err
+		}
+		closed := true
+		stack = append(stack[:0], int32(gp.first))
+		seen[gp.first] = true
+		for len(stack) > 0 {
+			if n++; n%checkEvery == 0 {
+				if err := stopped(ctx, "gaps"); err != nil {
+					return nil, err
+				}
+			}
+			i := int(stack[len(stack)-1])
+			stack = stack[:len(stack)-1]
+			if after.state[i] == cellOpen {
+				closed = false
+			}
+			c := i % g.Cols
+			for _, j := range [4]int{i - g.Cols, i + g.Cols, i - 1, i + 1} {
+				switch {
+				case j == i-1 && c == 0, j == i+1 && c == g.Cols-1, j < 0, j >= len(g.state):
+					continue
+				}
+				if !seen[j] && g.state[j] == cellOpen {
+					seen[j] = true
+					stack = append(stack, int32(j))
+				}
+			}
+		}
+		out[k] = closed
+	}
+	return out, nil
 }
 
 // rowSpan is the range [r0, r1) of rows whose centre y satisfies
@@ -324,6 +437,17 @@ func (g *Grid) fillInside(ctx context.Context, area orb.MultiPolygon) error {
 func (g *Grid) colAtOrAfter(x float64) int {
 	c := int(math.Ceil((x-g.West)/g.DLon - 0.5))
 	return min(max(c, 0), g.Cols)
+}
+
+// Inside reports whether p lies in a cell of the grid that is inside the
+// area (the grid's own view of the area, to within a cell).
+func (g *Grid) Inside(p orb.Point) bool {
+	if !validPoint(p) {
+		return false
+	}
+	r := int(math.Floor((p[1] - g.South) / g.DLat))
+	c := int(math.Floor((p[0] - g.West) / g.DLon))
+	return r >= 0 && r < g.Rows && c >= 0 && c < g.Cols && g.state[r*g.Cols+c] != cellOut
 }
 
 // Centre returns the centre of cell (r, c).
@@ -508,6 +632,7 @@ type Gap struct {
 	Polygon orb.Polygon
 	AreaM2  float64 // area of its cells, square meters
 	Cells   int
+	first   int // one of its cells, row × Cols + column
 }
 
 // run is a horizontal stretch [c0, c1) of open cells in one row.
@@ -584,7 +709,7 @@ func (g *Grid) Gaps(ctx context.Context) ([]Gap, error) {
 		if !ok {
 			k = len(gaps)
 			comp[root] = k
-			gaps = append(gaps, Gap{})
+			gaps = append(gaps, Gap{first: runs[i].r*g.Cols + runs[i].c0})
 		}
 		n := runs[i].c1 - runs[i].c0
 		gaps[k].Cells += n

@@ -203,16 +203,26 @@ func (l *Layers) Region(name string) (orb.MultiPolygon, RegionInfo, bool) {
 			return r.area.Clone(), r.info, true
 		}
 	}
+	if slices.Contains(chinaAliases, key) {
+		return l.china.Clone(), ChinaRegion, true
+	}
 	return nil, RegionInfo{}, false
 }
 
+// ChinaRegion names the outline China returns as a region, to clip an
+// area to the country.
+var ChinaRegion = RegionInfo{Code: "CN", NameZH: "中国", NameEN: "China"}
+
+// chinaAliases are the names Region resolves to China (normalized).
+var chinaAliases = []string{"cn", "china", "中国", "中華人民共和國", "中华人民共和国", "people's republic of china", "prc"}
+
 // Regions lists the regions Region can resolve, in a stable order.
 func (l *Layers) Regions() []RegionInfo {
-	out := make([]RegionInfo, len(l.regions))
+	out := make([]RegionInfo, len(l.regions), len(l.regions)+1)
 	for i, r := range l.regions {
 		out[i] = r.info
 	}
-	return out
+	return append(out, ChinaRegion)
 }
 
 // layerHeader is the part of a bundled layer that says where it comes from.

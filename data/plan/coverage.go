@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -73,8 +75,13 @@ func (p *Planner) now() time.Time {
 // from its flags.
 type GapsRequest struct {
 	Area   json.RawMessage `json:"area"`   // a GeoJSON Polygon or MultiPolygon, or a Feature of one
-	Region string          `json:"region"` // or a bundled region by name or code
+	Region string          `json:"region"` // a bundled region by name or code; with area, the area is clipped to it
 	CellM  *float64        `json:"cell_m"` // nil: chosen from the area and radius
+	// Demand is a GeoJSON FeatureCollection of Points with a numeric
+	// "weight", or "none" (area only) or "default"; absent, the bundled
+	// default (bundled.DefaultDemand). DemandCSV gives it as CSV instead.
+	Demand    json.RawMessage `json:"demand"`
+	DemandCSV string          `json:"demand_csv"`
 	Search
 }
 
@@ -86,55 +93,121 @@ const GapsExample = `{"region": "Inner Mongolia", "minutes": 15, "mode": "walk"}
 type SuggestRequest struct {
 	GapsRequest
 	N          *int            `json:"n"`          // nil: DefaultSuggest
-	Candidates json.RawMessage `json:"candidates"` // allowed sites; absent: uncovered cell centres
+	Candidates json.RawMessage `json:"candidates"` // allowed sites; absent: bundled places, demand points and uncovered cell centres
 }
 
 // SuggestExample is a SuggestRequest as JSON, for messages.
 const SuggestExample = `{"region": "Inner Mongolia", "minutes": 60, "mode": "truck", "n": 5}`
 
+// The scenarios every coverage answer compares, in this order.
+const (
+	ScenarioToday         = "today"          // the open records passing the filter
+	ScenarioWithPlanned   = "with_planned"   // and the planned ones
+	ScenarioWithSuggested = "with_suggested" // and the suggested sites (suggestions only)
+)
+
+// Scenario is the coverage of one set of stations.
+type Scenario struct {
+	Name          string
+	Stations      int // stations (and sites) counted
+	Summary       geo.CoverageSummary
+	DemandCovered float64
+	GapsClosed    int // gaps of today that this scenario covers entirely
+}
+
 // Coverage is what a coverage answer reports besides its features: the
-// grid, the totals, the circle and the filter used.
+// grid, the totals, the circle, the filter and the demand used, and the
+// scenarios.
 type Coverage struct {
-	Area    orb.MultiPolygon    // WGS 84
-	Region  *bundled.RegionInfo // the bundled region named, if one was
-	Reach   geo.Reach
-	Filter  data.Filter
-	Lang    string
-	Grid    *geo.Grid
-	Auto    bool // the cell size was chosen, not given
-	Summary geo.CoverageSummary
-	Counted int // records counted: those passing the filter near the area
+	Area      orb.MultiPolygon    // WGS 84, as given or as the region's outline
+	Region    *bundled.RegionInfo // the bundled region named, if one was
+	ClippedTo *bundled.RegionInfo // the region the area was clipped to, if it was
+	Reach     geo.Reach
+	Filter    data.Filter // the records counted today
+	Lang      string
+	Grid      *geo.Grid
+	Auto      bool                // the cell size was chosen, not given
+	Summary   geo.CoverageSummary // today
+	Counted   int                 // records counted today: those passing the filter near the area
+	Demand    *Demand             // the demand inside the area
+	// DemandCovered is the demand covered today.
+	DemandCovered float64
+	Scenarios     []Scenario
+}
+
+// DemandTotal is the weight of the demand inside the area.
+func (c *Coverage) DemandTotal() float64 {
+	t, _ := geo.DemandSum(c.Demand.Points, nil)
+	return t
 }
 
 // Gaps is the answer to a GapsRequest.
 type Gaps struct {
 	Coverage
-	Gaps []geo.Gap // every gap, largest first; answers show MaxGapFeatures at most
+	Gaps     []geo.Gap // every gap, largest first; answers show MaxGapFeatures at most
+	ClosedBy []string  // per gap: the first scenario that closes it, "" for none
 }
 
 // Suggestion is the answer to a SuggestRequest.
 type Suggestion struct {
-	Coverage                       // before the sites
-	After      geo.CoverageSummary // with the sites
-	Sites      []geo.Site
-	Candidates []Candidate // as given; Site.Candidate indexes it
+	Coverage                     // before the sites (today)
+	After    geo.CoverageSummary // with the planned records and the sites
+	// DemandAfter is the demand covered with the planned records and the sites.
+	DemandAfter float64
+	Sites       []SiteCard
+	Candidates  []Candidate // Site.Candidate indexes it
+	From        []string    // where the candidates came from: CandidatesGiven, or places, demand and grid
 }
+
+// SiteCard is one suggested site and what a planner wants to know of it.
+type SiteCard struct {
+	geo.Site
+	Nearest   *NearStation // the nearest record counted today; nil for none
+	NearPlace *NearPlace   // the nearest bundled populated place; nil for none
+}
+
+// NearStation is the nearest record to a site.
+type NearStation struct {
+	ID        string
+	Name      string // in the request's language
+	DistanceM float64
+}
+
+// NearPlace is the populated place nearest a site.
+type NearPlace struct {
+	Name      string // in the request's language
+	DistanceM float64
+}
+
+// Where candidates come from, as Suggestion.From names them.
+const (
+	CandidatesGiven  = "given"
+	CandidatesPlaces = "places"
+	CandidatesDemand = "demand"
+	CandidatesGrid   = "grid"
+	// CandidatesJunctions would be road junctions, once a road network is
+	// loaded into the planner: the hook is junctionCandidates.
+	CandidatesJunctions = "junctions"
+)
 
 // coverage is a checked GapsRequest.
 type coverage struct {
-	area   orb.MultiPolygon
-	region *bundled.RegionInfo
-	reach  geo.Reach
-	filter data.Filter
-	lang   string
-	cellM  float64 // 0: automatic
+	area      orb.MultiPolygon
+	clip      orb.MultiPolygon // the region to clip area to, nil for none
+	region    *bundled.RegionInfo
+	clippedTo *bundled.RegionInfo
+	reach     geo.Reach
+	filter    data.Filter
+	lang      string
+	cellM     float64 // 0: automatic
+	demand    *Demand
 }
 
 // check checks a GapsRequest given in cv (nil: WGS 84).
 func (p *Planner) check(ctx context.Context, req *GapsRequest, cv Coords) (coverage, error) {
 	var c coverage
 	var err error
-	if c.area, c.region, err = p.areaOf(ctx, req, cv); err != nil {
+	if err = p.areaOf(ctx, req, cv, &c); err != nil {
 		return c, err
 	}
 	if c.reach, err = req.reach().Parse(); err != nil {
@@ -149,22 +222,21 @@ func (p *Planner) check(ctx context.Context, req *GapsRequest, cv Coords) (cover
 		}
 		c.cellM = *req.CellM
 	}
+	if c.demand, err = p.parseDemand(req, cv); err != nil {
+		return c, err
+	}
 	return c, nil
 }
 
-// areaOf resolves a request's area or region. A bundled region is WGS 84
-// already; an area is read in cv.
-func (p *Planner) areaOf(ctx context.Context, req *GapsRequest, cv Coords) (orb.MultiPolygon, *bundled.RegionInfo, error) {
+// areaOf resolves a request's area and region into c. A bundled region is
+// WGS 84 already; an area is read in cv. Both: the area clipped to the
+// region.
+func (p *Planner) areaOf(ctx context.Context, req *GapsRequest, cv Coords, c *coverage) error {
 	hasArea := given(req.Area)
-	switch {
-	case hasArea && req.Region != "":
-		return nil, nil, bad("region", "give area or region, not both")
-	case hasArea:
-		mp, err := parseArea(ctx, req.Area, cv, p.timeout())
-		return mp, nil, err
-	case req.Region != "":
+	var region orb.MultiPolygon
+	if req.Region != "" {
 		if p.Layers == nil {
-			return nil, nil, bad("region", "this server has no bundled regions; send an area polygon instead")
+			return bad("region", "this server has no bundled regions; send an area polygon instead")
 		}
 		mp, info, ok := p.Layers.Region(req.Region)
 		if !ok {
@@ -172,11 +244,26 @@ func (p *Planner) areaOf(ctx context.Context, req *GapsRequest, cv Coords) (orb.
 			for _, r := range p.Layers.Regions() {
 				names = append(names, fmt.Sprintf("%s / %s / %s", r.NameEN, r.NameZH, r.Code))
 			}
-			return nil, nil, bad("region", "unknown region %s (known: %s)", geo.Quote(req.Region), strings.Join(names, "; "))
+			return bad("region", "unknown region %s (known: %s)", geo.Quote(req.Region), strings.Join(names, "; "))
 		}
-		return mp, &info, nil
+		region, c.region = mp, &info
 	}
-	return nil, nil, bad("area", `give an area (a GeoJSON Polygon or MultiPolygon, or a Feature of one) or a region (e.g. "Inner Mongolia", "内蒙古自治区" or "150000")`)
+	switch {
+	case hasArea:
+		mp, err := parseArea(ctx, req.Area, cv, p.timeout())
+		if err != nil {
+			return err
+		}
+		c.area = mp
+		if region != nil {
+			c.clip, c.clippedTo, c.region = region, c.region, nil
+		}
+		return nil
+	case region != nil:
+		c.area = region
+		return nil
+	}
+	return bad("area", `give an area (a GeoJSON Polygon or MultiPolygon, or a Feature of one) or a region (e.g. "Inner Mongolia", "内蒙古自治区" or "150000"), or both (the area clipped to the region)`)
 }
 
 // grid builds the grid of c at cellM (0: automatic).
@@ -185,16 +272,114 @@ func (p *Planner) grid(ctx context.Context, c *coverage) (*geo.Grid, bool, error
 	if cell == 0 {
 		cell, auto = geo.AutoCell(c.area, c.reach.Radius()), true
 	}
-	g, err := geo.NewGrid(ctx, c.area, cell)
+	var g *geo.Grid
+	var err error
+	if c.clip != nil {
+		g, err = geo.NewClippedGrid(ctx, c.area, c.clip, cell)
+	} else {
+		g, err = geo.NewGrid(ctx, c.area, cell)
+	}
 	if err != nil {
 		return nil, false, gridStopped(err, p.timeout(), cell)
+	}
+	if c.clip != nil && g.Summary().CellsInside == 0 {
+		return nil, false, bad("area", "the area and the region %s do not overlap: nothing is left to analyse", geo.Quote(c.clippedTo.NameEN))
 	}
 	return g, auto, nil
 }
 
+// analysis is the state of one coverage analysis: today's grid and the
+// grid with the planned records, and the demand covered by each.
+type analysis struct {
+	today, planned       *geo.Grid
+	todayPts, plannedPts []orb.Point
+	coveredToday         []bool
+	coveredPlanned       []bool
+}
+
+// todayFilter is the filter of the records counted today: f, with only
+// open records when f names no status. plannedFilter is f's records that
+// are planned.
+func todayFilter(f data.Filter) data.Filter {
+	if len(f.Statuses) == 0 {
+		f.Statuses = []data.Status{data.StatusOpen}
+	}
+	return f
+}
+
+func plannedFilter(f data.Filter) data.Filter {
+	f.Statuses = []data.Status{data.StatusPlanned}
+	return f
+}
+
+// analyse covers g with today's records and, on a clone, with the
+// planned ones too, and measures both scenarios.
+func (p *Planner) analyse(ctx context.Context, snap *catalog.Snapshot, c *coverage, g *geo.Grid, auto bool) (*analysis, Coverage, error) {
+	radius := c.reach.Radius()
+	b := c.area.Bound()
+	a := &analysis{today: g}
+	tf := todayFilter(c.filter)
+	a.todayPts = stationsNear(snap, b, radius, tf)
+	if err := g.Cover(ctx, a.todayPts, radius); err != nil {
+		return nil, Coverage{}, gridStopped(err, p.timeout(), g.CellM)
+	}
+	a.plannedPts = stationsNear(snap, b, radius, plannedFilter(c.filter))
+	a.planned = g.Clone()
+	if err := a.planned.Cover(ctx, a.plannedPts, radius); err != nil {
+		return nil, Coverage{}, gridStopped(err, p.timeout(), g.CellM)
+	}
+	d := c.demand.inside(g)
+	a.coveredToday = make([]bool, len(d.Points))
+	if err := geo.CoverDemand(ctx, d.Points, a.coveredToday, a.todayPts, radius); err != nil {
+		return nil, Coverage{}, gridStopped(err, p.timeout(), g.CellM)
+	}
+	a.coveredPlanned = slices.Clone(a.coveredToday)
+	if err := geo.CoverDemand(ctx, d.Points, a.coveredPlanned, a.plannedPts, radius); err != nil {
+		return nil, Coverage{}, gridStopped(err, p.timeout(), g.CellM)
+	}
+	_, covToday := geo.DemandSum(d.Points, a.coveredToday)
+	_, covPlanned := geo.DemandSum(d.Points, a.coveredPlanned)
+	sum := g.Summary()
+	cov := Coverage{Area: c.area, Region: c.region, ClippedTo: c.clippedTo, Reach: c.reach, Filter: tf, Lang: c.lang,
+		Grid: g, Auto: auto, Summary: sum, Counted: len(a.todayPts), Demand: d, DemandCovered: covToday,
+		Scenarios: []Scenario{
+			{Name: ScenarioToday, Stations: len(a.todayPts), Summary: sum, DemandCovered: covToday},
+			{Name: ScenarioWithPlanned, Stations: len(a.todayPts) + len(a.plannedPts), Summary: a.planned.Summary(), DemandCovered: covPlanned},
+		}}
+	return a, cov, nil
+}
+
+// closedBy says, per gap of today, the first of the grids (named by
+// names) that covers it entirely, "" for none, and counts the gaps each
+// grid closes into the scenarios named so.
+func closedBy(ctx context.Context, today *geo.Grid, gaps []geo.Gap, cov *Coverage, grids map[string]*geo.Grid) ([]string, error) {
+	out := make([]string, len(gaps))
+	for i := range cov.Scenarios {
+		sc := &cov.Scenarios[i]
+		after, ok := grids[sc.Name]
+		if !ok {
+			continue
+		}
+		closed, err := today.GapsClosed(ctx, gaps, after)
+		if err != nil {
+			return nil, err
+		}
+		for k, cl := range closed {
+			if cl {
+				sc.GapsClosed++
+				if out[k] == "" {
+					out[k] = sc.Name
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
 // Gaps answers req over snap: the parts of the area not within the
-// service circle of any record passing the filter, largest first. cv is
-// the CRS of the request's area (nil: WGS 84).
+// service circle of any open record passing the filter, largest first,
+// with the scenarios today and with the planned records. cv is the CRS of
+// the request's area and demand (nil: WGS 84).
 func (p *Planner) Gaps(ctx context.Context, snap *catalog.Snapshot, req *GapsRequest, cv Coords) (*Gaps, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.timeout())
 	defer cancel()
@@ -206,26 +391,26 @@ func (p *Planner) Gaps(ctx context.Context, snap *catalog.Snapshot, req *GapsReq
 	if err != nil {
 		return nil, err
 	}
-	pts := stationsNear(snap, c.area.Bound(), c.reach.Radius(), c.filter)
-	if err := g.Cover(ctx, pts, c.reach.Radius()); err != nil {
-		return nil, gridStopped(err, p.timeout(), g.CellM)
+	a, cov, err := p.analyse(ctx, snap, &c, g, auto)
+	if err != nil {
+		return nil, err
 	}
-	sum := g.Summary()
 	gaps, err := g.Gaps(ctx)
 	if err != nil {
 		return nil, gridStopped(err, p.timeout(), g.CellM)
 	}
-	return &Gaps{Coverage: c.result(g, auto, sum, len(pts)), Gaps: gaps}, nil
-}
-
-func (c *coverage) result(g *geo.Grid, auto bool, sum geo.CoverageSummary, counted int) Coverage {
-	return Coverage{Area: c.area, Region: c.region, Reach: c.reach, Filter: c.filter, Lang: c.lang,
-		Grid: g, Auto: auto, Summary: sum, Counted: counted}
+	by, err := closedBy(ctx, g, gaps, &cov, map[string]*geo.Grid{ScenarioWithPlanned: a.planned})
+	if err != nil {
+		return nil, gridStopped(err, p.timeout(), g.CellM)
+	}
+	return &Gaps{Coverage: cov, Gaps: gaps, ClosedBy: by}, nil
 }
 
 // Suggest answers req over snap: up to n new sites, in the order chosen,
-// each covering the most area still uncovered (greedy maximal coverage).
-// cv is the CRS of the request's area and candidates (nil: WGS 84).
+// each covering the most demand still uncovered with today's and the
+// planned records fixed (then the most area, then spread apart: see
+// geo.Grid.SuggestPlan). cv is the CRS of the request's area, demand and
+// candidates (nil: WGS 84).
 func (p *Planner) Suggest(ctx context.Context, snap *catalog.Snapshot, req *SuggestRequest, cv Coords) (*Suggestion, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.timeout())
 	defer cancel()
@@ -244,25 +429,28 @@ func (p *Planner) Suggest(ctx context.Context, snap *catalog.Snapshot, req *Sugg
 	if err != nil {
 		return nil, err
 	}
+	from := []string{CandidatesGiven}
+	useGrid := false
+	if len(cands) == 0 {
+		cands, from = p.autoCandidates(&c), []string{CandidatesPlaces, CandidatesDemand, CandidatesGrid}
+		useGrid = true
+	}
 	// Greedy suggestion measures every candidate's circle: bound the work
 	// (geo.SuggestWork) by coarsening an automatic grid, or by refusing a
 	// cell_m that would exceed it.
 	radius := c.reach.Radius()
-	var cpts []orb.Point
-	if len(cands) > 0 {
-		cpts = make([]orb.Point, len(cands))
-		for i, cd := range cands {
-			cpts[i] = cd.Point
-		}
+	cpts := make([]orb.Point, len(cands))
+	for i, cd := range cands {
+		cpts[i] = cd.Point
 	}
 	b := c.area.Bound()
 	if c.cellM == 0 {
-		if minCell := geo.MinSuggestCell(b, radius, cpts); geo.AutoCell(c.area, radius) < minCell {
+		if minCell := geo.MinPlanCell(b, radius, cpts, useGrid); geo.AutoCell(c.area, radius) < minCell {
 			c.cellM = math.Min(MaxCellM, minCell)
 		}
 	}
 	if c.cellM != 0 {
-		if err := geo.CheckSuggestWork(b, c.cellM, radius, cpts); err != nil {
+		if err := geo.CheckPlanWork(b, c.cellM, radius, cpts, useGrid); err != nil {
 			// The cell size to give must fit the grid's own limits too.
 			var wl *geo.WorkLimitError
 			if errors.As(err, &wl) && wl.MinCellM > 0 {
@@ -276,16 +464,119 @@ func (p *Planner) Suggest(ctx context.Context, snap *catalog.Snapshot, req *Sugg
 		return nil, err
 	}
 	auto = auto || req.CellM == nil
-	pts := stationsNear(snap, b, radius, c.filter)
-	if err := g.Cover(ctx, pts, radius); err != nil {
-		return nil, gridStopped(err, p.timeout(), g.CellM)
+	a, cov, err := p.analyse(ctx, snap, &c, g, auto)
+	if err != nil {
+		return nil, err
 	}
-	before := g.Summary()
-	sites, err := g.Suggest(ctx, n, radius, cpts)
+	if useGrid {
+		// Automatic candidates outside the (clipped) area are no sites.
+		cands = slices.DeleteFunc(cands, func(cd Candidate) bool { return !g.Inside(cd.Point) })
+		cpts = cpts[:0]
+		for _, cd := range cands {
+			cpts = append(cpts, cd.Point)
+		}
+	}
+	gaps, err := g.Gaps(ctx)
 	if err != nil {
 		return nil, gridStopped(err, p.timeout(), g.CellM)
 	}
-	return &Suggestion{Coverage: c.result(g, auto, before, len(pts)), After: g.Summary(), Sites: sites, Candidates: cands}, nil
+	after := a.planned.Clone()
+	covered := slices.Clone(a.coveredPlanned)
+	fixed := append(slices.Clone(a.todayPts), a.plannedPts...)
+	sites, err := after.SuggestPlan(ctx, geo.Plan{N: n, Radius: radius, Candidates: cpts, GridCandidates: useGrid,
+		Demand: cov.Demand.Points, Covered: covered, Fixed: fixed})
+	if err != nil {
+		return nil, gridStopped(err, p.timeout(), g.CellM)
+	}
+	_, covAfter := geo.DemandSum(cov.Demand.Points, covered)
+	afterSum := after.Summary()
+	cov.Scenarios = append(cov.Scenarios, Scenario{Name: ScenarioWithSuggested, Stations: len(fixed) + len(sites), Summary: afterSum, DemandCovered: covAfter})
+	if _, err := closedBy(ctx, g, gaps, &cov, map[string]*geo.Grid{ScenarioWithPlanned: a.planned, ScenarioWithSuggested: after}); err != nil {
+		return nil, gridStopped(err, p.timeout(), g.CellM)
+	}
+	cards := make([]SiteCard, len(sites))
+	for i, s := range sites {
+		cards[i] = p.card(snap, s, cov.Filter, c.lang)
+	}
+	return &Suggestion{Coverage: cov, After: afterSum, DemandAfter: covAfter, Sites: cards, Candidates: cands, From: from}, nil
+}
+
+// autoCandidates are the sites a suggestion tries when none are given
+// (besides the grid's cell centres): the bundled places in the area's
+// bound, the demand points there (the heaviest MaxCandidates), and road
+// junctions once a network is loaded.
+func (p *Planner) autoCandidates(c *coverage) []Candidate {
+	b := c.area.Bound()
+	var out []Candidate
+	if p.Layers != nil {
+		if places, err := p.Layers.Places(); err == nil {
+			for _, pl := range places {
+				if b.Contains(pl.Point) {
+					out = append(out, Candidate{ID: "place-" + pl.ID, Point: pl.Point, Source: CandidatesPlaces, Name: pl.Names.In(c.lang)})
+				}
+			}
+		}
+	}
+	if c.demand.From != DemandDefault { // the default demand is the places and ports
+		idx := make([]int, 0, len(c.demand.Points))
+		for i, d := range c.demand.Points {
+			if b.Contains(d.Point) {
+				idx = append(idx, i)
+			}
+		}
+		slices.SortStableFunc(idx, func(i, j int) int { return cmpDesc(c.demand.Points[i].Weight, c.demand.Points[j].Weight) })
+		for _, i := range idx[:min(len(idx), MaxCandidates)] {
+			out = append(out, Candidate{ID: "demand-" + strconv.Itoa(i), Point: c.demand.Points[i].Point, Source: CandidatesDemand, Name: c.demand.Names[i].In(c.lang)})
+		}
+	} else if p.Layers != nil {
+		if pts, err := p.Layers.DefaultDemand(); err == nil {
+			for i, d := range pts {
+				if d.Kind == "port" && b.Contains(d.Point) {
+					out = append(out, Candidate{ID: "port-" + strconv.Itoa(i), Point: d.Point, Source: CandidatesDemand, Name: d.Name.In(c.lang)})
+				}
+			}
+		}
+	}
+	return append(out, junctionCandidates(c)...)
+}
+
+// junctionCandidates will give the road junctions of a loaded network
+// inside the area as candidates; the planner has no road network yet, so
+// there are none.
+func junctionCandidates(*coverage) []Candidate { return nil }
+
+func cmpDesc(a, b float64) int {
+	switch {
+	case a > b:
+		return -1
+	case a < b:
+		return 1
+	}
+	return 0
+}
+
+// card describes site s: the nearest record counted today and the
+// nearest bundled place.
+func (p *Planner) card(snap *catalog.Snapshot, s geo.Site, f data.Filter, lang string) SiteCard {
+	sc := SiteCard{Site: s}
+	if hits := snap.Nearest(s.Point, 1, 0, f); len(hits) > 0 {
+		sc.Nearest = &NearStation{ID: hits[0].Station.ID, Name: hits[0].Station.Names.In(lang), DistanceM: hits[0].Meters}
+	}
+	if p.Layers != nil {
+		if places, err := p.Layers.Places(); err == nil {
+			best := -1
+			var bestM float64
+			for i, pl := range places {
+				if d := geo.Distance(s.Point, pl.Point); best < 0 || d < bestM {
+					best, bestM = i, d
+				}
+			}
+			if best >= 0 {
+				sc.NearPlace = &NearPlace{Name: places[best].Names.In(lang), DistanceM: bestM}
+			}
+		}
+	}
+	return sc
 }
 
 // stationsNear returns the positions of the records passing f that can

@@ -145,8 +145,10 @@ func parseArea(ctx context.Context, raw json.RawMessage, cv Coords, timeout time
 
 // Candidate is one allowed site of a suggestion.
 type Candidate struct {
-	ID    string
-	Point orb.Point // WGS 84
+	ID     string
+	Point  orb.Point // WGS 84
+	Source string    // CandidatesGiven, CandidatesPlaces, CandidatesDemand, ...
+	Name   string    // the place's name, for automatic candidates
 }
 
 // parseCandidates reads a FeatureCollection of Point features (or a
@@ -171,7 +173,7 @@ func parseCandidates(raw json.RawMessage, cv Coords) ([]Candidate, error) {
 		if cv != nil {
 			p = cv.ToWGS84(p)
 		}
-		out = append(out, Candidate{id, p})
+		out = append(out, Candidate{ID: id, Point: p, Source: CandidatesGiven})
 		return nil
 	}
 	switch t {

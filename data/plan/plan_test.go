@@ -80,10 +80,10 @@ func TestRegionRefused(t *testing.T) {
 		field  string
 		detail string
 	}{
-		{&Planner{Layers: layers}, GapsRequest{Region: "Atlantis"}, "region", `unknown region "Atlantis" (known: Inner Mongolia / 内蒙古自治区 / 150000)`},
+		{&Planner{Layers: layers}, GapsRequest{Region: "Atlantis"}, "region", `unknown region "Atlantis" (known: Inner Mongolia / 内蒙古自治区 / 150000; China / 中国 / CN)`},
 		{&Planner{}, GapsRequest{Region: "150000"}, "region", "no bundled regions"},
 		{&Planner{Layers: layers}, GapsRequest{}, "area", "give an area"},
-		{&Planner{Layers: layers}, GapsRequest{Region: "150000", Area: []byte(`{"type":"Polygon"}`)}, "region", "not both"},
+		{&Planner{Layers: layers}, GapsRequest{Region: "150000", Area: []byte(`{"type":"Polygon"}`)}, "area", "area is not a valid GeoJSON Polygon"},
 		{&Planner{Layers: layers}, GapsRequest{Region: "150000", CellM: f(5)}, "cell_m", "cell_m must be from"},
 	} {
 		_, err := tc.p.Gaps(context.Background(), snap, &tc.req, nil)

@@ -1,0 +1,61 @@
+package api
+
+import (
+	"strings"
+
+	"yizhan/geo"
+	"yizhan/web"
+)
+
+// The planner's plain words come from the map's own translations
+// (web.Messages), so that the answers, the printable report and the map
+// say the same thing in the planner's language.
+
+// words returns the translations of lang, falling back to English, then
+// to none (every key then reads as itself).
+func words(lang string) map[string]string {
+	if m, err := web.Messages(lang); err == nil {
+		return m
+	}
+	if m, err := web.Messages("en"); err == nil {
+		return m
+	}
+	return map[string]string{}
+}
+
+// tr is the text of key in m with {name} placeholders filled from kv
+// (name, value pairs); a missing key reads as itself.
+func tr(m map[string]string, key string, kv ...string) string {
+	s, ok := m[key]
+	if !ok {
+		s = key
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		s = strings.ReplaceAll(s, "{"+kv[i]+"}", kv[i+1])
+	}
+	return s
+}
+
+// distanceWords is meters as a planner reads it: "7.7 km", "850 m".
+func distanceWords(m float64) string {
+	if m >= 1000 {
+		return geo.Num(geo.Round(m/1000, 1)) + " km"
+	}
+	return geo.Num(geo.Round(m, 0)) + " m"
+}
+
+// methodText says in plain words, in lang, what "covered" means for r:
+// "within 15 minutes by car, at 40 km/h on roads about 1.3 times longer
+// than the straight line (7.7 km in a straight line)".
+func methodText(r geo.Reach, lang string) string {
+	m := words(lang)
+	if r.Minutes <= 0 {
+		return tr(m, "plan.method.radius", "radius", distanceWords(r.Radius()))
+	}
+	mode := tr(m, "plan.mode.speed")
+	if r.Mode != "" {
+		mode = tr(m, "plan.mode."+r.Mode)
+	}
+	return tr(m, "plan.method.time", "minutes", geo.Num(r.Minutes), "mode", mode, "speed", geo.Num(r.SpeedKmh),
+		"circuity", geo.Num(r.Circuity), "radius", distanceWords(r.Radius()))
+}
