@@ -180,9 +180,6 @@ func TestTranslationsComplete(t *testing.T) {
 	for _, v := range []string{"find", "planner", "route"} {
 		used["hint."+v] = "the views"
 	}
-	for _, m := range []string{"walk", "cycle", "drive", "truck"} {
-		used["planner.by."+m] = "the planner's plain words for the travel modes"
-	}
 	for _, s := range []string{"today", "with_planned", "with_suggested"} {
 		used["planner.scenario."+s] = "the planner's scenarios"
 	}

@@ -159,7 +159,7 @@ func TestPlannerView(t *testing.T) {
 		}
 	}
 	plain := p.text("the method in plain words", `document.getElementById('planner-plain').textContent`)
-	if want := "within 60 min by car, at 40 km/h on roads about 1.3 times longer than the straight line"; !strings.Contains(plain, want) {
+	if want := "within 60 minutes by car, at 40 km/h on roads about 1.3 times longer than the straight line"; !strings.Contains(plain, want) {
 		t.Errorf("method in plain words = %q; want %q", plain, want)
 	}
 	p.noError()

@@ -147,7 +147,7 @@ func TestPlannerDemandSites(t *testing.T) {
 		t.Errorf("first site %q does not say the demand and area it newly covers", first)
 	}
 	plain := p.text("the plain words", `document.getElementById('planner-plain').textContent`)
-	if want := "within 15 min by car, at 40 km/h on roads about 1.3 times longer than the straight line"; !strings.Contains(plain, want) {
+	if want := "within 15 minutes by car, at 40 km/h on roads about 1.3 times longer than the straight line"; !strings.Contains(plain, want) {
 		t.Errorf("method in plain words = %q; want %q", plain, want)
 	}
 	if p.float("the how toggle", `document.getElementById('planner-how').open ? 1 : 0`) != 0 {
@@ -248,7 +248,7 @@ func TestPlannerDemandSites(t *testing.T) {
 	// The report, in Russian: the server's page in a new tab, printed to
 	// an A4 PDF.
 	p.set("lang", "ru")
-	p.poll("the planner in Russian", `document.getElementById('planner-plain').textContent.includes('в пределах 15 мин на машине')`)
+	p.poll("the planner in Russian", `document.getElementById('planner-plain').textContent.includes('в пределах 15 минут на машине')`)
 	report := openReport(t, p)
 	words, err := chromedp.Run(report, chromedp.Evaluate[string](`document.documentElement.lang + '\n' + document.body.innerText`))
 	if err != nil {

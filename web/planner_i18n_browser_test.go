@@ -206,7 +206,7 @@ func TestPlannerLanguages(t *testing.T) {
 			strs["planner.sum_covered"], strs["planner.sum_uncovered"], strs["region.150000"],
 			strings.TrimPrefix(strs["units.km2"], "{n} "))
 		p.contains(lang+" method in plain words", `document.getElementById('planner-plain').textContent`,
-			append(literals(strs["planner.plain"]), strs["planner.by.drive"], strings.TrimPrefix(strs["units.kmh"], "{n} "))...)
+			append(literals(strs["planner.plain"]), strs["plan.mode.drive"])...)
 		p.contains(lang+" scenarios", `document.getElementById('scenarios').textContent`,
 			strs["planner.sc_area"], strs["planner.sc_demand"], strs["planner.scenario.today"], strs["planner.scenario.with_planned"])
 

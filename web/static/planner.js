@@ -481,16 +481,21 @@
   // fmtShare writes a share of 0–1 as a percentage.
   function fmtShare(v) { return typeof v === 'number' ? fmtPct(100 * v) : '–'; }
 
-  // plainReach says what "covered" means, in plain words: within the
-  // minutes by the mode, at the speed, on roads about circuity times the
-  // straight line, and the radius that makes as the crow flies.
+  // plainReach says what "covered" means, in plain words, in the words
+  // of the API's method_text and the printed report (plan.method.*):
+  // within the minutes by the mode, at the speed, on roads about
+  // circuity times the straight line, and the radius that makes.
   function plainReach(fc) {
     var reach = fc.reach || {};
     var radius = A.formatDistance(fc.radius_m);
-    if (!(reach.minutes > 0)) { return t('planner.plain_radius', { radius: radius }); }
+    if (!(reach.minutes > 0)) { return t('planner.plain', { method: t('plan.method.radius', { radius: radius }) }); }
     return t('planner.plain', {
-      minutes: fmtMin(reach.minutes), how: t('planner.by.' + reach.mode), speed: fmtSpeed(reach.speed_kmh),
-      circuity: A.number(reach.circuity, 1), radius: radius
+      method: t('plan.method.time', {
+        minutes: A.number(reach.minutes, Number.isInteger(reach.minutes) ? 0 : 1),
+        mode: t(reach.mode ? 'plan.mode.' + reach.mode : 'plan.mode.speed'),
+        speed: A.number(reach.speed_kmh, Number.isInteger(reach.speed_kmh) ? 0 : 1),
+        circuity: A.number(reach.circuity, 1), radius: radius
+      })
     });
   }
 
