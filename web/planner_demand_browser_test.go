@@ -178,7 +178,7 @@ func TestPlannerDemandSites(t *testing.T) {
 		p.poll("the group's list", `document.querySelectorAll('.site-group-card .site-group button').length > 1`)
 		p.do("open its first site", `document.querySelector('.site-group-card .site-group button').click()`)
 	} else {
-		p.do("open site 1", `window.yizhan.planner.openSite(1)`)
+		p.do("open site 1", `void window.yizhan.planner.openSite(1)`)
 	}
 	p.poll("a site card", `document.querySelector('.leaflet-popup .site-card:not(.site-group-card)') !== null`)
 	card := p.text("the site card", `document.querySelector('.leaflet-popup .site-card:not(.site-group-card)').textContent`)
@@ -334,11 +334,15 @@ func download(t *testing.T, p page, button string) (string, []byte) {
 	}
 	p.click(button)
 	var guid, name string
-	select {
-	case guid = <-done:
-	case <-time.After(20 * time.Second):
-		msg := p.text("the error box", `document.getElementById('error').hidden ? '' : document.getElementById('error').textContent`)
-		t.Fatalf("%s: no download finished (page error: %q)", button, msg)
+	for deadline := time.Now().Add(20 * time.Second); guid == ""; {
+		select {
+		case guid = <-done:
+		case <-time.After(100 * time.Millisecond):
+			msg := p.text("the error box", `document.getElementById('error').hidden ? '' : document.getElementById('error').textContent`)
+			if msg != "" || time.Now().After(deadline) {
+				t.Fatalf("%s: no download finished (page error: %q)", button, strings.Join(strings.Fields(msg), " "))
+			}
+		}
 	}
 	select {
 	case name = <-names:

@@ -223,12 +223,12 @@ func TestPlannerLanguages(t *testing.T) {
 			literals(strs["planner.site_gain"])...)
 		p.contains(lang+" suggestion notes", `document.getElementById('suggest-list').textContent`, strs["planner.candidates_default"], strs["planner.method_demand"])
 		p.contains(lang+" scenarios", `document.getElementById('scenarios').textContent`, strs["planner.scenario.with_suggested"])
-		p.do("open site 1", `window.yizhan.planner.openSite(1)`)
+		p.do("open site 1", `void window.yizhan.planner.openSite(1)`)
 		p.poll("the card of site 1", `document.querySelector('.leaflet-popup .site-card[data-rank="1"]') !== null`)
 		p.contains(lang+" site card", `document.querySelector('.leaflet-popup .site-card').textContent`,
 			strs["planner.site_covers"], strs["planner.site_nearest"], strings.Split(strs["planner.site_heading"], "{")[0])
 		p.contains(lang+" site marker", `document.querySelector('.suggest-marker[data-ranks="1"]').title`, literals(strs["planner.site_title"])...)
-		p.do("close the card", `window.yizhan.map.closePopup()`)
+		p.do("close the card", `void window.yizhan.map.closePopup()`)
 	}
 	routeRun := func(lang string, strs map[string]string) {
 		t.Helper()

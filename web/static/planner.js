@@ -845,7 +845,10 @@
     };
     while (z < map.getMaxZoom() && !alone(z)) { z++; }
     map.closePopup();
-    map.setView(s.latlng, z, { animate: false });
+    // The site sits below the middle of the map, so that its card fits
+    // above it without panning the map again.
+    var below = Math.min(140, map.getSize().y / 4);
+    map.setView(map.unproject(map.project(s.latlng, z).subtract([0, below]), z), z, { animate: false });
     layoutSites();
     siteMarkers.eachLayer(function (m) {
       var e = m.getElement && m.getElement();
