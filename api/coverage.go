@@ -48,7 +48,8 @@ const coverageRetryAfter = "10"
 
 // planRoutes registers the planner endpoints: POST /v1/coverage/gaps
 // (gapsAnswer), /v1/coverage/suggest (suggestAnswer), /v1/route/stations
-// and its alias /v1/route/plan (routeAnswer).
+// and its alias /v1/route/plan (routeAnswer), and /v1/coverage/report
+// (RenderReport).
 func (s *Server) planRoutes() {
 	v1 := s.app.Group("/v1")
 	body := acceptBody(bodyOptions...)
@@ -57,6 +58,7 @@ func (s *Server) planRoutes() {
 	route := planHandler(s, plan.RouteExample, (*plan.Planner).Route, routeAnswer)
 	v1.Post("/route/stations", body, route)
 	v1.Post("/route/plan", body, route)
+	s.reportRoute()
 }
 
 // planHandler is the one shape of a planner endpoint: crs from the query,
@@ -378,7 +380,11 @@ func gapsAnswer(res *plan.Gaps, cv coords) collection {
 		if i == MaxGapFeatures {
 			break
 		}
-		props := map[string]any{"rank": i + 1, "uncovered_km2": geo.Round(gp.AreaM2/1e6, 3), "cells": gp.Cells}
+		props := map[string]any{"rank": i + 1, "uncovered_km2": geo.Round(gp.AreaM2/1e6, 3), "cells": gp.Cells,
+			"centroid": lonLat(cv.out(gp.Centroid)), "nearest_station": (*siteNear)(nil)}
+		if n := res.Nearest[i]; n != nil {
+			props["nearest_station"] = &siteNear{ID: n.ID, Name: n.Name, DistanceM: round1(n.DistanceM)}
+		}
 		if res.ClosedBy[i] != "" {
 			props["closed_by"] = res.ClosedBy[i]
 		}

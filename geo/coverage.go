@@ -632,7 +632,11 @@ type Gap struct {
 	Polygon orb.Polygon
 	AreaM2  float64 // area of its cells, square meters
 	Cells   int
-	first   int // one of its cells, row × Cols + column
+	// Centroid is the area-weighted mean of its cells' centres, [lon, lat]
+	// degrees: inside the gap for a compact one, possibly outside a
+	// crescent.
+	Centroid orb.Point
+	first    int // one of its cells, row × Cols + column
 }
 
 // run is a horizontal stretch [c0, c1) of open cells in one row.
@@ -712,8 +716,17 @@ func (g *Grid) Gaps(ctx context.Context) ([]Gap, error) {
 			gaps = append(gaps, Gap{first: runs[i].r*g.Cols + runs[i].c0})
 		}
 		n := runs[i].c1 - runs[i].c0
+		a := float64(n) * g.rowArea[runs[i].r]
 		gaps[k].Cells += n
-		gaps[k].AreaM2 += float64(n) * g.rowArea[runs[i].r]
+		gaps[k].AreaM2 += a
+		// Accumulate the weighted sum of centres in Centroid; divided below.
+		gaps[k].Centroid[0] += a * (g.West + float64(runs[i].c0+runs[i].c1)/2*g.DLon)
+		gaps[k].Centroid[1] += a * (g.South + (float64(runs[i].r)+0.5)*g.DLat)
+	}
+	for k := range gaps {
+		if a := gaps[k].AreaM2; a > 0 {
+			gaps[k].Centroid = orb.Point{gaps[k].Centroid[0] / a, gaps[k].Centroid[1] / a}
+		}
 	}
 	runOf := func(r, c int) int32 {
 		lo, hi := rowStart[r], rowStart[r+1]

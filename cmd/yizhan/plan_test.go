@@ -53,8 +53,8 @@ func postJSON(t *testing.T, s *api.Server, path, body string) (int, []byte) {
 }
 
 // TestPlannerCLIMatchesAPI runs `yizhan gaps` and `yizhan route` on the
-// same inputs as the HTTP endpoints and holds the GeoJSON they write to
-// the server's answer, byte for byte.
+// same inputs as the HTTP endpoints and holds the GeoJSON and the reports
+// they write to the server's answer, byte for byte.
 func TestPlannerCLIMatchesAPI(t *testing.T) {
 	s := bundledServer(t)
 	dir := t.TempDir()
@@ -82,19 +82,26 @@ func TestPlannerCLIMatchesAPI(t *testing.T) {
 		out  string   // the flag that writes the GeoJSON compared
 		path string
 		body string
+		file string // the file written; "" for out.geojson
 	}{
 		{"gaps of a region", runGaps, []string{"--region", "Inner Mongolia", "--minutes", "60", "--mode", "truck"}, "--out",
-			"/v1/coverage/gaps", `{"region":"Inner Mongolia","minutes":60,"mode":"truck"}`},
+			"/v1/coverage/gaps", `{"region":"Inner Mongolia","minutes":60,"mode":"truck"}`, ""},
 		{"gaps by default", runGaps, []string{"--region", "150000"}, "--out",
-			"/v1/coverage/gaps", `{"region":"150000"}`},
+			"/v1/coverage/gaps", `{"region":"150000"}`, ""},
 		{"gaps of an area file", runGaps, []string{"--area", areaFile, "--radius-m", "3000", "--cell-m", "250", "--kind", "union_station,worker_home"}, "--out",
-			"/v1/coverage/gaps", `{"area":` + square + `,"radius_m":3000,"cell_m":250,"kind":["union_station","worker_home"]}`},
+			"/v1/coverage/gaps", `{"area":` + square + `,"radius_m":3000,"cell_m":250,"kind":["union_station","worker_home"]}`, ""},
 		{"suggested sites", runGaps, []string{"--region", "Inner Mongolia", "--minutes", "60", "--mode", "truck", "--suggest", "3"}, "--suggest-out",
-			"/v1/coverage/suggest", `{"region":"Inner Mongolia","minutes":60,"mode":"truck","n":3}`},
+			"/v1/coverage/suggest", `{"region":"Inner Mongolia","minutes":60,"mode":"truck","n":3}`, ""},
 		{"a bundled route", runRoute, []string{"--corridor-m", "20000", "--prefer", "truck_parking", "hohhot-erenhot"}, "--out",
-			"/v1/route/stations", `{"route":{"type":"LineString","coordinates":` + string(hoer) + `},"corridor_m":20000,"prefer_amenities":["truck_parking"],"lang":"en"}`},
+			"/v1/route/stations", `{"route":{"type":"LineString","coordinates":` + string(hoer) + `},"corridor_m":20000,"prefer_amenities":["truck_parking"],"lang":"en"}`, ""},
 		{"a route file", runRoute, []string{"--lang", "ru", "--max-gap-minutes", "30", "--speed-kmh", "60", "--max-drive-minutes", "120", "--kind", "rest_stop,driver_home", routeFile}, "--out",
-			"/v1/route/plan", `{"route":` + route + `,"lang":"ru","max_gap_minutes":30,"speed_kmh":60,"max_drive_minutes":120,"kind":"rest_stop,driver_home"}`},
+			"/v1/route/plan", `{"route":` + route + `,"lang":"ru","max_gap_minutes":30,"speed_kmh":60,"max_drive_minutes":120,"kind":"rest_stop,driver_home"}`, ""},
+		{"a printable report", runGaps, []string{"--region", "Inner Mongolia", "--minutes", "15", "--mode", "drive", "--suggest", "3", "--lang", "en"}, "--report",
+			"/v1/coverage/report?format=html", `{"region":"Inner Mongolia","minutes":15,"mode":"drive","n":3,"lang":"en"}`, "report.html"},
+		{"a CSV report of a clipped area", runGaps, []string{"--area", areaFile, "--region", "150000", "--minutes", "30", "--mode", "drive", "--demand", "none", "--suggest", "2", "--csv-bom"}, "--report",
+			"/v1/coverage/report?format=csv&bom=true", `{"area":` + square + `,"region":"150000","minutes":30,"mode":"drive","demand":"none","n":2}`, "report.csv"},
+		{"a GeoJSON report", runGaps, []string{"--area", areaFile, "--lang", "mn", "--report-format", "geojson"}, "--report",
+			"/v1/coverage/report?format=geojson", `{"area":` + square + `,"lang":"mn"}`, "report.out"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			status, want := postJSON(t, s, tc.path, tc.body)
@@ -102,6 +109,9 @@ func TestPlannerCLIMatchesAPI(t *testing.T) {
 				t.Fatalf("POST %s %s = %d %s", tc.path, tc.body, status, want)
 			}
 			file := filepath.Join(dir, "out.geojson")
+			if tc.file != "" {
+				file = filepath.Join(dir, tc.file)
+			}
 			var stdout, stderr bytes.Buffer
 			if err := tc.run(context.Background(), append(tc.args, tc.out, file), func(string) string { return "" }, &stdout, &stderr); err != nil {
 				t.Fatalf("%v: %v\n%s", tc.args, err, stderr.String())

@@ -120,6 +120,7 @@ type Scenario struct {
 // scenarios.
 type Coverage struct {
 	Area      orb.MultiPolygon    // WGS 84, as given or as the region's outline
+	Clip      orb.MultiPolygon    // the outline of ClippedTo, nil when not clipped
 	Region    *bundled.RegionInfo // the bundled region named, if one was
 	ClippedTo *bundled.RegionInfo // the region the area was clipped to, if it was
 	Reach     geo.Reach
@@ -133,6 +134,9 @@ type Coverage struct {
 	// DemandCovered is the demand covered today.
 	DemandCovered float64
 	Scenarios     []Scenario
+	// Stations and Planned are where the records counted today and the
+	// planned ones are (near the area), for maps.
+	Stations, Planned []orb.Point
 }
 
 // DemandTotal is the weight of the demand inside the area.
@@ -146,6 +150,9 @@ type Gaps struct {
 	Coverage
 	Gaps     []geo.Gap // every gap, largest first; answers show MaxGapFeatures at most
 	ClosedBy []string  // per gap: the first scenario that closes it, "" for none
+	// Nearest is, for each of the first MaxGapFeatures gaps, the record
+	// counted today nearest its centroid; nil for none.
+	Nearest []*NearStation
 }
 
 // Suggestion is the answer to a SuggestRequest.
@@ -340,8 +347,9 @@ func (p *Planner) analyse(ctx context.Context, snap *catalog.Snapshot, c *covera
 	_, covToday := geo.DemandSum(d.Points, a.coveredToday)
 	_, covPlanned := geo.DemandSum(d.Points, a.coveredPlanned)
 	sum := g.Summary()
-	cov := Coverage{Area: c.area, Region: c.region, ClippedTo: c.clippedTo, Reach: c.reach, Filter: tf, Lang: c.lang,
+	cov := Coverage{Area: c.area, Clip: c.clip, Region: c.region, ClippedTo: c.clippedTo, Reach: c.reach, Filter: tf, Lang: c.lang,
 		Grid: g, Auto: auto, Summary: sum, Counted: len(a.todayPts), Demand: d, DemandCovered: covToday,
+		Stations: a.todayPts, Planned: a.plannedPts,
 		Scenarios: []Scenario{
 			{Name: ScenarioToday, Stations: len(a.todayPts), Summary: sum, DemandCovered: covToday},
 			{Name: ScenarioWithPlanned, Stations: len(a.todayPts) + len(a.plannedPts), Summary: a.planned.Summary(), DemandCovered: covPlanned},
@@ -403,7 +411,24 @@ func (p *Planner) Gaps(ctx context.Context, snap *catalog.Snapshot, req *GapsReq
 	if err != nil {
 		return nil, gridStopped(err, p.timeout(), g.CellM)
 	}
-	return &Gaps{Coverage: cov, Gaps: gaps, ClosedBy: by}, nil
+	near := make([]*NearStation, min(len(gaps), MaxGapFeatures))
+	for i := range near {
+		if i%64 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, gridStopped(err, p.timeout(), g.CellM)
+			}
+		}
+		near[i] = nearestStation(snap, gaps[i].Centroid, cov.Filter, c.lang)
+	}
+	return &Gaps{Coverage: cov, Gaps: gaps, ClosedBy: by, Nearest: near}, nil
+}
+
+// nearestStation is the record passing f nearest p, nil for none.
+func nearestStation(snap *catalog.Snapshot, p orb.Point, f data.Filter, lang string) *NearStation {
+	if hits := snap.Nearest(p, 1, 0, f); len(hits) > 0 {
+		return &NearStation{ID: hits[0].Station.ID, Name: hits[0].Station.Names.In(lang), DistanceM: hits[0].Meters}
+	}
+	return nil
 }
 
 // Suggest answers req over snap: up to n new sites, in the order chosen,
@@ -558,10 +583,7 @@ func cmpDesc(a, b float64) int {
 // card describes site s: the nearest record counted today and the
 // nearest bundled place.
 func (p *Planner) card(snap *catalog.Snapshot, s geo.Site, f data.Filter, lang string) SiteCard {
-	sc := SiteCard{Site: s}
-	if hits := snap.Nearest(s.Point, 1, 0, f); len(hits) > 0 {
-		sc.Nearest = &NearStation{ID: hits[0].Station.ID, Name: hits[0].Station.Names.In(lang), DistanceM: hits[0].Meters}
-	}
+	sc := SiteCard{Site: s, Nearest: nearestStation(snap, s.Point, f, lang)}
 	if p.Layers != nil {
 		if places, err := p.Layers.Places(); err == nil {
 			best := -1
