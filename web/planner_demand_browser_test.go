@@ -276,6 +276,9 @@ func TestPlannerDemandSites(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Logf("report saved to %s (%d pages)", pdfPath, pages)
+		screenshot(t, report, path, 794, 1123, false) // A4 at 96 dpi
+		p.do("zoom to the sites", `void window.yizhan.planner.openSite(1)`)
+		screenshot(t, p.ctx, shotPath("planner-sites"), 1280, 900, false)
 	}
 	t.Logf("demand, sites, scenarios, exports and report took %v (report: %d pages, %d bytes)", time.Since(start).Round(time.Millisecond), pages, len(pdf))
 }
