@@ -225,6 +225,9 @@ func TestPlannerDemandSites(t *testing.T) {
 	// The CSV table: what the server exports, downloaded as a person
 	// would, read back as a spreadsheet would.
 	name, table := download(t, p, "export-csv")
+	if !bytes.HasPrefix(table, []byte("\uFEFF")) {
+		t.Errorf("the CSV does not start with a byte-order mark, which spreadsheets need for Chinese and Cyrillic names")
+	}
 	records, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(table, []byte("\uFEFF")))).ReadAll()
 	if err != nil {
 		t.Fatalf("the exported CSV does not read back: %v\n%s", err, table)

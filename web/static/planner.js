@@ -243,16 +243,181 @@
   function updateAreaControls() {
     var v = $('planner-area').value;
     var draw = v === 'draw';
+    var saved = savedArea(v);
     $('planner-draw').hidden = !draw;
-    // A region is its own land; the map view and a drawn polygon are
+    $('planner-upload').hidden = v !== 'file';
+    // A region is its own land; the map view and any other shape are
     // clipped to the region chosen here, so no foreign land counts.
-    $('planner-clip-box').hidden = !(draw || v === 'view');
+    $('planner-clip-box').hidden = v.indexOf('region:') === 0;
     if (!draw) { stopDrawing(false); }
     if (draw && !drawnArea && !drawing) { startPolygon(); }
+    if (v === 'file' || v === 'view' || saved) { areaLayer.clearLayers(); }
+    if (v === 'file' && fileArea) { drawGeometry(fileArea.area); }
+    if (draw && drawnArea) { drawGeometry(drawnArea); }
+    if (saved) {
+      var b = drawGeometry(saved.area);
+      if (b && !map.getBounds().intersects(b)) { map.fitBounds(b, { padding: [20, 20] }); }
+    }
+    updateSaveControls();
+  }
+
+  // ---------- uploaded and saved areas ----------
+
+  // Areas the planner uploaded or drew can be saved under a name, in this
+  // browser's storage (the server keeps no areas): they come back in the
+  // Area list, with the regions.
+  var AREAS_KEY = 'yizhan.areas.v1';
+  var MAX_AREAS = 20;
+  var MAX_AREA_BYTES = 4 * 1024 * 1024; // the API's body limit
+  var fileArea = null; // {name, area}: the polygon file chosen
+
+  function loadSaved() {
+    try {
+      var v = JSON.parse(localStorage.getItem(AREAS_KEY) || '[]');
+      return Array.isArray(v) ? v.filter(function (a) { return a && typeof a.id === 'string' && typeof a.name === 'string' && a.area; }) : [];
+    } catch (e) { return []; }
+  }
+
+  function savedArea(value) {
+    if (value.indexOf('saved:') !== 0) { return null; }
+    var id = value.slice('saved:'.length);
+    return loadSaved().find(function (a) { return a.id === id; }) || null;
+  }
+
+  // listSaved puts the saved areas in the Area list, in a group of their
+  // own, named as the planner named them (text, never markup).
+  function listSaved(select) {
+    var sel = $('planner-area');
+    var group = $('planner-saved-areas');
+    if (group) { group.remove(); }
+    var areas = loadSaved();
+    if (areas.length) {
+      group = el('optgroup');
+      group.id = 'planner-saved-areas';
+      group.label = t('planner.saved');
+      areas.forEach(function (a) { group.appendChild(new Option(a.name, 'saved:' + a.id)); });
+      sel.appendChild(group);
+    }
+    if (select) { sel.value = select; }
+    if (sel.selectedIndex < 0) { sel.selectedIndex = 0; }
+  }
+
+  // currentShape is the polygon the Area list points at, to save: the
+  // drawn one or the file's.
+  function currentShape() {
+    var v = $('planner-area').value;
+    if (v === 'draw' && drawnArea) { return { area: drawnArea, name: '' }; }
+    if (v === 'file' && fileArea) { return fileArea; }
+    return null;
+  }
+
+  function updateSaveControls() {
+    var v = $('planner-area').value;
+    var shape = currentShape();
+    var saved = savedArea(v);
+    $('planner-save').hidden = !shape && !saved;
+    $('planner-save-button').hidden = !shape;
+    $('planner-save-name').parentNode.hidden = !shape;
+    $('planner-forget').hidden = !saved;
+    if (shape && !$('planner-save-name').value) { $('planner-save-name').value = shape.name; }
+  }
+
+  function saveArea() {
+    var shape = currentShape();
+    if (!shape) { return; }
+    var name = $('planner-save-name').value.trim();
+    if (!name) { A.showError(new Error(t('planner.save_need_name'))); return; }
+    var areas = loadSaved().filter(function (a) { return a.name !== name; });
+    var id = String(Date.now());
+    areas.push({ id: id, name: name, area: shape.area });
+    try {
+      localStorage.setItem(AREAS_KEY, JSON.stringify(areas.slice(-MAX_AREAS)));
+    } catch (e) {
+      A.showError(new Error(t('planner.save_failed')));
+      return;
+    }
+    A.clearError();
+    $('planner-save-name').value = '';
+    listSaved('saved:' + id);
+    updateAreaControls();
+    say('planner-save-info', function () { return t('planner.saved_info', { name: name }); });
+  }
+
+  function forgetArea() {
+    var a = savedArea($('planner-area').value);
+    if (!a) { return; }
+    try {
+      localStorage.setItem(AREAS_KEY, JSON.stringify(loadSaved().filter(function (x) { return x.id !== a.id; })));
+    } catch (e) { /* storage turned off: nothing was saved either */ }
+    listSaved('region:150000');
+    updateAreaControls();
+    say('planner-save-info', function () { return t('planner.saved_forgotten', { name: a.name }); });
+  }
+
+  // polygonOf reads an area from GeoJSON: a Polygon or MultiPolygon, a
+  // Feature of one, or a FeatureCollection of them (joined into one
+  // MultiPolygon). The API checks the rings.
+  function polygonOf(g) {
+    if (g && g.type === 'Feature') { g = g.geometry; }
+    if (g && g.type === 'FeatureCollection' && Array.isArray(g.features)) {
+      var polys = [];
+      g.features.forEach(function (f) {
+        var p = polygonOf(f);
+        if (!p) { return; }
+        if (p.type === 'Polygon') { polys.push(p.coordinates); } else { polys = polys.concat(p.coordinates); }
+      });
+      if (!polys.length) { return null; }
+      return polys.length === 1 ? { type: 'Polygon', coordinates: polys[0] } : { type: 'MultiPolygon', coordinates: polys };
+    }
+    if (g && (g.type === 'Polygon' || g.type === 'MultiPolygon') && Array.isArray(g.coordinates) && g.coordinates.length) {
+      return { type: g.type, coordinates: g.coordinates };
+    }
+    return null;
+  }
+
+  function readAreaFile() {
+    var f = $('planner-area-upload').files[0];
+    fileArea = null;
+    areaLayer.clearLayers();
+    A.clearError();
+    if (!f) { updateSaveControls(); return Promise.resolve(); }
+    if (f.size > MAX_AREA_BYTES) {
+      A.showError(new Error(t('planner.demand_too_big', { size: t('units.mb', { n: A.number(f.size / 1048576, 1) }), max: t('units.mb', { n: A.number(MAX_AREA_BYTES / 1048576, 1) }) })));
+      return Promise.resolve();
+    }
+    return f.text().then(function (text) {
+      var g = null;
+      try { g = polygonOf(JSON.parse(text.replace(/^\uFEFF/, ''))); } catch (e) { g = null; }
+      if (!g) { throw new Error(t('planner.area_bad_file')); }
+      var name = f.name.replace(/\.(geo)?json$/i, '');
+      fileArea = { name: name, area: g };
+      var n = g.type === 'Polygon' ? 1 : g.coordinates.length;
+      say('planner-upload-info', function () { return tn('planner.area_loaded', n, { name: name }); });
+      var b = drawGeometry(g);
+      if (b) { map.fitBounds(b, { padding: [20, 20] }); }
+      $('planner-save-name').value = name;
+      updateSaveControls();
+    }).catch(function (err) {
+      say('planner-upload-info', null);
+      updateSaveControls();
+      A.showError(err);
+    });
+  }
+
+  // drawGeometry outlines an area on the map and returns its bounds.
+  function drawGeometry(g) {
+    areaLayer.clearLayers();
+    var layer = L.geoJSON(g, {
+      style: { color: '#111', weight: 2, dashArray: '6 4', fillOpacity: 0.04, className: 'planner-area' },
+      pane: 'planner', interactive: false
+    }).addTo(areaLayer);
+    var b = layer.getBounds();
+    return b.isValid() ? b : null;
   }
 
   function startPolygon() {
     drawnArea = null;
+    updateSaveControls();
     $('planner-draw-finish').disabled = false;
     say('planner-draw-info', function () { return t('planner.draw_info'); });
     startDrawing(3, function (pts) { drawAreaOutline(pts, false); }, function (pts) {
@@ -264,6 +429,7 @@
       drawAreaOutline(pts, true);
       var corners = pts.length;
       say('planner-draw-info', function () { return tn('planner.polygon', corners); });
+      updateSaveControls();
     });
   }
 
@@ -279,7 +445,13 @@
     }
     var clip = $('planner-clip').value;
     var area;
-    if (v === 'view') {
+    var saved = savedArea(v);
+    if (saved) {
+      area = { body: { area: saved.area }, bounds: drawGeometry(saved.area), shape: 'saved', name: saved.name };
+    } else if (v === 'file') {
+      if (!fileArea) { throw new Error(t('planner.need_area_file')); }
+      area = { body: { area: fileArea.area }, bounds: drawGeometry(fileArea.area), shape: 'saved', name: fileArea.name };
+    } else if (v === 'view') {
       var b = map.getBounds();
       var w = Math.max(-180, b.getWest()), e = Math.min(180, b.getEast());
       var s = Math.max(-85, b.getSouth()), n = Math.min(85, b.getNorth());
@@ -472,7 +644,7 @@
     if (cell !== null) { body.cell_m = cell; }
     demandFields(body);
     filterBody(body);
-    return { body: body, bounds: area.bounds, shape: area.shape };
+    return { body: body, bounds: area.bounds, shape: area.shape, name: area.name };
   }
 
   // ---------- answers in words ----------
@@ -520,11 +692,13 @@
   function renderSummary(s, extra) {
     var box = $('gaps-summary');
     box.replaceChildren();
+    box.dataset.areaKm2 = String(s.area_km2);
     var pct = el('span', '', fmtPct(s.covered_pct));
     pct.id = 'covered-pct';
     pct.dataset.value = String(s.covered_pct);
     var shape = lastCoverage ? lastCoverage.shape : 'region';
-    var where = shape === 'view' ? t('planner.the_view') : shape === 'draw' || !s.region ? t('planner.the_polygon') : regionName(s.region);
+    var where = shape === 'view' ? t('planner.the_view') : shape === 'saved' ? lastCoverage.name
+      : shape === 'draw' || !s.region ? t('planner.the_polygon') : regionName(s.region);
     var gapsShown = null;
     if (typeof s.gaps_total === 'number') {
       gapsShown = s.numberReturned < s.gaps_total
@@ -689,7 +863,7 @@
   // method, the scenarios and the export buttons.
   function answered(fc, req, suggest) {
     lastArea = { bounds: req.bounds, radius: fc.radius_m };
-    lastCoverage = { fc: fc, suggest: suggest, given: !!req.body.candidates, body: req.body, shape: req.shape };
+    lastCoverage = { fc: fc, suggest: suggest, given: !!req.body.candidates, body: req.body, shape: req.shape, name: req.name };
     $('planner-export').hidden = false;
   }
 
@@ -952,9 +1126,13 @@
   // ---------- exports ----------
 
   // reportURL is where the server renders the last answer as format:
-  // csv, geojson or html (the printable report).
+  // csv, geojson or html (the printable report). The CSV starts with a
+  // UTF-8 byte-order mark, which spreadsheets need to read Chinese and
+  // Cyrillic names; other CSV readers skip it.
   function reportURL(format) {
-    return A.apiURL('v1/coverage/report', [['format', format]]);
+    var params = [['format', format]];
+    if (format === 'csv') { params.push(['bom', 'true']); }
+    return A.apiURL('v1/coverage/report', params);
   }
 
   // reportBody is the request of the last answer, as the report asks it
@@ -1021,6 +1199,10 @@
   $('suggest-run').addEventListener('click', runSuggest);
   $('suggest-n').addEventListener('input', nameSuggestButton);
   $('planner-area').addEventListener('change', updateAreaControls);
+  $('planner-area-upload').addEventListener('change', readAreaFile);
+  $('planner-save-button').addEventListener('click', saveArea);
+  $('planner-forget').addEventListener('click', forgetArea);
+  listSaved();
   $('planner-demand-source').addEventListener('change', sayDemand);
   $('planner-demand-upload').addEventListener('change', readDemandFile);
   $('planner-draw-start').addEventListener('click', startPolygon);
@@ -1029,6 +1211,7 @@
     stopDrawing(false);
     drawnArea = null;
     areaLayer.clearLayers();
+    updateSaveControls();
     say('planner-draw-info', function () { return t('planner.draw_again'); });
   });
   $('planner-circles').addEventListener('change', function () {
@@ -1367,6 +1550,7 @@
     nameRegions();
     nameExamples();
     nameSuggestButton();
+    if ($('planner-saved-areas')) { $('planner-saved-areas').label = t('planner.saved'); }
     map.closePopup();
     if (lastCoverage && lastCoverage.suggest) {
       drawSuggest(lastCoverage.fc);
