@@ -181,7 +181,7 @@ func TestTranslationsComplete(t *testing.T) {
 		used["hint."+v] = "the views"
 	}
 	for _, s := range []string{"today", "with_planned", "with_suggested"} {
-		used["planner.scenario."+s] = "the planner's scenarios"
+		used["report.scenario."+s] = "the planner's scenarios"
 	}
 	for _, c := range []string{"MN", "RU"} {
 		used["country."+c] = "the port countries"

@@ -111,7 +111,7 @@ func TestPlannerDemandSites(t *testing.T) {
 	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if info := p.text("the demand note", `document.getElementById('planner-demand-info').textContent`); !strings.Contains(info, "GeoNames") {
+	if info := p.text("the demand note", `document.getElementById('planner-demand-info').textContent`); !strings.Contains(info, "5,000") {
 		t.Errorf("default demand note = %q; want it to say where the built-in weights come from", info)
 	}
 	p.set("planner-demand-source", "file")

@@ -208,7 +208,7 @@ func TestPlannerLanguages(t *testing.T) {
 		p.contains(lang+" method in plain words", `document.getElementById('planner-plain').textContent`,
 			append(literals(strs["planner.plain"]), strs["plan.mode.drive"])...)
 		p.contains(lang+" scenarios", `document.getElementById('scenarios').textContent`,
-			strs["planner.sc_area"], strs["planner.sc_demand"], strs["planner.scenario.today"], strs["planner.scenario.with_planned"])
+			strs["planner.sc_area"], strs["planner.sc_demand"], strs["report.scenario.today"], strs["report.scenario.with_planned"])
 
 		p.set("suggest-n", strconv.Itoa(sites))
 		if got, want := p.text("the suggest button", `document.getElementById('suggest-run').textContent`), counted(strs, lang, "planner.suggest_sites", sites); got != want {
@@ -222,7 +222,7 @@ func TestPlannerLanguages(t *testing.T) {
 		p.contains(lang+" first site", `document.querySelector('#suggest-list li.suggest-item').textContent`,
 			literals(strs["planner.site_gain"])...)
 		p.contains(lang+" suggestion notes", `document.getElementById('suggest-list').textContent`, strs["planner.candidates_default"], strs["planner.method_demand"])
-		p.contains(lang+" scenarios", `document.getElementById('scenarios').textContent`, strs["planner.scenario.with_suggested"])
+		p.contains(lang+" scenarios", `document.getElementById('scenarios').textContent`, strs["report.scenario.with_suggested"])
 		p.do("open site 1", `void window.yizhan.planner.openSite(1)`)
 		p.poll("the card of site 1", `document.querySelector('.leaflet-popup .site-card[data-rank="1"]') !== null`)
 		p.contains(lang+" site card", `document.querySelector('.leaflet-popup .site-card').textContent`,
@@ -313,7 +313,7 @@ func TestPlannerLanguages(t *testing.T) {
 	p.poll("the rest plan in Mongolian", fmt.Sprintf(`document.getElementById('rest-plan-detail').textContent.startsWith(%s)`,
 		jsString(strings.Split(mn["route.plan_impossible_other"], "{")[0])))
 	p.contains("mn suggestions after the switch", `document.getElementById('suggest-list').textContent`, mn["planner.method_demand"])
-	p.contains("mn scenarios after the switch", `document.getElementById('scenarios').textContent`, mn["planner.scenario.with_suggested"])
+	p.contains("mn scenarios after the switch", `document.getElementById('scenarios').textContent`, mn["report.scenario.with_suggested"])
 	p.contains("mn summary after the switch", `document.getElementById('gaps-summary').textContent`, mn["planner.sum_covered"])
 	if got := p.text("the route note", `document.getElementById('route-note').textContent`); got != mn["route.example_note"] {
 		t.Errorf("route note after the switch = %q; want %q", got, mn["route.example_note"])

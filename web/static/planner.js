@@ -594,7 +594,7 @@
     $('planner-demand-upload').hidden = src !== 'file';
     say('planner-demand-info', function () {
       if (src === 'none') { return t('planner.demand_none_info'); }
-      if (src === 'default') { return t('planner.demand_default_info'); }
+      if (src === 'default') { return t('report.demand.default'); }
       if (!demandFile) { return t('planner.demand_choose'); }
       return tn('planner.demand_loaded', demandFile.count, { name: demandFile.name, total: A.number(demandFile.total, demandFile.total < 10 ? 2 : 0) });
     });
@@ -778,7 +778,7 @@
       radio.id = 'scenario-' + s.name;
       radio.checked = s.name === scenario;
       radio.addEventListener('change', function () { if (radio.checked) { showScenario(s.name); } });
-      var label = el('label', '', radio, ' ' + t('planner.scenario.' + s.name));
+      var label = el('label', '', radio, ' ' + t('report.scenario.' + s.name));
       label.htmlFor = radio.id;
       var area = el('td', 'num', fmtKm2(s.area_km2_covered), el('span', 'share', fmtShare(s.covered_share)));
       var demand = el('td', 'num', typeof s.demand_covered === 'number' ? fmtNum(s.demand_covered) : '–',
@@ -854,6 +854,7 @@
 
   function clearAnswer() {
     gapsLayer.clearLayers();
+    sites = [];
     siteMarkers.clearLayers();
     siteCircles.clearLayers();
     $('suggest-list').replaceChildren();
@@ -1096,10 +1097,10 @@
     setBusy('planner', true, ['gaps-run', 'suggest-run']);
     // The gaps on the map stay only when they are those of this area,
     // reach, filters and demand.
-    var same = lastCoverage && !lastCoverage.suggest && sameRequest(lastCoverage.body, req.body);
+    var keepGaps = !!lastCoverage && sameRequest(lastCoverage.body, req.body);
     return A.postJSON(A.apiURL('v1/coverage/suggest'), req.body, signal).then(function (fc) {
-      var hadCircles = !!lastArea;
-      if (!same && !(lastCoverage && lastCoverage.suggest && sameRequest(lastCoverage.body, req.body))) { gapsLayer.clearLayers(); }
+      var hadCircles = !!lastArea && keepGaps;
+      if (!keepGaps) { gapsLayer.clearLayers(); }
       answered(fc, req, true);
       scenario = 'with_suggested';
       drawSuggest(fc);
