@@ -369,6 +369,18 @@ func openapiDocument() obj {
 			"requestBody": oaBody("As for gaps, plus n and candidates (in crs).", bodyOptions, obj{"type": "object", "additionalProperties": false, "properties": suggestFields}),
 			"responses":   oaWithBody(oaCoverage(oaAnswer("Suggested sites as Point features.", mediaGeoJSON, obj{"type": "object"}))),
 		}},
+		"/v1/coverage/report": obj{"post": obj{
+			"summary": "Coverage report", "description": "The report to hand on, for the body of /v1/coverage/suggest (without n and candidates: gaps only): " +
+				"html, a printable A4 page in lang with an SVG map, the scenarios, the method in plain words, the largest gaps and the sites, and the data sources and version; " +
+				"csv, one table (RFC 4180, UTF-8, CRLF) with the columns " + strings.Join(ReportColumns, ", ") + ", a row per gap then per site; " +
+				"geojson, the gaps and sites as one FeatureCollection. `yizhan gaps --report FILE` writes the same bytes.",
+			"parameters": []obj{oaCRS,
+				oaQuery("format", "The report's format.", oaEnum(reportFormats, ReportHTML)),
+				oaQuery("bom", "For csv: start with a UTF-8 byte-order mark, for spreadsheets that need one to read Chinese names.", obj{"type": "boolean", "default": false})},
+			"requestBody": oaBody("As for suggest (in crs).", bodyOptions, obj{"type": "object", "additionalProperties": false, "properties": suggestFields}),
+			"responses": oaWithBody(oaCoverage(obj{"description": "The report.", "content": obj{
+				mediaHTML: obj{"schema": obj{"type": "string"}}, mediaCSV: obj{"schema": obj{"type": "string"}}, mediaGeoJSON: obj{"schema": obj{"type": "object"}}}})),
+		}},
 		"/v1/route/stations": routeOp,
 		"/v1/route/plan":     routeOp,
 

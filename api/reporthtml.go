@@ -224,13 +224,11 @@ func ReportHTMLBytes(rep *plan.Report) ([]byte, error) {
 			if n := st.NearPlace; n != nil {
 				place = n.Name + " (" + distanceWords(n.DistanceM) + ")"
 			}
+			// A given candidate is named by its id; an automatic one's place
+			// is in the "near" column already.
 			var name string
-			if st.Candidate >= 0 {
-				cd := sug.Candidates[st.Candidate]
-				name = cd.Name
-				if name == "" {
-					name = cd.ID
-				}
+			if st.Candidate >= 0 && sug.Candidates[st.Candidate].Source == plan.CandidatesGiven {
+				name = sug.Candidates[st.Candidate].ID
 			}
 			page.Sites = append(page.Sites, reportSite{Rank: i + 1, Name: name, Centre: lonLatText(st.Point), Place: place,
 				Nearest: nearText(st.Nearest, m), Demand: thousands(st.DemandGain, 0), Area: thousands(st.NewlyCoveredM2/1e6, 1)})

@@ -171,22 +171,24 @@ func (g *Grid) newSuggester(ctx context.Context, p Plan) (*suggester, error) {
 			dp[i] = d.Point
 		}
 		ix := NewIndex(dp)
-		var pairs int64
+		var boxes [2]orb.Bound
 		for k, pt := range s.pts {
 			if err := stopped(ctx, "suggest"); err != nil {
 				return nil, err
 			}
-			hits := ix.Within(pt, p.Radius, nil)
-			pairs += int64(len(hits))
-			if pairs > MaxDemandPairs {
-				return nil, &WorkLimitError{Work: pairs, Limit: MaxDemandPairs, Unit: "candidate–demand pairs within reach",
-					Else: "give fewer candidates or fewer demand points (aggregate nearby ones), a smaller radius, or a smaller area"}
-			}
 			first := len(s.inc)
-			for _, h := range hits {
-				if Distance(pt, dp[h.Slot]) <= p.Radius {
-					s.inc = append(s.inc, int32(h.Slot))
-				}
+			nb, _ := boundAround(pt, p.Radius, &boxes)
+			for _, bx := range boxes[:nb] {
+				ix.InBound(bx, func(slot uint32, q orb.Point) bool {
+					if Distance(pt, q) <= p.Radius {
+						s.inc = append(s.inc, int32(slot))
+					}
+					return true
+				})
+			}
+			if len(s.inc) > MaxDemandPairs {
+				return nil, &WorkLimitError{Work: int64(len(s.inc)), Limit: MaxDemandPairs, Unit: "candidate–demand pairs within reach",
+					Else: "give fewer candidates or fewer demand points (aggregate nearby ones), a smaller radius, or a smaller area"}
 			}
 			slices.Sort(s.inc[first:])
 			s.start[k+1] = int32(len(s.inc))
