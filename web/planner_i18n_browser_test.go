@@ -221,7 +221,7 @@ func TestPlannerLanguages(t *testing.T) {
 		p.contains(lang+" suggestion summary", `document.getElementById('gaps-summary').textContent`, counted(strs, lang, "planner.after", sites))
 		p.contains(lang+" first site", `document.querySelector('#suggest-list li.suggest-item').textContent`,
 			literals(strs["planner.site_gain"])...)
-		p.contains(lang+" suggestion notes", `document.getElementById('suggest-list').textContent`, strs["planner.candidates_default"], strs["planner.method_demand"])
+		p.contains(lang+" suggestion notes", `document.getElementById('suggest-list').textContent`, strings.Split(strs["planner.candidates_from"], "{")[0], strs["planner.cand.places"], strs["planner.method_demand"])
 		p.contains(lang+" scenarios", `document.getElementById('scenarios').textContent`, strs["report.scenario.with_suggested"])
 		p.do("open site 1", `void window.yizhan.planner.openSite(1)`)
 		p.poll("the card of site 1", `document.querySelector('.leaflet-popup .site-card[data-rank="1"]') !== null`)

@@ -991,7 +991,8 @@
       if (g.members.length === 1) {
         marker = L.marker(lead.latlng, {
           icon: L.divIcon({ className: 'numbered-marker suggest-marker', html: el('span', '', String(lead.rank)), iconSize: [26, 26] }),
-          title: t('planner.site_title', { rank: lead.rank, gain: siteGain(fc, lead.f.properties || {}) }), keyboard: true
+          title: t('planner.site_title', { rank: lead.rank, gain: siteGain(fc, lead.f.properties || {}) }), keyboard: true,
+          zIndexOffset: 1000 // above the station markers
         });
         marker.bindPopup(function () { return siteCard(fc, lead.f); }, { className: 'site-popup', minWidth: 220 });
         marker.on('add', function () { var e = marker.getElement(); if (e) { e.dataset.ranks = String(lead.rank); } });
@@ -999,7 +1000,8 @@
         var ranks = g.members.map(function (s) { return s.rank; });
         marker = L.marker(lead.latlng, {
           icon: L.divIcon({ className: 'numbered-marker suggest-marker suggest-group', html: el('span', '', '×' + g.members.length), iconSize: [30, 30] }),
-          title: tn('planner.sites_here', g.members.length) + ': ' + ranks.join(', '), keyboard: true
+          title: tn('planner.sites_here', g.members.length) + ': ' + ranks.join(', '), keyboard: true,
+          zIndexOffset: 1000
         });
         marker.bindPopup(function () { return groupCard(fc, g.members); }, { className: 'site-popup', minWidth: 220 });
         marker.on('add', function () { var e = marker.getElement(); if (e) { e.dataset.ranks = ranks.join(','); } });
@@ -1029,6 +1031,19 @@
       var e = m.getElement && m.getElement();
       if (e && e.dataset.ranks === String(rank)) { m.openPopup(); }
     });
+  }
+
+  // CANDIDATE_SOURCES are where candidate sites come from, as an answer's
+  // candidates_from names them, in the order the API tries them.
+  var CANDIDATE_SOURCES = ['given', 'places', 'demand', 'junctions', 'grid'];
+
+  // candidatesText says where the candidate sites came from: the
+  // answer's candidates_from, in words.
+  function candidatesText(fc, given) {
+    var from = Array.isArray(fc.candidates_from) ? fc.candidates_from : [given ? 'given' : 'grid'];
+    var names = from.filter(function (x) { return CANDIDATE_SOURCES.indexOf(x) >= 0; })
+      .map(function (x) { return t('planner.cand.' + x); });
+    return names.length ? t('planner.candidates_from', { list: names.join(t('planner.list_sep')) }) : '';
   }
 
   // renderSuggest writes a suggest answer's summary and its list of
@@ -1064,7 +1079,7 @@
       list.appendChild(li);
     });
     if (!feats.length) { list.appendChild(el('li', 'empty', t('planner.no_sites'))); }
-    var from = given ? t('planner.candidates_given') : t('planner.candidates_default');
+    var from = candidatesText(fc, given);
     list.appendChild(el('li', 'hint', from + ' ' + (hasDemand(fc) ? t('planner.method_demand') : t('planner.method'))));
   }
 
