@@ -36,12 +36,13 @@ func tr(m map[string]string, key string, kv ...string) string {
 	return s
 }
 
-// distanceWords is meters as a planner reads it: "7.7 km", "850 m".
-func distanceWords(m float64) string {
-	if m >= 1000 {
-		return geo.Num(geo.Round(m/1000, 1)) + " km"
+// distanceWords is meters as a planner reads it, in the units of w:
+// "7.7 km", "850 m", "7.7 км".
+func distanceWords(meters float64, w map[string]string) string {
+	if meters >= 1000 {
+		return tr(w, "units.km", "n", geo.Num(geo.Round(meters/1000, 1)))
 	}
-	return geo.Num(geo.Round(m, 0)) + " m"
+	return tr(w, "units.m", "n", geo.Num(geo.Round(meters, 0)))
 }
 
 // methodText says in plain words, in lang, what "covered" means for r:
@@ -50,12 +51,12 @@ func distanceWords(m float64) string {
 func methodText(r geo.Reach, lang string) string {
 	m := words(lang)
 	if r.Minutes <= 0 {
-		return tr(m, "plan.method.radius", "radius", distanceWords(r.Radius()))
+		return tr(m, "plan.method.radius", "radius", distanceWords(r.Radius(), m))
 	}
 	mode := tr(m, "plan.mode.speed")
 	if r.Mode != "" {
 		mode = tr(m, "plan.mode."+r.Mode)
 	}
 	return tr(m, "plan.method.time", "minutes", geo.Num(r.Minutes), "mode", mode, "speed", geo.Num(r.SpeedKmh),
-		"circuity", geo.Num(r.Circuity), "radius", distanceWords(r.Radius()))
+		"circuity", geo.Num(r.Circuity), "radius", distanceWords(r.Radius(), m))
 }

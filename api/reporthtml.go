@@ -185,7 +185,7 @@ func ReportHTMLBytes(rep *plan.Report) ([]byte, error) {
 		Lang: lang, Title: tr(m, "report.title"), Style: template.CSS(reportStyle), T: t,
 		AreaName:    areaName(&g.Coverage, lang),
 		Version:     tr(m, "report.version", "version", strconv.FormatInt(rep.Version, 10), "records", strconv.Itoa(rep.Records)),
-		MethodCells: tr(m, "report.method.cells", "method", methodText(g.Reach, lang), "cell", distanceWords(g.Grid.CellM)),
+		MethodCells: tr(m, "report.method.cells", "method", methodText(g.Reach, lang), "cell", distanceWords(g.Grid.CellM, m)),
 		Formula:     g.Reach.Derivation(),
 		Map:         newReportMap(rep),
 	}
@@ -222,7 +222,7 @@ func ReportHTMLBytes(rep *plan.Report) ([]byte, error) {
 		for i, st := range sug.Sites {
 			place := tr(m, "report.none")
 			if n := st.NearPlace; n != nil {
-				place = n.Name + " (" + distanceWords(n.DistanceM) + ")"
+				place = n.Name + " (" + distanceWords(n.DistanceM, m) + ")"
 			}
 			// A given candidate is named by its id; an automatic one's place
 			// is in the "near" column already.
@@ -283,7 +283,7 @@ func nearText(n *plan.NearStation, m map[string]string) string {
 	if n == nil {
 		return tr(m, "report.none")
 	}
-	return n.Name + " (" + distanceWords(n.DistanceM) + ")"
+	return n.Name + " (" + distanceWords(n.DistanceM, m) + ")"
 }
 
 func lonLatText(p orb.Point) string {
