@@ -54,7 +54,9 @@ func TestPlannerAreas(t *testing.T) {
 	if !(clipped > 0.2*view && clipped < 0.8*view) {
 		t.Errorf("the view clipped to the province measures %v km²; want well inside the view's %v km² (the Mongolian half left out)", clipped, view)
 	}
+	// Unclipped, and area only: no demand counted anywhere.
 	p.set("planner-clip", "")
+	p.set("planner-demand-source", "none")
 	p.click("gaps-run")
 	p.poll("the unclipped summary", `document.getElementById('clipped-to') === null && document.getElementById('planner-busy').hidden &&
 		document.getElementById('covered-pct') !== null`)
@@ -62,7 +64,17 @@ func TestPlannerAreas(t *testing.T) {
 	if math.Abs(whole-view) > 0.01*view {
 		t.Errorf("the unclipped view measures %v km²; want the view's %v km²", whole, view)
 	}
+	if n := p.float("demand shown", `document.querySelectorAll('#demand-covered').length`); n != 0 {
+		t.Errorf("area only, yet the summary shows demand covered")
+	}
+	if got := p.text("the demand column", `Array.from(document.querySelectorAll('#scenarios tr.scenario td:nth-child(3)')).map(td => td.textContent).join('|')`); got != "–|–" {
+		t.Errorf("area only, the scenarios' demand column reads %q; want –|–", got)
+	}
+	if plain := p.text("plain words", `document.getElementById('planner-plain').textContent`); !strings.Contains(plain, "Only area counts") {
+		t.Errorf("area only, the plain words %q do not say so", plain)
+	}
 	p.set("planner-clip", "150000")
+	p.set("planner-demand-source", "default")
 
 	// A polygon file: analysed, saved under a name, back after a reload.
 	file := filepath.Join(t.TempDir(), "hohhot-square.geojson")

@@ -785,8 +785,10 @@
       var label = el('label', '', radio, ' ' + t('report.scenario.' + s.name));
       label.htmlFor = radio.id;
       var area = el('td', 'num', fmtKm2(s.area_km2_covered), el('span', 'share', fmtShare(s.covered_share)));
-      var demand = el('td', 'num', typeof s.demand_covered === 'number' ? fmtNum(s.demand_covered) : '–',
-        typeof s.demand_share === 'number' ? el('span', 'share', fmtShare(s.demand_share)) : null);
+      // With no demand counted (area only) the demand column is empty.
+      var counted = hasDemand(fc) && typeof s.demand_covered === 'number';
+      var demand = el('td', 'num', counted ? fmtNum(s.demand_covered) : '–',
+        counted && typeof s.demand_share === 'number' ? el('span', 'share', fmtShare(s.demand_share)) : null);
       tr.appendChild(el('th', '', label));
       tr.lastChild.scope = 'row';
       tr.appendChild(area);
