@@ -43,6 +43,17 @@
     return t('coord.lat', { v: lat.toFixed(4) }) + ', ' + t('coord.lon', { v: lon.toFixed(4) });
   }
 
+  // tNodes is t(key, params) as DOM nodes, for params that are nodes (a
+  // record's name in a span of its own): the translation's text around
+  // them as text nodes.
+  function tNodes(key, params) {
+    return t(key).split(/\{(\w+)\}/).map(function (part, i) {
+      if (i % 2 === 0) { return document.createTextNode(part); }
+      var v = params[part];
+      return v instanceof Node ? v : document.createTextNode(v === undefined ? '{' + part + '}' : String(v));
+    });
+  }
+
   // say writes text() into element id now and again whenever the
   // language changes, so that a message set once follows the language.
   var said = {};
@@ -845,6 +856,7 @@
         (fc.features || []).forEach(function (f) {
           if (!f.geometry || f.geometry.type !== 'Point') { return; }
           var c = f.geometry.coordinates;
+          if (f.id !== undefined) { stations[f.id] = f.properties || {}; }
           var color = A.kindColor((f.properties || {}).kind);
           L.circle([c[1], c[0]], {
             radius: radius, color: color, weight: status === 'planned' ? 2 : 1, opacity: 0.7,
@@ -927,6 +939,16 @@
     return t('planner.site_near', { place: name, distance: A.formatDistance(np.distance_m) });
   }
 
+  // stations holds the properties of the records the view has loaded, by
+  // id: a site's nearest station is named from them as every record name
+  // is (nameOf: ru → en → zh, mn → en → zh); the answer's name (the
+  // requested language, else Chinese) when the record is not loaded.
+  var stations = {};
+  function stationName(ns) {
+    var p = stations[ns.id];
+    return p ? A.nameOf(p) : (ns.name || ns.id);
+  }
+
   // siteCard is the card of a suggested site, built from DOM nodes: what
   // it newly covers, the nearest existing station and the place it is in
   // or near, its position.
@@ -939,9 +961,15 @@
     var rows = [[t('planner.site_covers'), siteGain(fc, p)]];
     var ns = p.nearest_station;
     if (ns) {
-      var name = ns.name || ns.id;
-      var open = el('button', 'linkish', name);
+      var open = el('button', 'linkish', stationName(ns));
       open.type = 'button';
+      if (!stations[ns.id]) {
+        // Not among the records drawn: its names, for the fallback.
+        A.getJSON(A.apiURL('v1/stations/' + encodeURIComponent(ns.id))).then(function (f) {
+          stations[ns.id] = f.properties || {};
+          open.textContent = stationName(ns);
+        }).catch(function () { /* keep the answer's name */ });
+      }
       open.addEventListener('click', function () { map.closePopup(); Y.openStation(ns.id); });
       rows.push([t('planner.site_nearest'), [open, ' — ' + A.formatDistance(ns.distance_m)]]);
     }
@@ -1078,7 +1106,7 @@
       var near = nearPlaceText(p.near_place);
       var ns = p.nearest_station;
       li.appendChild(el('div', 'hint', near || fmtLatLon(c[1], c[0]),
-        ns ? ' · ' + t('planner.site_station', { name: ns.name || ns.id, distance: A.formatDistance(ns.distance_m) }) : null));
+        ns ? [' · ', tNodes('planner.site_station', { name: el('span', 'name', stationName(ns)), distance: A.formatDistance(ns.distance_m) })] : null));
       var open = function () { openSite(p.rank); };
       li.addEventListener('click', open);
       li.addEventListener('keydown', function (ev) { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); open(); } });
