@@ -109,6 +109,9 @@ func TestPlannerAreas(t *testing.T) {
 	value := p.text("the saved option", `document.querySelector('#planner-saved-areas option').value`)
 	p.set("planner-area", value)
 	p.poll("the saved outline", `document.querySelectorAll('path.planner-area').length === 1 && !document.getElementById('planner-forget').hidden`)
+	if shown := p.text("the save controls", `['planner-save-button', 'planner-save-name', 'planner-forget'].map(id => document.getElementById(id).offsetParent === null ? 'hidden' : 'shown').join(',')`); shown != "hidden,hidden,shown" {
+		t.Errorf("a saved area shows save, name, forget as %s; want hidden,hidden,shown", shown)
+	}
 	p.set("planner-minutes", "15")
 	p.set("planner-mode", "drive")
 	p.click("gaps-run")

@@ -187,7 +187,7 @@
   var gapsAbort = null;
   var regionsLoaded = false;
   var regions = [];        // the server's regions, named again when the language changes
-  var lastCoverage = null; // {fc, suggest, given, body}: the last answer and its request, re-rendered when the language changes
+  var lastCoverage = null; // {fc, suggest, given, body, shape, name}: the last answer, its request and what its area was, re-rendered when the language changes
   var scenario = 'today';  // the scenario whose circles the map shows
   var demandFile = null;   // {name, kind: 'geojson'|'csv', text, geojson, count, total, points}
 
