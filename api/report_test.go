@@ -169,3 +169,30 @@ func TestReportBadInput(t *testing.T) {
 		}
 	}
 }
+
+// FuzzReportBody: any body sent for a report is answered 200 with a
+// report or 400 (or a 503 when its work ran out of time) with a problem;
+// never a 500, never a crash.
+func FuzzReportBody(f *testing.F) {
+	for _, s := range []string{
+		reportBody("en"),
+		`{"area":` + hohhotSquare + `,"radius_m":3000,"demand_csv":"lon,lat,weight\n111.7,40.8,5\n"}`,
+		`{"area":` + hohhotSquare + `,"region":"150000","demand":"none","n":1}`,
+		`{"area":` + hohhotSquare + `,"demand":{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[111.7,40.8]},"properties":{"weight":-1}}]}}`,
+		`{"region":"China","cell_m":100000,"n":2}`,
+		`{"demand_csv":"\ufefflat,lon\n\"1"}`,
+		`{"area":{"type":"Polygon","coordinates":[[[1,1],[2,2],[1,2],[2,1],[1,1]]]}}`,
+	} {
+		f.Add(s)
+	}
+	s := plannerServer(f)
+	f.Fuzz(func(t *testing.T, body string) {
+		r := postRaw(t, s, "/v1/coverage/report?format=csv", body)
+		switch {
+		case r.status == 200 && strings.HasPrefix(r.header.Get("Content-Type"), "text/csv"):
+		case (r.status == 400 || r.status == 503 || r.status == 413 || r.status == 415) && r.header.Get("Content-Type") == "application/problem+json":
+		default:
+			t.Fatalf("POST report %q = %d %s\n%.300s", body, r.status, r.header.Get("Content-Type"), r.raw)
+		}
+	})
+}

@@ -2,9 +2,11 @@ package api
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"html/template"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -44,11 +46,13 @@ svg { width: 100%; height: auto; max-height: 150mm; border: 0.2mm solid #999; ba
 .station { fill: #1f5fa8; stroke: #fff; stroke-width: 0.6; }
 .planned { fill: #fff; stroke: #1f5fa8; stroke-width: 1.2; }
 .site { fill: #f0a202; stroke: #000; stroke-width: 0.8; }
+.demand { fill: #6b4fa0; fill-opacity: 0.35; stroke: #6b4fa0; stroke-width: 0.4; }
 .label { font-size: 9px; font-weight: bold; fill: #000; }
 .legend { list-style: none; padding: 0; margin: 1mm 0; display: flex; flex-wrap: wrap; gap: 2mm 5mm; font-size: 8.5pt; }
 .key { display: inline-block; width: 3.2mm; height: 3.2mm; margin-right: 1mm; vertical-align: -0.5mm; border: 0.2mm solid #555; }
 .key.area { background: #e8f1e4; } .key.gap { background: #e8a19f; } .key.station { background: #1f5fa8; border-radius: 50%; }
 .key.planned { background: #fff; border: 0.4mm solid #1f5fa8; border-radius: 50%; } .key.site { background: #f0a202; }
+.key.demand { background: #c9bde0; border-color: #6b4fa0; border-radius: 50%; }
 code { font-size: 8.5pt; }
 @media print { a { color: inherit; text-decoration: none; } }
 `
@@ -72,6 +76,7 @@ var reportTemplate = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 {{range .Map.Area}}<path class="area" fill-rule="evenodd" d="{{.}}"/>
 {{end}}{{range .Map.Gaps}}<path class="gap" fill-rule="evenodd" d="{{.}}"/>
 {{end}}{{range .Map.Clip}}<path class="clip" d="{{.}}"/>
+{{end}}{{range .Map.Demand}}<circle class="demand" cx="{{.X}}" cy="{{.Y}}" r="{{.R}}"/>
 {{end}}{{range .Map.Stations}}<circle class="station" cx="{{.X}}" cy="{{.Y}}" r="2.6"/>
 {{end}}{{range .Map.Planned}}<circle class="planned" cx="{{.X}}" cy="{{.Y}}" r="3"/>
 {{end}}{{range .Map.Sites}}<rect class="site" x="{{.X0}}" y="{{.Y0}}" width="9" height="9"/><text class="label" x="{{.LX}}" y="{{.LY}}">{{.Label}}</text>
@@ -81,6 +86,7 @@ var reportTemplate = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 <li><span class="key gap"></span>{{.T.legend_gap}}</li>
 <li><span class="key station"></span>{{.T.legend_station}}</li>
 <li><span class="key planned"></span>{{.T.legend_planned}}</li>
+{{if .Map.Demand}}<li><span class="key demand"></span>{{.T.legend_demand}}</li>{{end}}
 {{if .Sites}}<li><span class="key site"></span>{{.T.legend_site}}</li>{{end}}
 </ul>
 </figure>
@@ -173,7 +179,7 @@ func ReportHTMLBytes(rep *plan.Report) ([]byte, error) {
 		t[k] = tr(m, "report."+k)
 	}
 	for k, key := range map[string]string{"legend_area": "report.legend.area", "legend_gap": "report.legend.gap", "legend_station": "report.legend.station",
-		"legend_planned": "report.legend.planned", "legend_site": "report.legend.site", "method_greedy": "report.method.greedy",
+		"legend_planned": "report.legend.planned", "legend_site": "report.legend.site", "legend_demand": "report.legend.demand", "method_greedy": "report.method.greedy",
 		"site_place": "report.site.place", "site_demand": "report.site.demand", "site_area": "report.site.area"} {
 		t[k] = tr(m, key)
 	}
@@ -326,9 +332,16 @@ func thousands(v float64, decimals int) string {
 type reportMap struct {
 	W, H              int
 	Area, Clip, Gaps  []string
+	Demand            []svgDot
 	Stations, Planned []svgPoint
 	Sites             []svgSite
 }
+
+// svgDot is a demand point, its area proportional to its weight.
+type svgDot struct{ X, Y, R string }
+
+// reportMapDemand is how many demand points (the heaviest) the map draws.
+const reportMapDemand = 3000
 
 type svgPoint struct{ X, Y string }
 
@@ -376,6 +389,7 @@ func newReportMap(rep *plan.Report) reportMap {
 		}
 		out.Gaps = append(out.Gaps, pathsOf(orb.MultiPolygon{gp.Polygon}, pr)...)
 	}
+	out.Demand = demandDots(rep.Gaps.Demand, pr)
 	pt := func(p orb.Point) svgPoint {
 		x, y := pr.xy(p)
 		return svgPoint{X: svgNum(x), Y: svgNum(y)}
@@ -431,3 +445,26 @@ func pathsOf(mp orb.MultiPolygon, pr projection) []string {
 }
 
 func svgNum(v float64) string { return strconv.FormatFloat(geo.Round(v, 1), 'f', -1, 64) }
+
+// demandDots draws the heaviest reportMapDemand demand points, lightest
+// first so that heavy ones stay on top, each of radius 1 to 7 units by
+// the square root of its share of the heaviest weight.
+func demandDots(d *plan.Demand, pr projection) []svgDot {
+	idx := make([]int, 0, len(d.Points))
+	var maxW float64
+	for i, p := range d.Points {
+		if p.Weight > 0 {
+			idx = append(idx, i)
+			maxW = math.Max(maxW, p.Weight)
+		}
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(d.Points[b].Weight, d.Points[a].Weight) })
+	idx = idx[:min(len(idx), reportMapDemand)]
+	out := make([]svgDot, len(idx))
+	for j, i := range idx {
+		x, y := pr.xy(d.Points[i].Point)
+		r := 1 + 6*math.Sqrt(d.Points[i].Weight/maxW)
+		out[len(idx)-1-j] = svgDot{X: svgNum(x), Y: svgNum(y), R: svgNum(r)}
+	}
+	return out
+}

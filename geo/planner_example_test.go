@@ -1,6 +1,7 @@
 package geo_test
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/paulmach/orb"
@@ -39,4 +40,36 @@ func ExamplePlanRest() {
 		fmt.Printf("no stop between %.0f km and %.0f km\n", p.FromM/1000, p.ToM/1000)
 	}
 	// Output: no stop between 120 km and 532 km
+}
+
+func ExampleGrid_SuggestPlan() {
+	// A 1° square with one station; three towns, the heaviest beside the
+	// station. Two sites go where the uncovered people are.
+	area := orb.MultiPolygon{{{{111, 41}, {112, 41}, {112, 42}, {111, 42}, {111, 41}}}}
+	station := []orb.Point{{111.2, 41.2}}
+	const radius = 10000.0
+	g, err := geo.NewGrid(context.Background(), area, 1000)
+	if err != nil {
+		panic(err)
+	}
+	if err := g.Cover(context.Background(), station, radius); err != nil {
+		panic(err)
+	}
+	demand := []geo.DemandPoint{{Point: orb.Point{111.21, 41.21}, Weight: 5000}, {Point: orb.Point{111.8, 41.8}, Weight: 1200}, {Point: orb.Point{111.3, 41.7}, Weight: 800}}
+	covered := make([]bool, len(demand))
+	if err := geo.CoverDemand(context.Background(), demand, covered, station, radius); err != nil {
+		panic(err)
+	}
+	candidates := []orb.Point{{111.79, 41.79}, {111.31, 41.71}, {111.5, 41.5}}
+	sites, err := g.SuggestPlan(context.Background(), geo.Plan{N: 2, Radius: radius, Candidates: candidates,
+		Demand: demand, Covered: covered, Fixed: station})
+	if err != nil {
+		panic(err)
+	}
+	for _, s := range sites {
+		fmt.Printf("candidate %d covers %.0f more people\n", s.Candidate, s.DemandGain)
+	}
+	// Output:
+	// candidate 0 covers 1200 more people
+	// candidate 1 covers 800 more people
 }

@@ -164,6 +164,9 @@ type Suggestion struct {
 	Sites       []SiteCard
 	Candidates  []Candidate // Site.Candidate indexes it
 	From        []string    // where the candidates came from: CandidatesGiven, or places, demand and grid
+	// ClosedBy is, per gap of today on this grid (largest first, as Gaps
+	// gives them), the first scenario that closes it, "" for none.
+	ClosedBy []string
 }
 
 // SiteCard is one suggested site and what a planner wants to know of it.
@@ -516,14 +519,15 @@ func (p *Planner) Suggest(ctx context.Context, snap *catalog.Snapshot, req *Sugg
 	_, covAfter := geo.DemandSum(cov.Demand.Points, covered)
 	afterSum := after.Summary()
 	cov.Scenarios = append(cov.Scenarios, Scenario{Name: ScenarioWithSuggested, Stations: len(fixed) + len(sites), Summary: afterSum, DemandCovered: covAfter})
-	if _, err := closedBy(ctx, g, gaps, &cov, map[string]*geo.Grid{ScenarioWithPlanned: a.planned, ScenarioWithSuggested: after}); err != nil {
+	by, err := closedBy(ctx, g, gaps, &cov, map[string]*geo.Grid{ScenarioWithPlanned: a.planned, ScenarioWithSuggested: after})
+	if err != nil {
 		return nil, gridStopped(err, p.timeout(), g.CellM)
 	}
 	cards := make([]SiteCard, len(sites))
 	for i, s := range sites {
 		cards[i] = p.card(snap, s, cov.Filter, c.lang)
 	}
-	return &Suggestion{Coverage: cov, After: afterSum, DemandAfter: covAfter, Sites: cards, Candidates: cands, From: from}, nil
+	return &Suggestion{Coverage: cov, After: afterSum, DemandAfter: covAfter, Sites: cards, Candidates: cands, From: from, ClosedBy: by}, nil
 }
 
 // autoCandidates are the sites a suggestion tries when none are given

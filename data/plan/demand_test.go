@@ -280,6 +280,18 @@ func TestScenarios(t *testing.T) {
 	if gaps.Nearest[0] == nil || gaps.Nearest[0].ID != "open" {
 		t.Fatalf("the gap's nearest record %+v; want the open one (planned records do not serve today)", gaps.Nearest[0])
 	}
+
+	// A report with one site: around the closed record's town the site
+	// closes the one gap, and the report's gaps say so.
+	third := `{"type":"Polygon","coordinates":[[[111.18,41.78],[111.22,41.78],[111.22,41.82],[111.18,41.82],[111.18,41.78]]]}`
+	rep, err := p.Report(context.Background(), snap, &SuggestRequest{GapsRequest: GapsRequest{Area: []byte(third), CellM: f(100), Search: Search{RadiusM: f(5000)}}, N: &n}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Gaps.Gaps) != 1 || rep.Gaps.ClosedBy[0] != ScenarioWithSuggested || rep.Gaps.Scenarios[2].GapsClosed != 1 || rep.Version != 7 || rep.Records != 3 {
+		t.Fatalf("report: %d gaps closed by %v, scenarios %+v, version %d, %d records; want one gap closed with_suggested, version 7, 3 records",
+			len(rep.Gaps.Gaps), rep.Gaps.ClosedBy, rep.Gaps.Scenarios, rep.Version, rep.Records)
+	}
 }
 
 // BenchmarkSuggestInnerMongolia: ten sites for the whole province with

@@ -1,5 +1,7 @@
-// Package plan is yizhan's planning pipeline: coverage gaps, site
-// suggestions, the records along a route and a rest plan, from the
+// Package plan is yizhan's planning pipeline: coverage gaps and
+// demand-weighted site suggestions with their scenarios (today, with the
+// planned records, with the suggested sites), the report that hands them
+// on, the records along a route and a rest plan, from the
 // request (what an HTTP body or the command line's flags say) to the
 // result (what both render). It sits above data and geo and below api and
 // cmd/yizhan, so that the server and the command line check the same

@@ -42,8 +42,13 @@ func (p *Planner) Report(ctx context.Context, snap *catalog.Snapshot, req *Sugge
 	if err != nil {
 		return nil, err
 	}
-	if rep.Suggestion != nil {
-		gaps.Auto = rep.Suggestion.Auto
+	if sug := rep.Suggestion; sug != nil {
+		gaps.Auto = sug.Auto
+		// The same grid gives the same gaps: say which the sites close.
+		if len(sug.ClosedBy) == len(gaps.ClosedBy) {
+			gaps.ClosedBy = sug.ClosedBy
+			gaps.Scenarios = sug.Scenarios
+		}
 	}
 	rep.Gaps = gaps
 	return rep, nil
