@@ -287,7 +287,8 @@ func TestRecordTextIsText(t *testing.T) {
 	// machine under -race.
 	p.set("planner-cell", "20000")
 	p.click("gaps-run")
-	p.poll("the coverage summary", `document.getElementById('covered-pct') !== null`)
+	// The buttons are disabled until the service circles are drawn too.
+	p.poll("the coverage summary", `document.getElementById('covered-pct') !== null && document.getElementById('planner-busy').hidden`)
 	p.set("suggest-n", "2")
 	p.click("suggest-run")
 	p.poll("two suggested sites", `document.querySelectorAll('#suggest-list li.suggest-item').length === 2`)
