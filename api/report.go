@@ -35,9 +35,10 @@ const (
 // /v1/coverage/suggest (without n and candidates, gaps only), the format
 // in ?format= (html, the default; csv; geojson), and for CSV ?bom=true to
 // start the file with a UTF-8 byte-order mark (for spreadsheets that need
-// one to read Chinese names).
+// one to read Chinese names). The web map may post the body as a form
+// from its own page instead (reportForm), to open the report in a tab.
 func (s *Server) reportRoute() {
-	s.app.Post("/v1/coverage/report", acceptBody(bodyOptions...), s.report)
+	s.app.Post("/v1/coverage/report", reportForm, acceptBody(bodyOptions...), s.report)
 }
 
 func (s *Server) report(c *fiber.Ctx) error {

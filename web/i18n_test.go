@@ -180,6 +180,12 @@ func TestTranslationsComplete(t *testing.T) {
 	for _, v := range []string{"find", "planner", "route"} {
 		used["hint."+v] = "the views"
 	}
+	for _, s := range []string{"today", "with_planned", "with_suggested"} {
+		used["report.scenario."+s] = "the planner's scenarios"
+	}
+	for _, c := range []string{"given", "places", "demand", "junctions", "grid"} {
+		used["planner.cand."+c] = "the sources of candidate sites"
+	}
 	for _, c := range []string{"MN", "RU"} {
 		used["country."+c] = "the port countries"
 	}

@@ -142,11 +142,25 @@ func TestPlannerView(t *testing.T) {
 	p.poll("gap polygons on the map", `Array.from(document.querySelectorAll('path.gap-area')).some(e => (e.getAttribute('d') || '').length > 10)`)
 	p.poll("service circles", `document.querySelectorAll('path.station-circle').length > 0`)
 	p.poll("the busy indicator to go", `document.getElementById('planner-busy').hidden`)
+	// With the planned stations, the gaps they close are drawn as closed:
+	// as many as the scenario says.
+	p.do("pick with_planned", `document.querySelector('#scenarios tr[data-scenario="with_planned"]').click()`)
+	p.poll("the planned stations' circles", `document.querySelectorAll('path.planned-circle').length > 0`)
+	closed := p.float("gaps closed", `Number(document.querySelector('#scenarios tr[data-scenario="with_planned"]').dataset.gapsClosed)`)
+	if drawn := p.float("gaps drawn closed", `document.querySelectorAll('path.gap-closed').length`); drawn != closed {
+		t.Errorf("with the planned stations %v gaps are drawn closed; the scenario says %v", drawn, closed)
+	}
+	p.do("pick today", `document.querySelector('#scenarios tr[data-scenario="today"]').click()`)
+	p.poll("no gap closed today", `document.querySelectorAll('path.gap-closed').length === 0 && document.querySelectorAll('path.planned-circle').length === 0`)
 	summary := p.text("the summary", `document.getElementById('gaps-summary').textContent`)
-	for _, want := range []string{"Inner Mongolia", "km²", "Drive, 60 min at 40 km/h", "× the straight line"} {
+	for _, want := range []string{"Inner Mongolia", "km²"} {
 		if !strings.Contains(summary, want) {
 			t.Errorf("summary %q lacks %q", summary, want)
 		}
+	}
+	plain := p.text("the method in plain words", `document.getElementById('planner-plain').textContent`)
+	if want := "within 60 minutes by car, at 40 km/h on roads about 1.3 times longer than the straight line"; !strings.Contains(plain, want) {
+		t.Errorf("method in plain words = %q; want %q", plain, want)
 	}
 	p.noError()
 
@@ -158,7 +172,8 @@ func TestPlannerView(t *testing.T) {
 	}
 	p.click("suggest-run")
 	p.poll("three suggested sites", `document.querySelectorAll('#suggest-list li.suggest-item').length === 3 &&
-		document.querySelectorAll('.suggest-marker').length === 3`)
+		Array.from(document.querySelectorAll('.suggest-marker')).reduce((n, e) => n + (e.dataset.ranks || '').split(',').length, 0) === 3`)
+	checkSiteMarkers(t, p, 3, "60 minutes by car")
 	first := p.text("the first site", `document.querySelector('#suggest-list li.suggest-item').textContent`)
 	if !strings.Contains(first, "km² newly covered") {
 		t.Errorf("first suggestion %q does not say the area it newly covers", first)

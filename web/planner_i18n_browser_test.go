@@ -101,7 +101,7 @@ const paneText = `(() => {
 	const out = {};
 	for (const id of ['view-planner', 'view-route']) {
 		const c = document.getElementById(id).cloneNode(true);
-		c.querySelectorAll('.name, #route-example, textarea').forEach(e => e.remove());
+		c.querySelectorAll('.name, #route-example, textarea, #planner-formula').forEach(e => e.remove());
 		out[id] = c.textContent;
 	}
 	return out;
@@ -203,8 +203,12 @@ func TestPlannerLanguages(t *testing.T) {
 		p.poll("the coverage summary", `document.getElementById('covered-pct') !== null && document.getElementById('planner-busy').hidden`)
 		p.noError()
 		p.contains(lang+" summary", `document.getElementById('gaps-summary').textContent`,
-			strs["planner.sum_covered"], strs["planner.sum_uncovered"], strs["region.150000"], strs["mode.drive"],
-			strings.TrimPrefix(strs["units.km2"], "{n} "), strings.TrimPrefix(strs["units.kmh"], "{n} "))
+			strs["planner.sum_covered"], strs["planner.sum_uncovered"], strs["region.150000"],
+			strings.TrimPrefix(strs["units.km2"], "{n} "))
+		p.contains(lang+" method in plain words", `document.getElementById('planner-plain').textContent`,
+			append(literals(strs["planner.plain"]), strs["plan.mode.drive"])...)
+		p.contains(lang+" scenarios", `document.getElementById('scenarios').textContent`,
+			strs["planner.sc_area"], strs["planner.sc_demand"], strs["report.scenario.today"], strs["report.scenario.with_planned"])
 
 		p.set("suggest-n", strconv.Itoa(sites))
 		if got, want := p.text("the suggest button", `document.getElementById('suggest-run').textContent`), counted(strs, lang, "planner.suggest_sites", sites); got != want {
@@ -216,9 +220,15 @@ func TestPlannerLanguages(t *testing.T) {
 		p.noError()
 		p.contains(lang+" suggestion summary", `document.getElementById('gaps-summary').textContent`, counted(strs, lang, "planner.after", sites))
 		p.contains(lang+" first site", `document.querySelector('#suggest-list li.suggest-item').textContent`,
-			literals(strs["planner.site_line"])...)
-		p.contains(lang+" suggestion notes", `document.getElementById('suggest-list').textContent`, strs["planner.candidates_lattice"], strs["planner.method"])
-		p.contains(lang+" site marker", `document.querySelector('.suggest-marker').title`, literals(strs["planner.site_title"])...)
+			literals(strs["planner.site_gain"])...)
+		p.contains(lang+" suggestion notes", `document.getElementById('suggest-list').textContent`, strings.Split(strs["planner.candidates_from"], "{")[0], strs["planner.cand.places"], strs["planner.method_demand"])
+		p.contains(lang+" scenarios", `document.getElementById('scenarios').textContent`, strs["report.scenario.with_suggested"])
+		p.do("open site 1", `void window.yizhan.planner.openSite(1)`)
+		p.poll("the card of site 1", `document.querySelector('.leaflet-popup .site-card[data-rank="1"]') !== null`)
+		p.contains(lang+" site card", `document.querySelector('.leaflet-popup .site-card').textContent`,
+			strs["planner.site_covers"], strs["planner.site_nearest"], strings.Split(strs["planner.site_heading"], "{")[0])
+		p.contains(lang+" site marker", `document.querySelector('.suggest-marker[data-ranks="1"]').title`, literals(strs["planner.site_title"])...)
+		p.do("close the card", `void window.yizhan.map.closePopup()`)
 	}
 	routeRun := func(lang string, strs map[string]string) {
 		t.Helper()
@@ -302,7 +312,8 @@ func TestPlannerLanguages(t *testing.T) {
 	p.poll("the Mongolian page", `document.documentElement.lang === 'mn-Cyrl'`)
 	p.poll("the rest plan in Mongolian", fmt.Sprintf(`document.getElementById('rest-plan-detail').textContent.startsWith(%s)`,
 		jsString(strings.Split(mn["route.plan_impossible_other"], "{")[0])))
-	p.contains("mn suggestions after the switch", `document.getElementById('suggest-list').textContent`, mn["planner.method"])
+	p.contains("mn suggestions after the switch", `document.getElementById('suggest-list').textContent`, mn["planner.method_demand"])
+	p.contains("mn scenarios after the switch", `document.getElementById('scenarios').textContent`, mn["report.scenario.with_suggested"])
 	p.contains("mn summary after the switch", `document.getElementById('gaps-summary').textContent`, mn["planner.sum_covered"])
 	if got := p.text("the route note", `document.getElementById('route-note').textContent`); got != mn["route.example_note"] {
 		t.Errorf("route note after the switch = %q; want %q", got, mn["route.example_note"])

@@ -287,11 +287,31 @@ func TestRecordTextIsText(t *testing.T) {
 	// machine under -race.
 	p.set("planner-cell", "20000")
 	p.click("gaps-run")
-	p.poll("the coverage summary", `document.getElementById('covered-pct') !== null`)
+	// The buttons are disabled until the service circles are drawn too.
+	p.poll("the coverage summary", `document.getElementById('covered-pct') !== null && document.getElementById('planner-busy').hidden`)
 	p.set("suggest-n", "2")
 	p.click("suggest-run")
 	p.poll("two suggested sites", `document.querySelectorAll('#suggest-list li.suggest-item').length === 2`)
 	p.noError()
+	// Each site names its nearest station, one of the five: in the list
+	// and in the site's card, as text.
+	hasName := func(text string) bool {
+		for _, r := range recs {
+			if strings.Contains(text, r.names["mn"]) {
+				return true
+			}
+		}
+		return false
+	}
+	if sites := p.text("the sites", `document.getElementById('suggest-list').textContent`); !hasName(sites) {
+		t.Errorf("suggested sites %q name no nearest station", sites)
+	}
+	p.do("open site 1", `void window.yizhan.planner.openSite(1)`)
+	p.poll("site 1's card", `document.querySelector('.leaflet-popup .site-card[data-rank="1"]') !== null`)
+	if card := p.text("site 1's card", `document.querySelector('.leaflet-popup .site-card[data-rank="1"]').textContent`); !hasName(card) {
+		t.Errorf("site card %q names no nearest station", card)
+	}
+	p.do("close the card", `void window.yizhan.map.closePopup()`)
 
 	// The route view: a line past the five records, 15-minute legs, so that
 	// the plan stops at them.
