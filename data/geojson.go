@@ -242,7 +242,7 @@ func decodeFeatureWith(raw []byte, strs *Interner, fast bool) (st *Station, id s
 	st = new(Station)
 	p := propsIn{stationProps: (*stationProps)(st)}
 	if fast {
-		if id, ok := decodeFeatureFast(raw, &p); ok {
+		if id, ok := decodeFeatureFast(raw, &p, strs); ok {
 			st.ID = id
 			if errs = completeRecord(st, &p, nil, strs); len(errs) > 0 {
 				for _, e := range errs {
@@ -331,7 +331,7 @@ func completeRecord(st *Station, p *propsIn, errs []*FieldError, strs *Interner)
 	if st.Port != nil {
 		st.Port.Modes = nilIfEmpty(st.Port.Modes)
 	}
-	for _, f := range []*string{&st.OpeningHours, &st.TimeZone, &st.Region, &st.Operator, &st.Source} {
+	for _, f := range sharedTexts(st) {
 		*f = strs.String(*f)
 	}
 
@@ -366,6 +366,22 @@ func completeRecord(st *Station, p *propsIn, errs []*FieldError, strs *Interner)
 		}
 	}
 	return errs
+}
+
+// sharedTexts are the string fields of st whose values repeat across
+// many records, which readers intern.
+func sharedTexts(st *Station) [5]*string {
+	return [5]*string{&st.OpeningHours, &st.TimeZone, &st.Region, &st.Operator, &st.Source}
+}
+
+// sharedText reports whether f is one of sharedTexts(st).
+func sharedText(st *Station, f *string) bool {
+	for _, s := range sharedTexts(st) {
+		if s == f {
+			return true
+		}
+	}
+	return false
 }
 
 // decodeFeatureSlow reads a feature part by part, reporting every part

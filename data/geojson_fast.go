@@ -19,14 +19,14 @@ import (
 // record and its problems are the ones encoding/json's path gives (a
 // property test and a fuzz target compare the two).
 
-// fastMembers maps each member a properties object may hold to how the
-// fast reader stores it: the record's members (from recordMembers, so a
+// fastMembers maps each member a properties object may hold to its
+// position in recordMembers, which says how the fast reader stores it: the record's members (from recordMembers, so a
 // new tagged field is known here too) and the derived "name", read and
 // dropped as the slow path drops it.
-var fastMembers = func() map[string]member {
-	m := make(map[string]member, len(recordMembers))
-	for _, rm := range recordMembers {
-		m[rm.name] = rm
+var fastMembers = func() map[string]int {
+	m := make(map[string]int, len(recordMembers))
+	for i, rm := range recordMembers {
+		m[rm.name] = i
 	}
 	return m
 }()
@@ -85,6 +85,12 @@ func (s *featureScanner) rawString() ([]byte, bool) {
 func (s *featureScanner) str() (string, bool) {
 	b, ok := s.rawString()
 	return string(b), ok
+}
+
+// interned is str through strs, allocating nothing for a text seen before.
+func (s *featureScanner) interned(strs *Interner) (string, bool) {
+	b, ok := s.rawString()
+	return strs.Bytes(b), ok
 }
 
 // number reads a JSON number (RFC 8259 syntax) and returns its text;
@@ -220,7 +226,7 @@ func once(seen *uint64, bit uint) bool {
 // raw is a Feature in the plain shape: a string id, a Point geometry and
 // properties holding only known members with values of their own type.
 // ok false means raw is left to encoding/json; p is then partly written.
-func decodeFeatureFast(raw []byte, p *propsIn) (id string, ok bool) {
+func decodeFeatureFast(raw []byte, p *propsIn, strs *Interner) (id string, ok bool) {
 	if !utf8.Valid(raw) {
 		return "", false
 	}
@@ -241,7 +247,7 @@ func decodeFeatureFast(raw []byte, p *propsIn) (id string, ok bool) {
 		case "geometry":
 			return once(&seen, 2) && s.point(&st.Location)
 		case "properties":
-			return once(&seen, 3) && s.properties(p)
+			return once(&seen, 3) && s.properties(p, strs)
 		}
 		return false
 	})
@@ -290,13 +296,23 @@ func (s *featureScanner) point(dst *orb.Point) bool {
 	}) && seen == 0b11
 }
 
-// properties reads a properties object of known members.
-func (s *featureScanner) properties(p *propsIn) bool {
+// properties reads a properties object of known members. Strings that
+// repeat across records (see sharedText) come from strs.
+func (s *featureScanner) properties(p *propsIn, strs *Interner) bool {
 	st := (*Station)(p.stationProps)
 	var seen uint64
+	guess := 0 // members come in declared order in exports: try the next one first
 	return s.object(func(key []byte) bool {
-		m, known := fastMembers[string(key)]
-		if !known || !once(&seen, uint(m.field+1)) {
+		i := guess
+		if i >= len(recordMembers) || recordMembers[i].name != string(key) {
+			var known bool
+			if i, known = fastMembers[string(key)]; !known {
+				return false
+			}
+		}
+		guess = i + 1
+		m := recordMembers[i]
+		if !once(&seen, uint(m.field+1)) {
 			return false
 		}
 		var ok bool
@@ -304,14 +320,19 @@ func (s *featureScanner) properties(p *propsIn) bool {
 		case kindDerived: // "name": any string, not kept
 			_, ok = s.rawString()
 		case kindString:
-			*m.pointer(st).(*string), ok = s.str()
+			dst := m.pointer(st).(*string)
+			if sharedText(st, dst) {
+				*dst, ok = s.interned(strs)
+			} else {
+				*dst, ok = s.str()
+			}
 		case kindKind:
 			var v string
-			v, ok = s.str()
+			v, ok = s.interned(strs)
 			*m.pointer(st).(*Kind) = Kind(v)
 		case kindStatus:
 			var v string
-			v, ok = s.str()
+			v, ok = s.interned(strs)
 			*m.pointer(st).(*Status) = Status(v)
 		case kindIntPtr:
 			var n int64

@@ -143,7 +143,7 @@ func TestDecodeFeatureFastAgrees(t *testing.T) {
 		}
 		// Every export without an escape in its strings takes the fast
 		// path, so that start-up stays fast.
-		if _, ok := decodeFeatureFast(raw, &propsIn{stationProps: &stationProps{}}); !ok && !bytes.ContainsRune(raw, '\\') {
+		if _, ok := decodeFeatureFast(raw, &propsIn{stationProps: &stationProps{}}, NewInterner()); !ok && !bytes.ContainsRune(raw, '\\') {
 			t.Fatalf("decodeFeatureFast(%s) declined an export", raw)
 		}
 		for k := 0; k < 3; k++ {
@@ -173,7 +173,7 @@ func TestDecodeFeatureFastTakesExports(t *testing.T) {
 	}
 	var p propsIn
 	p.stationProps = &stationProps{}
-	if _, ok := decodeFeatureFast(raw, &p); !ok {
+	if _, ok := decodeFeatureFast(raw, &p, nil); !ok {
 		t.Fatalf("decodeFeatureFast(%s) declined", raw)
 	}
 	if d := sameDecode(raw); d != "" {

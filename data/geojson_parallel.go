@@ -1,9 +1,9 @@
 package data
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"os"
 	"runtime"
@@ -39,70 +39,99 @@ func readAll(r io.Reader) ([]byte, error) {
 // that the cores finish together.
 const parallelChunk = 1024
 
-// decodeParallel reads buf, a whole FeatureCollection, with the features
-// split between GOMAXPROCS workers, and gives what decodeStream gives:
-// the same records in the same order, the same problems with the same
-// feature indexes, the same rule for an id given twice (applied in input
-// order after the features are read). ok false means buf is not a plain,
-// well-formed FeatureCollection (a syntax error, a key with an escape or
-// given twice, a type that is not "FeatureCollection", ...): nothing is
+// featureChunk is parallelChunk features (fewer at the end) and what
+// reading them gave.
+type featureChunk struct {
+	spans   [][2]int // [start, end) of each feature in the text
+	results []featureResult
+}
+
+type featureResult struct {
+	st   *Station
+	id   string
+	errs []*FieldError
+}
+
+// decodeParallel reads buf, a whole FeatureCollection, and gives what
+// decodeStream gives: the same records in the same order, the same
+// problems with the same feature indexes, the same rule for an id given
+// twice. The calling goroutine finds the features (splitFeatures) and
+// hands them out in chunks to GOMAXPROCS workers, which read them while
+// it goes on; ids given twice are then found in input order, on every
+// core (firstByID). ok false means buf is not a plain, well-formed
+// FeatureCollection (a syntax error, a key with an escape or given
+// twice, a type that is not "FeatureCollection", ...): nothing is
 // returned and the caller reads it with decodeStream, whose errors say
 // what is wrong.
 func decodeParallel(buf []byte) (stations []*Station, problems []*FieldError, ok bool) {
-	spans, ok := splitFeatures(buf)
-	if !ok {
-		return nil, nil, false
-	}
-	type result struct {
-		st   *Station
-		id   string
-		errs []*FieldError
-	}
-	results := make([]result, len(spans))
 	var (
-		next    atomic.Int64
+		chunks  []*featureChunk
+		work    = make(chan *featureChunk, 4*runtime.GOMAXPROCS(0))
 		invalid atomic.Bool
 		wg      sync.WaitGroup
 	)
-	workers := min(runtime.GOMAXPROCS(0), (len(spans)+parallelChunk-1)/parallelChunk)
-	for range workers {
+	for range runtime.GOMAXPROCS(0) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			strs := NewInterner()
-			for !invalid.Load() {
-				start := int(next.Add(parallelChunk)) - parallelChunk
-				if start >= len(spans) {
-					return
+			for c := range work {
+				if invalid.Load() {
+					continue
 				}
-				for i := start; i < min(start+parallelChunk, len(spans)); i++ {
-					raw := buf[spans[i][0]:spans[i][1]]
+				c.results = make([]featureResult, len(c.spans))
+				for i, sp := range c.spans {
+					raw := buf[sp[0]:sp[1]]
 					st, id, errs := decodeFeature(raw, strs)
 					// A record read is valid JSON; a refused one may be
 					// a syntax error, which decodeStream reports.
 					if errs != nil && !json.Valid(raw) {
 						invalid.Store(true)
-						return
+						break
 					}
-					results[i] = result{st, id, errs}
+					c.results[i] = featureResult{st, id, errs}
 				}
 			}
 		}()
 	}
+	cur := &featureChunk{spans: make([][2]int, 0, parallelChunk)}
+	ok = splitFeatures(buf, func(start, end int) bool {
+		cur.spans = append(cur.spans, [2]int{start, end})
+		if len(cur.spans) == parallelChunk {
+			chunks = append(chunks, cur)
+			work <- cur
+			cur = &featureChunk{spans: make([][2]int, 0, parallelChunk)}
+		}
+		return !invalid.Load()
+	})
+	if len(cur.spans) > 0 {
+		chunks = append(chunks, cur)
+		work <- cur
+	}
+	close(work)
 	wg.Wait()
-	if invalid.Load() {
+	if !ok || invalid.Load() {
 		return nil, nil, false
 	}
-	stations = make([]*Station, 0, len(results))
-	seen := make(FirstIDs, len(results))
+
+	n := 0
+	for _, c := range chunks {
+		n += len(c.results)
+	}
+	results := make([]*featureResult, 0, n)
+	for _, c := range chunks {
+		for i := range c.results {
+			results = append(results, &c.results[i])
+		}
+	}
+	first := firstByID(results)
+	stations = make([]*Station, 0, n)
 	shared := NewInterner()
 	for i, r := range results {
 		st, errs := r.st, r.errs
-		if r.id != "" {
-			if first, ok := seen.Keep(r.id, i); !ok {
-				errs = append(errs, DuplicateProblem(r.id, i, fmt.Sprintf("record %d", first)))
-				st = nil
-			}
+		if r.id != "" && first[i] != i {
+			errs = append(errs, DuplicateProblem(r.id, i, fmt.Sprintf("record %d", first[i])))
+			st = nil
 		}
 		for _, e := range errs {
 			e.Index = i
@@ -117,14 +146,43 @@ func decodeParallel(buf []byte) (stations []*Station, problems []*FieldError, ok
 	return stations, problems, true
 }
 
-// splitFeatures finds the features of a FeatureCollection in buf, as
-// [start, end) offsets, checking the text around them: one object with a
-// "type" of "FeatureCollection", one "features" array and any other
-// members well-formed JSON, and nothing after it but white space. The
-// features themselves are only delimited (strings and brackets), and
-// decodeParallel checks each one. ok false means decodeStream must read
-// buf.
-func splitFeatures(buf []byte) (spans [][2]int, ok bool) {
+// firstByID returns, for each result with an id, the position of the
+// first result with that id (FirstIDs' rule, in input order). The ids
+// are split by hash between the cores, each of which walks the results
+// in order with a FirstIDs of its own share.
+func firstByID(results []*featureResult) []int {
+	first := make([]int, len(results))
+	shards := runtime.GOMAXPROCS(0)
+	if len(results) < 4*parallelChunk {
+		shards = 1
+	}
+	seed := maphash.MakeSeed()
+	var wg sync.WaitGroup
+	for shard := range shards {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			seen := make(FirstIDs, len(results)/shards+1)
+			for i, r := range results {
+				if r.id == "" || (shards > 1 && int(maphash.String(seed, r.id)%uint64(shards)) != shard) {
+					continue
+				}
+				first[i], _ = seen.Keep(r.id, i)
+			}
+		}()
+	}
+	wg.Wait()
+	return first
+}
+
+// splitFeatures finds the features of a FeatureCollection in buf and
+// calls feature with each one's [start, end) offsets, in order, checking
+// the text around them: one object with a "type" of "FeatureCollection",
+// one "features" array and any other members well-formed JSON, and
+// nothing after it but white space. The features themselves are only
+// delimited (strings and brackets), and decodeParallel checks each one.
+// ok false means decodeStream must read buf (or feature returned false).
+func splitFeatures(buf []byte, feature func(start, end int) bool) (ok bool) {
 	s := featureScanner{b: buf}
 	sawType, sawFeatures := false, false
 	ok = s.object(func(key []byte) bool {
@@ -143,18 +201,15 @@ func splitFeatures(buf []byte) (spans [][2]int, ok bool) {
 				return false
 			}
 			sawFeatures = true
-			// Size the list from the line count: exports write a feature a line.
-			spans = make([][2]int, 0, bytes.Count(buf, []byte{'\n'})+1)
 			if s.next(']') {
 				return true
 			}
 			for {
 				s.ws()
 				from := s.i
-				if !s.skipValue() {
+				if !s.skipValue() || !feature(from, s.i) {
 					return false
 				}
-				spans = append(spans, [2]int{from, s.i})
 				if s.next(']') {
 					return true
 				}
@@ -167,7 +222,7 @@ func splitFeatures(buf []byte) (spans [][2]int, ok bool) {
 		return s.skipValue() && json.Valid(buf[start:s.i])
 	})
 	s.ws()
-	return spans, ok && sawType && sawFeatures && s.i == len(buf)
+	return ok && sawType && sawFeatures && s.i == len(buf)
 }
 
 // skipValue moves past one JSON value, finding its end by its strings and

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -83,12 +84,15 @@ database URL is given, else from a --data file, else the bundled Inner Mongolia 
 			logger.Warn("no write tokens configured: every write will be refused (set YIZHAN_WRITE_TOKENS)")
 		}
 	default:
+		start := time.Now()
 		stations, source, err := loadStations(*dataFile, *skipInvalid, logger)
 		if err != nil {
 			return err
 		}
+		read := time.Since(start)
 		cfg.Catalog = catalog.NewCatalog(catalog.NewSnapshot(stations, 0))
-		logger.Info("serving read-only records", "source", source, "records", len(stations))
+		logger.Info("serving read-only records", "source", source, "records", len(stations),
+			"read_s", read.Seconds(), "indexed_s", (time.Since(start) - read).Seconds())
 	}
 
 	srv, err := api.New(cfg)
@@ -100,6 +104,10 @@ database URL is given, else from a --data file, else the bundled Inner Mongolia 
 		return fmt.Errorf("serve: listen on %s: %w", *addr, err)
 	}
 	fmt.Fprintf(stdout, "yizhan serving on http://%s\n", ln.Addr())
+	// The load's scratch (a --data file's text, the decoders' buffers) is
+	// garbage now: give it back to the system rather than keep it in the
+	// heap for the process's life. It runs beside the first requests.
+	go debug.FreeOSMemory()
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.App().Listener(ln) }()
