@@ -41,6 +41,7 @@ bench: ## benchmarks at 1,000,000 records: index vs brute force vs PostGIS (Post
 	$(GO) test -run '^$$' -bench 'Import1M' -benchtime 1x ./data/source/
 	$(GO) test -run '^$$' -bench 'DecodeStations|EncodeStations|FeatureEncoding' -benchmem ./data/
 	$(GO) test -run '^$$' -bench 'OpenAt|ParseOpeningHours' -benchmem ./data/hours/
+	$(GO) test -run '^$$' -bench 'WholeProcess' -benchtime 1x -timeout 30m ./internal/procbench/
 
 fuzz: ## run every fuzz target for FUZZTIME each (default 20s; about 30 s a target with building)
 	@for pkg in $$($(GO) list $(PKGS)); do \
