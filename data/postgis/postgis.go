@@ -90,49 +90,6 @@ func (db *DB) LoadAll(ctx context.Context) ([]*data.Station, int64, error) {
 	return out, version, err
 }
 
-// loadAll is LoadAll that returns the rows it left out instead of logging
-// them, as Changes with Invalid set.
-func (db *DB) loadAll(ctx context.Context) ([]*data.Station, int64, []catalog.Change, error) {
-	var (
-		out     []*data.Station
-		skipped []catalog.Change
-		version int64
-	)
-	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		// max(version) reads the version index; the row estimate sizes the
-		// slice without a second full scan.
-		var estimate float32
-		if err := tx.QueryRow(ctx, `SELECT (SELECT coalesce(max(version), 0) FROM stations),
-			(SELECT reltuples FROM pg_class WHERE oid = 'stations'::regclass)`).Scan(&version, &estimate); err != nil {
-			return err
-		}
-		out = make([]*data.Station, 0, max(0, int(estimate))+16)
-		rows, err := tx.Query(ctx, "SELECT "+selectColumns+" FROM stations WHERE NOT deleted")
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		dec := newRowDecoder()
-		dec.slab = true
-		for rows.Next() {
-			c, err := dec.change(rows)
-			if err != nil {
-				return err
-			}
-			if c.Invalid != "" {
-				skipped = append(skipped, c)
-				continue
-			}
-			out = append(out, c.Station)
-		}
-		return rows.Err()
-	})
-	if err != nil {
-		return nil, 0, nil, fmt.Errorf("load stations: %w", classify(err))
-	}
-	return out, version, skipped, nil
-}
-
 // ChangesSince returns up to limit changes with a version above version,
 // in version order. Each id appears once, with its latest state: the table
 // keeps one row per id, so an id changed twice shows only its latest change.
