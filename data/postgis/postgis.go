@@ -275,7 +275,9 @@ func (db *DB) UpsertStations(ctx context.Context, valid data.Valid) (int64, erro
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", int64(versionLockKey)); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `SET LOCAL yizhan.upsert = 'on'`); err != nil {
+		// The statements below draw the versions themselves (see
+		// migrations/0004_bulk_versions.sql).
+		if _, err := tx.Exec(ctx, `SET LOCAL yizhan.bulk = 'on'`); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE stations_in (`+stageSQL+`) ON COMMIT DROP`); err != nil {
@@ -284,18 +286,18 @@ func (db *DB) UpsertStations(ctx context.Context, valid data.Valid) (int64, erro
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"stations_in"}, stageNames, pgx.CopyFromRows(rows)); err != nil {
 			return fmt.Errorf("copy: %w", err)
 		}
-		// Existing ids (tombstones included) are updated and new ones
-		// inserted, in two statements: an INSERT ... ON CONFLICT DO UPDATE
-		// would run the version trigger's per-row lookup for every row,
-		// which yizhan.upsert skips on the promise that every inserted id
-		// is new (see migrations/0003_one_change_one_version.sql).
-		updated, err := tx.Exec(ctx, `UPDATE stations AS s SET `+setColumnsFrom("i.", true)+`
+		// Existing ids (tombstones included) that change are updated and
+		// new ones inserted, in two statements, each drawing a version
+		// for every row it writes, in the order it writes them, as the
+		// version trigger would.
+		updated, err := tx.Exec(ctx, `UPDATE stations AS s SET `+setColumnsFrom("i.", true)+`,
+			version = nextval('station_version_seq'), updated_at = now()
 			FROM stations_in AS i WHERE s.id = i.id AND (`+changedFrom("i.", true)+`)`)
 		if err != nil {
 			return err
 		}
-		inserted, err := tx.Exec(ctx, `INSERT INTO stations (`+columnListSQL+`)
-			SELECT `+strings.Join(stagedFrom("i.", true), ", ")+`
+		inserted, err := tx.Exec(ctx, `INSERT INTO stations (`+columnListSQL+`, version, updated_at)
+			SELECT `+strings.Join(stagedFrom("i.", true), ", ")+`, nextval('station_version_seq'), now()
 			FROM stations_in AS i WHERE NOT EXISTS (SELECT 1 FROM stations AS s WHERE s.id = i.id)`)
 		if err != nil {
 			return err

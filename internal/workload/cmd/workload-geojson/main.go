@@ -33,4 +33,3 @@ func run(args []string) error {
 	}
 	return workload.WriteGeoJSON(*out, *n, *seed)
 }
-
