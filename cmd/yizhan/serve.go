@@ -103,11 +103,13 @@ database URL is given, else from a --data file, else the bundled Inner Mongolia 
 	if err != nil {
 		return fmt.Errorf("serve: listen on %s: %w", *addr, err)
 	}
-	fmt.Fprintf(stdout, "yizhan serving on http://%s\n", ln.Addr())
 	// The load's scratch (a --data file's text, the decoders' buffers) is
-	// garbage now: give it back to the system rather than keep it in the
-	// heap for the process's life. It runs beside the first requests.
-	go debug.FreeOSMemory()
+	// garbage now: give it back to the system before serving, rather than
+	// keep it in the heap (and the process's memory) for its life.
+	start := time.Now()
+	debug.FreeOSMemory()
+	logger.Debug("returned the load's scratch memory", "took_s", time.Since(start).Seconds())
+	fmt.Fprintf(stdout, "yizhan serving on http://%s\n", ln.Addr())
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.App().Listener(ln) }()
