@@ -233,13 +233,18 @@ type featureFast struct {
 // decodeFeature returns the valid record, or nil and its problems; id is
 // the record's id when one could be read, even if the record is invalid.
 func decodeFeature(raw []byte, strs *Interner) (st *Station, id string, errs []*FieldError) {
-	return decodeFeatureWith(raw, strs, true)
+	return decodeFeatureInto(raw, strs, true, new(Station))
 }
 
 // decodeFeatureWith is decodeFeature; fast says whether to try
 // decodeFeatureFast first (tests compare the two readers).
 func decodeFeatureWith(raw []byte, strs *Interner, fast bool) (st *Station, id string, errs []*FieldError) {
-	st = new(Station)
+	return decodeFeatureInto(raw, strs, fast, new(Station))
+}
+
+// decodeFeatureInto is decodeFeatureWith reading into st, a zero Station
+// the caller provides (and may reuse when the record is refused).
+func decodeFeatureInto(raw []byte, strs *Interner, fast bool, st *Station) (_ *Station, id string, errs []*FieldError) {
 	p := propsIn{stationProps: (*stationProps)(st)}
 	if fast {
 		if id, ok := decodeFeatureFast(raw, &p, strs); ok {

@@ -87,6 +87,18 @@ func (s *featureScanner) str() (string, bool) {
 	return string(b), ok
 }
 
+// constant reads a string that is usually one of known (a kind, a
+// status) and returns the package's copy of it, else the text through strs.
+func constant[T ~string](s *featureScanner, known []T, strs *Interner) (T, bool) {
+	b, ok := s.rawString()
+	for _, k := range known {
+		if string(k) == string(b) {
+			return k, ok
+		}
+	}
+	return T(strs.Bytes(b)), ok
+}
+
 // interned is str through strs, allocating nothing for a text seen before.
 func (s *featureScanner) interned(strs *Interner) (string, bool) {
 	b, ok := s.rawString()
@@ -327,13 +339,9 @@ func (s *featureScanner) properties(p *propsIn, strs *Interner) bool {
 				*dst, ok = s.str()
 			}
 		case kindKind:
-			var v string
-			v, ok = s.interned(strs)
-			*m.pointer(st).(*Kind) = Kind(v)
+			*m.pointer(st).(*Kind), ok = constant(s, kinds[:], strs)
 		case kindStatus:
-			var v string
-			v, ok = s.interned(strs)
-			*m.pointer(st).(*Status) = Status(v)
+			*m.pointer(st).(*Status), ok = constant(s, statuses, strs)
 		case kindIntPtr:
 			var n int64
 			n, ok = s.integer()

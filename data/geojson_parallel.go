@@ -75,6 +75,9 @@ func decodeParallel(buf []byte) (stations []*Station, problems []*FieldError, ok
 		go func() {
 			defer wg.Done()
 			strs := NewInterner()
+			// Records are carved out of slabs: one allocation per
+			// parallelChunk records rather than one each.
+			var slab []Station
 			for c := range work {
 				if invalid.Load() {
 					continue
@@ -82,7 +85,15 @@ func decodeParallel(buf []byte) (stations []*Station, problems []*FieldError, ok
 				c.results = make([]featureResult, len(c.spans))
 				for i, sp := range c.spans {
 					raw := buf[sp[0]:sp[1]]
-					st, id, errs := decodeFeature(raw, strs)
+					if len(slab) == 0 {
+						slab = make([]Station, parallelChunk)
+					}
+					st, id, errs := decodeFeatureInto(raw, strs, true, &slab[0])
+					if st != nil {
+						slab = slab[1:]
+					} else {
+						slab[0] = Station{} // refused: the slot serves the next one
+					}
 					// A record read is valid JSON; a refused one may be
 					// a syntax error, which decodeStream reports.
 					if errs != nil && !json.Valid(raw) {
