@@ -2,6 +2,7 @@ package postgis
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -252,4 +253,26 @@ func firstDiff(a, b []string) string {
 		}
 	}
 	return ""
+}
+
+// TestNamesJSON: the names column is encoded as encoding/json encodes it.
+func TestNamesJSON(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	pick := func() string {
+		if r.IntN(3) == 0 {
+			return ""
+		}
+		tail := "\x01\xff<&>\u2029"
+		return recordtest.Texts[r.IntN(len(recordtest.Texts))] + tail[:r.IntN(len(tail)+1)]
+	}
+	for range 2000 {
+		n := data.Names{ZH: pick(), EN: pick(), RU: pick(), MN: pick()}
+		want, err := json.Marshal(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := namesJSON(n); got != string(want) {
+			t.Fatalf("namesJSON(%+v) = %s; want %s", n, got, want)
+		}
+	}
 }

@@ -259,17 +259,24 @@ func (db *DB) UpsertStations(ctx context.Context, valid data.Valid) (int64, erro
 	for i, st := range stations {
 		last[st.ID] = i
 	}
-	rows := make([][]any, 0, len(last))
-	for i, st := range stations {
-		if last[st.ID] != i {
-			continue
+	// The rows are encoded as COPY sends them, one at a time into one
+	// slice, rather than all built first.
+	next, vals := 0, make([]any, 0, len(stageNames))
+	rows := pgx.CopyFromFunc(func() ([]any, error) {
+		for ; next < len(stations); next++ {
+			st := stations[next]
+			if last[st.ID] != next {
+				continue
+			}
+			next++
+			var err error
+			if vals, err = appendRowValues(vals[:0], st); err != nil {
+				return nil, fmt.Errorf("%s: %w", st.ID, err)
+			}
+			return vals, nil
 		}
-		vals, err := rowValues(st)
-		if err != nil {
-			return 0, fmt.Errorf("upsert stations: %s: %w", st.ID, err)
-		}
-		rows = append(rows, vals)
-	}
+		return nil, nil
+	})
 	var n int64
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", int64(versionLockKey)); err != nil {
@@ -283,7 +290,7 @@ func (db *DB) UpsertStations(ctx context.Context, valid data.Valid) (int64, erro
 		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE stations_in (`+stageSQL+`) ON COMMIT DROP`); err != nil {
 			return err
 		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"stations_in"}, stageNames, pgx.CopyFromRows(rows)); err != nil {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"stations_in"}, stageNames, rows); err != nil {
 			return fmt.Errorf("copy: %w", err)
 		}
 		// Existing ids (tombstones included) that change are updated and
