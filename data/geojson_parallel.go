@@ -154,6 +154,9 @@ func decodeParallel(buf []byte) (stations []*Station, problems []*FieldError, ok
 			stations = append(stations, st)
 		}
 	}
+	if len(stations) == 0 {
+		stations = nil // as decodeStream gives none
+	}
 	return stations, problems, true
 }
 

@@ -19,7 +19,7 @@ func sameCollection(b []byte) string {
 	switch {
 	case fmt.Sprint(perr) != fmt.Sprint(serr):
 		return fmt.Sprintf("error %v != %v", perr, serr)
-	case len(ps) != len(ss):
+	case (ps == nil) != (ss == nil) || len(ps) != len(ss):
 		return fmt.Sprintf("%d records != %d", len(ps), len(ss))
 	case !reflect.DeepEqual(pp, sp):
 		return fmt.Sprintf("problems\n%v\n!=\n%v", pp, sp)
