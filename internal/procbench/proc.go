@@ -177,6 +177,39 @@ func vmRSS(status []byte) (int64, error) {
 	return 0, errors.New("no VmRSS line in /proc/PID/status")
 }
 
+// CPU is the processor time the process has used so far (user and
+// system, from /proc/PID/stat): on a machine shared with other work it
+// says what the wall clock cannot.
+func (p *Process) CPU() (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+	if err != nil {
+		return 0, err
+	}
+	return statCPU(b)
+}
+
+// clockTicks is USER_HZ, the unit of /proc/PID/stat's times (100 on Linux).
+const clockTicks = 100
+
+func statCPU(stat []byte) (time.Duration, error) {
+	// The command name (field 2) is in parentheses and may hold spaces.
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 {
+		return 0, errors.New("malformed /proc/PID/stat")
+	}
+	f := strings.Fields(string(stat[i+1:]))
+	// After the name: state is field 3, utime 14, stime 15.
+	if len(f) < 13 {
+		return 0, errors.New("malformed /proc/PID/stat")
+	}
+	u, err1 := strconv.ParseInt(f[11], 10, 64)
+	s, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, errors.New("malformed /proc/PID/stat")
+	}
+	return time.Duration(u+s) * time.Second / clockTicks, nil
+}
+
 // Stop ends the process (SIGKILL through its context would lose the
 // trace; an interrupt lets it shut down) and waits for it.
 func (p *Process) Stop() {
@@ -187,14 +220,15 @@ func (p *Process) Stop() {
 	t.Stop()
 }
 
-// Run runs bin to completion and returns how long it took and its output.
-func Run(ctx context.Context, bin string, args, env []string) (time.Duration, string, error) {
+// Run runs bin to completion and returns how long it took, the processor
+// time it used (user and system) and its output.
+func Run(ctx context.Context, bin string, args, env []string) (took, cpu time.Duration, out string, err error) {
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = append(os.Environ(), env...)
 	start := time.Now()
-	out, err := cmd.CombinedOutput()
+	b, err := cmd.CombinedOutput()
 	if err != nil {
-		return 0, string(out), fmt.Errorf("%s %s: %w: %s", bin, strings.Join(args, " "), err, out)
+		return 0, 0, string(b), fmt.Errorf("%s %s: %w: %s", bin, strings.Join(args, " "), err, b)
 	}
-	return time.Since(start), string(out), nil
+	return time.Since(start), cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), string(b), nil
 }

@@ -51,3 +51,14 @@ func TestVmRSS(t *testing.T) {
 		t.Error("vmRSS without the line: no error")
 	}
 }
+
+func TestStatCPU(t *testing.T) {
+	stat := "4242 (yizhan (x) y) S 1 2 3 0 -1 4194560 100 0 0 0 250 130 0 0 20 0 9 0 100 2000000 3000 18446744073709551615\n"
+	got, err := statCPU([]byte(stat))
+	if want := 3800 * time.Millisecond; err != nil || got != want {
+		t.Errorf("statCPU = %v, %v; want %v", got, err, want)
+	}
+	if _, err := statCPU([]byte("4242 (x")); err == nil {
+		t.Error("statCPU of a cut line: no error")
+	}
+}
