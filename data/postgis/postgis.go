@@ -283,8 +283,11 @@ func (db *DB) UpsertStations(ctx context.Context, valid data.Valid) (int64, erro
 			return err
 		}
 		// The statements below draw the versions themselves (see
-		// migrations/0004_bulk_versions.sql).
-		if _, err := tx.Exec(ctx, `SET LOCAL yizhan.bulk = 'on'`); err != nil {
+		// migrations/0004_bulk_versions.sql). They find each staged id
+		// in the table by its primary key: a hash or merge join would
+		// read the whole table for every batch, so that an import of a
+		// million records in batches read it hundreds of times.
+		if _, err := tx.Exec(ctx, `SET LOCAL yizhan.bulk = 'on'; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off`); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE stations_in (`+stageSQL+`) ON COMMIT DROP`); err != nil {
