@@ -249,7 +249,11 @@ func decodeFeatureInto(raw []byte, strs *Interner, fast bool, st *Station) (_ *S
 	if fast {
 		if id, ok := decodeFeatureFast(raw, &p, strs); ok {
 			st.ID = id
-			if errs = completeRecord(st, &p, nil, strs); len(errs) > 0 {
+			// The fast reader interned the shared texts already; only
+			// the schedule is left to share.
+			errs = completeRecord(st, &p, nil, nil)
+			st.Hours = strs.Schedule(st.OpeningHours, st.Hours)
+			if len(errs) > 0 {
 				for _, e := range errs {
 					e.ID = id
 				}
