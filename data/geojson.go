@@ -64,16 +64,33 @@ func EncodeStations(w io.Writer, stations []*Station) error {
 	return nil
 }
 
-// DecodeStations reads a GeoJSON FeatureCollection of records, streaming
-// feature by feature so that a file of a million records needs memory for
-// the records, not for the text. It returns the valid records in input
-// order and every problem of every bad record (Index is the feature's
-// position, from 0); a bad record never affects the others. A record whose
-// id was already used by an earlier feature in the input is refused (the
-// first one is kept; see FirstIDs). The error is non-nil only when the input is not a
-// readable FeatureCollection at all (not JSON, not an object, wrong type,
-// no features array, truncated).
+// DecodeStations reads a GeoJSON FeatureCollection of records. It returns
+// the valid records in input order and every problem of every bad record
+// (Index is the feature's position, from 0); a bad record never affects
+// the others. A record whose id was already used by an earlier feature in
+// the input is refused (the first one is kept; see FirstIDs). The error is
+// non-nil only when the input is not a readable FeatureCollection at all
+// (not JSON, not an object, wrong type, no features array, truncated).
+//
+// It holds the whole text while it reads (a file of a million records is
+// some 400 MB, released when it returns) and reads the features on every
+// core (see decodeParallel); a text that is not a plain, well-formed
+// FeatureCollection is read again feature by feature, so that its errors
+// are the same whatever the number of cores.
 func DecodeStations(r io.Reader) ([]*Station, []*FieldError, error) {
+	buf, err := readAll(r)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read feature collection: %w", err)
+	}
+	if stations, problems, ok := decodeParallel(buf); ok {
+		return stations, problems, nil
+	}
+	return decodeStream(bytes.NewReader(buf))
+}
+
+// decodeStream is DecodeStations feature by feature, with encoding/json's
+// errors for a text that is not a FeatureCollection.
+func decodeStream(r io.Reader) ([]*Station, []*FieldError, error) {
 	dec := json.NewDecoder(bufio.NewReaderSize(r, 64<<10))
 	if err := expectDelim(dec, '{'); err != nil {
 		return nil, nil, fmt.Errorf("read feature collection: %w", err)
@@ -216,11 +233,38 @@ type featureFast struct {
 // decodeFeature returns the valid record, or nil and its problems; id is
 // the record's id when one could be read, even if the record is invalid.
 func decodeFeature(raw []byte, strs *Interner) (st *Station, id string, errs []*FieldError) {
-	st = new(Station)
-	var (
-		p     = propsIn{stationProps: (*stationProps)(st)}
-		idRaw json.RawMessage
-	)
+	return decodeFeatureInto(raw, strs, true, new(Station))
+}
+
+// decodeFeatureWith is decodeFeature; fast says whether to try
+// decodeFeatureFast first (tests compare the two readers).
+func decodeFeatureWith(raw []byte, strs *Interner, fast bool) (st *Station, id string, errs []*FieldError) {
+	return decodeFeatureInto(raw, strs, fast, new(Station))
+}
+
+// decodeFeatureInto is decodeFeatureWith reading into st, a zero Station
+// the caller provides (and may reuse when the record is refused).
+func decodeFeatureInto(raw []byte, strs *Interner, fast bool, st *Station) (_ *Station, id string, errs []*FieldError) {
+	p := propsIn{stationProps: (*stationProps)(st)}
+	if fast {
+		if id, ok := decodeFeatureFast(raw, &p, strs); ok {
+			st.ID = id
+			// The fast reader interned the shared texts already; only
+			// the schedule is left to share.
+			errs = completeRecord(st, &p, nil, nil)
+			st.Hours = strs.Schedule(st.OpeningHours, st.Hours)
+			if len(errs) > 0 {
+				for _, e := range errs {
+					e.ID = id
+				}
+				return nil, id, errs
+			}
+			return st, id, nil
+		}
+		*st = Station{}
+		p = propsIn{stationProps: (*stationProps)(st)}
+	}
+	var idRaw json.RawMessage
 	ff := featureFast{Properties: &p}
 	if json.Unmarshal(raw, &ff) == nil && ff.Type == "Feature" && ff.Properties != nil &&
 		ff.Geometry != nil && ff.Geometry.Type == "Point" && (len(ff.Geometry.Coordinates) == 2 || len(ff.Geometry.Coordinates) == 3) {
@@ -296,7 +340,7 @@ func completeRecord(st *Station, p *propsIn, errs []*FieldError, strs *Interner)
 	if st.Port != nil {
 		st.Port.Modes = nilIfEmpty(st.Port.Modes)
 	}
-	for _, f := range []*string{&st.OpeningHours, &st.TimeZone, &st.Region, &st.Operator, &st.Source} {
+	for _, f := range sharedTexts(st) {
 		*f = strs.String(*f)
 	}
 
@@ -324,12 +368,29 @@ func completeRecord(st *Station, p *propsIn, errs []*FieldError, strs *Interner)
 		reported[i] = e.Field
 	}
 	st.Normalize()
+	st.Hours = strs.Schedule(st.OpeningHours, st.Hours)
 	for _, e := range st.Validate() {
 		if !coveredBy(e.Field, reported) {
 			errs = append(errs, e)
 		}
 	}
 	return errs
+}
+
+// sharedTexts are the string fields of st whose values repeat across
+// many records, which readers intern.
+func sharedTexts(st *Station) [5]*string {
+	return [5]*string{&st.OpeningHours, &st.TimeZone, &st.Region, &st.Operator, &st.Source}
+}
+
+// sharedText reports whether f is one of sharedTexts(st).
+func sharedText(st *Station, f *string) bool {
+	for _, s := range sharedTexts(st) {
+		if s == f {
+			return true
+		}
+	}
+	return false
 }
 
 // decodeFeatureSlow reads a feature part by part, reporting every part

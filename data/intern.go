@@ -1,12 +1,17 @@
 package data
 
+import "yizhan/data/hours"
+
 // Interner shares one copy of the strings that many records repeat
 // (source, region, operator, opening hours, zone): the catalog keeps every
 // record in memory, and a million records with a few hundred distinct
 // sources should hold a few hundred copies. It is bounded, so that input
 // of unbounded variety costs no more than without it. One Interner serves
 // one load or decode and is not safe for concurrent use.
-type Interner struct{ m map[string]string }
+type Interner struct {
+	m         map[string]string
+	schedules map[string]*hours.Schedule
+}
 
 // maxInterned is how many distinct strings an Interner keeps.
 const maxInterned = 1 << 16
@@ -45,4 +50,24 @@ func (in *Interner) Bytes(b []byte) string {
 		in.m[s] = s
 	}
 	return s
+}
+
+// Schedule returns the shared schedule of the opening hours text, h
+// (its parse) when the text is new: records with the same hours share
+// one schedule, whatever hours.Parse's own bounded cache holds. A nil
+// Interner or h returns h.
+func (in *Interner) Schedule(text string, h *hours.Schedule) *hours.Schedule {
+	if in == nil || h == nil {
+		return h
+	}
+	if v, ok := in.schedules[text]; ok {
+		return v
+	}
+	if in.schedules == nil {
+		in.schedules = make(map[string]*hours.Schedule)
+	}
+	if len(in.schedules) < maxInterned {
+		in.schedules[text] = h
+	}
+	return h
 }

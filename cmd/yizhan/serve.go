@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -89,12 +90,15 @@ then use the straight line and say so.`, stderr)
 			logger.Warn("no write tokens configured: every write will be refused (set YIZHAN_WRITE_TOKENS)")
 		}
 	default:
+		start := time.Now()
 		stations, source, err := loadStations(*dataFile, *skipInvalid, logger)
 		if err != nil {
 			return err
 		}
+		read := time.Since(start)
 		cfg.Catalog = catalog.NewCatalog(catalog.NewSnapshot(stations, 0))
-		logger.Info("serving read-only records", "source", source, "records", len(stations))
+		logger.Info("serving read-only records", "source", source, "records", len(stations),
+			"read_s", read.Seconds(), "indexed_s", (time.Since(start) - read).Seconds())
 	}
 
 	if *roadsFile != "" {
@@ -116,6 +120,12 @@ then use the straight line and say so.`, stderr)
 	if err != nil {
 		return fmt.Errorf("serve: listen on %s: %w", *addr, err)
 	}
+	// The load's scratch (a --data file's text, the decoders' buffers) is
+	// garbage now: give it back to the system before serving, rather than
+	// keep it in the heap (and the process's memory) for its life.
+	start := time.Now()
+	debug.FreeOSMemory()
+	logger.Debug("returned the load's scratch memory", "took_s", time.Since(start).Seconds())
 	fmt.Fprintf(stdout, "yizhan serving on http://%s\n", ln.Addr())
 
 	errc := make(chan error, 1)

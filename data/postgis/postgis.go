@@ -90,49 +90,6 @@ func (db *DB) LoadAll(ctx context.Context) ([]*data.Station, int64, error) {
 	return out, version, err
 }
 
-// loadAll is LoadAll that returns the rows it left out instead of logging
-// them, as Changes with Invalid set.
-func (db *DB) loadAll(ctx context.Context) ([]*data.Station, int64, []catalog.Change, error) {
-	var (
-		out     []*data.Station
-		skipped []catalog.Change
-		version int64
-	)
-	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		// max(version) reads the version index; the row estimate sizes the
-		// slice without a second full scan.
-		var estimate float32
-		if err := tx.QueryRow(ctx, `SELECT (SELECT coalesce(max(version), 0) FROM stations),
-			(SELECT reltuples FROM pg_class WHERE oid = 'stations'::regclass)`).Scan(&version, &estimate); err != nil {
-			return err
-		}
-		out = make([]*data.Station, 0, max(0, int(estimate))+16)
-		rows, err := tx.Query(ctx, "SELECT "+selectColumns+" FROM stations WHERE NOT deleted")
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		dec := newRowDecoder()
-		dec.slab = true
-		for rows.Next() {
-			c, err := dec.change(rows)
-			if err != nil {
-				return err
-			}
-			if c.Invalid != "" {
-				skipped = append(skipped, c)
-				continue
-			}
-			out = append(out, c.Station)
-		}
-		return rows.Err()
-	})
-	if err != nil {
-		return nil, 0, nil, fmt.Errorf("load stations: %w", classify(err))
-	}
-	return out, version, skipped, nil
-}
-
 // ChangesSince returns up to limit changes with a version above version,
 // in version order. Each id appears once, with its latest state: the table
 // keeps one row per id, so an id changed twice shows only its latest change.
@@ -302,43 +259,55 @@ func (db *DB) UpsertStations(ctx context.Context, valid data.Valid) (int64, erro
 	for i, st := range stations {
 		last[st.ID] = i
 	}
-	rows := make([][]any, 0, len(last))
-	for i, st := range stations {
-		if last[st.ID] != i {
-			continue
+	// The rows are encoded as COPY sends them, one at a time into one
+	// slice, rather than all built first.
+	next, vals := 0, make([]any, 0, len(stageNames))
+	rows := pgx.CopyFromFunc(func() ([]any, error) {
+		for ; next < len(stations); next++ {
+			st := stations[next]
+			if last[st.ID] != next {
+				continue
+			}
+			next++
+			var err error
+			if vals, err = appendRowValues(vals[:0], st); err != nil {
+				return nil, fmt.Errorf("%s: %w", st.ID, err)
+			}
+			return vals, nil
 		}
-		vals, err := rowValues(st)
-		if err != nil {
-			return 0, fmt.Errorf("upsert stations: %s: %w", st.ID, err)
-		}
-		rows = append(rows, vals)
-	}
+		return nil, nil
+	})
 	var n int64
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", int64(versionLockKey)); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `SET LOCAL yizhan.upsert = 'on'`); err != nil {
+		// The statements below draw the versions themselves (see
+		// migrations/0004_bulk_versions.sql). They find each staged id
+		// in the table by its primary key: a hash or merge join would
+		// read the whole table for every batch, so that an import of a
+		// million records in batches read it hundreds of times.
+		if _, err := tx.Exec(ctx, `SET LOCAL yizhan.bulk = 'on'; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off`); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE stations_in (`+stageSQL+`) ON COMMIT DROP`); err != nil {
 			return err
 		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"stations_in"}, stageNames, pgx.CopyFromRows(rows)); err != nil {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"stations_in"}, stageNames, rows); err != nil {
 			return fmt.Errorf("copy: %w", err)
 		}
-		// Existing ids (tombstones included) are updated and new ones
-		// inserted, in two statements: an INSERT ... ON CONFLICT DO UPDATE
-		// would run the version trigger's per-row lookup for every row,
-		// which yizhan.upsert skips on the promise that every inserted id
-		// is new (see migrations/0003_one_change_one_version.sql).
-		updated, err := tx.Exec(ctx, `UPDATE stations AS s SET `+setColumnsFrom("i.", true)+`
+		// Existing ids (tombstones included) that change are updated and
+		// new ones inserted, in two statements, each drawing a version
+		// for every row it writes, in the order it writes them, as the
+		// version trigger would.
+		updated, err := tx.Exec(ctx, `UPDATE stations AS s SET `+setColumnsFrom("i.", true)+`,
+			version = nextval('station_version_seq'), updated_at = now()
 			FROM stations_in AS i WHERE s.id = i.id AND (`+changedFrom("i.", true)+`)`)
 		if err != nil {
 			return err
 		}
-		inserted, err := tx.Exec(ctx, `INSERT INTO stations (`+columnListSQL+`)
-			SELECT `+strings.Join(stagedFrom("i.", true), ", ")+`
+		inserted, err := tx.Exec(ctx, `INSERT INTO stations (`+columnListSQL+`, version, updated_at)
+			SELECT `+strings.Join(stagedFrom("i.", true), ", ")+`, nextval('station_version_seq'), now()
 			FROM stations_in AS i WHERE NOT EXISTS (SELECT 1 FROM stations AS s WHERE s.id = i.id)`)
 		if err != nil {
 			return err

@@ -1,0 +1,278 @@
+package postgis
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"yizhan/data"
+	"yizhan/data/internal/recordtest"
+)
+
+// upsertPerRowTrigger is UpsertStations as it was before migration 0004:
+// the version trigger drawing every row's version. It is the oracle that
+// TestBulkUpsertMatchesTrigger holds the bulk statements to.
+func upsertPerRowTrigger(ctx context.Context, db *DB, valid data.Valid) (int64, error) {
+	stations := valid.Items()
+	last := make(map[string]int, len(stations))
+	for i, st := range stations {
+		last[st.ID] = i
+	}
+	rows := make([][]any, 0, len(last))
+	for i, st := range stations {
+		if last[st.ID] != i {
+			continue
+		}
+		vals, err := rowValues(st)
+		if err != nil {
+			return 0, err
+		}
+		rows = append(rows, vals)
+	}
+	var n int64
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		for _, sql := range []string{
+			fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", int64(versionLockKey)),
+			`SET LOCAL yizhan.upsert = 'on'`,
+			`CREATE TEMP TABLE stations_in (` + stageSQL + `) ON COMMIT DROP`,
+		} {
+			if _, err := tx.Exec(ctx, sql); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"stations_in"}, stageNames, pgx.CopyFromRows(rows)); err != nil {
+			return err
+		}
+		updated, err := tx.Exec(ctx, `UPDATE stations AS s SET `+setColumnsFrom("i.", true)+`
+			FROM stations_in AS i WHERE s.id = i.id AND (`+changedFrom("i.", true)+`)`)
+		if err != nil {
+			return err
+		}
+		inserted, err := tx.Exec(ctx, `INSERT INTO stations (`+columnListSQL+`)
+			SELECT `+strings.Join(stagedFrom("i.", true), ", ")+`
+			FROM stations_in AS i WHERE NOT EXISTS (SELECT 1 FROM stations AS s WHERE s.id = i.id)`)
+		if err != nil {
+			return err
+		}
+		n = updated.RowsAffected() + inserted.RowsAffected()
+		return nil
+	})
+	return n, err
+}
+
+// feedState is what followers see of a database: every row as the change
+// feed gives it, the notifications sent, and when each row's updated_at
+// last moved (as the step that moved it, since two databases' clocks
+// differ).
+type feedState struct {
+	changes []string
+	notes   []string
+	moved   map[string]int
+}
+
+// TestBulkUpsertMatchesTrigger: the bulk statements (versions drawn in
+// the statements, the per-row trigger skipped) leave the same table, the
+// same change feed and the same notifications as the per-row trigger did,
+// step by step, on new rows, changed rows, unchanged rows, revived
+// tombstones and an id given twice in one batch.
+func TestBulkUpsertMatchesTrigger(t *testing.T) {
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(21, 22))
+	base := recordtest.Random(r, 400)
+	for i := range 100 {
+		base = append(base, recordtest.Rich(r, i))
+	}
+	changed := func(st *data.Station, i int) *data.Station {
+		cp := *st
+		switch i % 4 {
+		case 0:
+			cp.Names.EN = "changed " + st.ID
+		case 1:
+			cp.Beds = recordtest.IntP(i)
+		case 2:
+			cp.Location[0] += 0.001
+		default:
+			cp.Amenities ^= 1
+		}
+		return &cp
+	}
+	var second []*data.Station
+	for i, st := range base {
+		switch i % 3 {
+		case 0:
+			second = append(second, st) // unchanged
+		case 1:
+			second = append(second, changed(st, i))
+		}
+	}
+	for i := range 50 {
+		second = append(second, recordtest.Station(fmt.Sprintf("new-%d", i), base[i].Location))
+	}
+	// An id twice in one batch: the later one wins.
+	second = append(second, changed(base[0], 1), changed(base[0], 2))
+	deleted := []string{base[5].ID, base[7].ID, base[9].ID}
+	third := []*data.Station{base[5], changed(base[7], 3), base[2], changed(base[3], 0)} // revived tombstones, one unchanged, one changed
+
+	run := func(upsert func(ctx context.Context, db *DB, v data.Valid) (int64, error)) ([]int64, []feedState) {
+		db, url := migratedDB(t)
+		listen, err := pgx.Connect(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer listen.Close(ctx)
+		if _, err := listen.Exec(ctx, "LISTEN yizhan_changes"); err != nil {
+			t.Fatal(err)
+		}
+		var (
+			counts []int64
+			states []feedState
+			seenAt = map[string]time.Time{}
+			moved  = map[string]int{}
+		)
+		snapshot := func(step int) {
+			var st feedState
+			rows, err := db.pool.Query(ctx, "SELECT id, version, deleted, updated_at FROM stations ORDER BY version")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				var (
+					id  string
+					v   int64
+					del bool
+					at  time.Time
+				)
+				if err := rows.Scan(&id, &v, &del, &at); err != nil {
+					t.Fatal(err)
+				}
+				if !seenAt[id].Equal(at) {
+					seenAt[id], moved[id] = at, step
+				}
+				st.changes = append(st.changes, fmt.Sprintf("%s@%d deleted=%v", id, v, del))
+			}
+			rows.Close()
+			cs, err := db.ChangesSince(ctx, 0, 10000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range cs {
+				if c.Station != nil {
+					cp := *c.Station
+					cp.UpdatedAt = time.Time{}
+					raw, err := cp.MarshalFeature()
+					if err != nil {
+						t.Fatal(err)
+					}
+					st.changes = append(st.changes, fmt.Sprintf("%s@%d %s", c.ID, c.Version, raw))
+				}
+			}
+			st.moved = map[string]int{}
+			for k, v := range moved {
+				st.moved[k] = v
+			}
+			for {
+				wctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+				n, err := listen.WaitForNotification(wctx)
+				cancel()
+				if errors.Is(err, context.DeadlineExceeded) {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				st.notes = append(st.notes, n.Payload)
+			}
+			states = append(states, st)
+		}
+		for step, batch := range [][]*data.Station{base, second, nil, third, base, base} {
+			if batch == nil {
+				for _, id := range deleted {
+					if _, err := db.Delete(ctx, id, 0); err != nil {
+						t.Fatal(err)
+					}
+				}
+			} else {
+				n, err := upsert(ctx, db, checkedValid(batch))
+				if err != nil {
+					t.Fatalf("step %d: %v", step, err)
+				}
+				counts = append(counts, n)
+			}
+			snapshot(step)
+		}
+		return counts, states
+	}
+	oldCounts, oldStates := run(upsertPerRowTrigger)
+	newCounts, newStates := run(func(ctx context.Context, db *DB, v data.Valid) (int64, error) { return db.UpsertStations(ctx, v) })
+	if fmt.Sprint(oldCounts) != fmt.Sprint(newCounts) {
+		t.Errorf("rows written: bulk %v, trigger %v", newCounts, oldCounts)
+	}
+	for step := range oldStates {
+		o, n := oldStates[step], newStates[step]
+		if d := firstDiff(n.changes, o.changes); d != "" {
+			t.Errorf("step %d: table and change feed differ: %s", step, d)
+		}
+		if fmt.Sprint(n.notes) != fmt.Sprint(o.notes) {
+			t.Errorf("step %d: notifications: bulk %v, trigger %v", step, n.notes, o.notes)
+		}
+		if fmt.Sprint(n.moved) != fmt.Sprint(o.moved) {
+			t.Errorf("step %d: updated_at moved at steps: bulk %v, trigger %v", step, n.moved, o.moved)
+		}
+	}
+	if len(oldStates[1].notes) == 0 || len(oldStates[5].notes) != 0 {
+		t.Errorf("notifications %v, %v: want some after a changing batch and none after an unchanged one", oldStates[1].notes, oldStates[5].notes)
+	}
+}
+
+// checkedValid validates a batch that may hold an id twice (UpsertStations
+// takes such a batch as the later record winning).
+func checkedValid(stations []*data.Station) data.Valid {
+	v, err := data.ValidateAll(stations)
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+func firstDiff(a, b []string) string {
+	for i := range max(len(a), len(b)) {
+		switch {
+		case i >= len(a):
+			return fmt.Sprintf("bulk lacks %q", b[i])
+		case i >= len(b):
+			return fmt.Sprintf("bulk has more: %q", a[i])
+		case a[i] != b[i]:
+			return fmt.Sprintf("bulk %q, trigger %q", a[i], b[i])
+		}
+	}
+	return ""
+}
+
+// TestNamesJSON: the names column is encoded as encoding/json encodes it.
+func TestNamesJSON(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	pick := func() string {
+		if r.IntN(3) == 0 {
+			return ""
+		}
+		tail := "\x01\xff<&>\u2029"
+		return recordtest.Texts[r.IntN(len(recordtest.Texts))] + tail[:r.IntN(len(tail)+1)]
+	}
+	for range 2000 {
+		n := data.Names{ZH: pick(), EN: pick(), RU: pick(), MN: pick()}
+		want, err := json.Marshal(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := namesJSON(n); got != string(want) {
+			t.Fatalf("namesJSON(%+v) = %s; want %s", n, got, want)
+		}
+	}
+}

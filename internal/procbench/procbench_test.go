@@ -1,0 +1,312 @@
+package procbench
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/paulmach/orb"
+
+	"yizhan/data/postgis/pgtest"
+	"yizhan/internal/workload"
+)
+
+// bareEnv, when set to an address, makes the test binary a bare Fiber
+// server on it instead of running tests (see serveBare).
+const bareEnv = "YIZHAN_BENCH_BARE_FIBER"
+
+func TestMain(m *testing.M) {
+	if addr := os.Getenv(bareEnv); addr != "" {
+		if err := serveBare(addr); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// bareBody is the fixed answer of the bare Fiber server: 300 bytes of JSON.
+var bareBody = func() []byte {
+	b := []byte(`{"type":"FeatureCollection","features":[],"pad":"`)
+	for len(b) < 300-2 {
+		b = append(b, 'x')
+	}
+	return append(b, `"}`...)
+}()
+
+// serveBare serves bareBody on every GET / with Fiber's defaults: the
+// ceiling an HTTP answer of yizhan's size can reach on this machine.
+func serveBare(addr string) error {
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Get("/", func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+		return c.Send(bareBody)
+	})
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("bare fiber on http://%s\n", ln.Addr())
+	return app.Listener(ln)
+}
+
+func envInt(b *testing.B, name string, def int) int {
+	if s := os.Getenv(name); s != "" {
+		v, err := strconv.Atoi(s)
+		if err != nil {
+			b.Fatalf("%s=%q: %v", name, s, err)
+		}
+		return v
+	}
+	return def
+}
+
+// BenchmarkWholeProcess runs the yizhan binary on YIZHAN_BENCH_RECORDS
+// (default 1,000,000) clustered records and reports, in one run: the
+// start-up from a GeoJSON file, the process's memory, and HTTP load with
+// 64 connections (YIZHAN_BENCH_SECONDS, default 10, a run, at most
+// 2,000,000 requests) on nearest-5 (full features), a count within 15 km
+// and a count in a 0.5° box, beside a bare Fiber server; with
+// YIZHAN_TEST_DATABASE_URL also `yizhan import`, the start-up from
+// PostGIS (LoadAll) and PostGIS's own queries. The client shares the
+// machine's cores with the server, as a load generator on loopback does.
+//
+//	go test -run '^$' -bench WholeProcess -benchtime 1x -timeout 30m ./internal/procbench/
+func BenchmarkWholeProcess(b *testing.B) {
+	n := envInt(b, "YIZHAN_BENCH_RECORDS", 1_000_000)
+	runFor := time.Duration(envInt(b, "YIZHAN_BENCH_SECONDS", 10)) * time.Second
+	const conns, limit = 64, 2_000_000
+	ctx := context.Background()
+	dir := b.TempDir()
+
+	bin := filepath.Join(dir, "yizhan")
+	if out, err := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, "yizhan/cmd/yizhan").CombinedOutput(); err != nil {
+		b.Fatalf("build: %v: %s", err, out)
+	}
+	file := filepath.Join(dir, "stations.geojson")
+	if err := workload.WriteGeoJSON(file, n, 1); err != nil {
+		b.Fatal(err)
+	}
+	debug.FreeOSMemory()
+	w := workload.New(1)
+	points := w.Points(10_000, 2)
+	nearest, within, box := targets(points)
+
+	var rows [][2]string
+	row := func(what, value string) {
+		rows = append(rows, [2]string{what, value})
+		b.Logf("%s: %s", what, value)
+	}
+	for b.Loop() {
+		rows = rows[:0]
+		// The bare Fiber ceiling first, on a quiet machine.
+		bare, err := Start(ctx, os.Args[0], nil, []string{bareEnv + "=127.0.0.1:0"}, "/", 30*time.Second)
+		if err != nil {
+			b.Fatal(err)
+		}
+		Load(bare.Addr, []string{"/"}, conns, time.Second, limit, func([]byte) bool { return true })
+		bareRes := Load(bare.Addr, []string{"/"}, conns, runFor, limit, func(body []byte) bool { return len(body) == len(bareBody) })
+		bare.Stop()
+
+		srv, err := Start(ctx, bin, []string{"serve", "--data", file, "--addr", "127.0.0.1:0", "--log-level", "warn"}, nil, "/readyz", 5*time.Minute)
+		if err != nil {
+			b.Fatal(err)
+		}
+		cpu, _ := srv.CPU()
+		row("start-up from the GeoJSON file (serve --data, to the first 200 of /readyz)", fmt.Sprintf("%.2f s (%.2f s of CPU)", srv.Ready.Seconds(), cpu.Seconds()))
+		rssStart, _ := srv.RSS()
+		forced, err := srv.WaitForcedGC(time.Minute)
+		if err != nil {
+			b.Error(err)
+		}
+		time.Sleep(200 * time.Millisecond)
+		rssGC, _ := srv.RSS()
+		row("memory at ready (VmRSS)", fmt.Sprintf("%.0f MB = %.0f B/record", mb(rssStart), float64(rssStart)/float64(n)))
+		row("memory after the start-up GC (VmRSS; live heap)", fmt.Sprintf("%.0f MB = %.0f B/record; live heap %.0f MB = %.0f B/record",
+			mb(rssGC), float64(rssGC)/float64(n), forced.LiveMB, forced.LiveMB*(1<<20)/float64(n)))
+
+		fc := func(body []byte) bool {
+			return bytes.HasPrefix(body, []byte(`{"type":"FeatureCollection","features":[{`))
+		}
+		matched := func(body []byte) bool { return bytes.Contains(body, []byte(`"numberMatched":`)) }
+		Load(srv.Addr, nearest, conns, time.Second, limit, fc) // warm-up
+		gc0 := len(srv.GCs())
+		near := Load(srv.Addr, nearest, conns, runFor, limit, fc)
+		circle := Load(srv.Addr, within, conns, runFor, limit, matched)
+		boxed := Load(srv.Addr, box, conns, runFor, limit, matched)
+		gcs := srv.GCs()[gc0:]
+		rssLoad, _ := srv.RSS()
+		srv.Stop()
+
+		row("bare Fiber, fixed 300 B JSON, 64 connections", bareRes.String())
+		for _, r := range []struct {
+			name string
+			res  Result
+		}{{"nearest k=5, full features", near}, {"count within 15 km (within …&limit=1)", circle}, {"count in a 0.5° box (stations?bbox…&limit=1)", boxed}} {
+			row(r.name+", 64 connections", fmt.Sprintf("%s; %.1f%% of bare Fiber", r.res, 100*r.res.Rate()/bareRes.Rate()))
+			if r.res.Errors > 0 {
+				b.Errorf("%s: %d of %d requests failed", r.name, r.res.Errors, r.res.Requests)
+			}
+		}
+		row("GC during the three load runs", gcSummary(gcs))
+		row("memory after the load runs (VmRSS)", fmt.Sprintf("%.0f MB = %.0f B/record", mb(rssLoad), float64(rssLoad)/float64(n)))
+		b.ReportMetric(srv.Ready.Seconds(), "startup_s")
+		b.ReportMetric(float64(rssGC)/float64(n), "rss_B/record")
+		b.ReportMetric(near.Rate(), "nearest_req/s")
+		b.ReportMetric(ms(near.P99), "nearest_p99_ms")
+		b.ReportMetric(circle.Rate(), "within_req/s")
+		b.ReportMetric(boxed.Rate(), "box_req/s")
+		b.ReportMetric(bareRes.Rate(), "bare_req/s")
+
+		if os.Getenv(pgtest.EnvURL) != "" {
+			postGIS(b, ctx, bin, file, n, points, runFor, row, []Result{near, circle, boxed})
+		}
+	}
+	b.ReportMetric(0, "ns/op")
+	var t strings.Builder
+	t.WriteString("\n| at " + strconv.Itoa(n) + " clustered records | |\n|---|---|\n")
+	for _, r := range rows {
+		fmt.Fprintf(&t, "| %s | %s |\n", r[0], r[1])
+	}
+	// The table goes to stdout whole (a benchmark's log is cut short).
+	fmt.Print(t.String())
+}
+
+// targets are the request paths of the three HTTP runs at points.
+func targets(points []orb.Point) (nearest, within, box []string) {
+	for _, p := range points {
+		ll := fmt.Sprintf("lon=%.6f&lat=%.6f", p.Lon(), p.Lat())
+		nearest = append(nearest, "/v1/stations/nearest?"+ll+"&k=5")
+		within = append(within, "/v1/stations/within?"+ll+"&radius_m=15000&limit=1")
+		box = append(box, fmt.Sprintf("/v1/stations?bbox=%.6f,%.6f,%.6f,%.6f&limit=1", p.Lon()-0.25, p.Lat()-0.25, p.Lon()+0.25, p.Lat()+0.25))
+	}
+	return nearest, within, box
+}
+
+func mb(b int64) float64 { return float64(b) / (1 << 20) }
+
+// gcSummary is how many GCs ran and their stop-the-world pauses.
+func gcSummary(gcs []GC) string {
+	if len(gcs) == 0 {
+		return "no GC"
+	}
+	pauses := make([]time.Duration, len(gcs))
+	for i, gc := range gcs {
+		pauses[i] = gc.Pause
+	}
+	slices.Sort(pauses)
+	return fmt.Sprintf("%d GCs; stop-the-world pause p50 %.2f ms, p99 %.2f ms, max %.2f ms", len(gcs),
+		ms(quantile(pauses, 0.5)), ms(quantile(pauses, 0.99)), ms(pauses[len(pauses)-1]))
+}
+
+// postGIS imports the file into a fresh database, starts a server on it,
+// and runs PostGIS's own queries at the same points with 8 connections.
+func postGIS(b *testing.B, ctx context.Context, bin, file string, n int, points []orb.Point, runFor time.Duration, row func(string, string), ours []Result) {
+	url := pgtest.Database(b)
+	env := []string{"DATABASE_URL=" + url}
+	if _, _, out, err := Run(ctx, bin, []string{"migrate"}, env); err != nil {
+		b.Fatalf("migrate: %v: %s", err, out)
+	}
+	for _, what := range []string{"into an empty table", "again (nothing changes)"} {
+		took, cpu, _, err := Run(ctx, bin, []string{"import", file}, env)
+		if err != nil {
+			b.Fatal(err)
+		}
+		row("yizhan import of the GeoJSON file "+what, fmt.Sprintf("%.2f s (%.2f s of CPU in yizhan)", took.Seconds(), cpu.Seconds()))
+	}
+
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer pool.Close()
+	for _, sql := range []string{
+		"CREATE INDEX stations_geog_idx ON stations USING gist ((geom::geography)) WHERE NOT deleted",
+		"VACUUM ANALYZE stations",
+	} {
+		if _, err := pool.Exec(ctx, sql); err != nil {
+			b.Fatalf("%s: %v", sql, err)
+		}
+	}
+
+	srv, err := Start(ctx, bin, []string{"serve", "--addr", "127.0.0.1:0", "--log-level", "warn"}, env, "/readyz", 5*time.Minute)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cpu, _ := srv.CPU()
+	row("start-up from PostGIS (serve, LoadAll, to the first 200 of /readyz)", fmt.Sprintf("%.2f s (%.2f s of CPU in yizhan)", srv.Ready.Seconds(), cpu.Seconds()))
+	srv.Stop()
+
+	queries := []struct{ name, sql string }{
+		{"PostGIS KNN-5 on geography (ids)", `SELECT id FROM stations WHERE NOT deleted
+			ORDER BY geom::geography <-> ST_SetSRID(ST_MakePoint($1, $2), 4326)::geography LIMIT 5`},
+		{"PostGIS ST_DWithin 15 km count on geography", `SELECT count(*) FROM stations WHERE NOT deleted
+			AND ST_DWithin(geom::geography, ST_SetSRID(ST_MakePoint($1, $2), 4326)::geography, 15000)`},
+		{"PostGIS && count in a 0.5° box", `SELECT count(*) FROM stations WHERE NOT deleted
+			AND geom && ST_MakeEnvelope($1 - 0.25, $2 - 0.25, $1 + 0.25, $2 + 0.25, 4326)`},
+	}
+	for i, q := range queries {
+		res := loadSQL(ctx, pool, q.sql, points, 8, runFor)
+		row(q.name+", 8 connections", fmt.Sprintf("%s; ours %.1f×", res, ours[i].Rate()/res.Rate()))
+		if res.Errors > 0 {
+			b.Errorf("%s: %d errors", q.name, res.Errors)
+		}
+	}
+}
+
+// loadSQL runs sql with each point's lon and lat from conns goroutines
+// for d, like Load.
+func loadSQL(ctx context.Context, pool *pgxpool.Pool, sql string, points []orb.Point, conns int, d time.Duration) Result {
+	per := make([][]time.Duration, conns)
+	errs := make([]int, conns)
+	done := make(chan int, conns)
+	start := time.Now()
+	deadline := start.Add(d)
+	for w := range conns {
+		go func() {
+			defer func() { done <- w }()
+			for i := w; ; i += conns {
+				p := points[i%len(points)]
+				t0 := time.Now()
+				rows, err := pool.Query(ctx, sql, p.Lon(), p.Lat())
+				if err == nil {
+					for rows.Next() {
+					}
+					rows.Close()
+					err = rows.Err()
+				}
+				t1 := time.Now()
+				per[w] = append(per[w], t1.Sub(t0))
+				if err != nil {
+					errs[w]++
+				}
+				if t1.After(deadline) {
+					return
+				}
+			}
+		}()
+	}
+	for range conns {
+		<-done
+	}
+	r := summarize(slices.Concat(per...))
+	r.Elapsed = time.Since(start)
+	for _, e := range errs {
+		r.Errors += e
+	}
+	return r
+}
