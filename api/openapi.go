@@ -382,6 +382,8 @@ func openapiDocument() obj {
 			oaRead(obj{"description": "The tile.", "content": obj{mediaMVT: obj{"schema": obj{"type": "string", "format": "binary"}}}})),
 	}
 
+	oaRoadPaths(paths) // travel on roads (openapi_roads.go)
+
 	problemAnswer := func(desc string) obj { return oaAnswer(desc, "application/problem+json", oaRef("Problem")) }
 	return obj{
 		"openapi": OpenAPIVersion,

@@ -13,6 +13,7 @@ import (
 	"yizhan/data/bundled"
 	"yizhan/data/catalog"
 	"yizhan/geo"
+	"yizhan/roads"
 )
 
 // BodyLimit is the largest request body accepted, in bytes (4 MiB): room for
@@ -52,6 +53,11 @@ type Config struct {
 	// CORSOrigins are trusted origins whose pages may send any request,
 	// writes and planner POSTs included; none by default.
 	CORSOrigins []string
+
+	// Roads gives the road network loaded now. A nil func or a nil
+	// network means none is loaded: answers that travel use the straight
+	// line and say method "straight_line" (api/roads.go).
+	Roads func() *roads.Network
 }
 
 // Server is the HTTP app.
@@ -134,6 +140,8 @@ func (s *Server) routes() error {
 	v1.Get("/circle", s.circle)
 	v1.Get("/layers", s.layers)
 	v1.Get("/layers/:name", s.layer)
+	v1.Get("/reach", s.reach) // travel on roads (roads.go)
+	v1.Get("/route", s.route)
 
 	// Route groups kept beside their handlers.
 	s.writeRoutes()   // POST/PUT/PATCH/DELETE /v1/stations...

@@ -12,6 +12,7 @@ import (
 
 	"yizhan/data"
 	"yizhan/data/catalog"
+	"yizhan/data/plan"
 	"yizhan/geo"
 )
 
@@ -44,8 +45,16 @@ func newFilterJSON(f data.Filter, lang string) filterJSON {
 // (lon, lat) that pass the filters, nearest first, no farther than
 // max_distance_m when given.
 func (s *Server) nearest(c *fiber.Ctx) error {
-	q, err := parseQuery(c, params("lon", "lat", "k", "max_distance_m", crsParam)...)
+	if byTime, err := orderByTime(c); err != nil {
+		return err
+	} else if byTime {
+		return s.nearestByTime(c) // roads.go
+	}
+	q, err := parseQuery(c, append(params("lon", "lat", "k", "max_distance_m", "by", "minutes", crsParam), travelParams...)...)
 	if err != nil {
+		return err
+	}
+	if err := q.onlyByTime(append([]string{"minutes"}, travelParams...)...); err != nil {
 		return err
 	}
 	p, err := q.point()
@@ -89,6 +98,7 @@ func (s *Server) nearest(c *fiber.Ctx) error {
 		Type:           "FeatureCollection",
 		Features:       cv.outFeatures(resultFeatures(rs, lang)),
 		NumberReturned: len(rs),
+		Method:         plan.MethodStraightLine,
 		Query:          e,
 	})
 }
@@ -98,8 +108,16 @@ func (s *Server) nearest(c *fiber.Ctx) error {
 // radius used and its derivation in "query". At most MaxWithin (or limit)
 // features are returned; numberMatched is the full count.
 func (s *Server) within(c *fiber.Ctx) error {
-	q, err := parseQuery(c, params("lon", "lat", "radius_m", "minutes", "mode", "speed_kmh", "circuity", "limit", crsParam)...)
+	if byTime, err := orderByTime(c); err != nil {
+		return err
+	} else if byTime {
+		return s.withinByTime(c) // roads.go
+	}
+	q, err := parseQuery(c, append(params("lon", "lat", "radius_m", "minutes", "limit", "by", crsParam), travelParams...)...)
 	if err != nil {
+		return err
+	}
+	if err := q.onlyByTime(roadParams...); err != nil {
 		return err
 	}
 	p, err := q.point()
@@ -144,6 +162,7 @@ func (s *Server) within(c *fiber.Ctx) error {
 		Features:       cv.outFeatures(resultFeatures(rs, lang)),
 		NumberMatched:  &matched,
 		NumberReturned: len(rs),
+		Method:         plan.MethodStraightLine,
 		Query:          echo{Lon: p[0], Lat: p[1], reachJSON: newReachJSON(r), Limit: limit, filterJSON: newFilterJSON(f, lang), pointCRS: cv.echoPoint(p)},
 	})
 }

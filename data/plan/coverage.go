@@ -15,6 +15,7 @@ import (
 	"yizhan/data/bundled"
 	"yizhan/data/catalog"
 	"yizhan/geo"
+	"yizhan/roads"
 )
 
 // Limits of coverage gaps and suggestions, besides the work limits of geo
@@ -52,6 +53,8 @@ type Planner struct {
 	Timeout time.Duration
 	// Now is the instant open_now means; nil means time.Now.
 	Now func() time.Time
+	// Roads is the road network travel uses; nil: none, the straight line (network.go).
+	Roads *roads.Network
 }
 
 func (p *Planner) timeout() time.Duration {

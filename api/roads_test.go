@@ -1,0 +1,152 @@
+package api
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/paulmach/orb"
+
+	"yizhan/geo"
+	"yizhan/roads"
+)
+
+// TestTravelWithoutNetwork checks that every answer that travels falls
+// back to the straight line where no road network is loaded, and says so.
+func TestTravelWithoutNetwork(t *testing.T) {
+	for name, cfg := range map[string]Config{
+		"no func":     {},
+		"nil network": {Roads: func() *roads.Network { return nil }},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := newTestServer(t, fixture(t), cfg)
+			for _, target := range []string{
+				"/v1/stations/nearest?lon=111.67&lat=40.81",
+				"/v1/stations/nearest?lon=111.67&lat=40.81&by=time&mode=drive",
+				"/v1/stations/within?lon=111.67&lat=40.81&minutes=15&mode=drive",
+				"/v1/stations/within?lon=111.67&lat=40.81&minutes=15&mode=drive&by=time",
+			} {
+				r := get(t, s, target)
+				if r.status != 200 || r.body["method"] != "straight_line" {
+					t.Errorf("GET %s = %d, method %v; want 200 with method straight_line\n%s", target, r.status, r.body["method"], r.raw)
+				}
+			}
+
+			r := get(t, s, "/v1/reach?lon=111.67&lat=40.81&minutes=15&mode=drive")
+			props, _ := r.body["properties"].(map[string]any)
+			if r.status != 200 || props["method"] != "straight_line" {
+				t.Fatalf("reach = %d %s; want 200 straight_line", r.status, r.raw)
+			}
+			// 40 km/h × 15 min / 1.3 = 7692.3 m; the area of that circle.
+			radius := 40.0 * 1000 * 15 / 60 / 1.3
+			if props["radius_m"] != geo.Round1(radius) {
+				t.Errorf("reach radius_m = %v; want %v", props["radius_m"], geo.Round1(radius))
+			}
+			wantKm2 := math.Pi * radius * radius / 1e6
+			if got, _ := props["area_km2"].(float64); math.Abs(got-wantKm2)/wantKm2 > 0.002 {
+				t.Errorf("reach area_km2 = %v; want about %v (π r²)", got, wantKm2)
+			}
+			if r.body["geometry"].(map[string]any)["type"] != "Polygon" {
+				t.Errorf("reach geometry = %v; want a Polygon", r.body["geometry"])
+			}
+
+			// Hohhot to Erenhot via a point: great-circle legs, drive 40 km/h over 1.3 circuity.
+			r = get(t, s, "/v1/route?from=111.67,40.81&via=111.8,42&to=111.977,43.653")
+			props, _ = r.body["properties"].(map[string]any)
+			if r.status != 200 || props["method"] != "straight_line" || props["mode"] != "drive" {
+				t.Fatalf("route = %d %s; want 200 straight_line drive", r.status, r.raw)
+			}
+			pts := []orb.Point{{111.67, 40.81}, {111.8, 42}, {111.977, 43.653}}
+			dist := geo.Distance(pts[0], pts[1]) + geo.Distance(pts[1], pts[2])
+			if props["distance_m"] != geo.Round1(dist) {
+				t.Errorf("route distance_m = %v; want %v", props["distance_m"], geo.Round1(dist))
+			}
+			if want := geo.Round1(dist * 1.3 / (40 / 3.6)); props["duration_s"] != want {
+				t.Errorf("route duration_s = %v; want %v", props["duration_s"], want)
+			}
+			if n := len(r.body["geometry"].(map[string]any)["coordinates"].([]any)); n != 3 {
+				t.Errorf("route has %d positions; want 3 (from, via, to)", n)
+			}
+		})
+	}
+}
+
+// TestByTimeWithoutNetwork checks the straight-line estimate of by=time:
+// the same records as by distance, with duration_s from distance_m.
+func TestByTimeWithoutNetwork(t *testing.T) {
+	s := newTestServer(t, fixture(t), Config{})
+	byDist := get(t, s, "/v1/stations/nearest?lon=111.67&lat=40.81&k=3").features(t)
+	r := get(t, s, "/v1/stations/nearest?lon=111.67&lat=40.81&k=3&by=time&mode=truck")
+	byTime := r.features(t)
+	if len(byTime) != len(byDist) {
+		t.Fatalf("by=time found %d; by distance %d", len(byTime), len(byDist))
+	}
+	for i, f := range byTime {
+		p := f["properties"].(map[string]any)
+		if f["id"] != byDist[i]["id"] {
+			t.Errorf("feature %d = %v; want %v", i, f["id"], byDist[i]["id"])
+		}
+		d := p["distance_m"].(float64)
+		if want := d * 1.3 / (50 / 3.6); math.Abs(p["duration_s"].(float64)-want) > 0.2 {
+			t.Errorf("%v duration_s = %v; want %v (distance × 1.3 / 50 km/h)", f["id"], p["duration_s"], want)
+		}
+		if _, ok := p["road_distance_m"]; ok {
+			t.Errorf("%v has road_distance_m without a road network", f["id"])
+		}
+	}
+	q := r.body["query"].(map[string]any)
+	if q["by"] != "time" || q["mode"] != "truck" || !strings.Contains(q["derivation"].(string), "no road network") {
+		t.Errorf("query = %v; want by time, mode truck and a derivation naming the straight line", q)
+	}
+	// within by=time: the service circle's records, with times.
+	w := get(t, s, "/v1/stations/within?lon=111.67&lat=40.81&minutes=15&mode=drive&by=time")
+	c := get(t, s, "/v1/stations/within?lon=111.67&lat=40.81&minutes=15&mode=drive")
+	if w.body["numberMatched"] != c.body["numberMatched"] {
+		t.Errorf("within by=time matched %v; the circle %v", w.body["numberMatched"], c.body["numberMatched"])
+	}
+}
+
+// TestTravelRefusals checks the problems of bad travel requests.
+func TestTravelRefusals(t *testing.T) {
+	s := newTestServer(t, fixture(t), Config{})
+	for _, tc := range []struct{ target, param, detail string }{
+		{"/v1/route?to=1,2", "from", "from is required"},
+		{"/v1/route?from=1,2", "to", "to is required"},
+		{"/v1/route?from=1&to=1,2", "from", "lon,lat"},
+		{"/v1/route?from=1,NaN&to=1,2", "from", "lon,lat"},
+		{"/v1/route?from=1,0x10&to=1,2", "from", "lon,lat"},
+		{"/v1/route?from=200,2&to=1,2", "from", "out of range"},
+		{"/v1/route?from=1,2&to=1,91", "to", "out of range"},
+		{"/v1/route?from=1,2&to=1,3&via=1", "via", "lon,lat"},
+		{"/v1/route?from=1,2&to=1,3&mode=fly", "mode", "fly"},
+		{"/v1/route?from=1,2&to=1,3&mode=drive&weight_t=40", "weight_t", "mode=truck only"},
+		{"/v1/route?from=1,2&to=1,3&mode=truck&weight_t=-1", "weight_t", "weight_t must be"},
+		{"/v1/route?from=1,2&to=1,3&mode=truck&height_m=30", "height_m", "height_m must be"},
+		{"/v1/route?from=1,2&to=1,3&speeds=primary:fast", "speeds", "class:km/h"},
+		{"/v1/route?from=1,2&to=1,3&speeds=autobahn:130", "speeds", "unknown highway class"},
+		{"/v1/route?from=1,2&to=1,3&speeds=primary:0", "speeds", "must be > 0"},
+		{"/v1/route?from=1,2&to=1,3&mode=walk&speeds=primary:5", "speeds", "one speed"},
+		{"/v1/route?from=1,2&to=1,3&max_snap_m=0", "max_snap_m", "max_snap_m must be"},
+		{"/v1/route?from=1,2&to=1,3&circuity=0.5", "circuity", "circuity must be"},
+		{"/v1/route?from=1,2&to=1,3&radius=5", "radius", "unknown parameter"},
+		{"/v1/route?from=1,2&to=1,3&via=" + strings.Repeat("1,2&via=", MaxVia) + "1,2", "via", "the limit is 25"},
+		{"/v1/reach?lon=1", "lat", "lat is required"},
+		{"/v1/reach?lon=1&lat=2&minutes=0", "minutes", "minutes must be"},
+		{"/v1/reach?lon=1&lat=2&minutes=601", "minutes", "minutes must be"},
+		{"/v1/reach?lon=1&lat=2&roads=maybe", "roads", "true or false"},
+		{"/v1/reach?lon=1&lat=2&radius_m=5", "radius_m", "unknown parameter"},
+		{"/v1/stations/nearest?lon=1&lat=2&by=speed", "by", "distance or time"},
+		{"/v1/stations/nearest?lon=1&lat=2&by=time&by=distance", "by", "twice"},
+		{"/v1/stations/nearest?lon=1&lat=2&mode=drive", "mode", "add by=time"},
+		{"/v1/stations/within?lon=1&lat=2&weight_t=3", "weight_t", "add by=time"},
+		{"/v1/stations/nearest?lon=1&lat=2&by=time&max_distance_m=5", "max_distance_m", "unknown parameter"},
+		{"/v1/stations/nearest?lon=1&lat=2&by=time&k=0", "k", "k must be"},
+		{"/v1/stations/within?lon=1&lat=2&by=time&radius_m=5", "radius_m", "unknown parameter"},
+		{"/v1/stations/within?lon=1&lat=2&by=time&minutes=-1", "minutes", "minutes must be"},
+	} {
+		r := get(t, s, tc.target)
+		if r.status != 400 || r.body["param"] != tc.param || !strings.Contains(r.body["detail"].(string), tc.detail) {
+			t.Errorf("GET %s = %d %v %q; want 400 naming %s with %q", tc.target, r.status, r.body["param"], r.body["detail"], tc.param, tc.detail)
+		}
+	}
+}

@@ -1,0 +1,531 @@
+package plan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"yizhan/data"
+	"yizhan/data/catalog"
+	"yizhan/geo"
+	"yizhan/roads"
+)
+
+// The methods an answer names in its "method" member: travel on the
+// loaded road network, or the straight line (great-circle distance, with
+// circuity for times) where no network is loaded.
+const (
+	MethodNetwork      = "network"
+	MethodStraightLine = "straight_line"
+)
+
+// Limits and defaults of travel on roads.
+const (
+	// DefaultRouteMode is the mode of a route when none is given: a
+	// route is mostly asked for a vehicle.
+	DefaultRouteMode = "drive"
+	// MaxVia bounds the via points of one route.
+	MaxVia = 25
+	// MaxWeightT and MaxHeightM bound a truck's weight_t (tonnes) and
+	// height_m (meters): beyond any road vehicle.
+	MaxWeightT = 200
+	MaxHeightM = 10
+	// MaxSnapM bounds max_snap_m, the farthest a point may lie from a
+	// usable road, in meters.
+	MaxSnapM = 50_000
+	// MaxRoadKmh is the highest speed any road of a network is assumed to
+	// allow, in km/h. Searches by travel time look for records within the
+	// straight-line distance this speed covers in the time: a record
+	// reachable in t seconds lies within t × MaxRoadKmh / 3.6 meters. A
+	// profile or maxspeed tag above it is capped to it.
+	MaxRoadKmh = MaxSpeedKmh
+	// FirstSearchMinutes is the time limit the first round of a nearest
+	// by travel time search uses; each further round doubles it, up to
+	// MaxMinutes.
+	FirstSearchMinutes = 15
+)
+
+// Travel is how a request travels, as given: the mode and the overrides
+// of the mode's profile (roads.DefaultProfile) and of its straight-line
+// fallback. Nil fields are absent. A field that only roads use (weight_t,
+// height_m, max_kmh, speeds, max_snap_m) is checked where no network is
+// loaded too, so that a request valid on one server is valid on every
+// server; one that only the straight line uses (circuity) likewise.
+type Travel struct {
+	Mode     string             `json:"mode"`
+	SpeedKmh *float64           `json:"speed_kmh"` // one speed on every allowed way (and of the straight line)
+	MaxKmh   *float64           `json:"max_kmh"`   // a cap on every way's speed
+	WeightT  *float64           `json:"weight_t"`  // truck: the vehicle's weight, against maxweight
+	HeightM  *float64           `json:"height_m"`  // truck: the vehicle's height, against maxheight
+	MaxSnapM *float64           `json:"max_snap_m"`
+	Circuity *float64           `json:"circuity"` // the straight line only
+	Speeds   map[string]float64 `json:"speeds"`   // highway class → km/h
+}
+
+// travel is a checked Travel: the profile for roads and the speed and
+// circuity of the straight line.
+type travel struct {
+	mode     string
+	profile  roads.Profile
+	speedKmh float64 // the straight line's speed
+	circuity float64
+}
+
+// parse checks t; defMode is the mode when none is given.
+func (t *Travel) parse(defMode string) (travel, error) {
+	var out travel
+	mode := t.Mode
+	if mode == "" {
+		mode = defMode
+	}
+	m, err := roads.ParseMode(mode)
+	if err != nil {
+		return out, bad("mode", "%v", err)
+	}
+	out.mode = string(m)
+	prof := roads.DefaultProfile(m)
+	if out.speedKmh, err = Range("speed_kmh", t.SpeedKmh, 0, 0, MaxSpeedKmh, false, " km/h"); err != nil {
+		return out, err
+	}
+	if out.speedKmh > 0 {
+		prof.FlatKmh = out.speedKmh
+	} else {
+		out.speedKmh, _ = geo.ModeSpeed(out.mode)
+	}
+	if out.circuity, err = Range("circuity", t.Circuity, geo.DefaultCircuity, MinCircuity, MaxCircuity, true, ""); err != nil {
+		return out, err
+	}
+	if t.MaxKmh != nil {
+		if prof.MaxKmh, err = Range("max_kmh", t.MaxKmh, 0, 0, MaxSpeedKmh, false, " km/h"); err != nil {
+			return out, err
+		}
+	}
+	for _, v := range []struct {
+		name string
+		val  *float64
+		to   *float64
+		max  float64
+		unit string
+	}{{"weight_t", t.WeightT, &prof.WeightT, MaxWeightT, " tonnes"}, {"height_m", t.HeightM, &prof.HeightM, MaxHeightM, " meters"}} {
+		if v.val == nil {
+			continue
+		}
+		if m != "truck" {
+			return out, bad(v.name, "%s applies to mode=truck only (the mode is %s)", v.name, m)
+		}
+		if *v.to, err = Range(v.name, v.val, 0, 0, v.max, false, v.unit); err != nil {
+			return out, err
+		}
+	}
+	if t.MaxSnapM != nil {
+		if prof.MaxSnapM, err = Range("max_snap_m", t.MaxSnapM, 0, 0, MaxSnapM, false, " meters"); err != nil {
+			return out, err
+		}
+	}
+	if len(t.Speeds) > 0 {
+		if prof.FlatKmh > 0 && t.SpeedKmh == nil {
+			return out, bad("speeds", "speeds sets the speed of highway classes, which mode=%s does not use (it travels at one speed; give speed_kmh)", m)
+		}
+		base := roads.DefaultProfile("drive").Speeds
+		speeds := make(map[string]float64, len(prof.Speeds)+len(t.Speeds))
+		for k, v := range prof.Speeds {
+			speeds[k] = v
+		}
+		for _, class := range slices.Sorted(mapKeys(t.Speeds)) {
+			v := t.Speeds[class]
+			if _, ok := base[class]; !ok {
+				return out, bad("speeds", "unknown highway class %s in speeds (known: %s)", geo.Quote(class), strings.Join(slices.Sorted(mapKeys(base)), ", "))
+			}
+			if !(v > 0 && v <= MaxSpeedKmh) {
+				return out, bad("speeds", "the speed of %s must be > 0 and <= %d km/h, got %s", class, MaxSpeedKmh, geo.Num(v))
+			}
+			speeds[class] = v
+		}
+		prof.Speeds = speeds
+	}
+	if err := prof.Validate(); err != nil {
+		return out, bad("mode", "%v", err)
+	}
+	out.profile = prof
+	return out, nil
+}
+
+func mapKeys[V any](m map[string]V) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// ParseSpeeds reads a speeds query value, "primary:50,residential:20",
+// into the map Travel.Speeds takes.
+func ParseSpeeds(values []string) (map[string]float64, error) {
+	items := List(values)
+	if len(items) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]float64, len(items))
+	for _, it := range items {
+		class, v, ok := strings.Cut(it, ":")
+		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if !ok || err != nil || math.IsNaN(f) {
+			return nil, bad("speeds", "speeds must be class:km/h pairs separated by commas, e.g. primary:50,residential:20; got %s", geo.Quote(it))
+		}
+		out[strings.TrimSpace(class)] = f
+	}
+	return out, nil
+}
+
+// ParsePosition reads "lon,lat" (WGS 84 degrees, or cv's CRS) as the
+// query parameters from, to and via give a point; field names it in
+// messages.
+func ParsePosition(field, s string) (orb.Point, error) {
+	lon, lat, ok := strings.Cut(s, ",")
+	if !ok {
+		return orb.Point{}, bad(field, "%s must be lon,lat in degrees, e.g. %s=1.5218,42.5063; got %s", field, field, geo.Quote(s))
+	}
+	var p orb.Point
+	for i, v := range []string{lon, lat} {
+		v = strings.TrimSpace(v)
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || !isPlainNumber(v) {
+			return p, bad(field, "%s must be lon,lat in degrees, e.g. %s=1.5218,42.5063; got %s", field, field, geo.Quote(s))
+		}
+		p[i] = f
+	}
+	return p, checkPosition(field, p)
+}
+
+// isPlainNumber reports whether s is written as a plain decimal number:
+// ParseFloat also reads "Inf", "NaN", hex floats and "1_0".
+func isPlainNumber(s string) bool {
+	for _, r := range s {
+		if !(r >= '0' && r <= '9' || r == '.' || r == '-' || r == '+' || r == 'e' || r == 'E') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// checkPosition refuses a point outside [-180, 180] × [-90, 90].
+func checkPosition(field string, p orb.Point) error {
+	if !(p[0] >= -180 && p[0] <= 180 && p[1] >= -90 && p[1] <= 90) {
+		return bad(field, "%s [%s, %s] is out of range (longitude in [-180, 180], latitude in [-90, 90])", field, geo.Num(p[0]), geo.Num(p[1]))
+	}
+	return nil
+}
+
+// bodyPosition checks one [lon, lat] position of a body.
+func bodyPosition(field string, c []float64, cv Coords) (orb.Point, error) {
+	if len(c) < 2 || len(c) > 3 {
+		return orb.Point{}, bad(field, "%s must be a position [lon, lat], got %d numbers", field, len(c))
+	}
+	p := orb.Point{c[0], c[1]}
+	if err := checkPosition(field, p); err != nil {
+		return p, err
+	}
+	if cv != nil {
+		p = cv.ToWGS84(p)
+	}
+	return p, nil
+}
+
+// Trip is a route between points: on the roads, or along the straight
+// line (great-circle arcs) where no network is loaded.
+type Trip struct {
+	Method     string
+	Mode       string
+	Points     []orb.Point // from, via…, to as asked (WGS 84)
+	Line       orb.LineString
+	DistanceM  float64
+	DurationS  float64
+	Derivation string // how DistanceM and DurationS were found
+	// FromSnapM and ToSnapM are the off-road distances of the ends to the
+	// roads (network only).
+	FromSnapM, ToSnapM float64
+	SpeedKmh           float64 // the straight line's speed
+	Circuity           float64 // the straight line's circuity
+}
+
+// TripRequest is a route between points, as GET /v1/route gives it.
+type TripRequest struct {
+	From, To orb.Point
+	Via      []orb.Point
+	Travel
+}
+
+// Trip routes req on net, or along the straight line when net is nil.
+func (p *Planner) Trip(ctx context.Context, req *TripRequest) (*Trip, error) {
+	ctx, cancel := context.WithTimeout(ctx, p.timeout())
+	defer cancel()
+	if len(req.Via) > MaxVia {
+		return nil, bad("via", "%d via points; the limit is %d", len(req.Via), MaxVia)
+	}
+	pts := append(append([]orb.Point{req.From}, req.Via...), req.To)
+	for i, pt := range pts {
+		if err := checkPosition(pointField(i, len(pts)), pt); err != nil {
+			return nil, err
+		}
+	}
+	tr, err := req.Travel.parse(DefaultRouteMode)
+	if err != nil {
+		return nil, err
+	}
+	return p.trip(ctx, pts, tr)
+}
+
+// pointField names point i of n in messages: from, via, to.
+func pointField(i, n int) string {
+	switch i {
+	case 0:
+		return "from"
+	case n - 1:
+		return "to"
+	}
+	return "via"
+}
+
+func (p *Planner) trip(ctx context.Context, pts []orb.Point, tr travel) (*Trip, error) {
+	t := &Trip{Mode: tr.mode, Points: pts}
+	if p.Roads == nil {
+		t.Method, t.SpeedKmh, t.Circuity = MethodStraightLine, tr.speedKmh, tr.circuity
+		t.Line = slices.Clone(orb.LineString(pts))
+		for i := 1; i < len(pts); i++ {
+			t.DistanceM += geo.Distance(pts[i-1], pts[i])
+		}
+		t.DurationS = t.DistanceM * tr.circuity / (tr.speedKmh / 3.6)
+		t.Derivation = fmt.Sprintf("no road network is loaded: distance_m is the great-circle length through the points; duration_s = %s m × %s circuity / (%s km/h / 3.6) = %s (%s)",
+			geo.Num(geo.Round1(t.DistanceM)), geo.Num(tr.circuity), geo.Num(tr.speedKmh), geo.Num(geo.Round1(t.DurationS)), tr.mode)
+		return t, nil
+	}
+	r, err := p.Roads.Route(ctx, pts, &tr.profile)
+	if err != nil {
+		return nil, roadStopped(err, "from", p.timeout())
+	}
+	t.Method, t.Line, t.DistanceM, t.DurationS = MethodNetwork, r.Line, r.DistanceM, r.DurationS
+	t.FromSnapM, t.ToSnapM = r.From.OffRoadM, r.To.OffRoadM
+	t.Derivation = fmt.Sprintf("the fastest route on the road network by the %s profile; the parts from the points to the nearest usable roads are covered off-road and included", tr.mode)
+	return t, nil
+}
+
+// roadStopped turns an error of the road engine into the answer: a point
+// too far from any road is a refusal of field; a stopped search is
+// Unavailable; any other refusal of the engine (no route between the
+// points, a profile it cannot use) is a refusal of field too.
+func roadStopped(err error, field string, timeout time.Duration) error {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return stopped(err, field, fmt.Sprintf("the search on the road network took longer than the limit of %v and was stopped: ask for fewer minutes or a shorter route, or retry later", timeout))
+	}
+	var pe *Error
+	if errors.As(err, &pe) {
+		return pe
+	}
+	return &Error{Field: field, Detail: err.Error(), Err: err}
+}
+
+// ReachRequest asks for the area reachable from a point within a time:
+// GET /v1/reach.
+type ReachRequest struct {
+	From    orb.Point
+	Minutes *float64
+	Roads   bool // also return the reached roads (network only)
+	Travel
+}
+
+// Reached is the answer to a ReachRequest: on the network, the reached
+// area and roads; without one, the straight-line service circle.
+type Reached struct {
+	Method      string
+	Mode        string
+	From        orb.Point
+	Minutes     float64
+	Area        orb.MultiPolygon // network only
+	AreaKm2     float64
+	RoadLengthM float64             // network only
+	SnapM       float64             // network only: the off-road distance to the road
+	Roads       orb.MultiLineString // network, when asked
+	Circle      geo.Reach           // straight line only
+}
+
+// Reach answers req on the network, or with the straight-line circle
+// where none is loaded.
+func (p *Planner) Reach(ctx context.Context, req *ReachRequest) (*Reached, error) {
+	ctx, cancel := context.WithTimeout(ctx, p.timeout())
+	defer cancel()
+	if err := checkPosition("from", req.From); err != nil {
+		return nil, err
+	}
+	minutes, err := Range("minutes", req.Minutes, DefaultMinutes, 0, MaxMinutes, false, " minutes")
+	if err != nil {
+		return nil, err
+	}
+	tr, err := req.Travel.parse(DefaultMode)
+	if err != nil {
+		return nil, err
+	}
+	out := &Reached{Mode: tr.mode, From: req.From, Minutes: minutes}
+	if p.Roads == nil {
+		speed := tr.speedKmh
+		circle, err := Reach{Minutes: &minutes, Mode: tr.mode, SpeedKmh: &speed, Circuity: &tr.circuity}.Parse()
+		if err != nil {
+			return nil, err
+		}
+		out.Method, out.Circle = MethodStraightLine, circle
+		return out, nil
+	}
+	r, err := p.Roads.Reach(ctx, req.From, minutes*60, &tr.profile)
+	if err != nil {
+		return nil, roadStopped(err, "lon", p.timeout())
+	}
+	out.Method, out.Area, out.AreaKm2, out.RoadLengthM, out.SnapM = MethodNetwork, r.Area, r.AreaKm2, r.RoadLengthM, r.From.OffRoadM
+	if req.Roads {
+		out.Roads = r.Roads
+	}
+	return out, nil
+}
+
+// Timed is a record found by travel time.
+type Timed struct {
+	catalog.Result
+	DurationS  float64
+	RoadMeters float64 // the road part of the trip; 0 on the straight line
+	ByNetwork  bool
+}
+
+// TimedRequest asks for the records nearest by travel time from a point
+// (K > 0), or every one reachable within Minutes (K == 0).
+type TimedRequest struct {
+	From    orb.Point
+	K       int
+	Minutes *float64 // within: the time; nearest: the most time to search (nil: MaxMinutes)
+	Filter  data.Filter
+	Travel
+}
+
+// TimedAnswer is the answer to a TimedRequest.
+type TimedAnswer struct {
+	Method   string
+	Mode     string
+	Minutes  float64 // the time searched
+	Results  []Timed // by travel time, fastest first
+	SpeedKmh float64 // straight line only
+	Circuity float64 // straight line only
+}
+
+// ByTime answers req over snap: on the network, the records by travel
+// time (the off-road parts at both ends included), the filter applied to
+// every candidate, so that K are found whenever K can be reached within
+// Minutes; without a network, by straight-line distance, with the time it
+// takes at the mode's speed over circuity-lengthened roads.
+//
+// A record reachable in t seconds lies within t × MaxRoadKmh / 3.6 meters
+// of the point: the records passing the filter within that distance are
+// the candidates, and a search bounded by t gives their times. Nearest
+// starts with FirstSearchMinutes and doubles the time until K are
+// reached or Minutes is searched, so its work is at most twice that of a
+// search bounded by the K-th record's time.
+func (p *Planner) ByTime(ctx context.Context, snap *catalog.Snapshot, req *TimedRequest) (*TimedAnswer, error) {
+	ctx, cancel := context.WithTimeout(ctx, p.timeout())
+	defer cancel()
+	if err := checkPosition("lon", req.From); err != nil {
+		return nil, err
+	}
+	def := float64(MaxMinutes)
+	if req.K == 0 {
+		def = DefaultMinutes
+	}
+	minutes, err := Range("minutes", req.Minutes, def, 0, MaxMinutes, false, " minutes")
+	if err != nil {
+		return nil, err
+	}
+	tr, err := req.Travel.parse(DefaultMode)
+	if err != nil {
+		return nil, err
+	}
+	out := &TimedAnswer{Mode: tr.mode, Minutes: minutes}
+	if p.Roads == nil {
+		out.Method, out.SpeedKmh, out.Circuity = MethodStraightLine, tr.speedKmh, tr.circuity
+		radius := tr.speedKmh * 1000 * minutes / 60 / tr.circuity
+		var rs []catalog.Result
+		if req.K > 0 {
+			rs = snap.Nearest(req.From, req.K, radius, req.Filter)
+		} else {
+			rs = snap.Within(req.From, radius, req.Filter)
+		}
+		out.Results = make([]Timed, len(rs))
+		for i, r := range rs {
+			out.Results[i] = Timed{Result: r, DurationS: r.Meters * tr.circuity / (tr.speedKmh / 3.6)}
+		}
+		return out, nil
+	}
+	out.Method = MethodNetwork
+	limit := minutes
+	if req.K > 0 {
+		limit = math.Min(FirstSearchMinutes, minutes)
+	}
+	for {
+		rs, err := p.timed(ctx, snap, req, &tr.profile, limit*60)
+		if err != nil {
+			return nil, err
+		}
+		if req.K == 0 || len(rs) >= req.K || limit >= minutes {
+			if req.K > 0 && len(rs) > req.K {
+				rs = rs[:req.K]
+			}
+			out.Results = rs
+			return out, nil
+		}
+		limit = math.Min(2*limit, minutes)
+	}
+}
+
+// timed finds the records passing the filter reachable from req.From
+// within seconds, fastest first.
+func (p *Planner) timed(ctx context.Context, snap *catalog.Snapshot, req *TimedRequest, prof *roads.Profile, seconds float64) ([]Timed, error) {
+	tree, err := p.Roads.Search(ctx, []orb.Point{req.From}, seconds, prof)
+	if err != nil {
+		return nil, roadStopped(err, "lon", p.timeout())
+	}
+	radius := seconds * MaxRoadKmh / 3.6
+	cands := snap.Within(req.From, radius, req.Filter)
+	out := make([]Timed, 0, len(cands))
+	for i, c := range cands {
+		if i%256 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, roadStopped(err, "lon", p.timeout())
+			}
+		}
+		s, m, ok := tree.TimeTo(c.Station.Location)
+		if !ok || s > seconds {
+			continue
+		}
+		out = append(out, Timed{Result: c, DurationS: s, RoadMeters: m, ByNetwork: true})
+	}
+	slices.SortStableFunc(out, func(a, b Timed) int {
+		if a.DurationS != b.DurationS {
+			return cmpF(a.DurationS, b.DurationS)
+		}
+		return strings.Compare(a.Station.ID, b.Station.ID)
+	})
+	return out, nil
+}
+
+func cmpF(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
