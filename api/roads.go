@@ -357,3 +357,35 @@ func (s *Server) nearestByTime(c *fiber.Ctx) error { return s.searchByTime(c, De
 // withinByTime answers GET /v1/stations/within?by=time: every record
 // passing the filters reachable within minutes, fastest first.
 func (s *Server) withinByTime(c *fiber.Ctx) error { return s.searchByTime(c, 0, "limit") }
+
+// tripJSON is the route a route body asked to be found (from, to, via),
+// as the route answer's "trip" member gives it.
+type tripJSON struct {
+	Method     string       `json:"method"`
+	Mode       string       `json:"mode"`
+	From       [2]float64   `json:"from"`
+	To         [2]float64   `json:"to"`
+	Via        [][2]float64 `json:"via,omitempty"`
+	DistanceM  float64      `json:"distance_m"`
+	DurationS  float64      `json:"duration_s"`
+	FromSnapM  *float64     `json:"from_snap_m,omitempty"`
+	ToSnapM    *float64     `json:"to_snap_m,omitempty"`
+	Derivation string       `json:"derivation"`
+}
+
+// newTripJSON renders t in cv's CRS; nil for a drawn route.
+func newTripJSON(t *plan.Trip, cv coords) *tripJSON {
+	if t == nil {
+		return nil
+	}
+	out := &tripJSON{Method: t.Method, Mode: t.Mode, From: lonLat(cv.out(t.Points[0])), To: lonLat(cv.out(t.Points[len(t.Points)-1])),
+		DistanceM: round1(t.DistanceM), DurationS: round1(t.DurationS), Derivation: t.Derivation}
+	for _, p := range t.Points[1 : len(t.Points)-1] {
+		out.Via = append(out.Via, lonLat(cv.out(p)))
+	}
+	if t.Method == plan.MethodNetwork {
+		from, to := round1(t.FromSnapM), round1(t.ToSnapM)
+		out.FromSnapM, out.ToSnapM = &from, &to
+	}
+	return out
+}

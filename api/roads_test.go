@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -148,5 +149,46 @@ func TestTravelRefusals(t *testing.T) {
 		if r.status != 400 || r.body["param"] != tc.param || !strings.Contains(r.body["detail"].(string), tc.detail) {
 			t.Errorf("GET %s = %d %v %q; want 400 naming %s with %q", tc.target, r.status, r.body["param"], r.body["detail"], tc.param, tc.detail)
 		}
+	}
+}
+
+// TestRouteStationsFromTo checks that a route body with from, via and to
+// instead of a drawn route answers as the drawn straight line through the
+// points where no road network is loaded, and says so.
+func TestRouteStationsFromTo(t *testing.T) {
+	s := plannerServer(t)
+	drawn := post(t, s, "/v1/route/stations", `{"route":`+hohhotErenhot+`,"corridor_m":5000,"max_gap_km":100}`)
+	found := post(t, s, "/v1/route/stations", `{"from":[111.6708,40.80],"via":[[111.80,42.20]],"to":[111.96,43.66],"corridor_m":5000,"max_gap_km":100}`)
+	if found.status != 200 || found.body["method"] != "straight_line" {
+		t.Fatalf("from/to = %d %.300s; want 200 straight_line", found.status, found.raw)
+	}
+	ids := func(r response) string {
+		var out []string
+		for _, f := range r.features(t) {
+			out = append(out, fmt.Sprint(f["id"]))
+		}
+		return strings.Join(out, ",")
+	}
+	if ids(found) != ids(drawn) {
+		t.Errorf("from/to features = %s; the drawn route's %s", ids(found), ids(drawn))
+	}
+	trip := found.body["trip"].(map[string]any)
+	if trip["method"] != "straight_line" || trip["mode"] != "drive" || len(trip["via"].([]any)) != 1 {
+		t.Errorf("trip = %v; want the straight line by drive through one via", trip)
+	}
+	if _, ok := drawn.body["trip"]; ok || drawn.body["method"] != "straight_line" {
+		t.Errorf("a drawn route has trip %v, method %v; want no trip, straight_line", drawn.body["trip"], drawn.body["method"])
+	}
+	for _, tc := range []struct{ body, detail string }{
+		{`{"route":` + hohhotErenhot + `,"from":[1,2],"to":[1,3]}`, "not both"},
+		{`{"from":[1,2]}`, "to is required"},
+		{`{"to":[1,2]}`, "from is required"},
+		{`{"from":[1],"to":[1,3]}`, "position [lon, lat]"},
+		{`{"from":[1,2],"to":[1,300]}`, "out of range"},
+		{`{"from":[1,2],"to":[1,3],"mode":"boat"}`, "boat"},
+		{`{"from":[1,2],"to":[1,3],"mode":"walk","weight_t":3}`, "mode=truck only"},
+		{`{"from":"1,2","to":[1,3]}`, "from"},
+	} {
+		assertProblem(t, post(t, s, "/v1/route/stations", tc.body), 400, tc.detail)
 	}
 }

@@ -529,3 +529,91 @@ func cmpF(a, b float64) int {
 	}
 	return 0
 }
+
+// RoadTrip is the part of a route body that asks for the route to be
+// found instead of drawn: from, to and via positions ([lon, lat], in the
+// body's CRS), and how to travel (mode, a truck's weight_t and
+// height_m). On a road network the route follows the roads; without one
+// it is the straight line through the points.
+type RoadTrip struct {
+	From    []float64   `json:"from"`
+	To      []float64   `json:"to"`
+	Via     [][]float64 `json:"via"`
+	Mode    string      `json:"mode"`
+	WeightT *float64    `json:"weight_t"`
+	HeightM *float64    `json:"height_m"`
+}
+
+// given reports whether any member of t was given.
+func (t *RoadTrip) given() bool {
+	return t.From != nil || t.To != nil || t.Via != nil || t.Mode != "" || t.WeightT != nil || t.HeightM != nil
+}
+
+// routeLine is the route of req: drawn (route), or found from from, via
+// and to, on the roads when a network is loaded.
+func (p *Planner) routeLine(ctx context.Context, req *RouteRequest, cv Coords) (*geo.Route, *Trip, error) {
+	t := &req.RoadTrip
+	if !t.given() {
+		r, err := parseRoute(req.Route, cv)
+		return r, nil, err
+	}
+	if req.Route != nil {
+		return nil, nil, bad("route", "give route (a drawn line) or from and to (a route to find), not both")
+	}
+	switch {
+	case t.From == nil:
+		return nil, nil, bad("from", "from is required with to: a position [lon, lat], e.g. \"from\": [1.5218, 42.5063]")
+	case t.To == nil:
+		return nil, nil, bad("to", "to is required with from: a position [lon, lat], e.g. \"to\": [1.7259, 42.5433]")
+	case len(t.Via) > MaxVia:
+		return nil, nil, bad("via", "%d via points; the limit is %d", len(t.Via), MaxVia)
+	}
+	pts := make([]orb.Point, 0, 2+len(t.Via))
+	for i, c := range append(append([][]float64{t.From}, t.Via...), t.To) {
+		pt, err := bodyPosition(pointField(i, 2+len(t.Via)), c, cv)
+		if err != nil {
+			return nil, nil, err
+		}
+		pts = append(pts, pt)
+	}
+	tr, err := (&Travel{Mode: t.Mode, WeightT: t.WeightT, HeightM: t.HeightM}).parse(DefaultRouteMode)
+	if err != nil {
+		return nil, nil, err
+	}
+	if req.SpeedKmh != nil {
+		tr.speedKmh = *req.SpeedKmh // the straight line's speed is the planning speed
+	}
+	trip, err := p.trip(ctx, pts, tr)
+	if err != nil {
+		return nil, nil, err
+	}
+	line := trip.Line
+	if len(line) > geo.MaxRouteVertices {
+		return nil, nil, bad("from", "the route found has %d positions; the limit is %d: ask for a shorter route", len(line), geo.MaxRouteVertices)
+	}
+	r, err := geo.NewRoute(line)
+	if err != nil {
+		return nil, nil, &Error{Field: "from", Detail: "the route found: " + err.Error(), Err: err}
+	}
+	return r, trip, nil
+}
+
+// restPlanByTime plans the rests of a route found on the roads by driving
+// time: a leg is at most driveMin minutes of the trip's time. The time at
+// a point along the route is taken in proportion to its distance along
+// it (the trip's average speed), so a rest plan by time has legs of
+// driveMin minutes at that speed.
+func (a *Along) restPlanByTime(driveMin float64) RestPlan {
+	length, total := a.Route.Length(), a.Trip.DurationS
+	if !(length > 0 && total > 0) {
+		return a.restPlan(driveMin)
+	}
+	speed := length / total * 3.6 // km/h
+	keep := a.SpeedKmh
+	a.SpeedKmh = geo.Round1(speed)
+	rp := a.restPlan(driveMin)
+	a.SpeedKmh = keep
+	rp.Method = "by driving time on the road network: the time to a point along the route in proportion to its distance along it (the route's average speed, " +
+		geo.Num(geo.Round1(speed)) + " km/h); " + rp.Method
+	return rp
+}
