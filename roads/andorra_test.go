@@ -1,0 +1,104 @@
+package roads_test
+
+import (
+	"context"
+	"math"
+	"os"
+	"sync"
+	"testing"
+
+	"github.com/paulmach/orb"
+
+	"yizhan/data/source"
+	"yizhan/roads"
+)
+
+// The extracts every road test reads (data/osm, copied into the repo so a
+// clean clone runs them).
+const (
+	andorraPBF       = "../data/osm/andorra-2022-09-20.osm.pbf"
+	liechtensteinPBF = "../data/osm/liechtenstein-2013-08-03.osm.pbf"
+)
+
+// Places in Andorra the tests and benchmarks use.
+var (
+	andorraLaVella = orb.Point{1.5218, 42.5063}
+	// The two road border crossings (OSM barrier=border_control nodes):
+	// La Farga de Moles to Spain, Pas de la Casa to France.
+	borderSpain  = orb.Point{1.4732375, 42.4356516}
+	borderFrance = orb.Point{1.7350636, 42.5437725}
+)
+
+var (
+	netOnce sync.Map // path → func() (*roads.Network, []roads.Way, error)
+)
+
+// network reads and builds an extract once per test binary.
+func network(tb testing.TB, path string) (*roads.Network, []roads.Way) {
+	tb.Helper()
+	f, _ := netOnce.LoadOrStore(path, sync.OnceValues(func() (struct {
+		n    *roads.Network
+		ways []roads.Way
+	}, error) {
+		var r struct {
+			n    *roads.Network
+			ways []roads.Way
+		}
+		fh, err := os.Open(path)
+		if err != nil {
+			return r, err
+		}
+		defer fh.Close()
+		if r.ways, err = source.ReadRoads(context.Background(), fh); err != nil {
+			return r, err
+		}
+		r.n, err = roads.Build(r.ways)
+		return r, err
+	}))
+	r, err := f.(func() (struct {
+		n    *roads.Network
+		ways []roads.Way
+	}, error))()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return r.n, r.ways
+}
+
+func TestAndorraRouteMatchesTree(t *testing.T) {
+	n, _ := network(t, andorraPBF)
+	p := roads.DefaultProfile(roads.Drive)
+	rt, err := n.Route(context.Background(), []orb.Point{borderSpain, borderFrance}, &p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Roughly 37 km of mountain road: between 25 and 60 minutes.
+	if rt.DurationS < 1500 || rt.DurationS > 3600 || rt.DistanceM < 30000 || rt.DistanceM > 50000 {
+		t.Fatalf("route border to border: %.0f s, %.0f m; want 25–60 min, 30–50 km", rt.DurationS, rt.DistanceM)
+	}
+	tr, err := n.Search(context.Background(), []orb.Point{borderSpain}, 7200, &p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, m, ok := tr.TimeTo(borderFrance)
+	if !ok || math.Abs(s-rt.DurationS) > 1e-6*s {
+		t.Fatalf("tree time %v (ok %v), route %v", s, ok, rt.DurationS)
+	}
+	if d := m + rt.From.OffRoadM + rt.To.OffRoadM; math.Abs(d-rt.DistanceM) > 1e-6*d {
+		t.Fatalf("tree road metres %v + off-road, route %v", d, rt.DistanceM)
+	}
+	t.Logf("border to border: %.0f s, %.0f m, %d positions", rt.DurationS, rt.DistanceM, len(rt.Line))
+}
+
+func TestAndorraReach(t *testing.T) {
+	n, _ := network(t, andorraPBF)
+	p := roads.DefaultProfile(roads.Drive)
+	r, err := n.Reach(context.Background(), andorraLaVella, 900, &p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.AreaKm2 < 10 || r.AreaKm2 > 186 || len(r.Area) == 0 || r.RoadLengthM <= 0 {
+		t.Fatalf("15 min drive from Andorra la Vella: %.1f km², %.0f m of road", r.AreaKm2, r.RoadLengthM)
+	}
+	t.Logf("15 min drive: %.1f km², %.0f m of road in %d parts, %d polygons", r.AreaKm2, r.RoadLengthM, len(r.Roads), len(r.Area))
+}

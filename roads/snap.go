@@ -1,0 +1,123 @@
+package roads
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/paulmach/orb"
+
+	"yizhan/geo"
+)
+
+// ErrNoRoad is returned (wrapped with the distance and the limit) when a
+// point is farther than the profile's MaxSnapM from every road the
+// profile can use.
+var ErrNoRoad = errors.New("roads: no usable road near the point")
+
+// Snap is where a point joins the network: the nearest point on a road
+// segment the profile can use.
+type Snap struct {
+	Point    orb.Point // on the road
+	OffRoadM float64   // great-circle distance from the query point to Point
+	Query    orb.Point // the point asked about
+	Edge     int       // index of the edge
+	AlongM   float64   // metres along the edge's geometry from its start to Point
+	WayID    int64     // OSM way of the edge
+}
+
+// metresPerDeg is the length of a degree of latitude on the sphere.
+const metresPerDeg = geo.EarthRadius * math.Pi / 180
+
+// Snap finds the nearest point on a segment that prof can travel in some
+// direction. Distances are measured in a local equirectangular frame
+// around p (exact to well under a metre at snapping distances) and the
+// reported OffRoadM is the great-circle distance to the snapped point. A
+// point with no such segment within prof.MaxSnapM is ErrNoRoad.
+func (n *Network) Snap(p orb.Point, prof *Profile) (Snap, error) {
+	if err := checkPoint(p); err != nil {
+		return Snap{}, err
+	}
+	return n.snap(p, prof, n.table(prof))
+}
+
+// checkPoint refuses positions off the globe.
+func checkPoint(p orb.Point) error {
+	if !(p[0] >= -180 && p[0] <= 180 && p[1] >= -90 && p[1] <= 90) {
+		return fmt.Errorf("roads: position %v is outside lon [-180, 180], lat [-90, 90]", p)
+	}
+	return nil
+}
+
+func (n *Network) snap(p orb.Point, prof *Profile, t *costTable) (Snap, error) {
+	kx := metresPerDeg * math.Cos(p[1]*math.Pi/180)
+	ky := metresPerDeg
+	limit := prof.MaxSnapM
+	best := Snap{Edge: -1}
+	bestD := math.Inf(1)
+	var bestSeg uint32
+	var bestT float64
+	// Items are measured exactly (distance to the segment); nodes by their
+	// box, which in this affine frame never exceeds the distance to anything
+	// inside it.
+	n.segs.Nearby(
+		func(lo, hi [2]float64, i uint32, item bool) float64 {
+			if item {
+				d, _ := segDist(p, n.pts[i], n.pts[i+1], kx, ky)
+				return d
+			}
+			dx := math.Max(0, math.Max(lo[0]-p[0], p[0]-hi[0])) * kx
+			dy := math.Max(0, math.Max(lo[1]-p[1], p[1]-hi[1])) * ky
+			return math.Hypot(dx, dy)
+		},
+		func(_, _ [2]float64, i uint32, d float64) bool {
+			if d > limit*1.01+1 {
+				return false
+			}
+			e := n.edgeOfVertex(i)
+			ok := t.ok[n.attr[e]]
+			if !ok[0] && !ok[1] {
+				return true
+			}
+			_, f := segDist(p, n.pts[i], n.pts[i+1], kx, ky)
+			bestD, bestSeg, bestT, best.Edge = d, i, f, int(e)
+			return false
+		})
+	if best.Edge < 0 {
+		return Snap{}, fmt.Errorf("%w: none within %s m of %v for %s", ErrNoRoad, geo.Num(limit), p, prof.Mode)
+	}
+	a, b := n.pts[bestSeg], n.pts[bestSeg+1]
+	best.Point = orb.Point{a[0] + (b[0]-a[0])*bestT, a[1] + (b[1]-a[1])*bestT}
+	best.OffRoadM = geo.Distance(p, best.Point)
+	if best.OffRoadM > limit {
+		return Snap{}, fmt.Errorf("%w: the nearest is %s m from %v, more than the limit of %s m for %s",
+			ErrNoRoad, geo.Num(math.Round(best.OffRoadM)), p, geo.Num(limit), prof.Mode)
+	}
+	_ = bestD
+	best.Query = p
+	best.WayID = n.way[best.Edge]
+	e := uint32(best.Edge)
+	var along float64
+	for i := n.geom[e]; i < bestSeg; i++ {
+		along += geo.Distance(n.pts[i], n.pts[i+1])
+	}
+	along += geo.Distance(a, best.Point)
+	best.AlongM = math.Min(along, n.length[e])
+	return best, nil
+}
+
+// segDist is the distance in metres from p to segment ab in the local
+// frame (kx, ky metres per degree), and the fraction along ab of the
+// nearest point.
+func segDist(p, a, b orb.Point, kx, ky float64) (float64, float64) {
+	ax, ay := (a[0]-p[0])*kx, (a[1]-p[1])*ky
+	bx, by := (b[0]-p[0])*kx, (b[1]-p[1])*ky
+	dx, dy := bx-ax, by-ay
+	l2 := dx*dx + dy*dy
+	t := 0.0
+	if l2 > 0 {
+		t = math.Max(0, math.Min(1, -(ax*dx+ay*dy)/l2))
+	}
+	x, y := ax+t*dx, ay+t*dy
+	return math.Hypot(x, y), t
+}
