@@ -31,20 +31,20 @@ const (
 	// DefaultRouteMode is the mode of a route when none is given: a
 	// route is mostly asked for a vehicle.
 	DefaultRouteMode = "drive"
-	// MaxVia bounds the via points of one route.
-	MaxVia = 25
+	// MaxVia bounds the via points of one route (the engine's limit).
+	MaxVia = roads.MaxRoutePoints - 2
 	// MaxWeightT and MaxHeightM bound a truck's weight_t (tonnes) and
 	// height_m (meters): beyond any road vehicle.
 	MaxWeightT = 200
 	MaxHeightM = 10
 	// MaxSnapM bounds max_snap_m, the farthest a point may lie from a
 	// usable road, in meters.
-	MaxSnapM = 50_000
+	MaxSnapM = roads.MaxSnapLimitM
 	// MaxRoadKmh is the highest speed any road of a network is assumed to
 	// allow, in km/h. Searches by travel time look for records within the
 	// straight-line distance this speed covers in the time: a record
-	// reachable in t seconds lies within t × MaxRoadKmh / 3.6 meters. A
-	// profile or maxspeed tag above it is capped to it.
+	// reachable in t seconds lies within t × MaxRoadKmh / 3.6 meters, as
+	// every profile is capped to it (a maxspeed tag above it included).
 	MaxRoadKmh = MaxSpeedKmh
 	// FirstSearchMinutes is the time limit the first round of a nearest
 	// by travel time search uses; each further round doubles it, up to
@@ -133,7 +133,7 @@ func (t *Travel) parse(defMode string) (travel, error) {
 		if prof.FlatKmh > 0 && t.SpeedKmh == nil {
 			return out, bad("speeds", "speeds sets the speed of highway classes, which mode=%s does not use (it travels at one speed; give speed_kmh)", m)
 		}
-		base := roads.DefaultProfile("drive").Speeds
+		base := roads.DriveSpeeds
 		speeds := make(map[string]float64, len(prof.Speeds)+len(t.Speeds))
 		for k, v := range prof.Speeds {
 			speeds[k] = v
@@ -149,6 +149,9 @@ func (t *Travel) parse(defMode string) (travel, error) {
 			speeds[class] = v
 		}
 		prof.Speeds = speeds
+	}
+	if prof.MaxKmh == 0 || prof.MaxKmh > MaxRoadKmh {
+		prof.MaxKmh = MaxRoadKmh
 	}
 	if err := prof.Validate(); err != nil {
 		return out, bad("mode", "%v", err)
