@@ -246,6 +246,8 @@ type coverageSummary struct {
 	Region          *regionJSON `json:"region,omitempty"`
 	Grid            gridJSON    `json:"grid"`
 	Filter          filterJSON  `json:"filter"`
+	By              string      `json:"by"`
+	Method          string      `json:"method"`
 	Query           crsJSON     `json:"query"`
 }
 
@@ -263,13 +265,18 @@ const gridMethod = "cells of cell_m north-south on a lon/lat lattice (square at 
 	"a cell is in the area when its centre is, covered when its centre is within radius_m (great-circle) of a record passing the filter; " +
 	"area_km2 is the polygon's spherical area, covered_km2 = area_km2 × covered_pct"
 
+const gridTimeMethod = "cells of cell_m north-south on a lon/lat lattice (square at the area's middle latitude), cell areas exact on the sphere; " +
+	"a cell is in the area when its centre is, covered when a road reached within minutes from a record passing the filter (one search on the road network from every record at once) passes through it, " +
+	"or when its centre lies within the distance walked off such a road in the time left there (rounded down to half a cell); " +
+	"area_km2 is the polygon's spherical area, covered_km2 = area_km2 × covered_pct"
+
 func newCoverageSummary(c *plan.Coverage, cv coords) coverageSummary {
 	g, sum := c.Grid, c.Summary
 	var region *regionJSON
 	if c.Region != nil {
 		region = &regionJSON{Code: c.Region.Code, NameZH: c.Region.NameZH, NameEN: c.Region.NameEN}
 	}
-	return coverageSummary{
+	out := coverageSummary{
 		AreaKm2:         geo.Round(sum.AreaM2/1e6, 3),
 		CoveredKm2:      geo.Round(sum.CoveredM2/1e6, 3),
 		CoveredPct:      geo.Round(sum.CoveredPct, 3),
@@ -283,8 +290,14 @@ func newCoverageSummary(c *plan.Coverage, cv coords) coverageSummary {
 		Grid: gridJSON{Rows: g.Rows, Cols: g.Cols, CellsInside: sum.CellsInside,
 			DLonDeg: geo.Round(g.DLon, 9), DLatDeg: geo.Round(g.DLat, 9), Method: gridMethod},
 		Filter: newFilterJSON(c.Filter, c.Lang),
+		By:     c.By,
+		Method: c.Method,
 		Query:  cv.echo(),
 	}
+	if c.Method == plan.MethodNetwork {
+		out.Grid.Method = gridTimeMethod
+	}
+	return out
 }
 
 // gapsAnswer renders res in the CRS of cv.
@@ -337,7 +350,7 @@ func suggestAnswer(res *plan.Suggestion, cv coords) collection {
 		CoveredKm2After   float64 `json:"covered_km2_after"`
 		CandidatesFrom    string  `json:"candidates_from"`
 		NumberReturned    int     `json:"numberReturned"`
-		SuggestionsMethod string  `json:"method"`
+		SuggestionsMethod string  `json:"suggest_method"`
 	}{newCoverageSummary(&res.Coverage, cv),
 		geo.Round(res.After.CoveredPct, 3), geo.Round(res.After.CoveredM2/1e6, 3), source, len(feats),
 		"greedy maximal coverage: each site covers the most area still uncovered (within 1 - 1/e of the best choice of n sites)"}}

@@ -106,7 +106,9 @@ type Coverage struct {
 	Grid    *geo.Grid
 	Auto    bool // the cell size was chosen, not given
 	Summary geo.CoverageSummary
-	Counted int // records counted: those passing the filter near the area
+	Counted int    // records counted: those passing the filter near the area
+	By      string // "time" by travel time, else by distance
+	Method  string // MethodNetwork or MethodStraightLine
 }
 
 // Gaps is the answer to a GapsRequest.
@@ -131,6 +133,8 @@ type coverage struct {
 	filter data.Filter
 	lang   string
 	cellM  float64 // 0: automatic
+	travel *travel // by time; nil: by distance (network.go)
+	method string  // MethodNetwork when by time on roads, else MethodStraightLine
 }
 
 // check checks a GapsRequest given in cv (nil: WGS 84).
@@ -146,6 +150,10 @@ func (p *Planner) check(ctx context.Context, req *GapsRequest, cv Coords) (cover
 	if c.filter, c.lang, err = req.filter().Parse(p.now()); err != nil {
 		return c, err
 	}
+	if c.travel, err = req.timeTravel(); err != nil {
+		return c, err
+	}
+	c.method = c.coverMethod(p.Roads)
 	if req.CellM != nil {
 		if !(*req.CellM >= geo.MinCellMeters && *req.CellM <= MaxCellM) {
 			return c, bad("cell_m", "cell_m must be from %d to %d meters, got %s (leave it out to choose automatically)", geo.MinCellMeters, MaxCellM, geo.Num(*req.CellM))
@@ -209,8 +217,8 @@ func (p *Planner) Gaps(ctx context.Context, snap *catalog.Snapshot, req *GapsReq
 	if err != nil {
 		return nil, err
 	}
-	pts := stationsNear(snap, c.area.Bound(), c.reach.Radius(), c.filter)
-	if err := g.Cover(ctx, pts, c.reach.Radius()); err != nil {
+	pts := stationsNear(snap, c.area.Bound(), c.nearRadius(p.Roads), c.filter)
+	if err := p.cover(ctx, g, pts, &c); err != nil { // network.go
 		return nil, gridStopped(err, p.timeout(), g.CellM)
 	}
 	sum := g.Summary()
@@ -223,7 +231,7 @@ func (p *Planner) Gaps(ctx context.Context, snap *catalog.Snapshot, req *GapsReq
 
 func (c *coverage) result(g *geo.Grid, auto bool, sum geo.CoverageSummary, counted int) Coverage {
 	return Coverage{Area: c.area, Region: c.region, Reach: c.reach, Filter: c.filter, Lang: c.lang,
-		Grid: g, Auto: auto, Summary: sum, Counted: counted}
+		Grid: g, Auto: auto, Summary: sum, Counted: counted, By: c.by(), Method: c.method}
 }
 
 // Suggest answers req over snap: up to n new sites, in the order chosen,
@@ -279,8 +287,8 @@ func (p *Planner) Suggest(ctx context.Context, snap *catalog.Snapshot, req *Sugg
 		return nil, err
 	}
 	auto = auto || req.CellM == nil
-	pts := stationsNear(snap, b, radius, c.filter)
-	if err := g.Cover(ctx, pts, radius); err != nil {
+	pts := stationsNear(snap, b, c.nearRadius(p.Roads), c.filter)
+	if err := p.cover(ctx, g, pts, &c); err != nil { // network.go
 		return nil, gridStopped(err, p.timeout(), g.CellM)
 	}
 	before := g.Summary()

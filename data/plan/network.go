@@ -620,3 +620,154 @@ func (a *Along) restPlanByTime(driveMin float64) RestPlan {
 		geo.Num(geo.Round1(speed)) + " km/h); " + rp.Method
 	return rp
 }
+
+// MaxReachSamples bounds the points sampled along the reached roads of
+// one coverage by travel time (each a cell to mark and a walk-off circle),
+// and so its memory: about 48 MB.
+const MaxReachSamples = 2_000_000
+
+// timeTravel is the travel of a coverage body by time (by: "time"), or
+// nil by distance (the default).
+func (s *Search) timeTravel() (*travel, error) {
+	switch s.By {
+	case "", "distance":
+		return nil, nil
+	case "time":
+	default:
+		return nil, bad("by", "by must be distance or time, got %s", geo.Quote(s.By))
+	}
+	if s.RadiusM != nil {
+		return nil, bad("radius_m", "by time counts travel minutes; give minutes (and mode), not radius_m")
+	}
+	tr, err := (&Travel{Mode: s.Mode, SpeedKmh: s.SpeedKmh, Circuity: s.Circuity}).parse(DefaultMode)
+	if err != nil {
+		return nil, err
+	}
+	return &tr, nil
+}
+
+// coverMethod is the method of coverage c on net.
+func (c *coverage) coverMethod(net *roads.Network) string {
+	if c.travel != nil && net != nil {
+		return MethodNetwork
+	}
+	return MethodStraightLine
+}
+
+// by is the order of c: "time" or "distance".
+func (c *coverage) by() string {
+	if c.travel != nil {
+		return "time"
+	}
+	return "distance"
+}
+
+// nearRadius is how far from the area a record may lie and still cover
+// some of it: the circle's radius, or by time on roads the distance the
+// fastest road covers in the time plus the snap distance.
+func (c *coverage) nearRadius(net *roads.Network) float64 {
+	if c.coverMethod(net) != MethodNetwork {
+		return c.reach.Radius()
+	}
+	return c.reach.Minutes*60*MaxRoadKmh/3.6 + c.travel.profile.MaxSnapM
+}
+
+// cover covers g from the records at pts: within the service circle, or
+// by time on the roads (coverByTime).
+func (p *Planner) cover(ctx context.Context, g *geo.Grid, pts []orb.Point, c *coverage) error {
+	if c.coverMethod(p.Roads) != MethodNetwork {
+		return g.Cover(ctx, pts, c.reach.Radius())
+	}
+	return coverByTime(ctx, p.Roads, g, pts, c.reach.Minutes*60, &c.travel.profile)
+}
+
+// coverByTime covers g by travel time from pts on net: one search from
+// every record at once, bounded by seconds; a cell is covered when a
+// reached road passes through it, or when its centre lies within the
+// walk-off distance of a reached road point, the distance covered at the
+// profile's off-road speed in the time left there. The reached roads are
+// sampled at most half a cell apart (at least 10 m); walk-off distances
+// are rounded down to a multiple of half a cell (at least 25 m), so the
+// walk-off never covers more than the time allows.
+func coverByTime(ctx context.Context, net *roads.Network, g *geo.Grid, pts []orb.Point, seconds float64, prof *roads.Profile) error {
+	if len(pts) == 0 {
+		return nil
+	}
+	tree, err := net.Search(ctx, pts, seconds, prof)
+	if errors.Is(err, roads.ErrNoRoad) {
+		return nil // no record near a usable road: nothing is covered
+	}
+	if err != nil {
+		return err
+	}
+	step := math.Max(g.CellM/2, 10)
+	bucketM := math.Max(g.CellM/2, 25)
+	walk := prof.OffRoadKmh / 3.6 // m/s
+	var cells []orb.Point
+	buckets := map[int][]orb.Point{}
+	var werr error
+	n := 0
+	add := func(pt orb.Point, s float64) bool {
+		if n++; n > MaxReachSamples {
+			werr = &geo.WorkLimitError{Work: int64(n), Limit: MaxReachSamples, Unit: "road samples", CellM: g.CellM,
+				Else: "or fewer minutes, a smaller area or fewer records (filter by kind or amenity)"}
+			return false
+		}
+		if n%4096 == 0 && ctx.Err() != nil {
+			werr = ctx.Err()
+			return false
+		}
+		cells = append(cells, pt)
+		if k := int((seconds - s) * walk / bucketM); k > 0 {
+			buckets[k] = append(buckets[k], pt)
+		}
+		return true
+	}
+	tree.Reached(func(part orb.LineString, fromS, toS float64) bool {
+		total := 0.0
+		for i := 1; i < len(part); i++ {
+			total += geo.Distance(part[i-1], part[i])
+		}
+		if len(part) == 0 || !add(part[0], fromS) {
+			return werr == nil
+		}
+		done := 0.0
+		for i := 1; i < len(part); i++ {
+			a, b := part[i-1], part[i]
+			d := geo.Distance(a, b)
+			k := max(1, int(math.Ceil(d/step)))
+			for j := 1; j <= k; j++ {
+				f := float64(j) / float64(k)
+				s := toS
+				if total > 0 {
+					s = fromS + (toS-fromS)*(done+d*f)/total
+				}
+				if !add(orb.Point{a[0] + (b[0]-a[0])*f, a[1] + (b[1]-a[1])*f}, s) {
+					return false
+				}
+			}
+			done += d
+		}
+		return true
+	})
+	if werr != nil {
+		return werr
+	}
+	g.CoverCells(cells)
+	for _, k := range slices.Sorted(intKeys(buckets)) {
+		if err := g.Cover(ctx, buckets[k], float64(k)*bucketM); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func intKeys[V any](m map[int]V) func(func(int) bool) {
+	return func(yield func(int) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
