@@ -34,7 +34,9 @@ example: yizhan gaps --region "Inner Mongolia" --minutes 60 --mode truck`, stder
 	out := fs.String("out", "", `also write the gaps as GeoJSON to this file ("-" for standard output, then the summary goes to standard error)`)
 	suggestOut := fs.String("suggest-out", "", "with --suggest, also write the sites as GeoJSON to this file (as POST /v1/coverage/suggest answers)")
 	dataFile := fs.String("data", "", "GeoJSON FeatureCollection of records (default: the bundled data set)")
-	for flag, field := range map[string]string{"region": "region", "area": "area", "cell-m": "cell_m", "kind": "kind", "amenity": "amenity", "suggest": "n"} {
+	by := fs.String("by", "distance", "distance (the service circle) or time (travel on the roads of --roads; the circle without it)")
+	roadsFile := fs.String("roads", "", "OpenStreetMap extract (.osm.pbf) whose roads --by time travels on")
+	for flag, field := range map[string]string{"region": "region", "area": "area", "cell-m": "cell_m", "kind": "kind", "amenity": "amenity", "suggest": "n", "by": "by"} {
 		pf.field(flag, field)
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -50,6 +52,9 @@ example: yizhan gaps --region "Inner Mongolia" --minutes 60 --mode truck`, stder
 		return errors.New("gaps: give --region NAME or --area FILE (one of them)")
 	}
 	req := plan.GapsRequest{Region: *region, CellM: pf.float("cell-m", cellM), Search: rf.search(pf, *kind, *amenity)}
+	if pf.set["by"] {
+		req.By = *by
+	}
 	label := *areaFile
 	if *areaFile != "" {
 		raw, err := os.ReadFile(*areaFile)
@@ -70,7 +75,11 @@ example: yizhan gaps --region "Inner Mongolia" --minutes 60 --mode truck`, stder
 	if *out == "-" {
 		table = stderr
 	}
-	planner := &plan.Planner{Layers: layers}
+	net, err := plannerRoads(ctx, *roadsFile, stderr)
+	if err != nil {
+		return fmt.Errorf("gaps: %w", err)
+	}
+	planner := &plan.Planner{Layers: layers, Roads: net}
 	// ctx ends on Ctrl-C: each grid step stops within a grid row of it.
 	bar := newStageBar(stderr, 2, "finding gaps")
 	res, err := planner.Gaps(ctx, snap, &req, nil)
@@ -117,7 +126,11 @@ example: yizhan gaps --region "Inner Mongolia" --minutes 60 --mode truck`, stder
 	tw := tabwriter.NewWriter(table, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "area\t%s\n", label)
 	fmt.Fprintf(tw, "records\t%d of %d pass the filter (%s)\n", passing(snap, res.Filter), snap.Len(), source)
-	fmt.Fprintf(tw, "radius\t%s\n", res.Reach.Derivation())
+	if res.By == "time" && res.Method == plan.MethodNetwork {
+		fmt.Fprintf(tw, "reach\t%s min by %s on the roads (one search from every record), then on foot\n", trimFloat(res.Reach.Minutes), res.Reach.Mode)
+	} else {
+		fmt.Fprintf(tw, "radius\t%s\n", res.Reach.Derivation())
+	}
 	how := "given"
 	if res.Auto {
 		how = "automatic"

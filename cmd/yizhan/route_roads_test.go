@@ -11,6 +11,7 @@ import (
 	"yizhan/api"
 	"yizhan/data/bundled"
 	"yizhan/data/catalog"
+	"yizhan/data/source"
 	"yizhan/roads"
 )
 
@@ -80,5 +81,55 @@ func TestRouteFromToCLIMatchesAPI(t *testing.T) {
 	err = runRoute(context.Background(), []string{"--from", "1,2"}, func(string) string { return "" }, &stdout, &stderr)
 	if err == nil || !strings.Contains(err.Error(), "to is required") {
 		t.Errorf("route with --from alone = %v; want the server's refusal", err)
+	}
+}
+
+// TestGapsByTimeCLIMatchesAPI runs `yizhan gaps --by time --roads` and
+// holds its GeoJSON to POST /v1/coverage/gaps's answer on a server with
+// that network.
+func TestGapsByTimeCLIMatchesAPI(t *testing.T) {
+	net, err := plannerRoads(context.Background(), andorraPBF, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	data := filepath.Join(dir, "andorra.geojson")
+	if err := os.WriteFile(data, []byte(`{"type":"FeatureCollection","features":[
+{"type":"Feature","id":"a1","geometry":{"type":"Point","coordinates":[1.5218,42.5063]},"properties":{"kind":"rest_stop","names":{"zh":"安道尔城"},"status":"open","source":"test"}},
+{"type":"Feature","id":"a2","geometry":{"type":"Point","coordinates":[1.7327,42.5425]},"properties":{"kind":"driver_home","names":{"zh":"帕斯"},"status":"open","source":"test"}}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	area := `{"type":"Polygon","coordinates":[[[1.41,42.43],[1.78,42.43],[1.78,42.65],[1.41,42.65],[1.41,42.43]]]}`
+	areaFile := filepath.Join(dir, "area.geojson")
+	if err := os.WriteFile(areaFile, []byte(area), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	file := filepath.Join(dir, "gaps.geojson")
+	args := []string{"--data", data, "--area", areaFile, "--minutes", "10", "--mode", "drive", "--by", "time", "--roads", andorraPBF, "--cell-m", "500", "--out", file}
+	if err := runGaps(context.Background(), args, func(string) string { return "" }, &stdout, &stderr); err != nil {
+		t.Fatalf("%v: %v\n%s", args, err, stderr.String())
+	}
+	got, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sts, _, err := source.LoadFile(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := api.New(api.Config{Catalog: catalog.NewCatalog(catalog.NewSnapshot(sts, 0)), Roads: func() *roads.Network { return net }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, want := postJSON(t, s, "/v1/coverage/gaps", `{"area":`+area+`,"minutes":10,"mode":"drive","by":"time","cell_m":500}`)
+	if status != 200 || !bytes.Contains(want, []byte(`"method":"network"`)) {
+		t.Fatalf("POST = %d %.300s; want 200 by network", status, want)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("yizhan gaps %v wrote\n%.600s\nthe API answers\n%.600s", args, got, want)
+	}
+	if !strings.Contains(stdout.String(), "on the roads") {
+		t.Errorf("summary does not say it travelled on the roads:\n%s", stdout.String())
 	}
 }
