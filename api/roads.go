@@ -246,7 +246,7 @@ type timedEcho struct {
 	K        int     `json:"k,omitempty"`
 	By       string  `json:"by"`
 	Mode     string  `json:"mode"`
-	Minutes  float64 `json:"minutes"`
+	Minutes  float64 `json:"minutes,omitempty"` // the time searched; absent when unbounded
 	SpeedKmh float64 `json:"speed_kmh,omitempty"`
 	Circuity float64 `json:"circuity,omitempty"`
 	How      string  `json:"derivation"`

@@ -461,6 +461,9 @@ func (p *Planner) ByTime(ctx context.Context, snap *catalog.Snapshot, req *Timed
 		radius := tr.speedKmh * 1000 * minutes / 60 / tr.circuity
 		var rs []catalog.Result
 		if req.K > 0 {
+			if req.Minutes == nil {
+				radius, out.Minutes = 0, 0 // nearest by the straight line: as by distance, however far
+			}
 			rs = snap.Nearest(req.From, req.K, radius, req.Filter)
 		} else {
 			rs = snap.Within(req.From, radius, req.Filter)
