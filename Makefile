@@ -41,6 +41,9 @@ bench: ## benchmarks at 1,000,000 records: index vs brute force vs PostGIS (Post
 	$(GO) test -run '^$$' -bench 'Import1M' -benchtime 1x ./data/source/
 	$(GO) test -run '^$$' -bench 'DecodeStations|EncodeStations|FeatureEncoding' -benchmem ./data/
 	$(GO) test -run '^$$' -bench 'OpenAt|ParseOpeningHours' -benchmem ./data/hours/
+	$(GO) test -run '^$$' -bench 'Andorra|PgRoutingAndorra' -benchmem ./roads/
+	$(GO) test -run '^$$' -bench 'Grid2M$$' -benchmem -benchtime 10x -timeout 10m ./roads/
+	$(GO) test -run '^$$' -bench 'Grid2MBuild' -benchmem -benchtime 1x -timeout 10m ./roads/
 
 fuzz: ## run every fuzz target for FUZZTIME each (default 20s; about 30 s a target with building)
 	@for pkg in $$($(GO) list $(PKGS)); do \

@@ -3,7 +3,9 @@ package roads_test
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 	"os"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -88,6 +90,16 @@ func TestAndorraRouteMatchesTree(t *testing.T) {
 		t.Fatalf("tree road metres %v + off-road, route %v", d, rt.DistanceM)
 	}
 	t.Logf("border to border: %.0f s, %.0f m, %d positions", rt.DurationS, rt.DistanceM, len(rt.Line))
+	// The French crossing's nearest road is the outbound carriageway, a
+	// one-way stub leaving the extract; snapping prefers the main
+	// component, so the way back is found too.
+	back, err := n.Route(context.Background(), []orb.Point{borderFrance, borderSpain}, &p)
+	if err != nil {
+		t.Fatalf("route France → Spain: %v", err)
+	}
+	if back.DurationS < 1500 || back.DurationS > 3600 || back.From.OffRoadM > 50 {
+		t.Fatalf("route France → Spain: %.0f s, %.0f m, %.0f m off-road", back.DurationS, back.DistanceM, back.From.OffRoadM)
+	}
 }
 
 func TestAndorraReach(t *testing.T) {
@@ -101,4 +113,19 @@ func TestAndorraReach(t *testing.T) {
 		t.Fatalf("15 min drive from Andorra la Vella: %.1f km², %.0f m of road", r.AreaKm2, r.RoadLengthM)
 	}
 	t.Logf("15 min drive: %.1f km², %.0f m of road in %d parts, %d polygons", r.AreaKm2, r.RoadLengthM, len(r.Roads), len(r.Area))
+}
+
+// testSeed is SEED from the environment or a fresh seed, logged.
+func testSeed(t testing.TB) uint64 {
+	t.Helper()
+	if s := os.Getenv("SEED"); s != "" {
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			t.Fatalf("SEED=%q: %v", s, err)
+		}
+		return v
+	}
+	v := rand.Uint64()
+	t.Logf("SEED=%d", v)
+	return v
 }

@@ -31,7 +31,13 @@ func bufferArea(ctx context.Context, lines orb.MultiLineString, b float64) (orb.
 	if len(lines) == 0 {
 		return nil, nil
 	}
-	bd := lines.Bound()
+	bd := orb.Bound{Min: lines[0][0], Max: lines[0][0]}
+	for _, ls := range lines {
+		for _, p := range ls {
+			bd.Min[0], bd.Min[1] = min(bd.Min[0], p[0]), min(bd.Min[1], p[1])
+			bd.Max[0], bd.Max[1] = max(bd.Max[0], p[0]), max(bd.Max[1], p[1])
+		}
+	}
 	lat0 := (bd.Min[1] + bd.Max[1]) / 2
 	kx := metresPerDeg * math.Max(0.01, math.Cos(lat0*math.Pi/180))
 	ky := metresPerDeg
@@ -52,16 +58,18 @@ func bufferArea(ctx context.Context, lines orb.MultiLineString, b float64) (orb.
 				return nil, fmt.Errorf("roads: reach area stopped: %w", err)
 			}
 		}
+		// Positions closer than a third of a cell to the last one kept are
+		// skipped: the buffer moves by at most that, and curvy mountain
+		// roads have many positions a few metres apart.
+		ax, ay := toXY(ls[0])
+		tol2 := cell * cell / 9
 		for j := 1; j < len(ls); j++ {
-			ax, ay := toXY(ls[j-1])
 			bx, by := toXY(ls[j])
-			// Long segments in pieces, so that each piece's box is mostly buffer.
-			l := math.Hypot(bx-ax, by-ay)
-			k := max(1, int(math.Ceil(l/(2*b))))
-			for s := range k {
-				f0, f1 := float64(s)/float64(k), float64(s+1)/float64(k)
-				r.markSegment(ax+(bx-ax)*f0, ay+(by-ay)*f0, ax+(bx-ax)*f1, ay+(by-ay)*f1, b, cell)
+			if j < len(ls)-1 && (bx-ax)*(bx-ax)+(by-ay)*(by-ay) < tol2 {
+				continue
 			}
+			r.markSegment(ax, ay, bx, by, b, cell)
+			ax, ay = bx, by
 		}
 	}
 	toLonLat := func(c, rr int) orb.Point {
@@ -78,30 +86,59 @@ type raster struct {
 
 // markSegment turns on every cell whose centre lies within b of the
 // segment (ax, ay)–(bx, by), all in metres from the raster's south-west.
+// The buffer of a segment is a capsule, convex, so each row of cell
+// centres meets it in one interval: the hull of where the row meets the
+// discs at both ends and the band between them. Each row costs O(1) plus
+// the cells it fills.
 func (r *raster) markSegment(ax, ay, bx, by, b, cell float64) {
-	c0 := max(0, int(math.Floor((math.Min(ax, bx)-b)/cell)))
-	c1 := min(r.cols-1, int(math.Floor((math.Max(ax, bx)+b)/cell)))
-	r0 := max(0, int(math.Floor((math.Min(ay, by)-b)/cell)))
-	r1 := min(r.rows-1, int(math.Floor((math.Max(ay, by)+b)/cell)))
+	r0 := max(0, int(math.Ceil((math.Min(ay, by)-b)/cell-0.5)))
+	r1 := min(r.rows-1, int(math.Floor((math.Max(ay, by)+b)/cell-0.5)))
 	dx, dy := bx-ax, by-ay
 	l2 := dx*dx + dy*dy
-	b2 := b * b
+	l := math.Sqrt(l2)
+	bl := b * l
 	for rr := r0; rr <= r1; rr++ {
 		y := (float64(rr) + 0.5) * cell
+		lo, hi := math.Inf(1), math.Inf(-1)
+		if h := b*b - (y-ay)*(y-ay); h >= 0 {
+			w := math.Sqrt(h)
+			lo, hi = ax-w, ax+w
+		}
+		if h := b*b - (y-by)*(y-by); h >= 0 {
+			w := math.Sqrt(h)
+			lo, hi = min(lo, bx-w), max(hi, bx+w)
+		}
+		if l > 0 {
+			// The band: 0 <= (x-ax)dx + (y-ay)dy <= l2 and
+			// |(x-ax)dy - (y-ay)dx| <= b·l, each linear in x.
+			blo, bhi := math.Inf(-1), math.Inf(1)
+			empty := false
+			for _, k := range [2]struct{ k, c, lo, hi float64 }{
+				{dx, -ax*dx + (y-ay)*dy, 0, l2},
+				{dy, -ax*dy - (y-ay)*dx, -bl, bl},
+			} {
+				if k.k == 0 {
+					empty = empty || k.c < k.lo || k.c > k.hi
+					continue
+				}
+				x0, x1 := (k.lo-k.c)/k.k, (k.hi-k.c)/k.k
+				if k.k < 0 {
+					x0, x1 = x1, x0
+				}
+				blo, bhi = max(blo, x0), min(bhi, x1)
+			}
+			if !empty && blo <= bhi {
+				lo, hi = min(lo, blo), max(hi, bhi)
+			}
+		}
+		if lo > hi {
+			continue
+		}
+		c0 := max(0, int(math.Ceil(lo/cell-0.5)))
+		c1 := min(r.cols-1, int(math.Floor(hi/cell-0.5)))
 		row := r.on[rr*r.cols : (rr+1)*r.cols]
 		for c := c0; c <= c1; c++ {
-			if row[c] {
-				continue
-			}
-			x := (float64(c) + 0.5) * cell
-			t := 0.0
-			if l2 > 0 {
-				t = math.Max(0, math.Min(1, ((x-ax)*dx+(y-ay)*dy)/l2))
-			}
-			ex, ey := ax+t*dx-x, ay+t*dy-y
-			if ex*ex+ey*ey <= b2 {
-				row[c] = true
-			}
+			row[c] = true
 		}
 	}
 }

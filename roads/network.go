@@ -37,6 +37,7 @@ const MaxEdges = 1<<31 - 1
 type Network struct {
 	first  []uint32    // CSR offsets, len nodes+1
 	adj    []uint32    // half-edges: edge<<1 | dir
+	adjTo  []uint32    // the node at the far end of each half-edge in adj
 	nodePt []orb.Point // junction positions
 
 	from, to []uint32  // edge ends
@@ -45,6 +46,7 @@ type Network struct {
 	way      []int64   // OSM way id
 	geom     []uint32  // geometry of edge e: pts[geom[e]:geom[e+1]]
 	pts      []orb.Point
+	cum      []float64 // metres from the start of its edge to each position in pts
 
 	attrs []Way // distinct tag sets: tags only, no id, geometry or nodes
 
@@ -53,6 +55,7 @@ type Network struct {
 	ways  int
 
 	tables    sync.Map // profile key → *costTable
+	comps     sync.Map // access pattern → *components
 	tableN    atomic.Int32
 	scratches sync.Pool // *scratch sized for this network
 }
@@ -73,12 +76,12 @@ type Stats struct {
 func (n *Network) Stats() Stats {
 	u32 := int64(unsafe.Sizeof(uint32(0)))
 	edges := int64(len(n.from))
-	graph := int64(len(n.first)+len(n.adj))*u32 + int64(len(n.nodePt))*16 +
+	graph := int64(len(n.first)+len(n.adj)+len(n.adjTo))*u32 + int64(len(n.nodePt))*16 +
 		edges*(4*u32+8+8) // from, to, attr, geom; length; way
 	// An R-tree item is its box (4 float64) and data (uint32, padded),
 	// about 40 bytes, plus nodes above the leaves (~1/fill of that again).
 	segs := int64(n.segs.Len())
-	geom := int64(len(n.pts))*16 + segs*48
+	geom := int64(len(n.pts))*(16+8) + segs*48
 	for _, a := range n.attrs {
 		graph += int64(unsafe.Sizeof(a)) + int64(len(a.Class)+len(a.MaxSpeed)+len(a.Oneway)+len(a.Access))
 	}
@@ -204,11 +207,13 @@ func Build(ways []Way) (*Network, error) {
 	n.geom = append(n.geom, uint32(len(n.pts)))
 
 	n.length = make([]float64, len(n.from))
+	n.cum = make([]float64, len(n.pts))
 	for e := range n.from {
-		g := n.edgePts(uint32(e))
+		s, t := n.geom[e], n.geom[e+1]
 		var l float64
-		for i := 1; i < len(g); i++ {
-			l += geo.Distance(g[i-1], g[i])
+		for i := s + 1; i < t; i++ {
+			l += geo.Distance(n.pts[i-1], n.pts[i])
+			n.cum[i] = l
 		}
 		n.length[e] = l
 	}
@@ -222,13 +227,14 @@ func Build(ways []Way) (*Network, error) {
 		n.first[i] += n.first[i-1]
 	}
 	n.adj = make([]uint32, 2*len(n.from))
+	n.adjTo = make([]uint32, 2*len(n.from))
 	fill := make([]uint32, len(n.nodePt))
 	copy(fill, n.first)
 	for e := range n.from {
 		u, v := n.from[e], n.to[e]
-		n.adj[fill[u]] = uint32(e) << 1
+		n.adj[fill[u]], n.adjTo[fill[u]] = uint32(e)<<1, v
 		fill[u]++
-		n.adj[fill[v]] = uint32(e)<<1 | 1
+		n.adj[fill[v]], n.adjTo[fill[v]] = uint32(e)<<1|1, u
 		fill[v]++
 	}
 	// Segment index and bound.
@@ -288,7 +294,11 @@ func (n *Network) edgeOfVertex(i uint32) uint32 {
 type costTable struct {
 	ok     [][2]bool
 	sPerM  [][2]float64
-	maxKmh float64 // fastest allowed speed, for A*'s bound
+	dir    [][2]float64 // sPerM where allowed, -1 where not: one load in the search loops
+	maxKmh float64      // fastest allowed speed, for A*'s bound
+
+	compOnce sync.Once
+	main     []bool // nodes of the largest strongly connected component (mainNodes)
 }
 
 // maxTables bounds the cache of cost tables (profiles overridden per
@@ -301,17 +311,24 @@ func (n *Network) table(prof *Profile) *costTable {
 	if t, ok := n.tables.Load(key); ok {
 		return t.(*costTable)
 	}
-	t := &costTable{ok: make([][2]bool, len(n.attrs)), sPerM: make([][2]float64, len(n.attrs))}
+	t := &costTable{ok: make([][2]bool, len(n.attrs)), sPerM: make([][2]float64, len(n.attrs)), dir: make([][2]float64, len(n.attrs))}
 	for i := range n.attrs {
 		w := &n.attrs[i]
 		f, b := prof.Allows(w)
 		v := prof.Kmh(w)
+		t.dir[i] = [2]float64{-1, -1}
 		if !(v > 0) {
 			continue
 		}
 		t.ok[i] = [2]bool{f, b}
 		s := 3.6 / v
 		t.sPerM[i] = [2]float64{s, s}
+		if f {
+			t.dir[i][0] = s
+		}
+		if b {
+			t.dir[i][1] = s
+		}
 		if (f || b) && v > t.maxKmh {
 			t.maxKmh = v
 		}
@@ -344,12 +361,12 @@ func profileKey(p *Profile) string {
 // halfCost is the cost in seconds of travelling half-edge h (edge<<1|dir)
 // whole, and whether the profile allows it.
 func (n *Network) halfCost(t *costTable, h uint32) (float64, bool) {
-	e, d := h>>1, h&1
-	a := n.attr[e]
-	if !t.ok[a][d] {
+	e := h >> 1
+	s := t.dir[n.attr[e]][h&1]
+	if s < 0 {
 		return 0, false
 	}
-	return n.length[e] * t.sPerM[a][d], true
+	return n.length[e] * s, true
 }
 
 // other is the node at the far end of half-edge h.

@@ -85,7 +85,7 @@ func (n *Network) leg(ctx context.Context, s, d *Snap, prof *Profile, tab *costT
 		if delta < 0 {
 			delta, dir = -delta, 1
 		}
-		if tab.ok[da][dir] {
+		if tab.ok[da][dir] || delta == 0 {
 			best, direct = delta*tab.sPerM[da][dir], true
 		}
 	}
@@ -98,17 +98,20 @@ func (n *Network) leg(ctx context.Context, s, d *Snap, prof *Profile, tab *costT
 	}
 	var entries [2]entry
 	ne := 0
-	if tab.ok[da][0] {
+	if tab.ok[da][0] || d.AlongM == 0 {
 		entries[ne] = entry{n.from[de], d.AlongM * tab.sPerM[da][0], d.AlongM, 0}
 		ne++
 	}
-	if tab.ok[da][1] {
+	if tab.ok[da][1] || d.AlongM == n.length[de] {
 		x := n.length[de] - d.AlongM
 		entries[ne] = entry{n.to[de], x * tab.sPerM[da][1], x, 1}
 		ne++
 	}
 	sc := n.getScratch()
 	defer n.putScratch(sc)
+	if sc.h == nil {
+		sc.h = make([]float64, len(n.nodePt))
+	}
 	if tab.maxKmh > 0 && ne > 0 {
 		secPerM := 3.6 / tab.maxKmh
 		h := func(v uint32) float64 { return geo.Distance(n.nodePt[v], d.Point) * secPerM }
@@ -117,7 +120,9 @@ func (n *Network) leg(ctx context.Context, s, d *Snap, prof *Profile, tab *costT
 			if x.back {
 				pred = seedBack
 			}
-			sc.relax(x.node, x.t, x.m, pred, x.t+h(x.node))
+			hv := h(x.node)
+			sc.relax(x.node, x.t, x.m, pred, x.t+hv)
+			sc.h[x.node] = hv
 		}
 		pops := 0
 		for len(sc.heap) > 0 {
@@ -141,20 +146,25 @@ func (n *Network) leg(ctx context.Context, s, d *Snap, prof *Profile, tab *costT
 					best, bestNode, bestVia, direct = tu+entries[k].t, u, k, false
 				}
 			}
-			for _, hh := range n.adj[n.first[u]:n.first[u+1]] {
+			lo, hi := n.first[u], n.first[u+1]
+			for k, hh := range n.adj[lo:hi] {
 				c, ok := n.halfCost(tab, hh)
 				if !ok {
 					continue
 				}
-				v := n.other(hh)
-				if sc.done[v] && sc.seen(v) {
-					continue
-				}
+				v := n.adjTo[lo+uint32(k)]
 				t := tu + c
-				if sc.seen(v) && t >= sc.time[v] {
-					continue
+				var hv float64
+				if sc.seen(v) {
+					if sc.done[v] || t >= sc.time[v] {
+						continue
+					}
+					hv = sc.h[v]
+				} else {
+					hv = h(v)
+					sc.h[v] = hv
 				}
-				sc.relax(v, t, mu+n.length[hh>>1], hh, t+h(v))
+				sc.relax(v, t, mu+n.length[hh>>1], hh, t+hv)
 			}
 		}
 	}

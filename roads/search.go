@@ -5,10 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
 
 	"github.com/paulmach/orb"
-
-	"yizhan/geo"
 )
 
 // Limits of one search, in one place.
@@ -32,6 +31,7 @@ type scratch struct {
 	metres  []float64 // road metres on the best path
 	pred    []uint32  // half-edge into the node, noPred at a seed
 	done    []bool
+	h       []float64 // A*'s bound at the node, set with its first label
 	heap    nodeHeap
 	settled []uint32 // nodes settled by this search, in order
 }
@@ -137,10 +137,12 @@ func (n *Network) exits(s *Snap, tab *costTable, t0 float64) []seed {
 	e := uint32(s.Edge)
 	a := n.attr[e]
 	out := make([]seed, 0, 2)
-	if tab.ok[a][1] {
+	// A snap at an end of its edge is at that junction, whichever way the
+	// edge may be travelled.
+	if tab.ok[a][1] || s.AlongM == 0 {
 		out = append(out, seed{n.from[e], t0 + s.AlongM*tab.sPerM[a][1], s.AlongM, true})
 	}
-	if tab.ok[a][0] {
+	if tab.ok[a][0] || s.AlongM == n.length[e] {
 		d := n.length[e] - s.AlongM
 		out = append(out, seed{n.to[e], t0 + d*tab.sPerM[a][0], d, false})
 	}
@@ -168,7 +170,8 @@ func (n *Network) dijkstra(ctx context.Context, sc *scratch, tab *costTable, max
 			}
 		}
 		tu, mu := sc.time[u], sc.metres[u]
-		for _, h := range n.adj[n.first[u]:n.first[u+1]] {
+		lo, hi := n.first[u], n.first[u+1]
+		for k, h := range n.adj[lo:hi] {
 			c, ok := n.halfCost(tab, h)
 			if !ok {
 				continue
@@ -177,8 +180,7 @@ func (n *Network) dijkstra(ctx context.Context, sc *scratch, tab *costTable, max
 			if t > maxS {
 				continue
 			}
-			v := n.other(h)
-			sc.relax(v, t, mu+n.length[h>>1], h, t)
+			sc.relax(n.adjTo[lo+uint32(k)], t, mu+n.length[h>>1], h, t)
 		}
 	}
 	return nil
@@ -309,14 +311,14 @@ func (t *Tree) along(e uint32, x float64) (float64, float64) {
 	n, tab := t.n, t.tab
 	a := n.attr[e]
 	best, bestM := math.Inf(1), 0.0
-	if tab.ok[a][0] {
+	if tab.ok[a][0] || x == 0 {
 		if tu, mu, ok := t.nodeLabel(n.from[e]); ok {
 			if v := tu + x*tab.sPerM[a][0]; v < best {
 				best, bestM = v, mu+x
 			}
 		}
 	}
-	if tab.ok[a][1] {
+	if tab.ok[a][1] || x == n.length[e] {
 		if tv, mv, ok := t.nodeLabel(n.to[e]); ok {
 			d := n.length[e] - x
 			if v := tv + d*tab.sPerM[a][1]; v < best {
@@ -331,7 +333,7 @@ func (t *Tree) along(e uint32, x float64) (float64, float64) {
 		if d < 0 {
 			d, dir = -d, 1
 		}
-		if !tab.ok[a][dir] {
+		if !tab.ok[a][dir] && d != 0 {
 			continue
 		}
 		if v := t.srcT[i] + d*tab.sPerM[a][dir]; v < best {
@@ -473,24 +475,27 @@ func (n *Network) subLine(e uint32, x0, x1 float64) orb.LineString {
 	if rev {
 		x0, x1 = x1, x0
 	}
-	g := n.edgePts(e)
-	out := make(orb.LineString, 0, 4)
-	var at float64
-	for i := 1; i < len(g); i++ {
-		l := geo.Distance(g[i-1], g[i])
-		next := at + l
-		if next >= x0 && at <= x1 {
-			if len(out) == 0 {
-				out = append(out, lerp(g[i-1], g[i], at, l, x0))
-			}
-			if next <= x1 {
-				out = append(out, g[i])
-			} else {
-				out = append(out, lerp(g[i-1], g[i], at, l, x1))
-				break
+	s, t := n.geom[e], n.geom[e+1]
+	g, cum := n.pts[s:t], n.cum[s:t]
+	var out orb.LineString
+	if x0 <= 0 && x1 >= cum[len(cum)-1] {
+		out = append(make(orb.LineString, 0, len(g)), g...)
+	} else {
+		// First segment ending after x0, last starting before x1.
+		i := sort.SearchFloat64s(cum, x0) // cum[i] >= x0
+		i = max(1, i)
+		j := sort.SearchFloat64s(cum, x1)
+		j = min(len(cum)-1, max(j, i))
+		out = make(orb.LineString, 0, j-i+2)
+		out = append(out, lerp(g[i-1], g[i], cum[i-1], cum[i]-cum[i-1], x0))
+		for k := i; k < j; k++ {
+			if g[k] != out[len(out)-1] {
+				out = append(out, g[k])
 			}
 		}
-		at = next
+		if p := lerp(g[j-1], g[j], cum[j-1], cum[j]-cum[j-1], x1); p != out[len(out)-1] {
+			out = append(out, p)
+		}
 	}
 	if len(out) == 1 {
 		out = append(out, out[0])

@@ -53,10 +53,15 @@ func (n *Network) snap(p orb.Point, prof *Profile, t *costTable) (Snap, error) {
 	kx := metresPerDeg * math.Cos(p[1]*math.Pi/180)
 	ky := metresPerDeg
 	limit := prof.MaxSnapM
+	main := n.mainNodes(t)
 	best := Snap{Edge: -1}
-	bestD := math.Inf(1)
 	var bestSeg uint32
 	var bestT float64
+	// The first usable segment found outside the main component, kept
+	// while looking for one in it no more than mainSlackM farther.
+	other, otherD := -1, 0.0
+	var otherSeg uint32
+	var otherT float64
 	// Items are measured exactly (distance to the segment); nodes by their
 	// box, which in this affine frame never exceeds the distance to anything
 	// inside it.
@@ -71,7 +76,7 @@ func (n *Network) snap(p orb.Point, prof *Profile, t *costTable) (Snap, error) {
 			return math.Hypot(dx, dy)
 		},
 		func(_, _ [2]float64, i uint32, d float64) bool {
-			if d > limit*1.01+1 {
+			if d > limit*1.01+1 || (other >= 0 && d > otherD+mainSlackM) {
 				return false
 			}
 			e := n.edgeOfVertex(i)
@@ -80,29 +85,42 @@ func (n *Network) snap(p orb.Point, prof *Profile, t *costTable) (Snap, error) {
 				return true
 			}
 			_, f := segDist(p, n.pts[i], n.pts[i+1], kx, ky)
-			bestD, bestSeg, bestT, best.Edge = d, i, f, int(e)
+			if !main[n.from[e]] || !main[n.to[e]] {
+				if other < 0 {
+					other, otherD, otherSeg, otherT = int(e), d, i, f
+				}
+				return true
+			}
+			bestSeg, bestT, best.Edge = i, f, int(e)
 			return false
 		})
+	if best.Edge < 0 && other >= 0 {
+		bestSeg, bestT, best.Edge = otherSeg, otherT, other
+	}
 	if best.Edge < 0 {
 		return Snap{}, fmt.Errorf("%w: none within %s m of %v for %s", ErrNoRoad, geo.Num(limit), p, prof.Mode)
 	}
 	a, b := n.pts[bestSeg], n.pts[bestSeg+1]
-	best.Point = orb.Point{a[0] + (b[0]-a[0])*bestT, a[1] + (b[1]-a[1])*bestT}
+	switch bestT {
+	case 0:
+		best.Point = a
+	case 1:
+		best.Point = b // exactly, so that a snap at an edge's end has AlongM == its length
+	default:
+		best.Point = orb.Point{a[0] + (b[0]-a[0])*bestT, a[1] + (b[1]-a[1])*bestT}
+	}
 	best.OffRoadM = geo.Distance(p, best.Point)
 	if best.OffRoadM > limit {
 		return Snap{}, fmt.Errorf("%w: the nearest is %s m from %v, more than the limit of %s m for %s",
 			ErrNoRoad, geo.Num(math.Round(best.OffRoadM)), p, geo.Num(limit), prof.Mode)
 	}
-	_ = bestD
 	best.Query = p
 	best.WayID = n.way[best.Edge]
-	e := uint32(best.Edge)
-	var along float64
-	for i := n.geom[e]; i < bestSeg; i++ {
-		along += geo.Distance(n.pts[i], n.pts[i+1])
+	if bestT == 1 {
+		best.AlongM = n.cum[bestSeg+1] // exactly the edge's length at its end
+	} else {
+		best.AlongM = math.Min(n.cum[bestSeg]+geo.Distance(a, best.Point), n.cum[bestSeg+1])
 	}
-	along += geo.Distance(a, best.Point)
-	best.AlongM = math.Min(along, n.length[e])
 	return best, nil
 }
 

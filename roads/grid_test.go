@@ -1,0 +1,156 @@
+package roads
+
+import (
+	"context"
+	"math/rand/v2"
+	"sync"
+	"testing"
+
+	"github.com/paulmach/orb"
+)
+
+// gridWays is a generated road network for the scale benchmarks: a
+// rows×cols lattice about 600 m apart (jittered) south-west of
+// Inner Mongolia's Erenhot, cut into ways of 10 lattice steps along rows
+// and columns. Every 100th line is a motorway, every 20th a primary road,
+// the rest tertiary or residential; one way in 20 is one-way. Each
+// lattice point where lines cross is a junction, so the graph has about
+// 2·rows·cols edges.
+func gridWays(rows, cols int, seed uint64) []Way {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	const dLon, dLat = 0.0075, 0.0054 // ~600 m at 43.6° N
+	pos := func(r, c int) orb.Point {
+		return orb.Point{106 + float64(c)*dLon + (rng.Float64()-0.5)*dLon*0.3, 40 + float64(r)*dLat + (rng.Float64()-0.5)*dLat*0.3}
+	}
+	pts := make([]orb.Point, rows*cols)
+	for r := range rows {
+		for c := range cols {
+			pts[r*cols+c] = pos(r, c)
+		}
+	}
+	class := func(line int) string {
+		switch {
+		case line%100 == 0:
+			return "motorway"
+		case line%20 == 0:
+			return "primary"
+		case rng.IntN(3) == 0:
+			return "tertiary"
+		}
+		return "residential"
+	}
+	var ways []Way
+	id := int64(1)
+	add := func(cls string, nodes []int) {
+		w := Way{ID: id, Class: cls}
+		id++
+		if rng.IntN(20) == 0 && cls != "motorway" {
+			w.Oneway = "yes"
+		}
+		for _, k := range nodes {
+			w.Nodes = append(w.Nodes, int64(k+1))
+			w.Geometry = append(w.Geometry, pts[k])
+		}
+		ways = append(ways, w)
+	}
+	for r := range rows {
+		cls := class(r)
+		for c0 := 0; c0 < cols-1; c0 += 10 {
+			var nodes []int
+			for c := c0; c <= min(cols-1, c0+10); c++ {
+				nodes = append(nodes, r*cols+c)
+			}
+			add(cls, nodes)
+		}
+	}
+	for c := range cols {
+		cls := class(c)
+		for r0 := 0; r0 < rows-1; r0 += 10 {
+			var nodes []int
+			for r := r0; r <= min(rows-1, r0+10); r++ {
+				nodes = append(nodes, r*cols+c)
+			}
+			add(cls, nodes)
+		}
+	}
+	return ways
+}
+
+// TestGraphBytesPerEdge holds the graph to 48 bytes a directed edge
+// (geometry apart), on a generated network and the Andorra one.
+func TestGraphBytesPerEdge(t *testing.T) {
+	n, err := Build(gridWays(200, 200, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := n.Stats()
+	per := float64(s.GraphBytes) / float64(s.Edges)
+	t.Logf("200×200 grid: %d nodes, %d directed edges, %.1f graph bytes per directed edge, %d geometry bytes", s.Nodes, s.Edges, per, s.GeometryBytes)
+	if per > 48 {
+		t.Fatalf("%.1f graph bytes per directed edge, more than 48", per)
+	}
+	if s.Edges != 2*2*200*199 {
+		t.Fatalf("%d directed edges, want %d", s.Edges, 2*2*200*199)
+	}
+}
+
+var big = sync.OnceValues(func() (*Network, error) { return Build(gridWays(1000, 1000, 1)) })
+
+func bigNetwork(b *testing.B) *Network {
+	n, err := big()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return n
+}
+
+// BenchmarkGrid2M is the scale target: a generated network of 2 million
+// edges (4 million directed), a 15-minute drive reach and a 500 km truck
+// route on it.
+func BenchmarkGrid2M(b *testing.B) {
+	n := bigNetwork(b)
+	s := n.Stats()
+	b.Logf("%d nodes, %d directed edges, graph %.1f MB (%.1f B/directed edge), geometry %.1f MB",
+		s.Nodes, s.Edges, float64(s.GraphBytes)/1e6, float64(s.GraphBytes)/float64(s.Edges), float64(s.GeometryBytes)/1e6)
+	ctx := context.Background()
+	drive, truck := DefaultProfile(Drive), DefaultProfile(Truck)
+	centre := n.nodePt[500*1000+500]
+	b.Run("reach15min/search", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := n.Search(ctx, []orb.Point{centre}, 900, &drive); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("reach15min/polygon", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := n.Reach(ctx, centre, 900, &drive); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	from, to := n.nodePt[200*1000+200], n.nodePt[790*1000+790]
+	b.Run("truck500km", func(b *testing.B) {
+		b.ReportAllocs()
+		var r *Route
+		for b.Loop() {
+			var err error
+			if r, err = n.Route(ctx, []orb.Point{from, to}, &truck); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(r.DistanceM/1000, "route_km")
+	})
+}
+
+func BenchmarkGrid2MBuild(b *testing.B) {
+	ways := gridWays(1000, 1000, 1)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Build(ways); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
