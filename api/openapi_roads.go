@@ -69,4 +69,35 @@ func oaRoadPaths(paths obj) {
 		op["parameters"] = params
 		op["description"] = strings.TrimSuffix(op["description"].(string), ".") + ". " + oaMethod
 	}
+
+	// The planner bodies: from, via and to instead of a drawn route; by
+	// time for coverage.
+	position := obj{"type": "array", "minItems": 2, "maxItems": 3, "items": obj{"type": "number"}, "description": "[lon, lat] in degrees, in crs."}
+	bodyProps := func(path string, fn func(props obj, schema obj)) {
+		rb := paths[path].(obj)["post"].(obj)["requestBody"].(obj)
+		for _, c := range rb["content"].(obj) {
+			schema := c.(obj)["schema"].(obj)
+			fn(schema["properties"].(obj), schema)
+		}
+	}
+	route := func(props obj, schema obj) {
+		if _, done := props["from"]; done {
+			return // the media types of a body share one schema
+		}
+		delete(schema, "required") // route, or from and to
+		props["route"].(obj)["description"] = props["route"].(obj)["description"].(string) + " Or give from and to (and via) instead."
+		props["from"] = obj{"description": "Instead of route: the start of a route to find, on the roads where a network is loaded (the rest plan then by driving time), else the straight line. " + position["description"].(string), "type": "array", "minItems": 2, "maxItems": 3, "items": obj{"type": "number"}}
+		props["to"] = obj{"description": "With from: the end. " + position["description"].(string), "type": "array", "minItems": 2, "maxItems": 3, "items": obj{"type": "number"}}
+		props["via"] = obj{"type": "array", "maxItems": MaxVia, "items": position, "description": "With from: points to pass, in order."}
+		props["mode"] = oaEnum(geo.Modes(), DefaultRouteMode)
+		props["weight_t"] = oaNum(0, MaxWeightT, false, -1, "mode=truck: the vehicle's weight in tonnes, against maxweight (roads only).")
+		props["height_m"] = oaNum(0, MaxHeightM, false, -1, "mode=truck: the vehicle's height in meters, against maxheight (roads only).")
+	}
+	bodyProps("/v1/route/stations", route) // /v1/route/plan shares the operation
+	byTime := func(props obj, _ obj) {
+		props["by"] = obj{"type": "string", "enum": []string{"distance", "time"}, "default": "distance",
+			"description": "distance: within the service circle; time: one search on the road network from every record, a cell covered where a reached road passes through it or within the walk-off distance of one (the circle where no network is loaded). " + oaMethod}
+	}
+	bodyProps("/v1/coverage/gaps", byTime)
+	bodyProps("/v1/coverage/suggest", byTime)
 }
