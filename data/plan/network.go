@@ -504,12 +504,16 @@ func (p *Planner) timed(ctx context.Context, snap *catalog.Snapshot, req *TimedR
 	}
 	radius := seconds * MaxRoadKmh / 3.6
 	cands := snap.Within(req.From, radius, req.Filter)
+	near := nearNetwork(p.Roads, prof)
 	out := make([]Timed, 0, len(cands))
 	for i, c := range cands {
 		if i%256 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, roadStopped(err, "lon", p.timeout())
 			}
+		}
+		if !near(c.Station.Location) {
+			continue // farther than the snap distance from every road
 		}
 		s, m, ok := tree.TimeTo(c.Station.Location)
 		if !ok || s > seconds {
@@ -693,15 +697,26 @@ func (p *Planner) cover(ctx context.Context, g *geo.Grid, pts []orb.Point, c *co
 // are rounded down to a multiple of half a cell (at least 25 m), so the
 // walk-off never covers more than the time allows.
 func coverByTime(ctx context.Context, net *roads.Network, g *geo.Grid, pts []orb.Point, seconds float64, prof *roads.Profile) error {
-	if len(pts) == 0 {
+	near := nearNetwork(net, prof)
+	srcs := pts[:0:0]
+	for _, pt := range pts {
+		if near(pt) {
+			srcs = append(srcs, pt)
+		}
+	}
+	if len(srcs) == 0 {
 		return nil
 	}
-	tree, err := net.Search(ctx, pts, seconds, prof)
+	if len(srcs) > roads.MaxSources {
+		return &geo.WorkLimitError{Work: int64(len(srcs)), Limit: roads.MaxSources, Unit: "records as sources of one search on the roads",
+			Else: "filter the records by kind or amenity, or send a smaller area"}
+	}
+	tree, err := net.Search(ctx, srcs, seconds, prof)
 	if errors.Is(err, roads.ErrNoRoad) {
 		return nil // no record near a usable road: nothing is covered
 	}
 	if err != nil {
-		return err
+		return roadStopped(err, "minutes", Timeout)
 	}
 	step := math.Max(g.CellM/2, 10)
 	bucketM := math.Max(g.CellM/2, 25)
@@ -763,6 +778,19 @@ func coverByTime(ctx context.Context, net *roads.Network, g *geo.Grid, pts []orb
 		}
 	}
 	return nil
+}
+
+// nearNetwork reports whether a point lies within the snap distance of
+// the network's box: a cheap test that leaves out records no road of the
+// network can reach before they are snapped one by one.
+func nearNetwork(net *roads.Network, prof *roads.Profile) func(orb.Point) bool {
+	b := net.Bound()
+	dLat := prof.MaxSnapM / geo.EarthRadius * 180 / math.Pi
+	maxLat := math.Min(89, math.Max(math.Abs(b.Min[1]), math.Abs(b.Max[1]))+dLat)
+	dLon := dLat / math.Cos(maxLat*math.Pi/180)
+	return func(p orb.Point) bool {
+		return p[1] >= b.Min[1]-dLat && p[1] <= b.Max[1]+dLat && p[0] >= b.Min[0]-dLon && p[0] <= b.Max[0]+dLon
+	}
 }
 
 func intKeys[V any](m map[int]V) func(func(int) bool) {
