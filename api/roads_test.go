@@ -127,6 +127,7 @@ func TestTravelRefusals(t *testing.T) {
 		{"/v1/route?from=1,2&to=1,3&speeds=autobahn:130", "speeds", "unknown highway class"},
 		{"/v1/route?from=1,2&to=1,3&speeds=primary:0", "speeds", "must be > 0"},
 		{"/v1/route?from=1,2&to=1,3&mode=walk&speeds=primary:5", "speeds", "one speed"},
+		{"/v1/route?from=1,2&to=1,3&speed_kmh=30&speeds=primary:5", "speeds", "not both"},
 		{"/v1/route?from=1,2&to=1,3&max_snap_m=0", "max_snap_m", "max_snap_m must be"},
 		{"/v1/route?from=1,2&to=1,3&circuity=0.5", "circuity", "circuity must be"},
 		{"/v1/route?from=1,2&to=1,3&radius=5", "radius", "unknown parameter"},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -130,7 +131,10 @@ func (t *Travel) parse(defMode string) (travel, error) {
 		}
 	}
 	if len(t.Speeds) > 0 {
-		if prof.FlatKmh > 0 && t.SpeedKmh == nil {
+		switch {
+		case t.SpeedKmh != nil:
+			return out, bad("speeds", "give speed_kmh (one speed on every road) or speeds (the speed of each highway class), not both")
+		case prof.FlatKmh > 0:
 			return out, bad("speeds", "speeds sets the speed of highway classes, which mode=%s does not use (it travels at one speed; give speed_kmh)", m)
 		}
 		base := roads.DriveSpeeds
@@ -138,10 +142,10 @@ func (t *Travel) parse(defMode string) (travel, error) {
 		for k, v := range prof.Speeds {
 			speeds[k] = v
 		}
-		for _, class := range slices.Sorted(mapKeys(t.Speeds)) {
+		for _, class := range slices.Sorted(maps.Keys(t.Speeds)) {
 			v := t.Speeds[class]
 			if _, ok := base[class]; !ok {
-				return out, bad("speeds", "unknown highway class %s in speeds (known: %s)", geo.Quote(class), strings.Join(slices.Sorted(mapKeys(base)), ", "))
+				return out, bad("speeds", "unknown highway class %s in speeds (known: %s)", geo.Quote(class), strings.Join(slices.Sorted(maps.Keys(base)), ", "))
 			}
 			if !(v > 0 && v <= MaxSpeedKmh) {
 				return out, bad("speeds", "the speed of %s must be > 0 and <= %d km/h, got %s", class, MaxSpeedKmh, geo.Num(v))
@@ -158,16 +162,6 @@ func (t *Travel) parse(defMode string) (travel, error) {
 	}
 	out.profile = prof
 	return out, nil
-}
-
-func mapKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // ParseSpeeds reads a speeds query value, "primary:50,residential:20",
@@ -772,7 +766,7 @@ func coverByTime(ctx context.Context, net *roads.Network, g *geo.Grid, pts []orb
 		return werr
 	}
 	g.CoverCells(cells)
-	for _, k := range slices.Sorted(intKeys(buckets)) {
+	for _, k := range slices.Sorted(maps.Keys(buckets)) {
 		if err := g.Cover(ctx, buckets[k], float64(k)*bucketM); err != nil {
 			return err
 		}
@@ -790,15 +784,5 @@ func nearNetwork(net *roads.Network, prof *roads.Profile) func(orb.Point) bool {
 	dLon := dLat / math.Cos(maxLat*math.Pi/180)
 	return func(p orb.Point) bool {
 		return p[1] >= b.Min[1]-dLat && p[1] <= b.Max[1]+dLat && p[0] >= b.Min[0]-dLon && p[0] <= b.Max[0]+dLon
-	}
-}
-
-func intKeys[V any](m map[int]V) func(func(int) bool) {
-	return func(yield func(int) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
 	}
 }
