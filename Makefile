@@ -30,7 +30,7 @@ test: ## run every test (PostGIS and browser tests skip unless configured; see R
 	@$(skipped_notice)
 
 test-integration: ## run the PostGIS tests against YIZHAN_TEST_DATABASE_URL (required)
-	REQUIRE_POSTGIS=1 $(GO) test -race -count=1 -timeout 20m ./data/... ./api/... ./tests/...
+	REQUIRE_POSTGIS=1 $(GO) test -race -count=1 -timeout 20m ./data/... ./api/... ./roads/... ./tests/...
 
 bench: ## benchmarks at 1,000,000 records: index vs brute force vs PostGIS (PostGIS parts need YIZHAN_TEST_DATABASE_URL)
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1s ./geo/

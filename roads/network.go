@@ -299,6 +299,8 @@ type costTable struct {
 
 	compOnce sync.Once
 	main     []bool // nodes of the largest strongly connected component (mainNodes)
+
+	lm atomic.Pointer[landmarks] // set by Prepare
 }
 
 // maxTables bounds the cache of cost tables (profiles overridden per

@@ -333,9 +333,15 @@ func TestRouteAgainstDijkstra(t *testing.T) {
 			t.Fatal(err)
 		}
 		prof := randomProfile(rng)
+		prepared := rng.IntN(2) == 0 // half the rounds route with landmarks
+		if prepared {
+			if _, err := n.Prepare(ctx, &prof); err != nil {
+				t.Fatal(err)
+			}
+		}
 		for q := range 8 {
 			a, b := randomPoint(rng, g), randomPoint(rng, g)
-			name := fmt.Sprintf("round %d query %d %s %v→%v", round, q, prof.Mode, a, b)
+			name := fmt.Sprintf("round %d query %d %s (landmarks %v) %v→%v", round, q, prof.Mode, prepared, a, b)
 			o := newOracle(ways, &prof)
 			sa, offA, okA := o.snap(a)
 			sb, offB, okB := o.snap(b)

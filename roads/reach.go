@@ -40,6 +40,9 @@ func (n *Network) Reach(ctx context.Context, from orb.Point, seconds float64, pr
 	r := &Reach{From: t.Sources[0], Tree: t}
 	var buf []interval
 	var merged [][2]float64
+	// Every part's positions in one array, cut into lines at the end.
+	var pts orb.LineString
+	var ends []int
 	t.reachedEdges(func(e uint32) bool {
 		buf = t.edgeParts(e, buf)
 		merged = mergeIntervals(buf, merged[:0])
@@ -48,10 +51,17 @@ func (n *Network) Reach(ctx context.Context, from orb.Point, seconds float64, pr
 				continue
 			}
 			r.RoadLengthM += iv[1] - iv[0]
-			r.Roads = append(r.Roads, n.subLine(e, iv[0], iv[1]))
+			pts = n.appendSubLine(pts, e, iv[0], iv[1])
+			ends = append(ends, len(pts))
 		}
 		return true
 	})
+	r.Roads = make(orb.MultiLineString, len(ends))
+	start := 0
+	for i, end := range ends {
+		r.Roads[i] = pts[start:end:end]
+		start = end
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -38,6 +38,9 @@ func (n *Network) Snap(p orb.Point, prof *Profile) (Snap, error) {
 	if err := checkPoint(p); err != nil {
 		return Snap{}, err
 	}
+	if err := prof.Validate(); err != nil {
+		return Snap{}, err
+	}
 	return n.snap(p, prof, n.table(prof))
 }
 
