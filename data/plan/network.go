@@ -45,7 +45,8 @@ const (
 	// allow, in km/h. Searches by travel time look for records within the
 	// straight-line distance this speed covers in the time: a record
 	// reachable in t seconds lies within t × MaxRoadKmh / 3.6 meters, as
-	// every profile is capped to it (a maxspeed tag above it included).
+	// the profile of every such search is capped to it (a maxspeed tag
+	// above it included).
 	MaxRoadKmh = MaxSpeedKmh
 	// FirstSearchMinutes is the time limit the first round of a nearest
 	// by travel time search uses; each further round doubles it, up to
@@ -154,14 +155,22 @@ func (t *Travel) parse(defMode string) (travel, error) {
 		}
 		prof.Speeds = speeds
 	}
-	if prof.MaxKmh == 0 || prof.MaxKmh > MaxRoadKmh {
-		prof.MaxKmh = MaxRoadKmh
-	}
 	if err := prof.Validate(); err != nil {
 		return out, bad("mode", "%v", err)
 	}
 	out.profile = prof
 	return out, nil
+}
+
+// capped is p capped at MaxRoadKmh: the profile of a search that looks
+// for records within the distance MaxRoadKmh covers in its time. Routes
+// and reach areas use the profile as it is, so that a route with a
+// deployment's default profile finds what the server prepared for it.
+func capped(p roads.Profile) roads.Profile {
+	if p.MaxKmh == 0 || p.MaxKmh > MaxRoadKmh {
+		p.MaxKmh = MaxRoadKmh
+	}
+	return p
 }
 
 // ParseSpeeds reads a speeds query value, "primary:50,residential:20",
@@ -469,12 +478,13 @@ func (p *Planner) ByTime(ctx context.Context, snap *catalog.Snapshot, req *Timed
 		return out, nil
 	}
 	out.Method = MethodNetwork
+	prof := capped(tr.profile)
 	limit := minutes
 	if req.K > 0 {
 		limit = math.Min(FirstSearchMinutes, minutes)
 	}
 	for {
-		rs, err := p.timed(ctx, snap, req, &tr.profile, limit*60)
+		rs, err := p.timed(ctx, snap, req, &prof, limit*60)
 		if err != nil {
 			return nil, err
 		}
@@ -679,7 +689,8 @@ func (p *Planner) cover(ctx context.Context, g *geo.Grid, pts []orb.Point, c *co
 	if c.coverMethod(p.Roads) != MethodNetwork {
 		return g.Cover(ctx, pts, c.reach.Radius())
 	}
-	return coverByTime(ctx, p.Roads, g, pts, c.reach.Minutes*60, &c.travel.profile)
+	prof := capped(c.travel.profile)
+	return coverByTime(ctx, p.Roads, g, pts, c.reach.Minutes*60, &prof)
 }
 
 // coverByTime covers g by travel time from pts on net: one search from

@@ -99,7 +99,8 @@ func TestByTimeMatchesRoutes(t *testing.T) {
 			if !f.Accepts(st) {
 				continue
 			}
-			r, err := n.Route(ctx, []orb.Point{from, st.Location}, &tr.profile)
+			prof := capped(tr.profile) // as searches by time travel
+			r, err := n.Route(ctx, []orb.Point{from, st.Location}, &prof)
 			if err != nil {
 				if errors.Is(err, roads.ErrNoRoad) || errors.Is(err, roads.ErrNoRoute) {
 					continue
