@@ -168,4 +168,15 @@ func TestRouteOnRoads(t *testing.T) {
 		t.Fatal(err)
 	}
 	poll("the route cleared", `document.querySelectorAll('path.trip-line').length === 0`)
+
+	// Far from every road of the network (Erenhot, on an Andorra
+	// server): the list by distance and the straight-line circle.
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"?lang=en&lat=43.65&lon=111.98&z=9&q=43.70,111.95")); err != nil {
+		t.Fatal(err)
+	}
+	poll("the nearest list by distance", `document.querySelectorAll('#nearest-list li.nearest-item').length === 4 && document.querySelectorAll('#nearest-list .travel').length === 0`)
+	poll("the straight-line circle", `document.getElementById('circle-info').dataset.method === 'straight_line'`)
+	if v, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById('error').hidden`)); !v {
+		t.Errorf("an error is shown for a point off the roads")
+	}
 }

@@ -174,6 +174,7 @@
             err.kind = res.status === 504 && res.headers.get('X-Yizhan-Offline') !== null ? 'network' : 'http';
             err.status = res.status;
             err.detail = body && typeof body.detail === 'string' ? body.detail : '';
+            err.param = body && typeof body.param === 'string' ? body.param : '';
             throw err;
           }
           if (body === null) {
@@ -1008,7 +1009,15 @@
     setBusy(true);
     clearError();
     $('hint').hidden = true;
-    var nearest = getJSON(apiURL('v1/stations/nearest', np)).then(function (fc) {
+    // A point the roads do not reach (no usable road near it, or outside
+    // the server's network) is refused by its position: ask again by
+    // distance, and for the circle (a bad position fails again, as it should).
+    var byDistance = lonlat.concat([['k', String(K)]]).concat(filterParams(f));
+    var offRoad = function (err) { return err && err.kind === 'http' && err.status === 400 && err.param === 'lon'; };
+    var nearest = getJSON(apiURL('v1/stations/nearest', np)).catch(function (err) {
+      if (!offRoad(err)) { throw err; }
+      return getJSON(apiURL('v1/stations/nearest', byDistance));
+    }).then(function (fc) {
       if (seq !== querySeq) { return null; }
       var features = fc.features || [];
       if (q.crs) { features = toWGS84(q, features, fc.query || {}); }
@@ -1030,7 +1039,10 @@
 
     // The area reachable in MINUTES: on the roads where the server has a
     // network, else the straight-line service circle (method says which).
-    var circle = q.crs ? Promise.resolve(null) : getJSON(apiURL('v1/reach', cp)).then(function (feature) {
+    var circle = q.crs ? Promise.resolve(null) : getJSON(apiURL('v1/reach', cp)).catch(function (err) {
+      if (!offRoad(err)) { throw err; }
+      return getJSON(apiURL('v1/circle', cp));
+    }).then(function (feature) {
       if (seq !== querySeq) { return null; }
       circleLayer.clearLayers();
       circleLayer.addData(feature);
