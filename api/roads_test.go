@@ -193,3 +193,27 @@ func TestRouteStationsFromTo(t *testing.T) {
 		assertProblem(t, post(t, s, "/v1/route/stations", tc.body), 400, tc.detail)
 	}
 }
+
+// TestTravelCRS checks that /v1/route and /v1/reach read and answer
+// positions in crs: a route given in GCJ-02 measures the WGS 84 points it
+// stands for and answers in GCJ-02.
+func TestTravelCRS(t *testing.T) {
+	s := plannerServer(t)
+	w := get(t, s, "/v1/route?from=111.67,40.81&to=111.977,43.653")
+	g := get(t, s, "/v1/route?from=111.67,40.81&to=111.977,43.653&crs=gcj02")
+	wp, gp := w.body["properties"].(map[string]any), g.body["properties"].(map[string]any)
+	if g.status != 200 || fmt.Sprint(gp["from"]) != "[111.67 40.81]" || fmt.Sprint(gp["to"]) != "[111.977 43.653]" {
+		t.Fatalf("route in gcj02 = %d, from %v to %v; want the positions as given", g.status, gp["from"], gp["to"])
+	}
+	if wp["distance_m"] == gp["distance_m"] {
+		t.Errorf("route in gcj02 measures %v m, the same as the WGS 84 points; want the converted points measured", gp["distance_m"])
+	}
+	if d := math.Abs(wp["distance_m"].(float64) - gp["distance_m"].(float64)); d > 1500 {
+		t.Errorf("GCJ-02 and WGS 84 routes differ by %v m; want the few hundred meters of the offset", d)
+	}
+	r := get(t, s, "/v1/reach?lon=111.67&lat=40.81&crs=gcj02")
+	props := r.body["properties"].(map[string]any)
+	if r.status != 200 || fmt.Sprint(props["center"]) != "[111.67 40.81]" {
+		t.Errorf("reach in gcj02 = %d, center %v; want the center as given", r.status, props["center"])
+	}
+}
