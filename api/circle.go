@@ -5,6 +5,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
+	"yizhan/data/plan"
 	"yizhan/geo"
 )
 
@@ -21,7 +22,7 @@ var reachParams = []string{"radius_m", "minutes", "mode", "speed_kmh", "circuity
 // antimeridian, as geo.Circle does), with the radius and its derivation.
 func circleFeature(center orb.Point, r geo.Reach, id string, cv coords) feature {
 	g := orb.Round(cv.outGeom(geo.Circle(center, r.Radius(), circleSegments)), 1e7)
-	props := map[string]any{"center": lonLat(cv.out(center))}
+	props := map[string]any{"center": lonLat(cv.out(center)), "method": plan.MethodStraightLine}
 	rj := newReachJSON(r)
 	props["radius_m"] = rj.RadiusM
 	props["derivation"] = rj.Derivation

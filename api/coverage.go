@@ -92,7 +92,7 @@ func planHandler[Req, Res any](s *Server, example string,
 
 // planner is the planning pipeline over this server's regions and clock.
 func (s *Server) planner() *plan.Planner {
-	return &plan.Planner{Layers: s.cfg.Layers, Timeout: coverageTimeout, Now: s.now}
+	return &plan.Planner{Layers: s.cfg.Layers, Timeout: coverageTimeout, Now: s.now, Roads: s.network()}
 }
 
 // planCoords is cv as the planner takes it: nil for WGS 84.
@@ -252,6 +252,8 @@ type coverageSummary struct {
 	ClippedTo     *regionJSON    `json:"clipped_to"`
 	Grid          gridJSON       `json:"grid"`
 	Filter        filterJSON     `json:"filter"`
+	By            string         `json:"by"`     // distance or time
+	Method        string         `json:"method"` // plan.MethodNetwork or plan.MethodStraightLine
 	Query         crsJSON        `json:"query"`
 	Demand        demandJSON     `json:"demand"`
 	DemandTotal   float64        `json:"demand_total"`
@@ -297,6 +299,12 @@ type gridJSON struct {
 
 const gridMethod = "cells of cell_m north-south on a lon/lat lattice (square at the area's middle latitude), cell areas exact on the sphere; " +
 	"a cell is in the area when its centre is, covered when its centre is within radius_m (great-circle) of a record passing the filter; " +
+	"area_km2 is the polygon's spherical area, covered_km2 = area_km2 × covered_pct"
+
+const gridTimeMethod = "cells of cell_m north-south on a lon/lat lattice (square at the area's middle latitude), cell areas exact on the sphere; " +
+	"a cell is in the area when its centre is, covered when a road reached within minutes from a record passing the filter (one search on the road network from every record at once) passes through it, " +
+	"or when its centre lies within the distance walked off such a road in the time left there (rounded down to half a cell); " +
+	"a demand point is covered when its own travel time from the nearest such record (to the nearest usable road, then on it) is within minutes; " +
 	"area_km2 is the polygon's spherical area, covered_km2 = area_km2 × covered_pct"
 
 // newRegionJSON is info as answers name it; nil for none.
@@ -347,7 +355,7 @@ func newScenarios(c *plan.Coverage) []scenarioJSON {
 func newCoverageSummary(c *plan.Coverage, cv coords) coverageSummary {
 	g, sum := c.Grid, c.Summary
 	total := c.DemandTotal()
-	return coverageSummary{
+	out := coverageSummary{
 		Region:          newRegionJSON(c.Region),
 		ClippedTo:       newRegionJSON(c.ClippedTo),
 		Demand:          demandJSON{From: c.Demand.From, Unit: c.Demand.Unit, Points: len(c.Demand.Points), Source: demandSource(c.Demand.From)},
@@ -355,8 +363,8 @@ func newCoverageSummary(c *plan.Coverage, cv coords) coverageSummary {
 		DemandCovered:   geo.Round(c.DemandCovered, 3),
 		DemandShare:     share(c.DemandCovered, total),
 		Scenarios:       newScenarios(c),
-		MethodText:      methodText(c.Reach, c.Lang),
-		Formula:         c.Reach.Derivation(),
+		MethodText:      coverageMethodText(c, c.Lang),
+		Formula:         coverageFormula(c),
 		AreaKm2:         geo.Round(sum.AreaM2/1e6, 3),
 		CoveredKm2:      geo.Round(sum.CoveredM2/1e6, 3),
 		CoveredPct:      geo.Round(sum.CoveredPct, 3),
@@ -369,8 +377,14 @@ func newCoverageSummary(c *plan.Coverage, cv coords) coverageSummary {
 		Grid: gridJSON{Rows: g.Rows, Cols: g.Cols, CellsInside: sum.CellsInside,
 			DLonDeg: geo.Round(g.DLon, 9), DLatDeg: geo.Round(g.DLat, 9), Method: gridMethod},
 		Filter: newFilterJSON(c.Filter, c.Lang),
+		By:     c.By,
+		Method: c.Method,
 		Query:  cv.echo(),
 	}
+	if c.Method == plan.MethodNetwork {
+		out.Grid.Method = gridTimeMethod
+	}
+	return out
 }
 
 // gapsAnswer renders res in the CRS of cv.
@@ -452,6 +466,12 @@ const suggestMethod = "greedy maximal covering (lazy evaluation): each site cove
 	"ties go to the most uncovered area (gains within 2% of a circle count as equal), then to the site farthest from every record and site chosen; " +
 	"covered demand is submodular, so the choice covers at least 1 - 1/e (63%) of the best possible choice of n sites"
 
+// suggestTimeMethod is how sites are chosen by time on the roads, after
+// suggestMethod: a search on the roads from every candidate would be
+// thousands of searches, so candidates are measured by the circle.
+const suggestTimeMethod = "; by time on the road network, candidates are measured by the straight-line circle of the same minutes (radius_m), " +
+	"then the chosen sites are measured on the roads, each in the order chosen by its own search: newly_covered_km2, demand_gain and the with_suggested scenario are on the roads"
+
 // suggestAnswer renders res in the CRS of cv.
 func suggestAnswer(res *plan.Suggestion, cv coords) collection {
 	feats := make([]feature, 0, len(res.Sites))
@@ -469,10 +489,18 @@ func suggestAnswer(res *plan.Suggestion, cv coords) collection {
 		DemandCoveredAfter  float64  `json:"demand_covered_after"`
 		CandidatesFrom      []string `json:"candidates_from"`
 		NumberReturned      int      `json:"numberReturned"`
-		SuggestionsMethod   string   `json:"method"`
+		SuggestionsMethod   string   `json:"suggest_method"` // how the sites were chosen; "method" is how travel was measured
 	}{newCoverageSummary(&res.Coverage, cv),
 		geo.Round(res.After.CoveredPct, 3), geo.Round(res.After.CoveredM2/1e6, 3),
-		geo.Round(res.DemandCovered, 3), geo.Round(res.DemandAfter, 3), res.From, len(feats), suggestMethod}}
+		geo.Round(res.DemandCovered, 3), geo.Round(res.DemandAfter, 3), res.From, len(feats), sitesMethod(&res.Coverage)}}
+}
+
+// sitesMethod says how the sites of a suggestion over c were chosen.
+func sitesMethod(c *plan.Coverage) string {
+	if c.Method == plan.MethodNetwork {
+		return suggestMethod + suggestTimeMethod
+	}
+	return suggestMethod
 }
 
 // SuggestGeoJSON is the answer POST /v1/coverage/suggest gives for res,

@@ -108,6 +108,10 @@ func appendFeatureCollection(b []byte, fc *featureCollection) ([]byte, error) {
 		}
 		b = append(b, ']')
 	}
+	if fc.Method != "" {
+		b = append(b, `,"method":`...)
+		b = appendString(b, fc.Method)
+	}
 	if fc.Query != nil {
 		b = append(b, `,"query":`...)
 		if b, err = appendMarshal(b, fc.Query); err != nil {

@@ -11,10 +11,14 @@ import (
 // fuzzQuery requests path?raw and fails unless the answer is 200 or 400
 // (404 when allowed) with a JSON body: no input may make a 500 or a crash.
 func fuzzQuery(f *testing.F, path string, allow404 bool, seeds ...string) {
+	fuzzQueryOn(f, newTestServer(f, fixture(f), Config{}), path, allow404, seeds...)
+}
+
+// fuzzQueryOn is fuzzQuery against the server s.
+func fuzzQueryOn(f *testing.F, s *Server, path string, allow404 bool, seeds ...string) {
 	for _, s := range seeds {
 		f.Add(s)
 	}
-	s := newTestServer(f, fixture(f), Config{})
 	f.Fuzz(func(t *testing.T, raw string) {
 		// Only what can travel in a request line: the HTTP client would
 		// refuse the rest before it reached the server.

@@ -3,6 +3,7 @@ package api
 import (
 	"strings"
 
+	"yizhan/data/plan"
 	"yizhan/geo"
 	"yizhan/web"
 )
@@ -59,4 +60,27 @@ func methodText(r geo.Reach, lang string) string {
 	}
 	return tr(m, "plan.method.time", "minutes", geo.Num(r.Minutes), "mode", mode, "speed", geo.Num(r.SpeedKmh),
 		"circuity", geo.Num(r.Circuity), "radius", distanceWords(r.Radius(), m))
+}
+
+// coverageMethodText is methodText for coverage c in lang: by time on a
+// road network, "within 15 minutes by car on the roads".
+func coverageMethodText(c *plan.Coverage, lang string) string {
+	if c.Method != plan.MethodNetwork {
+		return methodText(c.Reach, lang)
+	}
+	m := words(lang)
+	mode := tr(m, "plan.mode."+c.Reach.Mode)
+	return tr(m, "plan.method.network", "minutes", geo.Num(c.Reach.Minutes), "mode", mode)
+}
+
+// coverageFormula is the formula of coverage c, for those who ask how:
+// the circle's derivation, or by time on the roads the travel time
+// bound and the straight-line circle suggestions measure candidates by.
+func coverageFormula(c *plan.Coverage) string {
+	if c.Method != plan.MethodNetwork {
+		return c.Reach.Derivation()
+	}
+	return "covered when t_road(nearest record → point) + t_off_road ≤ " + geo.Num(c.Reach.Minutes) + " min × 60 s (" + c.Reach.Mode +
+		" profile on the road network, speeds capped at " + geo.Num(plan.MaxRoadKmh) + " km/h); suggestion candidates by the straight-line circle " +
+		c.Reach.Derivation()
 }

@@ -266,6 +266,7 @@ type featureCollection struct {
 	NumberMatched  *int      `json:"numberMatched,omitempty"`
 	NumberReturned int       `json:"numberReturned"`
 	Links          []link    `json:"links,omitempty"`
+	Method         string    `json:"method,omitempty"` // how distances and times were found (plan.MethodNetwork, plan.MethodStraightLine)
 	Query          any       `json:"query,omitempty"`
 }
 

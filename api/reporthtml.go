@@ -191,8 +191,8 @@ func ReportHTMLBytes(rep *plan.Report) ([]byte, error) {
 		Lang: lang, Title: tr(m, "report.title"), Style: template.CSS(reportStyle), T: t,
 		AreaName:    areaName(&g.Coverage, lang),
 		Version:     tr(m, "report.version", "version", strconv.FormatInt(rep.Version, 10), "records", strconv.Itoa(rep.Records)),
-		MethodCells: tr(m, "report.method.cells", "method", methodText(g.Reach, lang), "cell", distanceWords(g.Grid.CellM, m)),
-		Formula:     g.Reach.Derivation(),
+		MethodCells: tr(m, "report.method.cells", "method", coverageMethodText(&g.Coverage, lang), "cell", distanceWords(g.Grid.CellM, m)),
+		Formula:     coverageFormula(&g.Coverage),
 		Map:         newReportMap(rep),
 	}
 	if g.ClippedTo != nil {

@@ -35,6 +35,8 @@ type routeSummary struct {
 	RestPlan       plan.RestPlan `json:"rest_plan"`
 	Filter         filterJSON    `json:"filter"`
 	Method         string        `json:"method"`
+	AlongHow       string        `json:"along_derivation"`
+	Trip           *tripJSON     `json:"trip,omitempty"`
 	NumberReturned int           `json:"numberReturned"`
 	Query          crsJSON       `json:"query"`
 }
@@ -46,8 +48,13 @@ type routeSummary struct {
 func routeAnswer(res *plan.Along, cv coords) collection {
 	r := res.Route
 	feats := make([]feature, 0, 1+len(res.Hits)+len(res.Gaps))
-	feats = append(feats, newFeature("route", newLine(cv.outGeom(r.Line()).(orb.LineString)),
-		map[string]any{"role": "route", "length_m": round1(r.Length()), "length_km": geo.Round(r.Length()/1000, 3)}))
+	routeProps := map[string]any{"role": "route", "length_m": round1(r.Length()), "length_km": geo.Round(r.Length()/1000, 3)}
+	method, trip := plan.MethodStraightLine, newTripJSON(res.Trip, cv)
+	if trip != nil {
+		method = trip.Method
+		routeProps["duration_s"], routeProps["distance_m"], routeProps["method"] = trip.DurationS, trip.DistanceM, trip.Method
+	}
+	feats = append(feats, newFeature("route", newLine(cv.outGeom(r.Line()).(orb.LineString)), routeProps))
 	props := make([]extraProp, 0, 5*len(res.Hits)) // one allocation for every station's props
 	for i, h := range res.Hits {
 		n := len(props)
@@ -70,7 +77,9 @@ func routeAnswer(res *plan.Along, cv coords) collection {
 		RouteLengthKm: geo.Round(r.Length()/1000, 3), CorridorM: res.CorridorM, StationsCount: len(res.Hits), MaxGapM: round1(res.MaxGapM),
 		MaxGapHow: res.MaxGapHow, GapsCount: len(res.Gaps), LongestGapKm: geo.Round(longest/1000, 3), RestPlan: res.Rest,
 		Filter:         newFilterJSON(res.Filter, res.Lang),
-		Method:         "route segments are great-circle arcs; along_m is the distance along the route to the nearest point, offset_m the great-circle distance to it, side left or right of the direction of travel",
+		Method:         method,
+		AlongHow:       "route segments are great-circle arcs; along_m is the distance along the route to the nearest point, offset_m the great-circle distance to it, side left or right of the direction of travel",
+		Trip:           trip,
 		NumberReturned: len(feats),
 		Query:          cv.echo(),
 	}}

@@ -140,6 +140,8 @@ func (s *Server) routes() error {
 	v1.Get("/circle", s.circle)
 	v1.Get("/layers", s.layers)
 	v1.Get("/layers/:name", s.layer)
+	v1.Get("/reach", s.reach) // travel on roads (roads.go)
+	v1.Get("/route", s.route)
 
 	// Route groups kept beside their handlers.
 	s.writeRoutes()   // POST/PUT/PATCH/DELETE /v1/stations...

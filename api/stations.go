@@ -12,6 +12,7 @@ import (
 
 	"yizhan/data"
 	"yizhan/data/catalog"
+	"yizhan/data/plan"
 	"yizhan/geo"
 )
 
@@ -44,8 +45,16 @@ func newFilterJSON(f data.Filter, lang string) filterJSON {
 // (lon, lat) that pass the filters, nearest first, no farther than
 // max_distance_m when given.
 func (s *Server) nearest(c *fiber.Ctx) error {
-	q, err := parseQuery(c, params("lon", "lat", "k", "max_distance_m", crsParam)...)
+	if byTime, err := orderByTime(c); err != nil {
+		return err
+	} else if byTime {
+		return s.nearestByTime(c) // roads.go
+	}
+	q, err := parseQuery(c, append(params("lon", "lat", "k", "max_distance_m", "by", "minutes", crsParam), travelParams...)...)
 	if err != nil {
+		return err
+	}
+	if err := q.onlyByTime(append([]string{"minutes"}, travelParams...)...); err != nil {
 		return err
 	}
 	p, err := q.point()
@@ -92,6 +101,7 @@ func (s *Server) nearest(c *fiber.Ctx) error {
 		Type:           "FeatureCollection",
 		Features:       cv.outFeatures(a.found(snap, at, lang)),
 		NumberReturned: len(a.hits),
+		Method:         plan.MethodStraightLine,
 		Query:          e,
 	})
 }
@@ -101,8 +111,16 @@ func (s *Server) nearest(c *fiber.Ctx) error {
 // radius used and its derivation in "query". At most MaxWithin (or limit)
 // features are returned; numberMatched is the full count.
 func (s *Server) within(c *fiber.Ctx) error {
-	q, err := parseQuery(c, params("lon", "lat", "radius_m", "minutes", "mode", "speed_kmh", "circuity", "limit", crsParam)...)
+	if byTime, err := orderByTime(c); err != nil {
+		return err
+	} else if byTime {
+		return s.withinByTime(c) // roads.go
+	}
+	q, err := parseQuery(c, append(params("lon", "lat", "radius_m", "minutes", "limit", "by", crsParam), travelParams...)...)
 	if err != nil {
+		return err
+	}
+	if err := q.onlyByTime(roadParams...); err != nil {
 		return err
 	}
 	p, err := q.point()
@@ -159,6 +177,7 @@ func (s *Server) within(c *fiber.Ctx) error {
 		Features:       cv.outFeatures(a.found(snap, at, lang)),
 		NumberMatched:  &matched,
 		NumberReturned: len(a.hits),
+		Method:         plan.MethodStraightLine,
 		Query:          echo{Lon: p[0], Lat: p[1], reachJSON: newReachJSON(r), Limit: limit, filterJSON: newFilterJSON(f, lang), pointCRS: cv.echoPoint(p)},
 	})
 }

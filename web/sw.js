@@ -101,9 +101,11 @@ self.addEventListener('fetch', function (ev) {
     return;
   }
   if (url.pathname.indexOf('/v1/') === 0) {
-    // Station answers always ask the server (their HTTP lifetime is a
-    // few seconds anyway), so that "offline" is said as soon as it is so.
-    var ask = url.pathname.indexOf('/v1/stations') === 0 ? new Request(req, { cache: 'no-cache' }) : req;
+    // Station and reach answers always ask the server (their HTTP
+    // lifetime is a few seconds anyway), so that "offline" is said as
+    // soon as it is so.
+    var fresh = url.pathname.indexOf('/v1/stations') === 0 || url.pathname === '/v1/reach';
+    var ask = fresh ? new Request(req, { cache: 'no-cache' }) : req;
     ev.respondWith(fetch(ask).then(function (res) {
       if (res.ok) { ev.waitUntil(keep(req, res.clone())); }
       return res;

@@ -47,8 +47,10 @@ example: yizhan gaps --region "Inner Mongolia" --minutes 15 --mode drive --sugge
 	report := fs.String("report", "", "also write the report to this file: .html (printable), .csv or .geojson")
 	reportFormat := fs.String("report-format", "", "the report's format, html, csv or geojson (default: from the --report file's extension)")
 	csvBOM := fs.Bool("csv-bom", false, "start a CSV report with a UTF-8 byte-order mark (for spreadsheets that need one to read Chinese names)")
+	by := fs.String("by", "distance", "distance (the service circle) or time (travel on the roads of --roads; the circle without it)")
+	roadsFile := fs.String("roads", "", "OpenStreetMap extract (.osm.pbf) whose roads --by time travels on")
 	for flag, field := range map[string]string{"region": "region", "area": "area", "cell-m": "cell_m", "kind": "kind", "amenity": "amenity", "suggest": "n",
-		"demand": "demand", "candidates": "candidates", "lang": "lang"} {
+		"demand": "demand", "candidates": "candidates", "lang": "lang", "by": "by"} {
 		pf.field(flag, field)
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -72,6 +74,9 @@ example: yizhan gaps --region "Inner Mongolia" --minutes 15 --mode drive --sugge
 	if err := readDemand(&req, *demand); err != nil {
 		return fmt.Errorf("gaps: --demand: %w", err)
 	}
+	if pf.set["by"] {
+		req.By = *by
+	}
 	label := *areaFile
 	if *areaFile != "" {
 		raw, err := os.ReadFile(*areaFile)
@@ -92,7 +97,11 @@ example: yizhan gaps --region "Inner Mongolia" --minutes 15 --mode drive --sugge
 	if *out == "-" {
 		table = stderr
 	}
-	planner := &plan.Planner{Layers: layers}
+	net, err := plannerRoads(ctx, *roadsFile, stderr)
+	if err != nil {
+		return fmt.Errorf("gaps: %w", err)
+	}
+	planner := &plan.Planner{Layers: layers, Roads: net}
 	// ctx ends on Ctrl-C: each grid step stops within a grid row of it.
 	bar := newStageBar(stderr, 2, "finding gaps")
 	res, err := planner.Gaps(ctx, snap, &req, nil)
@@ -169,8 +178,12 @@ example: yizhan gaps --region "Inner Mongolia" --minutes 15 --mode drive --sugge
 	tw := tabwriter.NewWriter(table, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "area\t%s\n", label)
 	fmt.Fprintf(tw, "records\t%d of %d pass the filter (%s)\n", passing(snap, res.Filter), snap.Len(), source)
-	fmt.Fprintf(tw, "reach\t%s\n", planMethod(res.Reach))
-	fmt.Fprintf(tw, "radius\t%s\n", res.Reach.Derivation())
+	if res.By == "time" && res.Method == plan.MethodNetwork {
+		fmt.Fprintf(tw, "reach\twithin %s minutes (%s) on the roads (one search from every record), then on foot\n", trimFloat(res.Reach.Minutes), res.Reach.Mode)
+	} else {
+		fmt.Fprintf(tw, "reach\t%s\n", planMethod(res.Reach))
+		fmt.Fprintf(tw, "radius\t%s\n", res.Reach.Derivation())
+	}
 	how := "given"
 	if res.Auto {
 		how = "automatic"

@@ -28,8 +28,20 @@ func runRoute(ctx context.Context, args []string, getenv env, stdout, stderr io.
 			fmt.Fprintf(&desc, "  %-24s %s, %.0f km\n", r.ID, r.NameEN, r.LengthKm)
 		}
 	}
-	desc.WriteString("\nexample: yizhan route hohhot-erenhot --corridor-m 5000 --prefer truck_parking,shower")
-	fs := newFlagSet("route", "[flags] FILE|ROUTE-ID", desc.String(), stderr)
+	desc.WriteString("\nOr, instead of FILE, --from and --to (and --via) find the route: on the roads of --roads\n" +
+		"FILE.osm.pbf (the rest plan then by driving time), else the straight line through the points.\n")
+	desc.WriteString("\nexample: yizhan route hohhot-erenhot --corridor-m 5000 --prefer truck_parking,shower\n" +
+		"         yizhan route --roads andorra.osm.pbf --from 1.4732,42.4357 --to 1.7351,42.5438 --mode truck")
+	fs := newFlagSet("route", "[flags] FILE|ROUTE-ID | --from LON,LAT --to LON,LAT", desc.String(), stderr)
+	var from, to positionFlag
+	var via positionsFlag
+	fs.Var(&from, "from", "start of a route to find: lon,lat (instead of FILE)")
+	fs.Var(&to, "to", "end of a route to find: lon,lat")
+	fs.Var(&via, "via", "a point the route found passes, lon,lat; repeat for more")
+	mode := fs.String("mode", plan.DefaultRouteMode, "with --from: travel mode on the roads (walk, cycle, drive, truck)")
+	weight := fs.Float64("weight-t", 0, "with --from and --mode truck: the vehicle's weight in tonnes, against maxweight")
+	height := fs.Float64("height-m", 0, "with --from and --mode truck: the vehicle's height in meters, against maxheight")
+	roadsFile := fs.String("roads", "", "OpenStreetMap extract (.osm.pbf) whose roads --from and --to are routed on")
 	pf := newPlanFlags(fs)
 	corridor := fs.Float64("corridor-m", plan.DefaultCorridorM, "meters either side of the route to look for records")
 	maxGapKm := fs.Float64("max-gap-km", plan.DefaultMaxGapKm, "report stretches longer than this with no record")
@@ -43,18 +55,33 @@ func runRoute(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	out := fs.String("out", "", `also write the route, its records, gaps and rest stops as GeoJSON to this file ("-" for standard output, then the summary goes to standard error)`)
 	dataFile := fs.String("data", "", "GeoJSON FeatureCollection of records (default: the bundled data set)")
 	for flag, field := range map[string]string{"corridor-m": "corridor_m", "max-gap-km": "max_gap_km", "max-gap-minutes": "max_gap_minutes",
-		"speed-kmh": "speed_kmh", "max-drive-minutes": "max_drive_minutes", "prefer": "prefer_amenities", "kind": "kind", "amenity": "amenity", "lang": "lang"} {
+		"speed-kmh": "speed_kmh", "max-drive-minutes": "max_drive_minutes", "prefer": "prefer_amenities", "kind": "kind", "amenity": "amenity", "lang": "lang",
+		"from": "from", "to": "to", "via": "via", "mode": "mode", "weight-t": "weight_t", "height-m": "height_m"} {
 		pf.field(flag, field)
 	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	pf.parsed()
-	if fs.NArg() != 1 {
+	finding := pf.set["from"] || pf.set["to"] || pf.set["via"]
+	var (
+		line  *plan.Line
+		label string
+		err   error
+	)
+	switch {
+	case finding && fs.NArg() > 0:
 		fs.Usage()
-		return errors.New("route: give one route FILE or bundled ROUTE-ID")
+		return errors.New("route: give a route FILE or ROUTE-ID, or --from and --to; not both")
+	case !finding && fs.NArg() != 1:
+		fs.Usage()
+		return errors.New("route: give one route FILE or bundled ROUTE-ID, or --from and --to")
+	case !finding:
+		if line, label, err = loadRouteArg(fs.Arg(0)); err != nil {
+			return fmt.Errorf("route: %w", err)
+		}
 	}
-	line, label, err := loadRouteArg(fs.Arg(0))
+	net, err := plannerRoads(ctx, *roadsFile, stderr)
 	if err != nil {
 		return fmt.Errorf("route: %w", err)
 	}
@@ -64,6 +91,12 @@ func runRoute(ctx context.Context, args []string, getenv env, stdout, stderr io.
 		MaxDriveMinutes: pf.float("max-drive-minutes", driveMin), PreferAmenities: plan.StringList{*prefer},
 		BodyFilter: plan.BodyFilter{Kind: plan.StringList{*kind}, Amenity: plan.StringList{*amenity}, Lang: *lang},
 	}
+	if finding {
+		req.RoadTrip = plan.RoadTrip{From: from.pos, To: to.pos, Via: via.list, WeightT: pf.float("weight-t", weight), HeightM: pf.float("height-m", height)}
+		if pf.set["mode"] {
+			req.Mode = *mode
+		}
+	}
 	snap, source, err := plannerStations(*dataFile, stderr)
 	if err != nil {
 		return fmt.Errorf("route: %w", err)
@@ -72,9 +105,16 @@ func runRoute(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	if *out == "-" {
 		table = stderr
 	}
-	res, err := (&plan.Planner{}).Route(ctx, snap, &req, nil)
+	res, err := (&plan.Planner{Roads: net}).Route(ctx, snap, &req, nil)
 	if err != nil {
 		return pf.explain("route", err)
+	}
+	if t := res.Trip; t != nil {
+		how := "on the roads"
+		if t.Method != plan.MethodNetwork {
+			how = "straight line: no --roads given"
+		}
+		label = fmt.Sprintf("from %s to %s by %s (%s), %s min", from.String(), to.String(), t.Mode, how, thousands(t.DurationS/60, 0))
 	}
 	b, err := api.RouteGeoJSON(res)
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"yizhan/data/bundled"
 	"yizhan/data/catalog"
 	"yizhan/geo"
+	"yizhan/roads"
 )
 
 // Limits of coverage gaps and suggestions, besides the work limits of geo
@@ -54,6 +55,8 @@ type Planner struct {
 	Timeout time.Duration
 	// Now is the instant open_now means; nil means time.Now.
 	Now func() time.Time
+	// Roads is the road network travel uses; nil: none, the straight line (network.go).
+	Roads *roads.Network
 }
 
 func (p *Planner) timeout() time.Duration {
@@ -137,6 +140,8 @@ type Coverage struct {
 	// Stations and Planned are where the records counted today and the
 	// planned ones are (near the area), for maps.
 	Stations, Planned []orb.Point
+	By                string // "time" by travel time, else "distance"
+	Method            string // MethodNetwork or MethodStraightLine
 }
 
 // DemandTotal is the weight of the demand inside the area.
@@ -211,6 +216,8 @@ type coverage struct {
 	lang      string
 	cellM     float64 // 0: automatic
 	demand    *Demand
+	travel    *travel // by time; nil: by distance (network.go)
+	method    string  // MethodNetwork when by time on roads, else MethodStraightLine
 }
 
 // check checks a GapsRequest given in cv (nil: WGS 84).
@@ -226,6 +233,10 @@ func (p *Planner) check(ctx context.Context, req *GapsRequest, cv Coords) (cover
 	if c.filter, c.lang, err = req.filter().Parse(p.now()); err != nil {
 		return c, err
 	}
+	if c.travel, err = req.timeTravel(); err != nil {
+		return c, err
+	}
+	c.method = c.coverMethod(p.Roads)
 	if req.CellM != nil {
 		if !(*req.CellM >= geo.MinCellMeters && *req.CellM <= MaxCellM) {
 			return c, bad("cell_m", "cell_m must be from %d to %d meters, got %s (leave it out to choose automatically)", geo.MinCellMeters, MaxCellM, geo.Num(*req.CellM))
@@ -323,28 +334,26 @@ func plannedFilter(f data.Filter) data.Filter {
 }
 
 // analyse covers g with today's records and, on a clone, with the
-// planned ones too, and measures both scenarios.
+// planned ones too, and measures both scenarios: within the service
+// circle, or by time on the roads (coverFrom, network.go).
 func (p *Planner) analyse(ctx context.Context, snap *catalog.Snapshot, c *coverage, g *geo.Grid, auto bool) (*analysis, Coverage, error) {
-	radius := c.reach.Radius()
+	near := c.nearRadius(p.Roads)
 	b := c.area.Bound()
 	a := &analysis{today: g}
 	tf := todayFilter(c.filter)
-	a.todayPts = stationsNear(snap, b, radius, tf)
-	if err := g.Cover(ctx, a.todayPts, radius); err != nil {
-		return nil, Coverage{}, gridStopped(err, p.timeout(), g.CellM)
-	}
-	a.plannedPts = stationsNear(snap, b, radius, plannedFilter(c.filter))
-	a.planned = g.Clone()
-	if err := a.planned.Cover(ctx, a.plannedPts, radius); err != nil {
-		return nil, Coverage{}, gridStopped(err, p.timeout(), g.CellM)
-	}
 	d := c.demand.inside(g)
+	a.todayPts = stationsNear(snap, b, near, tf)
 	a.coveredToday = make([]bool, len(d.Points))
-	if err := geo.CoverDemand(ctx, d.Points, a.coveredToday, a.todayPts, radius); err != nil {
+	if err := p.coverFrom(ctx, g, a.todayPts, c, d.Points, a.coveredToday); err != nil {
 		return nil, Coverage{}, gridStopped(err, p.timeout(), g.CellM)
 	}
+	// Coverage from today's and the planned records is the union of the
+	// coverage from each (a multi-source search's time is the least over
+	// its sources), so the planned records cover a clone of today's grid.
+	a.plannedPts = stationsNear(snap, b, near, plannedFilter(c.filter))
+	a.planned = g.Clone()
 	a.coveredPlanned = slices.Clone(a.coveredToday)
-	if err := geo.CoverDemand(ctx, d.Points, a.coveredPlanned, a.plannedPts, radius); err != nil {
+	if err := p.coverFrom(ctx, a.planned, a.plannedPts, c, d.Points, a.coveredPlanned); err != nil {
 		return nil, Coverage{}, gridStopped(err, p.timeout(), g.CellM)
 	}
 	_, covToday := geo.DemandSum(d.Points, a.coveredToday)
@@ -352,7 +361,7 @@ func (p *Planner) analyse(ctx context.Context, snap *catalog.Snapshot, c *covera
 	sum := g.Summary()
 	cov := Coverage{Area: c.area, Clip: c.clip, Region: c.region, ClippedTo: c.clippedTo, Reach: c.reach, Filter: tf, Lang: c.lang,
 		Grid: g, Auto: auto, Summary: sum, Counted: len(a.todayPts), Demand: d, DemandCovered: covToday,
-		Stations: a.todayPts, Planned: a.plannedPts,
+		Stations: a.todayPts, Planned: a.plannedPts, By: c.by(), Method: c.method,
 		Scenarios: []Scenario{
 			{Name: ScenarioToday, Stations: len(a.todayPts), Summary: sum, DemandCovered: covToday},
 			{Name: ScenarioWithPlanned, Stations: len(a.todayPts) + len(a.plannedPts), Summary: a.planned.Summary(), DemandCovered: covPlanned},
@@ -515,6 +524,13 @@ func (p *Planner) Suggest(ctx context.Context, snap *catalog.Snapshot, req *Sugg
 		Demand: cov.Demand.Points, Covered: covered, Fixed: fixed})
 	if err != nil {
 		return nil, gridStopped(err, p.timeout(), g.CellM)
+	}
+	if c.method == MethodNetwork {
+		// Chosen by the straight-line circle of the same minutes; measured
+		// on the roads, each site in turn (sitesOnRoads, network.go).
+		if after, covered, err = p.sitesOnRoads(ctx, a, &c, sites, cov.Demand.Points); err != nil {
+			return nil, gridStopped(err, p.timeout(), g.CellM)
+		}
 	}
 	_, covAfter := geo.DemandSum(cov.Demand.Points, covered)
 	afterSum := after.Summary()

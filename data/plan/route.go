@@ -53,6 +53,7 @@ type RouteRequest struct {
 	MaxDriveMinutes *float64   `json:"max_drive_minutes"`
 	PreferAmenities StringList `json:"prefer_amenities"`
 	BodyFilter
+	RoadTrip // or from, to and via instead of route (network.go)
 }
 
 // RouteExample is a RouteRequest as JSON, for messages.
@@ -239,6 +240,7 @@ type Along struct {
 	Hits      []geo.RouteHit  // ordered by distance along the route
 	Gaps      []geo.RouteGap
 	Rest      RestPlan
+	Trip      *Trip // the route found from from and to, or nil for a drawn one
 }
 
 // Station is the record of hit i.
@@ -292,11 +294,11 @@ func (p *Planner) Route(ctx context.Context, snap *catalog.Snapshot, req *RouteR
 	// make every record test every segment.
 	ctx, cancel := context.WithTimeout(ctx, p.timeout())
 	defer cancel()
-	r, err := parseRoute(req.Route, cv)
+	r, trip, err := p.routeLine(ctx, req, cv) // network.go
 	if err != nil {
 		return nil, err
 	}
-	a := &Along{Route: r}
+	a := &Along{Route: r, Trip: trip}
 	if a.CorridorM, err = Range("corridor_m", req.CorridorM, DefaultCorridorM, 0, MaxCorridorM, false, " meters"); err != nil {
 		return nil, err
 	}
@@ -343,7 +345,11 @@ func (p *Planner) Route(ctx context.Context, snap *catalog.Snapshot, req *RouteR
 		alongs[i] = h.AlongM
 	}
 	a.Gaps = r.Gaps(alongs, a.MaxGapM)
-	a.Rest = a.restPlan(driveMin)
+	if a.Trip != nil && a.Trip.Method == MethodNetwork {
+		a.Rest = a.restPlanByTime(driveMin)
+	} else {
+		a.Rest = a.restPlan(driveMin)
+	}
 	return a, nil
 }
 

@@ -241,6 +241,7 @@ type Search struct {
 	Mode     string   `json:"mode"`
 	SpeedKmh *float64 `json:"speed_kmh"`
 	Circuity *float64 `json:"circuity"`
+	By       string   `json:"by"` // "distance" (default) or "time": on the roads where a network is loaded (network.go)
 }
 
 // reach is the body's service circle as given.

@@ -16,7 +16,7 @@ import (
 	"yizhan/data/internal/recordtest"
 )
 
-// upsertPerRowTrigger is UpsertStations as it was before migration 0004:
+// upsertPerRowTrigger is UpsertStations as it was before migration 0005:
 // the version trigger drawing every row's version. It is the oracle that
 // TestBulkUpsertMatchesTrigger holds the bulk statements to.
 func upsertPerRowTrigger(ctx context.Context, db *DB, valid data.Valid) (int64, error) {

@@ -283,7 +283,7 @@ func (db *DB) UpsertStations(ctx context.Context, valid data.Valid) (int64, erro
 			return err
 		}
 		// The statements below draw the versions themselves (see
-		// migrations/0004_bulk_versions.sql). They find each staged id
+		// migrations/0005_bulk_versions.sql). They find each staged id
 		// in the table by its primary key: a hash or merge join would
 		// read the whole table for every batch, so that an import of a
 		// million records in batches read it hundreds of times.

@@ -181,6 +181,7 @@
             err.kind = res.status === 504 && res.headers.get('X-Yizhan-Offline') !== null ? 'network' : 'http';
             err.status = res.status;
             err.detail = body && typeof body.detail === 'string' ? body.detail : '';
+            err.param = body && typeof body.param === 'string' ? body.param : '';
             throw err;
           }
           if (body === null) {
@@ -372,6 +373,21 @@
     if (m < 1000) { return t('units.m', { n: number(Math.round(m)) }); }
     if (m < 100000) { return t('units.km', { n: number(m / 1000, 1) }); }
     return t('units.km', { n: number(Math.round(m / 1000)) });
+  }
+
+  // formatDuration writes seconds of travel as minutes, or hours and minutes.
+  function formatDuration(s) {
+    var min = Math.max(1, Math.round(s / 60));
+    if (min < 60) { return t('units.min', { n: number(min) }); }
+    return t('units.h_min', { h: number(Math.floor(min / 60)), m: number(min % 60) });
+  }
+
+  // travelText is "12 min · 8.3 km by road" for a record found by travel
+  // time on the roads (duration_s and road_distance_m), or '' for one found
+  // by the straight line.
+  function travelText(p) {
+    if (typeof p.duration_s !== 'number' || typeof p.road_distance_m !== 'number') { return ''; }
+    return t('travel.by_road', { time: formatDuration(p.duration_s), distance: formatDistance(p.road_distance_m) });
   }
 
   var COMPASS = ['n', 'ne', 'e', 'se', 's', 'sw', 'w', 'nw'];
@@ -693,6 +709,7 @@
   var stationsLayer = L.layerGroup().addTo(map);
   var queryLayer = L.layerGroup().addTo(map);
   var youLayer = L.layerGroup().addTo(map);
+  var tripLayer = L.layerGroup().addTo(map); // a route tapped on the map
   L.control.scale({ imperial: false }).addTo(map);
 
   // The legend and layer switches: a map button that opens #legend-box.
@@ -991,13 +1008,24 @@
     var q = query;
     var lonlat = [['lon', q.lon.toFixed(6)], ['lat', q.lat.toFixed(6)]];
     if (q.crs) { lonlat.push(['crs', q.crs]); }
-    var np = lonlat.concat([['k', String(K)]]).concat(filterParams(f));
+    // By travel time: on the roads where the server has a network (each
+    // answer then has duration_s and road_distance_m), else the same as
+    // by distance.
+    var np = lonlat.concat([['k', String(K)], ['by', 'time'], ['mode', f.mode]]).concat(filterParams(f));
     var cp = [['lon', q.lon.toFixed(6)], ['lat', q.lat.toFixed(6)], ['minutes', String(MINUTES)], ['mode', f.mode]];
 
     setBusy(true);
     clearError();
     $('hint').hidden = true;
-    var nearest = getJSON(apiURL('v1/stations/nearest', np)).then(function (fc) {
+    // A point the roads do not reach (no usable road near it, or outside
+    // the server's network) is refused by its position: ask again by
+    // distance, and for the circle (a bad position fails again, as it should).
+    var byDistance = lonlat.concat([['k', String(K)]]).concat(filterParams(f));
+    var offRoad = function (err) { return err && err.kind === 'http' && err.status === 400 && err.param === 'lon'; };
+    var nearest = getJSON(apiURL('v1/stations/nearest', np)).catch(function (err) {
+      if (!offRoad(err)) { throw err; }
+      return getJSON(apiURL('v1/stations/nearest', byDistance));
+    }).then(function (fc) {
       if (seq !== querySeq) { return null; }
       var features = fc.features || [];
       if (q.crs) { features = toWGS84(q, features, fc.query || {}); }
@@ -1017,15 +1045,26 @@
       return null;
     }).then(function (v) { if (seq === querySeq) { setBusy(false); } return v; });
 
-    var circle = q.crs ? Promise.resolve(null) : getJSON(apiURL('v1/circle', cp)).then(function (feature) {
+    // The area reachable in MINUTES: on the roads where the server has a
+    // network, else the straight-line service circle (method says which).
+    var circle = q.crs ? Promise.resolve(null) : getJSON(apiURL('v1/reach', cp)).catch(function (err) {
+      if (!offRoad(err)) { throw err; }
+      return getJSON(apiURL('v1/circle', cp));
+    }).then(function (feature) {
       if (seq !== querySeq) { return null; }
       circleLayer.clearLayers();
       circleLayer.addData(feature);
       var p = feature.properties || {};
-      $('circle-info').textContent = typeof p.radius_m === 'number' ? t('circle.info', {
-        minutes: MINUTES, mode: t('mode.' + f.mode), radius: formatDistance(p.radius_m),
-        speed: p.speed_kmh, circuity: p.circuity
-      }) : '';
+      var info = '';
+      if (p.method === 'network' && typeof p.area_km2 === 'number') {
+        info = t('reach.info', { minutes: MINUTES, mode: t('mode.' + f.mode), area: t('units.km2', { n: number(p.area_km2, 1) }),
+          roads: formatDistance(p.road_length_m || 0) });
+      } else if (typeof p.radius_m === 'number') {
+        info = t('circle.info', { minutes: MINUTES, mode: t('mode.' + f.mode), radius: formatDistance(p.radius_m),
+          speed: p.speed_kmh, circuity: p.circuity });
+      }
+      $('circle-info').textContent = info;
+      $('circle-info').dataset.method = p.method || '';
       return feature;
     }).catch(function () {
       if (seq !== querySeq) { return null; }
@@ -1113,6 +1152,8 @@
       el('span', 'distance', typeof p.distance_m === 'number' ? formatDistance(p.distance_m) : ''),
       el('span', 'bearing', typeof p.bearing_deg === 'number' ? formatBearing(p.bearing_deg) : ''));
     li.appendChild(line);
+    var travel = travelText(p);
+    if (travel) { li.appendChild(el('div', 'travel', travel)); }
     li.appendChild(el('div', 'meta',
       el('span', 'kind', kindLabel(p.kind)),
       el('span', 'hours' + (hs.open === true ? ' is-open' : hs.open === false ? ' is-closed' : ''), hs.text),
@@ -1262,6 +1303,9 @@
     if (query) {
       var db = distanceBearing(query, pos);
       box.appendChild(el('p', 'card-distance', t('card.distance', { distance: formatDistance(db.meters), bearing: formatBearing(db.bearing) })));
+      var found = (lastNearest || []).filter(function (x) { return x.id === f.id; })[0];
+      var travel = travelText((found && found.properties) || p);
+      if (travel) { box.appendChild(el('p', 'card-travel', t('card.travel', { travel: travel, mode: t('mode.' + filters().mode) }))); }
     }
     if (p.amenities && p.amenities.length) {
       box.appendChild(el('ul', 'card-amenities', p.amenities.map(function (a) {
@@ -1646,9 +1690,81 @@
   // A tap on the map searches from the tapped point.
   map.on('click', function (ev) {
     if (view !== 'find') { return; }
+    if (trip) { tripTap(ev.latlng); return; }
     $('search-results').hidden = true;
     setQuery(L.Util.wrapNum(ev.latlng.lng, [-180, 180], true), ev.latlng.lat);
   });
+
+  // ---------- a route by tapping its start and end ----------
+
+  // trip is the route being tapped: null when off, {from: null} waiting
+  // for the start, {from: LatLng} waiting for the end.
+  var trip = null;
+  var tripSeq = 0;
+
+  function tripSay(key, vars) { $('trip-info').textContent = key ? t(key, vars) : ''; }
+
+  function startTrip() {
+    trip = { from: null };
+    ++tripSeq;
+    tripLayer.clearLayers();
+    $('trip-clear').hidden = false;
+    document.body.classList.add('tripping');
+    tripSay('trip.tap_start');
+  }
+
+  function clearTrip() {
+    trip = null;
+    ++tripSeq;
+    tripLayer.clearLayers();
+    $('trip-clear').hidden = true;
+    document.body.classList.remove('tripping');
+    tripSay('');
+    delete $('trip-info').dataset.method;
+  }
+
+  function tripMarker(latlng, label) {
+    L.marker(latlng, { icon: L.divIcon({ className: 'trip-marker', html: '', iconSize: [24, 24] }), keyboard: false, interactive: false })
+      .bindTooltip(el('span', '', label), { permanent: true, direction: 'top', className: 'trip-label' })
+      .addTo(tripLayer);
+  }
+
+  // tripTap takes a tap as the route's start, then as its end, and asks
+  // the API for the route between them (on the roads where the server has
+  // a network, else the straight line, as method says).
+  function tripTap(latlng) {
+    var at = L.latLng(latlng.lat, L.Util.wrapNum(latlng.lng, [-180, 180], true));
+    if (!trip.from) {
+      trip.from = at;
+      tripMarker(at, t('trip.start'));
+      tripSay('trip.tap_end');
+      return;
+    }
+    var from = trip.from;
+    trip = null;
+    document.body.classList.remove('tripping');
+    tripMarker(at, t('trip.end'));
+    tripSay('trip.searching');
+    var mode = filters().mode;
+    var seq = ++tripSeq;
+    var pos = function (p) { return p.lng.toFixed(6) + ',' + p.lat.toFixed(6); };
+    getJSON(apiURL('v1/route', [['from', pos(from)], ['to', pos(at)], ['mode', mode]])).then(function (feature) {
+      if (seq !== tripSeq) { return; }
+      var p = feature.properties || {};
+      L.geoJSON(feature, { style: { color: '#d35400', weight: 5, opacity: 0.85, className: 'trip-line' }, interactive: false }).addTo(tripLayer);
+      var vars = { time: formatDuration(p.duration_s || 0), distance: formatDistance(p.distance_m || 0), mode: t('mode.' + mode) };
+      tripSay(p.method === 'network' ? 'trip.by_road' : 'trip.straight', vars);
+      $('trip-info').dataset.method = p.method || '';
+      var b = tripLayer.getLayers().length ? L.featureGroup(tripLayer.getLayers()).getBounds() : null;
+      if (b && b.isValid()) { map.fitBounds(b, { padding: [24, 24], maxZoom: FIT_MAX_ZOOM }); }
+    }).catch(function (err) {
+      if (seq !== tripSeq) { return; }
+      tripSay('trip.failed', { reason: err.detail || errorText(err) });
+    });
+  }
+
+  $('trip-start').addEventListener('click', startTrip);
+  $('trip-clear').addEventListener('click', clearTrip);
 
   // ---------- your location ----------
 

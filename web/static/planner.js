@@ -676,6 +676,12 @@
     var reach = fc.reach || {};
     var radius = A.formatDistance(fc.radius_m);
     if (!(reach.minutes > 0)) { return t('planner.plain', { method: t('plan.method.radius', { radius: radius }) }); }
+    if (fc.method === 'network') { // by time on the roads
+      return t('planner.plain', { method: t('plan.method.network', {
+        minutes: A.number(reach.minutes, Number.isInteger(reach.minutes) ? 0 : 1),
+        mode: t(reach.mode ? 'plan.mode.' + reach.mode : 'plan.mode.speed')
+      }) });
+    }
     return t('planner.plain', {
       method: t('plan.method.time', {
         minutes: A.number(reach.minutes, Number.isInteger(reach.minutes) ? 0 : 1),

@@ -1,4 +1,4 @@
--- 0004: a bulk write draws its versions in its own statements.
+-- 0005: a bulk write draws its versions in its own statements.
 --
 -- The per-row version trigger (stations_set_version) costs more than the
 -- rest of writing a row when a million rows come at once, as an import

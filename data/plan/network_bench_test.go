@@ -1,0 +1,50 @@
+package plan
+
+import (
+	"context"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/paulmach/orb"
+
+	"yizhan/data/catalog"
+)
+
+// BenchmarkNearestByTime is the nearest 5 records by drive time from
+// random points in Andorra, among 200 records.
+func BenchmarkNearestByTime(b *testing.B) {
+	n := andorra(b)
+	rng := rand.New(rand.NewPCG(1, 2))
+	snap := catalog.NewSnapshot(andorraStations(b, rng, 200), 1)
+	p := &Planner{Roads: n}
+	pts := make([]orb.Point, 64)
+	for i := range pts {
+		pts[i] = orb.Point{1.48 + rng.Float64()*0.2, 42.47 + rng.Float64()*0.1}
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		_, _ = p.ByTime(ctx, snap, &TimedRequest{From: pts[i%len(pts)], K: 5, Travel: Travel{Mode: "drive"}})
+	}
+}
+
+// BenchmarkGapsByTime is the coverage of Andorra by 15 minutes of
+// driving from 30 records at once, on a 250 m grid.
+func BenchmarkGapsByTime(b *testing.B) {
+	n := andorra(b)
+	rng := rand.New(rand.NewPCG(5, 6))
+	snap := catalog.NewSnapshot(andorraStations(b, rng, 30), 1)
+	p := &Planner{Roads: n}
+	minutes, cell := 15.0, 250.0
+	req := &GapsRequest{Area: []byte(`{"type":"Polygon","coordinates":[[[1.41,42.43],[1.78,42.43],[1.78,42.65],[1.41,42.65],[1.41,42.43]]]}`),
+		CellM: &cell, Search: Search{Minutes: &minutes, Mode: "drive", By: "time"}}
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := p.Gaps(ctx, snap, req, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
