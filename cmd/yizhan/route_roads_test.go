@@ -134,4 +134,33 @@ func TestGapsByTimeCLIMatchesAPI(t *testing.T) {
 	if !strings.Contains(stdout.String(), "on the roads") {
 		t.Errorf("summary does not say it travelled on the roads:\n%s", stdout.String())
 	}
+
+	// Suggestions and the report by time: the same bytes, in words that
+	// say the coverage is by car on the roads.
+	for _, tc := range []struct{ flag, file, target string }{
+		{"--suggest-out", "sites.geojson", "/v1/coverage/suggest"},
+		{"--report", "report.html", "/v1/coverage/report?format=html"},
+	} {
+		file := filepath.Join(dir, tc.file)
+		args := []string{"--data", data, "--area", areaFile, "--minutes", "10", "--mode", "drive", "--by", "time", "--roads", andorraPBF, "--cell-m", "500",
+			"--suggest", "2", "--lang", "en", tc.flag, file}
+		stdout.Reset()
+		if err := runGaps(context.Background(), args, func(string) string { return "" }, &stdout, &stderr); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, stderr.String())
+		}
+		got, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		status, want := postJSON(t, s, tc.target, `{"area":`+area+`,"minutes":10,"mode":"drive","by":"time","cell_m":500,"n":2,"lang":"en"}`)
+		if status != 200 {
+			t.Fatalf("POST %s = %d %.300s", tc.target, status, want)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("yizhan gaps %v wrote\n%.600s\nthe API answers\n%.600s", args, got, want)
+		}
+		if tc.flag == "--report" && !bytes.Contains(got, []byte("by car on the roads")) {
+			t.Errorf("the report by time does not say by car on the roads:\n%.3000s", got)
+		}
+	}
 }

@@ -1,0 +1,71 @@
+package api
+
+import (
+	"strings"
+	"testing"
+)
+
+// andorraPlanBody is a suggestion by travel time over Andorra, with a
+// small demand, in lang.
+func andorraPlanBody(by, lang string) string {
+	return `{"area":{"type":"Polygon","coordinates":[[[1.41,42.43],[1.78,42.43],[1.78,42.65],[1.41,42.65],[1.41,42.43]]]},
+	"minutes":10,"mode":"drive","by":"` + by + `","n":2,"cell_m":500,"lang":"` + lang + `",
+	"demand":{"type":"FeatureCollection","features":[
+	{"type":"Feature","geometry":{"type":"Point","coordinates":[1.5218,42.5063]},"properties":{"weight":1000}},
+	{"type":"Feature","geometry":{"type":"Point","coordinates":[1.6545,42.5601]},"properties":{"weight":300}},
+	{"type":"Feature","geometry":{"type":"Point","coordinates":[1.4962,42.5745]},"properties":{"weight":200}}]}}`
+}
+
+// TestPlanByTimeAnswers checks that the planner's answers by time on a
+// road network keep every field of the planning pipeline, name the
+// method (network) apart from how the sites were chosen
+// (suggest_method), and say in plain words, in the answer and in the
+// report, that coverage is by car on the roads; without by time they
+// stay the straight line.
+func TestPlanByTimeAnswers(t *testing.T) {
+	s, _ := andorraServer(t)
+	r := post(t, s, "/v1/coverage/suggest", andorraPlanBody("time", "en"))
+	if r.status != 200 {
+		t.Fatalf("suggest by time = %d %.400s", r.status, r.raw)
+	}
+	for _, k := range []string{"demand_total", "demand_covered", "demand_covered_before", "demand_covered_after", "scenarios", "clipped_to",
+		"method_text", "formula", "candidates_from", "covered_pct_after", "grid"} {
+		if _, ok := r.body[k]; !ok {
+			t.Errorf("suggest by time lacks %s", k)
+		}
+	}
+	if r.body["by"] != "time" || r.body["method"] != "network" {
+		t.Errorf("by %v, method %v; want time, network", r.body["by"], r.body["method"])
+	}
+	if sm, _ := r.body["suggest_method"].(string); !strings.Contains(sm, "greedy") || !strings.Contains(sm, "straight-line circle") {
+		t.Errorf("suggest_method = %q; want the greedy and how candidates are measured by time", sm)
+	}
+	if mt, _ := r.body["method_text"].(string); !strings.Contains(mt, "by car on the roads") {
+		t.Errorf("method_text = %q; want it to say by car on the roads", mt)
+	}
+	if sc, _ := r.body["scenarios"].([]any); len(sc) != 3 {
+		t.Errorf("scenarios = %v; want today, with_planned, with_suggested", r.body["scenarios"])
+	}
+	feats, _ := r.body["features"].([]any)
+	for _, f := range feats {
+		props := f.(map[string]any)["properties"].(map[string]any)
+		for _, k := range []string{"demand_gain", "newly_covered_km2", "nearest_station", "near_place"} {
+			if _, ok := props[k]; !ok {
+				t.Errorf("site %v lacks %s", props["rank"], k)
+			}
+		}
+	}
+
+	rep := postRaw(t, s, "/v1/coverage/report?format=html", andorraPlanBody("time", "en"))
+	if rep.status != 200 || !strings.Contains(string(rep.raw), "by car on the roads") {
+		t.Errorf("report by time = %d; want its plain words to say by car on the roads:\n%.2000s", rep.status, rep.raw)
+	}
+
+	g := post(t, s, "/v1/coverage/gaps", strings.Replace(andorraPlanBody("distance", "en"), `"n":2,`, "", 1))
+	if g.status != 200 || g.body["method"] != "straight_line" || g.body["by"] != "distance" {
+		t.Errorf("gaps by distance = %d, method %v, by %v; want straight_line by distance", g.status, g.body["method"], g.body["by"])
+	}
+	if mt, _ := g.body["method_text"].(string); strings.Contains(mt, "on the roads (") {
+		t.Errorf("method_text by distance = %q; want the circle's words", mt)
+	}
+}
