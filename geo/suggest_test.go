@@ -295,13 +295,13 @@ func TestGapsClosed(t *testing.T) {
 	for trial := 0; trial < 20; trial++ {
 		area := randomArea(rng, orb.Point{112, 42}, 16, 0.2, 0.5, trial%2 == 0)
 		const radius = 6000.0
-		g := mustCoveredGrid(t, area, 1000, randomInside(rng, area, 4+rng.IntN(10)), radius)
+		g := mustCoveredGrid(t, area, 1000, randomInside(rng, area, 15+rng.IntN(30)), radius)
 		gaps, err := g.Gaps(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
 		after := g.Clone()
-		if err := after.Cover(ctx, randomInside(rng, area, 1+rng.IntN(12)), radius*2); err != nil {
+		if err := after.Cover(ctx, randomInside(rng, area, 1+rng.IntN(8)), radius*1.5); err != nil {
 			t.Fatal(err)
 		}
 		got, err := g.GapsClosed(ctx, gaps, after)
