@@ -210,7 +210,7 @@ func ReportHTMLBytes(rep *plan.Report) ([]byte, error) {
 	for _, sc := range cov.Scenarios {
 		row := reportScenario{Name: tr(m, "report.scenario."+sc.Name), Stations: sc.Stations,
 			Area: thousands(sc.Summary.CoveredM2/1e6, 1), AreaShare: pct(sc.Summary.CoveredPct / 100),
-			Demand: thousands(sc.DemandCovered, 0), DemandShare: pct(safeDiv(sc.DemandCovered, total)), Closed: strconv.Itoa(sc.GapsClosed)}
+			Demand: thousands(sc.DemandCovered, 0), DemandShare: pct(share(sc.DemandCovered, total)), Closed: strconv.Itoa(sc.GapsClosed)}
 		if sc.Name == plan.ScenarioToday {
 			row.Closed = "–"
 		}
@@ -294,13 +294,6 @@ func nearText(n *plan.NearStation, m map[string]string) string {
 
 func lonLatText(p orb.Point) string {
 	return strconv.FormatFloat(p[0], 'f', 4, 64) + ", " + strconv.FormatFloat(p[1], 'f', 4, 64)
-}
-
-func safeDiv(a, b float64) float64 {
-	if b <= 0 {
-		return 0
-	}
-	return a / b
 }
 
 func pct(share float64) string { return strconv.FormatFloat(100*share, 'f', 1, 64) + "%" }

@@ -283,40 +283,26 @@ func (g *Grid) Clone() *Grid {
 
 // GapsClosed reports, for each of gaps (Gaps of g, in its order), whether
 // after (a Clone of g covered further) has none of its cells uncovered.
-// The cost is O(cells of the gaps). ctx is checked once per gap and every
-// checkEvery cells.
+// It scans each gap's runs of cells, stopping at the first one still
+// uncovered, so the cost is at most O(cells of the gaps). ctx is checked
+// every checkEvery runs.
 func (g *Grid) GapsClosed(ctx context.Context, gaps []Gap, after *Grid) ([]bool, error) {
 	out := make([]bool, len(gaps))
-	seen := make([]bool, len(g.state))
-	var stack []int32
 	n := 0
 	for k, gp := range gaps {
-		if err := stopped(ctx, "gaps"); err != nil {
-			return nil, err
-		}
 		closed := true
-		stack = append(stack[:0], int32(gp.first))
-		seen[gp.first] = true
-		for len(stack) > 0 {
+	runs:
+		for _, rn := range gp.runs {
 			if n++; n%checkEvery == 0 {
 				if err := stopped(ctx, "gaps"); err != nil {
 					return nil, err
 				}
 			}
-			i := int(stack[len(stack)-1])
-			stack = stack[:len(stack)-1]
-			if after.state[i] == cellOpen {
-				closed = false
-			}
-			c := i % g.Cols
-			for _, j := range [4]int{i - g.Cols, i + g.Cols, i - 1, i + 1} {
-				switch {
-				case j == i-1 && c == 0, j == i+1 && c == g.Cols-1, j < 0, j >= len(g.state):
-					continue
-				}
-				if !seen[j] && g.state[j] == cellOpen {
-					seen[j] = true
-					stack = append(stack, int32(j))
+			row := int(rn.r) * g.Cols
+			for _, v := range after.state[row+int(rn.c0) : row+int(rn.c1)] {
+				if v == cellOpen {
+					closed = false
+					break runs
 				}
 			}
 		}
@@ -636,8 +622,11 @@ type Gap struct {
 	// degrees: inside the gap for a compact one, possibly outside a
 	// crescent.
 	Centroid orb.Point
-	first    int // one of its cells, row × Cols + column
+	runs     []gapRun // its cells, as runs of one row
 }
+
+// gapRun is the cells [c0, c1) of row r.
+type gapRun struct{ r, c0, c1 int32 }
 
 // run is a horizontal stretch [c0, c1) of open cells in one row.
 type run struct {
@@ -713,9 +702,10 @@ func (g *Grid) Gaps(ctx context.Context) ([]Gap, error) {
 		if !ok {
 			k = len(gaps)
 			comp[root] = k
-			gaps = append(gaps, Gap{first: runs[i].r*g.Cols + runs[i].c0})
+			gaps = append(gaps, Gap{})
 		}
 		n := runs[i].c1 - runs[i].c0
+		gaps[k].runs = append(gaps[k].runs, gapRun{int32(runs[i].r), int32(runs[i].c0), int32(runs[i].c1)})
 		a := float64(n) * g.rowArea[runs[i].r]
 		gaps[k].Cells += n
 		gaps[k].AreaM2 += a

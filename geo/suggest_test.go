@@ -285,3 +285,76 @@ func BenchmarkSuggestPlanDemand(b *testing.B) {
 		}
 	}
 }
+
+// TestGapsClosed holds GapsClosed to a flood fill: a gap is closed when
+// none of the cells 4-connected to it in the grid before is uncovered in
+// the grid after.
+func TestGapsClosed(t *testing.T) {
+	rng := coverageRand(t)
+	ctx := context.Background()
+	for trial := 0; trial < 20; trial++ {
+		area := randomArea(rng, orb.Point{112, 42}, 16, 0.2, 0.5, trial%2 == 0)
+		const radius = 6000.0
+		g := mustCoveredGrid(t, area, 1000, randomInside(rng, area, 15+rng.IntN(30)), radius)
+		gaps, err := g.Gaps(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		after := g.Clone()
+		if err := after.Cover(ctx, randomInside(rng, area, 1+rng.IntN(8)), radius*1.5); err != nil {
+			t.Fatal(err)
+		}
+		got, err := g.GapsClosed(ctx, gaps, after)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Flood-fill labels of today's open cells.
+		label := make([]int, len(g.state))
+		for i := range label {
+			label[i] = -1
+		}
+		var open []bool // per label: some cell uncovered after
+		for i, v := range g.state {
+			if v != cellOpen || label[i] >= 0 {
+				continue
+			}
+			l := len(open)
+			open = append(open, false)
+			stack := []int{i}
+			label[i] = l
+			for len(stack) > 0 {
+				j := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				if after.state[j] == cellOpen {
+					open[l] = true
+				}
+				r, c := j/g.Cols, j%g.Cols
+				for _, nb := range [][2]int{{r - 1, c}, {r + 1, c}, {r, c - 1}, {r, c + 1}} {
+					if nb[0] < 0 || nb[0] >= g.Rows || nb[1] < 0 || nb[1] >= g.Cols {
+						continue
+					}
+					k := nb[0]*g.Cols + nb[1]
+					if g.state[k] == cellOpen && label[k] < 0 {
+						label[k] = l
+						stack = append(stack, k)
+					}
+				}
+			}
+		}
+		if len(open) != len(gaps) {
+			t.Fatalf("trial %d: %d flood-fill components; Gaps gave %d", trial, len(open), len(gaps))
+		}
+		closed := 0
+		for k, gp := range gaps {
+			rn := gp.runs[0]
+			want := !open[label[int(rn.r)*g.Cols+int(rn.c0)]]
+			if got[k] != want {
+				t.Fatalf("trial %d: GapsClosed(gap %d) = %v; flood fill says %v", trial, k, got[k], want)
+			}
+			if want {
+				closed++
+			}
+		}
+		t.Logf("trial %d: %d gaps, %d closed", trial, len(gaps), closed)
+	}
+}
