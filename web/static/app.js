@@ -154,6 +154,12 @@
   // answer: err.status, and the problem's detail in err.detail, RFC 7807)
   // or 'parse'; showError words each in the user's language. An answer the
   // service worker gave from its cache (offline) is noted for the banner.
+  // savedAnswers holds the answers the service worker gave from its cache.
+  // Whether an answer is offline is a fact of that answer: the banner's
+  // state is not, since another answer (one the browser's HTTP cache
+  // gave) may change it while this one is still being read.
+  var savedAnswers = new WeakSet();
+
   function fetchJSON(url, init) {
     init = init || {};
     init.headers = Object.assign({ Accept: 'application/geo+json, application/json' }, init.headers || {});
@@ -165,7 +171,8 @@
         throw e;
       })
       .then(function (res) {
-        noteOffline(res.headers.get('X-Yizhan-Offline'), url);
+        var saved = res.headers.get('X-Yizhan-Offline');
+        noteOffline(saved, url);
         return res.text().then(function (text) {
           var body = null;
           try { body = text ? JSON.parse(text) : null; } catch (e) { body = null; }
@@ -182,6 +189,7 @@
             pe.kind = 'parse';
             throw pe;
           }
+          if (saved !== null && typeof body === 'object') { savedAnswers.add(body); }
           return body;
         });
       });
@@ -1021,7 +1029,7 @@
       if (seq !== querySeq) { return null; }
       var features = fc.features || [];
       if (q.crs) { features = toWGS84(q, features, fc.query || {}); }
-      drawNearest(features, fit, false);
+      drawNearest(features, fit, savedAnswers.has(fc));
       return features;
     }).catch(function (err) {
       if (seq !== querySeq) { return null; }
@@ -1177,7 +1185,7 @@
     features.forEach(function (x) {
       var p = x.properties || {};
       var c = x.geometry.coordinates;
-      list.appendChild(resultItem(x, offline || !!offlineSince));
+      list.appendChild(resultItem(x, offline));
       L.polyline([[query.lat, query.lon], [c[1], c[0]]], {
         color: kindColor(p.kind), weight: 1.5, dashArray: '4 4', interactive: false, className: 'nearest-line',
         pane: 'circle'
