@@ -778,10 +778,14 @@ func coverByTime(ctx context.Context, net *roads.Network, g *geo.Grid, pts []orb
 		}
 		return true
 	}
+	var lens []float64 // the segment lengths of one part, reused
 	tree.Reached(func(part orb.LineString, fromS, toS float64) bool {
+		lens = lens[:0]
 		total := 0.0
 		for i := 1; i < len(part); i++ {
-			total += geo.Distance(part[i-1], part[i])
+			d := geo.Distance(part[i-1], part[i])
+			lens = append(lens, d)
+			total += d
 		}
 		if len(part) == 0 || !add(part[0], fromS) {
 			return werr == nil
@@ -789,7 +793,7 @@ func coverByTime(ctx context.Context, net *roads.Network, g *geo.Grid, pts []orb
 		done := 0.0
 		for i := 1; i < len(part); i++ {
 			a, b := part[i-1], part[i]
-			d := geo.Distance(a, b)
+			d := lens[i-1]
 			k := max(1, int(math.Ceil(d/step)))
 			for j := 1; j <= k; j++ {
 				f := float64(j) / float64(k)
