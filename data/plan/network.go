@@ -362,6 +362,21 @@ type ReachRequest struct {
 	Travel
 }
 
+// MaxReachPositions bounds the positions of a reach answer's area, and of
+// its roads when asked for: about 40 MB of GeoJSON each.
+const MaxReachPositions = 1_000_000
+
+// positions counts the positions of mp.
+func positions(mp orb.MultiPolygon) int {
+	n := 0
+	for _, p := range mp {
+		for _, r := range p {
+			n += len(r)
+		}
+	}
+	return n
+}
+
 // Reached is the answer to a ReachRequest: on the network, the reached
 // area and roads; without one, the straight-line service circle.
 type Reached struct {
@@ -408,7 +423,17 @@ func (p *Planner) Reach(ctx context.Context, req *ReachRequest) (*Reached, error
 		return nil, roadStopped(err, "lon", p.timeout())
 	}
 	out.Method, out.Area, out.AreaKm2, out.RoadLengthM, out.SnapM = MethodNetwork, r.Area, r.AreaKm2, r.RoadLengthM, r.From.OffRoadM
+	if n := positions(r.Area); n > MaxReachPositions {
+		return nil, bad("minutes", "the area reached in %s minutes has %d positions; an answer holds at most %d: ask for fewer minutes", geo.Num(minutes), n, MaxReachPositions)
+	}
 	if req.Roads {
+		n := 0
+		for _, l := range r.Roads {
+			n += len(l)
+		}
+		if n > MaxReachPositions {
+			return nil, bad("roads", "the roads reached in %s minutes have %d positions; an answer holds at most %d: ask for fewer minutes, or leave roads out", geo.Num(minutes), n, MaxReachPositions)
+		}
 		out.Roads = r.Roads
 	}
 	return out, nil
