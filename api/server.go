@@ -12,6 +12,7 @@ import (
 
 	"yizhan/data/bundled"
 	"yizhan/data/catalog"
+	"yizhan/data/plan"
 	"yizhan/geo"
 	"yizhan/roads"
 )
@@ -72,6 +73,10 @@ type Server struct {
 	// offsets converts coordinates for crs=gcj02|bd09 (crs.go); nil
 	// without the bundled layers, which hold the China outline.
 	offsets *geo.Offsets
+
+	// snaps keeps where records join the road network, for searches by
+	// travel time (roads.go).
+	snaps *plan.SnapCache
 }
 
 // New builds the app with every route. cfg.Catalog is required; a nil
@@ -88,7 +93,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log.With("component", "api"), now: time.Now, cors: cors, offsets: newOffsets(cfg.Layers)}
+	s := &Server{cfg: cfg, log: log.With("component", "api"), now: time.Now, cors: cors, offsets: newOffsets(cfg.Layers), snaps: plan.NewSnapCache()}
 	s.app = fiber.New(fiber.Config{
 		AppName:        "yizhan",
 		ErrorHandler:   s.handleError,

@@ -51,6 +51,7 @@ func startRoadServer(t *testing.T) string {
 		rec("encamp", data.KindRestStop, 1.5802, 42.5353),
 		rec("sant-julia", data.KindDriverHome, 1.4912, 42.4637),
 		rec("pas-de-la-casa", data.KindDriverHome, 1.7327, 42.5425),
+		rec("erenhot-port", data.KindPort, 111.95, 43.66), // no road of Andorra reaches it
 	}
 	for _, st := range sts {
 		if problems := st.Validate(); problems != nil {
@@ -174,9 +175,16 @@ func TestRouteOnRoads(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"?lang=en&lat=43.65&lon=111.98&z=9&q=43.70,111.95")); err != nil {
 		t.Fatal(err)
 	}
-	poll("the nearest list by distance", `document.querySelectorAll('#nearest-list li.nearest-item').length === 4 && document.querySelectorAll('#nearest-list .travel').length === 0`)
+	poll("the nearest list by distance", `document.querySelectorAll('#nearest-list li.nearest-item').length === 5 && document.querySelectorAll('#nearest-list .travel').length === 0`)
 	poll("the straight-line circle", `document.getElementById('circle-info').dataset.method === 'straight_line'`)
 	if v, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById('error').hidden`)); !v {
 		t.Errorf("an error is shown for a point off the roads")
 	}
+
+	// On the roads, with no record of the kind asked for within reach
+	// (the one port is in Erenhot): the nearest by distance, not nothing.
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"?lang=en&lat=42.53&lon=1.6&z=12&q=42.5063,1.5218&kind=port")); err != nil {
+		t.Fatal(err)
+	}
+	poll("the port by distance", `(() => { const li = document.querySelectorAll('#nearest-list li.nearest-item'); return li.length === 1 && li[0].dataset.id === 'erenhot-port' && !li[0].querySelector('.travel'); })()`)
 }

@@ -57,6 +57,8 @@ type Planner struct {
 	Now func() time.Time
 	// Roads is the road network travel uses; nil: none, the straight line (network.go).
 	Roads *roads.Network
+	// Snaps keeps the records' snaps to Roads between requests; nil: none (snapcache.go).
+	Snaps *SnapCache
 }
 
 func (p *Planner) timeout() time.Duration {

@@ -162,6 +162,20 @@ func (t *Travel) parse(defMode string) (travel, error) {
 	return out, nil
 }
 
+// fastestKmh is the fastest any part of a trip by p can go, in km/h: the
+// one speed of a flat profile (walk, cycle), else the cap (capped sets
+// one), and the off-road speed if faster.
+func fastestKmh(p *roads.Profile) float64 {
+	v := p.MaxKmh
+	if p.FlatKmh > 0 && (v == 0 || p.FlatKmh < v) {
+		v = p.FlatKmh
+	}
+	if v == 0 {
+		v = MaxRoadKmh
+	}
+	return math.Max(v, p.OffRoadKmh)
+}
+
 // capped is p capped at MaxRoadKmh: the profile of a search that looks
 // for records within the distance MaxRoadKmh covers in its time. Routes
 // and reach areas use the profile as it is, so that a route with a
@@ -348,6 +362,21 @@ type ReachRequest struct {
 	Travel
 }
 
+// MaxReachPositions bounds the positions of a reach answer's area, and of
+// its roads when asked for: about 40 MB of GeoJSON each.
+const MaxReachPositions = 1_000_000
+
+// positions counts the positions of mp.
+func positions(mp orb.MultiPolygon) int {
+	n := 0
+	for _, p := range mp {
+		for _, r := range p {
+			n += len(r)
+		}
+	}
+	return n
+}
+
 // Reached is the answer to a ReachRequest: on the network, the reached
 // area and roads; without one, the straight-line service circle.
 type Reached struct {
@@ -394,7 +423,17 @@ func (p *Planner) Reach(ctx context.Context, req *ReachRequest) (*Reached, error
 		return nil, roadStopped(err, "lon", p.timeout())
 	}
 	out.Method, out.Area, out.AreaKm2, out.RoadLengthM, out.SnapM = MethodNetwork, r.Area, r.AreaKm2, r.RoadLengthM, r.From.OffRoadM
+	if n := positions(r.Area); n > MaxReachPositions {
+		return nil, bad("minutes", "the area reached in %s minutes has %d positions; an answer holds at most %d: ask for fewer minutes", geo.Num(minutes), n, MaxReachPositions)
+	}
 	if req.Roads {
+		n := 0
+		for _, l := range r.Roads {
+			n += len(l)
+		}
+		if n > MaxReachPositions {
+			return nil, bad("roads", "the roads reached in %s minutes have %d positions; an answer holds at most %d: ask for fewer minutes, or leave roads out", geo.Num(minutes), n, MaxReachPositions)
+		}
 		out.Roads = r.Roads
 	}
 	return out, nil
@@ -434,12 +473,14 @@ type TimedAnswer struct {
 // Minutes; without a network, by straight-line distance, with the time it
 // takes at the mode's speed over circuity-lengthened roads.
 //
-// A record reachable in t seconds lies within t × MaxRoadKmh / 3.6 meters
-// of the point: the records passing the filter within that distance are
-// the candidates, and a search bounded by t gives their times. Nearest
-// starts with FirstSearchMinutes and doubles the time until K are
-// reached or Minutes is searched, so its work is at most twice that of a
-// search bounded by the K-th record's time.
+// A record reachable in t seconds lies within t × v / 3.6 meters of the
+// point, v the profile's fastest speed (fastestKmh): the records passing
+// the filter within that distance are the candidates, and a search
+// bounded by t gives their times. They are timed nearest first; once K
+// are timed, a candidate so far that even v could not beat the K-th time
+// ends the list. Nearest starts with FirstSearchMinutes and doubles the
+// time until K are reached or Minutes is searched, so its work is at most
+// twice that of a search bounded by the K-th record's time.
 func (p *Planner) ByTime(ctx context.Context, snap *catalog.Snapshot, req *TimedRequest) (*TimedAnswer, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.timeout())
 	defer cancel()
@@ -506,24 +547,39 @@ func (p *Planner) timed(ctx context.Context, snap *catalog.Snapshot, req *TimedR
 	if err != nil {
 		return nil, roadStopped(err, "lon", p.timeout())
 	}
-	radius := seconds * MaxRoadKmh / 3.6
-	cands := snap.Within(req.From, radius, req.Filter)
+	mps := fastestKmh(prof) / 3.6
+	cands := snap.Within(req.From, seconds*mps, req.Filter) // nearest first
 	near := nearNetwork(p.Roads, prof)
+	snapOf := p.Snaps.snapper(p.Roads, prof)
 	out := make([]Timed, 0, len(cands))
+	var best []float64 // the K smallest times so far, ascending (nearest only)
 	for i, c := range cands {
 		if i%256 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, roadStopped(err, "lon", p.timeout())
 			}
 		}
+		if req.K > 0 && len(best) == req.K && c.Meters/mps > best[req.K-1] {
+			break // this one and every farther one are slower than the K-th
+		}
 		if !near(c.Station.Location) {
 			continue // farther than the snap distance from every road
 		}
-		s, m, ok := tree.TimeTo(c.Station.Location)
+		sn, ok := snapOf(c.Station)
+		if !ok {
+			continue
+		}
+		s, m, ok := tree.TimeToSnap(&sn)
 		if !ok || s > seconds {
 			continue
 		}
 		out = append(out, Timed{Result: c, DurationS: s, RoadMeters: m, ByNetwork: true})
+		if req.K > 0 {
+			j, _ := slices.BinarySearch(best, s)
+			if best = slices.Insert(best, j, s); len(best) > req.K {
+				best = best[:req.K]
+			}
+		}
 	}
 	slices.SortStableFunc(out, func(a, b Timed) int {
 		if a.DurationS != b.DurationS {
@@ -680,7 +736,8 @@ func (c *coverage) nearRadius(net *roads.Network) float64 {
 	if c.coverMethod(net) != MethodNetwork {
 		return c.reach.Radius()
 	}
-	return c.reach.Minutes*60*MaxRoadKmh/3.6 + c.travel.profile.MaxSnapM
+	prof := capped(c.travel.profile)
+	return c.reach.Minutes*60*fastestKmh(&prof)/3.6 + prof.MaxSnapM
 }
 
 // coverFrom covers g from the records at pts and marks covered[i] for
@@ -800,10 +857,14 @@ func coverByTime(ctx context.Context, net *roads.Network, g *geo.Grid, pts []orb
 		}
 		return true
 	}
+	var lens []float64 // the segment lengths of one part, reused
 	tree.Reached(func(part orb.LineString, fromS, toS float64) bool {
+		lens = lens[:0]
 		total := 0.0
 		for i := 1; i < len(part); i++ {
-			total += geo.Distance(part[i-1], part[i])
+			d := geo.Distance(part[i-1], part[i])
+			lens = append(lens, d)
+			total += d
 		}
 		if len(part) == 0 || !add(part[0], fromS) {
 			return werr == nil
@@ -811,7 +872,7 @@ func coverByTime(ctx context.Context, net *roads.Network, g *geo.Grid, pts []orb
 		done := 0.0
 		for i := 1; i < len(part); i++ {
 			a, b := part[i-1], part[i]
-			d := geo.Distance(a, b)
+			d := lens[i-1]
 			k := max(1, int(math.Ceil(d/step)))
 			for j := 1; j <= k; j++ {
 				f := float64(j) / float64(k)

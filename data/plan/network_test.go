@@ -77,6 +77,7 @@ func TestByTimeMatchesRoutes(t *testing.T) {
 	sts := andorraStations(t, rng, 60)
 	snap := catalog.NewSnapshot(sts, 1)
 	p := &Planner{Roads: n}
+	cached := &Planner{Roads: n, Snaps: NewSnapCache()}
 	ctx := context.Background()
 	compared := 0
 	for i := 0; i < 12; i++ {
@@ -127,6 +128,18 @@ func TestByTimeMatchesRoutes(t *testing.T) {
 			t.Fatalf("ByTime(%v, %s, %v) found %d; brute force reaches %d", from, mode, f.Kinds, len(got.Results), len(all))
 		}
 		compared += len(got.Results)
+		// With the snap cache, twice: the same answer.
+		for range 2 {
+			again, err := cached.ByTime(ctx, snap, &TimedRequest{From: from, K: k, Filter: f, Travel: Travel{Mode: mode}, Minutes: &minutes})
+			if err != nil || len(again.Results) != len(got.Results) {
+				t.Fatalf("ByTime with the snap cache = %v, %d results; without %d", err, len(again.Results), len(got.Results))
+			}
+			for j := range again.Results {
+				if again.Results[j].Station != got.Results[j].Station || again.Results[j].DurationS != got.Results[j].DurationS {
+					t.Errorf("ByTime with the snap cache #%d = %s %v; without %s %v", j, again.Results[j].Station.ID, again.Results[j].DurationS, got.Results[j].Station.ID, got.Results[j].DurationS)
+				}
+			}
+		}
 		for j, r := range got.Results {
 			if math.Abs(r.DurationS-all[j].s) > 1e-6*all[j].s+1e-9 {
 				t.Errorf("ByTime(%v, %s) #%d = %s at %.3f s; brute force %s at %.3f s", from, mode, j, r.Station.ID, r.DurationS, all[j].id, all[j].s)
@@ -346,4 +359,39 @@ func TestGapsByTime(t *testing.T) {
 			t.Errorf("Gaps(%+v) = %v; want a refusal of %s", tc.s, err, tc.field)
 		}
 	}
+}
+
+// TestSnapCacheConcurrent runs searches by time from many goroutines on
+// one cache, across a change of network, for the race detector, and
+// checks the cache's answers against snapping afresh.
+func TestSnapCacheConcurrent(t *testing.T) {
+	n := andorra(t)
+	other, err := roads.Build(nil)
+	if err != nil {
+		t.Skipf("an empty network: %v", err)
+	}
+	rng := rand.New(rand.NewPCG(21, 22))
+	sts := andorraStations(t, rng, 40)
+	c := NewSnapCache()
+	prof := capped(roads.DefaultProfile(roads.Drive))
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			net := n
+			if g == 3 {
+				net = other
+			}
+			snapOf := c.snapper(net, &prof)
+			for _, st := range sts {
+				got, gok := snapOf(st)
+				want, err := net.Snap(st.Location, &prof)
+				if gok != (err == nil) || gok && got != want {
+					t.Errorf("cached snap of %s = %+v %v; afresh %+v %v", st.ID, got, gok, want, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -1022,7 +1022,11 @@
     // distance, and for the circle (a bad position fails again, as it should).
     var byDistance = lonlat.concat([['k', String(K)]]).concat(filterParams(f));
     var offRoad = function (err) { return err && err.kind === 'http' && err.status === 400 && err.param === 'lon'; };
-    var nearest = getJSON(apiURL('v1/stations/nearest', np)).catch(function (err) {
+    var nearest = getJSON(apiURL('v1/stations/nearest', np)).then(function (fc) {
+      // No record reachable on the roads: the nearest by distance still helps.
+      if (fc && fc.method === 'network' && !(fc.features || []).length) { return getJSON(apiURL('v1/stations/nearest', byDistance)); }
+      return fc;
+    }, function (err) {
       if (!offRoad(err)) { throw err; }
       return getJSON(apiURL('v1/stations/nearest', byDistance));
     }).then(function (fc) {
