@@ -598,9 +598,9 @@ func (ix *Index) CountWithin(p orb.Point, radius float64, accept func(slot uint3
 func (ix *Index) walkCircle(s *searcher, count bool) {
 	var boxes [2]orb.Bound
 	nb, _ := boundAround(orb.Point{s.lonDeg, s.latDeg}, s.radius, &boxes)
-	s.around = s.around[:0]
-	for _, b := range boxes[:nb] {
-		s.around = append(s.around, box{b.Min, b.Max})
+	s.nAround = nb
+	for i, b := range boxes[:nb] {
+		s.around[i] = box{b.Min, b.Max}
 	}
 	if ix.over.Len() > 0 {
 		visit := s.visitWithin
@@ -617,8 +617,15 @@ func (ix *Index) walkCircle(s *searcher, count bool) {
 	}
 	top := len(pk.levels) - 1
 	for j := range pk.levels[top] {
-		ix.circleNode(s, top, j, count)
+		if s.nearCircle(&pk.levels[top][j]) {
+			ix.circleNode(s, top, j, count)
+		}
 	}
+}
+
+// nearCircle reports whether nd crosses a box around the circle.
+func (s *searcher) nearCircle(nd *node) bool {
+	return s.around[0].crosses(nd.min, nd.max) || (s.nAround == 2 && s.around[1].crosses(nd.min, nd.max))
 }
 
 func (ix *Index) circleNode(s *searcher, l, j int, count bool) {
@@ -626,15 +633,9 @@ func (ix *Index) circleNode(s *searcher, l, j int, count bool) {
 	nd := &pk.levels[l][j]
 	// The boxes around the circle reject most nodes with four comparisons;
 	// the distance bound rejects those near their corners.
-	within := false // nd lies in a box around the circle
-	crosses := false
-	for _, b := range s.around {
-		if b.crosses(nd.min, nd.max) {
-			crosses = true
-			within = within || b.holds(nd.min, nd.max)
-		}
-	}
-	if !crosses || s.nodeBound(nd) > s.radius {
+	// The caller checked that nd crosses a box around the circle.
+	within := s.around[0].holds(nd.min, nd.max) || (s.nAround == 2 && s.around[1].holds(nd.min, nd.max))
+	if s.nodeBound(nd) > s.radius {
 		return
 	}
 	lo := j * span(l)
@@ -647,9 +648,11 @@ func (ix *Index) circleNode(s *searcher, l, j int, count bool) {
 		return
 	}
 	if l > 0 {
-		kids := len(pk.levels[l-1])
-		for c := j * nodeSize; c < min((j+1)*nodeSize, kids); c++ {
-			ix.circleNode(s, l-1, c, count)
+		kids := pk.levels[l-1]
+		for c := j * nodeSize; c < min((j+1)*nodeSize, len(kids)); c++ {
+			if s.nearCircle(&kids[c]) {
+				ix.circleNode(s, l-1, c, count)
+			}
 		}
 		return
 	}
@@ -1043,7 +1046,8 @@ type searcher struct {
 	count            int
 	inside           box // inscribed in the circle, when hasInside
 	hasInside        bool
-	around           []box // the boxes around the circle (boundAround)
+	around           [2]box // the boxes around the circle (boundAround), nAround of them
+	nAround          int
 	// hits is, for Nearest, a max-heap of the k best (worst at 0); for
 	// Within, all hits in visit order.
 	hits        []Hit

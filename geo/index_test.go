@@ -621,3 +621,77 @@ func TestLeastInBound(t *testing.T) {
 		}
 	}
 }
+
+// TestNodeBoundIsALowerBound checks the nearest search's node bound and
+// point bound against the exact distance to random points inside random
+// boxes, anywhere on the sphere, near and far.
+func TestNodeBoundIsALowerBound(t *testing.T) {
+	rng := rand.New(rand.NewSource(seed + 9))
+	for trial := 0; trial < 20000; trial++ {
+		q := randPoint(rng)
+		a, c := randPoint(rng), randPoint(rng)
+		if rng.Intn(2) == 0 { // small boxes near the query too
+			a = Destination(q, rng.Float64()*360, rng.Float64()*50000)
+			c = Destination(a, rng.Float64()*360, rng.Float64()*5000)
+		}
+		a[0], c[0] = normalizeLon(a[0]), normalizeLon(c[0])
+		nd := node{min: [2]float64{math.Min(a[0], c[0]), math.Min(a[1], c[1])}, max: [2]float64{math.Max(a[0], c[0]), math.Max(a[1], c[1])}}
+		far := math.Max(math.Abs(nd.min[1]), math.Abs(nd.max[1]))
+		nd.cosFar = math.Max(0, math.Cos(far*degToRad))
+		s := getSearcher(q, nil)
+		bound := s.nodeBound(&nd)
+		for range 8 {
+			p := [2]float64{nd.min[0] + rng.Float64()*(nd.max[0]-nd.min[0]), nd.min[1] + rng.Float64()*(nd.max[1]-nd.min[1])}
+			if rng.Intn(4) == 0 {
+				p = [2]float64{nd.min[0], nd.max[1]} // a corner
+			}
+			d := Distance(q, orb.Point(p))
+			if bound > d {
+				t.Fatalf("nodeBound(%v, box %v–%v) = %v > Distance to %v = %v", q, nd.min, nd.max, bound, p, d)
+			}
+			if pb := s.pointBound(p, nd.cosFar); pb > d {
+				t.Fatalf("pointBound(%v, %v) = %v > Distance %v", q, p, pb, d)
+			}
+		}
+		putSearcher(s)
+	}
+}
+
+// TestInscribedBoxAndCorners checks the two shortcuts of counting within
+// a circle: every point of the inscribed box, and of a box circleHolds
+// accepts, is within the radius by Distance.
+func TestInscribedBoxAndCorners(t *testing.T) {
+	rng := rand.New(rand.NewSource(seed + 10))
+	for trial := 0; trial < 20000; trial++ {
+		q := randPoint(rng)
+		radius := math.Pow(10, rng.Float64()*6.5) // 1 m .. 3,000 km
+		s := getSearcher(q, nil)
+		s.radius = radius
+		in, ok := inscribed(q, radius)
+		for range 8 {
+			if ok {
+				p := orb.Point{in.min[0] + rng.Float64()*(in.max[0]-in.min[0]), in.min[1] + rng.Float64()*(in.max[1]-in.min[1])}
+				if rng.Intn(3) == 0 {
+					p = orb.Point{in.max[0], in.min[1]}
+				}
+				if d := Distance(q, p); d > radius {
+					t.Fatalf("inscribed(%v, %v) = %v holds %v at %v", q, radius, in, p, d)
+				}
+			}
+			a := Destination(q, rng.Float64()*360, rng.Float64()*radius)
+			c := Destination(q, rng.Float64()*360, rng.Float64()*radius)
+			a[0], c[0] = normalizeLon(a[0]), normalizeLon(c[0])
+			nd := node{min: [2]float64{math.Min(a[0], c[0]), math.Min(a[1], c[1])}, max: [2]float64{math.Max(a[0], c[0]), math.Max(a[1], c[1])}}
+			if !s.circleHolds(&nd) {
+				continue
+			}
+			for range 8 {
+				p := orb.Point{nd.min[0] + rng.Float64()*(nd.max[0]-nd.min[0]), nd.min[1] + rng.Float64()*(nd.max[1]-nd.min[1])}
+				if d := Distance(q, p); d > radius {
+					t.Fatalf("circleHolds(%v, %v, box %v–%v) but %v is at %v", q, radius, nd.min, nd.max, p, d)
+				}
+			}
+		}
+		putSearcher(s)
+	}
+}
