@@ -56,6 +56,7 @@ type Network struct {
 
 	tables    sync.Map // profile key → *costTable
 	comps     sync.Map // access pattern → *components
+	compN     atomic.Int32
 	tableN    atomic.Int32
 	scratches sync.Pool // *scratch sized for this network
 }
