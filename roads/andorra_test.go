@@ -203,3 +203,17 @@ func TestConcurrentSearches(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestExtractGraphBytes holds the graphs of both extracts to 48 bytes a
+// directed edge, geometry apart.
+func TestExtractGraphBytes(t *testing.T) {
+	for _, path := range []string{andorraPBF, liechtensteinPBF} {
+		n, _ := network(t, path)
+		s := n.Stats()
+		per := float64(s.GraphBytes) / float64(s.Edges)
+		t.Logf("%s: %d junctions, %d directed edges, %.1f graph bytes per directed edge, geometry %d bytes", path, s.Nodes, s.Edges, per, s.GeometryBytes)
+		if per > 48 {
+			t.Errorf("%s: %.1f graph bytes per directed edge, more than 48", path, per)
+		}
+	}
+}

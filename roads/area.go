@@ -22,8 +22,12 @@ import (
 const (
 	ReachBufferM = 100
 	ReachCellM   = 50
-	// maxAreaCells bounds the raster; larger areas get larger cells.
-	maxAreaCells = 4 << 20
+	// maxAreaCells bounds the raster: an area whose box would need more
+	// cells of ReachCellM gets larger cells, so the work stays a few
+	// milliseconds however far the search went (a 25 km drive on fast roads
+	// gets 100 m cells); half a cell on a boundary tens of kilometres long
+	// is as good as 25 m on one of a few.
+	maxAreaCells = 1 << 18
 )
 
 // bufferArea buffers lines by b metres on a raster and traces it.

@@ -30,8 +30,18 @@ func (n *Network) mainNodes(t *costTable) []bool {
 				key[i] |= 2
 			}
 		}
-		v, _ := n.comps.LoadOrStore(string(key), &components{})
-		c := v.(*components)
+		c := &components{}
+		if v, ok := n.comps.Load(string(key)); ok {
+			c = v.(*components)
+		} else if n.compN.Load() < maxTables {
+			// Bounded like the cost tables: beyond it each table computes
+			// its own.
+			if v, loaded := n.comps.LoadOrStore(string(key), c); loaded {
+				c = v.(*components)
+			} else {
+				n.compN.Add(1)
+			}
+		}
 		c.once.Do(func() { c.main = n.largestSCC(t) })
 		t.main = c.main
 	})

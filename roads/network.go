@@ -3,6 +3,7 @@ package roads
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -54,10 +55,14 @@ type Network struct {
 	bound orb.Bound
 	ways  int
 
-	tables    sync.Map // profile key → *costTable
-	comps     sync.Map // access pattern → *components
-	tableN    atomic.Int32
-	scratches sync.Pool // *scratch sized for this network
+	tables sync.Map // profile key → *costTable
+	comps  sync.Map // access pattern → *components
+	compN  atomic.Int32
+	tableN atomic.Int32
+	// scratches keeps a few idle search states sized for this network. Not
+	// a sync.Pool: a collection empties that, and on a large network a
+	// fresh state is tens of megabytes to allocate and clear.
+	scratches chan *scratch
 }
 
 // Stats describes a network's size.
@@ -154,7 +159,7 @@ func Build(ways []Way) (*Network, error) {
 			seen[id] = min(c, 2)
 		}
 	}
-	n := &Network{ways: len(ways)}
+	n := &Network{ways: len(ways), scratches: make(chan *scratch, max(2, runtime.GOMAXPROCS(0)))}
 	junction := make(map[int64]uint32, len(seen)/4)
 	node := func(id int64, p orb.Point) uint32 {
 		k, ok := junction[id]

@@ -39,7 +39,12 @@ type scratch struct {
 const noPred = math.MaxUint32
 
 func (n *Network) getScratch() *scratch {
-	if s, ok := n.scratches.Get().(*scratch); ok {
+	var s *scratch
+	select {
+	case s = <-n.scratches:
+	default:
+	}
+	if s != nil {
 		s.gen++
 		if s.gen == 0 { // wrapped: stamps of old generations could match
 			clear(s.stamp)
@@ -53,7 +58,12 @@ func (n *Network) getScratch() *scratch {
 		pred: make([]uint32, k), done: make([]bool, k)}
 }
 
-func (n *Network) putScratch(s *scratch) { n.scratches.Put(s) }
+func (n *Network) putScratch(s *scratch) {
+	select {
+	case n.scratches <- s:
+	default: // enough idle ones kept; let this one go
+	}
+}
 
 func (s *scratch) seen(v uint32) bool { return s.stamp[v] == s.gen }
 
