@@ -2,6 +2,8 @@ package roads_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -10,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
 
 	"yizhan/data/source"
 	"yizhan/roads"
@@ -90,6 +93,16 @@ func TestAndorraRouteMatchesTree(t *testing.T) {
 		t.Fatalf("tree road metres %v + off-road, route %v", d, rt.DistanceM)
 	}
 	t.Logf("border to border: %.0f s, %.0f m, %d positions", rt.DurationS, rt.DistanceM, len(rt.Line))
+	// The French crossing's nearest road is the outbound carriageway, a
+	// one-way stub leaving the extract; snapping prefers the main
+	// component, so the way back is found too.
+	back, err := n.Route(context.Background(), []orb.Point{borderFrance, borderSpain}, &p)
+	if err != nil {
+		t.Fatalf("route France → Spain: %v", err)
+	}
+	if back.DurationS < 1500 || back.DurationS > 3600 || back.From.OffRoadM > 50 {
+		t.Fatalf("route France → Spain: %.0f s, %.0f m, %.0f m off-road", back.DurationS, back.DistanceM, back.From.OffRoadM)
+	}
 }
 
 func TestAndorraReach(t *testing.T) {
@@ -103,6 +116,24 @@ func TestAndorraReach(t *testing.T) {
 		t.Fatalf("15 min drive from Andorra la Vella: %.1f km², %.0f m of road", r.AreaKm2, r.RoadLengthM)
 	}
 	t.Logf("15 min drive: %.1f km², %.0f m of road in %d parts, %d polygons", r.AreaKm2, r.RoadLengthM, len(r.Roads), len(r.Area))
+	// Every reached road lies inside the area, and the area is no larger
+	// than the reached roads buffered by 100 m could be (length × 200 m
+	// plus the end caps), nor than the straight-line circle.
+	for _, ls := range r.Roads {
+		for _, pt := range ls {
+			if !planar.MultiPolygonContains(r.Area, pt) {
+				t.Fatalf("reached road position %v outside the reach area", pt)
+			}
+		}
+	}
+	if max := (r.RoadLengthM*2*roads.ReachBufferM + float64(len(r.Roads))*math.Pi*roads.ReachBufferM*roads.ReachBufferM) / 1e6; r.AreaKm2 > max {
+		t.Fatalf("area %.1f km² exceeds the buffer's bound %.1f", r.AreaKm2, max)
+	}
+	// Points far from every reached road are outside it.
+	far := orb.Point{1.75, 42.65} // north-east Andorra, beyond 15 minutes
+	if planar.MultiPolygonContains(r.Area, far) {
+		t.Errorf("%v is inside the 15-minute area", far)
+	}
 }
 
 // testSeed is SEED from the environment or a fresh seed, logged.
@@ -118,4 +149,57 @@ func testSeed(t testing.TB) uint64 {
 	v := rand.Uint64()
 	t.Logf("SEED=%d", v)
 	return v
+}
+
+// TestConcurrentSearches runs routes, reaches and searches with several
+// profiles from many goroutines on one network (run with -race): the
+// scratch pool, the cost-table cache and the landmarks are shared.
+func TestConcurrentSearches(t *testing.T) {
+	n, _ := network(t, liechtensteinPBF)
+	b := n.Bound()
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(g), 9))
+			pt := func() orb.Point {
+				return orb.Point{b.Min[0] + rng.Float64()*(b.Max[0]-b.Min[0]), b.Min[1] + rng.Float64()*(b.Max[1]-b.Min[1])}
+			}
+			for i := range 20 {
+				p := roads.DefaultProfile(roads.Modes()[(g+i)%4])
+				p.MaxSnapM = 5000
+				if i%5 == 0 {
+					if _, err := n.Prepare(ctx, &p); err != nil {
+						errs <- err
+						return
+					}
+				}
+				a, c := pt(), pt()
+				r, err := n.Route(ctx, []orb.Point{a, c}, &p)
+				if err != nil && !errors.Is(err, roads.ErrNoRoute) && !errors.Is(err, roads.ErrNoRoad) {
+					errs <- err
+					return
+				}
+				tr, err := n.Search(ctx, []orb.Point{a}, 3600, &p)
+				if err != nil {
+					if !errors.Is(err, roads.ErrNoRoad) {
+						errs <- err
+					}
+					continue
+				}
+				if s, _, ok := tr.TimeTo(c); r != nil && r.DurationS <= 3600 && (!ok || math.Abs(s-r.DurationS) > 1e-6*s) {
+					errs <- fmt.Errorf("%s: route %v s, tree %v (%v)", p.Mode, r.DurationS, s, ok)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
 }

@@ -22,8 +22,12 @@ import (
 const (
 	ReachBufferM = 100
 	ReachCellM   = 50
-	// maxAreaCells bounds the raster; larger areas get larger cells.
-	maxAreaCells = 4 << 20
+	// maxAreaCells bounds the raster: an area whose box would need more
+	// cells of ReachCellM gets larger cells, so the work stays a few
+	// milliseconds however far the search went (a 25 km drive on fast roads
+	// gets 100 m cells); half a cell on a boundary tens of kilometres long
+	// is as good as 25 m on one of a few.
+	maxAreaCells = 1 << 18
 )
 
 // bufferArea buffers lines by b metres on a raster and traces it.
@@ -58,11 +62,11 @@ func bufferArea(ctx context.Context, lines orb.MultiLineString, b float64) (orb.
 				return nil, fmt.Errorf("roads: reach area stopped: %w", err)
 			}
 		}
-		// Positions closer than a third of a cell to the last one kept are
+		// Positions closer than half a cell to the last one kept are
 		// skipped: the buffer moves by at most that, and curvy mountain
 		// roads have many positions a few metres apart.
 		ax, ay := toXY(ls[0])
-		tol2 := cell * cell / 9
+		tol2 := cell * cell / 4
 		for j := 1; j < len(ls); j++ {
 			bx, by := toXY(ls[j])
 			if j < len(ls)-1 && (bx-ax)*(bx-ax)+(by-ay)*(by-ay) < tol2 {
@@ -91,51 +95,74 @@ type raster struct {
 // discs at both ends and the band between them. Each row costs O(1) plus
 // the cells it fills.
 func (r *raster) markSegment(ax, ay, bx, by, b, cell float64) {
-	r0 := max(0, int(math.Ceil((math.Min(ay, by)-b)/cell-0.5)))
-	r1 := min(r.rows-1, int(math.Floor((math.Max(ay, by)+b)/cell-0.5)))
+	inv := 1 / cell
+	r0 := max(0, int(math.Ceil((math.Min(ay, by)-b)*inv-0.5)))
+	r1 := min(r.rows-1, int(math.Floor((math.Max(ay, by)+b)*inv-0.5)))
 	dx, dy := bx-ax, by-ay
 	l2 := dx*dx + dy*dy
-	l := math.Sqrt(l2)
-	bl := b * l
+	bl := b * math.Sqrt(l2)
+	b2 := b * b
 	for rr := r0; rr <= r1; rr++ {
 		y := (float64(rr) + 0.5) * cell
 		lo, hi := math.Inf(1), math.Inf(-1)
-		if h := b*b - (y-ay)*(y-ay); h >= 0 {
+		if h := b2 - (y-ay)*(y-ay); h >= 0 {
 			w := math.Sqrt(h)
 			lo, hi = ax-w, ax+w
 		}
-		if h := b*b - (y-by)*(y-by); h >= 0 {
+		if h := b2 - (y-by)*(y-by); h >= 0 {
 			w := math.Sqrt(h)
-			lo, hi = min(lo, bx-w), max(hi, bx+w)
+			if bx-w < lo {
+				lo = bx - w
+			}
+			if bx+w > hi {
+				hi = bx + w
+			}
 		}
-		if l > 0 {
-			// The band: 0 <= (x-ax)dx + (y-ay)dy <= l2 and
-			// |(x-ax)dy - (y-ay)dx| <= b·l, each linear in x.
+		if l2 > 0 {
+			// The band, two conditions linear in x: the projection
+			// 0 <= (x-ax)dx + (y-ay)dy <= l2, the distance
+			// |(x-ax)dy - (y-ay)dx| <= b·l.
 			blo, bhi := math.Inf(-1), math.Inf(1)
-			empty := false
-			for _, k := range [2]struct{ k, c, lo, hi float64 }{
-				{dx, -ax*dx + (y-ay)*dy, 0, l2},
-				{dy, -ax*dy - (y-ay)*dx, -bl, bl},
-			} {
-				if k.k == 0 {
-					empty = empty || k.c < k.lo || k.c > k.hi
-					continue
-				}
-				x0, x1 := (k.lo-k.c)/k.k, (k.hi-k.c)/k.k
-				if k.k < 0 {
+			ok := true
+			py := (y - ay) * dy
+			if dx != 0 {
+				x0, x1 := ax-py/dx, ax+(l2-py)/dx
+				if dx < 0 {
 					x0, x1 = x1, x0
 				}
-				blo, bhi = max(blo, x0), min(bhi, x1)
+				blo, bhi = x0, x1
+			} else if py < 0 || py > l2 {
+				ok = false
 			}
-			if !empty && blo <= bhi {
-				lo, hi = min(lo, blo), max(hi, bhi)
+			qy := (y - ay) * dx
+			if dy != 0 {
+				x0, x1 := ax+(qy-bl)/dy, ax+(qy+bl)/dy
+				if dy < 0 {
+					x0, x1 = x1, x0
+				}
+				if x0 > blo {
+					blo = x0
+				}
+				if x1 < bhi {
+					bhi = x1
+				}
+			} else if qy < -bl || qy > bl {
+				ok = false
+			}
+			if ok && blo <= bhi {
+				if blo < lo {
+					lo = blo
+				}
+				if bhi > hi {
+					hi = bhi
+				}
 			}
 		}
 		if lo > hi {
 			continue
 		}
-		c0 := max(0, int(math.Ceil(lo/cell-0.5)))
-		c1 := min(r.cols-1, int(math.Floor(hi/cell-0.5)))
+		c0 := max(0, int(math.Ceil(lo*inv-0.5)))
+		c1 := min(r.cols-1, int(math.Floor(hi*inv-0.5)))
 		row := r.on[rr*r.cols : (rr+1)*r.cols]
 		for c := c0; c <= c1; c++ {
 			row[c] = true

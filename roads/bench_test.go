@@ -74,14 +74,36 @@ func BenchmarkAndorraReach15Drive(b *testing.B) {
 
 func BenchmarkAndorraRouteBorders(b *testing.B) {
 	n, _ := network(b, andorraPBF)
-	p := roads.DefaultProfile(roads.Drive)
 	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := n.Route(ctx, []orb.Point{borderSpain, borderFrance}, &p); err != nil {
-			b.Fatal(err)
+	route := func(b *testing.B, p *roads.Profile) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := n.Route(ctx, []orb.Point{borderSpain, borderFrance}, p); err != nil {
+				b.Fatal(err)
+			}
 		}
 	}
+	b.Run("astar", func(b *testing.B) {
+		p := roads.DefaultProfile(roads.Drive)
+		p.MaxSnapM++ // a profile of its own: never prepared
+		route(b, &p)
+	})
+	b.Run("landmarks", func(b *testing.B) {
+		p := roads.DefaultProfile(roads.Drive)
+		if _, err := n.Prepare(ctx, &p); err != nil {
+			b.Fatal(err)
+		}
+		route(b, &p)
+	})
+	b.Run("prepare", func(b *testing.B) {
+		p := roads.DefaultProfile(roads.Drive)
+		for i := 0; b.Loop(); i++ {
+			p.MaxSnapM = float64(100 + i) // a new profile each time
+			if _, err := n.Prepare(ctx, &p); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 // andorraStations are the service places of the Andorra extract (fuel,

@@ -16,13 +16,16 @@ type TestEdge struct {
 	From, To          uint32
 	Cost, ReverseCost float64
 	LengthM           float64
+	Geometry          orb.LineString
+	Tags              Way // the way's tags (no id, geometry or nodes)
 }
 
 func (n *Network) TestEdges(prof *Profile) []TestEdge {
 	tab := n.table(prof)
 	out := make([]TestEdge, len(n.from))
 	for e := range n.from {
-		te := TestEdge{ID: e, From: n.from[e], To: n.to[e], Cost: -1, ReverseCost: -1, LengthM: n.length[e]}
+		te := TestEdge{ID: e, From: n.from[e], To: n.to[e], Cost: -1, ReverseCost: -1, LengthM: n.length[e],
+			Geometry: n.edgePts(uint32(e)), Tags: n.attrs[n.attr[e]]}
 		if c, ok := n.halfCost(tab, uint32(e)<<1); ok {
 			te.Cost = c
 		}
@@ -53,3 +56,7 @@ func (n *Network) NodeTimes(ctx context.Context, src uint32, maxS float64, prof 
 	}
 	return out, nil
 }
+
+// InMain reports whether junction i is in the largest strongly connected
+// component for prof, where snapping prefers to join.
+func (n *Network) InMain(i uint32, prof *Profile) bool { return n.mainNodes(n.table(prof))[i] }

@@ -2,9 +2,11 @@ package roads
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 )
@@ -115,6 +117,11 @@ func BenchmarkGrid2M(b *testing.B) {
 	ctx := context.Background()
 	drive, truck := DefaultProfile(Drive), DefaultProfile(Truck)
 	centre := n.nodePt[500*1000+500]
+	// One search first, so that the scratch for a network this size (tens
+	// of MB, allocated once and pooled) is not charged to the first loop.
+	if _, err := n.Search(ctx, []orb.Point{centre}, 900, &drive); err != nil {
+		b.Fatal(err)
+	}
 	b.Run("reach15min/search", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
@@ -132,7 +139,42 @@ func BenchmarkGrid2M(b *testing.B) {
 		}
 	})
 	from, to := n.nodePt[200*1000+200], n.nodePt[790*1000+790]
-	b.Run("truck500km", func(b *testing.B) {
+	b.Run("truck500km_diagonal/astar", func(b *testing.B) {
+		plain := truck
+		plain.MaxSnapM++ // another profile value: no landmarks
+		b.ReportAllocs()
+		var r *Route
+		for b.Loop() {
+			var err error
+			if r, err = n.Route(ctx, []orb.Point{from, to}, &plain); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(r.DistanceM/1000, "route_km")
+	})
+	start := time.Now()
+	lmBytes, err := n.Prepare(ctx, &truck)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("landmarks for truck: %v, %.1f MB (%.1f B/directed edge)", time.Since(start), float64(lmBytes)/1e6, float64(lmBytes)/float64(s.Edges))
+	// Along the lattice (500 km east on a residential row, which the
+	// route leaves for the motorways) and across its diagonal (where a
+	// lattice's many near-equal staircase paths defeat any lower bound:
+	// the hard case).
+	axisFrom, axisTo := n.nodePt[550*1000+100], n.nodePt[550*1000+906]
+	b.Run("truck500km_east/landmarks", func(b *testing.B) {
+		b.ReportAllocs()
+		var r *Route
+		for b.Loop() {
+			var err error
+			if r, err = n.Route(ctx, []orb.Point{axisFrom, axisTo}, &truck); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(r.DistanceM/1000, "route_km")
+	})
+	b.Run("truck500km_diagonal/landmarks", func(b *testing.B) {
 		b.ReportAllocs()
 		var r *Route
 		for b.Loop() {
@@ -151,6 +193,60 @@ func BenchmarkGrid2MBuild(b *testing.B) {
 	for b.Loop() {
 		if _, err := Build(ways); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestEmptyAndBadInput: a network of no ways answers every search with an
+// error, and hostile arguments are refused before any work.
+func TestEmptyAndBadInput(t *testing.T) {
+	ctx := context.Background()
+	empty, err := Build(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := DefaultProfile(Drive)
+	pt := orb.Point{111.9, 43.6}
+	if _, err := empty.Snap(pt, &p); err == nil {
+		t.Error("Snap on an empty network: no error")
+	}
+	if _, err := empty.Route(ctx, []orb.Point{pt, pt}, &p); err == nil {
+		t.Error("Route on an empty network: no error")
+	}
+	if _, err := empty.Reach(ctx, pt, 900, &p); err == nil {
+		t.Error("Reach on an empty network: no error")
+	}
+	if _, err := empty.Prepare(ctx, &p); err == nil {
+		t.Error("Prepare on an empty network: no error")
+	}
+	n, err := Build(gridWays(20, 20, 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := n.nodePt[210]
+	bad := DefaultProfile(Drive)
+	bad.MaxSnapM = -1
+	for name, err := range map[string]error{
+		"NaN point":        func() error { _, err := n.Snap(orb.Point{math.NaN(), 40}, &p); return err }(),
+		"lat 91":           func() error { _, err := n.Route(ctx, []orb.Point{c, {106, 91}}, &p); return err }(),
+		"one point":        func() error { _, err := n.Route(ctx, []orb.Point{c}, &p); return err }(),
+		"too many points":  func() error { _, err := n.Route(ctx, make([]orb.Point, MaxRoutePoints+1), &p); return err }(),
+		"NaN seconds":      func() error { _, err := n.Reach(ctx, c, math.NaN(), &p); return err }(),
+		"negative seconds": func() error { _, err := n.Search(ctx, []orb.Point{c}, -1, &p); return err }(),
+		"huge seconds":     func() error { _, err := n.Search(ctx, []orb.Point{c}, 1e12, &p); return err }(),
+		"no sources":       func() error { _, err := n.Search(ctx, nil, 60, &p); return err }(),
+		"too many sources": func() error { _, err := n.Search(ctx, make([]orb.Point, MaxSources+1), 60, &p); return err }(),
+		"bad profile":      func() error { _, err := n.Snap(c, &bad); return err }(),
+		"cancelled": func() error {
+			cx, cancel := context.WithCancel(ctx)
+			cancel()
+			_, err := n.Search(cx, []orb.Point{c}, 48*3600, &p)
+			return err
+		}(),
+		"snap far from road": func() error { _, err := n.Snap(orb.Point{0, 0}, &p); return err }(),
+	} {
+		if err == nil {
+			t.Errorf("%s: no error", name)
 		}
 	}
 }

@@ -50,11 +50,13 @@ type Network struct {
 
 	attrs []Way // distinct tag sets: tags only, no id, geometry or nodes
 
-	segs  rtree.RTreeG[uint32] // one item per segment: index of its first vertex in pts
+	segs  rtree.RTreeG[uint64] // runs of up to chunkSegs segments of one edge (chunk)
 	bound orb.Bound
 	ways  int
 
 	tables    sync.Map // profile key → *costTable
+	comps     sync.Map // access pattern → *components
+	compN     atomic.Int32
 	tableN    atomic.Int32
 	scratches sync.Pool // *scratch sized for this network
 }
@@ -79,8 +81,9 @@ func (n *Network) Stats() Stats {
 		edges*(4*u32+8+8) // from, to, attr, geom; length; way
 	// An R-tree item is its box (4 float64) and data (uint32, padded),
 	// about 40 bytes, plus nodes above the leaves (~1/fill of that again).
-	segs := int64(n.segs.Len())
-	geom := int64(len(n.pts))*(16+8) + segs*48
+	items := int64(n.segs.Len())
+	geom := int64(len(n.pts))*(16+8) + items*48
+	segs := int64(len(n.pts) - len(n.from))
 	for _, a := range n.attrs {
 		graph += int64(unsafe.Sizeof(a)) + int64(len(a.Class)+len(a.MaxSpeed)+len(a.Oneway)+len(a.Access))
 	}
@@ -239,12 +242,15 @@ func Build(ways []Way) (*Network, error) {
 	// Segment index and bound.
 	for e := range n.from {
 		s, t := n.geom[e], n.geom[e+1]
-		for i := s; i+1 < t; i++ {
-			a, b := n.pts[i], n.pts[i+1]
-			lo := [2]float64{math.Min(a[0], b[0]), math.Min(a[1], b[1])}
-			hi := [2]float64{math.Max(a[0], b[0]), math.Max(a[1], b[1])}
-			n.segs.Insert(lo, hi, i)
-			n.bound = n.bound.Extend(a).Extend(b)
+		for i := s; i+1 < t; i += chunkSegs {
+			j := min(i+chunkSegs, t-1) // segments i … j-1
+			lo, hi := [2]float64(n.pts[i]), [2]float64(n.pts[i])
+			for _, q := range n.pts[i+1 : j+1] {
+				lo = [2]float64{math.Min(lo[0], q[0]), math.Min(lo[1], q[1])}
+				hi = [2]float64{math.Max(hi[0], q[0]), math.Max(hi[1], q[1])}
+			}
+			n.segs.Insert(lo, hi, packChunk(i, j-i))
+			n.bound = n.bound.Extend(orb.Point(lo)).Extend(orb.Point(hi))
 		}
 	}
 	if len(n.from) == 0 {
@@ -279,6 +285,18 @@ func dedupe(w Way) Way {
 	return w
 }
 
+// chunkSegs is how many consecutive segments of one edge share one item
+// of the snapping index: a tenth of the items of one per segment on
+// winding roads, so building is faster and the index smaller, at the cost
+// of measuring up to chunkSegs segments when an item is reached.
+const chunkSegs = 16
+
+// packChunk is the index item of count segments from pts index start.
+func packChunk(start uint32, count uint32) uint64 { return uint64(start)<<5 | uint64(count-1) }
+
+// unpackChunk is packChunk's inverse.
+func unpackChunk(c uint64) (start, count uint32) { return uint32(c >> 5), uint32(c&31) + 1 }
+
 // edgePts is edge e's geometry, from its from-node to its to-node.
 func (n *Network) edgePts(e uint32) []orb.Point { return n.pts[n.geom[e]:n.geom[e+1]] }
 
@@ -295,6 +313,11 @@ type costTable struct {
 	sPerM  [][2]float64
 	dir    [][2]float64 // sPerM where allowed, -1 where not: one load in the search loops
 	maxKmh float64      // fastest allowed speed, for A*'s bound
+
+	compOnce sync.Once
+	main     []bool // nodes of the largest strongly connected component (mainNodes)
+
+	lm atomic.Pointer[landmarks] // set by Prepare
 }
 
 // maxTables bounds the cache of cost tables (profiles overridden per

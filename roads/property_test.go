@@ -120,7 +120,8 @@ type oSeg struct {
 	f, bk  bool
 	sPerM  float64
 	wayIdx int
-	id     int // the seg of its arcs
+	id     int  // the seg of its arcs
+	main   bool // both ends in the largest strongly connected component
 }
 
 func newOracle(ways []Way, prof *Profile) *oracle {
@@ -139,12 +140,59 @@ func newOracle(ways []Way, prof *Profile) *oracle {
 				continue
 			}
 			o.pos[a], o.pos[bb] = w.Geometry[j-1], w.Geometry[j]
-			seg := oSeg{a, bb, w.Geometry[j-1], w.Geometry[j], f, b, s, wi, 0}
+			seg := oSeg{a, bb, w.Geometry[j-1], w.Geometry[j], f, b, s, wi, 0, false}
 			seg.id = o.link(a, bb, seg.pa, seg.pb, f, b, s)
 			o.segs = append(o.segs, seg)
 		}
 	}
+	o.markMain()
 	return o
+}
+
+// markMain finds the largest strongly connected component by brute
+// force (mutual reachability, by a search from every node), measured by
+// the length of the segments inside it, and marks its segments.
+func (o *oracle) markMain() {
+	reach := map[int64]map[int64]bool{}
+	for u := range o.adj {
+		seen := map[int64]bool{u: true}
+		stack := []int64{u}
+		for len(stack) > 0 {
+			v := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			for _, a := range o.adj[v] {
+				if !seen[a.to] {
+					seen[a.to] = true
+					stack = append(stack, a.to)
+				}
+			}
+		}
+		reach[u] = seen
+	}
+	same := func(a, b int64) bool { return reach[a][b] && reach[b][a] }
+	var best []int // segment indices
+	bestLen := -1.0
+	done := make([]bool, len(o.segs))
+	for i, s := range o.segs {
+		if done[i] || !same(s.a, s.b) {
+			continue
+		}
+		var members []int
+		var l float64
+		for j, t := range o.segs {
+			if same(s.a, t.a) && same(s.a, t.b) {
+				members = append(members, j)
+				done[j] = true
+				l += geo.Distance(t.pa, t.pb)
+			}
+		}
+		if l > bestLen {
+			best, bestLen = members, l
+		}
+	}
+	for _, j := range best {
+		o.segs[j].main = true
+	}
 }
 
 func (o *oracle) link(a, b int64, pa, pb orb.Point, f, bk bool, s float64) int {
@@ -177,12 +225,21 @@ func (o *oracle) unlink(a, b int64, id int) {
 // splitting the segment.
 func (o *oracle) snap(p orb.Point) (node int64, off float64, ok bool) {
 	kx := metresPerDeg * math.Cos(p[1]*math.Pi/180)
+	// The nearest segment in the main component unless one outside it is
+	// more than mainSlackM nearer.
 	best, bi, bt := math.Inf(1), -1, 0.0
+	other, oi, ot := math.Inf(1), -1, 0.0
 	for i, s := range o.segs {
 		d, t := segDist(p, s.pa, s.pb, kx, metresPerDeg)
-		if d < best {
+		if s.main && d < best {
 			best, bi, bt = d, i, t
 		}
+		if !s.main && d < other {
+			other, oi, ot = d, i, t
+		}
+	}
+	if bi < 0 || best > o.prof.MaxSnapM*1.01+1 || best > other+mainSlackM {
+		best, bi, bt = other, oi, ot
 	}
 	if bi < 0 || best > o.prof.MaxSnapM*1.01+1 {
 		return 0, 0, false
@@ -276,9 +333,15 @@ func TestRouteAgainstDijkstra(t *testing.T) {
 			t.Fatal(err)
 		}
 		prof := randomProfile(rng)
+		prepared := rng.IntN(2) == 0 // half the rounds route with landmarks
+		if prepared {
+			if _, err := n.Prepare(ctx, &prof); err != nil {
+				t.Fatal(err)
+			}
+		}
 		for q := range 8 {
 			a, b := randomPoint(rng, g), randomPoint(rng, g)
-			name := fmt.Sprintf("round %d query %d %s %v→%v", round, q, prof.Mode, a, b)
+			name := fmt.Sprintf("round %d query %d %s (landmarks %v) %v→%v", round, q, prof.Mode, prepared, a, b)
 			o := newOracle(ways, &prof)
 			sa, offA, okA := o.snap(a)
 			sb, offB, okB := o.snap(b)

@@ -40,6 +40,14 @@ func (n *Network) Reach(ctx context.Context, from orb.Point, seconds float64, pr
 	r := &Reach{From: t.Sources[0], Tree: t}
 	var buf []interval
 	var merged [][2]float64
+	// The reached stretches first, then every part's positions in one
+	// array sized for them, cut into lines.
+	type stretch struct {
+		e      uint32
+		lo, hi float64
+	}
+	var parts []stretch
+	size := 0
 	t.reachedEdges(func(e uint32) bool {
 		buf = t.edgeParts(e, buf)
 		merged = mergeIntervals(buf, merged[:0])
@@ -48,10 +56,18 @@ func (n *Network) Reach(ctx context.Context, from orb.Point, seconds float64, pr
 				continue
 			}
 			r.RoadLengthM += iv[1] - iv[0]
-			r.Roads = append(r.Roads, n.subLine(e, iv[0], iv[1]))
+			parts = append(parts, stretch{e, iv[0], iv[1]})
+			size += int(n.geom[e+1]-n.geom[e]) + 2
 		}
 		return true
 	})
+	pts := make(orb.LineString, 0, size)
+	r.Roads = make(orb.MultiLineString, len(parts))
+	for i, p := range parts {
+		start := len(pts)
+		pts = n.appendSubLine(pts, p.e, p.lo, p.hi)
+		r.Roads[i] = pts[start:len(pts):len(pts)]
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -114,7 +114,22 @@ func (n *Network) leg(ctx context.Context, s, d *Snap, prof *Profile, tab *costT
 	}
 	if tab.maxKmh > 0 && ne > 0 {
 		secPerM := 3.6 / tab.maxKmh
-		h := func(v uint32) float64 { return geo.Distance(n.nodePt[v], d.Point) * secPerM }
+		var alt altTarget
+		if l := tab.lm.Load(); l != nil {
+			var es [2]uint32
+			var cs [2]float64
+			for k := range ne {
+				es[k], cs[k] = entries[k].node, entries[k].t
+			}
+			alt = newALTTarget(l, es[:ne], cs[:ne])
+		}
+		h := func(v uint32) float64 {
+			g := geo.Distance(n.nodePt[v], d.Point) * secPerM
+			if alt.valid {
+				return math.Max(g, alt.bound(v))
+			}
+			return g
+		}
 		for _, x := range n.exits(s, tab, 0) {
 			pred := uint32(seedFwd)
 			if x.back {

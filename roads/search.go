@@ -198,7 +198,8 @@ type Tree struct {
 	Sources []Snap // the snapped sources, in the order given
 	srcT    []float64
 	// label of each reached node
-	at      map[uint32]int32
+	at      map[uint32]int32 // node → label index, or
+	dense   []int32          // the same as an array, -1 where unreached
 	nodes   []uint32
 	time    []float64
 	metres  []float64
@@ -276,17 +277,41 @@ func (n *Network) Search(ctx context.Context, sources []orb.Point, maxSeconds fl
 	return t, nil
 }
 
-// collect copies the settled labels out of the scratch.
+// collect copies the settled labels out of the scratch. The index from
+// node to label is a dense array when the tree holds at least one node
+// in eight (4 bytes a node, no hashing), else a map.
 func (t *Tree) collect(sc *scratch) {
 	k := len(sc.settled)
-	t.at = make(map[uint32]int32, k)
+	N := len(t.n.nodePt)
 	t.nodes = append([]uint32(nil), sc.settled...)
 	t.time = make([]float64, k)
 	t.metres = make([]float64, k)
+	if k*8 >= N {
+		t.dense = make([]int32, N)
+		for i := range t.dense {
+			t.dense[i] = -1
+		}
+	} else {
+		t.at = make(map[uint32]int32, k)
+	}
 	for i, v := range sc.settled {
-		t.at[v] = int32(i)
+		if t.dense != nil {
+			t.dense[v] = int32(i)
+		} else {
+			t.at[v] = int32(i)
+		}
 		t.time[i], t.metres[i] = sc.time[v], sc.metres[v]
 	}
+}
+
+// index is node v's label index, ok when reached.
+func (t *Tree) index(v uint32) (int32, bool) {
+	if t.dense != nil {
+		i := t.dense[v]
+		return i, i >= 0
+	}
+	i, ok := t.at[v]
+	return i, ok
 }
 
 // SkippedSources gives, for each source by index, why it is not in the
@@ -298,7 +323,7 @@ func (t *Tree) MaxSeconds() float64 { return t.maxS }
 
 // nodeLabel is the time and metres at node v, ok when reached.
 func (t *Tree) nodeLabel(v uint32) (float64, float64, bool) {
-	i, ok := t.at[v]
+	i, ok := t.index(v)
 	if !ok {
 		return 0, 0, false
 	}
@@ -423,24 +448,28 @@ func (t *Tree) edgeParts(e uint32, buf []interval) []interval {
 // source lies on, once each.
 func (t *Tree) reachedEdges(fn func(e uint32) bool) {
 	n := t.n
-	visited := make(map[uint32]struct{}, len(t.nodes)*2)
 	for _, v := range t.nodes {
-		for _, h := range n.adj[n.first[v]:n.first[v+1]] {
-			e := h >> 1
-			if _, ok := visited[e]; ok {
-				continue
+		lo, hi := n.first[v], n.first[v+1]
+		for k, h := range n.adj[lo:hi] {
+			// An edge with its from-node reached is visited from there
+			// (a loop included); else from its to-node.
+			if h&1 == 1 {
+				if _, ok := t.index(n.adjTo[lo+uint32(k)]); ok {
+					continue
+				}
 			}
-			visited[e] = struct{}{}
-			if !fn(e) {
+			if !fn(h >> 1) {
 				return
 			}
 		}
 	}
 	for e := range t.onEdge {
-		if _, ok := visited[e]; ok {
+		if _, ok := t.index(n.from[e]); ok {
 			continue
 		}
-		visited[e] = struct{}{}
+		if _, ok := t.index(n.to[e]); ok {
+			continue
+		}
 		if !fn(e) {
 			return
 		}
@@ -471,22 +500,28 @@ func (t *Tree) Reached(fn func(part orb.LineString, fromS, toS float64) bool) {
 // subLine is the part of edge e's geometry from x0 to x1 metres along
 // it, in that order (x1 < x0 gives it reversed).
 func (n *Network) subLine(e uint32, x0, x1 float64) orb.LineString {
+	return n.appendSubLine(nil, e, x0, x1)
+}
+
+// appendSubLine appends subLine(e, x0, x1) to dst, so that many parts can
+// share one allocation.
+func (n *Network) appendSubLine(dst orb.LineString, e uint32, x0, x1 float64) orb.LineString {
 	rev := x1 < x0
 	if rev {
 		x0, x1 = x1, x0
 	}
 	s, t := n.geom[e], n.geom[e+1]
 	g, cum := n.pts[s:t], n.cum[s:t]
-	var out orb.LineString
+	start := len(dst)
+	out := dst
 	if x0 <= 0 && x1 >= cum[len(cum)-1] {
-		out = append(make(orb.LineString, 0, len(g)), g...)
+		out = append(out, g...)
 	} else {
 		// First segment ending after x0, last starting before x1.
 		i := sort.SearchFloat64s(cum, x0) // cum[i] >= x0
 		i = max(1, i)
 		j := sort.SearchFloat64s(cum, x1)
 		j = min(len(cum)-1, max(j, i))
-		out = make(orb.LineString, 0, j-i+2)
 		out = append(out, lerp(g[i-1], g[i], cum[i-1], cum[i]-cum[i-1], x0))
 		for k := i; k < j; k++ {
 			if g[k] != out[len(out)-1] {
@@ -497,11 +532,11 @@ func (n *Network) subLine(e uint32, x0, x1 float64) orb.LineString {
 			out = append(out, p)
 		}
 	}
-	if len(out) == 1 {
-		out = append(out, out[0])
+	if len(out)-start == 1 {
+		out = append(out, out[start])
 	}
 	if rev {
-		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		for i, j := start, len(out)-1; i < j; i, j = i+1, j-1 {
 			out[i], out[j] = out[j], out[i]
 		}
 	}

@@ -38,6 +38,9 @@ func (n *Network) Snap(p orb.Point, prof *Profile) (Snap, error) {
 	if err := checkPoint(p); err != nil {
 		return Snap{}, err
 	}
+	if err := prof.Validate(); err != nil {
+		return Snap{}, err
+	}
 	return n.snap(p, prof, n.table(prof))
 }
 
@@ -53,35 +56,54 @@ func (n *Network) snap(p orb.Point, prof *Profile, t *costTable) (Snap, error) {
 	kx := metresPerDeg * math.Cos(p[1]*math.Pi/180)
 	ky := metresPerDeg
 	limit := prof.MaxSnapM
+	main := n.mainNodes(t)
 	best := Snap{Edge: -1}
 	var bestSeg uint32
 	var bestT float64
-	// Items are measured exactly (distance to the segment); nodes by their
-	// box, which in this affine frame never exceeds the distance to anything
-	// inside it.
+	// Items come in the order of their boxes' distance, a lower bound of
+	// the exact distance to their segments, which is measured as they come:
+	// the search stops once a box is farther than the best found. The
+	// nearest usable segment in the main component wins unless one outside
+	// it is more than mainSlackM nearer.
+	mainD, otherD := math.Inf(1), math.Inf(1)
+	mainE, otherE := -1, -1
+	var mainSeg, otherSeg uint32
+	var mainT, otherT float64
+	boxDist := func(lo, hi [2]float64) float64 {
+		dx := math.Max(0, math.Max(lo[0]-p[0], p[0]-hi[0])) * kx
+		dy := math.Max(0, math.Max(lo[1]-p[1], p[1]-hi[1])) * ky
+		return math.Hypot(dx, dy)
+	}
 	n.segs.Nearby(
-		func(lo, hi [2]float64, i uint32, item bool) float64 {
-			if item {
-				d, _ := segDist(p, n.pts[i], n.pts[i+1], kx, ky)
-				return d
-			}
-			dx := math.Max(0, math.Max(lo[0]-p[0], p[0]-hi[0])) * kx
-			dy := math.Max(0, math.Max(lo[1]-p[1], p[1]-hi[1])) * ky
-			return math.Hypot(dx, dy)
-		},
-		func(_, _ [2]float64, i uint32, d float64) bool {
-			if d > limit*1.01+1 {
+		func(lo, hi [2]float64, _ uint64, _ bool) float64 { return boxDist(lo, hi) },
+		func(_, _ [2]float64, c uint64, d float64) bool {
+			if d > limit*1.01+1 || d > mainD || d > otherD+mainSlackM {
 				return false
+			}
+			exact, i, f := n.chunkDist(p, c, kx, ky)
+			if exact > limit*1.01+1 {
+				return true
 			}
 			e := n.edgeOfVertex(i)
 			ok := t.ok[n.attr[e]]
 			if !ok[0] && !ok[1] {
 				return true
 			}
-			_, f := segDist(p, n.pts[i], n.pts[i+1], kx, ky)
-			bestSeg, bestT, best.Edge = i, f, int(e)
-			return false
+			if main[n.from[e]] && main[n.to[e]] {
+				if exact < mainD {
+					mainD, mainE, mainSeg, mainT = exact, int(e), i, f
+				}
+			} else if exact < otherD {
+				otherD, otherE, otherSeg, otherT = exact, int(e), i, f
+			}
+			return true
 		})
+	switch {
+	case mainE >= 0 && mainD <= otherD+mainSlackM:
+		bestSeg, bestT, best.Edge = mainSeg, mainT, mainE
+	case otherE >= 0:
+		bestSeg, bestT, best.Edge = otherSeg, otherT, otherE
+	}
 	if best.Edge < 0 {
 		return Snap{}, fmt.Errorf("%w: none within %s m of %v for %s", ErrNoRoad, geo.Num(limit), p, prof.Mode)
 	}
@@ -107,6 +129,20 @@ func (n *Network) snap(p orb.Point, prof *Profile, t *costTable) (Snap, error) {
 		best.AlongM = math.Min(n.cum[bestSeg]+geo.Distance(a, best.Point), n.cum[bestSeg+1])
 	}
 	return best, nil
+}
+
+// chunkDist is the distance from p to the nearest segment of index item
+// c, that segment (its first pts index) and the fraction along it of the
+// nearest point; the first such segment on ties.
+func (n *Network) chunkDist(p orb.Point, c uint64, kx, ky float64) (float64, uint32, float64) {
+	start, count := unpackChunk(c)
+	best, seg, frac := math.Inf(1), start, 0.0
+	for i := start; i < start+count; i++ {
+		if d, f := segDist(p, n.pts[i], n.pts[i+1], kx, ky); d < best {
+			best, seg, frac = d, i, f
+		}
+	}
+	return best, seg, frac
 }
 
 // segDist is the distance in metres from p to segment ab in the local

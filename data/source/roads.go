@@ -41,6 +41,11 @@ func ReadRoads(ctx context.Context, r io.Reader) ([]roads.Way, error) {
 		rs = bytes.NewReader(b)
 	}
 	procs := min(runtime.GOMAXPROCS(0), 4)
+	// need maps each node the kept ways use to its place in coords. It is
+	// written during the way pass only, and read (by the node filter) in
+	// the node pass, which writes coords.
+	need := map[int64]int32{}
+	var coords []orb.Point
 	scan := func(ways bool, fn func(osm.Object) error) error {
 		if _, err := rs.Seek(0, io.SeekStart); err != nil {
 			return fmt.Errorf("roads: rewind: %w", err)
@@ -49,6 +54,10 @@ func ReadRoads(ctx context.Context, r io.Reader) ([]roads.Way, error) {
 		defer sc.Close()
 		sc.SkipRelations = true
 		sc.SkipNodes, sc.SkipWays = ways, !ways
+		// Filters drop what is not needed at decoding, so its memory is
+		// reused; they run on the decoders' goroutines and only read.
+		sc.FilterWay = func(w *osm.Way) bool { return w.Tags.Find("highway") != "" }
+		sc.FilterNode = func(n *osm.Node) bool { _, ok := need[int64(n.ID)]; return ok }
 		for sc.Scan() {
 			if err := fn(sc.Object()); err != nil {
 				return err
@@ -60,7 +69,6 @@ func ReadRoads(ctx context.Context, r io.Reader) ([]roads.Way, error) {
 		return ctx.Err()
 	}
 	var ways []roads.Way
-	need := map[int64]orb.Point{}
 	refs := 0
 	err := scan(true, func(o osm.Object) error {
 		w, ok := o.(*osm.Way)
@@ -84,7 +92,10 @@ func ReadRoads(ctx context.Context, r io.Reader) ([]roads.Way, error) {
 		rw.Nodes = make([]int64, len(w.Nodes))
 		for i, n := range w.Nodes {
 			rw.Nodes[i] = int64(n.ID)
-			need[int64(n.ID)] = missing
+			if _, ok := need[int64(n.ID)]; !ok {
+				need[int64(n.ID)] = int32(len(coords))
+				coords = append(coords, missing)
+			}
 		}
 		ways = append(ways, rw)
 		return nil
@@ -97,8 +108,8 @@ func ReadRoads(ctx context.Context, r io.Reader) ([]roads.Way, error) {
 		if !ok {
 			return nil
 		}
-		if _, ok := need[int64(n.ID)]; ok {
-			need[int64(n.ID)] = osmPoint(n)
+		if i, ok := need[int64(n.ID)]; ok {
+			coords[i] = osmPoint(n)
 		}
 		return nil
 	})
@@ -114,13 +125,13 @@ func ReadRoads(ctx context.Context, r io.Reader) ([]roads.Way, error) {
 				p.Nodes = w.Nodes[start:end:end]
 				p.Geometry = make(orb.LineString, end-start)
 				for i, id := range p.Nodes {
-					p.Geometry[i] = need[id]
+					p.Geometry[i] = coords[need[id]]
 				}
 				out = append(out, p)
 			}
 		}
 		for i, id := range w.Nodes {
-			if math.IsNaN(need[id][0]) {
+			if math.IsNaN(coords[need[id]][0]) {
 				flush(i)
 				start = i + 1
 			}
