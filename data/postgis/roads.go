@@ -220,7 +220,12 @@ func (db *DB) ReplaceRoads(ctx context.Context, region string, ways []roads.Way)
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"roads_in"}, roadNames, src); err != nil {
 			return fmt.Errorf("copy: %w", err)
 		}
-		if _, err := tx.Exec(ctx, `ANALYZE roads_in`); err != nil {
+		// The index keeps every plan below linear work per row: the
+		// planner cannot know how many rows of the region this
+		// transaction has just written (the table's statistics predate
+		// them), and with a guess of one it would scan the whole staging
+		// table once for each of them to find the ways to delete.
+		if _, err := tx.Exec(ctx, `CREATE UNIQUE INDEX ON roads_in (id, part); ANALYZE roads_in (id, part)`); err != nil {
 			return err
 		}
 		// Updates first (tombstones of the same id included), then
