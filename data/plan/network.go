@@ -565,7 +565,7 @@ func (p *Planner) timed(ctx context.Context, snap *catalog.Snapshot, req *TimedR
 		if !near(c.Station.Location) {
 			continue // farther than the snap distance from every road
 		}
-		sn, ok := snapOf(c.Station)
+		sn, ok := snapOf(c.Station.Location)
 		if !ok {
 			continue
 		}

@@ -135,7 +135,7 @@ func TestByTimeMatchesRoutes(t *testing.T) {
 				t.Fatalf("ByTime with the snap cache = %v, %d results; without %d", err, len(again.Results), len(got.Results))
 			}
 			for j := range again.Results {
-				if again.Results[j].Station != got.Results[j].Station || again.Results[j].DurationS != got.Results[j].DurationS {
+				if again.Results[j].Station.ID != got.Results[j].Station.ID || again.Results[j].DurationS != got.Results[j].DurationS {
 					t.Errorf("ByTime with the snap cache #%d = %s %v; without %s %v", j, again.Results[j].Station.ID, again.Results[j].DurationS, got.Results[j].Station.ID, got.Results[j].DurationS)
 				}
 			}
@@ -385,7 +385,7 @@ func TestSnapCacheConcurrent(t *testing.T) {
 			}
 			snapOf := c.snapper(net, &prof)
 			for _, st := range sts {
-				got, gok := snapOf(st)
+				got, gok := snapOf(st.Location)
 				want, err := net.Snap(st.Location, &prof)
 				if gok != (err == nil) || gok && got != want {
 					t.Errorf("cached snap of %s = %+v %v; afresh %+v %v", st.ID, got, gok, want, err)

@@ -6,7 +6,8 @@ import (
 	"slices"
 	"sync"
 
-	"yizhan/data"
+	"github.com/paulmach/orb"
+
 	"yizhan/roads"
 )
 
@@ -21,13 +22,15 @@ const maxSnapProfiles = 16
 // SnapCache keeps where each record joins the road network, per network
 // and profile, so that searches by travel time from one point to many
 // records snap each record once, not once a request: snapping is most of
-// their work. A record is its pointer (a changed record is a new one), so
-// a cached snap is never stale. A nil *SnapCache caches nothing. It is
-// safe for concurrent use.
+// their work. A snap depends only on the record's position (and the
+// network and profile), so snaps are kept by position: a moved record is
+// a new key and a cached snap is never stale. (Records are not keyed by
+// pointer: a snapshot may decode a new *data.Station for every search.)
+// A nil *SnapCache caches nothing. It is safe for concurrent use.
 type SnapCache struct {
 	mu    sync.RWMutex
 	net   *roads.Network
-	byKey map[string]map[*data.Station]cachedSnap
+	byKey map[string]map[orb.Point]cachedSnap
 	n     int
 }
 
@@ -48,18 +51,18 @@ func snapKey(p *roads.Profile) string {
 	return key
 }
 
-// snapper returns the snap of a record on net by prof: cached, or
-// computed and kept.
-func (c *SnapCache) snapper(net *roads.Network, prof *roads.Profile) func(st *data.Station) (roads.Snap, bool) {
-	compute := func(st *data.Station) (roads.Snap, bool) {
-		s, err := net.Snap(st.Location, prof)
+// snapper returns the snap of a record's position on net by prof:
+// cached, or computed and kept.
+func (c *SnapCache) snapper(net *roads.Network, prof *roads.Profile) func(st orb.Point) (roads.Snap, bool) {
+	compute := func(st orb.Point) (roads.Snap, bool) {
+		s, err := net.Snap(st, prof)
 		return s, err == nil
 	}
 	if c == nil {
 		return compute
 	}
 	key := snapKey(prof)
-	return func(st *data.Station) (roads.Snap, bool) {
+	return func(st orb.Point) (roads.Snap, bool) {
 		c.mu.RLock()
 		if c.net == net {
 			if e, ok := c.byKey[key][st]; ok {
@@ -73,14 +76,14 @@ func (c *SnapCache) snapper(net *roads.Network, prof *roads.Profile) func(st *da
 		defer c.mu.Unlock()
 		if c.net != net || c.n >= MaxCachedSnaps {
 			// A new network (the last one asked for wins), or a full cache.
-			c.net, c.byKey, c.n = net, map[string]map[*data.Station]cachedSnap{}, 0
+			c.net, c.byKey, c.n = net, map[string]map[orb.Point]cachedSnap{}, 0
 		}
 		m := c.byKey[key]
 		if m == nil {
 			if len(c.byKey) >= maxSnapProfiles {
 				return s, ok
 			}
-			m = map[*data.Station]cachedSnap{}
+			m = map[orb.Point]cachedSnap{}
 			c.byKey[key] = m
 		}
 		if _, had := m[st]; !had {
