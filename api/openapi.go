@@ -258,7 +258,7 @@ func openapiDocument() obj {
 	}
 	suggestFields := obj{
 		"n":          oaInt(1, MaxSuggest, DefaultSuggest),
-		"candidates": obj{"type": "object", "description": fmt.Sprintf("Allowed sites: a FeatureCollection of Points or a MultiPoint, at most %d; without it, the bundled places, the demand points and uncovered cell centres.", MaxCandidates)},
+		"candidates": obj{"type": "object", "description": fmt.Sprintf("Allowed sites: a FeatureCollection of Points or a MultiPoint, at most %d; without it, the bundled places, the demand points, the road junctions where a road network is loaded (at most %d, spread over the area) and uncovered cell centres.", MaxCandidates, plan.MaxJunctionCandidates)},
 	}
 	for k, v := range coverageFields {
 		suggestFields[k] = v

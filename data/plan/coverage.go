@@ -202,8 +202,8 @@ const (
 	CandidatesPlaces = "places"
 	CandidatesDemand = "demand"
 	CandidatesGrid   = "grid"
-	// CandidatesJunctions would be road junctions, once a road network is
-	// loaded into the planner: the hook is junctionCandidates.
+	// CandidatesJunctions are road junctions of the loaded network
+	// (junctionCandidates, network.go).
 	CandidatesJunctions = "junctions"
 )
 
@@ -472,6 +472,9 @@ func (p *Planner) Suggest(ctx context.Context, snap *catalog.Snapshot, req *Sugg
 	useGrid := false
 	if len(cands) == 0 {
 		cands, from = p.autoCandidates(&c), []string{CandidatesPlaces, CandidatesDemand, CandidatesGrid}
+		if p.Roads != nil {
+			from = []string{CandidatesPlaces, CandidatesDemand, CandidatesJunctions, CandidatesGrid}
+		}
 		useGrid = true
 	}
 	// Greedy suggestion measures every candidate's circle: bound the work
@@ -584,13 +587,8 @@ func (p *Planner) autoCandidates(c *coverage) []Candidate {
 			}
 		}
 	}
-	return append(out, junctionCandidates(c)...)
+	return append(out, p.junctionCandidates(c)...)
 }
-
-// junctionCandidates will give the road junctions of a loaded network
-// inside the area as candidates; the planner has no road network yet, so
-// there are none.
-func junctionCandidates(*coverage) []Candidate { return nil }
 
 func cmpDesc(a, b float64) int {
 	switch {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -148,6 +149,30 @@ func TestPlanByTime(t *testing.T) {
 		if b.Summary.CoveredM2 < a.Summary.CoveredM2 || b.DemandCovered < a.DemandCovered {
 			t.Errorf("scenario %s covers less than %s: %+v < %+v", b.Name, a.Name, b, a)
 		}
+	}
+
+	// Without candidates given, the network's junctions are candidates,
+	// each a junction of three or more drivable roads, none repeated.
+	if !slices.Contains(res.From, CandidatesJunctions) {
+		t.Errorf("candidates from %v; want junctions among them", res.From)
+	}
+	junctions := 0
+	seen := map[orb.Point]bool{}
+	for _, cd := range res.Candidates {
+		if cd.Source != CandidatesJunctions {
+			continue
+		}
+		junctions++
+		if seen[cd.Point] {
+			t.Errorf("junction %v repeated", cd.Point)
+		}
+		seen[cd.Point] = true
+		if sn, err := n.Snap(cd.Point, &prof); err != nil || sn.OffRoadM > 1e-6 {
+			t.Errorf("junction candidate %v is off the drivable roads: %+v %v", cd.Point, sn, err)
+		}
+	}
+	if junctions == 0 || junctions > MaxJunctionCandidates {
+		t.Errorf("%d junction candidates; want some, at most %d", junctions, MaxJunctionCandidates)
 	}
 
 	// Gaps by time give the same today and with_planned scenarios.
