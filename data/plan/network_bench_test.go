@@ -7,6 +7,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"yizhan/data"
 	"yizhan/data/catalog"
 )
 
@@ -45,6 +46,32 @@ func BenchmarkGapsByTime(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if _, err := p.Gaps(ctx, snap, req, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSuggestByTime is 5 sites for Andorra by 15 minutes of driving
+// from 30 records (20 open, 10 planned), candidates drawn automatically
+// (the network's junctions and a grid), on a 250 m grid: the three
+// scenarios on the roads and a search per chosen site.
+func BenchmarkSuggestByTime(b *testing.B) {
+	n := andorra(b)
+	rng := rand.New(rand.NewPCG(5, 6))
+	sts := andorraStations(b, rng, 30)
+	for _, st := range sts[20:] {
+		st.Status = data.StatusPlanned
+	}
+	snap := catalog.NewSnapshot(sts, 1)
+	p := &Planner{Roads: n}
+	minutes, cell, sites := 15.0, 250.0, 5
+	req := &SuggestRequest{GapsRequest: GapsRequest{Area: []byte(`{"type":"Polygon","coordinates":[[[1.41,42.43],[1.78,42.43],[1.78,42.65],[1.41,42.65],[1.41,42.43]]]}`),
+		CellM: &cell, Search: Search{Minutes: &minutes, Mode: "drive", By: "time"}}, N: &sites}
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := p.Suggest(ctx, snap, req, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
