@@ -57,8 +57,12 @@ func TestPlanByTimeAnswers(t *testing.T) {
 	}
 
 	rep := postRaw(t, s, "/v1/coverage/report?format=html", andorraPlanBody("time", "en"))
-	if rep.status != 200 || !strings.Contains(string(rep.raw), "by car on the roads") {
-		t.Errorf("report by time = %d; want its plain words to say by car on the roads:\n%.2000s", rep.status, rep.raw)
+	if rep.status != 200 || !strings.Contains(string(rep.raw), "by car on the roads") || !strings.Contains(string(rep.raw), "then measured on the roads") {
+		t.Errorf("report by time = %d; want its plain words to say by car on the roads, and how sites are measured:\n%.2000s", rep.status, rep.raw)
+	}
+	gj := post(t, s, "/v1/coverage/report?format=geojson", andorraPlanBody("time", "en"))
+	if sm, _ := gj.body["suggest_method"].(string); gj.status != 200 || gj.body["method"] != "network" || !strings.Contains(sm, "straight-line circle") {
+		t.Errorf("GeoJSON report by time = %d, method %v, suggest_method %q; want network and how sites are chosen", gj.status, gj.body["method"], sm)
 	}
 
 	g := post(t, s, "/v1/coverage/gaps", strings.Replace(andorraPlanBody("distance", "en"), `"n":2,`, "", 1))

@@ -188,7 +188,9 @@ func reportCollection(rep *plan.Report) collection {
 	sum := newCoverageSummary(&rep.Gaps.Coverage, coords{})
 	var sites []feature
 	var after *float64
+	sitesHow := ""
 	if sug := rep.Suggestion; sug != nil {
+		sitesHow = sitesMethod(&sug.Coverage)
 		sites = suggestAnswer(sug, coords{}).features
 		for i := range sites {
 			sites[i].props = append(sites[i].props, stringProp("type", "site"))
@@ -205,7 +207,8 @@ func reportCollection(rep *plan.Report) collection {
 		DataVersion        int64    `json:"data_version"`
 		Records            int      `json:"records"`
 		NumberReturned     int      `json:"numberReturned"`
-	}{sum, len(rep.Gaps.Gaps), len(sites), after, rep.Version, rep.Records, len(feats) + len(sites)}}
+		SuggestMethod      string   `json:"suggest_method,omitempty"` // how the sites were chosen, as /v1/coverage/suggest says
+	}{sum, len(rep.Gaps.Gaps), len(sites), after, rep.Version, rep.Records, len(feats) + len(sites), sitesHow}}
 }
 
 // reportCSP is the Content-Security-Policy of the printable report: the

@@ -101,7 +101,7 @@ var reportTemplate = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 
 <h2>{{.T.method}}</h2>
 <p>{{.MethodCells}}</p>
-{{if .Sites}}<p>{{.T.method_greedy}}</p>{{end}}
+{{if .Sites}}<p>{{.T.method_greedy}}{{if .SitesOnRoads}} {{.T.method_greedy_roads}}{{end}}</p>{{end}}
 <p><b>{{.T.demand}}:</b> {{.DemandText}}</p>
 <p class="small">{{.T.formula}}: <code>{{.Formula}}</code></p>
 
@@ -139,6 +139,7 @@ type reportPage struct {
 	Map                                     reportMap
 	Scenarios                               []reportScenario
 	MethodCells, DemandText, Formula        string
+	SitesOnRoads                            bool
 	Gaps                                    []reportGap
 	MoreGaps                                string
 	Sites                                   []reportSite
@@ -180,7 +181,8 @@ func ReportHTMLBytes(rep *plan.Report) ([]byte, error) {
 	}
 	for k, key := range map[string]string{"legend_area": "report.legend.area", "legend_gap": "report.legend.gap", "legend_station": "report.legend.station",
 		"legend_planned": "report.legend.planned", "legend_site": "report.legend.site", "legend_demand": "report.legend.demand", "method_greedy": "report.method.greedy",
-		"site_place": "report.site.place", "site_demand": "report.site.demand", "site_area": "report.site.area"} {
+		"method_greedy_roads": "report.method.greedy_roads",
+		"site_place":          "report.site.place", "site_demand": "report.site.demand", "site_area": "report.site.area"} {
 		t[k] = tr(m, key)
 	}
 	cov := &g.Coverage
@@ -194,6 +196,8 @@ func ReportHTMLBytes(rep *plan.Report) ([]byte, error) {
 		MethodCells: tr(m, "report.method.cells", "method", coverageMethodText(&g.Coverage, lang), "cell", distanceWords(g.Grid.CellM, m)),
 		Formula:     coverageFormula(&g.Coverage),
 		Map:         newReportMap(rep),
+		// Sites by time on the roads are chosen by the circle, measured on the roads.
+		SitesOnRoads: cov.Method == plan.MethodNetwork,
 	}
 	if g.ClippedTo != nil {
 		page.Clipped = tr(m, "report.clipped", "region", regionName(g.ClippedTo, lang))
