@@ -146,6 +146,22 @@ func BenchmarkAndorraCoverage(b *testing.B) {
 	b.ReportMetric(float64(parts), "parts")
 }
 
+// BenchmarkAndorraNearest3 is "the 3 nearest service places by drive
+// time" from Andorra la Vella, within an hour.
+func BenchmarkAndorraNearest3(b *testing.B) {
+	n, _ := network(b, andorraPBF)
+	p := roads.DefaultProfile(roads.Drive)
+	pts := andorraStations(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		hits, err := n.Nearest(ctx, andorraLaVella, pts, 3, 3600, &p)
+		if err != nil || len(hits) != 3 {
+			b.Fatalf("%v, %v", hits, err)
+		}
+	}
+}
+
 // BenchmarkPgRoutingAndorra runs the same searches in pgRouting on the
 // same edges: pgr_drivingDistance from the junction where Andorra la
 // Vella snaps, pgr_dijkstra between the border crossings' junctions.

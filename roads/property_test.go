@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -539,4 +540,74 @@ func TestReachLengthAgainstDijkstra(t *testing.T) {
 			t.Fatalf("round %d: %v m of road reached but area %v km²", round, want, r.AreaKm2)
 		}
 	}
+}
+
+// TestNearestAgainstTree checks Nearest against the times a bounded tree
+// gives every target, sorted: the same k targets (ties aside) with the
+// same times.
+func TestNearestAgainstTree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(testSeed(t), 4))
+	ctx := context.Background()
+	for round := range 60 {
+		g := 6 + rng.IntN(10)
+		ways := randomWays(rng, g, 5+rng.IntN(4*g))
+		n, err := Build(ways)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prof := randomProfile(rng)
+		from := randomPoint(rng, g)
+		targets := make([]orb.Point, rng.IntN(30))
+		for i := range targets {
+			targets[i] = randomPoint(rng, g)
+		}
+		k := 1 + rng.IntN(5)
+		bound := 30 + rng.Float64()*900
+		got, err := n.Nearest(ctx, from, targets, k, bound, &prof)
+		tr, terr := n.Search(ctx, []orb.Point{from}, bound, &prof)
+		if terr != nil {
+			if err == nil {
+				t.Fatalf("round %d: Search fails (%v) but Nearest does not", round, terr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		type hit struct {
+			i int
+			s float64
+		}
+		var want []hit
+		for i, p := range targets {
+			if s, _, ok := tr.TimeTo(p); ok {
+				want = append(want, hit{i, s})
+			}
+		}
+		slices.SortFunc(want, func(a, b hit) int { return cmpF(a.s, b.s) })
+		if len(want) > k {
+			want = want[:k]
+		}
+		if len(got) != len(want) {
+			t.Fatalf("round %d %s k=%d: %d hits, tree says %d (%v vs %v)", round, prof.Mode, k, len(got), len(want), got, want)
+		}
+		for j := range got {
+			if !near(got[j].Seconds, want[j].s) {
+				t.Fatalf("round %d %s: hit %d at %v s, tree's %d-th at %v s", round, prof.Mode, got[j].Index, got[j].Seconds, j, want[j].s)
+			}
+			if s, m, _ := tr.TimeTo(targets[got[j].Index]); !near(s, got[j].Seconds) || !near(m, got[j].RoadMeters) {
+				t.Fatalf("round %d: hit %d: %v s %v m, tree %v s %v m", round, got[j].Index, got[j].Seconds, got[j].RoadMeters, s, m)
+			}
+		}
+	}
+}
+
+func cmpF(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
