@@ -202,8 +202,8 @@ const (
 	CandidatesPlaces = "places"
 	CandidatesDemand = "demand"
 	CandidatesGrid   = "grid"
-	// CandidatesJunctions would be road junctions, once a road network is
-	// loaded into the planner: the hook is junctionCandidates.
+	// CandidatesJunctions are road junctions of the loaded network
+	// (junctionCandidates, roaddemand.go).
 	CandidatesJunctions = "junctions"
 )
 
@@ -245,7 +245,7 @@ func (p *Planner) check(ctx context.Context, req *GapsRequest, cv Coords) (cover
 		}
 		c.cellM = *req.CellM
 	}
-	if c.demand, err = p.parseDemand(req, cv); err != nil {
+	if c.demand, err = p.parseDemand(ctx, req, cv, &c); err != nil {
 		return c, err
 	}
 	return c, nil
@@ -471,7 +471,10 @@ func (p *Planner) Suggest(ctx context.Context, snap *catalog.Snapshot, req *Sugg
 	from := []string{CandidatesGiven}
 	useGrid := false
 	if len(cands) == 0 {
-		cands, from = p.autoCandidates(&c), []string{CandidatesPlaces, CandidatesDemand, CandidatesGrid}
+		cands, from = p.autoCandidates(ctx, &c), []string{CandidatesPlaces, CandidatesDemand, CandidatesGrid}
+		if p.Roads != nil {
+			from = []string{CandidatesPlaces, CandidatesDemand, CandidatesJunctions, CandidatesGrid}
+		}
 		useGrid = true
 	}
 	// Greedy suggestion measures every candidate's circle: bound the work
@@ -550,9 +553,10 @@ func (p *Planner) Suggest(ctx context.Context, snap *catalog.Snapshot, req *Sugg
 
 // autoCandidates are the sites a suggestion tries when none are given
 // (besides the grid's cell centres): the bundled places in the area's
-// bound, the demand points there (the heaviest MaxCandidates), and road
-// junctions once a network is loaded.
-func (p *Planner) autoCandidates(c *coverage) []Candidate {
+// bound, the demand points there (the heaviest MaxCandidates; for the
+// default demand the ports), and the road junctions there where a network
+// is loaded.
+func (p *Planner) autoCandidates(ctx context.Context, c *coverage) []Candidate {
 	b := c.area.Bound()
 	var out []Candidate
 	if p.Layers != nil {
@@ -564,9 +568,10 @@ func (p *Planner) autoCandidates(c *coverage) []Candidate {
 			}
 		}
 	}
-	if c.demand.From != DemandDefault { // the default demand is the places and ports
+	if c.demand.From != DemandDefault { // the default demand is the places and ports (and the roads)
 		idx := make([]int, 0, len(c.demand.Points))
-		for i, d := range c.demand.Points {
+		// Points of road length are left to the junctions.
+		for i, d := range c.demand.Points[:len(c.demand.Points)-c.demand.RoadPoints] {
 			if b.Contains(d.Point) {
 				idx = append(idx, i)
 			}
@@ -584,13 +589,8 @@ func (p *Planner) autoCandidates(c *coverage) []Candidate {
 			}
 		}
 	}
-	return append(out, junctionCandidates(c)...)
+	return append(out, p.junctionCandidates(ctx, c)...)
 }
-
-// junctionCandidates will give the road junctions of a loaded network
-// inside the area as candidates; the planner has no road network yet, so
-// there are none.
-func junctionCandidates(*coverage) []Candidate { return nil }
 
 func cmpDesc(a, b float64) int {
 	switch {
