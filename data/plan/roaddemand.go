@@ -20,12 +20,15 @@ import (
 // A station serves the people who live near it and the people who travel
 // past it: the drivers, couriers and road workers the unions' stations are
 // for. Where a network is loaded, every km of road the request's mode can
-// use counts as demand: the roads are cut into equal pieces of at most
-// RoadDemandSpacingM (longer where the area holds more road than
-// MaxRoadDemandPoints pieces of that length), and each piece becomes a
-// point at its middle weighing its length in km (roadDemand). So the
-// demand of the roads inside an area is the length of those roads, to
-// within a piece where a road crosses the area's edge.
+// use counts as demand: each stretch of road between junctions is cut
+// into equal pieces of at most RoadDemandSpacingM, and each piece becomes
+// a point at its middle weighing its length in km. Where the area holds
+// more than MaxRoadDemandPoints pieces, they are summed on a square
+// lattice, each lattice cell's pieces becoming one point at their
+// weighted centre, weighing their sum (roadDemand). So the demand of the
+// roads inside an area is the length of those roads, to within a piece
+// where a road crosses the area's edge (a lattice cell where pieces are
+// summed).
 const (
 	// DemandRoads is the demand that is the road length alone: "demand":
 	// "roads", in RoadDemandUnit.
@@ -36,8 +39,9 @@ const (
 	// road-length demand stands for, in meters.
 	RoadDemandSpacingM = 250
 	// MaxRoadDemandPoints bounds the points road-length demand adds to a
-	// request: beyond it the pieces are longer, so that a suggestion's
-	// candidate–demand pairs (geo.MaxDemandPairs) stay within bounds.
+	// request: beyond it pieces are summed on a lattice, so that a
+	// suggestion's candidate–demand pairs (geo.MaxDemandPairs) stay within
+	// bounds.
 	MaxRoadDemandPoints = 2_000
 	// RoadPeoplePerKm converts road length into the default demand's unit
 	// (people): a km of road counts as 10 people. It is a planning
@@ -56,7 +60,7 @@ const (
 
 // RoadDemandSource says where road-length demand comes from, for answers
 // and reports.
-const RoadDemandSource = "the loaded road network: each road the mode can use, in pieces of at most 250 m, each weighing its length in km"
+const RoadDemandSource = "the loaded road network: every road the mode can use, in pieces of at most 250 m (summed on a square lattice where an area holds more than 2,000), each weighing its length in km"
 
 // roadProfile is the profile whose roads count for c: by time the
 // request's own, else the default of its mode.
@@ -90,52 +94,148 @@ func (c *coverage) demandBound() orb.Bound {
 	return b
 }
 
-// roadDemand is the road-length demand of net in b for prof: the roads
-// taken one after the other in the network's order as one line of their
-// total length, cut into n equal pieces of at most RoadDemandSpacingM
-// (n at most MaxRoadDemandPoints), a point at the middle of each
-// weighing its length in km times perKm. So the weights add up to the
-// roads' length exactly, and a point stands for the road around it (a
-// piece that spans two stretches lies where its middle falls; the
-// network's order keeps the stretches of one way together). ctx is
-// checked every 4096 road stretches.
+// roadDemand is the road-length demand of net in b for prof: each
+// stretch in pieces of at most RoadDemandSpacingM, a point at the middle
+// of each (those in b) weighing its length in km times perKm; more than
+// MaxRoadDemandPoints of them are summed on the finest square lattice
+// tried (demandLattice) that leaves at most that many. The weights add up
+// to the roads' length exactly either way. Memory is bounded by the
+// points kept, whatever the network's size; ctx is checked every 4096
+// stretches.
 func roadDemand(ctx context.Context, net *roads.Network, b orb.Bound, prof *roads.Profile, perKm float64) ([]geo.DemandPoint, error) {
-	total := 0.0
-	net.Edges(b, prof, func(_ orb.LineString, l float64) bool {
-		total += l
-		return true
-	})
-	if !(total > 0) {
-		return nil, nil
-	}
-	n := min(MaxRoadDemandPoints, max(1, int(math.Ceil(total/RoadDemandSpacingM))))
-	piece := total / float64(n)
-	w := piece / 1000 * perKm
-	out := make([]geo.DemandPoint, 0, n)
 	var err error
-	at, cum := piece/2, 0.0 // the next middle and the length before the stretch, along the line
-	i := 0
-	net.Edges(b, prof, func(line orb.LineString, l float64) bool {
-		if i++; i%4096 == 0 {
-			if err = ctx.Err(); err != nil {
-				return false
+	// pieces calls fn with the middle and length in km of every piece.
+	pieces := func(fn func(p orb.Point, km float64) bool) {
+		i := 0
+		net.Edges(b, prof, func(line orb.LineString, l float64) bool {
+			if i++; i%4096 == 0 {
+				if err = ctx.Err(); err != nil {
+					return false
+				}
 			}
-		}
-		for at < cum+l && len(out) < n {
-			out = append(out, geo.DemandPoint{Point: pointAlong(line, at-cum), Weight: w})
-			at += piece
-		}
-		cum += l
-		return true
+			if !(l > 0) {
+				return true
+			}
+			k := int(math.Ceil(l / RoadDemandSpacingM))
+			piece := l / float64(k)
+			for j := range k {
+				// A piece outside b is outside the area.
+				if p := pointAlong(line, piece*(float64(j)+0.5)); b.Contains(p) && !fn(p, piece/1000) {
+					return false
+				}
+			}
+			return true
+		})
+	}
+	var out []geo.DemandPoint
+	pieces(func(p orb.Point, km float64) bool {
+		out = append(out, geo.DemandPoint{Point: p, Weight: km})
+		return len(out) <= MaxRoadDemandPoints
 	})
 	if err != nil {
 		return nil, err
 	}
-	// Rounding may leave the last middle just past the end.
-	for len(out) < n {
-		out = append(out, out[len(out)-1])
+	if len(out) > MaxRoadDemandPoints {
+		lat := demandLattice(b)
+		out = nil
+		for range 64 { // the first lattice fits, as every piece lies in b; coarser if not
+			pts, ok := lat.sum(pieces)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				out = pts
+				break
+			}
+			lat.cellM *= 2
+		}
+		for range 3 { // finer, by the share of the limit the points fill
+			finer := lat
+			finer.cellM *= math.Sqrt(float64(len(out))/MaxRoadDemandPoints) * 0.98
+			pts, ok := finer.sum(pieces)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				break
+			}
+			out, lat = pts, finer
+		}
+	}
+	for i := range out {
+		out[i].Weight *= perKm
 	}
 	return out, nil
+}
+
+// lattice is a square lattice over a box, cellM meters a side (or less:
+// its meters per degree of longitude are those of the box's latitude
+// nearest the equator).
+type lattice struct {
+	b      orb.Bound
+	kx, ky float64 // meters per degree
+	cellM  float64
+}
+
+// demandLattice is the coarsest lattice road-length demand tries over b:
+// it has at most MaxRoadDemandPoints cells.
+func demandLattice(b orb.Bound) lattice {
+	ky := geo.EarthRadius * math.Pi / 180
+	lat := 0.0
+	if b.Min[1] > 0 || b.Max[1] < 0 {
+		lat = math.Min(math.Abs(b.Min[1]), math.Abs(b.Max[1]))
+	}
+	kx := ky * math.Cos(lat*math.Pi/180)
+	w, h := math.Max(1, (b.Max[0]-b.Min[0])*kx), math.Max(1, (b.Max[1]-b.Min[1])*ky)
+	cell := math.Sqrt(w * h / MaxRoadDemandPoints)
+	for math.Ceil(w/cell)*math.Ceil(h/cell) > MaxRoadDemandPoints {
+		cell *= 1.01
+	}
+	return lattice{b: b, kx: kx, ky: ky, cellM: cell}
+}
+
+// key is the lattice cell of p.
+func (l *lattice) key(p orb.Point) [2]int32 {
+	return [2]int32{int32(math.Floor((p[0] - l.b.Min[0]) * l.kx / l.cellM)), int32(math.Floor((p[1] - l.b.Min[1]) * l.ky / l.cellM))}
+}
+
+// sum sums the pieces each run of pieces gives by lattice cell: a point
+// per cell at its pieces' weighted centre (inside the cell), weighing
+// their sum, ordered by cell; false when more than MaxRoadDemandPoints
+// cells hold pieces.
+func (l *lattice) sum(pieces func(func(orb.Point, float64) bool)) ([]geo.DemandPoint, bool) {
+	type acc struct{ x, y, w float64 }
+	cells := map[[2]int32]*acc{}
+	ok := true
+	pieces(func(p orb.Point, km float64) bool {
+		k := l.key(p)
+		a := cells[k]
+		if a == nil {
+			if len(cells) == MaxRoadDemandPoints {
+				ok = false
+				return false
+			}
+			a = &acc{}
+			cells[k] = a
+		}
+		a.x, a.y, a.w = a.x+p[0]*km, a.y+p[1]*km, a.w+km
+		return true
+	})
+	if !ok {
+		return nil, false
+	}
+	keys := slices.SortedFunc(maps.Keys(cells), func(a, b [2]int32) int {
+		if a[1] != b[1] {
+			return int(a[1] - b[1])
+		}
+		return int(a[0] - b[0])
+	})
+	out := make([]geo.DemandPoint, len(keys))
+	for i, k := range keys {
+		a := cells[k]
+		out[i] = geo.DemandPoint{Point: orb.Point{a.x / a.w, a.y / a.w}, Weight: a.w}
+	}
+	return out, true
 }
 
 // pointAlong is the point x meters along line (great-circle lengths of
@@ -239,4 +339,3 @@ func (p *Planner) junctionCandidates(ctx context.Context, c *coverage) []Candida
 	}
 	return out
 }
-
