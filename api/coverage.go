@@ -323,11 +323,16 @@ func share(part, whole float64) float64 {
 	return geo.Round(part/whole, 6)
 }
 
-// demandSource says where demand of kind from comes from.
-func demandSource(from string) string {
-	switch from {
+// demandSource says where demand d comes from.
+func demandSource(d *plan.Demand) string {
+	switch d.From {
 	case plan.DemandDefault:
+		if d.RoadPoints > 0 {
+			return bundled.DemandSource + fmt.Sprintf("; plus road length, %d people a km: %s", plan.RoadPeoplePerKm, plan.RoadDemandSource)
+		}
 		return bundled.DemandSource
+	case plan.DemandRoads:
+		return plan.RoadDemandSource
 	case plan.DemandGiven:
 		return "the request's demand (GeoJSON points with weight)"
 	case plan.DemandCSV:
@@ -358,7 +363,7 @@ func newCoverageSummary(c *plan.Coverage, cv coords) coverageSummary {
 	out := coverageSummary{
 		Region:          newRegionJSON(c.Region),
 		ClippedTo:       newRegionJSON(c.ClippedTo),
-		Demand:          demandJSON{From: c.Demand.From, Unit: c.Demand.Unit, Points: len(c.Demand.Points), Source: demandSource(c.Demand.From)},
+		Demand:          demandJSON{From: c.Demand.From, Unit: c.Demand.Unit, Points: len(c.Demand.Points), Source: demandSource(c.Demand)},
 		DemandTotal:     geo.Round(total, 3),
 		DemandCovered:   geo.Round(c.DemandCovered, 3),
 		DemandShare:     share(c.DemandCovered, total),
