@@ -118,13 +118,8 @@ func roadDemand(ctx context.Context, net *roads.Network, b orb.Bound, prof *road
 			}
 			k := int(math.Ceil(l / RoadDemandSpacingM))
 			piece := l / float64(k)
-			for j := range k {
-				// A piece outside b is outside the area.
-				if p := pointAlong(line, piece*(float64(j)+0.5)); b.Contains(p) && !fn(p, piece/1000) {
-					return false
-				}
-			}
-			return true
+			// A piece outside b is outside the area.
+			return middles(line, piece, k, func(p orb.Point) bool { return !b.Contains(p) || fn(p, piece/1000) })
 		})
 	}
 	var out []geo.DemandPoint
@@ -238,23 +233,30 @@ func (l *lattice) sum(pieces func(func(orb.Point, float64) bool)) ([]geo.DemandP
 	return out, true
 }
 
-// pointAlong is the point x meters along line (great-circle lengths of
-// its segments, interpolated in degrees within one).
-func pointAlong(line orb.LineString, x float64) orb.Point {
-	done := 0.0
-	for j := 1; j < len(line); j++ {
-		a, b := line[j-1], line[j]
-		d := geo.Distance(a, b)
-		if done+d >= x || j == len(line)-1 {
-			f := 0.0
-			if d > 0 {
-				f = math.Min(1, math.Max(0, (x-done)/d))
-			}
-			return orb.Point{a[0] + (b[0]-a[0])*f, a[1] + (b[1]-a[1])*f}
+// middles calls fn with the middles of the k pieces of length piece
+// meters that line is cut into, in one walk along it (great-circle
+// lengths of its segments, interpolated in degrees within one), until fn
+// returns false; it returns false then.
+func middles(line orb.LineString, piece float64, k int, fn func(orb.Point) bool) bool {
+	j, done := 1, 0.0 // segment j is line[j-1]–line[j]; done is the length before it
+	d := geo.Distance(line[0], line[1])
+	for i := range k {
+		at := piece * (float64(i) + 0.5)
+		for done+d < at && j < len(line)-1 {
+			done += d
+			j++
+			d = geo.Distance(line[j-1], line[j])
 		}
-		done += d
+		a, b := line[j-1], line[j]
+		f := 0.0
+		if d > 0 {
+			f = math.Min(1, math.Max(0, (at-done)/d))
+		}
+		if !fn(orb.Point{a[0] + (b[0]-a[0])*f, a[1] + (b[1]-a[1])*f}) {
+			return false
+		}
 	}
-	return line[0]
+	return true
 }
 
 // addRoadDemand appends the road-length demand of c's area on p.Roads to
