@@ -174,7 +174,11 @@ type lattice struct {
 
 // demandLattice is the coarsest lattice road-length demand tries over b:
 // it has at most MaxRoadDemandPoints cells.
-func demandLattice(b orb.Bound) lattice {
+func demandLattice(b orb.Bound) lattice { return newLattice(b, MaxRoadDemandPoints) }
+
+// newLattice is the finest lattice over b, to 1%, with at most maxCells
+// cells.
+func newLattice(b orb.Bound, maxCells int) lattice {
 	ky := geo.EarthRadius * math.Pi / 180
 	lat := 0.0
 	if b.Min[1] > 0 || b.Max[1] < 0 {
@@ -182,8 +186,8 @@ func demandLattice(b orb.Bound) lattice {
 	}
 	kx := ky * math.Cos(lat*math.Pi/180)
 	w, h := math.Max(1, (b.Max[0]-b.Min[0])*kx), math.Max(1, (b.Max[1]-b.Min[1])*ky)
-	cell := math.Sqrt(w * h / MaxRoadDemandPoints)
-	for math.Ceil(w/cell)*math.Ceil(h/cell) > MaxRoadDemandPoints {
+	cell := math.Sqrt(w * h / float64(maxCells))
+	for math.Ceil(w/cell)*math.Ceil(h/cell) > float64(maxCells) {
 		cell *= 1.01
 	}
 	return lattice{b: b, kx: kx, ky: ky, cellM: cell}
@@ -279,9 +283,9 @@ func (p *Planner) addRoadDemand(ctx context.Context, c *coverage, d *Demand, per
 // junctionCandidates are the road junctions of p.Roads in c's area's box
 // where three or more roads the mode can use meet, at most
 // MaxJunctionCandidates: beyond that, thinned on the finest square
-// lattice that leaves no more lattice cells holding one, keeping the
-// junction with the most roads of each (the first in the network's order
-// among equals). Junctions outside the (clipped) area itself are left for
+// lattice (to 1%) that leaves no more lattice cells holding one, keeping
+// the junction with the most roads of each (the first in the network's
+// order among equals), in the network's order. Junctions outside the (clipped) area itself are left for
 // the grid to drop, as every automatic candidate is. ctx is checked
 // between lattice sizes.
 func (p *Planner) junctionCandidates(ctx context.Context, c *coverage) []Candidate {
@@ -300,15 +304,18 @@ func (p *Planner) junctionCandidates(ctx context.Context, c *coverage) []Candida
 		return true
 	})
 	if len(js) > MaxJunctionCandidates {
-		// Meters per degree in the box, at its widest latitude.
-		lat := math.Min(math.Abs(b.Min[1]), math.Abs(b.Max[1]))
-		ky := geo.EarthRadius * math.Pi / 180
-		kx := ky * math.Cos(lat*math.Pi/180)
-		thin := func(cellM float64) []junction {
-			best := map[[2]int]int{}
+		// thin keeps the busiest junction of each cell of l; nil when more
+		// than MaxJunctionCandidates cells hold one.
+		thin := func(l lattice) []junction {
+			best := map[[2]int32]int{}
 			for i, j := range js {
-				key := [2]int{int((j.p[0] - b.Min[0]) * kx / cellM), int((j.p[1] - b.Min[1]) * ky / cellM)}
-				if k, ok := best[key]; !ok || j.deg > js[k].deg {
+				key := l.key(j.p)
+				if k, ok := best[key]; !ok {
+					if len(best) == MaxJunctionCandidates {
+						return nil
+					}
+					best[key] = i
+				} else if j.deg > js[k].deg {
 					best[key] = i
 				}
 			}
@@ -319,21 +326,23 @@ func (p *Planner) junctionCandidates(ctx context.Context, c *coverage) []Candida
 			}
 			return out
 		}
-		// The finest lattice (in whole meters) keeping at most the limit:
-		// bisect between a cell that keeps one junction and one meter.
-		lo, hi := 1.0, math.Max(2, math.Max((b.Max[0]-b.Min[0])*kx, (b.Max[1]-b.Min[1])*ky)+1)
-		for hi-lo > 1 && ctx.Err() == nil {
-			mid := math.Floor((lo + hi) / 2)
-			if len(thin(mid)) > MaxJunctionCandidates {
-				lo = mid
+		// The finest lattice keeping at most the limit, to 1%: bisect in
+		// log scale between the coarsest (whose cells are no more than the
+		// limit, and every junction lies in b) and 1/1024 of it.
+		coarse := newLattice(b, MaxJunctionCandidates)
+		kept := thin(coarse)
+		lo, hi := math.Log(coarse.cellM/1024), math.Log(coarse.cellM)
+		for hi-lo > 0.01 && ctx.Err() == nil {
+			mid := (lo + hi) / 2
+			l := coarse
+			l.cellM = math.Exp(mid)
+			if t := thin(l); t != nil {
+				kept, hi = t, mid
 			} else {
-				hi = mid
+				lo = mid
 			}
 		}
-		js = thin(hi)
-		if len(js) > MaxJunctionCandidates {
-			js = js[:MaxJunctionCandidates]
-		}
+		js = kept
 	}
 	out := make([]Candidate, len(js))
 	for i, j := range js {
