@@ -525,14 +525,22 @@ func (p *Planner) Suggest(ctx context.Context, snap *catalog.Snapshot, req *Sugg
 	after := a.planned.Clone()
 	covered := slices.Clone(a.coveredPlanned)
 	fixed := append(slices.Clone(a.todayPts), a.plannedPts...)
-	sites, err := after.SuggestPlan(ctx, geo.Plan{N: n, Radius: radius, Candidates: cpts, GridCandidates: useGrid,
+	picks := n
+	if c.method == MethodNetwork {
+		picks = shortlistN(n) // a shortlist, picked from on the roads (roadsites.go)
+	}
+	sites, err := after.SuggestPlan(ctx, geo.Plan{N: picks, Radius: radius, Candidates: cpts, GridCandidates: useGrid,
 		Demand: cov.Demand.Points, Covered: covered, Fixed: fixed})
 	if err != nil {
 		return nil, gridStopped(err, p.timeout(), g.CellM)
 	}
 	if c.method == MethodNetwork {
-		// Chosen by the straight-line circle of the same minutes; measured
-		// on the roads, each site in turn (sitesOnRoads, network.go).
+		// Shortlisted by the straight-line circle of the same minutes,
+		// picked by the demand each reaches on the roads (pickByTime), and
+		// measured on the roads, each site in turn (sitesOnRoads, network.go).
+		if sites, err = p.pickByTime(ctx, &c, sites, n, cov.Demand.Points, a.coveredPlanned); err != nil {
+			return nil, gridStopped(err, p.timeout(), g.CellM)
+		}
 		if after, covered, err = p.sitesOnRoads(ctx, a, &c, sites, cov.Demand.Points); err != nil {
 			return nil, gridStopped(err, p.timeout(), g.CellM)
 		}

@@ -782,7 +782,7 @@ func demandByTime(ctx context.Context, tree *roads.Tree, demand []geo.DemandPoin
 }
 
 // sitesOnRoads measures on the roads the sites a suggestion by time chose
-// by the straight-line circle of the same minutes: from the grid and the
+// (pickByTime, roadsites.go): from the grid and the
 // demand covered with the planned records, each site in the order chosen
 // covers by its own search on the roads, and its gains become what that
 // search newly covers. It returns the grid and demand covered with all

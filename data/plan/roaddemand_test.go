@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -332,4 +333,107 @@ func TestGreedyOnJunctions(t *testing.T) {
 		t.Fatalf("only %d instances had junctions and roads", runs)
 	}
 	t.Logf("greedy on junctions: optimal in %d of %d instances, worst %.3f of the optimum", optimal, runs, worst)
+}
+
+// TestPickByTime holds the picks of a suggestion by time among its
+// shortlist to a plain greedy over route times: a route from each
+// shortlisted site to each demand point not yet covered, independent of
+// the searches. Each pick reaches at least as much new demand as any
+// other site left (points within a second of the bound count either way).
+func TestPickByTime(t *testing.T) {
+	n := andorra(t)
+	rng := rand.New(rand.NewPCG(31, 32))
+	snap := catalog.NewSnapshot(andorraStations(t, rng, 6), 1)
+	p := &Planner{Roads: n}
+	var fc strings.Builder
+	fc.WriteString(`{"type":"FeatureCollection","features":[`)
+	for i := range 80 {
+		if i > 0 {
+			fc.WriteString(",")
+		}
+		fmt.Fprintf(&fc, `{"type":"Feature","geometry":{"type":"Point","coordinates":[%v,%v]},"properties":{"weight":%d}}`,
+			1.42+rng.Float64()*0.35, 42.44+rng.Float64()*0.2, 1+rng.IntN(50))
+	}
+	fc.WriteString("]}")
+	minutes, cell, k := 6.0, 500.0, 3
+	req := &SuggestRequest{GapsRequest: GapsRequest{Area: []byte(boxJSON(orb.Bound{Min: orb.Point{1.41, 42.43}, Max: orb.Point{1.78, 42.65}})),
+		CellM: &cell, Demand: []byte(fc.String()), Search: Search{Minutes: &minutes, Mode: "drive", By: "time"}}, N: &k}
+	ctx := context.Background()
+	c, err := p.check(ctx, &req.GapsRequest, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, auto, err := p.grid(ctx, &c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, cov, err := p.analyse(ctx, snap, &c, g, auto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	demand := cov.Demand.Points
+	var cpts []orb.Point // the candidates as Suggest draws them
+	for _, cd := range p.autoCandidates(ctx, &c) {
+		if g.Inside(cd.Point) {
+			cpts = append(cpts, cd.Point)
+		}
+	}
+	short, err := a.planned.Clone().SuggestPlan(ctx, geo.Plan{N: shortlistN(k), Radius: c.reach.Radius(), Candidates: cpts, GridCandidates: true,
+		Demand: demand, Covered: slices.Clone(a.coveredPlanned), Fixed: append(slices.Clone(a.todayPts), a.plannedPts...)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	picks, err := p.pickByTime(ctx, &c, short, k, demand, a.coveredPlanned)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(short) < k+2 || len(picks) != k {
+		t.Fatalf("%d shortlisted, %d picked; want more than %d and %d", len(short), len(picks), k+1, k)
+	}
+	prof := capped(roads.DefaultProfile(roads.Drive))
+	seconds := minutes * 60
+	times := make([][]float64, len(short))
+	for i, s := range short {
+		times[i] = routeTimes(t, n, []orb.Point{s.Point}, demand, &prof)
+	}
+	done := slices.Clone(a.coveredPlanned)
+	used := make([]bool, len(short))
+	for step, pk := range picks {
+		gain := func(i int, slack float64) float64 {
+			s := 0.0
+			for j, d := range demand {
+				if !done[j] && times[i][j] <= seconds+slack {
+					s += d.Weight
+				}
+			}
+			return s
+		}
+		at := slices.IndexFunc(short, func(s geo.Site) bool { return s.Point == pk.Point })
+		if at < 0 || used[at] {
+			t.Fatalf("pick %d at %v is not a shortlisted site left", step, pk.Point)
+		}
+		mine := gain(at, 1)
+		for i := range short {
+			if !used[i] && i != at && gain(i, -1) > mine+1e-9 {
+				t.Errorf("pick %d reaches %v new demand; shortlisted site %d reaches %v", step, mine, i, gain(i, -1))
+			}
+		}
+		used[at] = true
+		for j := range demand {
+			if times[at][j] <= seconds {
+				done[j] = true
+			}
+		}
+	}
+
+	// The suggestion itself proposes those picks, measured on the roads.
+	res, err := p.Suggest(ctx, snap, req, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range res.Sites {
+		if s.Point != picks[i].Point {
+			t.Errorf("site %d at %v; the pick was %v", i, s.Point, picks[i].Point)
+		}
+	}
 }
