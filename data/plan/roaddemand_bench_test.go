@@ -90,3 +90,57 @@ func BenchmarkCandidateByTime(b *testing.B) {
 		}
 	}
 }
+
+// latticeNetwork is a generated network: size × size junctions about
+// 200 m apart near 43°N, each row and column one way of the class given.
+func latticeNetwork(b *testing.B, size int) *roads.Network {
+	b.Helper()
+	const step = 0.0025 // degrees, about 200–280 m
+	var ways []roads.Way
+	id := int64(1)
+	node := func(r, c int) int64 { return int64(r*size + c + 1) }
+	for r := 0; r < size; r++ {
+		w := roads.Way{ID: id, Class: "residential"}
+		h := roads.Way{ID: id + 1, Class: "tertiary"}
+		id += 2
+		for c := 0; c < size; c++ {
+			w.Nodes = append(w.Nodes, node(r, c))
+			w.Geometry = append(w.Geometry, orb.Point{100 + float64(c)*step, 43 + float64(r)*step})
+			h.Nodes = append(h.Nodes, node(c, r))
+			h.Geometry = append(h.Geometry, orb.Point{100 + float64(r)*step, 43 + float64(c)*step})
+		}
+		ways = append(ways, w, h)
+	}
+	n, err := roads.Build(ways)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return n
+}
+
+// BenchmarkRoadDemandLarge is road-length demand and the junction
+// candidates over the whole of a generated network of about 500,000
+// edges (some 110,000 km of road: the pieces are summed on the lattice).
+func BenchmarkRoadDemandLarge(b *testing.B) {
+	n := latticeNetwork(b, 500)
+	prof := roads.DefaultProfile(roads.Drive)
+	bd := n.Bound()
+	c := &coverage{area: orb.MultiPolygon{bd.ToPolygon()}, reach: geo.Reach{Mode: "drive"}}
+	p := &Planner{Roads: n}
+	ctx := context.Background()
+	b.Logf("%+v", n.Stats())
+	b.Run("demand", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if _, err := roadDemand(ctx, n, bd, &prof, 1); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("junctions", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			p.junctionCandidates(ctx, c)
+		}
+	})
+}
