@@ -285,9 +285,11 @@ func (p *Planner) addRoadDemand(ctx context.Context, c *coverage, d *Demand, per
 // MaxJunctionCandidates: beyond that, thinned on the finest square
 // lattice (to 1%) that leaves no more lattice cells holding one, keeping
 // the junction with the most roads of each (the first in the network's
-// order among equals), in the network's order. Junctions outside the (clipped) area itself are left for
-// the grid to drop, as every automatic candidate is. ctx is checked
-// between lattice sizes.
+// order among equals), in the network's order. Junctions outside the
+// (clipped) area itself are left for the grid to drop, as every automatic
+// candidate is. ctx is checked every 4096 junctions and between lattice
+// sizes; once it ends the candidates are partial, and the suggestion's
+// next check of ctx stops it.
 func (p *Planner) junctionCandidates(ctx context.Context, c *coverage) []Candidate {
 	if p.Roads == nil {
 		return nil
@@ -301,7 +303,7 @@ func (p *Planner) junctionCandidates(ctx context.Context, c *coverage) []Candida
 	var js []junction
 	p.Roads.Junctions(b, &prof, func(pt orb.Point, deg int) bool {
 		js = append(js, junction{pt, deg})
-		return true
+		return len(js)%4096 != 0 || ctx.Err() == nil
 	})
 	if len(js) > MaxJunctionCandidates {
 		// thin keeps the busiest junction of each cell of l; nil when more
