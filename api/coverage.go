@@ -323,11 +323,16 @@ func share(part, whole float64) float64 {
 	return geo.Round(part/whole, 6)
 }
 
-// demandSource says where demand of kind from comes from.
-func demandSource(from string) string {
-	switch from {
+// demandSource says where demand d comes from.
+func demandSource(d *plan.Demand) string {
+	switch d.From {
 	case plan.DemandDefault:
+		if d.RoadPoints > 0 {
+			return bundled.DemandSource + fmt.Sprintf("; plus road length, %d people a km: %s", plan.RoadPeoplePerKm, plan.RoadDemandSource)
+		}
 		return bundled.DemandSource
+	case plan.DemandRoads:
+		return plan.RoadDemandSource
 	case plan.DemandGiven:
 		return "the request's demand (GeoJSON points with weight)"
 	case plan.DemandCSV:
@@ -358,7 +363,7 @@ func newCoverageSummary(c *plan.Coverage, cv coords) coverageSummary {
 	out := coverageSummary{
 		Region:          newRegionJSON(c.Region),
 		ClippedTo:       newRegionJSON(c.ClippedTo),
-		Demand:          demandJSON{From: c.Demand.From, Unit: c.Demand.Unit, Points: len(c.Demand.Points), Source: demandSource(c.Demand.From)},
+		Demand:          demandJSON{From: c.Demand.From, Unit: c.Demand.Unit, Points: len(c.Demand.Points), Source: demandSource(c.Demand)},
 		DemandTotal:     geo.Round(total, 3),
 		DemandCovered:   geo.Round(c.DemandCovered, 3),
 		DemandShare:     share(c.DemandCovered, total),
@@ -468,9 +473,12 @@ const suggestMethod = "greedy maximal covering (lazy evaluation): each site cove
 
 // suggestTimeMethod is how sites are chosen by time on the roads, after
 // suggestMethod: a search on the roads from every candidate would be
-// thousands of searches, so candidates are measured by the circle.
-const suggestTimeMethod = "; by time on the road network, candidates are measured by the straight-line circle of the same minutes (radius_m), " +
-	"then the chosen sites are measured on the roads, each in the order chosen by its own search: newly_covered_km2, demand_gain and the with_suggested scenario are on the roads"
+// thousands of searches, so a shortlist is drawn by the circle and
+// measured on the roads (plan.pickByTime).
+var suggestTimeMethod = fmt.Sprintf("; by time on the road network, the straight-line circle of the same minutes (radius_m) draws a shortlist of %d sites per site wanted (at most %d), "+
+	"each measured by one search on the roads; the greedy picks among them by the demand each newly reaches by travel time, "+
+	"then the chosen sites are measured on the roads, each in the order chosen by its own search: newly_covered_km2, demand_gain and the with_suggested scenario are on the roads",
+	plan.ShortlistPerSite, plan.MaxShortlist)
 
 // suggestAnswer renders res in the CRS of cv.
 func suggestAnswer(res *plan.Suggestion, cv coords) collection {

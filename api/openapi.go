@@ -247,9 +247,10 @@ func openapiDocument() obj {
 		"area":   obj{"type": "object", "description": fmt.Sprintf("A GeoJSON Polygon or MultiPolygon (or a Feature of one), at most %d positions. Give area or region.", MaxAreaVertices)},
 		"region": oaStr("A bundled region (\"Inner Mongolia\", \"150000\", or \"China\" for the country's outline) instead of area; with area, the area clipped to it (the answer's clipped_to names it)."),
 		"demand": obj{"description": fmt.Sprintf("Weighted demand: a GeoJSON FeatureCollection of at most %d Points, each with a numeric \"weight\" property (default 1) and an optional \"name\"; "+
-			"or \"none\" (area only), or \"default\". Absent: the bundled populated places weighted by population (%d where the source has none) and the border ports (%d each). "+
-			"Answers report demand_total, demand_covered and the scenarios in the demand's unit.", plan.MaxDemandPoints, bundled.PlaceMinWeight, bundled.PortWeight),
-			"oneOf": []obj{{"type": "object"}, {"type": "string", "enum": []string{plan.DemandNone, plan.DemandDefault}}}},
+			"or \"none\" (area only), \"default\", or \"roads\" (where a road network is loaded: the length of the roads the mode can use, in km). Absent: the bundled populated places weighted by population (%d where the source has none) and the border ports (%d each), "+
+			"and where a road network is loaded its roads the mode can use, each km counting as %d people. "+
+			"Answers report demand_total, demand_covered and the scenarios in the demand's unit (demand.unit: people, km of road or weight).", plan.MaxDemandPoints, bundled.PlaceMinWeight, bundled.PortWeight, plan.RoadPeoplePerKm),
+			"oneOf": []obj{{"type": "object"}, {"type": "string", "enum": []string{plan.DemandNone, plan.DemandDefault, plan.DemandRoads}}}},
 		"demand_csv": oaStr("Demand as CSV instead (RFC 4180, a UTF-8 byte-order mark allowed): a header naming lon, lat and weight columns (weight optional, a name column optional), then one row a point; the same limits as demand."),
 		"cell_m":     oaNum(geo.MinCellMeters, MaxCellM, true, -1, "Grid cell size in meters; chosen automatically when absent."),
 	}
@@ -258,7 +259,7 @@ func openapiDocument() obj {
 	}
 	suggestFields := obj{
 		"n":          oaInt(1, MaxSuggest, DefaultSuggest),
-		"candidates": obj{"type": "object", "description": fmt.Sprintf("Allowed sites: a FeatureCollection of Points or a MultiPoint, at most %d; without it, the bundled places, the demand points, the road junctions where a road network is loaded (at most %d, spread over the area) and uncovered cell centres.", MaxCandidates, plan.MaxJunctionCandidates)},
+		"candidates": obj{"type": "object", "description": fmt.Sprintf("Allowed sites: a FeatureCollection of Points or a MultiPoint, at most %d; without it, the bundled places, the demand points, the road junctions where a road network is loaded (at most %d, thinned on a lattice) and uncovered cell centres.", MaxCandidates, plan.MaxJunctionCandidates)},
 	}
 	for k, v := range coverageFields {
 		suggestFields[k] = v

@@ -73,3 +73,46 @@ func TestPlanByTimeAnswers(t *testing.T) {
 		t.Errorf("method_text by distance = %q; want the circle's words", mt)
 	}
 }
+
+// TestRoadDemandAnswers checks the answers where a road network is
+// loaded: "demand": "roads" counts km of road and says where it comes
+// from; the default demand adds the roads in people; suggestions try the
+// road junctions before the grid; the report names the road source.
+func TestRoadDemandAnswers(t *testing.T) {
+	s, _ := andorraServer(t)
+	body := func(demand string) string {
+		return `{"area":{"type":"Polygon","coordinates":[[[1.41,42.43],[1.78,42.43],[1.78,42.65],[1.41,42.65],[1.41,42.43]]]},
+		"minutes":10,"mode":"drive","n":2,"cell_m":500,"lang":"en"` + demand + `}`
+	}
+	r := post(t, s, "/v1/coverage/suggest", body(`,"demand":"roads"`))
+	if r.status != 200 {
+		t.Fatalf("suggest with road demand = %d %.400s", r.status, r.raw)
+	}
+	d, _ := r.body["demand"].(map[string]any)
+	if d["from"] != "roads" || d["unit"] != "km of road" || !strings.Contains(d["source"].(string), "road network") {
+		t.Errorf("demand = %v; want from roads, unit km of road, a source naming the road network", d)
+	}
+	if tot, _ := r.body["demand_total"].(float64); !(tot > 500 && tot < 2000) {
+		t.Errorf("demand_total = %v km; Andorra has some 840 km of drivable road", r.body["demand_total"])
+	}
+	from, _ := r.body["candidates_from"].([]any)
+	if len(from) != 4 || from[2] != "junctions" || from[3] != "grid" {
+		t.Errorf("candidates_from = %v; want the junctions before the grid", from)
+	}
+
+	g := post(t, s, "/v1/coverage/gaps", strings.Replace(body(""), `"n":2,`, "", 1))
+	if g.status != 200 {
+		t.Fatalf("gaps with the default demand = %d %.400s", g.status, g.raw)
+	}
+	d, _ = g.body["demand"].(map[string]any)
+	if d["from"] != "default" || d["unit"] != "people" || !strings.Contains(d["source"].(string), "people a km") {
+		t.Errorf("default demand = %v; want the road length in people", d)
+	}
+	if tot, rt := g.body["demand_total"].(float64), r.body["demand_total"].(float64); tot < 10*rt-0.05 { // both rounded to 3 decimals
+		t.Errorf("default demand_total = %v; want at least 10 people a km of %v km", tot, rt)
+	}
+	rep := postRaw(t, s, "/v1/coverage/report?format=html", body(`,"demand":"roads"`))
+	if rep.status != 200 || !strings.Contains(string(rep.raw), "OpenStreetMap contributors") {
+		t.Errorf("report with road demand = %d; want it to name the roads' source", rep.status)
+	}
+}

@@ -205,6 +205,11 @@ func ReportHTMLBytes(rep *plan.Report) ([]byte, error) {
 	switch g.Demand.From {
 	case plan.DemandDefault:
 		page.DemandText = tr(m, "report.demand.default")
+		if g.Demand.RoadPoints > 0 {
+			page.DemandText += " " + tr(m, "report.demand.default_roads", "per_km", strconv.Itoa(plan.RoadPeoplePerKm))
+		}
+	case plan.DemandRoads:
+		page.DemandText = tr(m, "report.demand.roads")
 	case plan.DemandNone:
 		page.DemandText = tr(m, "report.demand.none")
 	default:
@@ -245,7 +250,7 @@ func ReportHTMLBytes(rep *plan.Report) ([]byte, error) {
 		}
 	}
 	page.Sources = append([]string{tr(m, "report.sources.records", "records", strconv.Itoa(rep.Records), "version", strconv.FormatInt(rep.Version, 10))},
-		reportSources(g.Demand.From)...)
+		reportSources(g.Demand)...)
 	var buf bytes.Buffer
 	if err := reportTemplate.Execute(&buf, page); err != nil {
 		return nil, fmt.Errorf("render report: %w", err)
@@ -255,7 +260,8 @@ func ReportHTMLBytes(rep *plan.Report) ([]byte, error) {
 
 // reportSources lists where the report's layers come from, as their
 // files name them (proper names and licences, not translated).
-func reportSources(demandFrom string) []string {
+func reportSources(d *plan.Demand) []string {
+	demandFrom := d.From
 	var out []string
 	if l, err := bundled.LoadLayers(); err == nil {
 		names := []string{bundled.LayerBoundaryFull, bundled.LayerChina}
@@ -270,6 +276,9 @@ func reportSources(demandFrom string) []string {
 	}
 	if demandFrom == plan.DemandDefault {
 		out = append(out, "Default demand: "+bundled.DemandSource+".")
+	}
+	if d.RoadPoints > 0 {
+		out = append(out, fmt.Sprintf("Road length (%d points): %s; roads © OpenStreetMap contributors (ODbL).", d.RoadPoints, plan.RoadDemandSource))
 	}
 	return out
 }

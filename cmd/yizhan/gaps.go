@@ -41,8 +41,8 @@ example: yizhan gaps --region "Inner Mongolia" --minutes 15 --mode drive --sugge
 	out := fs.String("out", "", `also write the gaps as GeoJSON to this file ("-" for standard output, then the summary goes to standard error)`)
 	suggestOut := fs.String("suggest-out", "", "with --suggest, also write the sites as GeoJSON to this file (as POST /v1/coverage/suggest answers)")
 	dataFile := fs.String("data", "", "GeoJSON FeatureCollection of records (default: the bundled data set)")
-	demand := fs.String("demand", "", `weighted demand: a GeoJSON FeatureCollection of Points with a numeric "weight" (.geojson, .json) or a CSV with lon,lat,weight columns (.csv); "none" for area only (default: the bundled places and border ports)`)
-	candidates := fs.String("candidates", "", "with --suggest, a GeoJSON file of the allowed sites (Points; default: bundled places, demand points and a grid)")
+	demand := fs.String("demand", "", `weighted demand: a GeoJSON FeatureCollection of Points with a numeric "weight" (.geojson, .json) or a CSV with lon,lat,weight columns (.csv); "none" for area only; "roads" for the length of the loaded roads (--roads), in km (default: the bundled places and border ports, and with --roads the roads at 10 people a km)`)
+	candidates := fs.String("candidates", "", "with --suggest, a GeoJSON file of the allowed sites (Points; default: bundled places, demand points, road junctions with --roads, and a grid)")
 	lang := fs.String("lang", "", "language of names and of the report: zh, en, ru, mn (default zh)")
 	report := fs.String("report", "", "also write the report to this file: .html (printable), .csv or .geojson")
 	reportFormat := fs.String("report-format", "", "the report's format, html, csv or geojson (default: from the --report file's extension)")
@@ -252,13 +252,13 @@ func reportFormatOf(file, given string) (string, error) {
 	return "", fmt.Errorf("--report %s: say the format with --report-format html|csv|geojson (or name the file .html, .csv or .geojson)", file)
 }
 
-// readDemand fills req's demand from --demand: "none", a CSV file
-// (.csv) or a GeoJSON file.
+// readDemand fills req's demand from --demand: "none", "default",
+// "roads", a CSV file (.csv) or a GeoJSON file.
 func readDemand(req *plan.GapsRequest, file string) error {
 	switch {
 	case file == "":
 		return nil
-	case file == plan.DemandNone || file == plan.DemandDefault:
+	case file == plan.DemandNone || file == plan.DemandDefault || file == plan.DemandRoads:
 		req.Demand = []byte(`"` + file + `"`)
 		return nil
 	}

@@ -163,4 +163,21 @@ func TestGapsByTimeCLIMatchesAPI(t *testing.T) {
 			t.Errorf("the report by time does not say by car on the roads:\n%.3000s", got)
 		}
 	}
+	// Road length as demand, suggested among the junctions: the same bytes.
+	file = filepath.Join(dir, "roads.geojson")
+	args = []string{"--data", data, "--area", areaFile, "--minutes", "10", "--mode", "drive", "--roads", andorraPBF, "--cell-m", "500",
+		"--demand", "roads", "--suggest", "2", "--lang", "en", "--suggest-out", file}
+	if err := runGaps(context.Background(), args, func(string) string { return "" }, &stdout, &stderr); err != nil {
+		t.Fatalf("%v: %v\n%s", args, err, stderr.String())
+	}
+	if got, err = os.ReadFile(file); err != nil {
+		t.Fatal(err)
+	}
+	status, want = postJSON(t, s, "/v1/coverage/suggest", `{"area":`+area+`,"minutes":10,"mode":"drive","cell_m":500,"demand":"roads","n":2,"lang":"en"}`)
+	if status != 200 || !bytes.Contains(want, []byte(`"junctions"`)) || !bytes.Contains(want, []byte(`"km of road"`)) {
+		t.Fatalf("POST suggest with road demand = %d %.300s; want 200 with junctions and km of road", status, want)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("yizhan gaps %v wrote\n%.600s\nthe API answers\n%.600s", args, got, want)
+	}
 }

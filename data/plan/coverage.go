@@ -203,7 +203,7 @@ const (
 	CandidatesDemand = "demand"
 	CandidatesGrid   = "grid"
 	// CandidatesJunctions are road junctions of the loaded network
-	// (junctionCandidates, network.go).
+	// (junctionCandidates, roaddemand.go).
 	CandidatesJunctions = "junctions"
 )
 
@@ -245,7 +245,7 @@ func (p *Planner) check(ctx context.Context, req *GapsRequest, cv Coords) (cover
 		}
 		c.cellM = *req.CellM
 	}
-	if c.demand, err = p.parseDemand(req, cv); err != nil {
+	if c.demand, err = p.parseDemand(ctx, req, cv, &c); err != nil {
 		return c, err
 	}
 	return c, nil
@@ -471,7 +471,7 @@ func (p *Planner) Suggest(ctx context.Context, snap *catalog.Snapshot, req *Sugg
 	from := []string{CandidatesGiven}
 	useGrid := false
 	if len(cands) == 0 {
-		cands, from = p.autoCandidates(&c), []string{CandidatesPlaces, CandidatesDemand, CandidatesGrid}
+		cands, from = p.autoCandidates(ctx, &c), []string{CandidatesPlaces, CandidatesDemand, CandidatesGrid}
 		if p.Roads != nil {
 			from = []string{CandidatesPlaces, CandidatesDemand, CandidatesJunctions, CandidatesGrid}
 		}
@@ -525,14 +525,22 @@ func (p *Planner) Suggest(ctx context.Context, snap *catalog.Snapshot, req *Sugg
 	after := a.planned.Clone()
 	covered := slices.Clone(a.coveredPlanned)
 	fixed := append(slices.Clone(a.todayPts), a.plannedPts...)
-	sites, err := after.SuggestPlan(ctx, geo.Plan{N: n, Radius: radius, Candidates: cpts, GridCandidates: useGrid,
+	picks := n
+	if c.method == MethodNetwork {
+		picks = shortlistN(n) // a shortlist, picked from on the roads (roadsites.go)
+	}
+	sites, err := after.SuggestPlan(ctx, geo.Plan{N: picks, Radius: radius, Candidates: cpts, GridCandidates: useGrid,
 		Demand: cov.Demand.Points, Covered: covered, Fixed: fixed})
 	if err != nil {
 		return nil, gridStopped(err, p.timeout(), g.CellM)
 	}
 	if c.method == MethodNetwork {
-		// Chosen by the straight-line circle of the same minutes; measured
-		// on the roads, each site in turn (sitesOnRoads, network.go).
+		// Shortlisted by the straight-line circle of the same minutes,
+		// picked by the demand each reaches on the roads (pickByTime), and
+		// measured on the roads, each site in turn (sitesOnRoads, network.go).
+		if sites, err = p.pickByTime(ctx, &c, sites, n, cov.Demand.Points, a.coveredPlanned); err != nil {
+			return nil, gridStopped(err, p.timeout(), g.CellM)
+		}
 		if after, covered, err = p.sitesOnRoads(ctx, a, &c, sites, cov.Demand.Points); err != nil {
 			return nil, gridStopped(err, p.timeout(), g.CellM)
 		}
@@ -553,9 +561,10 @@ func (p *Planner) Suggest(ctx context.Context, snap *catalog.Snapshot, req *Sugg
 
 // autoCandidates are the sites a suggestion tries when none are given
 // (besides the grid's cell centres): the bundled places in the area's
-// bound, the demand points there (the heaviest MaxCandidates), and road
-// junctions once a network is loaded.
-func (p *Planner) autoCandidates(c *coverage) []Candidate {
+// bound, the demand points there (the heaviest MaxCandidates; for the
+// default demand the ports), and the road junctions there where a network
+// is loaded.
+func (p *Planner) autoCandidates(ctx context.Context, c *coverage) []Candidate {
 	b := c.area.Bound()
 	var out []Candidate
 	if p.Layers != nil {
@@ -567,9 +576,10 @@ func (p *Planner) autoCandidates(c *coverage) []Candidate {
 			}
 		}
 	}
-	if c.demand.From != DemandDefault { // the default demand is the places and ports
+	if c.demand.From != DemandDefault { // the default demand is the places and ports (and the roads)
 		idx := make([]int, 0, len(c.demand.Points))
-		for i, d := range c.demand.Points {
+		// Points of road length are left to the junctions.
+		for i, d := range c.demand.Points[:len(c.demand.Points)-c.demand.RoadPoints] {
 			if b.Contains(d.Point) {
 				idx = append(idx, i)
 			}
@@ -587,7 +597,7 @@ func (p *Planner) autoCandidates(c *coverage) []Candidate {
 			}
 		}
 	}
-	return append(out, p.junctionCandidates(c)...)
+	return append(out, p.junctionCandidates(ctx, c)...)
 }
 
 func cmpDesc(a, b float64) int {

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -29,7 +30,7 @@ const (
 // The ways a request's demand is given, as answers name them in
 // demand_from.
 const (
-	DemandDefault = "default" // the bundled places and ports (bundled.DefaultDemand)
+	DemandDefault = "default" // the bundled places and ports (bundled.DefaultDemand), and road length on a network (roaddemand.go)
 	DemandGiven   = "geojson" // "demand": a FeatureCollection of Points
 	DemandCSV     = "csv"     // "demand_csv"
 	DemandNone    = "none"    // "demand": "none": area only
@@ -45,12 +46,17 @@ type Demand struct {
 	Unit   string // the unit of the weights: bundled.DemandUnit for the default, else "weight"
 	Points []geo.DemandPoint
 	Names  []data.Names // per point; empty names where none was given
+	// RoadPoints counts the points of road-length demand (roaddemand.go),
+	// the last ones of Points: the default's roads, or all of "roads".
+	RoadPoints int
 }
 
 // parseDemand reads the demand of req in cv (nil: WGS 84): demand
-// (a FeatureCollection of Points with a numeric "weight", or "none" or
-// "default"), or demand_csv; neither gives the bundled default.
-func (p *Planner) parseDemand(req *GapsRequest, cv Coords) (*Demand, error) {
+// (a FeatureCollection of Points with a numeric "weight", or "none",
+// "default" or "roads"), or demand_csv; neither gives the default (the
+// bundled places and ports, and where a network is loaded the road length
+// of c's area in people at RoadPeoplePerKm).
+func (p *Planner) parseDemand(ctx context.Context, req *GapsRequest, cv Coords, c *coverage) (*Demand, error) {
 	hasGeo := given(req.Demand)
 	if hasGeo && req.DemandCSV != "" {
 		return nil, bad("demand", "give demand or demand_csv, not both")
@@ -65,20 +71,31 @@ func (p *Planner) parseDemand(req *GapsRequest, cv Coords) (*Demand, error) {
 			case DemandNone:
 				return &Demand{From: DemandNone}, nil
 			case DemandDefault:
-				return p.defaultDemand()
+				return p.defaultDemand(ctx, c)
+			case DemandRoads:
+				if p.Roads == nil {
+					return nil, bad("demand", `"demand": "roads" counts the length of the loaded road network, and this server has none; give demand points, "default" or "none"`)
+				}
+				d := &Demand{From: DemandRoads, Unit: RoadDemandUnit}
+				return d, p.addRoadDemand(ctx, c, d, 1)
 			}
-			return nil, bad("demand", `demand must be a GeoJSON FeatureCollection of Points with a numeric "weight" property, "none" (area only) or "default" (the bundled places and ports), got %s`, geo.Quote(word))
+			return nil, bad("demand", `demand must be a GeoJSON FeatureCollection of Points with a numeric "weight" property, "none" (area only), "default" (the bundled places and ports, and the road length where a road network is loaded) or "roads" (the road length alone, in km), got %s`, geo.Quote(word))
 		}
 		return parseDemandGeoJSON(req.Demand, cv)
 	}
-	return p.defaultDemand()
+	return p.defaultDemand(ctx, c)
 }
 
-// defaultDemand is the bundled demand, or none on a server without the
-// bundled layers.
-func (p *Planner) defaultDemand() (*Demand, error) {
+// defaultDemand is the bundled demand, and the road length of c's area
+// where a network is loaded (people at RoadPeoplePerKm); none on a server
+// with neither.
+func (p *Planner) defaultDemand(ctx context.Context, c *coverage) (*Demand, error) {
 	if p.Layers == nil {
-		return &Demand{From: DemandNone}, nil
+		if p.Roads == nil {
+			return &Demand{From: DemandNone}, nil
+		}
+		d := &Demand{From: DemandDefault, Unit: bundled.DemandUnit}
+		return d, p.addRoadDemand(ctx, c, d, RoadPeoplePerKm)
 	}
 	pts, err := p.Layers.DefaultDemand()
 	if err != nil {
@@ -89,7 +106,7 @@ func (p *Planner) defaultDemand() (*Demand, error) {
 		d.Points[i] = geo.DemandPoint{Point: pt.Point, Weight: pt.Weight}
 		d.Names[i] = pt.Name
 	}
-	return d, nil
+	return d, p.addRoadDemand(ctx, c, d, RoadPeoplePerKm)
 }
 
 // demandPoint checks one point of given demand (i counts from 0).
@@ -260,10 +277,14 @@ func parseDemandCSV(s string, cv Coords) (*Demand, error) {
 // inside keeps the demand inside g's area (the cell of a point is inside).
 func (d *Demand) inside(g *geo.Grid) *Demand {
 	out := &Demand{From: d.From, Unit: d.Unit}
+	road := len(d.Points) - d.RoadPoints
 	for i, p := range d.Points {
 		if g.Inside(p.Point) {
 			out.Points = append(out.Points, p)
 			out.Names = append(out.Names, d.Names[i])
+			if i >= road {
+				out.RoadPoints++
+			}
 		}
 	}
 	return out

@@ -62,7 +62,7 @@ func TestParseDemand(t *testing.T) {
 		{"csv no rows", GapsRequest{DemandCSV: "lon,lat\n"}, "", 0, 0, "demand_csv", "no rows"},
 		{"csv bad quotes", GapsRequest{DemandCSV: "lon,lat\n\"1,2\n"}, "", 0, 0, "demand_csv", "demand_csv"},
 	} {
-		d, err := p.parseDemand(&tc.req, nil)
+		d, err := p.parseDemand(context.Background(), &tc.req, nil, &coverage{})
 		if tc.field != "" {
 			var pe *Error
 			if !errors.As(err, &pe) || pe.Field != tc.field || !strings.Contains(pe.Detail, tc.detail) {
@@ -80,12 +80,12 @@ func TestParseDemand(t *testing.T) {
 		}
 	}
 	// The CSV's name column and coordinates, in lon/lat order whatever the columns' order.
-	d, _ := p.parseDemand(&GapsRequest{DemandCSV: "lat,lon,weight,name\n40,111,10,\"a, b\"\n"}, nil)
+	d, _ := p.parseDemand(context.Background(), &GapsRequest{DemandCSV: "lat,lon,weight,name\n40,111,10,\"a, b\"\n"}, nil, &coverage{})
 	if d.Points[0].Point != (orb.Point{111, 40}) || d.Names[0].ZH != "a, b" {
 		t.Errorf("CSV point %v name %q; want [111 40] and \"a, b\"", d.Points[0].Point, d.Names[0].ZH)
 	}
 	// A server without bundled layers counts no demand by default.
-	if d, err := (&Planner{}).parseDemand(&GapsRequest{}, nil); err != nil || d.From != DemandNone {
+	if d, err := (&Planner{}).parseDemand(context.Background(), &GapsRequest{}, nil, &coverage{}); err != nil || d.From != DemandNone {
 		t.Errorf("no layers: %+v, %v; want no demand", d, err)
 	}
 }

@@ -782,7 +782,7 @@ func demandByTime(ctx context.Context, tree *roads.Tree, demand []geo.DemandPoin
 }
 
 // sitesOnRoads measures on the roads the sites a suggestion by time chose
-// by the straight-line circle of the same minutes: from the grid and the
+// (pickByTime, roadsites.go): from the grid and the
 // demand covered with the planned records, each site in the order chosen
 // covers by its own search on the roads, and its gains become what that
 // search newly covers. It returns the grid and demand covered with all
@@ -913,41 +913,3 @@ func nearNetwork(net *roads.Network, prof *roads.Profile) func(orb.Point) bool {
 	}
 }
 
-// MaxJunctionCandidates bounds the road junctions a suggestion tries as
-// candidate sites: at most one per cell of a lattice of about this many
-// cells over the area's bound, so that they spread over the area.
-const MaxJunctionCandidates = 2_000
-
-// junctionCandidates are the junctions of the loaded road network inside
-// the area's bound where three or more roads usable by the request's mode
-// meet (roads.Network.Junctions), thinned to one per lattice cell; none
-// without a network.
-func (p *Planner) junctionCandidates(c *coverage) []Candidate {
-	if p.Roads == nil {
-		return nil
-	}
-	var prof roads.Profile
-	if c.travel != nil {
-		prof = c.travel.profile
-	} else {
-		m, err := roads.ParseMode(c.reach.Mode)
-		if err != nil {
-			m = DefaultRouteMode
-		}
-		prof = roads.DefaultProfile(m)
-	}
-	b := c.area.Bound()
-	side := int(math.Sqrt(MaxJunctionCandidates))
-	dx, dy := math.Max(b.Max[0]-b.Min[0], 1e-9)/float64(side), math.Max(b.Max[1]-b.Min[1], 1e-9)/float64(side)
-	taken := make(map[int]bool)
-	var out []Candidate
-	p.Roads.Junctions(b, &prof, func(pt orb.Point) bool {
-		cx, cy := min(side-1, int((pt[0]-b.Min[0])/dx)), min(side-1, int((pt[1]-b.Min[1])/dy))
-		if k := cy*side + cx; !taken[k] {
-			taken[k] = true
-			out = append(out, Candidate{ID: "junction-" + strconv.Itoa(len(out)+1), Point: pt, Source: CandidatesJunctions})
-		}
-		return len(out) < MaxJunctionCandidates
-	})
-	return out
-}
