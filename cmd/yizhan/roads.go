@@ -126,7 +126,7 @@ func readRoadsToImport(ctx context.Context, path, region string, strict bool) (*
 	}
 	in := &roadsToImport{path: path, region: region, ways: ways}
 	for i := range ways {
-		if reason := postgis.CheckWay(&ways[i]); reason != "" {
+		if reason := roads.CheckWay(&ways[i]); reason != "" {
 			in.rejected = append(in.rejected, postgis.RoadProblem{ID: ways[i].ID, Reason: reason})
 		}
 	}
