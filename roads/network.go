@@ -60,6 +60,8 @@ type Network struct {
 	comps  sync.Map // access pattern → *components
 	compN  atomic.Int32
 	tableN atomic.Int32
+	// landmarkLegs counts the route legs searched with landmarks.
+	landmarkLegs atomic.Int64
 	// scratches keeps a few idle search states sized for this network. Not
 	// a sync.Pool: a collection empties that, and on a large network a
 	// fresh state is tens of megabytes to allocate and clear.
@@ -76,6 +78,13 @@ type Stats struct {
 	// the segment index for snapping.
 	GraphBytes, GeometryBytes int64
 	Segments                  int
+	// Prepared are the modes whose default profile has landmarks
+	// (Prepare), LandmarkBytes the memory of every profile's landmark
+	// tables, and LandmarkLegs the route legs searched with landmarks so
+	// far: what says a served network's routes are the fast ones.
+	Prepared      []Mode
+	LandmarkBytes int64
+	LandmarkLegs  int64
 }
 
 // Stats reports the network's size and memory.
@@ -92,7 +101,20 @@ func (n *Network) Stats() Stats {
 	for _, a := range n.attrs {
 		graph += int64(unsafe.Sizeof(a)) + int64(len(a.Class)+len(a.MaxSpeed)+len(a.Oneway)+len(a.Access))
 	}
-	return Stats{Nodes: len(n.nodePt), Edges: int(2 * edges), Ways: n.ways, GraphBytes: graph, GeometryBytes: geom, Segments: int(segs)}
+	st := Stats{Nodes: len(n.nodePt), Edges: int(2 * edges), Ways: n.ways, GraphBytes: graph, GeometryBytes: geom, Segments: int(segs),
+		LandmarkLegs: n.landmarkLegs.Load()}
+	n.tables.Range(func(_, t any) bool {
+		if l := t.(*costTable).lm.Load(); l != nil {
+			st.LandmarkBytes += l.bytes()
+		}
+		return true
+	})
+	for _, m := range modes {
+		if n.Prepared(DefaultProfile(m)) {
+			st.Prepared = append(st.Prepared, m)
+		}
+	}
+	return st
 }
 
 // Bound is the box of every road.
@@ -374,17 +396,23 @@ func (n *Network) table(prof *Profile) *costTable {
 		}
 	}
 	if n.tableN.Load() < maxTables {
-		if _, loaded := n.tables.LoadOrStore(key, t); !loaded {
-			n.tableN.Add(1)
+		// Another search may have stored one first: use that one, so that
+		// landmarks Prepare sets are on the table every search reads.
+		if had, loaded := n.tables.LoadOrStore(key, t); loaded {
+			return had.(*costTable)
 		}
+		n.tableN.Add(1)
 	}
 	return t
 }
 
-// profileKey is a string identifying a profile's value.
+// profileKey is a string identifying the part of a profile's value that
+// makes its cost table: not OffRoadKmh nor MaxSnapM, which only snapping
+// reads, so that a request giving its own max_snap_m still finds the
+// landmarks prepared for its mode.
 func profileKey(p *Profile) string {
 	b := make([]byte, 0, 256)
-	b = fmt.Appendf(b, "%s|%g|%g|%g|%g|%g|%g", p.Mode, p.MaxKmh, p.FlatKmh, p.WeightT, p.HeightM, p.OffRoadKmh, p.MaxSnapM)
+	b = fmt.Appendf(b, "%s|%g|%g|%g|%g", p.Mode, p.MaxKmh, p.FlatKmh, p.WeightT, p.HeightM)
 	if p.FlatKmh == 0 {
 		keys := make([]string, 0, len(p.Speeds))
 		for k := range p.Speeds {

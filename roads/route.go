@@ -122,6 +122,7 @@ func (n *Network) leg(ctx context.Context, s, d *Snap, prof *Profile, tab *costT
 				es[k], cs[k] = entries[k].node, entries[k].t
 			}
 			alt = newALTTarget(l, es[:ne], cs[:ne])
+			n.landmarkLegs.Add(1)
 		}
 		h := func(v uint32) float64 {
 			g := geo.Distance(n.nodePt[v], d.Point) * secPerM
