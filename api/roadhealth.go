@@ -41,7 +41,7 @@ func (s *Server) roadsReadiness() map[string]any {
 			body["last_error"] = st.LastError
 		}
 	}
-	if net := s.roadNetwork(); net != nil {
+	if net := s.network(); net != nil {
 		st := net.Stats()
 		body["loaded"] = true
 		body["ways"] = st.Ways
@@ -60,14 +60,6 @@ func (s *Server) roadsReadiness() map[string]any {
 	return body
 }
 
-// roadNetwork is the network served now, nil when there is none.
-func (s *Server) roadNetwork() *roads.Network {
-	if s.cfg.Roads == nil {
-		return nil
-	}
-	return s.cfg.Roads()
-}
-
 // roadMetrics are the road network's gauges and counters, registered
 // when the server has a road network configured.
 func (s *Server) roadMetrics(reg *prometheus.Registry) {
@@ -76,7 +68,7 @@ func (s *Server) roadMetrics(reg *prometheus.Registry) {
 	}
 	stat := func(f func(roads.Stats) float64) func() float64 {
 		return func() float64 {
-			if net := s.roadNetwork(); net != nil {
+			if net := s.network(); net != nil {
 				return f(net.Stats())
 			}
 			return 0
@@ -86,7 +78,7 @@ func (s *Server) roadMetrics(reg *prometheus.Registry) {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "yizhan_roads_loaded",
 			Help: "1 if a road network is served (answers that travel use the roads), else 0 (the straight line).",
-		}, func() float64 { return boolFloat(s.roadNetwork() != nil) }),
+		}, func() float64 { return boolFloat(s.network() != nil) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "yizhan_roads_ways",
 			Help: "Ways the served road network was built from.",
