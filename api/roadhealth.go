@@ -1,6 +1,7 @@
 package api
 
 import (
+	"math"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -35,7 +36,7 @@ func (s *Server) roadsReadiness() map[string]any {
 		}
 		if !st.Built.IsZero() {
 			body["built_at"] = st.Built.UTC().Format(time.RFC3339Nano)
-			body["build_s"] = st.BuildTook.Seconds()
+			body["build_s"] = math.Round(st.BuildTook.Seconds()*1000) / 1000
 		}
 		if st.LastError != "" {
 			body["last_error"] = st.LastError

@@ -95,10 +95,11 @@ func serveRoadFile(ctx context.Context, path string, prep *roadPreparer, logger 
 var landmarkModes = roads.Modes()
 
 // inlinePrepareJunctions: a network of up to this many junctions is
-// prepared before it is served (Andorra's 1e4 take a few tens of
-// milliseconds); a larger one is served at once and prepared in the
-// background, its routes taking the landmarks as each mode is ready.
-const inlinePrepareJunctions = 100_000
+// prepared before it is served (Andorra's 9,000 take about 0.1 s for the
+// four modes, so this is about half a second); a larger one is served at
+// once and prepared in the background, its routes taking the landmarks as
+// each mode is ready.
+const inlinePrepareJunctions = 50_000
 
 // roadPreparer prepares the landmarks of each network a server is about
 // to serve. A new network cancels the preparation of the one before it,
