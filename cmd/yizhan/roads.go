@@ -107,13 +107,14 @@ const inlinePrepareJunctions = 50_000
 type roadPreparer struct {
 	ctx    context.Context
 	log    *slog.Logger
+	inline int // the largest network, in junctions, prepared before it is served
 	mu     sync.Mutex
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
 
 func newRoadPreparer(ctx context.Context, logger *slog.Logger) *roadPreparer {
-	return &roadPreparer{ctx: ctx, log: logger.With("component", "roads")}
+	return &roadPreparer{ctx: ctx, log: logger.With("component", "roads"), inline: inlinePrepareJunctions}
 }
 
 // prepare prepares net: before returning when it is small, else in the
@@ -142,7 +143,7 @@ func (p *roadPreparer) prepare(net *roads.Network) {
 		p.log.Info("road landmarks prepared", "modes", fmt.Sprint(landmarkModes), "bytes", bytes,
 			"took", time.Since(start).Round(time.Millisecond))
 	}
-	if net.Stats().Nodes <= inlinePrepareJunctions {
+	if net.Stats().Nodes <= p.inline {
 		run()
 		return
 	}

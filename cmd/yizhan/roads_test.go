@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 	"yizhan/data/postgis"
 	"yizhan/data/postgis/pgtest"
 	"yizhan/data/source"
+	"yizhan/roads"
 	"yizhan/tests/wait"
 )
 
@@ -286,5 +288,53 @@ func getJSON(t *testing.T, url string, v any) {
 	}
 	if err := json.Unmarshal(b, v); err != nil {
 		t.Fatalf("GET %s: %v", url, err)
+	}
+}
+
+// TestRoadPreparerBackground: a network above the inline size is served
+// at once and prepared in the background; a newer network cancels the
+// preparation of the one it replaces; stop cancels what runs and waits.
+func TestRoadPreparerBackground(t *testing.T) {
+	f, err := os.Open(andorraPBF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ways, err := source.ReadRoads(context.Background(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	build := func() *roads.Network {
+		n, err := roads.Build(ways)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	var log syncBuffer
+	p := newRoadPreparer(context.Background(), slog.New(slog.NewTextHandler(&log, nil)))
+	p.inline = 0
+	old, cur := build(), build()
+	p.prepare(old)
+	p.prepare(cur) // cancels old's, unless it already finished
+	p.wg.Wait()
+	if got := cur.Stats().Prepared; len(got) != len(landmarkModes) {
+		t.Fatalf("the current network has %v prepared; want every mode\n%s", got, log.String())
+	}
+	if n := strings.Count(log.String(), "road landmarks prepared"); n < 1 || n > 2 || strings.Contains(log.String(), "not prepared") {
+		t.Errorf("log of two preparations, the first cancelled or done:\n%s", log.String())
+	}
+	if len(old.Stats().Prepared) == len(landmarkModes) && strings.Count(log.String(), "road landmarks prepared") != 2 {
+		t.Errorf("the replaced network was prepared whole but not logged:\n%s", log.String())
+	}
+	// stop cancels a preparation running and waits for it.
+	last := build()
+	p.prepare(last)
+	p.stop()
+	if len(last.Stats().Prepared) == len(landmarkModes) && strings.Count(log.String(), "road landmarks prepared") < 2 {
+		t.Errorf("stop: the last network prepared whole but not logged:\n%s", log.String())
+	}
+	if strings.Contains(log.String(), "not prepared") {
+		t.Errorf("a cancelled preparation logged as a failure:\n%s", log.String())
 	}
 }
