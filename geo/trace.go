@@ -45,7 +45,7 @@ func findRun(runs []run, i int32) int32 {
 // of lattice vertices; when it ends, TraceCells returns an error wrapping
 // ctx.Err() and no region. It is the one tracing of coverage gaps
 // (Grid.Gaps) and of reach areas (package roads).
-func TraceCells[T comparable](ctx context.Context, cells []T, rows, cols int, in T, vertex func(c, r int) orb.Point) ([]CellRegion, error) {
+func TraceCells(ctx context.Context, cells []uint8, rows, cols int, in uint8, vertex func(c, r int) orb.Point) ([]CellRegion, error) {
 	// Runs and their components.
 	var runs []run
 	rowStart := make([]int32, rows+1)

@@ -20,9 +20,9 @@ func ringArea2(r orb.Ring) float64 {
 // TestTraceCells checks TraceCells on random rasters against a flood
 // fill: one region per 4-connected component, each region's polygon (in
 // lattice units) an exterior ring counter-clockwise and holes clockwise
-// whose area is its cell count, every ring closed on lattice vertices; a
-// raster of bool and one of uint8 give the same regions; and a cancelled
-// context stops it.
+// whose area is its cell count, every ring closed on lattice vertices;
+// the same cells chosen by another value (cells off being of two values)
+// give the same regions; and a cancelled context stops it.
 func TestTraceCells(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 11))
 	vertex := func(c, r int) orb.Point { return orb.Point{float64(c), float64(r)} }
@@ -30,13 +30,13 @@ func TestTraceCells(t *testing.T) {
 		rows, cols := 1+rng.IntN(25), 1+rng.IntN(25)
 		density := rng.Float64()
 		on := make([]bool, rows*cols)
-		state := make([]uint8, rows*cols)
+		ones := make([]uint8, rows*cols)  // 1 on, 0 off
+		state := make([]uint8, rows*cols) // cellOpen on, cellCovered or cellOut off
 		for i := range on {
 			on[i] = rng.Float64() < density
+			state[i] = uint8(cellCovered - rng.IntN(2)*cellCovered)
 			if on[i] {
-				state[i] = cellOpen
-			} else {
-				state[i] = cellCovered
+				ones[i], state[i] = 1, cellOpen
 			}
 		}
 		label := make([]int, len(on))
@@ -66,7 +66,7 @@ func TestTraceCells(t *testing.T) {
 				}
 			}
 		}
-		regions, err := TraceCells(context.Background(), on, rows, cols, true, vertex)
+		regions, err := TraceCells(context.Background(), ones, rows, cols, 1, vertex)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -99,17 +99,17 @@ func TestTraceCells(t *testing.T) {
 			t.Fatal(err)
 		}
 		if len(again) != len(regions) {
-			t.Fatalf("trial %d: %d regions from uint8 cells, %d from bool", trial, len(again), len(regions))
+			t.Fatalf("trial %d: %d regions of the cells equal to cellOpen, %d of those equal to 1", trial, len(again), len(regions))
 		}
 		for k := range again {
 			if !orb.Equal(again[k].Polygon, regions[k].Polygon) {
-				t.Fatalf("trial %d region %d: uint8 and bool cells trace differently", trial, k)
+				t.Fatalf("trial %d region %d: the same cells chosen by another value trace differently", trial, k)
 			}
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := TraceCells(ctx, []bool{true}, 1, 1, true, vertex); err == nil {
+	if _, err := TraceCells(ctx, []uint8{1}, 1, 1, 1, vertex); err == nil {
 		t.Error("TraceCells with a cancelled context: no error")
 	}
 }

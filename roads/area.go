@@ -56,7 +56,7 @@ func bufferArea(ctx context.Context, lines orb.MultiLineString, b float64) (orb.
 	cols, rows := int(math.Ceil(wM/cell)), int(math.Ceil(hM/cell))
 	west := bd.Min[0] - (b+cell)/kx
 	south := bd.Min[1] - (b+cell)/ky
-	r := &raster{rows: rows, cols: cols, on: make([]bool, rows*cols)}
+	r := &raster{rows: rows, cols: cols, on: make([]uint8, rows*cols)}
 	toXY := func(p orb.Point) (float64, float64) { return (p[0] - west) * kx, (p[1] - south) * ky }
 	for i, ls := range lines {
 		if i%checkEvery == 0 {
@@ -78,7 +78,7 @@ func bufferArea(ctx context.Context, lines orb.MultiLineString, b float64) (orb.
 			ax, ay = bx, by
 		}
 	}
-	regions, err := geo.TraceCells(ctx, r.on, r.rows, r.cols, true, func(c, rr int) orb.Point {
+	regions, err := geo.TraceCells(ctx, r.on, r.rows, r.cols, 1, func(c, rr int) orb.Point {
 		return orb.Point{west + float64(c)*cell/kx, south + float64(rr)*cell/ky}
 	})
 	if err != nil {
@@ -96,7 +96,7 @@ func bufferArea(ctx context.Context, lines orb.MultiLineString, b float64) (orb.
 // raster is a grid of cells, row 0 at the south, on or off.
 type raster struct {
 	rows, cols int
-	on         []bool
+	on         []uint8 // 1: in the buffer
 }
 
 // markSegment turns on every cell whose centre lies within b of the
@@ -176,7 +176,7 @@ func (r *raster) markSegment(ax, ay, bx, by, b, cell float64) {
 		c1 := min(r.cols-1, int(math.Floor(hi*inv-0.5)))
 		row := r.on[rr*r.cols : (rr+1)*r.cols]
 		for c := c0; c <= c1; c++ {
-			row[c] = true
+			row[c] = 1
 		}
 	}
 }
