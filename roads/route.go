@@ -172,9 +172,15 @@ func (n *Network) leg(ctx context.Context, s, d *Snap, prof *Profile, tab *costT
 				t := tu + c
 				var hv float64
 				if sc.seen(v) {
-					if sc.done[v] || t >= sc.time[v] {
+					if t >= sc.time[v] {
 						continue
 					}
+					// A settled node reached faster is opened again: the
+					// bound is admissible but, its landmark times rounded to
+					// float32, consistent only to an ulp (about 1e-4 s on a
+					// 4-hour walk), so A* may settle a node a hair too late.
+					// Reopening keeps routes exact; it is rare and cheap.
+					sc.done[v] = false
 					hv = sc.h[v]
 				} else {
 					hv = h(v)
