@@ -15,7 +15,8 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 // readyz answers GET /readyz: 200 when a snapshot is loaded (and the
 // database, when there is one, says it is ready), else 503. The body says
 // how many records, which version and how old the snapshot is; the
-// database part comes from databaseReadiness.
+// database part comes from databaseReadiness, the road network's from
+// roadsReadiness.
 func (s *Server) readyz(c *fiber.Ctx) error {
 	body := map[string]any{}
 	ready := true
@@ -32,6 +33,9 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 	if db, ok := s.databaseReadiness(c.UserContext()); db != nil || !ok {
 		body["database"] = db
 		ready = ready && ok
+	}
+	if r := s.roadsReadiness(); r != nil {
+		body["roads"] = r
 	}
 	body["status"] = "ready"
 	if !ready {

@@ -5,6 +5,7 @@ import (
 
 	"yizhan/data"
 	"yizhan/data/catalog"
+	"yizhan/roads"
 )
 
 // Store applies writes to the source of truth; *postgis.DB satisfies it
@@ -29,4 +30,11 @@ type Store interface {
 type Health interface {
 	Status() catalog.FollowerStatus
 	WaitForVersion(ctx context.Context, version int64) error
+}
+
+// RoadHealth reports where the served road network came from, for
+// /readyz and /metrics; *postgis.RoadFollower satisfies it (the roads
+// table), as does serve --roads FILE's source.
+type RoadHealth interface {
+	Status() roads.SourceStatus
 }

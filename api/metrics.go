@@ -119,6 +119,8 @@ func (s *Server) metricsRoutes() {
 		)
 	}
 
+	s.roadMetrics(reg)
+
 	s.app.Use(func(c *fiber.Ctx) error {
 		start := time.Now()
 		err := c.Next()

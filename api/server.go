@@ -59,6 +59,9 @@ type Config struct {
 	// network means none is loaded: answers that travel use the straight
 	// line and say method "straight_line" (api/roads.go).
 	Roads func() *roads.Network
+	// RoadHealth reports the road network's source for /readyz and
+	// /metrics; nil when Roads is nil.
+	RoadHealth RoadHealth
 }
 
 // Server is the HTTP app.

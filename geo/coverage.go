@@ -625,211 +625,35 @@ type Gap struct {
 	runs     []gapRun // its cells, as runs of one row
 }
 
-// gapRun is the cells [c0, c1) of row r.
-type gapRun struct{ r, c0, c1 int32 }
-
-// run is a horizontal stretch [c0, c1) of open cells in one row.
-type run struct {
-	r, c0, c1 int
-	parent    int32
-}
-
-func findRun(runs []run, i int32) int32 {
-	for runs[i].parent != i {
-		runs[i].parent = runs[runs[i].parent].parent
-		i = runs[i].parent
-	}
-	return i
-}
-
-// Gaps traces the uncovered cells into polygons, largest first. Cells
-// are merged by 4-connectivity (cells touching only at a corner are
-// separate gaps), runs are labelled with a union–find, and each gap's
-// rings are traced from its boundary edges with a left-turn rule at
-// corners so that rings never cross. Straight stretches of cell edges
-// become one edge. The cost is O(cells). ctx is checked once per row of
+// Gaps traces the uncovered cells into polygons (TraceCells), largest
+// first. Cells are merged by 4-connectivity (cells touching only at a
+// corner are separate gaps), and each gap's rings are traced along cell
+// edges so that rings never cross. The cost is O(cells). ctx is checked once per row of
 // cells and once per row of lattice vertices while tracing; when it ends,
 // Gaps returns an error wrapping ctx.Err() and no gaps.
 func (g *Grid) Gaps(ctx context.Context) ([]Gap, error) {
-	// Runs and their components.
-	var runs []run
-	rowStart := make([]int32, g.Rows+1)
-	for r := 0; r < g.Rows; r++ {
-		if err := stopped(ctx, "gaps"); err != nil {
-			return nil, err
+	regions, err := TraceCells(ctx, g.state, g.Rows, g.Cols, cellOpen, func(c, r int) orb.Point {
+		return orb.Point{g.West + float64(c)*g.DLon, math.Min(90, g.South+float64(r)*g.DLat)}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("gaps: %w", err)
+	}
+	gaps := make([]Gap, len(regions))
+	for k, rg := range regions {
+		gp := &gaps[k]
+		gp.Polygon, gp.runs = rg.Polygon, rg.runs
+		for _, rn := range rg.runs {
+			n := int(rn.c1 - rn.c0)
+			a := float64(n) * g.rowArea[rn.r]
+			gp.Cells += n
+			gp.AreaM2 += a
+			// Accumulate the weighted sum of centres in Centroid; divided below.
+			gp.Centroid[0] += a * (g.West + float64(rn.c0+rn.c1)/2*g.DLon)
+			gp.Centroid[1] += a * (g.South + (float64(rn.r)+0.5)*g.DLat)
 		}
-		rowStart[r] = int32(len(runs))
-		cells := g.state[r*g.Cols : (r+1)*g.Cols]
-		for c := 0; c < g.Cols; {
-			if cells[c] != cellOpen {
-				c++
-				continue
-			}
-			c0 := c
-			for c < g.Cols && cells[c] == cellOpen {
-				c++
-			}
-			runs = append(runs, run{r: r, c0: c0, c1: c, parent: int32(len(runs))})
+		if a := gp.AreaM2; a > 0 {
+			gp.Centroid = orb.Point{gp.Centroid[0] / a, gp.Centroid[1] / a}
 		}
-		// Union with overlapping runs of the row below.
-		if r > 0 {
-			i, j := rowStart[r-1], rowStart[r]
-			for i < rowStart[r] && j < int32(len(runs)) {
-				a, b := &runs[i], &runs[j]
-				if a.c0 < b.c1 && b.c0 < a.c1 {
-					ra, rb := findRun(runs, i), findRun(runs, j)
-					if ra != rb {
-						runs[rb].parent = ra
-					}
-				}
-				if a.c1 < b.c1 {
-					i++
-				} else {
-					j++
-				}
-			}
-		}
-	}
-	rowStart[g.Rows] = int32(len(runs))
-	if len(runs) == 0 {
-		return nil, nil
-	}
-	comp := make(map[int32]int) // root run -> gap index
-	var gaps []Gap
-	for i := range runs {
-		root := findRun(runs, int32(i))
-		k, ok := comp[root]
-		if !ok {
-			k = len(gaps)
-			comp[root] = k
-			gaps = append(gaps, Gap{})
-		}
-		n := runs[i].c1 - runs[i].c0
-		gaps[k].runs = append(gaps[k].runs, gapRun{int32(runs[i].r), int32(runs[i].c0), int32(runs[i].c1)})
-		a := float64(n) * g.rowArea[runs[i].r]
-		gaps[k].Cells += n
-		gaps[k].AreaM2 += a
-		// Accumulate the weighted sum of centres in Centroid; divided below.
-		gaps[k].Centroid[0] += a * (g.West + float64(runs[i].c0+runs[i].c1)/2*g.DLon)
-		gaps[k].Centroid[1] += a * (g.South + (float64(runs[i].r)+0.5)*g.DLat)
-	}
-	for k := range gaps {
-		if a := gaps[k].AreaM2; a > 0 {
-			gaps[k].Centroid = orb.Point{gaps[k].Centroid[0] / a, gaps[k].Centroid[1] / a}
-		}
-	}
-	runOf := func(r, c int) int32 {
-		lo, hi := rowStart[r], rowStart[r+1]
-		rr := runs[lo:hi]
-		k := sort.Search(len(rr), func(i int) bool { return rr[i].c1 > c })
-		return findRun(runs, lo+int32(k))
-	}
-
-	// Boundary edges: bit d of out[v] is an edge leaving lattice vertex v
-	// in direction d (0 east, 1 north, 2 west, 3 south), open cell on its left.
-	w := g.Cols + 1
-	out := make([]uint8, (g.Rows+1)*w)
-	open := func(r, c int) bool {
-		return r >= 0 && r < g.Rows && c >= 0 && c < g.Cols && g.state[r*g.Cols+c] == cellOpen
-	}
-	for _, rn := range runs {
-		r := rn.r
-		for c := rn.c0; c < rn.c1; c++ {
-			if !open(r-1, c) {
-				out[r*w+c] |= 1 << 0
-			}
-			if !open(r, c+1) {
-				out[r*w+c+1] |= 1 << 1
-			}
-			if !open(r+1, c) {
-				out[(r+1)*w+c+1] |= 1 << 2
-			}
-			if !open(r, c-1) {
-				out[(r+1)*w+c] |= 1 << 3
-			}
-		}
-	}
-	step := [4]int{1, w, -1, -w}
-	type ring struct {
-		pts  []int // lattice vertices, not closed
-		area int   // twice the signed area in lattice units
-	}
-	rings := make([][]ring, len(gaps))
-	for row0 := 0; row0 < len(out); row0 += w { // each row of lattice vertices
-		if err := stopped(ctx, "gaps"); err != nil {
-			return nil, err
-		}
-		for i, bitsAt := range out[row0 : row0+w] {
-			if bitsAt == 0 {
-				continue
-			}
-			v0 := row0 + i
-			for bitsAt != 0 {
-				d0 := 0
-				for bitsAt&(1<<d0) == 0 {
-					d0++
-				}
-				// Component of the open cell on the left of the first edge.
-				r, c := v0/w, v0%w
-				left := [4][2]int{{r, c}, {r, c - 1}, {r - 1, c - 1}, {r - 1, c}}[d0]
-				k := comp[runOf(left[0], left[1])]
-				var pts []int
-				v, d := v0, d0
-				out[v] &^= 1 << d
-				for {
-					nv := v + step[d]
-					nd, closing := -1, false
-					for _, t := range [3]int{(d + 1) % 4, d, (d + 3) % 4} {
-						if nv == v0 && t == d0 {
-							nd, closing = t, true
-							break
-						}
-						if out[nv]&(1<<t) != 0 {
-							nd = t
-							break
-						}
-					}
-					if nd < 0 {
-						break // cannot happen: every boundary edge has a successor
-					}
-					if nd != d {
-						pts = append(pts, nv)
-					}
-					if closing {
-						break
-					}
-					out[nv] &^= 1 << nd
-					v, d = nv, nd
-				}
-				a := 0
-				for i := range pts {
-					p, q := pts[i], pts[(i+1)%len(pts)]
-					a += (p%w)*(q/w) - (q%w)*(p/w)
-				}
-				rings[k] = append(rings[k], ring{pts, a})
-				bitsAt = out[v0]
-			}
-		}
-	}
-	toLonLat := func(v int) orb.Point {
-		return orb.Point{g.West + float64(v%w)*g.DLon, math.Min(90, g.South+float64(v/w)*g.DLat)}
-	}
-	for k := range gaps {
-		var poly orb.Polygon
-		var holes []orb.Ring
-		for _, rg := range rings[k] {
-			lr := make(orb.Ring, 0, len(rg.pts)+1)
-			for _, v := range rg.pts {
-				lr = append(lr, toLonLat(v))
-			}
-			lr = append(lr, lr[0])
-			if rg.area > 0 {
-				poly = append(orb.Polygon{lr}, poly...)
-			} else {
-				holes = append(holes, lr)
-			}
-		}
-		gaps[k].Polygon = append(poly, holes...)
 	}
 	slices.SortStableFunc(gaps, func(a, b Gap) int { return cmpFloat(b.AreaM2, a.AreaM2) })
 	return gaps, nil

@@ -31,7 +31,7 @@ func TestMarkSegment(t *testing.T) {
 				bx = ax
 			}
 		}
-		r := &raster{rows: rows, cols: cols, on: make([]bool, rows*cols)}
+		r := &raster{rows: rows, cols: cols, on: make([]uint8, rows*cols)}
 		r.markSegment(ax, ay, bx, by, b, cell)
 		for rr := range rows {
 			for c := range cols {
@@ -42,7 +42,7 @@ func TestMarkSegment(t *testing.T) {
 					tt = math.Max(0, math.Min(1, ((x-ax)*dx+(y-ay)*dy)/l2))
 				}
 				d := math.Hypot(ax+tt*dx-x, ay+tt*dy-y)
-				if got := r.on[rr*cols+c]; got != (d <= b) && math.Abs(d-b) > 1e-6 {
+				if got := r.on[rr*cols+c] == 1; got != (d <= b) && math.Abs(d-b) > 1e-6 {
 					t.Fatalf("segment (%v,%v)-(%v,%v) buffer %v cell %v: cell %d,%d at %v m is %v", ax, ay, bx, by, b, cell, rr, c, d, got)
 				}
 			}

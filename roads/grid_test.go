@@ -141,7 +141,7 @@ func BenchmarkGrid2M(b *testing.B) {
 	from, to := n.nodePt[200*1000+200], n.nodePt[790*1000+790]
 	b.Run("truck500km_diagonal/astar", func(b *testing.B) {
 		plain := truck
-		plain.MaxSnapM++ // another profile value: no landmarks
+		plain.WeightT = 0.001 // another profile value (no grid way has a maxweight): no landmarks
 		b.ReportAllocs()
 		var r *Route
 		for b.Loop() {

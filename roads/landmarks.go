@@ -49,6 +49,9 @@ func (n *Network) Prepare(ctx context.Context, prof *Profile) (int64, error) {
 	if l := tab.lm.Load(); l != nil {
 		return l.bytes(), nil
 	}
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("roads: landmarks not started: %w", err)
+	}
 	l, err := n.buildLandmarks(ctx, tab)
 	if err != nil {
 		return 0, err
@@ -57,6 +60,31 @@ func (n *Network) Prepare(ctx context.Context, prof *Profile) (int64, error) {
 		l = tab.lm.Load()
 	}
 	return l.bytes(), nil
+}
+
+// Prepared says whether prof has landmarks on n (Prepare has finished for
+// it or for a profile of the same speeds and limits).
+func (n *Network) Prepared(prof Profile) bool {
+	t, ok := n.tables.Load(profileKey(&prof))
+	return ok && t.(*costTable).lm.Load() != nil
+}
+
+// PrepareDefaults prepares the default profile (DefaultProfile) of each
+// of modes in turn, the profiles a server's requests use unless they
+// override a speed or a limit. Readers are never blocked: each profile's
+// routes use its landmarks from the moment they are ready. It returns the
+// memory of the tables.
+func (n *Network) PrepareDefaults(ctx context.Context, modes ...Mode) (int64, error) {
+	var total int64
+	for _, m := range modes {
+		p := DefaultProfile(m)
+		b, err := n.Prepare(ctx, &p)
+		if err != nil {
+			return total, fmt.Errorf("roads: prepare %s: %w", m, err)
+		}
+		total += b
+	}
+	return total, nil
 }
 
 // buildLandmarks picks landmarks far apart on the main component (each

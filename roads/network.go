@@ -5,6 +5,7 @@ import (
 	"math"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -59,6 +60,8 @@ type Network struct {
 	comps  sync.Map // access pattern → *components
 	compN  atomic.Int32
 	tableN atomic.Int32
+	// landmarkLegs counts the route legs searched with landmarks.
+	landmarkLegs atomic.Int64
 	// scratches keeps a few idle search states sized for this network. Not
 	// a sync.Pool: a collection empties that, and on a large network a
 	// fresh state is tens of megabytes to allocate and clear.
@@ -75,6 +78,13 @@ type Stats struct {
 	// the segment index for snapping.
 	GraphBytes, GeometryBytes int64
 	Segments                  int
+	// Prepared are the modes whose default profile has landmarks
+	// (Prepare), LandmarkBytes the memory of every profile's landmark
+	// tables, and LandmarkLegs the route legs searched with landmarks so
+	// far: what says a served network's routes are the fast ones.
+	Prepared      []Mode
+	LandmarkBytes int64
+	LandmarkLegs  int64
 }
 
 // Stats reports the network's size and memory.
@@ -91,7 +101,20 @@ func (n *Network) Stats() Stats {
 	for _, a := range n.attrs {
 		graph += int64(unsafe.Sizeof(a)) + int64(len(a.Class)+len(a.MaxSpeed)+len(a.Oneway)+len(a.Access))
 	}
-	return Stats{Nodes: len(n.nodePt), Edges: int(2 * edges), Ways: n.ways, GraphBytes: graph, GeometryBytes: geom, Segments: int(segs)}
+	st := Stats{Nodes: len(n.nodePt), Edges: int(2 * edges), Ways: n.ways, GraphBytes: graph, GeometryBytes: geom, Segments: int(segs),
+		LandmarkLegs: n.landmarkLegs.Load()}
+	n.tables.Range(func(_, t any) bool {
+		if l := t.(*costTable).lm.Load(); l != nil {
+			st.LandmarkBytes += l.bytes()
+		}
+		return true
+	})
+	for _, m := range modes {
+		if n.Prepared(DefaultProfile(m)) {
+			st.Prepared = append(st.Prepared, m)
+		}
+	}
+	return st
 }
 
 // Bound is the box of every road.
@@ -111,27 +134,43 @@ func (k tagKey) way() Way {
 		MotorVehicle: k.MotorVehicle, HGV: k.HGV, Foot: k.Foot, Bicycle: k.Bicycle, MaxWeight: k.MaxWeight, MaxHeight: k.MaxHeight}
 }
 
-// checkWay says what makes a way unusable as graph input.
-func checkWay(i int, w *Way) error {
-	if len(w.Geometry) < 2 {
-		return fmt.Errorf("roads: way %d (index %d) has %d positions, needs at least 2", w.ID, i, len(w.Geometry))
+// MaxWayVertices bounds the vertices of one way. OSM caps a way at 2,000
+// nodes; the bound keeps one hand-written row of the roads table, or one
+// odd way of an extract, from costing more than a few megabytes.
+const MaxWayVertices = 100_000
+
+// CheckWay says why w cannot be built into a network (nor stored in the
+// roads table), or "" when it can: a positive OSM way id, a highway class,
+// 2 to MaxWayVertices vertices on the globe (lon -180..180, lat -90..90)
+// and one node id for each. It is the one rule for road input: Build
+// refuses what it refuses, and the importer and the roads table's loader
+// report what it refuses.
+func CheckWay(w *Way) string {
+	switch {
+	case w.ID <= 0:
+		return fmt.Sprintf("id %d: want a positive OSM way id", w.ID)
+	case len(w.Geometry) < 2:
+		return fmt.Sprintf("geometry has %d vertices; a road needs at least 2", len(w.Geometry))
+	case len(w.Geometry) > MaxWayVertices:
+		return fmt.Sprintf("geometry has %d vertices; at most %d are allowed", len(w.Geometry), MaxWayVertices)
+	case len(w.Nodes) != len(w.Geometry):
+		return fmt.Sprintf("%d node ids for %d vertices; want one per vertex", len(w.Nodes), len(w.Geometry))
+	case strings.TrimSpace(w.Class) == "":
+		return "no highway class"
 	}
-	if len(w.Nodes) != len(w.Geometry) {
-		return fmt.Errorf("roads: way %d (index %d) has %d node ids for %d positions", w.ID, i, len(w.Nodes), len(w.Geometry))
-	}
-	for _, p := range w.Geometry {
+	for i, p := range w.Geometry {
 		if !(p[0] >= -180 && p[0] <= 180 && p[1] >= -90 && p[1] <= 90) {
-			return fmt.Errorf("roads: way %d (index %d) has position %v outside lon [-180, 180], lat [-90, 90]", w.ID, i, p)
+			return fmt.Sprintf("vertex %d (%v, %v) is outside lon -180..180, lat -90..90", i, p[0], p[1])
 		}
 	}
-	return nil
+	return ""
 }
 
 // Build makes the graph of ways. A node shared by two or more ways (or
 // appearing twice in one), and the ends of every way, become junctions;
 // each way is cut at its junctions into edges. Consecutive repeats of one
-// node are dropped. A malformed way (fewer than 2 positions, node ids not
-// matching positions, a position off the globe) is an error naming it:
+// node are dropped. A malformed way (one CheckWay refuses) is an error
+// naming it:
 // the caller's data is wrong, and a silently thinner network would give
 // wrong travel times.
 func Build(ways []Way) (*Network, error) {
@@ -139,8 +178,8 @@ func Build(ways []Way) (*Network, error) {
 	vertices := 0
 	clean := make([]Way, 0, len(ways))
 	for i := range ways {
-		if err := checkWay(i, &ways[i]); err != nil {
-			return nil, err
+		if reason := CheckWay(&ways[i]); reason != "" {
+			return nil, fmt.Errorf("roads: way %d (index %d): %s", ways[i].ID, i, reason)
 		}
 		w := dedupe(ways[i])
 		if len(w.Nodes) < 2 {
@@ -357,17 +396,23 @@ func (n *Network) table(prof *Profile) *costTable {
 		}
 	}
 	if n.tableN.Load() < maxTables {
-		if _, loaded := n.tables.LoadOrStore(key, t); !loaded {
-			n.tableN.Add(1)
+		// Another search may have stored one first: use that one, so that
+		// landmarks Prepare sets are on the table every search reads.
+		if had, loaded := n.tables.LoadOrStore(key, t); loaded {
+			return had.(*costTable)
 		}
+		n.tableN.Add(1)
 	}
 	return t
 }
 
-// profileKey is a string identifying a profile's value.
+// profileKey is a string identifying the part of a profile's value that
+// makes its cost table: not OffRoadKmh nor MaxSnapM, which only snapping
+// reads, so that a request giving its own max_snap_m still finds the
+// landmarks prepared for its mode.
 func profileKey(p *Profile) string {
 	b := make([]byte, 0, 256)
-	b = fmt.Appendf(b, "%s|%g|%g|%g|%g|%g|%g", p.Mode, p.MaxKmh, p.FlatKmh, p.WeightT, p.HeightM, p.OffRoadKmh, p.MaxSnapM)
+	b = fmt.Appendf(b, "%s|%g|%g|%g|%g", p.Mode, p.MaxKmh, p.FlatKmh, p.WeightT, p.HeightM)
 	if p.FlatKmh == 0 {
 		keys := make([]string, 0, len(p.Speeds))
 		for k := range p.Speeds {

@@ -122,6 +122,7 @@ func (n *Network) leg(ctx context.Context, s, d *Snap, prof *Profile, tab *costT
 				es[k], cs[k] = entries[k].node, entries[k].t
 			}
 			alt = newALTTarget(l, es[:ne], cs[:ne])
+			n.landmarkLegs.Add(1)
 		}
 		h := func(v uint32) float64 {
 			g := geo.Distance(n.nodePt[v], d.Point) * secPerM
@@ -171,9 +172,15 @@ func (n *Network) leg(ctx context.Context, s, d *Snap, prof *Profile, tab *costT
 				t := tu + c
 				var hv float64
 				if sc.seen(v) {
-					if sc.done[v] || t >= sc.time[v] {
+					if t >= sc.time[v] {
 						continue
 					}
+					// A settled node reached faster is opened again: the
+					// bound is admissible but, its landmark times rounded to
+					// float32, consistent only to an ulp (about 1e-4 s on a
+					// 4-hour walk), so A* may settle a node a hair too late.
+					// Reopening keeps routes exact; it is rare and cheap.
+					sc.done[v] = false
 					hv = sc.h[v]
 				} else {
 					hv = h(v)

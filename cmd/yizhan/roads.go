@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"yizhan/data/postgis"
@@ -60,16 +61,119 @@ func logNetwork(logger *slog.Logger, msg string, net *roads.Network, args ...any
 		"graph_bytes", st.GraphBytes, "geometry_bytes", st.GeometryBytes)...)
 }
 
-// staticRoads serves one network for the life of the process.
-func staticRoads(net *roads.Network) func() *roads.Network {
-	return func() *roads.Network { return net }
+// fileRoads is the road network of serve --roads FILE: served for the
+// life of the process, with what /readyz and /metrics say of it.
+type fileRoads struct {
+	net    *roads.Network
+	status roads.SourceStatus
+}
+
+// Network is the one network.
+func (f *fileRoads) Network() *roads.Network { return f.net }
+
+// Status says which file it came from and what was built.
+func (f *fileRoads) Status() roads.SourceStatus { return f.status }
+
+// serveRoadFile loads the network of --roads FILE, prepares it with prep
+// and serves it for the life of the process.
+func serveRoadFile(ctx context.Context, path string, prep *roadPreparer, logger *slog.Logger) (*fileRoads, error) {
+	start := time.Now()
+	net, err := loadRoadFile(ctx, path, logger)
+	if err != nil {
+		return nil, err
+	}
+	took := time.Since(start)
+	prep.prepare(net)
+	return &fileRoads{net: net, status: roads.SourceStatus{Source: "file", File: path, Ways: net.Stats().Ways,
+		Stats: net.Stats(), Built: time.Now(), BuildTook: took, Connected: true}}, nil
+}
+
+// landmarkModes are the modes whose default profile (roads.DefaultProfile)
+// a server prepares landmarks for: every mode, as a request without
+// overrides uses one of them. The tables take 64 bytes per junction and
+// mode.
+var landmarkModes = roads.Modes()
+
+// inlinePrepareJunctions: a network of up to this many junctions is
+// prepared before it is served (Andorra's 9,000 take about 0.1 s for the
+// four modes, so this is about half a second); a larger one is served at
+// once and prepared in the background, its routes taking the landmarks as
+// each mode is ready.
+const inlinePrepareJunctions = 50_000
+
+// roadPreparer prepares the landmarks of each network a server is about
+// to serve. A new network cancels the preparation of the one before it,
+// which is no longer served.
+type roadPreparer struct {
+	ctx    context.Context
+	log    *slog.Logger
+	inline int // the largest network, in junctions, prepared before it is served
+	mu     sync.Mutex
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+func newRoadPreparer(ctx context.Context, logger *slog.Logger) *roadPreparer {
+	return &roadPreparer{ctx: ctx, log: logger.With("component", "roads"), inline: inlinePrepareJunctions}
+}
+
+// prepare prepares net: before returning when it is small, else in the
+// background. A failure is logged; the network's routes are then as
+// exact, only slower on long ones.
+func (p *roadPreparer) prepare(net *roads.Network) {
+	if net == nil {
+		return
+	}
+	p.mu.Lock()
+	if p.cancel != nil {
+		p.cancel()
+	}
+	ctx, cancel := context.WithCancel(p.ctx)
+	p.cancel = cancel
+	p.mu.Unlock()
+	run := func() {
+		start := time.Now()
+		bytes, err := net.PrepareDefaults(ctx, landmarkModes...)
+		if err != nil {
+			if ctx.Err() == nil {
+				p.log.Error("road landmarks not prepared; routes stay exact, slower on long ones", "error", err)
+			}
+			return
+		}
+		p.log.Info("road landmarks prepared", "modes", fmt.Sprint(landmarkModes), "bytes", bytes,
+			"took", time.Since(start).Round(time.Millisecond))
+	}
+	if net.Stats().Nodes <= p.inline {
+		run()
+		return
+	}
+	p.wg.Go(run)
+}
+
+// stop cancels any preparation running and waits for it.
+func (p *roadPreparer) stop() {
+	p.mu.Lock()
+	if p.cancel != nil {
+		p.cancel()
+	}
+	p.mu.Unlock()
+	p.wg.Wait()
 }
 
 // startRoadFollower loads the roads table of db, builds its network and
 // follows the table until ctx is done, listening for changes on primary
-// when it is not nil (db being a replica). stop stops it and waits.
+// when it is not nil (db being a replica). Every network it builds is
+// prepared (roadPreparer) as it is swapped in. stop stops it and waits.
 func startRoadFollower(ctx context.Context, db, primary *postgis.DB, logger *slog.Logger) (rf *postgis.RoadFollower, stop func(), err error) {
 	rf = postgis.NewRoadFollower(db, logger)
+	prep := newRoadPreparer(ctx, logger)
+	rf.Build = func(ways []roads.Way) (*roads.Network, error) {
+		net, err := roads.Build(ways)
+		if err == nil {
+			prep.prepare(net)
+		}
+		return net, err
+	}
 	if primary != nil {
 		rf.ListenOn(primary)
 	}
@@ -77,6 +181,7 @@ func startRoadFollower(ctx context.Context, db, primary *postgis.DB, logger *slo
 	err = rf.Load(lctx)
 	cancel()
 	if err != nil {
+		prep.stop()
 		return nil, nil, fmt.Errorf("serve: load the road network: %w", err)
 	}
 	fctx, cancelRun := context.WithCancel(ctx)
@@ -85,7 +190,7 @@ func startRoadFollower(ctx context.Context, db, primary *postgis.DB, logger *slo
 			logger.Error("road follower stopped", "error", err)
 		}
 	}()
-	return rf, func() { cancelRun(); <-rf.Done() }, nil
+	return rf, func() { cancelRun(); <-rf.Done(); prep.stop() }, nil
 }
 
 // roadsRegion is the region an import of path replaces when no
@@ -126,7 +231,7 @@ func readRoadsToImport(ctx context.Context, path, region string, strict bool) (*
 	}
 	in := &roadsToImport{path: path, region: region, ways: ways}
 	for i := range ways {
-		if reason := postgis.CheckWay(&ways[i]); reason != "" {
+		if reason := roads.CheckWay(&ways[i]); reason != "" {
 			in.rejected = append(in.rejected, postgis.RoadProblem{ID: ways[i].ID, Reason: reason})
 		}
 	}

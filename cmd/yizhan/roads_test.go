@@ -3,7 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,6 +19,7 @@ import (
 	"yizhan/data/postgis"
 	"yizhan/data/postgis/pgtest"
 	"yizhan/data/source"
+	"yizhan/roads"
 	"yizhan/tests/wait"
 )
 
@@ -43,6 +48,13 @@ func TestRoadsRegion(t *testing.T) {
 // log, once the server is listening.
 func startServe(t *testing.T, args []string, env map[string]string) *syncBuffer {
 	t.Helper()
+	log, _ := startServeAt(t, args, env)
+	return log
+}
+
+// startServeAt is startServe that also gives the server's base URL.
+func startServeAt(t *testing.T, args []string, env map[string]string) (*syncBuffer, string) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr syncBuffer
 	done := make(chan error, 1)
@@ -64,7 +76,8 @@ func startServe(t *testing.T, args []string, env map[string]string) *syncBuffer 
 		}
 		return strings.Contains(stdout.String(), "serving on")
 	})
-	return &stderr
+	_, url, _ := strings.Cut(strings.TrimSpace(stdout.String()), "serving on ")
+	return &stderr, url
 }
 
 // logged is the integer value of key on the log's last line containing msg, or -1.
@@ -222,9 +235,106 @@ func TestServeFollowsRoads(t *testing.T) {
 	wait.For(t, 30*time.Second, "the network rebuilt with both regions", func() bool {
 		return logged(log.String(), "road network rebuilt", "ways") == li+ad
 	})
+	// Each network is prepared before it is served (both are small).
+	if n := strings.Count(log.String(), "road landmarks prepared"); n != 2 {
+		t.Errorf("landmarks prepared %d times for the network loaded and the one rebuilt; want 2\n%s", n, log.String())
+	}
 
 	file := startServe(t, []string{"--roads", andorraPBF}, map[string]string{"DATABASE_URL": u}).String()
 	if got := logged(file, "road network loaded", "ways"); got != ad || !strings.Contains(file, "roads table is not followed") {
 		t.Errorf("serve --roads with a database loaded %d ways; want the file's %d, and a note that the table is not followed\n%s", got, ad, file)
+	}
+}
+
+// TestServeRoadsLandmarks: serve --roads prepares every mode's landmarks
+// before it serves a small network, says so in its log and on /readyz,
+// and its routes are searched with them.
+func TestServeRoadsLandmarks(t *testing.T) {
+	log, url := startServeAt(t, []string{"--roads", liechtensteinPBF}, nil)
+	if !strings.Contains(log.String(), "road landmarks prepared") || !strings.Contains(log.String(), "modes=\"[walk cycle drive truck]\"") {
+		t.Errorf("serve --roads logged no landmarks prepared for every mode:\n%s", log.String())
+	}
+	roadsOf := func() map[string]any {
+		t.Helper()
+		var body struct {
+			Roads map[string]any `json:"roads"`
+		}
+		getJSON(t, url+"/readyz", &body)
+		return body.Roads
+	}
+	r := roadsOf()
+	lm, _ := r["landmarks"].(map[string]any)
+	if r["source"] != "file" || r["file"] != liechtensteinPBF || r["loaded"] != true || fmt.Sprint(lm["modes"]) != "[walk cycle drive truck]" || lm["route_legs"] != 0.0 {
+		t.Fatalf("/readyz roads = %v; want the file, loaded, every mode prepared, no route yet", r)
+	}
+	var route map[string]any
+	getJSON(t, url+"/v1/route?from=9.5209,47.1410&to=9.5550,47.2370&mode=drive", &route)
+	if lm, _ := roadsOf()["landmarks"].(map[string]any); lm["route_legs"] != 1.0 {
+		t.Errorf("after one route: landmarks %v; want 1 route leg with landmarks", lm)
+	}
+}
+
+// getJSON GETs url and decodes its 200 answer into v.
+func getJSON(t *testing.T, url string, v any) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s = %d %s (%v)", url, resp.StatusCode, b, err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+}
+
+// TestRoadPreparerBackground: a network above the inline size is served
+// at once and prepared in the background; a newer network cancels the
+// preparation of the one it replaces; stop cancels what runs and waits.
+func TestRoadPreparerBackground(t *testing.T) {
+	f, err := os.Open(andorraPBF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ways, err := source.ReadRoads(context.Background(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	build := func() *roads.Network {
+		n, err := roads.Build(ways)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	var log syncBuffer
+	p := newRoadPreparer(context.Background(), slog.New(slog.NewTextHandler(&log, nil)))
+	p.inline = 0
+	old, cur := build(), build()
+	p.prepare(old)
+	p.prepare(cur) // cancels old's, unless it already finished
+	p.wg.Wait()
+	if got := cur.Stats().Prepared; len(got) != len(landmarkModes) {
+		t.Fatalf("the current network has %v prepared; want every mode\n%s", got, log.String())
+	}
+	if n := strings.Count(log.String(), "road landmarks prepared"); n < 1 || n > 2 || strings.Contains(log.String(), "not prepared") {
+		t.Errorf("log of two preparations, the first cancelled or done:\n%s", log.String())
+	}
+	if len(old.Stats().Prepared) == len(landmarkModes) && strings.Count(log.String(), "road landmarks prepared") != 2 {
+		t.Errorf("the replaced network was prepared whole but not logged:\n%s", log.String())
+	}
+	// stop cancels a preparation running and waits for it.
+	last := build()
+	p.prepare(last)
+	p.stop()
+	if len(last.Stats().Prepared) == len(landmarkModes) && strings.Count(log.String(), "road landmarks prepared") < 2 {
+		t.Errorf("stop: the last network prepared whole but not logged:\n%s", log.String())
+	}
+	if strings.Contains(log.String(), "not prepared") {
+		t.Errorf("a cancelled preparation logged as a failure:\n%s", log.String())
 	}
 }

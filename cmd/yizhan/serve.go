@@ -84,7 +84,7 @@ then use the straight line and say so.`, stderr)
 		defer dbs.close()
 		cfg.Catalog, cfg.Store, cfg.Health = catalog, dbs.store, dbs.follower
 		if dbs.roads != nil {
-			cfg.Roads = dbs.roads.Network
+			cfg.Roads, cfg.RoadHealth = dbs.roads.Network, dbs.roads
 		}
 		if len(writeTokens) == 0 {
 			logger.Warn("no write tokens configured: every write will be refused (set YIZHAN_WRITE_TOKENS)")
@@ -105,11 +105,13 @@ then use the straight line and say so.`, stderr)
 		if *dbURL != "" {
 			logger.Info("serving the road network of --roads; the database's roads table is not followed", "roads", *roadsFile)
 		}
-		net, err := loadRoadFile(ctx, *roadsFile, logger)
+		prep := newRoadPreparer(ctx, logger)
+		defer prep.stop()
+		fr, err := serveRoadFile(ctx, *roadsFile, prep, logger)
 		if err != nil {
 			return fmt.Errorf("serve: --roads: %w", err)
 		}
-		cfg.Roads = staticRoads(net)
+		cfg.Roads, cfg.RoadHealth = fr.Network, fr
 	}
 
 	srv, err := api.New(cfg)

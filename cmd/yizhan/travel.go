@@ -4,38 +4,24 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
+	"log/slog"
 	"strings"
 
 	"yizhan/data/plan"
-	"yizhan/data/source"
 	"yizhan/roads"
 )
 
 // plannerRoads reads the road network of an OpenStreetMap extract for a
-// planner command (--roads FILE.osm.pbf): the network the server serves
-// with serve --roads. An empty file name is no network: the planner then
-// uses the straight line, as a server without one does.
+// planner command (--roads FILE.osm.pbf): the network serve --roads
+// serves, read by the same loadRoadFile, which logs what it built to
+// stderr. An empty file name is no network: the planner then uses the
+// straight line, as a server without one does. A planner answers a few
+// questions, so unlike serve it prepares no landmarks.
 func plannerRoads(ctx context.Context, file string, stderr io.Writer) (*roads.Network, error) {
 	if file == "" {
 		return nil, nil
 	}
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	ways, err := source.ReadRoads(ctx, f)
-	if err != nil {
-		return nil, fmt.Errorf("read roads from %s: %w", file, err)
-	}
-	n, err := roads.Build(ways)
-	if err != nil {
-		return nil, fmt.Errorf("build the road network of %s: %w", file, err)
-	}
-	st := n.Stats()
-	fmt.Fprintf(stderr, "roads: %d ways, %d junctions, %d directed edges from %s\n", st.Ways, st.Nodes, st.Edges, file)
-	return n, nil
+	return loadRoadFile(ctx, file, slog.New(slog.NewTextHandler(stderr, nil)))
 }
 
 // positionFlag is a flag holding one "lon,lat" position, as the JSON

@@ -23,10 +23,9 @@ const RoadChannel = "yizhan_roads"
 // writing statement; ReplaceRoads takes it first, in the same order.
 const roadLockKey = 7263540915042002
 
-// MaxRoadVertices bounds the vertices of one stored way. OSM caps a way at
-// 2,000 nodes; the bound keeps one hand-written row from costing the
-// loader more than a few hundred kilobytes.
-const MaxRoadVertices = 100_000
+// MaxRoadVertices bounds the vertices of one stored way: roads.MaxWayVertices,
+// which the table's CHECK constraint repeats.
+const MaxRoadVertices = roads.MaxWayVertices
 
 // roadColumn is one written column of the roads table: its name, the type
 // of its staging column, and the value ReplaceRoads sends for a way (part
@@ -128,40 +127,13 @@ type RoadProblem struct {
 
 func (p RoadProblem) String() string { return fmt.Sprintf("way %d: %s", p.ID, p.Reason) }
 
-// CheckWay says why w cannot be stored or built into a graph, or "" when
-// it can: a positive id, at least two vertices with finite WGS 84
-// coordinates and one node id each, at most MaxRoadVertices, and a
-// highway class. The roads table refuses the same shapes (its CHECK
-// constraints), so a row written by hand that LoadRoads reads back
-// breaks them only if it was stored before a constraint existed.
-func CheckWay(w *roads.Way) string {
-	switch {
-	case w.ID <= 0:
-		return fmt.Sprintf("id %d: want a positive OSM way id", w.ID)
-	case len(w.Geometry) < 2:
-		return fmt.Sprintf("geometry has %d vertices; a road needs at least 2", len(w.Geometry))
-	case len(w.Geometry) > MaxRoadVertices:
-		return fmt.Sprintf("geometry has %d vertices; at most %d are allowed", len(w.Geometry), MaxRoadVertices)
-	case len(w.Nodes) != len(w.Geometry):
-		return fmt.Sprintf("%d node ids for %d vertices; want one per vertex", len(w.Nodes), len(w.Geometry))
-	case strings.TrimSpace(w.Class) == "":
-		return "no highway class"
-	}
-	for i, p := range w.Geometry {
-		if !(p[0] >= -180 && p[0] <= 180 && p[1] >= -90 && p[1] <= 90) {
-			return fmt.Sprintf("vertex %d (%v, %v) is outside lon -180..180, lat -90..90", i, p[0], p[1])
-		}
-	}
-	return ""
-}
-
 // ReplaceRoads makes ways the roads of region, in one transaction: ways
 // new to the table are inserted, stored ways that differ are updated
 // (whatever region held them before: the latest import to carry a way
 // owns it), and the live ways of region that ways does not hold become
 // tombstones. Ways stored as given are left alone and keep their version,
 // so importing the same file again changes nothing and wakes no server.
-// Other regions are untouched. Ways that CheckWay refuses are reported
+// Other regions are untouched. Ways that roads.CheckWay refuses are reported
 // in Rejected and not written (a stored way of region with their id is
 // then deleted, as the input no longer has a usable one). A way id given
 // several times is a way in pieces (cut by the extract's edge): each
@@ -183,7 +155,7 @@ func (db *DB) ReplaceRoads(ctx context.Context, region string, ways []roads.Way)
 		id := ways[i].ID
 		part[i] = pieces[id]
 		pieces[id]++
-		if reason := CheckWay(&ways[i]); reason != "" {
+		if reason := roads.CheckWay(&ways[i]); reason != "" {
 			rep.Rejected = append(rep.Rejected, RoadProblem{ID: id, Reason: reason})
 			continue
 		}
@@ -283,7 +255,7 @@ func (db *DB) RoadsVersion(ctx context.Context) (int64, error) {
 
 // LoadRoads reads every live way and the highest version in the table
 // (tombstones included), in one repeatable-read snapshot so that the two
-// agree. A stored way that cannot be served (CheckWay, or a geometry that
+// agree. A stored way that cannot be served (roads.CheckWay, or a geometry that
 // is not a line) is left out and returned in skipped with its reason;
 // it never stops the others.
 func (db *DB) LoadRoads(ctx context.Context) (ways []roads.Way, version int64, skipped []RoadProblem, err error) {
@@ -326,7 +298,7 @@ func (db *DB) LoadRoads(ctx context.Context) (ways []roads.Way, version int64, s
 				continue
 			}
 			w.Geometry = line
-			if reason := CheckWay(&w); reason != "" {
+			if reason := roads.CheckWay(&w); reason != "" {
 				skipped = append(skipped, RoadProblem{ID: w.ID, Reason: fmt.Sprintf("version %d: %s", rowVer, reason)})
 				continue
 			}

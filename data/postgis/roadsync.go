@@ -47,7 +47,9 @@ type RoadFollower struct {
 	log *slog.Logger
 
 	// Build turns the ways into a network; roads.Build unless set before
-	// Load (tests count calls).
+	// Load (tests count calls; serve prepares landmarks in it). The
+	// network it returns is served as it is, while it goes on being
+	// prepared if Build left work running.
 	Build func([]roads.Way) (*roads.Network, error)
 	// PollInterval is how often Run asks whether the table moved; zero
 	// means DefaultRoadPollInterval. Set before Run.
@@ -66,21 +68,9 @@ type RoadFollower struct {
 	rebuilt chan struct{}
 }
 
-// RoadStatus is what a road follower reports for readiness and metrics.
-type RoadStatus struct {
-	// Version is the table version the served network was built from;
-	// Latest the highest version the follower has seen in the table.
-	Version, Latest int64
-	Ways            int // live ways in the served network
-	Skipped         int // stored ways left out of it because they cannot be served
-	LastSkipped     string
-	Stats           roads.Stats
-	Built           time.Time     // when the served network was swapped in
-	BuildTook       time.Duration // load and build of the served network
-	Rebuilds        int           // networks swapped in after the first
-	Connected       bool          // the database answered the last question
-	LastError       string        // the last failure, load or build; "" after a success
-}
+// RoadStatus is what a road follower reports for readiness and metrics,
+// with Source "database".
+type RoadStatus = roads.SourceStatus
 
 // NewRoadFollower returns a road follower of db. Call Load (to fail fast
 // at start-up) and then Run.
@@ -90,6 +80,7 @@ func NewRoadFollower(db *DB, logger *slog.Logger) *RoadFollower {
 	}
 	return &RoadFollower{
 		db:       db,
+		status:   RoadStatus{Source: "database"},
 		log:      logger.With("component", "roads"),
 		Build:    roads.Build,
 		listenDB: db,

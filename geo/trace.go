@@ -1,0 +1,215 @@
+package geo
+
+import (
+	"context"
+	"sort"
+
+	"github.com/paulmach/orb"
+)
+
+// CellRegion is one 4-connected region of a raster's chosen cells
+// (cells touching only at a corner are separate regions), traced along
+// cell edges into a polygon with holes: exterior counter-clockwise,
+// holes clockwise (RFC 7946).
+type CellRegion struct {
+	Polygon orb.Polygon
+	runs    []gapRun // its cells, as runs of one row, rows in order
+}
+
+// gapRun is the cells [c0, c1) of row r.
+type gapRun struct{ r, c0, c1 int32 }
+
+// run is a horizontal stretch [c0, c1) of chosen cells in one row, with
+// its union–find parent.
+type run struct {
+	r, c0, c1 int
+	parent    int32
+}
+
+func findRun(runs []run, i int32) int32 {
+	for runs[i].parent != i {
+		runs[i].parent = runs[runs[i].parent].parent
+		i = runs[i].parent
+	}
+	return i
+}
+
+// TraceCells traces the cells of a rows × cols raster (row-major, row 0 at
+// the south) that equal in into polygons, one per region, in the order of
+// each region's first cell. Runs of chosen cells are labelled with a
+// union–find, and each region's rings are traced from its boundary edges
+// with a left-turn rule at corners so that rings never cross; straight
+// stretches of cell edges become one edge. vertex maps lattice vertex
+// (column, row), 0 ≤ column ≤ cols and 0 ≤ row ≤ rows, to a position. The
+// cost is O(cells). ctx is checked once per row of cells and once per row
+// of lattice vertices; when it ends, TraceCells returns an error wrapping
+// ctx.Err() and no region. It is the one tracing of coverage gaps
+// (Grid.Gaps) and of reach areas (package roads).
+func TraceCells(ctx context.Context, cells []uint8, rows, cols int, in uint8, vertex func(c, r int) orb.Point) ([]CellRegion, error) {
+	// Runs and their components.
+	var runs []run
+	rowStart := make([]int32, rows+1)
+	for r := 0; r < rows; r++ {
+		if err := stopped(ctx, "trace"); err != nil {
+			return nil, err
+		}
+		rowStart[r] = int32(len(runs))
+		row := cells[r*cols : (r+1)*cols]
+		for c := 0; c < cols; {
+			if row[c] != in {
+				c++
+				continue
+			}
+			c0 := c
+			for c < cols && row[c] == in {
+				c++
+			}
+			runs = append(runs, run{r: r, c0: c0, c1: c, parent: int32(len(runs))})
+		}
+		// Union with overlapping runs of the row below.
+		if r > 0 {
+			i, j := rowStart[r-1], rowStart[r]
+			for i < rowStart[r] && j < int32(len(runs)) {
+				a, b := &runs[i], &runs[j]
+				if a.c0 < b.c1 && b.c0 < a.c1 {
+					ra, rb := findRun(runs, i), findRun(runs, j)
+					if ra != rb {
+						runs[rb].parent = ra
+					}
+				}
+				if a.c1 < b.c1 {
+					i++
+				} else {
+					j++
+				}
+			}
+		}
+	}
+	rowStart[rows] = int32(len(runs))
+	if len(runs) == 0 {
+		return nil, nil
+	}
+	comp := make(map[int32]int) // root run -> region index
+	var regions []CellRegion
+	for i := range runs {
+		root := findRun(runs, int32(i))
+		k, ok := comp[root]
+		if !ok {
+			k = len(regions)
+			comp[root] = k
+			regions = append(regions, CellRegion{})
+		}
+		regions[k].runs = append(regions[k].runs, gapRun{int32(runs[i].r), int32(runs[i].c0), int32(runs[i].c1)})
+	}
+	runOf := func(r, c int) int32 {
+		lo, hi := rowStart[r], rowStart[r+1]
+		rr := runs[lo:hi]
+		k := sort.Search(len(rr), func(i int) bool { return rr[i].c1 > c })
+		return findRun(runs, lo+int32(k))
+	}
+
+	// Boundary edges: bit d of out[v] is an edge leaving lattice vertex v
+	// in direction d (0 east, 1 north, 2 west, 3 south), chosen cell on its left.
+	w := cols + 1
+	out := make([]uint8, (rows+1)*w)
+	chosen := func(r, c int) bool {
+		return r >= 0 && r < rows && c >= 0 && c < cols && cells[r*cols+c] == in
+	}
+	for _, rn := range runs {
+		r := rn.r
+		for c := rn.c0; c < rn.c1; c++ {
+			if !chosen(r-1, c) {
+				out[r*w+c] |= 1 << 0
+			}
+			if !chosen(r, c+1) {
+				out[r*w+c+1] |= 1 << 1
+			}
+			if !chosen(r+1, c) {
+				out[(r+1)*w+c+1] |= 1 << 2
+			}
+			if !chosen(r, c-1) {
+				out[(r+1)*w+c] |= 1 << 3
+			}
+		}
+	}
+	step := [4]int{1, w, -1, -w}
+	type ring struct {
+		pts  []int // lattice vertices, not closed
+		area int   // twice the signed area in lattice units
+	}
+	rings := make([][]ring, len(regions))
+	for row0 := 0; row0 < len(out); row0 += w { // each row of lattice vertices
+		if err := stopped(ctx, "trace"); err != nil {
+			return nil, err
+		}
+		for i, bitsAt := range out[row0 : row0+w] {
+			if bitsAt == 0 {
+				continue
+			}
+			v0 := row0 + i
+			for bitsAt != 0 {
+				d0 := 0
+				for bitsAt&(1<<d0) == 0 {
+					d0++
+				}
+				// Region of the chosen cell on the left of the first edge.
+				r, c := v0/w, v0%w
+				left := [4][2]int{{r, c}, {r, c - 1}, {r - 1, c - 1}, {r - 1, c}}[d0]
+				k := comp[runOf(left[0], left[1])]
+				var pts []int
+				v, d := v0, d0
+				out[v] &^= 1 << d
+				for {
+					nv := v + step[d]
+					nd, closing := -1, false
+					for _, t := range [3]int{(d + 1) % 4, d, (d + 3) % 4} {
+						if nv == v0 && t == d0 {
+							nd, closing = t, true
+							break
+						}
+						if out[nv]&(1<<t) != 0 {
+							nd = t
+							break
+						}
+					}
+					if nd < 0 {
+						break // cannot happen: every boundary edge has a successor
+					}
+					if nd != d {
+						pts = append(pts, nv)
+					}
+					if closing {
+						break
+					}
+					out[nv] &^= 1 << nd
+					v, d = nv, nd
+				}
+				a := 0
+				for i := range pts {
+					p, q := pts[i], pts[(i+1)%len(pts)]
+					a += (p%w)*(q/w) - (q%w)*(p/w)
+				}
+				rings[k] = append(rings[k], ring{pts, a})
+				bitsAt = out[v0]
+			}
+		}
+	}
+	for k := range regions {
+		var poly orb.Polygon
+		var holes []orb.Ring
+		for _, rg := range rings[k] {
+			lr := make(orb.Ring, 0, len(rg.pts)+1)
+			for _, v := range rg.pts {
+				lr = append(lr, vertex(v%w, v/w))
+			}
+			lr = append(lr, lr[0])
+			if rg.area > 0 {
+				poly = append(orb.Polygon{lr}, poly...)
+			} else {
+				holes = append(holes, lr)
+			}
+		}
+		regions[k].Polygon = append(poly, holes...)
+	}
+	return regions, nil
+}
