@@ -296,3 +296,58 @@ func TestNamesJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestUpsertKeepsIndexWhenLocked: a large write whose spatial index
+// cannot be dropped in time (a reader holds the table) writes its rows
+// into the index as it is, and the index is still there and used.
+func TestUpsertKeepsIndexWhenLocked(t *testing.T) {
+	defer func(v int64) { rebuildIndexRows = v }(rebuildIndexRows)
+	rebuildIndexRows = 1
+	ctx := context.Background()
+	db, url := migratedDB(t)
+	reader, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close(ctx)
+	tx, err := reader.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "SELECT count(*) FROM stations"); err != nil {
+		t.Fatal(err)
+	}
+	stations := recordtest.Random(rand.New(rand.NewPCG(7, 8)), 200)
+	n, err := db.UpsertStations(ctx, valid(t, stations))
+	if err != nil || n != 200 {
+		t.Fatalf("UpsertStations with a reader holding the table = %d, %v; want 200", n, err)
+	}
+	_ = tx.Rollback(ctx)
+	var oid uint32
+	if err := db.pool.QueryRow(ctx, "SELECT 'stations_geom_idx'::regclass::oid").Scan(&oid); err != nil {
+		t.Fatalf("the spatial index is gone: %v", err)
+	}
+	// Without the reader, the same path drops and builds it again: a new
+	// index (another oid) holding every row.
+	more := recordtest.Random(rand.New(rand.NewPCG(9, 10)), 300)
+	for i, st := range more {
+		st.ID = fmt.Sprintf("more-%d", i)
+	}
+	if _, err := db.UpsertStations(ctx, valid(t, more)); err != nil {
+		t.Fatal(err)
+	}
+	var rebuilt uint32
+	var indexed int
+	if err := db.pool.QueryRow(ctx, "SELECT 'stations_geom_idx'::regclass::oid").Scan(&rebuilt); err != nil || rebuilt == oid {
+		t.Errorf("spatial index oid %d after a large write, was %d (%v); want it built again", rebuilt, oid, err)
+	}
+	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `SELECT count(*) FROM stations WHERE NOT deleted AND geom && ST_MakeEnvelope(-180, -90, 180, 90, 4326)`).Scan(&indexed)
+	})
+	if err != nil || indexed != 500 {
+		t.Errorf("the index finds %d rows (%v); want 500", indexed, err)
+	}
+}
