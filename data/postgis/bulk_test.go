@@ -16,52 +16,38 @@ import (
 	"yizhan/data/internal/recordtest"
 )
 
-// upsertPerRowTrigger is UpsertStations as it was before migration 0005:
-// the version trigger drawing every row's version. It is the oracle that
-// TestBulkUpsertMatchesTrigger holds the bulk statements to.
+// upsertPerRowTrigger is the oracle that TestBulkUpsertMatchesTrigger
+// holds UpsertStations to: the records upserted one after another, in
+// input order, each by its own INSERT ... ON CONFLICT DO UPDATE (the
+// API's write) with the per-row version trigger drawing its version, in
+// one transaction. An id given twice counts as its last record, at that
+// record's position, as UpsertStations takes it.
 func upsertPerRowTrigger(ctx context.Context, db *DB, valid data.Valid) (int64, error) {
 	stations := valid.Items()
 	last := make(map[string]int, len(stations))
 	for i, st := range stations {
 		last[st.ID] = i
 	}
-	rows := make([][]any, 0, len(last))
-	for i, st := range stations {
-		if last[st.ID] != i {
-			continue
-		}
-		vals, err := rowValues(st)
-		if err != nil {
-			return 0, err
-		}
-		rows = append(rows, vals)
-	}
 	var n int64
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		for _, sql := range []string{
-			fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", int64(versionLockKey)),
-			`SET LOCAL yizhan.upsert = 'on'`,
-			`CREATE TEMP TABLE stations_in (` + stageSQL + `) ON COMMIT DROP`,
-		} {
-			if _, err := tx.Exec(ctx, sql); err != nil {
+		if _, err := tx.Exec(ctx, fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", int64(versionLockKey))); err != nil {
+			return err
+		}
+		for i, st := range stations {
+			if last[st.ID] != i {
+				continue
+			}
+			vals, err := rowValues(st)
+			if err != nil {
 				return err
 			}
+			tag, err := tx.Exec(ctx, `INSERT INTO stations AS s (`+columnListSQL+`) VALUES `+valuesSQL+
+				` ON CONFLICT (id) DO UPDATE SET `+setColumnsSQL, vals...)
+			if err != nil {
+				return err
+			}
+			n += tag.RowsAffected()
 		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"stations_in"}, stageNames, pgx.CopyFromRows(rows)); err != nil {
-			return err
-		}
-		updated, err := tx.Exec(ctx, `UPDATE stations AS s SET `+setColumnsFrom("i.", true)+`
-			FROM stations_in AS i WHERE s.id = i.id AND (`+changedFrom("i.", true)+`)`)
-		if err != nil {
-			return err
-		}
-		inserted, err := tx.Exec(ctx, `INSERT INTO stations (`+columnListSQL+`)
-			SELECT `+strings.Join(stagedFrom("i.", true), ", ")+`
-			FROM stations_in AS i WHERE NOT EXISTS (SELECT 1 FROM stations AS s WHERE s.id = i.id)`)
-		if err != nil {
-			return err
-		}
-		n = updated.RowsAffected() + inserted.RowsAffected()
 		return nil
 	})
 	return n, err
@@ -115,12 +101,15 @@ func TestBulkUpsertMatchesTrigger(t *testing.T) {
 	for i := range 50 {
 		second = append(second, recordtest.Station(fmt.Sprintf("new-%d", i), base[i].Location))
 	}
+	// New, changed and unchanged records mixed, so that the versions
+	// drawn in input order interleave inserts and updates.
+	r.Shuffle(len(second), func(i, j int) { second[i], second[j] = second[j], second[i] })
 	// An id twice in one batch: the later one wins.
 	second = append(second, changed(base[0], 1), changed(base[0], 2))
 	deleted := []string{base[5].ID, base[7].ID, base[9].ID}
 	third := []*data.Station{base[5], changed(base[7], 3), base[2], changed(base[3], 0)} // revived tombstones, one unchanged, one changed
 
-	run := func(upsert func(ctx context.Context, db *DB, v data.Valid) (int64, error)) ([]int64, []feedState) {
+	run := func(upsert func(ctx context.Context, db *DB, v data.Valid) (int64, error)) ([]int64, []feedState, string) {
 		db, url := migratedDB(t)
 		listen, err := pgx.Connect(ctx, url)
 		if err != nil {
@@ -207,10 +196,40 @@ func TestBulkUpsertMatchesTrigger(t *testing.T) {
 			}
 			snapshot(step)
 		}
-		return counts, states
+		var indexes []string
+		rows, err := db.pool.Query(ctx, "SELECT indexdef FROM pg_indexes WHERE tablename = 'stations' ORDER BY indexname")
+		if err != nil {
+			t.Fatal(err)
+		}
+		indexes, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return counts, states, strings.Join(indexes, "\n")
 	}
-	oldCounts, oldStates := run(upsertPerRowTrigger)
-	newCounts, newStates := run(func(ctx context.Context, db *DB, v data.Valid) (int64, error) { return db.UpsertStations(ctx, v) })
+	oldCounts, oldStates, oldIndexes := run(upsertPerRowTrigger)
+	// Twice: writing into the indexes as they are, and (every batch
+	// large enough) dropping the spatial index and building it again.
+	for _, rebuildFrom := range []int64{rebuildIndexRows, 1} {
+		t.Run(fmt.Sprintf("rebuild from %d rows", rebuildFrom), func(t *testing.T) {
+			defer func(v int64) { rebuildIndexRows = v }(rebuildIndexRows)
+			rebuildIndexRows = rebuildFrom
+			newCounts, newStates, newIndexes := run(func(ctx context.Context, db *DB, v data.Valid) (int64, error) { return db.UpsertStations(ctx, v) })
+			compareFeeds(t, oldCounts, newCounts, oldStates, newStates)
+			if newIndexes != oldIndexes {
+				t.Errorf("indexes after the bulk writes:\n%s\nwant\n%s", newIndexes, oldIndexes)
+			}
+		})
+	}
+	if len(oldStates[1].notes) == 0 || len(oldStates[5].notes) != 0 {
+		t.Errorf("notifications %v, %v: want some after a changing batch and none after an unchanged one", oldStates[1].notes, oldStates[5].notes)
+	}
+}
+
+// compareFeeds reports where the bulk writes' counts and feed states
+// differ from the oracle's.
+func compareFeeds(t *testing.T, oldCounts, newCounts []int64, oldStates, newStates []feedState) {
+	t.Helper()
 	if fmt.Sprint(oldCounts) != fmt.Sprint(newCounts) {
 		t.Errorf("rows written: bulk %v, trigger %v", newCounts, oldCounts)
 	}
@@ -219,15 +238,16 @@ func TestBulkUpsertMatchesTrigger(t *testing.T) {
 		if d := firstDiff(n.changes, o.changes); d != "" {
 			t.Errorf("step %d: table and change feed differ: %s", step, d)
 		}
-		if fmt.Sprint(n.notes) != fmt.Sprint(o.notes) {
-			t.Errorf("step %d: notifications: bulk %v, trigger %v", step, n.notes, o.notes)
+		// One statement per record notifies once per changed record;
+		// the bulk write once, with the highest version. Followers take
+		// a notification as a wake-up, so the last one is what counts.
+		// (Steps that delete send the same in both.)
+		if want := o.notes[max(0, len(o.notes)-1):]; fmt.Sprint(n.notes) != fmt.Sprint(want) && fmt.Sprint(n.notes) != fmt.Sprint(o.notes) {
+			t.Errorf("step %d: notifications: bulk %v, want %v (trigger sent %v)", step, n.notes, want, o.notes)
 		}
 		if fmt.Sprint(n.moved) != fmt.Sprint(o.moved) {
 			t.Errorf("step %d: updated_at moved at steps: bulk %v, trigger %v", step, n.moved, o.moved)
 		}
-	}
-	if len(oldStates[1].notes) == 0 || len(oldStates[5].notes) != 0 {
-		t.Errorf("notifications %v, %v: want some after a changing batch and none after an unchanged one", oldStates[1].notes, oldStates[5].notes)
 	}
 }
 
@@ -274,5 +294,60 @@ func TestNamesJSON(t *testing.T) {
 		if got := namesJSON(n); got != string(want) {
 			t.Fatalf("namesJSON(%+v) = %s; want %s", n, got, want)
 		}
+	}
+}
+
+// TestUpsertKeepsIndexWhenLocked: a large write whose spatial index
+// cannot be dropped in time (a reader holds the table) writes its rows
+// into the index as it is, and the index is still there and used.
+func TestUpsertKeepsIndexWhenLocked(t *testing.T) {
+	defer func(v int64) { rebuildIndexRows = v }(rebuildIndexRows)
+	rebuildIndexRows = 1
+	ctx := context.Background()
+	db, url := migratedDB(t)
+	reader, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close(ctx)
+	tx, err := reader.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "SELECT count(*) FROM stations"); err != nil {
+		t.Fatal(err)
+	}
+	stations := recordtest.Random(rand.New(rand.NewPCG(7, 8)), 200)
+	n, err := db.UpsertStations(ctx, valid(t, stations))
+	if err != nil || n != 200 {
+		t.Fatalf("UpsertStations with a reader holding the table = %d, %v; want 200", n, err)
+	}
+	_ = tx.Rollback(ctx)
+	var oid uint32
+	if err := db.pool.QueryRow(ctx, "SELECT 'stations_geom_idx'::regclass::oid").Scan(&oid); err != nil {
+		t.Fatalf("the spatial index is gone: %v", err)
+	}
+	// Without the reader, the same path drops and builds it again: a new
+	// index (another oid) holding every row.
+	more := recordtest.Random(rand.New(rand.NewPCG(9, 10)), 300)
+	for i, st := range more {
+		st.ID = fmt.Sprintf("more-%d", i)
+	}
+	if _, err := db.UpsertStations(ctx, valid(t, more)); err != nil {
+		t.Fatal(err)
+	}
+	var rebuilt uint32
+	var indexed int
+	if err := db.pool.QueryRow(ctx, "SELECT 'stations_geom_idx'::regclass::oid").Scan(&rebuilt); err != nil || rebuilt == oid {
+		t.Errorf("spatial index oid %d after a large write, was %d (%v); want it built again", rebuilt, oid, err)
+	}
+	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `SELECT count(*) FROM stations WHERE NOT deleted AND geom && ST_MakeEnvelope(-180, -90, 180, 90, 4326)`).Scan(&indexed)
+	})
+	if err != nil || indexed != 500 {
+		t.Errorf("the index finds %d rows (%v); want 500", indexed, err)
 	}
 }

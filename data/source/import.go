@@ -17,9 +17,17 @@ import (
 )
 
 // DefaultBatchSize is how many records Import upserts per transaction when
-// ImportOptions.BatchSize is not set: large enough that per-transaction
-// overhead is small, small enough that a failed batch is cheap to retry.
-const DefaultBatchSize = 5000
+// ImportOptions.BatchSize is not set. The database writes a batch in a
+// few set-based statements whatever its size (see
+// postgis.DB.UpsertStations), so larger batches are faster: a million
+// records go in one. A batch that fails is retried in batches of
+// retryBatchSize, and one of those that fails one record at a time.
+const DefaultBatchSize = 1_000_000
+
+// retryBatchSize is the size of the batches a failed batch is retried in:
+// small enough that the records of one that fails again are cheap to
+// retry one by one.
+const retryBatchSize = 5000
 
 // ErrStrict is returned by Import when ImportOptions.Strict is set and the
 // input has any problem, warnings included: nothing has been written.
@@ -76,10 +84,12 @@ func (r *ImportReport) RejectedRecords() int {
 // warnings (IsWarning).
 //
 // One bad record never stops the others: it is reported and skipped. If a
-// batch fails in the database, its records are retried one at a time so
-// that only the offending ones are rejected (Field "database"); the import
-// stops with an error when ctx ends or several records fail in a row (the
-// database is likely gone), leaving the batches already committed.
+// batch fails in the database, it is retried in batches of
+// retryBatchSize, and the records of each of those that fails one at a
+// time, so that only the offending ones are rejected (Field "database");
+// the import stops with an error when ctx ends or several records fail in
+// a row (the database is likely gone), leaving the batches already
+// committed.
 //
 // With opts.Strict, any rejection or warning returns ErrStrict
 // and writes nothing, and the records go to dst in one call (one
@@ -130,7 +140,7 @@ func Import(ctx context.Context, dst StationUpserter, stations data.Valid, probl
 			if opts.Strict || ctx.Err() != nil {
 				return rep, fmt.Errorf("import: records %d to %d: %w", start+1, start+batch.Len(), err)
 			}
-			if err := importOneByOne(ctx, dst, batch, &rep); err != nil {
+			if err := importInSmallerBatches(ctx, dst, batch, &rep, progress); err != nil {
 				return rep, fmt.Errorf("import: records %d to %d: %w", start+1, start+batch.Len(), err)
 			}
 		} else {
@@ -147,6 +157,35 @@ func Import(ctx context.Context, dst StationUpserter, stations data.Valid, probl
 // another before importOneByOne gives up: a few bad records are rejected,
 // but a database that refuses everything stops the import.
 const maxFailuresInARow = 5
+
+// importInSmallerBatches retries a failed batch in batches of
+// retryBatchSize, and each of those that fails one record at a time.
+func importInSmallerBatches(ctx context.Context, dst StationUpserter, batch data.Valid, rep *ImportReport, progress func()) error {
+	if batch.Len() <= retryBatchSize {
+		return importOneByOne(ctx, dst, batch, rep)
+	}
+	for start := 0; start < batch.Len(); start += retryBatchSize {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		part := batch.Slice(start, min(start+retryBatchSize, batch.Len()))
+		n, err := dst.UpsertStations(ctx, part)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return err
+		case err != nil:
+			if err := importOneByOne(ctx, dst, part, rep); err != nil {
+				return err
+			}
+		default:
+			rep.Written += part.Len()
+			rep.Upserted += n
+			rep.Batches++
+		}
+		progress()
+	}
+	return nil
+}
 
 // importOneByOne retries a failed batch one record at a time.
 func importOneByOne(ctx context.Context, dst StationUpserter, batch data.Valid, rep *ImportReport) error {

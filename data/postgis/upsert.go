@@ -1,0 +1,227 @@
+package postgis
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"yizhan/data"
+)
+
+// rebuildIndexRows is how many rows one UpsertStations must write, at
+// least, before it drops the table's GiST indexes and builds them again
+// after writing instead of maintaining them row by row (when it also
+// writes at least a quarter of the rows the table holds; see
+// rebuildGiST). A variable so that tests can take that path with few rows.
+var rebuildIndexRows int64 = 100_000
+
+// UpsertStations writes stations in one transaction, inserting new ids and
+// replacing existing ones (reviving tombstones), and returns how many rows
+// were inserted or actually changed; identical rows are left alone and
+// keep their version. The records come validated (data.Valid: by the
+// reader of an import, data.Check or data.ValidateAll), so they are not
+// validated again here. Inputs reach it with distinct ids (Import refuses
+// an id that comes twice, keeping the first, as every reader does; see
+// firstIDs); a batch that holds an id twice is written as if only its
+// last record for the id were there, at that record's position.
+//
+// The work is set-based, so that a million records cost a few statements
+// rather than a million round trips or trigger calls: one COPY of every
+// row into a temporary table, one statement that finds the rows that are
+// new or would change and draws their versions in input order, then one
+// UPDATE of the changed rows and one INSERT of the new ones (in primary
+// key order, which keeps the key's index writes local). A row that would
+// not change costs a comparison and no write. The statements do exactly
+// what the per-row version trigger would (see
+// migrations/0005_bulk_versions.sql); TestBulkUpsertMatchesTrigger holds
+// them to it.
+func (db *DB) UpsertStations(ctx context.Context, valid data.Valid) (int64, error) {
+	stations := valid.Items()
+	order := stageOrder(stations)
+	// The rows are encoded as COPY reads them, one at a time into one
+	// buffer, rather than all built first. ord is the record's position,
+	// the order versions are drawn in.
+	next := 0
+	rows := newCopyBinary(append([]string{"integer"}, stageTypes...), func(dst []any) ([]any, error) {
+		if next == len(order) {
+			return nil, nil
+		}
+		i := order[next]
+		next++
+		vals, err := appendRowValues(append(dst, i), stations[i])
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", stations[i].ID, err)
+		}
+		return vals, nil
+	})
+	var n int64
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", int64(versionLockKey)); err != nil {
+			return err
+		}
+		// The statements below draw the versions themselves (see
+		// migrations/0005_bulk_versions.sql). work_mem lets the hashes
+		// of a large batch stay in memory; compiling the statements (JIT)
+		// costs more than it saves on them. Both last as long as the
+		// transaction.
+		if _, err := tx.Exec(ctx, `SET LOCAL yizhan.bulk = 'on'; SET LOCAL work_mem = '256MB'; SET LOCAL jit = off`); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE stations_in (ord integer, `+stageSQL+`) ON COMMIT DROP`); err != nil {
+			return err
+		}
+		if _, err := tx.Conn().PgConn().CopyFrom(ctx, rows, `COPY stations_in (ord, `+strings.Join(stageNames, ", ")+`) FROM STDIN (FORMAT binary)`); err != nil {
+			return fmt.Errorf("copy: %w", err)
+		}
+		// The rows to write: new ids, and existing ones (tombstones
+		// included) that change. Each draws its version here, in input
+		// order (the subquery's ORDER BY is kept: it is not flattened),
+		// as the version trigger would writing them one after another.
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE stations_todo ON COMMIT DROP AS
+			SELECT q.ord, nextval('station_version_seq') AS version, q.existing FROM (
+				SELECT i.ord, s.id IS NOT NULL AS existing
+				FROM stations_in AS i LEFT JOIN stations AS s ON s.id = i.id
+				WHERE s.id IS NULL OR `+changedFrom("i.", true)+`
+				ORDER BY i.ord) AS q`); err != nil {
+			return err
+		}
+		var updates, inserts, table int64
+		if err := tx.QueryRow(ctx, `SELECT count(*) FILTER (WHERE existing), count(*) FILTER (WHERE NOT existing),
+			(SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = 'stations'::regclass)
+			FROM stations_todo`).Scan(&updates, &inserts, &table); err != nil {
+			return err
+		}
+		n = updates + inserts
+		if n == 0 {
+			return nil // nothing changes: no write, no version, no notification
+		}
+		var rebuild []string
+		if n >= rebuildIndexRows && 4*n >= table+inserts {
+			var err error
+			if rebuild, err = db.dropGiST(ctx, tx); err != nil {
+				return err
+			}
+		}
+		if updates > 0 {
+			if _, err := tx.Exec(ctx, `UPDATE stations AS s SET `+setColumnsFrom("i.", true)+`,
+				version = t.version, updated_at = now()
+				FROM stations_todo AS t JOIN stations_in AS i ON i.ord = t.ord
+				WHERE t.existing AND s.id = i.id`); err != nil {
+				return err
+			}
+		}
+		if inserts > 0 {
+			if _, err := tx.Exec(ctx, `INSERT INTO stations (`+columnListSQL+`, version, updated_at)
+				SELECT `+strings.Join(stagedFrom("i.", true), ", ")+`, t.version, now()
+				FROM stations_todo AS t JOIN stations_in AS i ON i.ord = t.ord
+				WHERE NOT t.existing`); err != nil {
+				return err
+			}
+		}
+		if len(rebuild) > 0 {
+			if _, err := tx.Exec(ctx, `SET LOCAL maintenance_work_mem = '256MB'`); err != nil {
+				return err
+			}
+			for _, def := range rebuild {
+				if _, err := tx.Exec(ctx, def); err != nil {
+					return fmt.Errorf("build index again: %w", err)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("upsert stations: %w", classify(err))
+	}
+	return n, nil
+}
+
+// stageOrder is the order UpsertStations stages stations in: by id in
+// byte order, each id once, the last record that has it. Inserted in that
+// order (as the staged rows are read), the rows go to the end of the
+// primary key's index rather than all over it, under the C and C.UTF-8
+// collations; under another only the speed differs.
+func stageOrder(stations []*data.Station) []int32 {
+	type entry struct {
+		id string
+		i  int32
+	}
+	byID := make([]entry, len(stations))
+	for i, st := range stations {
+		byID[i] = entry{st.ID, int32(i)}
+	}
+	// Sorted by id, then position, the last of each run of one id is the
+	// record kept.
+	slices.SortFunc(byID, func(a, b entry) int {
+		if c := strings.Compare(a.id, b.id); c != 0 {
+			return c
+		}
+		return int(a.i - b.i)
+	})
+	order := make([]int32, 0, len(byID))
+	for k, e := range byID {
+		if k+1 < len(byID) && byID[k+1].id == e.id {
+			continue
+		}
+		order = append(order, e.i)
+	}
+	return order
+}
+
+// dropGiST drops the GiST indexes of stations in tx and returns the
+// statements that build them again. Writing many rows into an index that
+// exists costs several times building it afresh after them (at a million
+// points, seconds against one). Dropping needs to own the index and an
+// exclusive lock on the table, which readers then wait for until tx ends;
+// where either is not to be had within a second (a role that only writes
+// rows, a long reader), nothing is dropped and the rows are written into
+// the indexes as they are. Like every statement of tx, a failure or a
+// crash before commit leaves the indexes as they were.
+func (db *DB) dropGiST(ctx context.Context, tx pgx.Tx) ([]string, error) {
+	rows, err := tx.Query(ctx, `SELECT x.indexrelid::regclass::text, pg_get_indexdef(x.indexrelid)
+		FROM pg_index AS x JOIN pg_class AS c ON c.oid = x.indexrelid JOIN pg_am AS a ON a.oid = c.relam
+		WHERE x.indrelid = 'stations'::regclass AND a.amname = 'gist' AND pg_has_role(c.relowner, 'USAGE')
+		ORDER BY 1`)
+	if err != nil {
+		return nil, err
+	}
+	var names, defs []string
+	for rows.Next() {
+		var name, def string
+		if err := rows.Scan(&name, &def); err != nil {
+			return nil, err
+		}
+		names, defs = append(names, name), append(defs, def)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(names) == 0 {
+		return nil, nil
+	}
+	var timeout string
+	if err := tx.QueryRow(ctx, `SELECT current_setting('lock_timeout')`).Scan(&timeout); err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, `SAVEPOINT drop_gist`); err != nil {
+		return nil, err
+	}
+	_, err = tx.Exec(ctx, `SET LOCAL lock_timeout = '1s'; LOCK TABLE stations IN ACCESS EXCLUSIVE MODE; DROP INDEX `+strings.Join(names, ", "))
+	if err == nil {
+		_, err = tx.Exec(ctx, `SELECT set_config('lock_timeout', $1, true)`, timeout)
+	}
+	if err != nil {
+		db.log.Info("writing rows into the spatial index as they come: it cannot be dropped and built again", "error", err)
+		if _, err := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT drop_gist`); err != nil {
+			return nil, err
+		}
+		return nil, nil
+	}
+	if _, err := tx.Exec(ctx, `RELEASE SAVEPOINT drop_gist`); err != nil {
+		return nil, err
+	}
+	return defs, nil
+}
