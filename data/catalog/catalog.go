@@ -173,6 +173,10 @@ func (s *Snapshot) id(slot uint32) string {
 	return s.st.id(slot)
 }
 
+// Location is the position of the record in slot (a slot a fast path
+// gave), without reading the record: for callers that need positions only.
+func (s *Snapshot) Location(slot uint32) orb.Point { return s.location(slot) }
+
 func (s *Snapshot) location(slot uint32) orb.Point {
 	if len(s.plain) > 0 {
 		if st, ok := s.plain[slot]; ok {
