@@ -695,3 +695,35 @@ func TestInscribedBoxAndCorners(t *testing.T) {
 		putSearcher(s)
 	}
 }
+
+// TestCurveOrder checks that CurveOrder is a permutation listing the
+// valid points as NewIndex stores them (the slots of its packed tree, in
+// order) and the invalid ones last, in input order.
+func TestCurveOrder(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	pts := make([]orb.Point, 5000)
+	var invalid []uint32
+	for i := range pts {
+		pts[i] = orb.Point{rng.Float64()*400 - 200, rng.Float64()*180 - 90}
+		switch {
+		case i%997 == 0:
+			pts[i] = orb.Point{math.NaN(), 0}
+			invalid = append(invalid, uint32(i))
+		case i%10 == 0:
+			pts[i] = pts[i/2] // points sharing a position keep their input order
+		}
+	}
+	order := CurveOrder(pts)
+	ix := NewIndex(pts)
+	valid := len(pts) - len(invalid)
+	if len(order) != len(pts) || !slices.Equal(order[:valid], ix.base.slots) || !slices.Equal(order[valid:], invalid) {
+		t.Fatalf("CurveOrder is not the index's order followed by the invalid points")
+	}
+	seen := make([]bool, len(pts))
+	for _, o := range order {
+		if seen[o] {
+			t.Fatalf("slot %d twice", o)
+		}
+		seen[o] = true
+	}
+}

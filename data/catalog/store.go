@@ -304,6 +304,21 @@ func (b *builder) skip() {
 	b.s.idEnd = append(b.s.idEnd, uint32(len(b.s.ids)))
 }
 
+// permute renumbers the slots added so far: slot i becomes the one that
+// was slot order[i] (order is a permutation of them).
+func (b *builder) permute(order []uint32) {
+	s := b.s
+	recs := make([]rec, len(order))
+	ids := make([]byte, 0, len(s.ids))
+	idEnd := make([]uint32, len(order))
+	for i, old := range order {
+		recs[i] = s.recs[old]
+		ids = append(ids, s.id(old)...)
+		idEnd[i] = uint32(len(ids))
+	}
+	s.recs, s.ids, s.idEnd = recs, ids, idEnd
+}
+
 // finish builds the id table over the slots whose ids are given (held
 // reports which), and says how many distinct ids it holds.
 func (b *builder) finish(held func(slot uint32) bool) (_ *store, ids int) {

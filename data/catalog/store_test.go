@@ -196,6 +196,15 @@ func check(t *testing.T, r *rand.Rand, w *workload.Workload, snap *Snapshot, o o
 		if total != len(ids) || !slices.Equal(gotPage, wantPage) {
 			t.Fatalf("InBound(%v, %+v, %d, %d) = %v, %d; want %v, %d", b, f, offset, limit, gotPage, total, wantPage, len(ids))
 		}
+		slots, _ := snap.AppendInBound(nil, b, f, 0, -1)
+		if len(slots) != len(ids) {
+			t.Fatalf("AppendInBound(%v, %+v, 0, -1) gave %d slots; want %d", b, f, len(slots), len(ids))
+		}
+		for i, slot := range slots {
+			if st := o[ids[i]]; snap.Location(slot) != st.Location {
+				t.Fatalf("Location(%d) = %v; want %v, where %q is", slot, snap.Location(slot), st.Location, ids[i])
+			}
+		}
 		for name, scan := range map[string]func(orb.Bound, data.Filter, func(*data.Station) bool){"Scan": snap.Scan, "ScanRead": snap.ScanRead} {
 			var seen []string
 			scan(b, f, func(st *data.Station) bool {

@@ -644,10 +644,12 @@ func stationsNear(snap *catalog.Snapshot, b orb.Bound, radius float64, f data.Fi
 	if maxLat >= 89.9 || dLon >= 180 {
 		wb.Min[0], wb.Max[0] = -180, 180
 	}
-	page, _ := snap.InBound(wb, f, 0, -1)
-	pts := make([]orb.Point, len(page))
-	for i, st := range page {
-		pts[i] = st.Location
+	// Slots in id order, as InBound pages them, and their positions alone:
+	// no record is read.
+	slots, _ := snap.AppendInBound(nil, wb, f, 0, -1)
+	pts := make([]orb.Point, len(slots))
+	for i, slot := range slots {
+		pts[i] = snap.Location(slot)
 	}
 	return pts
 }
