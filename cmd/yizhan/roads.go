@@ -84,8 +84,9 @@ func serveRoadFile(ctx context.Context, path string, prep *roadPreparer, logger 
 	}
 	took := time.Since(start)
 	prep.prepare(net)
-	return &fileRoads{net: net, status: roads.SourceStatus{Source: "file", File: path, Ways: net.Stats().Ways,
-		Stats: net.Stats(), Built: time.Now(), BuildTook: took, Connected: true}}, nil
+	st := net.Stats()
+	return &fileRoads{net: net, status: roads.SourceStatus{Source: "file", File: path, Ways: st.Ways,
+		Stats: st, Built: time.Now(), BuildTook: took, Connected: true}}, nil
 }
 
 // landmarkModes are the modes whose default profile (roads.DefaultProfile)
