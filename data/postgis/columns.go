@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unsafe"
 
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/paulmach/orb"
@@ -41,7 +42,7 @@ type column struct {
 var columns = []column{
 	{
 		name: "id", read: []string{"id"}, stage: []string{"id text"},
-		scan:  func(d *rowDecoder, st *data.Station) []any { return []any{&st.ID} },
+		scan:  func(d *rowDecoder, st *data.Station) []any { return []any{arenaText{d, &st.ID}} },
 		value: one(func(st *data.Station) any { return st.ID }),
 	},
 	{
@@ -63,7 +64,7 @@ var columns = []column{
 		name: "names",
 		read: []string{"coalesce(names->>'zh', '')", "coalesce(names->>'en', '')", "coalesce(names->>'ru', '')", "coalesce(names->>'mn', '')"},
 		scan: func(d *rowDecoder, st *data.Station) []any {
-			return []any{&st.Names.ZH, &st.Names.EN, &st.Names.RU, &st.Names.MN}
+			return []any{arenaText{d, &st.Names.ZH}, arenaText{d, &st.Names.EN}, arenaText{d, &st.Names.RU}, arenaText{d, &st.Names.MN}}
 		},
 		stage: []string{"names jsonb"},
 		value: func(dst []any, st *data.Station) ([]any, error) {
@@ -150,7 +151,7 @@ func textColumn(name string, f func(st *data.Station) *string, shared bool) colu
 			if shared {
 				return []any{interned(d, f(st))}
 			}
-			return []any{f(st)}
+			return []any{arenaText{d, f(st)}}
 		},
 		value: one(func(st *data.Station) any { return *f(st) }),
 	}
@@ -325,6 +326,7 @@ type rowDecoder struct {
 	slab     bool
 	stations []data.Station
 	ints     []int
+	arena    []byte // the chunk texts are copied into (text)
 
 	// The scratch of one row, which targets (the scan targets of
 	// columns, built once) point into: the record as scanned, the values
@@ -359,6 +361,41 @@ func (d *rowDecoder) newStation() *data.Station {
 	st := &d.stations[0]
 	d.stations = d.stations[1:]
 	return st
+}
+
+// arenaChunk is the size of the byte chunks the full load copies the
+// texts of its records into (see arenaText).
+const arenaChunk = 64 << 10
+
+// text returns b as a string. For the full load (slab set) its bytes are
+// copied into a shared chunk, which the string then points into (and
+// which nothing writes again): one allocation per arenaChunk bytes of
+// text instead of one per text, like the slabs of records.
+func (d *rowDecoder) text(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if !d.slab {
+		return string(b)
+	}
+	if cap(d.arena)-len(d.arena) < len(b) {
+		d.arena = make([]byte, 0, max(arenaChunk, len(b)))
+	}
+	start := len(d.arena)
+	d.arena = append(d.arena, b...)
+	return unsafe.String(&d.arena[start], len(b))
+}
+
+// arenaText scans text into *dst through rowDecoder.text.
+type arenaText struct {
+	d   *rowDecoder
+	dst *string
+}
+
+// ScanBytes implements pgtype.BytesScanner.
+func (t arenaText) ScanBytes(b []byte) error {
+	*t.dst = t.d.text(b)
+	return nil
 }
 
 func (d *rowDecoder) newInt(n int) *int {
