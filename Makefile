@@ -30,7 +30,7 @@ test: ## run every test (PostGIS and browser tests skip unless configured; see R
 	@$(skipped_notice)
 
 test-integration: ## run the PostGIS tests against YIZHAN_TEST_DATABASE_URL (required)
-	REQUIRE_POSTGIS=1 $(GO) test -race -count=1 -timeout 20m ./data/... ./api/... ./tests/...
+	REQUIRE_POSTGIS=1 $(GO) test -race -count=1 -timeout 20m ./data/... ./api/... ./roads/... ./tests/...
 
 bench: ## benchmarks at 1,000,000 records: index vs brute force vs PostGIS (PostGIS parts need YIZHAN_TEST_DATABASE_URL)
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1s ./geo/
@@ -41,6 +41,9 @@ bench: ## benchmarks at 1,000,000 records: index vs brute force vs PostGIS (Post
 	$(GO) test -run '^$$' -bench 'Import1M' -benchtime 1x ./data/source/
 	$(GO) test -run '^$$' -bench 'DecodeStations|EncodeStations|FeatureEncoding' -benchmem ./data/
 	$(GO) test -run '^$$' -bench 'OpenAt|ParseOpeningHours' -benchmem ./data/hours/
+	$(GO) test -run '^$$' -bench 'Andorra|PgRoutingAndorra' -benchmem ./roads/
+	$(GO) test -run '^$$' -bench 'Grid2M$$' -benchmem -benchtime 10x -timeout 10m ./roads/
+	$(GO) test -run '^$$' -bench 'Grid2MBuild' -benchmem -benchtime 1x -timeout 10m ./roads/
 
 fuzz: ## run every fuzz target for FUZZTIME each (default 20s; about 30 s a target with building)
 	@for pkg in $$($(GO) list $(PKGS)); do \

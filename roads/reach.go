@@ -1,0 +1,114 @@
+package roads
+
+import (
+	"context"
+	"math"
+	"slices"
+
+	"github.com/paulmach/orb"
+
+	"yizhan/geo"
+)
+
+// Reach is what a point reaches on the roads within a time.
+type Reach struct {
+	// Area is the reached road network buffered by ReachBufferM (see
+	// reachArea for why a buffer), AreaKm2 its area (geo.Area).
+	Area    orb.MultiPolygon
+	AreaKm2 float64
+	// RoadLengthM is the length of the reached roads, each stretch counted
+	// once however many ways it is reached.
+	RoadLengthM float64
+	From        Snap
+	// Roads are the reached roads: whole edges and the partly reached
+	// stretches of the last ones.
+	Roads orb.MultiLineString
+	// Tree is the search behind it, for times to other points.
+	Tree *Tree `json:"-"`
+}
+
+// Reach searches the network from one point for seconds (the off-road
+// part included) and returns the reached roads and their area.
+func (n *Network) Reach(ctx context.Context, from orb.Point, seconds float64, prof *Profile) (*Reach, error) {
+	if err := checkPoint(from); err != nil {
+		return nil, err
+	}
+	t, err := n.Search(ctx, []orb.Point{from}, seconds, prof)
+	if err != nil {
+		return nil, err
+	}
+	r := &Reach{From: t.Sources[0], Tree: t}
+	var buf []interval
+	var merged [][2]float64
+	// The reached stretches first, then every part's positions in one
+	// array sized for them, cut into lines.
+	type stretch struct {
+		e      uint32
+		lo, hi float64
+	}
+	var parts []stretch
+	size := 0
+	t.reachedEdges(func(e uint32) bool {
+		buf = t.edgeParts(e, buf)
+		merged = mergeIntervals(buf, merged[:0])
+		for _, iv := range merged {
+			if iv[1] <= iv[0] {
+				continue
+			}
+			r.RoadLengthM += iv[1] - iv[0]
+			parts = append(parts, stretch{e, iv[0], iv[1]})
+			size += int(n.geom[e+1]-n.geom[e]) + 2
+		}
+		return true
+	})
+	pts := make(orb.LineString, 0, size)
+	r.Roads = make(orb.MultiLineString, len(parts))
+	for i, p := range parts {
+		start := len(pts)
+		pts = n.appendSubLine(pts, p.e, p.lo, p.hi)
+		r.Roads[i] = pts[start:len(pts):len(pts)]
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	lines := r.Roads
+	if r.From.OffRoadM > 0 && offRoadS(&r.From, prof) <= seconds {
+		// The walk from the point to the road is reached too.
+		lines = append(slices.Clip(lines), orb.LineString{r.From.Query, r.From.Point})
+	}
+	area, err := bufferArea(ctx, lines, ReachBufferM)
+	if err != nil {
+		return nil, err
+	}
+	r.Area = area
+	r.AreaKm2 = geo.Area(area) / 1e6
+	return r, nil
+}
+
+// mergeIntervals is the union of the parts' stretches as sorted,
+// disjoint [lo, hi] pairs.
+func mergeIntervals(parts []interval, out [][2]float64) [][2]float64 {
+	for _, p := range parts {
+		lo, hi := math.Min(p.x0, p.x1), math.Max(p.x0, p.x1)
+		out = append(out, [2]float64{lo, hi})
+	}
+	slices.SortFunc(out, func(a, b [2]float64) int {
+		switch {
+		case a[0] < b[0]:
+			return -1
+		case a[0] > b[0]:
+			return 1
+		}
+		return 0
+	})
+	k := 0
+	for i := range out {
+		if k > 0 && out[i][0] <= out[k-1][1] {
+			out[k-1][1] = math.Max(out[k-1][1], out[i][1])
+			continue
+		}
+		out[k] = out[i]
+		k++
+	}
+	return out[:k]
+}
