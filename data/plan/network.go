@@ -912,4 +912,3 @@ func nearNetwork(net *roads.Network, prof *roads.Profile) func(orb.Point) bool {
 		return p[1] >= b.Min[1]-dLat && p[1] <= b.Max[1]+dLat && p[0] >= b.Min[0]-dLon && p[0] <= b.Max[0]+dLon
 	}
 }
-
