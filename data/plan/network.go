@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -583,21 +584,11 @@ func (p *Planner) timed(ctx context.Context, snap *catalog.Snapshot, req *TimedR
 	}
 	slices.SortStableFunc(out, func(a, b Timed) int {
 		if a.DurationS != b.DurationS {
-			return cmpF(a.DurationS, b.DurationS)
+			return cmp.Compare(a.DurationS, b.DurationS)
 		}
 		return strings.Compare(a.Station.ID, b.Station.ID)
 	})
 	return out, nil
-}
-
-func cmpF(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // RoadTrip is the part of a route body that asks for the route to be
