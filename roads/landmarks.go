@@ -34,39 +34,56 @@ type landmarks struct {
 // Bytes is the memory of the landmark tables.
 func (l *landmarks) bytes() int64 { return int64(len(l.from)+len(l.to)) * 4 }
 
-// Prepare computes the landmark times for prof (8 landmarks: 16
-// Dijkstra searches over the whole network, run in parallel; a few
-// seconds for a million junctions) so that Route with this profile uses them. Routes with
-// a profile that was not prepared use the great-circle bound alone and
-// give the same answers, more slowly on large networks. Preparing a
-// profile twice does the work once. It returns the memory the tables
-// take (8 bytes per landmark and junction).
+// Prepare makes routes with prof fast: first the landmark times (8
+// landmarks: 16 Dijkstra searches over the whole network, run in
+// parallel; a few seconds for a million junctions), then a contraction
+// hierarchy (ch.go), each used by Route from the moment it is ready.
+// Routes with a profile that was not prepared use the great-circle bound
+// alone and give the same answers, more slowly on large networks.
+// Preparing a profile twice does the work once. It returns the memory
+// the landmark tables and the hierarchy take.
 func (n *Network) Prepare(ctx context.Context, prof *Profile) (int64, error) {
 	if err := prof.Validate(); err != nil {
 		return 0, err
 	}
 	tab := n.table(prof)
-	if l := tab.lm.Load(); l != nil {
-		return l.bytes(), nil
-	}
 	if err := ctx.Err(); err != nil {
 		return 0, fmt.Errorf("roads: landmarks not started: %w", err)
 	}
-	l, err := n.buildLandmarks(ctx, tab)
-	if err != nil {
-		return 0, err
+	l := tab.lm.Load()
+	if l == nil {
+		var err error
+		if l, err = n.buildLandmarks(ctx, tab); err != nil {
+			return 0, err
+		}
+		if !tab.lm.CompareAndSwap(nil, l) {
+			l = tab.lm.Load()
+		}
 	}
-	if !tab.lm.CompareAndSwap(nil, l) {
-		l = tab.lm.Load()
+	c := tab.ch.Load()
+	if c == nil {
+		var err error
+		if c, err = n.buildContraction(ctx, tab); err != nil {
+			return l.bytes(), err
+		}
+		if !tab.ch.CompareAndSwap(nil, c) {
+			c = tab.ch.Load()
+		}
 	}
-	return l.bytes(), nil
+	return l.bytes() + c.bytes(), nil
 }
 
-// Prepared says whether prof has landmarks on n (Prepare has finished for
-// it or for a profile of the same speeds and limits).
+// Prepared says whether prof has landmarks on n (Prepare has finished them
+// for it or for a profile of the same speeds and limits).
 func (n *Network) Prepared(prof Profile) bool {
 	t, ok := n.tables.Load(profileKey(&prof))
 	return ok && t.(*costTable).lm.Load() != nil
+}
+
+// Contracted says whether prof has a contraction hierarchy on n.
+func (n *Network) Contracted(prof Profile) bool {
+	t, ok := n.tables.Load(profileKey(&prof))
+	return ok && t.(*costTable).ch.Load() != nil
 }
 
 // PrepareDefaults prepares the default profile (DefaultProfile) of each

@@ -66,6 +66,10 @@ type Network struct {
 	// a sync.Pool: a collection empties that, and on a large network a
 	// fresh state is tens of megabytes to allocate and clear.
 	scratches chan *scratch
+	// chLegs counts the route legs searched on a hierarchy; chScratches
+	// keeps idle hierarchy query states, like scratches.
+	chLegs      atomic.Int64
+	chScratches chan *chScratch
 }
 
 // Stats describes a network's size.
@@ -85,6 +89,14 @@ type Stats struct {
 	Prepared      []Mode
 	LandmarkBytes int64
 	LandmarkLegs  int64
+	// Contracted are the modes whose default profile has a contraction
+	// hierarchy (Prepare), CHBytes its memory over every profile,
+	// CHShortcuts the shortcuts it added (CHArcs counts every arc,
+	// shortcuts included) and CHLegs the route legs searched on one.
+	Contracted          []Mode
+	CHBytes             int64
+	CHShortcuts, CHArcs int64
+	CHLegs              int64
 }
 
 // Stats reports the network's size and memory.
@@ -102,16 +114,24 @@ func (n *Network) Stats() Stats {
 		graph += int64(unsafe.Sizeof(a)) + int64(len(a.Class)+len(a.MaxSpeed)+len(a.Oneway)+len(a.Access))
 	}
 	st := Stats{Nodes: len(n.nodePt), Edges: int(2 * edges), Ways: n.ways, GraphBytes: graph, GeometryBytes: geom, Segments: int(segs),
-		LandmarkLegs: n.landmarkLegs.Load()}
+		LandmarkLegs: n.landmarkLegs.Load(), CHLegs: n.chLegs.Load()}
 	n.tables.Range(func(_, t any) bool {
 		if l := t.(*costTable).lm.Load(); l != nil {
 			st.LandmarkBytes += l.bytes()
+		}
+		if c := t.(*costTable).ch.Load(); c != nil {
+			st.CHBytes += c.bytes()
+			st.CHShortcuts += c.shortcuts
+			st.CHArcs += c.arcs()
 		}
 		return true
 	})
 	for _, m := range modes {
 		if n.Prepared(DefaultProfile(m)) {
 			st.Prepared = append(st.Prepared, m)
+		}
+		if n.Contracted(DefaultProfile(m)) {
+			st.Contracted = append(st.Contracted, m)
 		}
 	}
 	return st
@@ -198,7 +218,8 @@ func Build(ways []Way) (*Network, error) {
 			seen[id] = min(c, 2)
 		}
 	}
-	n := &Network{ways: len(ways), scratches: make(chan *scratch, max(2, runtime.GOMAXPROCS(0)))}
+	n := &Network{ways: len(ways), scratches: make(chan *scratch, max(2, runtime.GOMAXPROCS(0))),
+		chScratches: make(chan *chScratch, max(2, runtime.GOMAXPROCS(0)))}
 	junction := make(map[int64]uint32, len(seen)/4)
 	node := func(id int64, p orb.Point) uint32 {
 		k, ok := junction[id]
@@ -360,7 +381,8 @@ type costTable struct {
 	compOnce sync.Once
 	main     []bool // nodes of the largest strongly connected component (mainNodes)
 
-	lm atomic.Pointer[landmarks] // set by Prepare
+	lm atomic.Pointer[landmarks]   // set by Prepare
+	ch atomic.Pointer[contraction] // set by Prepare, after lm
 }
 
 // maxTables bounds the cache of cost tables (profiles overridden per

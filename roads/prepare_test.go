@@ -11,10 +11,10 @@ import (
 )
 
 // TestPrepareDefaults: after PrepareDefaults the network's Stats name the
-// prepared modes, count their tables' memory, and count each route leg of
-// a default profile (and of one differing only in snapping, which shares
-// its cost table) as searched with landmarks; a profile of other speeds
-// is not.
+// prepared modes, count their tables' and hierarchies' memory, and count
+// each route leg of a default profile (and of one differing only in
+// snapping, which shares its cost table) as searched on the hierarchy; a
+// profile of other speeds is not.
 func TestPrepareDefaults(t *testing.T) {
 	ctx := context.Background()
 	n, err := Build(gridWays(20, 20, 3))
@@ -29,43 +29,46 @@ func TestPrepareDefaults(t *testing.T) {
 	if _, err := n.Route(ctx, []orb.Point{from, to}, &drive); err != nil {
 		t.Fatal(err)
 	}
-	if st := n.Stats(); st.LandmarkLegs != 0 {
-		t.Fatalf("a route before Prepare counted %d landmark legs", st.LandmarkLegs)
+	if st := n.Stats(); st.LandmarkLegs != 0 || st.CHLegs != 0 {
+		t.Fatalf("a route before Prepare counted %d landmark legs, %d hierarchy legs", st.LandmarkLegs, st.CHLegs)
 	}
 	bytes, err := n.PrepareDefaults(ctx, Drive, Truck)
 	if err != nil {
 		t.Fatal(err)
 	}
 	st := n.Stats()
-	if !slices.Equal(st.Prepared, []Mode{Drive, Truck}) {
-		t.Errorf("prepared %v, want [drive truck]", st.Prepared)
+	if !slices.Equal(st.Prepared, []Mode{Drive, Truck}) || !slices.Equal(st.Contracted, []Mode{Drive, Truck}) {
+		t.Errorf("prepared %v, contracted %v, want [drive truck]", st.Prepared, st.Contracted)
 	}
-	if want := int64(2 * 2 * numLandmarks * 4 * st.Nodes); bytes != want || st.LandmarkBytes != want {
-		t.Errorf("landmark bytes %d (Stats %d), want %d", bytes, st.LandmarkBytes, want)
+	if want := int64(2 * 2 * numLandmarks * 4 * st.Nodes); st.LandmarkBytes != want {
+		t.Errorf("landmark bytes %d, want %d", st.LandmarkBytes, want)
+	}
+	if st.CHBytes <= 0 || bytes != st.LandmarkBytes+st.CHBytes || st.CHArcs < int64(st.Edges)/2 || st.CHShortcuts <= 0 {
+		t.Errorf("PrepareDefaults %d bytes; Stats landmarks %d, hierarchy %d bytes, %d arcs, %d shortcuts", bytes, st.LandmarkBytes, st.CHBytes, st.CHArcs, st.CHShortcuts)
 	}
 	snapOwn := drive
 	snapOwn.MaxSnapM, snapOwn.OffRoadKmh = 50, 4
 	for _, p := range []*Profile{&drive, &snapOwn} {
-		if !n.Prepared(*p) {
+		if !n.Prepared(*p) || !n.Contracted(*p) {
 			t.Errorf("profile %+v not prepared", *p)
 		}
 		if _, err := n.Route(ctx, []orb.Point{from, n.nodePt[len(n.nodePt)/2], to}, p); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if got := n.Stats().LandmarkLegs; got != 4 {
-		t.Errorf("%d legs with landmarks, want 4 (two routes of two legs)", got)
+	if got := n.Stats().CHLegs; got != 4 {
+		t.Errorf("%d legs on the hierarchy, want 4 (two routes of two legs)", got)
 	}
 	slow := drive
 	slow.MaxKmh = 30
-	if n.Prepared(slow) {
+	if n.Prepared(slow) || n.Contracted(slow) {
 		t.Error("a profile of other speeds counts as prepared")
 	}
 	if _, err := n.Route(ctx, []orb.Point{from, to}, &slow); err != nil {
 		t.Fatal(err)
 	}
-	if got := n.Stats().LandmarkLegs; got != 4 {
-		t.Errorf("a route of an unprepared profile counted as landmark legs: %d, want 4", got)
+	if st := n.Stats(); st.CHLegs != 4 || st.LandmarkLegs != 0 {
+		t.Errorf("a route of an unprepared profile counted as hierarchy legs (%d, want 4) or landmark legs (%d, want 0)", st.CHLegs, st.LandmarkLegs)
 	}
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
