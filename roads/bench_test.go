@@ -75,26 +75,24 @@ func BenchmarkAndorraReach15Drive(b *testing.B) {
 func BenchmarkAndorraRouteBorders(b *testing.B) {
 	n, _ := network(b, andorraPBF)
 	ctx := context.Background()
-	route := func(b *testing.B, p *roads.Profile) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := n.Route(ctx, []orb.Point{borderSpain, borderFrance}, p); err != nil {
-				b.Fatal(err)
-			}
-		}
+	p := roads.DefaultProfile(roads.Drive)
+	if _, err := n.Prepare(ctx, &p); err != nil {
+		b.Fatal(err)
 	}
-	b.Run("astar", func(b *testing.B) {
-		p := roads.DefaultProfile(roads.Drive)
-		p.MaxKmh = 999 // no road is that fast: the same routes, a profile of its own, never prepared
-		route(b, &p)
-	})
-	b.Run("landmarks", func(b *testing.B) {
-		p := roads.DefaultProfile(roads.Drive)
-		if _, err := n.Prepare(ctx, &p); err != nil {
-			b.Fatal(err)
-		}
-		route(b, &p)
-	})
+	// Side by side on the prepared profile: each search alone.
+	for _, algo := range []string{"dijkstra", "astar", "landmarks", "ch"} {
+		b.Run(algo, func(b *testing.B) {
+			b.ReportAllocs()
+			var r *roads.Route
+			for b.Loop() {
+				var err error
+				if r, err = n.RouteBy(ctx, []orb.Point{borderSpain, borderFrance}, &p, algo); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(r.DurationS, "route_s")
+		})
+	}
 	b.Run("prepare", func(b *testing.B) {
 		p := roads.DefaultProfile(roads.Drive)
 		for i := 0; b.Loop(); i++ {
@@ -103,6 +101,18 @@ func BenchmarkAndorraRouteBorders(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+	})
+	b.Run("prepare_ch", func(b *testing.B) {
+		var sc, bytes int64
+		for b.Loop() {
+			var err error
+			if sc, bytes, err = n.PrepareHierarchy(ctx, &p); err != nil {
+				b.Fatal(err)
+			}
+		}
+		edges := float64(n.Stats().Edges)
+		b.ReportMetric(float64(sc)/edges, "shortcuts/edge")
+		b.ReportMetric(float64(bytes)/float64(sc), "B/shortcut")
 	})
 }
 

@@ -75,6 +75,9 @@ type chBuilder struct {
 	gen   uint32
 	dist  []float64
 	heap  nodeHeap
+	// target marks the junctions a witness search looks for (target ==
+	// gen); the search stops once it has settled them all.
+	target []uint32
 }
 
 // buildContraction prepares tab's hierarchy on n. It checks ctx every
@@ -85,7 +88,7 @@ func (n *Network) buildContraction(ctx context.Context, tab *costTable) (*contra
 		return nil, fmt.Errorf("roads: %d junctions, more than a hierarchy takes", N)
 	}
 	b := &chBuilder{out: make([][]dynArc, N), in: make([][]dynArc, N), deleted: make([]int32, N),
-		done: make([]bool, N), stamp: make([]uint32, N), dist: make([]float64, N)}
+		done: make([]bool, N), stamp: make([]uint32, N), dist: make([]float64, N), target: make([]uint32, N)}
 	for u := range N {
 		lo, hi := n.first[u], n.first[u+1]
 		for k, h := range n.adj[lo:hi] {
@@ -135,21 +138,15 @@ func (n *Network) buildContraction(ctx context.Context, tab *costTable) (*contra
 		b.contract(v)
 		c.rank[v] = next
 		next++
+		// Only the count of removed neighbours is updated here; their
+		// priorities are recomputed when they come up (lazy updates):
+		// updating every neighbour's at once costs four times the
+		// preparation on a lattice for routes no faster.
 		for _, a := range up[v] {
 			b.deleted[a.node]++
 		}
 		for _, a := range dn[v] {
 			b.deleted[a.node]++
-		}
-		for _, list := range [2][]dynArc{up[v], dn[v]} {
-			for _, a := range list {
-				if x := a.node; !b.done[x] {
-					if p := b.priority(x); p != prio[x] {
-						prio[x] = p
-						q.push(heapItem{p, x})
-					}
-				}
-			}
 		}
 	}
 	c.upFirst, c.upNode, c.upW, c.upVia = flatten(up)
@@ -209,14 +206,11 @@ func (b *chBuilder) addArc(u, v uint32, c float64, via uint32, sc bool) {
 }
 
 // witness runs a Dijkstra from src in the remaining graph, around skip,
-// up to time limit or settle junctions settled. The labels it leaves are
-// times of real ways (settled or not), so any of them is a witness.
-func (b *chBuilder) witness(src, skip uint32, limit float64, settle int) {
-	b.gen++
-	if b.gen == 0 {
-		clear(b.stamp)
-		b.gen = 1
-	}
+// up to time limit, settle junctions settled, or the targets (the
+// junctions marked with the current generation, targets of them) all
+// settled. The labels it leaves are times of real ways (settled or not),
+// so any of them is a witness.
+func (b *chBuilder) witness(src, skip uint32, limit float64, settle, targets int) {
 	b.heap = b.heap[:0]
 	b.stamp[src], b.dist[src] = b.gen, 0
 	b.heap.push(heapItem{0, src})
@@ -231,6 +225,12 @@ func (b *chBuilder) witness(src, skip uint32, limit float64, settle int) {
 			return
 		}
 		settled++
+		if b.target[u] == b.gen {
+			b.target[u] = 0 // settled once
+			if targets--; targets == 0 {
+				return
+			}
+		}
 		for _, a := range b.out[u] {
 			x := a.node
 			if x == skip {
@@ -245,6 +245,16 @@ func (b *chBuilder) witness(src, skip uint32, limit float64, settle int) {
 				b.heap.push(heapItem{d, x})
 			}
 		}
+	}
+}
+
+// nextGen starts a new generation of witness labels and targets.
+func (b *chBuilder) nextGen() {
+	b.gen++
+	if b.gen == 0 {
+		clear(b.stamp)
+		clear(b.target)
+		b.gen = 1
 	}
 }
 
@@ -263,7 +273,15 @@ func (b *chBuilder) shortcuts(v uint32, settle int, fn func(u, w uint32, c float
 		if math.IsInf(limit, -1) {
 			continue
 		}
-		b.witness(u, v, limit, settle)
+		b.nextGen()
+		targets := 0
+		for _, oa := range outs {
+			if oa.node != u && b.target[oa.node] != b.gen {
+				b.target[oa.node] = b.gen
+				targets++
+			}
+		}
+		b.witness(u, v, limit, settle, targets)
 		for _, oa := range outs {
 			w := oa.node
 			if w == u {

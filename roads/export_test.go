@@ -60,3 +60,20 @@ func (n *Network) NodeTimes(ctx context.Context, src uint32, maxS float64, prof 
 // InMain reports whether junction i is in the largest strongly connected
 // component for prof, where snapping prefers to join.
 func (n *Network) InMain(i uint32, prof *Profile) bool { return n.mainNodes(n.table(prof))[i] }
+
+// RouteBy is Route by one search: "dijkstra", "astar", "landmarks" (where
+// prepared) or "ch" (where prepared).
+func (n *Network) RouteBy(ctx context.Context, pts []orb.Point, prof *Profile, algo string) (*Route, error) {
+	a := map[string]algorithm{"dijkstra": algoDijkstra, "astar": algoAStar, "landmarks": algoALT, "ch": algoCH}[algo]
+	return n.route(ctx, pts, prof, a)
+}
+
+// PrepareHierarchy builds prof's hierarchy alone (no landmarks), for the
+// preparation benchmarks; it is not kept.
+func (n *Network) PrepareHierarchy(ctx context.Context, prof *Profile) (shortcuts, bytes int64, err error) {
+	c, err := n.buildContraction(ctx, n.table(prof))
+	if err != nil {
+		return 0, 0, err
+	}
+	return c.shortcuts, c.bytes(), nil
+}

@@ -2,8 +2,10 @@ package roads
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -138,53 +140,59 @@ func BenchmarkGrid2M(b *testing.B) {
 			}
 		}
 	})
-	from, to := n.nodePt[200*1000+200], n.nodePt[790*1000+790]
-	b.Run("truck500km_diagonal/astar", func(b *testing.B) {
-		plain := truck
-		plain.WeightT = 0.001 // another profile value (no grid way has a maxweight): no landmarks
-		b.ReportAllocs()
-		var r *Route
-		for b.Loop() {
-			var err error
-			if r, err = n.Route(ctx, []orb.Point{from, to}, &plain); err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.ReportMetric(r.DistanceM/1000, "route_km")
-	})
-	start := time.Now()
-	lmBytes, err := n.Prepare(ctx, &truck)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Logf("landmarks for truck: %v, %.1f MB (%.1f B/directed edge)", time.Since(start), float64(lmBytes)/1e6, float64(lmBytes)/float64(s.Edges))
 	// Along the lattice (500 km east on a residential row, which the
 	// route leaves for the motorways) and across its diagonal (where a
 	// lattice's many near-equal staircase paths defeat any lower bound:
-	// the hard case).
-	axisFrom, axisTo := n.nodePt[550*1000+100], n.nodePt[550*1000+906]
-	b.Run("truck500km_east/landmarks", func(b *testing.B) {
-		b.ReportAllocs()
-		var r *Route
-		for b.Loop() {
-			var err error
-			if r, err = n.Route(ctx, []orb.Point{axisFrom, axisTo}, &truck); err != nil {
-				b.Fatal(err)
-			}
+	// the hard case for A* and landmarks).
+	routes := []struct {
+		name     string
+		from, to orb.Point
+	}{
+		{"truck500km_east", n.nodePt[550*1000+100], n.nodePt[550*1000+906]},
+		{"truck500km_diagonal", n.nodePt[200*1000+200], n.nodePt[790*1000+790]},
+	}
+	start := time.Now()
+	tab := n.table(&truck)
+	lm, err := n.buildLandmarks(ctx, tab)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tab.lm.Store(lm)
+	lmTook := time.Since(start)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	start = time.Now()
+	c, err := n.buildContraction(ctx, tab)
+	if err != nil {
+		b.Fatal(err)
+	}
+	chTook := time.Since(start)
+	runtime.ReadMemStats(&after)
+	tab.ch.Store(c)
+	b.Logf("truck landmarks: %v, %.1f MB (%.1f B/directed edge)", lmTook.Round(time.Millisecond), float64(lm.bytes())/1e6, float64(lm.bytes())/float64(s.Edges))
+	b.Logf("truck hierarchy: %v (%.0f MB allocated while built), %.1f MB; %d shortcuts, %.2f per directed edge, %.1f B per shortcut (%.1f B per arc of %d)",
+		chTook.Round(time.Millisecond), float64(after.TotalAlloc-before.TotalAlloc)/1e6, float64(c.bytes())/1e6,
+		c.shortcuts, float64(c.shortcuts)/float64(s.Edges), float64(c.bytes())/float64(c.shortcuts), float64(c.bytes())/float64(c.arcs()), c.arcs())
+	for _, rt := range routes {
+		for _, a := range []struct {
+			name string
+			algo algorithm
+		}{{"dijkstra", algoDijkstra}, {"astar", algoAStar}, {"landmarks", algoALT}, {"ch", algoCH}} {
+			b.Run(rt.name+"/"+a.name, func(b *testing.B) {
+				b.ReportAllocs()
+				var r *Route
+				for b.Loop() {
+					var err error
+					if r, err = n.route(ctx, []orb.Point{rt.from, rt.to}, &truck, a.algo); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(r.DistanceM/1000, "route_km")
+				b.ReportMetric(r.DurationS, "route_s")
+			})
 		}
-		b.ReportMetric(r.DistanceM/1000, "route_km")
-	})
-	b.Run("truck500km_diagonal/landmarks", func(b *testing.B) {
-		b.ReportAllocs()
-		var r *Route
-		for b.Loop() {
-			var err error
-			if r, err = n.Route(ctx, []orb.Point{from, to}, &truck); err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.ReportMetric(r.DistanceM/1000, "route_km")
-	})
+	}
 }
 
 func BenchmarkGrid2MBuild(b *testing.B) {
@@ -248,5 +256,27 @@ func TestEmptyAndBadInput(t *testing.T) {
 		if err == nil {
 			t.Errorf("%s: no error", name)
 		}
+	}
+}
+
+// BenchmarkCHBuild is the preparation of the truck hierarchy on lattices
+// of growing size.
+func BenchmarkCHBuild(b *testing.B) {
+	for _, k := range []int{100, 200, 400} {
+		n, err := Build(gridWays(k, k, 1))
+		if err != nil {
+			b.Fatal(err)
+		}
+		p := DefaultProfile(Truck)
+		tab := n.table(&p)
+		b.Run(fmt.Sprintf("%dx%d", k, k), func(b *testing.B) {
+			var c *contraction
+			for b.Loop() {
+				if c, err = n.buildContraction(context.Background(), tab); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(c.shortcuts)/float64(2*len(n.from)), "shortcuts/edge")
+		})
 	}
 }

@@ -348,6 +348,35 @@ func (b *lineBuilder) piece(ls orb.LineString, t0, t1 float64) {
 	}
 }
 
+// edge adds half-edge h travelled whole from time t0 to t1, the time at
+// each vertex in proportion to the metres along the edge up to it (from
+// the lengths Build measured).
+func (b *lineBuilder) edge(n *Network, h uint32, t0, t1 float64) {
+	e := h >> 1
+	lo, hi := n.geom[e], n.geom[e+1]
+	L := n.length[e]
+	f := 0.0
+	if L > 0 {
+		f = (t1 - t0) / L
+	}
+	for k := range hi - lo {
+		i := lo + k
+		if h&1 == 1 {
+			i = hi - 1 - k
+		}
+		var t float64
+		switch {
+		case k == hi-lo-1:
+			t = t1
+		case h&1 == 0:
+			t = t0 + n.cum[i]*f
+		default:
+			t = t0 + (L-n.cum[i])*f
+		}
+		b.point(n.pts[i], t)
+	}
+}
+
 // assemble is the Route of a leg from s to d along p: its line, the time
 // at each vertex, its duration (the off-road parts at prof.OffRoadKmh and
 // each road at its speed, summed in the order travelled, as the searches
@@ -379,19 +408,10 @@ func (n *Network) assemble(s, d *Snap, prof *Profile, tab *costTable, p *legPath
 		for _, h := range p.halves {
 			c, _ := n.halfCost(tab, h)
 			e := h >> 1
-			g := n.edgePts(e)
 			start := t0 + road
 			road += c
 			metres += n.length[e]
-			if h&1 == 0 {
-				b.piece(g, start, t0+road)
-			} else {
-				rev := make(orb.LineString, len(g))
-				for j := range g {
-					rev[j] = g[len(g)-1-j]
-				}
-				b.piece(rev, start, t0+road)
-			}
+			b.edge(n, h, start, t0+road)
 		}
 		a = n.attr[de]
 		start := t0 + road

@@ -270,6 +270,9 @@ type Trip struct {
 	Line       orb.LineString
 	DistanceM  float64
 	DurationS  float64
+	// TimesS is the travel time from the start to each vertex of Line
+	// (network only: each road at its own speed), as long as Line.
+	TimesS     []float64
 	Derivation string // how DistanceM and DurationS were found
 	// FromSnapM and ToSnapM are the off-road distances of the ends to the
 	// roads (network only).
@@ -333,7 +336,7 @@ func (p *Planner) trip(ctx context.Context, pts []orb.Point, tr travel) (*Trip, 
 	if err != nil {
 		return nil, roadStopped(err, "from", p.timeout())
 	}
-	t.Method, t.Line, t.DistanceM, t.DurationS = MethodNetwork, r.Line, r.DistanceM, r.DurationS
+	t.Method, t.Line, t.DistanceM, t.DurationS, t.TimesS = MethodNetwork, r.Line, r.DistanceM, r.DurationS, r.TimesS
 	t.FromSnapM, t.ToSnapM = r.From.OffRoadM, r.To.OffRoadM
 	t.Derivation = fmt.Sprintf("the fastest route on the road network by the %s profile; the parts from the points to the nearest usable roads are covered off-road and included", tr.mode)
 	return t, nil
@@ -660,23 +663,133 @@ func (p *Planner) routeLine(ctx context.Context, req *RouteRequest, cv Coords) (
 }
 
 // restPlanByTime plans the rests of a route found on the roads by driving
-// time: a leg is at most driveMin minutes of the trip's time. The time at
-// a point along the route is taken in proportion to its distance along
-// it (the trip's average speed), so a rest plan by time has legs of
-// driveMin minutes at that speed.
+// time: a leg is at most driveMin minutes of the trip's own time, the
+// time at each point along the route being the roads' (each at its speed
+// for the profile, from Trip.TimesS), so a slow stretch uses up a leg in
+// fewer kilometres than a motorway. The greedy choice is restPlan's, on
+// the time axis instead of the distance axis. Without per-vertex times
+// it falls back to the route's average speed.
 func (a *Along) restPlanByTime(driveMin float64) RestPlan {
 	length, total := a.Route.Length(), a.Trip.DurationS
 	if !(length > 0 && total > 0) {
 		return a.restPlan(driveMin)
 	}
-	speed := length / total * 3.6 // km/h
-	keep := a.SpeedKmh
-	a.SpeedKmh = geo.Round1(speed)
-	rp := a.restPlan(driveMin)
-	a.SpeedKmh = keep
-	rp.Method = "by driving time on the road network: the time to a point along the route in proportion to its distance along it (the route's average speed, " +
-		geo.Num(geo.Round1(speed)) + " km/h); " + rp.Method
+	speed := length / total * 3.6 // km/h, for the plan's speed_kmh
+	clock := newRouteClock(a.Trip.Line, a.Trip.TimesS, length)
+	if clock == nil {
+		keep := a.SpeedKmh
+		a.SpeedKmh = geo.Round1(speed)
+		rp := a.restPlan(driveMin)
+		a.SpeedKmh = keep
+		rp.Method = "by driving time on the road network: the time to a point along the route in proportion to its distance along it (the route's average speed, " +
+			geo.Num(geo.Round1(speed)) + " km/h); " + rp.Method
+		return rp
+	}
+	maxLegS := driveMin * 60
+	cands := make([]geo.RestCandidate, len(a.Hits))
+	for i, h := range a.Hits {
+		cands[i] = geo.RestCandidate{AlongM: clock.timeAt(h.AlongM), Preferred: a.Prefer != 0 && a.Stations[h.Index].Amenities.Has(a.Prefer)}
+	}
+	plan := geo.PlanRest(total, cands, maxLegS)
+	rp := RestPlan{
+		MaxDriveMinutes: driveMin, MinRestMinutes: MinRestMinutes, SpeedKmh: geo.Round1(speed),
+		MaxLegKm: geo.Round(maxLegS*speed/3600, 3), PreferAmenities: a.Prefer.Names(), Feasible: plan.Feasible,
+		Stops: []RestStop{}, Problems: []RestProblem{},
+		Method: "by driving time on the road network: the time to each point along the route is the roads' own (each road at its speed for the profile, " +
+			"speed_kmh and max_leg_km being the route's average); greedy: from the start and from each stop, drive to the farthest record within max_drive_minutes that has every prefer_amenities, else to the farthest record of any kind",
+		stopOf: map[int]int{},
+	}
+	lastM := 0.0
+	for i, ps := range plan.Stops {
+		st := a.Station(ps.Index)
+		along := a.Hits[ps.Index].AlongM
+		rp.stopOf[ps.Index] = i + 1
+		rp.Stops = append(rp.Stops, RestStop{ID: st.ID, Name: st.Names.In(a.Lang), AlongM: geo.Round1(along),
+			LegKm: geo.Round((along-lastM)/1000, 3), DriveMinutes: geo.Round1(ps.LegM / 60),
+			Preferred: ps.Preferred, Amenities: st.Amenities.Names()})
+		lastM = along
+	}
+	rp.FinalLegKm = geo.Round((length-lastM)/1000, 3)
+	for _, p := range plan.Problems {
+		from, to := clock.alongAt(p.FromM), clock.alongAt(p.ToM)
+		end := fmt.Sprintf("the next stop at along %s km", geo.Num(geo.Round(to/1000, 1)))
+		if p.ToM >= total {
+			end = fmt.Sprintf("the end of the route at along %s km", geo.Num(geo.Round(to/1000, 1)))
+		}
+		start := fmt.Sprintf("along %s km", geo.Num(geo.Round(from/1000, 1)))
+		if p.FromM == 0 {
+			start = "the start of the route"
+		}
+		rp.Problems = append(rp.Problems, RestProblem{
+			FromAlongM: geo.Round1(from), ToAlongM: geo.Round1(to), LengthKm: geo.Round((to-from)/1000, 3),
+			Detail: fmt.Sprintf("no plan keeps every leg within %s min: a stretch of %s km (%s min of driving) with no stop, between %s and %s",
+				geo.Num(driveMin), geo.Num(geo.Round((to-from)/1000, 1)), geo.Num(geo.Round1((p.ToM-p.FromM)/60)), start, end),
+		})
+	}
+	switch {
+	case !plan.Feasible:
+		rp.Detail = fmt.Sprintf("no plan possible: %d stretch(es) longer than %s min of driving have no stop within the corridor; see problems", len(plan.Problems), geo.Num(driveMin))
+	case len(plan.Stops) == 0:
+		rp.Detail = fmt.Sprintf("no stop needed: the route is %s min of driving, within one %s-minute stretch", geo.Num(geo.Round1(total/60)), geo.Num(driveMin))
+	default:
+		rp.Detail = fmt.Sprintf("%d stop(s), each followed by at least %d minutes of rest", len(plan.Stops), MinRestMinutes)
+	}
 	return rp
+}
+
+// routeClock maps metres along a route to the travel time there and
+// back, from the time at each vertex, linear between vertices.
+type routeClock struct {
+	cum, times []float64 // metres and seconds at each vertex, both rising
+}
+
+// newRouteClock is the clock of line with the given vertex times, its
+// metres scaled to the route's length (the route measures its own);
+// nil when the times do not fit the line.
+func newRouteClock(line orb.LineString, times []float64, length float64) *routeClock {
+	if len(line) < 2 || len(times) != len(line) {
+		return nil
+	}
+	c := &routeClock{cum: make([]float64, len(line)), times: make([]float64, len(line))}
+	for i := range line {
+		if i > 0 {
+			c.cum[i] = c.cum[i-1] + geo.Distance(line[i-1], line[i])
+			c.times[i] = math.Max(c.times[i-1], times[i])
+		} else {
+			c.times[0] = times[0]
+		}
+	}
+	L := c.cum[len(c.cum)-1]
+	if !(L > 0) {
+		return nil
+	}
+	for i := range c.cum {
+		c.cum[i] *= length / L
+	}
+	return c
+}
+
+// timeAt is the time at m metres along the route.
+func (c *routeClock) timeAt(m float64) float64 { return interp(c.cum, c.times, m) }
+
+// alongAt is the metres along the route at time s (the first such).
+func (c *routeClock) alongAt(s float64) float64 { return interp(c.times, c.cum, s) }
+
+// interp is y at x on the polyline (xs, ys), xs not falling; clamped at
+// the ends, the first point where xs repeats.
+func interp(xs, ys []float64, x float64) float64 {
+	i, _ := slices.BinarySearch(xs, x) // xs[i] >= x
+	switch {
+	case i == 0:
+		return ys[0]
+	case i >= len(xs):
+		return ys[len(ys)-1]
+	}
+	dx := xs[i] - xs[i-1]
+	if dx <= 0 {
+		return ys[i]
+	}
+	return ys[i-1] + (ys[i]-ys[i-1])*(x-xs[i-1])/dx
 }
 
 // MaxReachSamples bounds the points sampled along the reached roads of
