@@ -264,21 +264,21 @@ func bodyPosition(field string, c []float64, cv Coords) (orb.Point, error) {
 // Trip is a route between points: on the roads, or along the straight
 // line (great-circle arcs) where no network is loaded.
 type Trip struct {
-	Method    string
-	Mode      string
-	Points    []orb.Point // from, via…, to as asked (WGS 84)
-	Line      orb.LineString
-	DistanceM float64
-	DurationS float64
-	// TimesS is the travel time from the start to each vertex of Line
-	// (network only: each road at its own speed), as long as Line.
-	TimesS     []float64
+	Method     string
+	Mode       string
+	Points     []orb.Point // from, via…, to as asked (WGS 84)
+	Line       orb.LineString
+	DistanceM  float64
+	DurationS  float64
 	Derivation string // how DistanceM and DurationS were found
 	// FromSnapM and ToSnapM are the off-road distances of the ends to the
 	// roads (network only).
 	FromSnapM, ToSnapM float64
 	SpeedKmh           float64 // the straight line's speed
 	Circuity           float64 // the straight line's circuity
+	// TimesS is the travel time from the start to each vertex of Line
+	// (network only: each road at its own speed), as long as Line.
+	TimesS []float64
 }
 
 // TripRequest is a route between points, as GET /v1/route gives it.
