@@ -55,6 +55,14 @@ func (s *Server) roadsReadiness() map[string]any {
 			prepared = []roads.Mode{}
 		}
 		body["landmarks"] = map[string]any{"modes": prepared, "bytes": st.LandmarkBytes, "route_legs": st.LandmarkLegs}
+		contracted := st.Contracted
+		if contracted == nil {
+			contracted = []roads.Mode{}
+		}
+		// The modes whose default profile routes on a contraction
+		// hierarchy (the fastest; a request overriding a speed or a
+		// limit uses the landmarks or plain A*, with the same routes).
+		body["contraction"] = map[string]any{"modes": contracted, "bytes": st.CHBytes, "shortcuts": st.CHShortcuts, "route_legs": st.CHLegs}
 	} else {
 		body["note"] = "no road network loaded: answers that travel use the straight line"
 	}
@@ -100,6 +108,18 @@ func (s *Server) roadMetrics(reg *prometheus.Registry) {
 			Name: "yizhan_roads_landmark_route_legs_total",
 			Help: "Route legs searched with landmarks on the served network (since it was built).",
 		}, stat(func(st roads.Stats) float64 { return float64(st.LandmarkLegs) })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "yizhan_roads_ch_modes",
+			Help: "Travel modes whose default profile has a contraction hierarchy on the served network (long routes in milliseconds).",
+		}, stat(func(st roads.Stats) float64 { return float64(len(st.Contracted)) })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "yizhan_roads_ch_shortcuts",
+			Help: "Shortcuts of the served network's contraction hierarchies, every mode.",
+		}, stat(func(st roads.Stats) float64 { return float64(st.CHShortcuts) })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "yizhan_roads_ch_route_legs_total",
+			Help: "Route legs searched on a contraction hierarchy on the served network (since it was built).",
+		}, stat(func(st roads.Stats) float64 { return float64(st.CHLegs) })),
 	)
 	h := s.cfg.RoadHealth
 	if h == nil {

@@ -61,7 +61,8 @@ func TestReadyzRoads(t *testing.T) {
 	lm, _ := got["landmarks"].(map[string]any)
 	if got["loaded"] != true || got["source"] != "file" || got["file"] != "li.osm.pbf" || got["ways"] != 10.0 ||
 		got["nodes"] != 11.0 || got["edges"] != 20.0 || got["built_at"] != "2026-12-01T10:00:00Z" || got["build_s"] != 0.25 ||
-		got["version"] != nil || fmt.Sprint(lm["modes"]) != "[]" || lm["route_legs"] != 0.0 {
+		got["version"] != nil || fmt.Sprint(lm["modes"]) != "[]" || lm["route_legs"] != 0.0 ||
+		fmt.Sprint(got["contraction"].(map[string]any)["modes"]) != "[]" {
 		t.Errorf("/readyz roads of a file = %v", got)
 	}
 	if _, err := net.PrepareDefaults(context.Background(), roads.Drive); err != nil {
@@ -71,12 +72,17 @@ func TestReadyzRoads(t *testing.T) {
 		t.Fatalf("route = %d %s", r.status, r.raw)
 	}
 	lm, _ = rd(s)["landmarks"].(map[string]any)
-	if fmt.Sprint(lm["modes"]) != "[drive]" || lm["route_legs"] != 1.0 || lm["bytes"].(float64) <= 0 {
-		t.Errorf("/readyz landmarks after preparing drive and one route = %v; want [drive], 1 leg, their bytes", lm)
+	ch, _ := rd(s)["contraction"].(map[string]any)
+	if fmt.Sprint(lm["modes"]) != "[drive]" || lm["route_legs"] != 0.0 || lm["bytes"].(float64) <= 0 {
+		t.Errorf("/readyz landmarks after preparing drive and one route = %v; want [drive], no leg (the hierarchy routes), their bytes", lm)
+	}
+	if fmt.Sprint(ch["modes"]) != "[drive]" || ch["route_legs"] != 1.0 || ch["bytes"].(float64) <= 0 || ch["shortcuts"] == nil {
+		t.Errorf("/readyz contraction after preparing drive and one route = %v; want [drive], 1 leg, its bytes", ch)
 	}
 	m := doWrite(t, s, "GET", "/metrics", "", "", "")
 	for _, want := range []string{"yizhan_roads_loaded 1", "yizhan_roads_ways 10", "yizhan_roads_nodes 11", "yizhan_roads_edges 20",
-		"yizhan_roads_landmark_modes 1", "yizhan_roads_landmark_route_legs_total 1", "yizhan_roads_version 0",
+		"yizhan_roads_landmark_modes 1", "yizhan_roads_landmark_route_legs_total 0", "yizhan_roads_ch_modes 1",
+		"yizhan_roads_ch_route_legs_total 1", "yizhan_roads_version 0",
 		"yizhan_roads_build_seconds 0.25", "yizhan_roads_rebuilds_total 0", "yizhan_roads_source_up 1",
 		fmt.Sprintf("yizhan_roads_built_timestamp_seconds %g", float64(built.Unix()))} {
 		if !strings.Contains(m.raw, want+"\n") {

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
 )
 
 // Contraction hierarchies make long routes on large networks take
@@ -28,8 +31,8 @@ const (
 	// a junction is removed (and simSettle when its removal is only
 	// estimated). A search cut short may miss a way around v and add a
 	// shortcut that is not needed: more shortcuts, never a wrong route.
-	witnessSettle = 400
-	simSettle     = 60
+	witnessSettle = 100
+	simSettle     = 30
 	// maxCHNodes: the shortcut flag shares a uint32 with the junction.
 	maxCHNodes = 1 << 31
 	chShortcut = 1 << 31
@@ -70,7 +73,11 @@ type chBuilder struct {
 	out, in [][]dynArc
 	deleted []int32 // neighbours removed so far, a term of the priority
 	done    []bool
-	// witness search state, labels valid where stamp == gen
+	ws      *witnessState
+}
+
+// witnessState is one witness search's labels, valid where stamp == gen.
+type witnessState struct {
 	stamp []uint32
 	gen   uint32
 	dist  []float64
@@ -78,6 +85,10 @@ type chBuilder struct {
 	// target marks the junctions a witness search looks for (target ==
 	// gen); the search stops once it has settled them all.
 	target []uint32
+}
+
+func newWitnessState(n int) *witnessState {
+	return &witnessState{stamp: make([]uint32, n), dist: make([]float64, n), target: make([]uint32, n)}
 }
 
 // buildContraction prepares tab's hierarchy on n. It checks ctx every
@@ -88,7 +99,7 @@ func (n *Network) buildContraction(ctx context.Context, tab *costTable) (*contra
 		return nil, fmt.Errorf("roads: %d junctions, more than a hierarchy takes", N)
 	}
 	b := &chBuilder{out: make([][]dynArc, N), in: make([][]dynArc, N), deleted: make([]int32, N),
-		done: make([]bool, N), stamp: make([]uint32, N), dist: make([]float64, N), target: make([]uint32, N)}
+		done: make([]bool, N), ws: newWitnessState(N)}
 	for u := range N {
 		lo, hi := n.first[u], n.first[u+1]
 		for k, h := range n.adj[lo:hi] {
@@ -103,15 +114,33 @@ func (n *Network) buildContraction(ctx context.Context, tab *costTable) (*contra
 	// Initial priorities, then removal in order with lazy updates: a
 	// junction's priority is recomputed when it comes up, and it goes
 	// back if it is no longer the smallest.
+	// The first priorities only read the graph: they are computed on
+	// every core, each with a witness state of its own.
 	prio := make([]float64, N)
-	var q nodeHeap
-	for v := range N {
-		if v%1024 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, fmt.Errorf("roads: hierarchy stopped: %w", err)
+	workers := min(runtime.GOMAXPROCS(0), max(1, N/20_000))
+	var wg sync.WaitGroup
+	var stopped atomic.Bool
+	for k := range workers {
+		wg.Go(func() {
+			ws := b.ws
+			if k > 0 {
+				ws = newWitnessState(N)
 			}
-		}
-		prio[v] = b.priority(uint32(v))
+			for v := k; v < N; v += workers {
+				if v%1024 < workers && ctx.Err() != nil {
+					stopped.Store(true)
+					return
+				}
+				prio[v] = b.priority(ws, uint32(v))
+			}
+		})
+	}
+	wg.Wait()
+	if stopped.Load() {
+		return nil, fmt.Errorf("roads: hierarchy stopped: %w", ctx.Err())
+	}
+	q := make(nodeHeap, 0, N)
+	for v := range N {
 		q.push(heapItem{prio[v], uint32(v)})
 	}
 	c := &contraction{rank: make([]uint32, N)}
@@ -124,7 +153,7 @@ func (n *Network) buildContraction(ctx context.Context, tab *costTable) (*contra
 		if b.done[v] || it.key != prio[v] {
 			continue
 		}
-		if p := b.priority(v); len(q) > 0 && p > q[0].key {
+		if p := b.priority(b.ws, v); len(q) > 0 && p > q[0].key {
 			prio[v] = p
 			q.push(heapItem{p, v})
 			continue
@@ -210,23 +239,23 @@ func (b *chBuilder) addArc(u, v uint32, c float64, via uint32, sc bool) {
 // junctions marked with the current generation, targets of them) all
 // settled. The labels it leaves are times of real ways (settled or not),
 // so any of them is a witness.
-func (b *chBuilder) witness(src, skip uint32, limit float64, settle, targets int) {
-	b.heap = b.heap[:0]
-	b.stamp[src], b.dist[src] = b.gen, 0
-	b.heap.push(heapItem{0, src})
+func (b *chBuilder) witness(ws *witnessState, src, skip uint32, limit float64, settle, targets int) {
+	ws.heap = ws.heap[:0]
+	ws.stamp[src], ws.dist[src] = ws.gen, 0
+	ws.heap.push(heapItem{0, src})
 	settled := 0
-	for len(b.heap) > 0 {
-		it := b.heap.pop()
+	for len(ws.heap) > 0 {
+		it := ws.heap.pop()
 		u := it.node
-		if it.key > b.dist[u] {
+		if it.key > ws.dist[u] {
 			continue
 		}
 		if it.key > limit || settled >= settle {
 			return
 		}
 		settled++
-		if b.target[u] == b.gen {
-			b.target[u] = 0 // settled once
+		if ws.target[u] == ws.gen {
+			ws.target[u] = 0 // settled once
 			if targets--; targets == 0 {
 				return
 			}
@@ -240,27 +269,27 @@ func (b *chBuilder) witness(src, skip uint32, limit float64, settle, targets int
 			if d > limit {
 				continue
 			}
-			if b.stamp[x] != b.gen || d < b.dist[x] {
-				b.stamp[x], b.dist[x] = b.gen, d
-				b.heap.push(heapItem{d, x})
+			if ws.stamp[x] != ws.gen || d < ws.dist[x] {
+				ws.stamp[x], ws.dist[x] = ws.gen, d
+				ws.heap.push(heapItem{d, x})
 			}
 		}
 	}
 }
 
 // nextGen starts a new generation of witness labels and targets.
-func (b *chBuilder) nextGen() {
-	b.gen++
-	if b.gen == 0 {
-		clear(b.stamp)
-		clear(b.target)
-		b.gen = 1
+func (ws *witnessState) nextGen() {
+	ws.gen++
+	if ws.gen == 0 {
+		clear(ws.stamp)
+		clear(ws.target)
+		ws.gen = 1
 	}
 }
 
 // shortcuts calls fn with each shortcut that removing v needs: each pair
 // of remaining neighbours u→v→w with no witness as fast.
-func (b *chBuilder) shortcuts(v uint32, settle int, fn func(u, w uint32, c float64)) {
+func (b *chBuilder) shortcuts(ws *witnessState, v uint32, settle int, fn func(u, w uint32, c float64)) {
 	outs := b.out[v]
 	for _, ia := range b.in[v] {
 		u := ia.node
@@ -273,22 +302,22 @@ func (b *chBuilder) shortcuts(v uint32, settle int, fn func(u, w uint32, c float
 		if math.IsInf(limit, -1) {
 			continue
 		}
-		b.nextGen()
+		ws.nextGen()
 		targets := 0
 		for _, oa := range outs {
-			if oa.node != u && b.target[oa.node] != b.gen {
-				b.target[oa.node] = b.gen
+			if oa.node != u && ws.target[oa.node] != ws.gen {
+				ws.target[oa.node] = ws.gen
 				targets++
 			}
 		}
-		b.witness(u, v, limit, settle, targets)
+		b.witness(ws, u, v, limit, settle, targets)
 		for _, oa := range outs {
 			w := oa.node
 			if w == u {
 				continue
 			}
 			c := ia.w + oa.w
-			if b.stamp[w] == b.gen && b.dist[w] <= c {
+			if ws.stamp[w] == ws.gen && ws.dist[w] <= c {
 				continue
 			}
 			fn(u, w, c)
@@ -299,9 +328,9 @@ func (b *chBuilder) shortcuts(v uint32, settle int, fn func(u, w uint32, c float
 // priority is v's edge difference (shortcuts its removal adds less the
 // arcs it removes) plus its neighbours removed so far, which spreads the
 // removals over the network.
-func (b *chBuilder) priority(v uint32) float64 {
+func (b *chBuilder) priority(ws *witnessState, v uint32) float64 {
 	k := 0
-	b.shortcuts(v, simSettle, func(uint32, uint32, float64) { k++ })
+	b.shortcuts(ws, v, simSettle, func(uint32, uint32, float64) { k++ })
 	return float64(k-len(b.in[v])-len(b.out[v])) + float64(b.deleted[v])
 }
 
@@ -314,7 +343,7 @@ func (b *chBuilder) contract(v uint32) {
 		c    float64
 	}
 	var add []sc
-	b.shortcuts(v, witnessSettle, func(u, w uint32, c float64) { add = append(add, sc{u, w, c}) })
+	b.shortcuts(b.ws, v, witnessSettle, func(u, w uint32, c float64) { add = append(add, sc{u, w, c}) })
 	for _, a := range b.out[v] {
 		b.in[a.node] = dropArc(b.in[a.node], v)
 	}

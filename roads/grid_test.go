@@ -262,21 +262,27 @@ func TestEmptyAndBadInput(t *testing.T) {
 // BenchmarkCHBuild is the preparation of the truck hierarchy on lattices
 // of growing size.
 func BenchmarkCHBuild(b *testing.B) {
-	for _, k := range []int{100, 200, 400} {
-		n, err := Build(gridWays(k, k, 1))
-		if err != nil {
-			b.Fatal(err)
-		}
-		p := DefaultProfile(Truck)
-		tab := n.table(&p)
+	for _, k := range []int{100, 200, 400, 1000} {
 		b.Run(fmt.Sprintf("%dx%d", k, k), func(b *testing.B) {
+			n := bigNetwork(b)
+			if k < 1000 {
+				var err error
+				if n, err = Build(gridWays(k, k, 1)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			p := DefaultProfile(Truck)
+			tab := n.table(&p)
 			var c *contraction
 			for b.Loop() {
+				var err error
 				if c, err = n.buildContraction(context.Background(), tab); err != nil {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(c.shortcuts)/float64(2*len(n.from)), "shortcuts/edge")
+			edges := float64(2 * len(n.from))
+			b.ReportMetric(float64(c.shortcuts)/edges, "shortcuts/edge")
+			b.ReportMetric(float64(c.bytes())/edges, "B/edge")
 		})
 	}
 }

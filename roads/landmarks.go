@@ -47,30 +47,53 @@ func (n *Network) Prepare(ctx context.Context, prof *Profile) (int64, error) {
 		return 0, err
 	}
 	tab := n.table(prof)
+	l, err := n.prepareLandmarks(ctx, tab)
+	if err != nil {
+		return 0, err
+	}
+	c, err := n.prepareHierarchy(ctx, tab)
+	if err != nil {
+		return l, err
+	}
+	return l + c, nil
+}
+
+// prepareLandmarks sets tab's landmarks unless it has them, returning
+// their memory.
+func (n *Network) prepareLandmarks(ctx context.Context, tab *costTable) (int64, error) {
+	if l := tab.lm.Load(); l != nil {
+		return l.bytes(), nil
+	}
 	if err := ctx.Err(); err != nil {
 		return 0, fmt.Errorf("roads: landmarks not started: %w", err)
 	}
-	l := tab.lm.Load()
-	if l == nil {
-		var err error
-		if l, err = n.buildLandmarks(ctx, tab); err != nil {
-			return 0, err
-		}
-		if !tab.lm.CompareAndSwap(nil, l) {
-			l = tab.lm.Load()
-		}
+	l, err := n.buildLandmarks(ctx, tab)
+	if err != nil {
+		return 0, err
 	}
-	c := tab.ch.Load()
-	if c == nil {
-		var err error
-		if c, err = n.buildContraction(ctx, tab); err != nil {
-			return l.bytes(), err
-		}
-		if !tab.ch.CompareAndSwap(nil, c) {
-			c = tab.ch.Load()
-		}
+	if !tab.lm.CompareAndSwap(nil, l) {
+		l = tab.lm.Load()
 	}
-	return l.bytes() + c.bytes(), nil
+	return l.bytes(), nil
+}
+
+// prepareHierarchy sets tab's contraction hierarchy unless it has one,
+// returning its memory.
+func (n *Network) prepareHierarchy(ctx context.Context, tab *costTable) (int64, error) {
+	if c := tab.ch.Load(); c != nil {
+		return c.bytes(), nil
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("roads: hierarchy not started: %w", err)
+	}
+	c, err := n.buildContraction(ctx, tab)
+	if err != nil {
+		return 0, err
+	}
+	if !tab.ch.CompareAndSwap(nil, c) {
+		c = tab.ch.Load()
+	}
+	return c.bytes(), nil
 }
 
 // Prepared says whether prof has landmarks on n (Prepare has finished them
@@ -87,19 +110,29 @@ func (n *Network) Contracted(prof Profile) bool {
 }
 
 // PrepareDefaults prepares the default profile (DefaultProfile) of each
-// of modes in turn, the profiles a server's requests use unless they
-// override a speed or a limit. Readers are never blocked: each profile's
-// routes use its landmarks from the moment they are ready. It returns the
-// memory of the tables.
+// of modes, the profiles a server's requests use unless they override a
+// speed or a limit: first every mode's landmarks (seconds even on large
+// networks), then every mode's hierarchy (longer), so that all modes'
+// long routes are fast early. Readers are never blocked: each profile's
+// routes use what it has from the moment it is ready. It returns the
+// memory of the tables and hierarchies.
 func (n *Network) PrepareDefaults(ctx context.Context, modes ...Mode) (int64, error) {
 	var total int64
-	for _, m := range modes {
-		p := DefaultProfile(m)
-		b, err := n.Prepare(ctx, &p)
-		if err != nil {
-			return total, fmt.Errorf("roads: prepare %s: %w", m, err)
+	for _, step := range []struct {
+		what string
+		fn   func(context.Context, *costTable) (int64, error)
+	}{{"landmarks", n.prepareLandmarks}, {"hierarchy", n.prepareHierarchy}} {
+		for _, m := range modes {
+			p := DefaultProfile(m)
+			if err := p.Validate(); err != nil {
+				return total, err
+			}
+			b, err := step.fn(ctx, n.table(&p))
+			if err != nil {
+				return total, fmt.Errorf("roads: prepare %s %s: %w", m, step.what, err)
+			}
+			total += b
 		}
-		total += b
 	}
 	return total, nil
 }

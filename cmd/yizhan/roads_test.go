@@ -236,7 +236,7 @@ func TestServeFollowsRoads(t *testing.T) {
 		return logged(log.String(), "road network rebuilt", "ways") == li+ad
 	})
 	// Each network is prepared before it is served (both are small).
-	if n := strings.Count(log.String(), "road landmarks prepared"); n != 2 {
+	if n := strings.Count(log.String(), "road landmarks and hierarchies prepared"); n != 2 {
 		t.Errorf("landmarks prepared %d times for the network loaded and the one rebuilt; want 2\n%s", n, log.String())
 	}
 
@@ -247,11 +247,11 @@ func TestServeFollowsRoads(t *testing.T) {
 }
 
 // TestServeRoadsLandmarks: serve --roads prepares every mode's landmarks
-// before it serves a small network, says so in its log and on /readyz,
-// and its routes are searched with them.
+// and hierarchy before it serves a small network, says so in its log and
+// on /readyz, and its routes are searched on the hierarchy.
 func TestServeRoadsLandmarks(t *testing.T) {
 	log, url := startServeAt(t, []string{"--roads", liechtensteinPBF}, nil)
-	if !strings.Contains(log.String(), "road landmarks prepared") || !strings.Contains(log.String(), "modes=\"[walk cycle drive truck]\"") {
+	if !strings.Contains(log.String(), "road landmarks and hierarchies prepared") || !strings.Contains(log.String(), "modes=\"[walk cycle drive truck]\"") {
 		t.Errorf("serve --roads logged no landmarks prepared for every mode:\n%s", log.String())
 	}
 	roadsOf := func() map[string]any {
@@ -264,13 +264,15 @@ func TestServeRoadsLandmarks(t *testing.T) {
 	}
 	r := roadsOf()
 	lm, _ := r["landmarks"].(map[string]any)
-	if r["source"] != "file" || r["file"] != liechtensteinPBF || r["loaded"] != true || fmt.Sprint(lm["modes"]) != "[walk cycle drive truck]" || lm["route_legs"] != 0.0 {
+	ch, _ := r["contraction"].(map[string]any)
+	if r["source"] != "file" || r["file"] != liechtensteinPBF || r["loaded"] != true || fmt.Sprint(lm["modes"]) != "[walk cycle drive truck]" || lm["route_legs"] != 0.0 ||
+		fmt.Sprint(ch["modes"]) != "[walk cycle drive truck]" || ch["route_legs"] != 0.0 {
 		t.Fatalf("/readyz roads = %v; want the file, loaded, every mode prepared, no route yet", r)
 	}
 	var route map[string]any
 	getJSON(t, url+"/v1/route?from=9.5209,47.1410&to=9.5550,47.2370&mode=drive", &route)
-	if lm, _ := roadsOf()["landmarks"].(map[string]any); lm["route_legs"] != 1.0 {
-		t.Errorf("after one route: landmarks %v; want 1 route leg with landmarks", lm)
+	if ch, _ := roadsOf()["contraction"].(map[string]any); ch["route_legs"] != 1.0 {
+		t.Errorf("after one route: contraction %v; want 1 route leg on the hierarchy", ch)
 	}
 }
 
@@ -318,20 +320,20 @@ func TestRoadPreparerBackground(t *testing.T) {
 	p.prepare(old)
 	p.prepare(cur) // cancels old's, unless it already finished
 	p.wg.Wait()
-	if got := cur.Stats().Prepared; len(got) != len(landmarkModes) {
-		t.Fatalf("the current network has %v prepared; want every mode\n%s", got, log.String())
+	if st := cur.Stats(); len(st.Prepared) != len(landmarkModes) || len(st.Contracted) != len(landmarkModes) {
+		t.Fatalf("the current network has %v prepared, %v contracted; want every mode\n%s", st.Prepared, st.Contracted, log.String())
 	}
-	if n := strings.Count(log.String(), "road landmarks prepared"); n < 1 || n > 2 || strings.Contains(log.String(), "not prepared") {
+	if n := strings.Count(log.String(), "road landmarks and hierarchies prepared"); n < 1 || n > 2 || strings.Contains(log.String(), "not prepared") {
 		t.Errorf("log of two preparations, the first cancelled or done:\n%s", log.String())
 	}
-	if len(old.Stats().Prepared) == len(landmarkModes) && strings.Count(log.String(), "road landmarks prepared") != 2 {
+	if len(old.Stats().Prepared) == len(landmarkModes) && strings.Count(log.String(), "road landmarks and hierarchies prepared") != 2 {
 		t.Errorf("the replaced network was prepared whole but not logged:\n%s", log.String())
 	}
 	// stop cancels a preparation running and waits for it.
 	last := build()
 	p.prepare(last)
 	p.stop()
-	if len(last.Stats().Prepared) == len(landmarkModes) && strings.Count(log.String(), "road landmarks prepared") < 2 {
+	if len(last.Stats().Prepared) == len(landmarkModes) && strings.Count(log.String(), "road landmarks and hierarchies prepared") < 2 {
 		t.Errorf("stop: the last network prepared whole but not logged:\n%s", log.String())
 	}
 	if strings.Contains(log.String(), "not prepared") {
