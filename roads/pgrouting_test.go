@@ -97,6 +97,11 @@ func TestPgRouting(t *testing.T) {
 			n, _ := network(t, c.path)
 			prof := roads.DefaultProfile(c.mode)
 			conn := loadPgRouting(t, n, &prof)
+			// Routes are compared both ways: A* on the plain graph and the
+			// contraction hierarchy.
+			if _, err := n.Prepare(context.Background(), &prof); err != nil {
+				t.Fatal(err)
+			}
 			rng := rand.New(rand.NewPCG(testSeed(t), 11))
 			js := usableJunctions(n, &prof)
 			if c.mode == roads.Drive {
@@ -109,7 +114,8 @@ func TestPgRouting(t *testing.T) {
 }
 
 // checkDijkstraCosts routes between 100 random junction pairs with Route
-// (from and to at the junctions' positions) and with pgr_dijkstraCost.
+// (from and to at the junctions' positions), by A* and on the hierarchy,
+// and with pgr_dijkstraCost.
 func checkDijkstraCosts(t *testing.T, conn *pgx.Conn, n *roads.Network, prof *roads.Profile, js []uint32, rng *rand.Rand) {
 	ctx := context.Background()
 	const pairs = 100
@@ -144,25 +150,36 @@ func checkDijkstraCosts(t *testing.T, conn *pgx.Conn, n *roads.Network, prof *ro
 		if a == b {
 			want, ok = 0, true // pgRouting leaves out a pair that is one node
 		}
-		r, err := n.Route(ctx, []orb.Point{n.NodePoint(a), n.NodePoint(b)}, prof)
-		if !ok {
-			if err == nil {
-				t.Errorf("junction %d → %d: pgRouting finds no path, we route %.3f s", a, b, r.DurationS)
+		same := true
+		for _, algo := range []string{"astar", "ch"} {
+			r, err := n.RouteBy(ctx, []orb.Point{n.NodePoint(a), n.NodePoint(b)}, prof, algo)
+			if !ok {
+				if err == nil {
+					t.Errorf("junction %d → %d: pgRouting finds no path, we route %.3f s (%s)", a, b, r.DurationS, algo)
+				}
+				same = false
+				continue
 			}
+			if err != nil {
+				t.Errorf("junction %d → %d: pgRouting %.6f s, we (%s): %v", a, b, want, algo, err)
+				same = false
+				continue
+			}
+			if !relClose(r.DurationS, want) {
+				t.Errorf("junction %d → %d: we (%s) %.9f s, pgRouting %.9f s", a, b, algo, r.DurationS, want)
+				same = false
+			}
+		}
+		if !ok {
 			unreachable++
-			continue
+		} else if same {
+			agree++
 		}
-		if err != nil {
-			t.Errorf("junction %d → %d: pgRouting %.6f s, we: %v", a, b, want, err)
-			continue
-		}
-		if !relClose(r.DurationS, want) {
-			t.Errorf("junction %d → %d: we %.9f s, pgRouting %.9f s", a, b, r.DurationS, want)
-			continue
-		}
-		agree++
 	}
-	t.Logf("pgr_dijkstraCost: %d pairs agree to 1e-6, %d unreachable in both", agree, unreachable)
+	if !n.Contracted(*prof) {
+		t.Error("the profile has no hierarchy: the routes were not compared on one")
+	}
+	t.Logf("pgr_dijkstraCost: %d pairs agree to 1e-6 by A* and on the hierarchy, %d unreachable in both", agree, unreachable)
 	if agree != pairs {
 		t.Errorf("%d of %d pairs agree", agree, pairs)
 	}
