@@ -15,6 +15,7 @@ type chScratch struct {
 	predNode [2][]uint32 // the junction before, or noPred at a seed or entry
 	predArc  [2][]uint32 // the arc from it, or the seed's or entry's index
 	heap     [2]nodeHeap
+	stack    []chArc // unpack's
 }
 
 func (n *Network) getCHScratch() *chScratch {
@@ -155,14 +156,14 @@ func (c *contraction) path(sc *chScratch, meet uint32) (halves []uint32, exit, e
 	exit = int(sc.predArc[0][v])
 	for i := len(up) - 1; i >= 0; i-- {
 		a := up[i].arc
-		halves = c.unpack(halves, up[i].from, c.upNode[a], c.upVia[a])
+		halves = c.unpack(sc, halves, up[i].from, c.upNode[a], c.upVia[a])
 	}
 	// Down to the target: each arc comes from v into the lower junction
 	// it is stored at.
 	v = meet
 	for sc.predNode[1][v] != noPred {
 		a, next := sc.predArc[1][v], sc.predNode[1][v]
-		halves = c.unpack(halves, v, next|c.dnNode[a]&chShortcut, c.dnVia[a])
+		halves = c.unpack(sc, halves, v, next|c.dnNode[a]&chShortcut, c.dnVia[a])
 		v = next
 	}
 	entry = int(sc.predArc[1][v])
@@ -172,8 +173,9 @@ func (c *contraction) path(sc *chScratch, meet uint32) (halves []uint32, exit, e
 // unpack appends the half-edges of the arc from u to the junction x
 // (x carrying chShortcut when the arc is a shortcut bypassing via) in the
 // order travelled.
-func (c *contraction) unpack(dst []uint32, u, x, via uint32) []uint32 {
-	stack := []chArc{{u, x, via}}
+func (c *contraction) unpack(sc *chScratch, dst []uint32, u, x, via uint32) []uint32 {
+	stack := append(sc.stack[:0], chArc{u, x, via})
+	defer func() { sc.stack = stack[:0] }()
 	for len(stack) > 0 {
 		a := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
