@@ -112,7 +112,7 @@ func BenchmarkAndorraRouteBorders(b *testing.B) {
 		}
 		edges := float64(n.Stats().Edges)
 		b.ReportMetric(float64(sc)/edges, "shortcuts/edge")
-		b.ReportMetric(float64(bytes)/float64(sc), "B/shortcut")
+		b.ReportMetric(float64(bytes)/edges, "B/edge")
 	})
 }
 
