@@ -234,3 +234,65 @@ func TestCHCancelled(t *testing.T) {
 		t.Fatal("a cancelled preparation left a hierarchy")
 	}
 }
+
+// TestCHSameEdge: both points on one edge, as leg() handles it: along a
+// two-way edge directly; on a one-way edge ahead of the source directly,
+// behind it around the block; and at the two ends of one edge. Each by
+// the hierarchy and by plain Dijkstra, the same time.
+func TestCHSameEdge(t *testing.T) {
+	ctx := context.Background()
+	// A block of four streets, the south one one-way eastwards, about
+	// 100 m a side, each a way of its own with a middle vertex.
+	p := func(x, y float64) orb.Point { return orb.Point{10 + x*0.0013, 45 + y*0.0009} }
+	ways := []Way{
+		{ID: 1, Class: "residential", Oneway: "yes", Nodes: []int64{1, 5, 2}, Geometry: orb.LineString{p(0, 0), p(0.5, 0), p(1, 0)}},
+		{ID: 2, Class: "residential", Nodes: []int64{2, 6, 3}, Geometry: orb.LineString{p(1, 0), p(1, 0.5), p(1, 1)}},
+		{ID: 3, Class: "residential", Nodes: []int64{3, 7, 4}, Geometry: orb.LineString{p(1, 1), p(0.5, 1), p(0, 1)}},
+		{ID: 4, Class: "residential", Nodes: []int64{4, 8, 1}, Geometry: orb.LineString{p(0, 1), p(0, 0.5), p(0, 0)}},
+	}
+	n, err := Build(ways)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prof := DefaultProfile(Drive)
+	if _, err := n.Prepare(ctx, &prof); err != nil {
+		t.Fatal(err)
+	}
+	south := func(x float64) orb.Point { q := p(x, 0); q[1] -= 0.0001; return q } // 11 m south of the one-way
+	west := func(y float64) orb.Point { q := p(0, y); q[0] -= 0.0001; return q }
+	side := 0.0
+	for _, w := range ways {
+		for i := 1; i < len(w.Geometry); i++ {
+			side += geo.Distance(w.Geometry[i-1], w.Geometry[i])
+		}
+	}
+	side /= 4
+	for _, c := range []struct {
+		name     string
+		from, to orb.Point
+		around   bool // the road part goes around the block
+	}{
+		{"one-way, ahead", south(0.2), south(0.8), false},
+		{"one-way, behind", south(0.8), south(0.2), true},
+		{"two-way, either way", west(0.8), west(0.2), false},
+		{"two-way, back", west(0.2), west(0.8), false},
+		{"one-way, the same point", south(0.4), south(0.4), false},
+	} {
+		r, err := n.route(ctx, []orb.Point{c.from, c.to}, &prof, algoCH)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		want, err := n.route(ctx, []orb.Point{c.from, c.to}, &prof, algoDijkstra)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !relNear(r.DurationS, want.DurationS) || r.From.Edge != r.To.Edge {
+			t.Errorf("%s: hierarchy %v s, Dijkstra %v s (edges %d, %d)", c.name, r.DurationS, want.DurationS, r.From.Edge, r.To.Edge)
+		}
+		road := r.DistanceM - r.From.OffRoadM - r.To.OffRoadM
+		if c.around != (road > 2*side) {
+			t.Errorf("%s: %.0f m of road (a side is %.0f m); around the block: %v", c.name, road, side, c.around)
+		}
+		checkTimes(t, c.name, r)
+	}
+}
