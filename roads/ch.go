@@ -48,13 +48,12 @@ type contraction struct {
 	upNode, dnNode   []uint32 // the arc's other end | chShortcut
 	upW, dnW         []float64
 	upVia, dnVia     []uint32
-	rank             []uint32 // position of each junction in the order
 	shortcuts        int64
 }
 
 // bytes is the memory of the hierarchy.
 func (c *contraction) bytes() int64 {
-	return int64(len(c.upFirst)+len(c.dnFirst)+len(c.rank))*4 + int64(len(c.upNode)+len(c.dnNode))*16
+	return int64(len(c.upFirst)+len(c.dnFirst))*4 + int64(len(c.upNode)+len(c.dnNode))*16
 }
 
 // arcs is the number of arcs of the hierarchy, original and shortcut.
@@ -145,7 +144,7 @@ func (n *Network) buildContraction(ctx context.Context, tab *costTable) (*contra
 	for v := range N {
 		q.push(heapItem{prio[v], uint32(v)})
 	}
-	c := &contraction{rank: make([]uint32, N)}
+	c := &contraction{}
 	up := make([][]dynArc, N)
 	dn := make([][]dynArc, N)
 	next := uint32(0)
@@ -170,7 +169,6 @@ func (n *Network) buildContraction(ctx context.Context, tab *costTable) (*contra
 		}
 		up[v], dn[v] = b.out[v], b.in[v]
 		b.contract(v)
-		c.rank[v] = next
 		next++
 		// Only the count of removed neighbours is updated here; their
 		// priorities are recomputed when they come up (lazy updates):

@@ -171,7 +171,7 @@ func BenchmarkGrid2M(b *testing.B) {
 	runtime.ReadMemStats(&after)
 	tab.ch.Store(c)
 	b.Logf("truck landmarks: %v, %.1f MB (%.1f B/directed edge)", lmTook.Round(time.Millisecond), float64(lm.bytes())/1e6, float64(lm.bytes())/float64(s.Edges))
-	b.Logf("truck hierarchy: %v (%.0f MB allocated while built), %.1f MB (%.1f B/directed edge): %d arcs of 16 B, %d of them shortcuts (%.2f per directed edge), and 12 B per junction",
+	b.Logf("truck hierarchy: %v (%.0f MB allocated while built), %.1f MB (%.1f B/directed edge): %d arcs of 16 B, %d of them shortcuts (%.2f per directed edge), and 8 B per junction",
 		chTook.Round(time.Millisecond), float64(after.TotalAlloc-before.TotalAlloc)/1e6, float64(c.bytes())/1e6, float64(c.bytes())/float64(s.Edges),
 		c.arcs(), c.shortcuts, float64(c.shortcuts)/float64(s.Edges))
 	for _, rt := range routes {
