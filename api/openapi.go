@@ -299,7 +299,7 @@ func openapiDocument() obj {
 
 	paths := obj{
 		"/healthz": oaGet("Liveness", "200 while the process serves.", nil, obj{"200": anyJSON("{\"status\": \"ok\"}")}),
-		"/readyz": oaGet("Readiness", "200 when a snapshot is loaded (and the database, if any, is ready), else 503; the body says records, version and snapshot age, and where a road network is configured its source, size, build and landmarks (roads).", nil,
+		"/readyz": oaGet("Readiness", "200 when a snapshot is loaded (and the database, if any, is ready), else 503; the body says records, version and snapshot age, and where a road network is configured its source, size, build, landmarks and contraction hierarchies (roads).", nil,
 			obj{"200": anyJSON("Ready."), "503": anyJSON("Not ready.")}),
 		"/metrics":      oaGet("Prometheus metrics", "Request counts and latencies by route, snapshot version, records and age, database state.", nil, obj{"200": obj{"description": "Prometheus text format.", "content": obj{"text/plain": obj{"schema": obj{"type": "string"}}}}}),
 		"/openapi.json": oaGet("This document", "The OpenAPI 3.0 definition of the API.", nil, obj{"200": oaAnswer("OpenAPI 3.0 JSON.", mediaOAS30, obj{"type": "object"})}),
