@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -31,19 +32,24 @@ func TestMarkSegment(t *testing.T) {
 				bx = ax
 			}
 		}
+		noStart := rng.IntN(2) == 0
 		r := &raster{rows: rows, cols: cols, on: make([]uint8, rows*cols)}
-		r.markSegment(ax, ay, bx, by, b, cell)
+		r.markSegment(ax, ay, bx, by, noStart, b, cell)
 		for rr := range rows {
 			for c := range cols {
 				x, y := (float64(c)+0.5)*cell, (float64(rr)+0.5)*cell
 				dx, dy := bx-ax, by-ay
-				tt := 0.0
-				if l2 := dx*dx + dy*dy; l2 > 0 {
-					tt = math.Max(0, math.Min(1, ((x-ax)*dx+(y-ay)*dy)/l2))
+				tt, l2 := 0.0, dx*dx+dy*dy
+				if l2 > 0 {
+					tt = ((x-ax)*dx + (y-ay)*dy) / l2
 				}
-				d := math.Hypot(ax+tt*dx-x, ay+tt*dy-y)
+				d := math.Hypot(ax+math.Max(0, math.Min(1, tt))*dx-x, ay+math.Max(0, math.Min(1, tt))*dy-y)
+				if noStart && (l2 == 0 || tt < 0) {
+					// Behind the start: the start's disc, marked apart.
+					d = math.Inf(1)
+				}
 				if got := r.on[rr*cols+c] == 1; got != (d <= b) && math.Abs(d-b) > 1e-6 {
-					t.Fatalf("segment (%v,%v)-(%v,%v) buffer %v cell %v: cell %d,%d at %v m is %v", ax, ay, bx, by, b, cell, rr, c, d, got)
+					t.Fatalf("segment (%v,%v)-(%v,%v) noStart %v buffer %v cell %v: cell %d,%d at %v m is %v", ax, ay, bx, by, noStart, b, cell, rr, c, d, got)
 				}
 			}
 		}
@@ -70,5 +76,64 @@ func TestBufferArea(t *testing.T) {
 		if len(mp) != 1 {
 			t.Errorf("%v km road: %d polygons, want 1", km, len(mp))
 		}
+	}
+}
+
+// TestSimplify checks on random walks, straight, wiggly and doubling
+// back, that simplify keeps the ends, keeps positions in order, and
+// that every dropped position lies within tol of the kept segment that
+// replaces it.
+func TestSimplify(t *testing.T) {
+	rng := rand.New(rand.NewPCG(testSeed(t), 6))
+	segDist := func(p, a, b [2]float64) float64 {
+		dx, dy := b[0]-a[0], b[1]-a[1]
+		tt := 0.0
+		if l2 := dx*dx + dy*dy; l2 > 0 {
+			tt = math.Max(0, math.Min(1, ((p[0]-a[0])*dx+(p[1]-a[1])*dy)/l2))
+		}
+		return math.Hypot(a[0]+tt*dx-p[0], a[1]+tt*dy-p[1])
+	}
+	dropped := 0
+	for range 3000 {
+		n := 1 + rng.IntN(60)
+		tol := 1 + rng.Float64()*20
+		step := rng.Float64() * 4 * tol
+		turn := rng.Float64() * math.Pi * rng.Float64()
+		pts := make([][2]float64, n)
+		dir := rng.Float64() * 2 * math.Pi
+		for i := 1; i < n; i++ {
+			dir += (rng.Float64()*2 - 1) * turn
+			s := step * rng.Float64()
+			pts[i] = [2]float64{pts[i-1][0] + s*math.Cos(dir), pts[i-1][1] + s*math.Sin(dir)}
+		}
+		in := slices.Clone(pts)
+		out := simplify(pts, tol)
+		if out[0] != in[0] || out[len(out)-1] != in[n-1] {
+			t.Fatalf("simplify(%v, %v) = %v: ends not kept", in, tol, out)
+		}
+		// Match each kept position to its index in the input, in order.
+		k := 0
+		idx := make([]int, len(out))
+		for i, p := range out {
+			for k < n && in[k] != p {
+				k++
+			}
+			if k == n {
+				t.Fatalf("simplify(%v, %v) = %v: %v not in order", in, tol, out, p)
+			}
+			idx[i] = k
+			k++
+		}
+		for i := 1; i < len(idx); i++ {
+			for j := idx[i-1] + 1; j < idx[i]; j++ {
+				dropped++
+				if d := segDist(in[j], out[i-1], out[i]); d > tol*(1+1e-9) {
+					t.Fatalf("simplify(%v, %v) = %v: position %d dropped at %v from its segment", in, tol, out, j, d)
+				}
+			}
+		}
+	}
+	if dropped == 0 {
+		t.Error("simplify dropped no position")
 	}
 }

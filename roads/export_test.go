@@ -60,3 +60,8 @@ func (n *Network) NodeTimes(ctx context.Context, src uint32, maxS float64, prof 
 // InMain reports whether junction i is in the largest strongly connected
 // component for prof, where snapping prefers to join.
 func (n *Network) InMain(i uint32, prof *Profile) bool { return n.mainNodes(n.table(prof))[i] }
+
+// BufferArea is bufferArea by ReachBufferM, for the area benchmark.
+func BufferArea(ctx context.Context, lines orb.MultiLineString) (orb.MultiPolygon, error) {
+	return bufferArea(ctx, lines, ReachBufferM)
+}
