@@ -750,13 +750,14 @@ func (p *Planner) coverFrom(ctx context.Context, g *geo.Grid, pts []orb.Point, c
 	if err != nil || tree == nil {
 		return err
 	}
-	return demandByTime(ctx, tree, demand, covered)
+	return demandByTime(ctx, tree, demand, covered, p.Snaps.snapper(p.Roads, &prof))
 }
 
 // demandByTime marks covered[i] for every demand[i] that tree reaches
-// within its bound; entries already true stay true. ctx is checked every
-// 256 points.
-func demandByTime(ctx context.Context, tree *roads.Tree, demand []geo.DemandPoint, covered []bool) error {
+// within its bound; entries already true stay true. The points are
+// snapped by snap (the planner's cache: the default demand is the same
+// points request after request). ctx is checked every 256 points.
+func demandByTime(ctx context.Context, tree *roads.Tree, demand []geo.DemandPoint, covered []bool, snap func(orb.Point) (roads.Snap, bool)) error {
 	for i, d := range demand {
 		if i%256 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -764,7 +765,11 @@ func demandByTime(ctx context.Context, tree *roads.Tree, demand []geo.DemandPoin
 			}
 		}
 		if !covered[i] {
-			if _, _, ok := tree.TimeTo(d.Point); ok {
+			s, ok := snap(d.Point)
+			if !ok {
+				continue
+			}
+			if _, _, ok := tree.TimeToSnap(&s); ok {
 				covered[i] = true
 			}
 		}
