@@ -805,9 +805,10 @@ func (p *Planner) sitesOnRoads(ctx context.Context, a *analysis, c *coverage, si
 // reached road passes through it, or when its centre lies within the
 // walk-off distance of a reached road point, the distance covered at the
 // profile's off-road speed in the time left there. The reached roads are
-// sampled at most half a cell apart (at least 10 m); walk-off distances
-// are rounded down to a multiple of half a cell (at least 25 m), so the
-// walk-off never covers more than the time allows.
+// sampled at most half a cell apart (at least 10 m) for the cells they
+// pass through; the walk-off is the union of discs along them, kept no
+// more than a quarter of a cell short of the time and never beyond it
+// (walkOff, walkoff.go).
 func coverByTime(ctx context.Context, net *roads.Network, g *geo.Grid, pts []orb.Point, seconds float64, prof *roads.Profile) (*roads.Tree, error) {
 	near := nearNetwork(net, prof)
 	srcs := pts[:0:0]
@@ -831,13 +832,12 @@ func coverByTime(ctx context.Context, net *roads.Network, g *geo.Grid, pts []orb
 		return nil, roadStopped(err, "minutes", Timeout)
 	}
 	step := math.Max(g.CellM/2, 10)
-	bucketM := math.Max(g.CellM/2, 25)
 	walk := prof.OffRoadKmh / 3.6 // m/s
 	var cells []orb.Point
-	buckets := map[int][]orb.Point{}
+	wo := newWalkOff(g)
 	var werr error
 	n := 0
-	add := func(pt orb.Point, s float64) bool {
+	add := func(pt orb.Point, s float64, final bool) bool {
 		if n++; n > MaxReachSamples {
 			werr = &geo.WorkLimitError{Work: int64(n), Limit: MaxReachSamples, Unit: "road samples", CellM: g.CellM,
 				Else: "or fewer minutes, a smaller area or fewer records (filter by kind or amenity)"}
@@ -848,9 +848,7 @@ func coverByTime(ctx context.Context, net *roads.Network, g *geo.Grid, pts []orb
 			return false
 		}
 		cells = append(cells, pt)
-		if k := int((seconds - s) * walk / bucketM); k > 0 {
-			buckets[k] = append(buckets[k], pt)
-		}
+		wo.add(pt, (seconds-s)*walk, final)
 		return true
 	}
 	var lens []float64 // the segment lengths of one part, reused
@@ -858,11 +856,12 @@ func coverByTime(ctx context.Context, net *roads.Network, g *geo.Grid, pts []orb
 		lens = lens[:0]
 		total := 0.0
 		for i := 1; i < len(part); i++ {
-			d := geo.Distance(part[i-1], part[i])
+			d := planarM(part[i-1], part[i], wo.kx)
 			lens = append(lens, d)
 			total += d
 		}
-		if len(part) == 0 || !add(part[0], fromS) {
+		wo.startPart()
+		if len(part) == 0 || !add(part[0], fromS, len(part) == 1) {
 			return werr == nil
 		}
 		done := 0.0
@@ -876,7 +875,7 @@ func coverByTime(ctx context.Context, net *roads.Network, g *geo.Grid, pts []orb
 				if total > 0 {
 					s = fromS + (toS-fromS)*(done+d*f)/total
 				}
-				if !add(orb.Point{a[0] + (b[0]-a[0])*f, a[1] + (b[1]-a[1])*f}, s) {
+				if !add(orb.Point{a[0] + (b[0]-a[0])*f, a[1] + (b[1]-a[1])*f}, s, i == len(part)-1 && j == k) {
 					return false
 				}
 			}
@@ -888,10 +887,8 @@ func coverByTime(ctx context.Context, net *roads.Network, g *geo.Grid, pts []orb
 		return nil, werr
 	}
 	g.CoverCells(cells)
-	for _, k := range slices.Sorted(maps.Keys(buckets)) {
-		if err := g.Cover(ctx, buckets[k], float64(k)*bucketM); err != nil {
-			return nil, err
-		}
+	if err := wo.cover(ctx); err != nil {
+		return nil, err
 	}
 	return tree, nil
 }
