@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -9,7 +10,8 @@ import (
 // TestPlannerByTime checks the planner's "measure" control on a server
 // with the Andorra road network: hidden until the server says it has a
 // network, by distance the answer is the straight line, and switched to
-// travel time the gaps are found on the roads (method "network").
+// travel time the gaps are found on the roads (method "network") and a
+// suggested site's nearest station is measured on them.
 func TestPlannerByTime(t *testing.T) {
 	ctx := newBrowser(t)
 	base := startRoadServer(t)
@@ -50,6 +52,16 @@ func TestPlannerByTime(t *testing.T) {
 		t.Error("no method in plain words by time")
 	}
 	p.noError()
+
+	// A suggested site's nearest station is by the roads, the straight
+	// line beside it.
+	p.set("suggest-n", "1")
+	p.click("suggest-run")
+	p.poll("a suggested site", `document.querySelectorAll('#suggest-list li.suggest-item').length === 1`)
+	if item := p.text("the site", `document.querySelector('#suggest-list li.suggest-item').textContent`); !strings.Contains(item, "by road") || !strings.Contains(item, "in a straight line") {
+		t.Errorf("suggested site %q; want its nearest station by road with the straight line beside it", item)
+	}
+	p.poll("the busy indicator to go", `document.getElementById('planner-busy').hidden`)
 
 	// The control speaks the page's language.
 	p.do("switch to Chinese", `document.getElementById('lang').value = 'zh'; document.getElementById('lang').dispatchEvent(new Event('change', {bubbles: true}))`)

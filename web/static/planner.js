@@ -958,6 +958,15 @@
     return p ? A.nameOf(p) : (ns.name || ns.id);
   }
 
+  // nearDistance is how far a card's nearest station is: by the roads
+  // (time and road distance) with the straight line beside it where the
+  // answer was by time on a network, else the straight line.
+  function nearDistance(ns) {
+    var line = A.formatDistance(ns.distance_m);
+    var road = A.travelText(ns);
+    return road ? t('planner.near_time', { road: road, line: line }) : line;
+  }
+
   // siteCard is the card of a suggested site, built from DOM nodes: what
   // it newly covers, the nearest existing station and the place it is in
   // or near, its position.
@@ -980,7 +989,7 @@
         }).catch(function () { /* keep the answer's name */ });
       }
       open.addEventListener('click', function () { map.closePopup(); Y.openStation(ns.id); });
-      rows.push([t('planner.site_nearest'), [open, ' — ' + A.formatDistance(ns.distance_m)]]);
+      rows.push([t('planner.site_nearest'), [open, ' — ' + nearDistance(ns)]]);
     }
     var near = nearPlaceText(p.near_place);
     if (near) { rows.push([t('planner.site_place'), near]); }
@@ -1115,7 +1124,7 @@
       var near = nearPlaceText(p.near_place);
       var ns = p.nearest_station;
       li.appendChild(el('div', 'hint', near || fmtLatLon(c[1], c[0]),
-        ns ? [' · ', tNodes('planner.site_station', { name: el('span', 'name', stationName(ns)), distance: A.formatDistance(ns.distance_m) })] : null));
+        ns ? [' · ', tNodes('planner.site_station', { name: el('span', 'name', stationName(ns)), distance: nearDistance(ns) })] : null));
       var open = function () { openSite(p.rank); };
       li.addEventListener('click', open);
       li.addEventListener('keydown', function (ev) { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); open(); } });
