@@ -59,10 +59,11 @@ func bufferArea(ctx context.Context, lines orb.MultiLineString, b float64) (orb.
 	r := &raster{rows: rows, cols: cols, on: make([]uint8, rows*cols)}
 	toXY := func(p orb.Point) (float64, float64) { return (p[0] - west) * kx, (p[1] - south) * ky }
 	// Each line is simplified to within a quarter of a cell before it is
-	// marked (simplify): the buffer moves by at most that, and curvy
+	// marked (Simplify): the buffer moves by at most that, and curvy
 	// mountain roads have many positions a few metres apart.
 	tol := cell / 4
 	var xy [][2]float64
+	var keep []int
 	for i, ls := range lines {
 		if i%checkEvery == 0 {
 			if err := ctx.Err(); err != nil {
@@ -74,12 +75,14 @@ func bufferArea(ctx context.Context, lines orb.MultiLineString, b float64) (orb.
 			x, y := toXY(p)
 			xy = append(xy, [2]float64{x, y})
 		}
-		xy = simplify(xy, tol)
+		keep = Simplify(xy, tol, keep[:0])
 		// The disc at a position between two segments is marked once,
 		// with the segment it ends.
-		r.markSegment(xy[0][0], xy[0][1], xy[0][0], xy[0][1], false, b, cell)
-		for j := 1; j < len(xy); j++ {
-			r.markSegment(xy[j-1][0], xy[j-1][1], xy[j][0], xy[j][1], true, b, cell)
+		a := xy[keep[0]]
+		r.markSegment(a[0], a[1], a[0], a[1], false, b, cell)
+		for _, k := range keep[1:] {
+			r.markSegment(a[0], a[1], xy[k][0], xy[k][1], true, b, cell)
+			a = xy[k]
 		}
 	}
 	regions, err := geo.TraceCells(ctx, r.on, r.rows, r.cols, 1, func(c, rr int) orb.Point {
@@ -201,9 +204,9 @@ func (r *raster) markSegment(ax, ay, bx, by float64, noStart bool, b, cell float
 	}
 }
 
-// simplify drops positions of the line pts (in metres) in place while
-// every dropped position stays within tol of the segment that replaces
-// it, so the buffer of the result covers the buffer of the input shrunk
+// Simplify appends to idx the indices of the positions of the line pts
+// (planar, in metres) it keeps, in order, dropping positions while every
+// dropped one stays within tol of the segment that replaces it, so the buffer of the result covers the buffer of the input shrunk
 // by tol, and lies within it grown by tol. It is one pass of the
 // "sleeve" kind: from the last kept position a, a cone of directions
 // holds the segments that pass within tol of every position seen since,
@@ -213,11 +216,16 @@ func (r *raster) markSegment(ax, ay, bx, by float64, noStart bool, b, cell float
 // the segment). Positions within tol of a fit every segment from a. The
 // first and last positions are kept. Linear time but for the positions
 // seen again after a kept one, at most those since the previous.
-func simplify(pts [][2]float64, tol float64) [][2]float64 {
+// It is the reach area's simplification (bufferArea) and the coverage
+// walk-off's (package plan).
+func Simplify(pts [][2]float64, tol float64, idx []int) []int {
 	if len(pts) <= 2 {
-		return pts
+		for i := range pts {
+			idx = append(idx, i)
+		}
+		return idx
 	}
-	out := pts[:1]
+	idx = append(idx, 0)
 	tol2 := tol * tol
 	a := 0
 	for a < len(pts)-1 {
@@ -258,8 +266,8 @@ func simplify(pts [][2]float64, tol float64) [][2]float64 {
 			maxD2 = d2
 			next = j
 		}
-		out = append(out, pts[next])
+		idx = append(idx, next)
 		a = next
 	}
-	return out
+	return idx
 }

@@ -80,7 +80,7 @@ func TestBufferArea(t *testing.T) {
 }
 
 // TestSimplify checks on random walks, straight, wiggly and doubling
-// back, that simplify keeps the ends, keeps positions in order, and
+// back, that Simplify keeps the ends, keeps positions in order, and
 // that every dropped position lies within tol of the kept segment that
 // replaces it.
 func TestSimplify(t *testing.T) {
@@ -107,33 +107,27 @@ func TestSimplify(t *testing.T) {
 			pts[i] = [2]float64{pts[i-1][0] + s*math.Cos(dir), pts[i-1][1] + s*math.Sin(dir)}
 		}
 		in := slices.Clone(pts)
-		out := simplify(pts, tol)
-		if out[0] != in[0] || out[len(out)-1] != in[n-1] {
-			t.Fatalf("simplify(%v, %v) = %v: ends not kept", in, tol, out)
+		idx := Simplify(pts, tol, nil)
+		if !slices.Equal(pts, in) {
+			t.Fatalf("Simplify changed its input")
 		}
-		// Match each kept position to its index in the input, in order.
-		k := 0
-		idx := make([]int, len(out))
-		for i, p := range out {
-			for k < n && in[k] != p {
-				k++
-			}
-			if k == n {
-				t.Fatalf("simplify(%v, %v) = %v: %v not in order", in, tol, out, p)
-			}
-			idx[i] = k
-			k++
+		if idx[0] != 0 || idx[len(idx)-1] != n-1 || !slices.IsSorted(idx) || len(slices.Compact(slices.Clone(idx))) != len(idx) {
+			t.Fatalf("Simplify(%v, %v) = %v: ends not kept or out of order", in, tol, idx)
+		}
+		out := make([][2]float64, len(idx))
+		for i, k := range idx {
+			out[i] = in[k]
 		}
 		for i := 1; i < len(idx); i++ {
 			for j := idx[i-1] + 1; j < idx[i]; j++ {
 				dropped++
 				if d := segDist(in[j], out[i-1], out[i]); d > tol*(1+1e-9) {
-					t.Fatalf("simplify(%v, %v) = %v: position %d dropped at %v from its segment", in, tol, out, j, d)
+					t.Fatalf("Simplify(%v, %v) = %v: position %d dropped at %v from its segment", in, tol, out, j, d)
 				}
 			}
 		}
 	}
 	if dropped == 0 {
-		t.Error("simplify dropped no position")
+		t.Error("Simplify dropped no position")
 	}
 }

@@ -833,11 +833,12 @@ func coverByTime(ctx context.Context, net *roads.Network, g *geo.Grid, pts []orb
 	}
 	step := math.Max(g.CellM/2, 10)
 	walk := prof.OffRoadKmh / 3.6 // m/s
-	var cells []orb.Point
+	// The samples' cells are covered a batch at a time.
+	cells := make([]orb.Point, 0, 1024)
 	wo := newWalkOff(g)
 	var werr error
 	n := 0
-	add := func(pt orb.Point, s float64, final bool) bool {
+	add := func(pt orb.Point) bool {
 		if n++; n > MaxReachSamples {
 			werr = &geo.WorkLimitError{Work: int64(n), Limit: MaxReachSamples, Unit: "road samples", CellM: g.CellM,
 				Else: "or fewer minutes, a smaller area or fewer records (filter by kind or amenity)"}
@@ -847,8 +848,10 @@ func coverByTime(ctx context.Context, net *roads.Network, g *geo.Grid, pts []orb
 			werr = ctx.Err()
 			return false
 		}
-		cells = append(cells, pt)
-		wo.add(pt, (seconds-s)*walk, final)
+		if cells = append(cells, pt); len(cells) == cap(cells) {
+			g.CoverCells(cells)
+			cells = cells[:0]
+		}
 		return true
 	}
 	var lens []float64 // the segment lengths of one part, reused
@@ -860,27 +863,20 @@ func coverByTime(ctx context.Context, net *roads.Network, g *geo.Grid, pts []orb
 			lens = append(lens, d)
 			total += d
 		}
-		wo.startPart()
-		if len(part) == 0 || !add(part[0], fromS, len(part) == 1) {
+		if len(part) == 0 || !add(part[0]) {
 			return werr == nil
 		}
-		done := 0.0
 		for i := 1; i < len(part); i++ {
 			a, b := part[i-1], part[i]
-			d := lens[i-1]
-			k := max(1, int(math.Ceil(d/step)))
+			k := max(1, int(math.Ceil(lens[i-1]/step)))
 			for j := 1; j <= k; j++ {
 				f := float64(j) / float64(k)
-				s := toS
-				if total > 0 {
-					s = fromS + (toS-fromS)*(done+d*f)/total
-				}
-				if !add(orb.Point{a[0] + (b[0]-a[0])*f, a[1] + (b[1]-a[1])*f}, s, i == len(part)-1 && j == k) {
+				if !add(orb.Point{a[0] + (b[0]-a[0])*f, a[1] + (b[1]-a[1])*f}) {
 					return false
 				}
 			}
-			done += d
 		}
+		wo.addPart(part, lens, total, fromS, toS, seconds, walk)
 		return true
 	})
 	if werr != nil {

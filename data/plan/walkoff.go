@@ -7,6 +7,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"yizhan/geo"
+	"yizhan/roads"
 )
 
 // walkDisc is the land walked off a reached road point: its centre and
@@ -17,27 +18,35 @@ type walkDisc struct {
 }
 
 // walkOff collects the walk-off discs along the reached roads and covers
-// the grid's cells whose centres lie within one. Consecutive discs along
-// a road are kept no closer than the road is sampled and no farther than
-// sqrt(8·r·ε) apart, ε a quarter of a cell: two discs of radius r that far
-// apart leave a notch of at most ε between them, so the union of the kept
-// discs is the union along the whole road, less at most ε, while a walk
-// of a kilometre keeps one disc in about every 300 m of road instead of
-// one a sample. Radii are shrunk by one part in a thousand, more than the
-// error of measuring on the grid's rows (see cover), so a cell is never
-// covered farther than the time allows.
+// the grid's cells whose centres lie within one. Along a road part the
+// radius changes linearly with the distance along it; the part is
+// simplified to within ε/2, ε a quarter of a cell, and discs are kept at
+// its positions and at most max(sqrt(4·r·ε), ε/2) apart along each
+// straight stretch, r the smallest radius between them: two discs of
+// radius r that far apart leave a notch of at most ε/2 between them, so
+// the union of the kept discs is the union along the whole road, less
+// about ε, while a walk of a kilometre keeps one disc in about every
+// 200 m of road. A part's ends, mostly junctions
+// shared by the parts meeting there, keep one disc each, the largest.
+// Radii are shrunk by one part in a thousand, more than the error of
+// measuring on the grid's rows (see cover), so a cell is never covered
+// farther than the time allows.
 type walkOff struct {
 	g     *geo.Grid
 	eps   float64
 	kx    float64 // meters per degree of longitude at the grid's middle latitude
 	discs []walkDisc
-	last  walkDisc // the last disc kept on the current road part
-	has   bool
+	ends  map[orb.Point]int // the disc at each part's end, by position
+	// One part's planar positions, distances along it and kept
+	// positions, reused.
+	xy   [][2]float64
+	at   []float64
+	keep []int
 }
 
 func newWalkOff(g *geo.Grid) *walkOff {
 	mid := (g.South + float64(g.Rows)*g.DLat/2) * math.Pi / 180
-	return &walkOff{g: g, eps: g.CellM / 4, kx: degM * math.Max(1e-6, math.Cos(mid))}
+	return &walkOff{g: g, eps: g.CellM / 4, kx: degM * math.Max(1e-6, math.Cos(mid)), ends: map[orb.Point]int{}}
 }
 
 // degM is meters per degree of latitude.
@@ -50,26 +59,86 @@ func planarM(a, b orb.Point, kx float64) float64 {
 	return math.Hypot((b[0]-a[0])*kx, (b[1]-a[1])*degM)
 }
 
-// startPart begins a new reached road part.
-func (w *walkOff) startPart() { w.has = false }
+// addPart adds the discs along one reached part: positions pts, lens the
+// lengths of its segments (planarM, summing to total), reached at fromS
+// seconds at its start and toS at its end, seconds the bound; a point's
+// radius is the time left there times walk (m/s), linear along the part.
+// The part is first simplified to within ε/2 (roads.Simplify: a curvy
+// road has positions metres apart); each kept position gets a disc, and
+// each straight stretch between two discs as many more as keep the notch
+// between them within ε/2 (see walkOff). Nothing is kept where no time
+// is left.
+func (w *walkOff) addPart(pts orb.LineString, lens []float64, total, fromS, toS, seconds, walk float64) {
+	if len(pts) == 0 {
+		return
+	}
+	rAt := func(along float64) float64 {
+		s := toS
+		if total > 0 {
+			s = fromS + (toS-fromS)*along/total
+		}
+		return (seconds - s) * walk * (1 - 1e-3)
+	}
+	tol := w.eps / 2
+	// The notch between discs of radius r a gap g apart is g²/(8r).
+	gapFor := func(r float64) float64 { return math.Max(math.Sqrt(8*math.Max(0, r)*tol), tol) }
+	o := pts[0]
+	w.xy, w.at = w.xy[:0], w.at[:0]
+	for i, p := range pts {
+		w.xy = append(w.xy, [2]float64{(p[0] - o[0]) * w.kx, (p[1] - o[1]) * degM})
+		if i == 0 {
+			w.at = append(w.at, 0)
+		} else {
+			w.at = append(w.at, w.at[i-1]+lens[i-1])
+		}
+	}
+	w.keep = roads.Simplify(w.xy, tol, w.keep[:0])
+	w.end(pts[0], rAt(0))
+	for j := 1; j < len(w.keep); j++ {
+		k0, k1 := w.keep[j-1], w.keep[j]
+		a, b := pts[k0], pts[k1]
+		s0, s1 := w.at[k0], w.at[k1]
+		if j > 1 {
+			if r := rAt(s0); r > 0 {
+				w.discs = append(w.discs, walkDisc{a, r})
+			}
+		}
+		l := math.Hypot(w.xy[k1][0]-w.xy[k0][0], w.xy[k1][1]-w.xy[k0][1])
+		if !(l > 0) {
+			continue
+		}
+		// The radius is linear along the stretch, so its least between
+		// two discs is at one of them; the gap is found with the radius a
+		// first guess of it reaches, no more than the least over it.
+		rU := func(u float64) float64 { return rAt(s0 + u*(s1-s0)) }
+		lastU, lastR := 0.0, rU(0)
+		for {
+			u := lastU + gapFor(math.Min(lastR, rU(lastU+gapFor(lastR)/l)))/l
+			if u >= 1 {
+				break
+			}
+			r := rU(u)
+			if r > 0 {
+				w.discs = append(w.discs, walkDisc{orb.Point{a[0] + (b[0]-a[0])*u, a[1] + (b[1]-a[1])*u}, r})
+			}
+			lastU, lastR = u, r
+		}
+	}
+	w.end(pts[len(pts)-1], rAt(total))
+}
 
-// add offers the disc of radius r (meters) at p, the next point along the
-// current part; r <= 0 is no disc. It keeps it when it is far enough
-// from the last kept (see walkOff), or when final (a part's last point).
-func (w *walkOff) add(p orb.Point, r float64, final bool) {
-	r *= 1 - 1e-3
+// end keeps the disc of radius r at a part's end p, one disc per
+// position, the largest.
+func (w *walkOff) end(p orb.Point, r float64) {
 	if r <= 0 {
 		return
 	}
-	d := walkDisc{p, r}
-	if w.has && !final {
-		gap := math.Sqrt(8 * math.Min(r, w.last.r) * w.eps)
-		if planarM(w.last.p, p, w.kx) < gap {
-			return
-		}
+	if i, ok := w.ends[p]; ok {
+		w.discs[i].r = math.Max(w.discs[i].r, r)
+		return
 	}
-	w.discs = append(w.discs, d)
-	w.last, w.has = d, true
+	w.ends[p] = len(w.discs)
+	w.discs = append(w.discs, walkDisc{p, r})
 }
 
 // cover marks the cells of g whose centres lie within a kept disc: row by
