@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/paulmach/orb"
 
@@ -34,10 +35,32 @@ const (
 
 // bufferArea buffers lines by b metres on a raster and traces it.
 func bufferArea(ctx context.Context, lines orb.MultiLineString, b float64) (orb.MultiPolygon, error) {
-	if len(lines) == 0 {
+	r, err := bufferRaster(ctx, lines, b)
+	if err != nil || r == nil {
+		return nil, err
+	}
+	regions, err := geo.TraceCells(ctx, r.on, r.rows, r.cols, 1, r.vertex)
+	if err != nil {
+		return nil, fmt.Errorf("roads: reach area: %w", err)
+	}
+	mp := make(orb.MultiPolygon, 0, len(regions))
+	for _, rg := range regions {
+		if len(rg.Polygon) > 0 {
+			mp = append(mp, rg.Polygon)
+		}
+	}
+	return mp, nil
+}
+
+// bufferRaster marks the cells of a raster around lines whose centres
+// lie within b metres of a line, each line simplified first; nil for no
+// line.
+func bufferRaster(ctx context.Context, lines orb.MultiLineString, b float64) (*raster, error) {
+	first := slices.IndexFunc(lines, func(ls orb.LineString) bool { return len(ls) > 0 })
+	if first < 0 {
 		return nil, nil
 	}
-	bd := orb.Bound{Min: lines[0][0], Max: lines[0][0]}
+	bd := orb.Bound{Min: lines[first][0], Max: lines[first][0]}
 	for _, ls := range lines {
 		for _, p := range ls {
 			bd.Min[0], bd.Min[1] = min(bd.Min[0], p[0]), min(bd.Min[1], p[1])
@@ -56,7 +79,7 @@ func bufferArea(ctx context.Context, lines orb.MultiLineString, b float64) (orb.
 	cols, rows := int(math.Ceil(wM/cell)), int(math.Ceil(hM/cell))
 	west := bd.Min[0] - (b+cell)/kx
 	south := bd.Min[1] - (b+cell)/ky
-	r := &raster{rows: rows, cols: cols, on: make([]uint8, rows*cols)}
+	r := &raster{rows: rows, cols: cols, on: make([]uint8, rows*cols), west: west, south: south, kx: kx, ky: ky, cell: cell}
 	toXY := func(p orb.Point) (float64, float64) { return (p[0] - west) * kx, (p[1] - south) * ky }
 	// Each line is simplified to within a quarter of a cell before it is
 	// marked (Simplify): the buffer moves by at most that, and curvy
@@ -69,6 +92,9 @@ func bufferArea(ctx context.Context, lines orb.MultiLineString, b float64) (orb.
 			if err := ctx.Err(); err != nil {
 				return nil, fmt.Errorf("roads: reach area stopped: %w", err)
 			}
+		}
+		if len(ls) == 0 {
+			continue
 		}
 		xy = xy[:0]
 		for _, p := range ls {
@@ -85,25 +111,21 @@ func bufferArea(ctx context.Context, lines orb.MultiLineString, b float64) (orb.
 			a = xy[k]
 		}
 	}
-	regions, err := geo.TraceCells(ctx, r.on, r.rows, r.cols, 1, func(c, rr int) orb.Point {
-		return orb.Point{west + float64(c)*cell/kx, south + float64(rr)*cell/ky}
-	})
-	if err != nil {
-		return nil, fmt.Errorf("roads: reach area: %w", err)
-	}
-	mp := make(orb.MultiPolygon, 0, len(regions))
-	for _, rg := range regions {
-		if len(rg.Polygon) > 0 {
-			mp = append(mp, rg.Polygon)
-		}
-	}
-	return mp, nil
+	return r, nil
 }
 
-// raster is a grid of cells, row 0 at the south, on or off.
+// raster is a grid of cells, row 0 at the south, on or off, cell metres
+// a side in a local equirectangular frame: kx and ky metres per degree,
+// its south-west corner at (west, south).
 type raster struct {
-	rows, cols int
-	on         []uint8 // 1: in the buffer
+	rows, cols                int
+	on                        []uint8 // 1: in the buffer
+	west, south, kx, ky, cell float64
+}
+
+// vertex is the position of lattice vertex (c, rr), for TraceCells.
+func (r *raster) vertex(c, rr int) orb.Point {
+	return orb.Point{r.west + float64(c)*r.cell/r.kx, r.south + float64(rr)*r.cell/r.ky}
 }
 
 // markSegment turns on every cell whose centre lies within b of the

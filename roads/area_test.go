@@ -131,3 +131,60 @@ func TestSimplify(t *testing.T) {
 		t.Error("Simplify dropped no position")
 	}
 }
+
+// TestBufferRaster checks the raster of random networks, lines meeting
+// at shared ends as reached roads do, some a point or a loop, against
+// every cell centre's distance to the lines as given: a centre within
+// the buffer less the simplification's quarter cell is on, one beyond
+// it by more than that is off.
+func TestBufferRaster(t *testing.T) {
+	rng := rand.New(rand.NewPCG(testSeed(t), 7))
+	for trial := range 200 {
+		o := orb.Point{1.5, 42.5}
+		var nodes []orb.Point
+		for range 2 + rng.IntN(6) {
+			nodes = append(nodes, orb.Point{o[0] + rng.Float64()*0.02, o[1] + rng.Float64()*0.015})
+		}
+		var lines orb.MultiLineString
+		for range 1 + rng.IntN(8) {
+			a, b := nodes[rng.IntN(len(nodes))], nodes[rng.IntN(len(nodes))]
+			ls := orb.LineString{a}
+			for range rng.IntN(8) { // wiggles between the ends
+				f := rng.Float64()
+				ls = append(ls, orb.Point{a[0] + (b[0]-a[0])*f + (rng.Float64()-0.5)*0.002, a[1] + (b[1]-a[1])*f + (rng.Float64()-0.5)*0.002})
+			}
+			if rng.IntN(6) > 0 {
+				ls = append(ls, b)
+			}
+			lines = append(lines, ls)
+		}
+		r, err := bufferRaster(context.Background(), lines, ReachBufferM)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tol := r.cell / 4
+		for rr := range r.rows {
+			for c := range r.cols {
+				x, y := (float64(c)+0.5)*r.cell, (float64(rr)+0.5)*r.cell
+				d := math.Inf(1)
+				for _, ls := range lines {
+					for i := range ls {
+						j := max(i-1, 0)
+						ax, ay := (ls[j][0]-r.west)*r.kx, (ls[j][1]-r.south)*r.ky
+						bx, by := (ls[i][0]-r.west)*r.kx, (ls[i][1]-r.south)*r.ky
+						dx, dy := bx-ax, by-ay
+						tt := 0.0
+						if l2 := dx*dx + dy*dy; l2 > 0 {
+							tt = math.Max(0, math.Min(1, ((x-ax)*dx+(y-ay)*dy)/l2))
+						}
+						d = math.Min(d, math.Hypot(ax+tt*dx-x, ay+tt*dy-y))
+					}
+				}
+				on := r.on[rr*r.cols+c] == 1
+				if d <= ReachBufferM-tol-1e-6 && !on || d > ReachBufferM+tol+1e-6 && on {
+					t.Fatalf("trial %d: cell %d,%d at %.2f m from the lines is on = %v (buffer %d, tolerance %.1f)\n%v", trial, rr, c, d, on, ReachBufferM, tol, lines)
+				}
+			}
+		}
+	}
+}
