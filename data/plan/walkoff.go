@@ -36,7 +36,7 @@ type walkOff struct {
 	eps   float64
 	kx    float64 // meters per degree of longitude at the grid's middle latitude
 	discs []walkDisc
-	ends  map[orb.Point]int // the disc at each part's end, by position
+	ends  map[uint64]int32 // the disc at each part's end, by a hash of its position
 	// One part's planar positions, distances along it and kept
 	// positions, reused.
 	xy   [][2]float64
@@ -46,7 +46,7 @@ type walkOff struct {
 
 func newWalkOff(g *geo.Grid) *walkOff {
 	mid := (g.South + float64(g.Rows)*g.DLat/2) * math.Pi / 180
-	return &walkOff{g: g, eps: g.CellM / 4, kx: degM * math.Max(1e-6, math.Cos(mid)), ends: map[orb.Point]int{}}
+	return &walkOff{g: g, eps: g.CellM / 4, kx: degM * max(1e-6, math.Cos(mid)), ends: map[uint64]int32{}}
 }
 
 // degM is meters per degree of latitude.
@@ -81,7 +81,7 @@ func (w *walkOff) addPart(pts orb.LineString, lens []float64, total, fromS, toS,
 	}
 	tol := w.eps / 2
 	// The notch between discs of radius r a gap g apart is g²/(8r).
-	gapFor := func(r float64) float64 { return math.Max(math.Sqrt(8*math.Max(0, r)*tol), tol) }
+	gapFor := func(r float64) float64 { return max(math.Sqrt(8*max(0, r)*tol), tol) }
 	o := pts[0]
 	w.xy, w.at = w.xy[:0], w.at[:0]
 	for i, p := range pts {
@@ -113,7 +113,7 @@ func (w *walkOff) addPart(pts orb.LineString, lens []float64, total, fromS, toS,
 		rU := func(u float64) float64 { return rAt(s0 + u*(s1-s0)) }
 		lastU, lastR := 0.0, rU(0)
 		for {
-			u := lastU + gapFor(math.Min(lastR, rU(lastU+gapFor(lastR)/l)))/l
+			u := lastU + gapFor(min(lastR, rU(lastU+gapFor(lastR)/l)))/l
 			if u >= 1 {
 				break
 			}
@@ -133,11 +133,13 @@ func (w *walkOff) end(p orb.Point, r float64) {
 	if r <= 0 {
 		return
 	}
-	if i, ok := w.ends[p]; ok {
-		w.discs[i].r = math.Max(w.discs[i].r, r)
+	h := math.Float64bits(p[0])*0x9e3779b97f4a7c15 ^ math.Float64bits(p[1])
+	if i, ok := w.ends[h]; ok && w.discs[i].p == p {
+		w.discs[i].r = max(w.discs[i].r, r)
 		return
-	}
-	w.ends[p] = len(w.discs)
+	} else if !ok {
+		w.ends[h] = int32(len(w.discs))
+	} // else another position with the same hash: a disc of its own
 	w.discs = append(w.discs, walkDisc{p, r})
 }
 
