@@ -199,6 +199,13 @@ func (w *walkOff) cover(ctx context.Context) error {
 		}
 		lat := g.South + (float64(r)+0.5)*g.DLat
 		sinL, cosL := math.Sincos(lat * math.Pi / 180)
+		// Columns per meter east–west on this row, and the first-order
+		// change of it with the half difference of latitude δ:
+		// 1/cos(φ−δ) ≈ (1 − tan φ·δ)/cos φ, the second-order rest a few
+		// parts in a hundred million at walking distances.
+		perM := 1 / (degM * max(1e-6, cosL) * g.DLon)
+		tanL := sinL / max(1e-6, cosL)
+		x0 := g.West/g.DLon + 0.5 // a longitude over DLon, less x0, is its column
 		k := 0
 		for _, s := range active {
 			if s.r1 < r {
@@ -206,16 +213,16 @@ func (w *walkOff) cover(ctx context.Context) error {
 			}
 			active[k] = s
 			k++
-			dy := (lat - s.d.p[1]) * degM
+			dLat := lat - s.d.p[1]
+			dy := dLat * degM
 			h := s.d.r*s.d.r - dy*dy
 			if h < 0 {
 				continue
 			}
-			// cos((φ+φ0)/2) to first order in the half difference.
-			cosM := max(1e-6, cosL+sinL*(lat-s.d.p[1])/2*math.Pi/180)
-			half := math.Sqrt(h) / (degM * cosM)
-			c0 := max(0, int(math.Ceil((s.d.p[0]-half-g.West)/g.DLon-0.5)))
-			c1 := min(g.Cols-1, int(math.Floor((s.d.p[0]+half-g.West)/g.DLon-0.5)))
+			half := math.Sqrt(h) * perM * (1 - tanL*dLat*(math.Pi/360))
+			mid := s.d.p[0]/g.DLon - x0
+			c0 := max(0, int(math.Ceil(mid-half)))
+			c1 := min(g.Cols-1, int(math.Floor(mid+half)))
 			if c0 <= c1 {
 				diff[c0]++
 				diff[c1+1]--
@@ -228,7 +235,7 @@ func (w *walkOff) cover(ctx context.Context) error {
 			run += diff[c]
 			diff[c] = 0
 			if run > 0 {
-				centres = append(centres, g.Centre(r, c))
+				centres = append(centres, orb.Point{g.West + (float64(c)+0.5)*g.DLon, lat})
 			}
 		}
 		diff[g.Cols] = 0
