@@ -303,7 +303,7 @@ const gridMethod = "cells of cell_m north-south on a lon/lat lattice (square at 
 
 const gridTimeMethod = "cells of cell_m north-south on a lon/lat lattice (square at the area's middle latitude), cell areas exact on the sphere; " +
 	"a cell is in the area when its centre is, covered when a road reached within minutes from a record passing the filter (one search on the road network from every record at once) passes through it, " +
-	"or when its centre lies within the distance walked off such a road in the time left there (short of it by at most a quarter of a cell, never beyond it); " +
+	"or when its centre lies within the distance walked off such a road in the time left there (short of it by at most half a cell, never beyond it); " +
 	"a demand point is covered when its own travel time from the nearest such record (to the nearest usable road, then on it) is within minutes; " +
 	"area_km2 is the polygon's spherical area, covered_km2 = area_km2 × covered_pct"
 

@@ -807,7 +807,7 @@ func (p *Planner) sitesOnRoads(ctx context.Context, a *analysis, c *coverage, si
 // profile's off-road speed in the time left there. The reached roads are
 // sampled at most half a cell apart (at least 10 m) for the cells they
 // pass through; the walk-off is the union of discs along them, kept no
-// more than a quarter of a cell short of the time and never beyond it
+// more than half a cell short of the time and never beyond it
 // (walkOff, walkoff.go).
 func coverByTime(ctx context.Context, net *roads.Network, g *geo.Grid, pts []orb.Point, seconds float64, prof *roads.Profile) (*roads.Tree, error) {
 	near := nearNetwork(net, prof)

@@ -20,14 +20,15 @@ type walkDisc struct {
 // walkOff collects the walk-off discs along the reached roads and covers
 // the grid's cells whose centres lie within one. Along a road part the
 // radius changes linearly with the distance along it; the part is
-// simplified to within ε/2, ε a quarter of a cell, and discs are kept at
-// its positions and at most max(sqrt(4·r·ε), ε/2) apart along each
-// straight stretch, r the smallest radius between them: two discs of
-// radius r that far apart leave a notch of at most ε/2 between them, so
-// the union of the kept discs is the union along the whole road, less
-// about ε, while a walk of a kilometre keeps one disc in about every
-// 200 m of road. A part's ends, mostly junctions
-// shared by the parts meeting there, keep one disc each, the largest.
+// simplified to within ε/2, ε half a cell (as far as the grid's own
+// half-cell rounding goes), and discs are kept at its positions and at
+// most max(sqrt(4·r·ε), ε/2) apart along each straight stretch, r the
+// smallest radius between them: two discs of radius r that far apart
+// leave a notch of at most ε/2 between them, so the union of the kept
+// discs is the union along the whole road, less about ε, while a walk of
+// a kilometre keeps one disc in about every 300 m of road (on 50 m
+// cells). A part's ends, mostly junctions shared by the parts meeting
+// there, keep one disc each, the largest.
 // Radii are shrunk by one part in a thousand, more than the error of
 // measuring on the grid's rows (see cover), so a cell is never covered
 // farther than the time allows.
@@ -46,7 +47,7 @@ type walkOff struct {
 
 func newWalkOff(g *geo.Grid) *walkOff {
 	mid := (g.South + float64(g.Rows)*g.DLat/2) * math.Pi / 180
-	return &walkOff{g: g, eps: g.CellM / 4, kx: degM * max(1e-6, math.Cos(mid)), ends: map[uint64]int32{}}
+	return &walkOff{g: g, eps: g.CellM / 2, kx: degM * max(1e-6, math.Cos(mid)), ends: map[uint64]int32{}}
 }
 
 // degM is meters per degree of latitude.

@@ -73,7 +73,7 @@ func TestWalkOffCover(t *testing.T) {
 
 // TestWalkOffPart checks the discs along random road parts against the
 // walk-off along the whole road (sampled every metre): every cell within
-// it less ε (a quarter of a cell) and the shrink is covered, none beyond
+// it less ε (half a cell) and the shrink is covered, none beyond
 // it (to the sampling's 2 m).
 func TestWalkOffPart(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
