@@ -806,10 +806,20 @@ func (p *Planner) sitesOnRoads(ctx context.Context, a *analysis, c *coverage, si
 // walk-off distance of a reached road point, the distance covered at the
 // profile's off-road speed in the time left there. The reached roads are
 // sampled at most half a cell apart (at least 10 m) for the cells they
-// pass through; the walk-off is the union of discs along them, kept no
+// pass through, where the walk-off does not reach deep enough to cover
+// those itself; the walk-off is the union of discs along them, kept no
 // more than half a cell short of the time and never beyond it
 // (walkOff, walkoff.go).
 func coverByTime(ctx context.Context, net *roads.Network, g *geo.Grid, pts []orb.Point, seconds float64, prof *roads.Profile) (*roads.Tree, error) {
+	// Where the walk-off reaches deep (the cell's half-diagonal and the
+	// walk-off's own shortfall, with room to spare), it covers the cells
+	// the road passes through, and they need no samples.
+	return coverByTimeDeep(ctx, net, g, pts, seconds, prof, 1.5*g.CellM+g.CellM/2)
+}
+
+// coverByTimeDeep is coverByTime sampling road cells only where the
+// walk-off radius is below deep meters.
+func coverByTimeDeep(ctx context.Context, net *roads.Network, g *geo.Grid, pts []orb.Point, seconds float64, prof *roads.Profile, deep float64) (*roads.Tree, error) {
 	near := nearNetwork(net, prof)
 	srcs := pts[:0:0]
 	for _, pt := range pts {
@@ -855,6 +865,7 @@ func coverByTime(ctx context.Context, net *roads.Network, g *geo.Grid, pts []orb
 		return true
 	}
 	var lens []float64 // the segment lengths of one part, reused
+	var rAt func(along float64) float64
 	tree.Reached(func(part orb.LineString, fromS, toS float64) bool {
 		lens = lens[:0]
 		total := 0.0
@@ -863,12 +874,29 @@ func coverByTime(ctx context.Context, net *roads.Network, g *geo.Grid, pts []orb
 			lens = append(lens, d)
 			total += d
 		}
+		rAt = func(along float64) float64 {
+			s := toS
+			if total > 0 {
+				s = fromS + (toS-fromS)*along/total
+			}
+			return (seconds - s) * walk
+		}
 		if len(part) == 0 || !add(part[0]) {
 			return werr == nil
 		}
+		done := 0.0
 		for i := 1; i < len(part); i++ {
 			a, b := part[i-1], part[i]
 			k := max(1, int(math.Ceil(lens[i-1]/step)))
+			done += lens[i-1]
+			if min(rAt(done-lens[i-1]), rAt(done)) >= deep {
+				// The walk-off covers this stretch's cells: skip them,
+				// counting them against the limit all the same.
+				if n += k; n > MaxReachSamples {
+					return add(b)
+				}
+				continue
+			}
 			for j := 1; j <= k; j++ {
 				f := float64(j) / float64(k)
 				if !add(orb.Point{a[0] + (b[0]-a[0])*f, a[1] + (b[1]-a[1])*f}) {

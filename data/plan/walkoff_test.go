@@ -9,6 +9,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"yizhan/geo"
+	"yizhan/roads"
 )
 
 // TestWalkOffCover checks walkOff.cover on random discs, shrunk as
@@ -145,5 +146,32 @@ func TestWalkOffPart(t *testing.T) {
 		if got < lo || got > hi {
 			t.Errorf("trial %d, cell %.0f m, %d positions: %d cells covered; want %d–%d", trial, cell, len(part), got, lo, hi)
 		}
+	}
+}
+
+// TestRoadCellsDeep checks that leaving the road cells deep inside the
+// walk-off unsampled changes nothing: 15 minutes' drive in Andorra on
+// 50 m cells covers the same cells either way.
+func TestRoadCellsDeep(t *testing.T) {
+	n := andorra(t)
+	area := orb.MultiPolygon{n.Bound().ToPolygon()}
+	prof := capped(roads.DefaultProfile(roads.Drive))
+	pts := []orb.Point{{1.5341, 42.5097}, {1.5802, 42.5353}, {1.4912, 42.4637}, {1.7327, 42.5425}}
+	var open [2]int
+	for i, deep := range []float64{math.Inf(1), 0} {
+		g, err := geo.NewGrid(context.Background(), area, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 1 {
+			deep = 2 * g.CellM
+		}
+		if _, err := coverByTimeDeep(context.Background(), n, g, pts, 900, &prof, deep); err != nil {
+			t.Fatal(err)
+		}
+		open[i] = g.Summary().CellsOpen
+	}
+	if open[0] != open[1] {
+		t.Errorf("%d cells open with every road cell sampled, %d with the deep ones left to the walk-off", open[0], open[1])
 	}
 }
