@@ -865,7 +865,6 @@ func coverByTimeDeep(ctx context.Context, net *roads.Network, g *geo.Grid, pts [
 		return true
 	}
 	var lens []float64 // the segment lengths of one part, reused
-	var rAt func(along float64) float64
 	tree.Reached(func(part orb.LineString, fromS, toS float64) bool {
 		lens = lens[:0]
 		total := 0.0
@@ -874,12 +873,13 @@ func coverByTimeDeep(ctx context.Context, net *roads.Network, g *geo.Grid, pts [
 			lens = append(lens, d)
 			total += d
 		}
-		rAt = func(along float64) float64 {
-			s := toS
-			if total > 0 {
-				s = fromS + (toS-fromS)*along/total
-			}
-			return (seconds - s) * walk
+		// The walk-off radius at the start and its change per meter
+		// along the part.
+		r0, dr := (seconds-fromS)*walk, 0.0
+		if total > 0 {
+			dr = -(toS - fromS) / total * walk
+		} else {
+			r0 = (seconds - toS) * walk
 		}
 		if len(part) == 0 || !add(part[0]) {
 			return werr == nil
@@ -889,7 +889,7 @@ func coverByTimeDeep(ctx context.Context, net *roads.Network, g *geo.Grid, pts [
 			a, b := part[i-1], part[i]
 			k := max(1, int(math.Ceil(lens[i-1]/step)))
 			done += lens[i-1]
-			if min(rAt(done-lens[i-1]), rAt(done)) >= deep {
+			if min(r0+dr*(done-lens[i-1]), r0+dr*done) >= deep {
 				// The walk-off covers this stretch's cells: skip them,
 				// counting them against the limit all the same.
 				if n += k; n > MaxReachSamples {
