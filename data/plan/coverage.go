@@ -57,7 +57,9 @@ type Planner struct {
 	Now func() time.Time
 	// Roads is the road network travel uses; nil: none, the straight line (network.go).
 	Roads *roads.Network
-	// Snaps keeps the records' snaps to Roads between requests; nil: none (snapcache.go).
+	// Snaps keeps the snaps to Roads of records and demand points, and the
+	// road demand and junction candidates of area boxes, between requests;
+	// nil: none (snapcache.go, roadcache.go).
 	Snaps *SnapCache
 }
 
