@@ -303,7 +303,7 @@ const gridMethod = "cells of cell_m north-south on a lon/lat lattice (square at 
 
 const gridTimeMethod = "cells of cell_m north-south on a lon/lat lattice (square at the area's middle latitude), cell areas exact on the sphere; " +
 	"a cell is in the area when its centre is, covered when a road reached within minutes from a record passing the filter (one search on the road network from every record at once) passes through it, " +
-	"or when its centre lies within the distance walked off such a road in the time left there (rounded down to half a cell); " +
+	"or when its centre lies within the distance walked off such a road in the time left there (short of it by at most half a cell, never beyond it); " +
 	"a demand point is covered when its own travel time from the nearest such record (to the nearest usable road, then on it) is within minutes; " +
 	"area_km2 is the polygon's spherical area, covered_km2 = area_km2 × covered_pct"
 
@@ -402,7 +402,7 @@ func gapsAnswer(res *plan.Gaps, cv coords) collection {
 		props := map[string]any{"rank": i + 1, "uncovered_km2": geo.Round(gp.AreaM2/1e6, 3), "cells": gp.Cells,
 			"centroid": lonLat(cv.out(gp.Centroid)), "nearest_station": (*siteNear)(nil)}
 		if n := res.Nearest[i]; n != nil {
-			props["nearest_station"] = &siteNear{ID: n.ID, Name: n.Name, DistanceM: round1(n.DistanceM)}
+			props["nearest_station"] = nearOf(n)
 		}
 		if res.ClosedBy[i] != "" {
 			props["closed_by"] = res.ClosedBy[i]
@@ -426,7 +426,21 @@ func GapsGeoJSON(res *plan.Gaps) ([]byte, error) {
 type siteNear struct {
 	ID        string  `json:"id"`
 	Name      string  `json:"name"`
-	DistanceM float64 `json:"distance_m"`
+	DistanceM float64 `json:"distance_m"` // the straight line
+	// By travel time on the roads (a request by time on a network): the
+	// trip and its road part; absent where found by the straight line.
+	DurationS     *float64 `json:"duration_s,omitempty"`
+	RoadDistanceM *float64 `json:"road_distance_m,omitempty"`
+}
+
+// nearOf is the rendering of a card's nearest station.
+func nearOf(n *plan.NearStation) *siteNear {
+	sn := &siteNear{ID: n.ID, Name: n.Name, DistanceM: round1(n.DistanceM)}
+	if n.ByTime {
+		d, m := round1(n.DurationS), round1(n.RoadMeters)
+		sn.DurationS, sn.RoadDistanceM = &d, &m
+	}
+	return sn
 }
 
 // placeNear is the populated place nearest a suggested site.
@@ -458,7 +472,7 @@ func siteProps(res *plan.Suggestion, i int, cum float64) map[string]any {
 		props["candidate_from"] = plan.CandidatesGrid
 	}
 	if n := st.Nearest; n != nil {
-		props["nearest_station"] = &siteNear{ID: n.ID, Name: n.Name, DistanceM: round1(n.DistanceM)}
+		props["nearest_station"] = nearOf(n)
 	}
 	if n := st.NearPlace; n != nil {
 		props["near_place"] = &placeNear{Name: n.Name, DistanceM: round1(n.DistanceM)}

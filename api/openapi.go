@@ -365,7 +365,7 @@ func openapiDocument() obj {
 		"/v1/coverage/suggest": obj{"post": obj{
 			"summary": "Suggest new sites", "description": "Up to n sites that would cover the most demand still uncovered, today's and the planned records fixed: greedy with lazy evaluation (CELF), " +
 				"which covers at least 1 - 1/e (63%) of what the best n sites would; ties go to the most uncovered area, then to the site farthest from every record and site. " +
-				"Each site has demand_gain, newly_covered_km2, nearest_station {id, name, distance_m} and near_place {name, distance_m}; the answer adds demand_covered_before and _after and the scenario with_suggested; suggest_method says how the sites were chosen (method, as in gaps, how travel was measured).",
+				"Each site has demand_gain, newly_covered_km2, nearest_station {id, name, distance_m, and by time on a road network duration_s and road_distance_m} and near_place {name, distance_m}; the answer adds demand_covered_before and _after and the scenario with_suggested; suggest_method says how the sites were chosen (method, as in gaps, how travel was measured).",
 			"parameters":  []obj{oaCRS},
 			"requestBody": oaBody("As for gaps, plus n and candidates (in crs).", bodyOptions, obj{"type": "object", "additionalProperties": false, "properties": suggestFields}),
 			"responses":   oaWithBody(oaCoverage(oaAnswer("Suggested sites as Point features.", mediaGeoJSON, obj{"type": "object"}))),

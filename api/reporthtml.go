@@ -302,6 +302,10 @@ func nearText(n *plan.NearStation, m map[string]string) string {
 	if n == nil {
 		return tr(m, "report.none")
 	}
+	if n.ByTime {
+		return tr(m, "report.near_time", "name", n.Name, "time", tr(m, "units.min", "n", geo.Num(math.Max(1, math.Round(n.DurationS/60)))),
+			"line", distanceWords(n.DistanceM, m))
+	}
 	return n.Name + " (" + distanceWords(n.DistanceM, m) + ")"
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/paulmach/orb"
 
@@ -34,10 +35,32 @@ const (
 
 // bufferArea buffers lines by b metres on a raster and traces it.
 func bufferArea(ctx context.Context, lines orb.MultiLineString, b float64) (orb.MultiPolygon, error) {
-	if len(lines) == 0 {
+	r, err := bufferRaster(ctx, lines, b)
+	if err != nil || r == nil {
+		return nil, err
+	}
+	regions, err := geo.TraceCells(ctx, r.on, r.rows, r.cols, 1, r.vertex)
+	if err != nil {
+		return nil, fmt.Errorf("roads: reach area: %w", err)
+	}
+	mp := make(orb.MultiPolygon, 0, len(regions))
+	for _, rg := range regions {
+		if len(rg.Polygon) > 0 {
+			mp = append(mp, rg.Polygon)
+		}
+	}
+	return mp, nil
+}
+
+// bufferRaster marks the cells of a raster around lines whose centres
+// lie within b metres of a line, each line simplified first; nil for no
+// line.
+func bufferRaster(ctx context.Context, lines orb.MultiLineString, b float64) (*raster, error) {
+	first := slices.IndexFunc(lines, func(ls orb.LineString) bool { return len(ls) > 0 })
+	if first < 0 {
 		return nil, nil
 	}
-	bd := orb.Bound{Min: lines[0][0], Max: lines[0][0]}
+	bd := orb.Bound{Min: lines[first][0], Max: lines[first][0]}
 	for _, ls := range lines {
 		for _, p := range ls {
 			bd.Min[0], bd.Min[1] = min(bd.Min[0], p[0]), min(bd.Min[1], p[1])
@@ -56,88 +79,120 @@ func bufferArea(ctx context.Context, lines orb.MultiLineString, b float64) (orb.
 	cols, rows := int(math.Ceil(wM/cell)), int(math.Ceil(hM/cell))
 	west := bd.Min[0] - (b+cell)/kx
 	south := bd.Min[1] - (b+cell)/ky
-	r := &raster{rows: rows, cols: cols, on: make([]uint8, rows*cols)}
+	r := &raster{rows: rows, cols: cols, on: make([]uint8, rows*cols), west: west, south: south, kx: kx, ky: ky, cell: cell}
 	toXY := func(p orb.Point) (float64, float64) { return (p[0] - west) * kx, (p[1] - south) * ky }
+	// Each line is simplified to within a quarter of a cell before it is
+	// marked (Simplify): the buffer moves by at most that, and curvy
+	// mountain roads have many positions a few metres apart.
+	tol := cell / 4
+	var xy [][2]float64
+	var keep []int
 	for i, ls := range lines {
 		if i%checkEvery == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, fmt.Errorf("roads: reach area stopped: %w", err)
 			}
 		}
-		// Positions closer than half a cell to the last one kept are
-		// skipped: the buffer moves by at most that, and curvy mountain
-		// roads have many positions a few metres apart.
-		ax, ay := toXY(ls[0])
-		tol2 := cell * cell / 4
-		for j := 1; j < len(ls); j++ {
-			bx, by := toXY(ls[j])
-			if j < len(ls)-1 && (bx-ax)*(bx-ax)+(by-ay)*(by-ay) < tol2 {
-				continue
-			}
-			r.markSegment(ax, ay, bx, by, b, cell)
-			ax, ay = bx, by
+		if len(ls) == 0 {
+			continue
+		}
+		xy = xy[:0]
+		for _, p := range ls {
+			x, y := toXY(p)
+			xy = append(xy, [2]float64{x, y})
+		}
+		keep = Simplify(xy, tol, keep[:0])
+		// The disc at a position between two segments is marked once,
+		// with the segment it ends.
+		a := xy[keep[0]]
+		r.markSegment(a[0], a[1], a[0], a[1], false, b, cell)
+		for _, k := range keep[1:] {
+			r.markSegment(a[0], a[1], xy[k][0], xy[k][1], true, b, cell)
+			a = xy[k]
 		}
 	}
-	regions, err := geo.TraceCells(ctx, r.on, r.rows, r.cols, 1, func(c, rr int) orb.Point {
-		return orb.Point{west + float64(c)*cell/kx, south + float64(rr)*cell/ky}
-	})
-	if err != nil {
-		return nil, fmt.Errorf("roads: reach area: %w", err)
-	}
-	mp := make(orb.MultiPolygon, 0, len(regions))
-	for _, rg := range regions {
-		if len(rg.Polygon) > 0 {
-			mp = append(mp, rg.Polygon)
-		}
-	}
-	return mp, nil
+	return r, nil
 }
 
-// raster is a grid of cells, row 0 at the south, on or off.
+// raster is a grid of cells, row 0 at the south, on or off, cell metres
+// a side in a local equirectangular frame: kx and ky metres per degree,
+// its south-west corner at (west, south).
 type raster struct {
-	rows, cols int
-	on         []uint8 // 1: in the buffer
+	rows, cols                int
+	on                        []uint8 // 1: in the buffer
+	west, south, kx, ky, cell float64
+}
+
+// vertex is the position of lattice vertex (c, rr), for TraceCells.
+func (r *raster) vertex(c, rr int) orb.Point {
+	return orb.Point{r.west + float64(c)*r.cell/r.kx, r.south + float64(rr)*r.cell/r.ky}
 }
 
 // markSegment turns on every cell whose centre lies within b of the
-// segment (ax, ay)–(bx, by), all in metres from the raster's south-west.
-// The buffer of a segment is a capsule, convex, so each row of cell
-// centres meets it in one interval: the hull of where the row meets the
-// discs at both ends and the band between them. Each row costs O(1) plus
-// the cells it fills.
-func (r *raster) markSegment(ax, ay, bx, by, b, cell float64) {
+// segment (ax, ay)–(bx, by), all in metres from the raster's south-west,
+// or, with noStart, only those that do not lie behind the start (where
+// they are nearer to it, in its disc, marked by the segment before;
+// nothing for a point). Either shape is convex (the band, with a disc or
+// the half of it beyond the band's end for each end), so each row of
+// cell centres meets it in one interval: the hull of where the row meets
+// the discs and the band between them.
+// Each row costs O(1) plus the cells it fills.
+func (r *raster) markSegment(ax, ay, bx, by float64, noStart bool, b, cell float64) {
 	inv := 1 / cell
-	r0 := max(0, int(math.Ceil((math.Min(ay, by)-b)*inv-0.5)))
-	r1 := min(r.rows-1, int(math.Floor((math.Max(ay, by)+b)*inv-0.5)))
+	r0 := max(0, int(math.Ceil((min(ay, by)-b)*inv-0.5)))
+	r1 := min(r.rows-1, int(math.Floor((max(ay, by)+b)*inv-0.5)))
 	dx, dy := bx-ax, by-ay
 	l2 := dx*dx + dy*dy
+	if noStart && l2 == 0 {
+		return
+	}
 	bl := b * math.Sqrt(l2)
 	b2 := b * b
+	// The band's two conditions linear in x, solved once per segment:
+	// the projection 0 <= (x-ax)dx + (y-ay)dy <= l2 and the distance
+	// |(x-ax)dy - (y-ay)dx| <= b·l, each an interval of x whose ends move
+	// linearly with y.
+	band := l2 > 0
+	var idx, idy float64
+	if dx != 0 {
+		idx = 1 / dx
+	}
+	if dy != 0 {
+		idy = 1 / dy
+	}
+	inf := math.Inf(1)
 	for rr := r0; rr <= r1; rr++ {
 		y := (float64(rr) + 0.5) * cell
-		lo, hi := math.Inf(1), math.Inf(-1)
-		if h := b2 - (y-ay)*(y-ay); h >= 0 {
-			w := math.Sqrt(h)
-			lo, hi = ax-w, ax+w
-		}
+		lo, hi := inf, -inf
+		py := (y - ay) * dy
 		if h := b2 - (y-by)*(y-by); h >= 0 {
 			w := math.Sqrt(h)
-			if bx-w < lo {
-				lo = bx - w
-			}
-			if bx+w > hi {
-				hi = bx + w
+			lo, hi = bx-w, bx+w
+			if noStart {
+				// Only the part on the end's side of the start, where
+				// the disc is convex with the band; the rest is nearer
+				// the start, in its disc.
+				switch {
+				case dx > 0:
+					lo = max(lo, ax-py*idx)
+				case dx < 0:
+					hi = min(hi, ax-py*idx)
+				case py < 0:
+					lo, hi = inf, -inf
+				}
 			}
 		}
-		if l2 > 0 {
-			// The band, two conditions linear in x: the projection
-			// 0 <= (x-ax)dx + (y-ay)dy <= l2, the distance
-			// |(x-ax)dy - (y-ay)dx| <= b·l.
-			blo, bhi := math.Inf(-1), math.Inf(1)
+		if !noStart {
+			if h := b2 - (y-ay)*(y-ay); h >= 0 {
+				w := math.Sqrt(h)
+				lo, hi = min(lo, ax-w), max(hi, ax+w)
+			}
+		}
+		if band {
+			blo, bhi := -inf, inf
 			ok := true
-			py := (y - ay) * dy
 			if dx != 0 {
-				x0, x1 := ax-py/dx, ax+(l2-py)/dx
+				x0, x1 := ax-py*idx, ax+(l2-py)*idx
 				if dx < 0 {
 					x0, x1 = x1, x0
 				}
@@ -147,26 +202,16 @@ func (r *raster) markSegment(ax, ay, bx, by, b, cell float64) {
 			}
 			qy := (y - ay) * dx
 			if dy != 0 {
-				x0, x1 := ax+(qy-bl)/dy, ax+(qy+bl)/dy
+				x0, x1 := ax+(qy-bl)*idy, ax+(qy+bl)*idy
 				if dy < 0 {
 					x0, x1 = x1, x0
 				}
-				if x0 > blo {
-					blo = x0
-				}
-				if x1 < bhi {
-					bhi = x1
-				}
+				blo, bhi = max(blo, x0), min(bhi, x1)
 			} else if qy < -bl || qy > bl {
 				ok = false
 			}
 			if ok && blo <= bhi {
-				if blo < lo {
-					lo = blo
-				}
-				if bhi > hi {
-					hi = bhi
-				}
+				lo, hi = min(lo, blo), max(hi, bhi)
 			}
 		}
 		if lo > hi {
@@ -179,4 +224,72 @@ func (r *raster) markSegment(ax, ay, bx, by, b, cell float64) {
 			row[c] = 1
 		}
 	}
+}
+
+// Simplify appends to idx the indices of the positions of the line pts
+// (planar, in metres) it keeps, in order, dropping positions while every
+// dropped one stays within tol of the segment that replaces it, so the buffer of the result covers the buffer of the input shrunk
+// by tol, and lies within it grown by tol. It is one pass of the
+// "sleeve" kind: from the last kept position a, a cone of directions
+// holds the segments that pass within tol of every position seen since,
+// and a position is dropped while it lies inside the cone and no nearer
+// to a than the farthest one seen (so each seen position projects
+// inside the segment, where its distance to the line is its distance to
+// the segment). Positions within tol of a fit every segment from a. The
+// first and last positions are kept. Linear time but for the positions
+// seen again after a kept one, at most those since the previous.
+// It is the reach area's simplification (bufferArea) and the coverage
+// walk-off's (package plan).
+func Simplify(pts [][2]float64, tol float64, idx []int) []int {
+	if len(pts) <= 2 {
+		for i := range pts {
+			idx = append(idx, i)
+		}
+		return idx
+	}
+	idx = append(idx, 0)
+	tol2 := tol * tol
+	a := 0
+	for a < len(pts)-1 {
+		ax, ay := pts[a][0], pts[a][1]
+		open := true               // no cone yet: every direction fits
+		var rx, ry, lx, ly float64 // the cone's right and left edges, counter-clockwise from r to l
+		maxD2 := 0.0
+		next := a + 1 // the farthest position a segment from a may end at
+		for j := a + 1; j < len(pts); j++ {
+			vx, vy := pts[j][0]-ax, pts[j][1]-ay
+			d2 := vx*vx + vy*vy
+			if d2 <= tol2 {
+				if open { // all seen so far are within tol of a
+					next = j
+				}
+				continue
+			}
+			if d2 < maxD2 || !open && (rx*vy-ry*vx < 0 || vx*ly-vy*lx < 0) {
+				break
+			}
+			// The directions within asin(tol/d) of v.
+			d := math.Sqrt(d2)
+			sn := tol / d
+			cs := math.Sqrt(1 - sn*sn)
+			ux, uy := vx/d, vy/d
+			nrx, nry := ux*cs+uy*sn, uy*cs-ux*sn // v turned clockwise
+			nlx, nly := ux*cs-uy*sn, uy*cs+ux*sn // counter-clockwise
+			if open {
+				rx, ry, lx, ly, open = nrx, nry, nlx, nly, false
+			} else {
+				if rx*nry-ry*nrx > 0 {
+					rx, ry = nrx, nry
+				}
+				if lx*nly-ly*nlx < 0 {
+					lx, ly = nlx, nly
+				}
+			}
+			maxD2 = d2
+			next = j
+		}
+		idx = append(idx, next)
+		a = next
+	}
+	return idx
 }

@@ -70,6 +70,18 @@ func BenchmarkAndorraReach15Drive(b *testing.B) {
 		}
 		b.ReportMetric(r.AreaKm2, "km2")
 	})
+	b.Run("area", func(b *testing.B) { // the buffer and its tracing alone
+		r, err := n.Reach(ctx, andorraLaVella, 900, &p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := roads.BufferArea(ctx, r.Roads); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 func BenchmarkAndorraRouteBorders(b *testing.B) {

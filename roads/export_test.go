@@ -77,3 +77,8 @@ func (n *Network) PrepareHierarchy(ctx context.Context, prof *Profile) (shortcut
 	}
 	return c.shortcuts, c.bytes(), nil
 }
+
+// BufferArea is bufferArea by ReachBufferM, for the area benchmark.
+func BufferArea(ctx context.Context, lines orb.MultiLineString) (orb.MultiPolygon, error) {
+	return bufferArea(ctx, lines, ReachBufferM)
+}

@@ -57,7 +57,9 @@ type Planner struct {
 	Now func() time.Time
 	// Roads is the road network travel uses; nil: none, the straight line (network.go).
 	Roads *roads.Network
-	// Snaps keeps the records' snaps to Roads between requests; nil: none (snapcache.go).
+	// Snaps keeps the snaps to Roads of records and demand points, and the
+	// road demand and junction candidates of area boxes, between requests;
+	// nil: none (snapcache.go, roadcache.go).
 	Snaps *SnapCache
 }
 
@@ -183,11 +185,17 @@ type SiteCard struct {
 	NearPlace *NearPlace   // the nearest bundled populated place; nil for none
 }
 
-// NearStation is the nearest record to a site.
+// NearStation is the nearest record to a site or gap: by straight-line
+// distance, or, with ByTime, by travel time on the roads (nearcard.go).
 type NearStation struct {
 	ID        string
-	Name      string // in the request's language
-	DistanceM float64
+	Name      string  // in the request's language
+	DistanceM float64 // the straight line to it, meters
+	// ByTime: found on the roads, DurationS the trip to it (the off-road
+	// parts included) and RoadMeters its road part.
+	ByTime     bool
+	DurationS  float64
+	RoadMeters float64
 }
 
 // NearPlace is the populated place nearest a site.
@@ -434,6 +442,13 @@ func (p *Planner) Gaps(ctx context.Context, snap *catalog.Snapshot, req *GapsReq
 		}
 		near[i] = nearestStation(snap, gaps[i].Centroid, cov.Filter, c.lang)
 	}
+	centroids := make([]orb.Point, min(len(near), MaxTimedCards))
+	for i := range centroids {
+		centroids[i] = gaps[i].Centroid
+	}
+	if err := p.timedCards(ctx, snap, &c, cov.Filter, centroids, near); err != nil {
+		return nil, gridStopped(err, p.timeout(), g.CellM)
+	}
 	return &Gaps{Coverage: cov, Gaps: gaps, ClosedBy: by, Nearest: near}, nil
 }
 
@@ -553,8 +568,17 @@ func (p *Planner) Suggest(ctx context.Context, snap *catalog.Snapshot, req *Sugg
 		return nil, gridStopped(err, p.timeout(), g.CellM)
 	}
 	cards := make([]SiteCard, len(sites))
+	pts := make([]orb.Point, len(sites))
+	near := make([]*NearStation, len(sites))
 	for i, s := range sites {
 		cards[i] = p.card(snap, s, cov.Filter, c.lang)
+		pts[i], near[i] = s.Point, cards[i].Nearest
+	}
+	if err := p.timedCards(ctx, snap, &c, cov.Filter, pts, near); err != nil {
+		return nil, gridStopped(err, p.timeout(), g.CellM)
+	}
+	for i := range cards {
+		cards[i].Nearest = near[i]
 	}
 	return &Suggestion{Coverage: cov, After: afterSum, DemandAfter: covAfter, Sites: cards, Candidates: cands, From: from, ClosedBy: by}, nil
 }

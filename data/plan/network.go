@@ -863,13 +863,14 @@ func (p *Planner) coverFrom(ctx context.Context, g *geo.Grid, pts []orb.Point, c
 	if err != nil || tree == nil {
 		return err
 	}
-	return demandByTime(ctx, tree, demand, covered)
+	return demandByTime(ctx, tree, demand, covered, p.Snaps.snapper(p.Roads, &prof))
 }
 
 // demandByTime marks covered[i] for every demand[i] that tree reaches
-// within its bound; entries already true stay true. ctx is checked every
-// 256 points.
-func demandByTime(ctx context.Context, tree *roads.Tree, demand []geo.DemandPoint, covered []bool) error {
+// within its bound; entries already true stay true. The points are
+// snapped by snap (the planner's cache: the default demand is the same
+// points request after request). ctx is checked every 256 points.
+func demandByTime(ctx context.Context, tree *roads.Tree, demand []geo.DemandPoint, covered []bool, snap func(orb.Point) (roads.Snap, bool)) error {
 	for i, d := range demand {
 		if i%256 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -877,7 +878,11 @@ func demandByTime(ctx context.Context, tree *roads.Tree, demand []geo.DemandPoin
 			}
 		}
 		if !covered[i] {
-			if _, _, ok := tree.TimeTo(d.Point); ok {
+			s, ok := snap(d.Point)
+			if !ok {
+				continue
+			}
+			if _, _, ok := tree.TimeToSnap(&s); ok {
 				covered[i] = true
 			}
 		}
@@ -913,10 +918,21 @@ func (p *Planner) sitesOnRoads(ctx context.Context, a *analysis, c *coverage, si
 // reached road passes through it, or when its centre lies within the
 // walk-off distance of a reached road point, the distance covered at the
 // profile's off-road speed in the time left there. The reached roads are
-// sampled at most half a cell apart (at least 10 m); walk-off distances
-// are rounded down to a multiple of half a cell (at least 25 m), so the
-// walk-off never covers more than the time allows.
+// sampled at most half a cell apart (at least 10 m) for the cells they
+// pass through, where the walk-off does not reach deep enough to cover
+// those itself; the walk-off is the union of discs along them, kept no
+// more than half a cell short of the time and never beyond it
+// (walkOff, walkoff.go).
 func coverByTime(ctx context.Context, net *roads.Network, g *geo.Grid, pts []orb.Point, seconds float64, prof *roads.Profile) (*roads.Tree, error) {
+	// Where the walk-off reaches deep (the cell's half-diagonal and the
+	// walk-off's own shortfall, with room to spare), it covers the cells
+	// the road passes through, and they need no samples.
+	return coverByTimeDeep(ctx, net, g, pts, seconds, prof, 1.5*g.CellM+g.CellM/2)
+}
+
+// coverByTimeDeep is coverByTime sampling road cells only where the
+// walk-off radius is below deep meters.
+func coverByTimeDeep(ctx context.Context, net *roads.Network, g *geo.Grid, pts []orb.Point, seconds float64, prof *roads.Profile, deep float64) (*roads.Tree, error) {
 	near := nearNetwork(net, prof)
 	srcs := pts[:0:0]
 	for _, pt := range pts {
@@ -939,13 +955,13 @@ func coverByTime(ctx context.Context, net *roads.Network, g *geo.Grid, pts []orb
 		return nil, roadStopped(err, "minutes", Timeout)
 	}
 	step := math.Max(g.CellM/2, 10)
-	bucketM := math.Max(g.CellM/2, 25)
 	walk := prof.OffRoadKmh / 3.6 // m/s
-	var cells []orb.Point
-	buckets := map[int][]orb.Point{}
+	// The samples' cells are covered a batch at a time.
+	cells := make([]orb.Point, 0, 1024)
+	wo := newWalkOff(g)
 	var werr error
 	n := 0
-	add := func(pt orb.Point, s float64) bool {
+	add := func(pt orb.Point) bool {
 		if n++; n > MaxReachSamples {
 			werr = &geo.WorkLimitError{Work: int64(n), Limit: MaxReachSamples, Unit: "road samples", CellM: g.CellM,
 				Else: "or fewer minutes, a smaller area or fewer records (filter by kind or amenity)"}
@@ -955,9 +971,9 @@ func coverByTime(ctx context.Context, net *roads.Network, g *geo.Grid, pts []orb
 			werr = ctx.Err()
 			return false
 		}
-		cells = append(cells, pt)
-		if k := int((seconds - s) * walk / bucketM); k > 0 {
-			buckets[k] = append(buckets[k], pt)
+		if cells = append(cells, pt); len(cells) == cap(cells) {
+			g.CoverCells(cells)
+			cells = cells[:0]
 		}
 		return true
 	}
@@ -966,40 +982,50 @@ func coverByTime(ctx context.Context, net *roads.Network, g *geo.Grid, pts []orb
 		lens = lens[:0]
 		total := 0.0
 		for i := 1; i < len(part); i++ {
-			d := geo.Distance(part[i-1], part[i])
+			d := planarM(part[i-1], part[i], wo.kx)
 			lens = append(lens, d)
 			total += d
 		}
-		if len(part) == 0 || !add(part[0], fromS) {
+		// The walk-off radius at the start and its change per meter
+		// along the part.
+		r0, dr := (seconds-fromS)*walk, 0.0
+		if total > 0 {
+			dr = -(toS - fromS) / total * walk
+		} else {
+			r0 = (seconds - toS) * walk
+		}
+		if len(part) == 0 || !add(part[0]) {
 			return werr == nil
 		}
 		done := 0.0
 		for i := 1; i < len(part); i++ {
 			a, b := part[i-1], part[i]
-			d := lens[i-1]
-			k := max(1, int(math.Ceil(d/step)))
+			k := max(1, int(math.Ceil(lens[i-1]/step)))
+			done += lens[i-1]
+			if min(r0+dr*(done-lens[i-1]), r0+dr*done) >= deep {
+				// The walk-off covers this stretch's cells: skip them,
+				// counting them against the limit all the same.
+				if n += k; n > MaxReachSamples {
+					return add(b)
+				}
+				continue
+			}
 			for j := 1; j <= k; j++ {
 				f := float64(j) / float64(k)
-				s := toS
-				if total > 0 {
-					s = fromS + (toS-fromS)*(done+d*f)/total
-				}
-				if !add(orb.Point{a[0] + (b[0]-a[0])*f, a[1] + (b[1]-a[1])*f}, s) {
+				if !add(orb.Point{a[0] + (b[0]-a[0])*f, a[1] + (b[1]-a[1])*f}) {
 					return false
 				}
 			}
-			done += d
 		}
+		wo.addPart(part, lens, total, fromS, toS, seconds, walk)
 		return true
 	})
 	if werr != nil {
 		return nil, werr
 	}
 	g.CoverCells(cells)
-	for _, k := range slices.Sorted(maps.Keys(buckets)) {
-		if err := g.Cover(ctx, buckets[k], float64(k)*bucketM); err != nil {
-			return nil, err
-		}
+	if err := wo.cover(ctx); err != nil {
+		return nil, err
 	}
 	return tree, nil
 }

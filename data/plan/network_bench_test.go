@@ -32,22 +32,30 @@ func BenchmarkNearestByTime(b *testing.B) {
 }
 
 // BenchmarkGapsByTime is the coverage of Andorra by 15 minutes of
-// driving from 30 records at once, on a 250 m grid.
+// driving from 30 records at once, on a 250 m grid, cold and cached.
 func BenchmarkGapsByTime(b *testing.B) {
 	n := andorra(b)
 	rng := rand.New(rand.NewPCG(5, 6))
 	snap := catalog.NewSnapshot(andorraStations(b, rng, 30), 1)
-	p := &Planner{Roads: n}
 	minutes, cell := 15.0, 250.0
 	req := &GapsRequest{Area: []byte(`{"type":"Polygon","coordinates":[[[1.41,42.43],[1.78,42.43],[1.78,42.65],[1.41,42.65],[1.41,42.43]]]}`),
 		CellM: &cell, Search: Search{Minutes: &minutes, Mode: "drive", By: "time"}}
 	ctx := context.Background()
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, err := p.Gaps(ctx, snap, req, nil); err != nil {
-			b.Fatal(err)
-		}
+	// cold: nothing kept between requests; cached: the road demand,
+	// junctions and snaps kept, as a server keeps them.
+	for _, bc := range []struct {
+		name  string
+		snaps *SnapCache
+	}{{"cold", nil}, {"cached", NewSnapCache()}} {
+		b.Run(bc.name, func(b *testing.B) {
+			p := &Planner{Roads: n, Snaps: bc.snaps}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := p.Gaps(ctx, snap, req, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
@@ -63,16 +71,22 @@ func BenchmarkSuggestByTime(b *testing.B) {
 		st.Status = data.StatusPlanned
 	}
 	snap := catalog.NewSnapshot(sts, 1)
-	p := &Planner{Roads: n}
 	minutes, cell, sites := 15.0, 250.0, 5
 	req := &SuggestRequest{GapsRequest: GapsRequest{Area: []byte(`{"type":"Polygon","coordinates":[[[1.41,42.43],[1.78,42.43],[1.78,42.65],[1.41,42.65],[1.41,42.43]]]}`),
 		CellM: &cell, Search: Search{Minutes: &minutes, Mode: "drive", By: "time"}}, N: &sites}
 	ctx := context.Background()
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, err := p.Suggest(ctx, snap, req, nil); err != nil {
-			b.Fatal(err)
-		}
+	for _, bc := range []struct {
+		name  string
+		snaps *SnapCache
+	}{{"cold", nil}, {"cached", NewSnapCache()}} {
+		b.Run(bc.name, func(b *testing.B) {
+			p := &Planner{Roads: n, Snaps: bc.snaps}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := p.Suggest(ctx, snap, req, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

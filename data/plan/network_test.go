@@ -257,88 +257,93 @@ func TestGapsByTime(t *testing.T) {
 	snap := catalog.NewSnapshot(sts, 1)
 	p := &Planner{Roads: n}
 	area := `{"type":"Polygon","coordinates":[[[1.41,42.43],[1.78,42.43],[1.78,42.65],[1.41,42.65],[1.41,42.43]]]}`
-	minutes, cell := 5.0, 500.0
-	req := &GapsRequest{Area: []byte(area), CellM: &cell, Search: Search{Minutes: &minutes, Mode: "drive", By: "time"}}
-	g, err := p.Gaps(context.Background(), snap, req, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if g.Method != MethodNetwork || g.By != "time" {
-		t.Fatalf("method %s by %s; want network by time", g.Method, g.By)
-	}
-	covered := g.Summary.CellsInside - g.Summary.CellsOpen
+	// 5 minutes on 500 m cells: every road cell sampled; 6 minutes on
+	// 250 m cells: road cells deep inside the walk-off are left to it.
+	var req *GapsRequest
+	for _, tc := range []struct{ minutes, cell float64 }{{5, 500}, {6, 250}} {
+		minutes, cell := tc.minutes, tc.cell
+		req = &GapsRequest{Area: []byte(area), CellM: &cell, Search: Search{Minutes: &minutes, Mode: "drive", By: "time"}}
+		g, err := p.Gaps(context.Background(), snap, req, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g.Method != MethodNetwork || g.By != "time" {
+			t.Fatalf("method %s by %s; want network by time", g.Method, g.By)
+		}
+		covered := g.Summary.CellsInside - g.Summary.CellsOpen
 
-	// The oracle, from the same search sampled every 10 m.
-	prof := roads.DefaultProfile(roads.Drive)
-	prof.MaxKmh = MaxRoadKmh
-	pts := make([]orb.Point, len(sts))
-	for i, st := range sts {
-		pts[i] = st.Location
-	}
-	tree, err := n.Search(context.Background(), pts, minutes*60, &prof)
-	if err != nil {
-		t.Fatal(err)
-	}
-	type sample struct {
-		p orb.Point
-		w float64 // walk-off meters
-	}
-	var samples []sample
-	tree.Reached(func(part orb.LineString, fromS, toS float64) bool {
-		total := 0.0
-		for i := 1; i < len(part); i++ {
-			total += geo.Distance(part[i-1], part[i])
+		// The oracle, from the same search sampled every 10 m.
+		prof := roads.DefaultProfile(roads.Drive)
+		prof.MaxKmh = MaxRoadKmh
+		pts := make([]orb.Point, len(sts))
+		for i, st := range sts {
+			pts[i] = st.Location
 		}
-		done := 0.0
-		for i := 1; i < len(part); i++ {
-			d := geo.Distance(part[i-1], part[i])
-			k := max(1, int(d/10))
-			for j := 0; j <= k; j++ {
-				fr := float64(j) / float64(k)
-				s := fromS
-				if total > 0 {
-					s = fromS + (toS-fromS)*(done+d*fr)/total
-				}
-				q := orb.Point{part[i-1][0] + (part[i][0]-part[i-1][0])*fr, part[i-1][1] + (part[i][1]-part[i-1][1])*fr}
-				samples = append(samples, sample{q, (minutes*60 - s) * prof.OffRoadKmh / 3.6})
-			}
-			done += d
+		tree, err := n.Search(context.Background(), pts, minutes*60, &prof)
+		if err != nil {
+			t.Fatal(err)
 		}
-		return true
-	})
-	gr := g.Grid
-	strict, loose := 0, 0
-	for r := 0; r < gr.Rows; r++ {
-		for c := 0; c < gr.Cols; c++ {
-			ctr := gr.Centre(r, c)
-			if ctr[0] < 1.41 || ctr[0] > 1.78 || ctr[1] < 42.43 || ctr[1] > 42.65 {
-				continue
+		type sample struct {
+			p orb.Point
+			w float64 // walk-off meters
+		}
+		var samples []sample
+		tree.Reached(func(part orb.LineString, fromS, toS float64) bool {
+			total := 0.0
+			for i := 1; i < len(part); i++ {
+				total += geo.Distance(part[i-1], part[i])
 			}
-			in, near, far := false, false, false
-			for _, s := range samples {
-				if int(math.Floor((s.p[1]-gr.South)/gr.DLat)) == r && int(math.Floor((s.p[0]-gr.West)/gr.DLon)) == c {
-					in = true
-					break
+			done := 0.0
+			for i := 1; i < len(part); i++ {
+				d := geo.Distance(part[i-1], part[i])
+				k := max(1, int(d/10))
+				for j := 0; j <= k; j++ {
+					fr := float64(j) / float64(k)
+					s := fromS
+					if total > 0 {
+						s = fromS + (toS-fromS)*(done+d*fr)/total
+					}
+					q := orb.Point{part[i-1][0] + (part[i][0]-part[i-1][0])*fr, part[i-1][1] + (part[i][1]-part[i-1][1])*fr}
+					samples = append(samples, sample{q, (minutes*60 - s) * prof.OffRoadKmh / 3.6})
 				}
-				if math.Abs(s.p[1]-ctr[1])*111_000 > s.w+cell {
-					continue // too far north or south to matter
+				done += d
+			}
+			return true
+		})
+		gr := g.Grid
+		strict, loose := 0, 0
+		for r := 0; r < gr.Rows; r++ {
+			for c := 0; c < gr.Cols; c++ {
+				ctr := gr.Centre(r, c)
+				if ctr[0] < 1.41 || ctr[0] > 1.78 || ctr[1] < 42.43 || ctr[1] > 42.65 {
+					continue
 				}
-				d := geo.Distance(s.p, ctr)
-				near = near || d <= s.w-cell/2
-				far = far || d <= s.w+cell/2
-			}
-			if in || near {
-				strict++
-			}
-			if in || far {
-				loose++
+				in, near, far := false, false, false
+				for _, s := range samples {
+					if int(math.Floor((s.p[1]-gr.South)/gr.DLat)) == r && int(math.Floor((s.p[0]-gr.West)/gr.DLon)) == c {
+						in = true
+						break
+					}
+					if math.Abs(s.p[1]-ctr[1])*111_000 > s.w+cell {
+						continue // too far north or south to matter
+					}
+					d := geo.Distance(s.p, ctr)
+					near = near || d <= s.w-cell/2
+					far = far || d <= s.w+cell/2
+				}
+				if in || near {
+					strict++
+				}
+				if in || far {
+					loose++
+				}
 			}
 		}
+		if covered < strict || covered > loose || strict == 0 {
+			t.Errorf("covered %d cells; the oracle says from %d to %d", covered, strict, loose)
+		}
+		t.Logf("%v min drive from %d records, %v m cells: %d cells covered (oracle %d–%d) of %d", minutes, len(sts), cell, covered, strict, loose, g.Summary.CellsInside)
 	}
-	if covered < strict || covered > loose || strict == 0 {
-		t.Errorf("covered %d cells; the oracle says from %d to %d", covered, strict, loose)
-	}
-	t.Logf("5 min drive from %d records: %d cells covered (oracle %d–%d) of %d", len(sts), covered, strict, loose, g.Summary.CellsInside)
 
 	// Without a network the same body is the straight-line circle.
 	sl, err := (&Planner{}).Gaps(context.Background(), snap, req, nil)

@@ -270,7 +270,7 @@ func (p *Planner) addRoadDemand(ctx context.Context, c *coverage, d *Demand, per
 		return nil
 	}
 	prof := c.roadProfile()
-	pts, err := roadDemand(ctx, p.Roads, c.demandBound(), &prof, perKm)
+	pts, err := p.Snaps.cachedDemand(ctx, p.Roads, c.demandBound(), &prof, perKm)
 	if err != nil {
 		return err
 	}
@@ -289,19 +289,25 @@ func (p *Planner) addRoadDemand(ctx context.Context, c *coverage, d *Demand, per
 // (clipped) area itself are left for the grid to drop, as every automatic
 // candidate is. ctx is checked every 4096 junctions and between lattice
 // sizes; once it ends the candidates are partial, and the suggestion's
-// next check of ctx stops it.
+// next check of ctx stops it. They are kept between requests in p.Snaps
+// (cachedJunctions).
 func (p *Planner) junctionCandidates(ctx context.Context, c *coverage) []Candidate {
 	if p.Roads == nil {
 		return nil
 	}
 	prof := c.roadProfile()
 	b := c.demandBound()
+	return p.Snaps.cachedJunctions(ctx, p.Roads, b, &prof, func() []Candidate { return junctionCandidates(ctx, p.Roads, b, &prof) })
+}
+
+// junctionCandidates computes Planner.junctionCandidates on net in b.
+func junctionCandidates(ctx context.Context, net *roads.Network, b orb.Bound, prof *roads.Profile) []Candidate {
 	type junction struct {
 		p   orb.Point
 		deg int
 	}
 	var js []junction
-	p.Roads.Junctions(b, &prof, func(pt orb.Point, deg int) bool {
+	net.Junctions(b, prof, func(pt orb.Point, deg int) bool {
 		js = append(js, junction{pt, deg})
 		return len(js)%4096 != 0 || ctx.Err() == nil
 	})

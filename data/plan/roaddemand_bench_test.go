@@ -74,6 +74,7 @@ func BenchmarkCandidateByTime(b *testing.B) {
 	}
 	ctx := context.Background()
 	covered := make([]bool, len(demand))
+	snaps := NewSnapCache().snapper(n, &prof) // as a server keeps them
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -84,7 +85,7 @@ func BenchmarkCandidateByTime(b *testing.B) {
 			b.Fatal(err)
 		}
 		if tree != nil {
-			if err := demandByTime(ctx, tree, demand, covered); err != nil {
+			if err := demandByTime(ctx, tree, demand, covered, snaps); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"yizhan/geo"
 	"yizhan/roads"
 )
 
@@ -26,12 +27,17 @@ const maxSnapProfiles = 16
 // network and profile), so snaps are kept by position: a moved record is
 // a new key and a cached snap is never stale. (Records are not keyed by
 // pointer: a snapshot may decode a new *data.Station for every search.)
-// A nil *SnapCache caches nothing. It is safe for concurrent use.
+// It keeps the network's road demand and junction candidates per area
+// box too (roadcache.go). A nil *SnapCache caches nothing. It is safe for concurrent use.
 type SnapCache struct {
 	mu    sync.RWMutex
 	net   *roads.Network
 	byKey map[string]map[orb.Point]cachedSnap
 	n     int
+	// The network's road demand and junction candidates per area box
+	// (roadcache.go), emptied with the snaps when the network changes.
+	demand    boxCache[[]geo.DemandPoint]
+	junctions boxCache[[]Candidate]
 }
 
 type cachedSnap struct {
@@ -74,9 +80,9 @@ func (c *SnapCache) snapper(net *roads.Network, prof *roads.Profile) func(st orb
 		s, ok := compute(st)
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		if c.net != net || c.n >= MaxCachedSnaps {
-			// A new network (the last one asked for wins), or a full cache.
-			c.net, c.byKey, c.n = net, map[string]map[orb.Point]cachedSnap{}, 0
+		c.forNet(net) // a new network: the last one asked for wins
+		if c.n >= MaxCachedSnaps {
+			c.byKey, c.n = map[string]map[orb.Point]cachedSnap{}, 0
 		}
 		m := c.byKey[key]
 		if m == nil {

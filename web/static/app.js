@@ -1945,7 +1945,8 @@
       el: el, nameOf: nameOf, kindLabel: kindLabel, kindColor: kindColor,
       number: number, formatDistance: formatDistance, amenityList: amenityList, popupContent: popupContent,
       amenities: AMENITIES.map(function (a) { return [a[0], t('amenity.' + a[0])]; }),
-      hoursState: hoursState, parseHours: parseHours, navLinks: navLinks, parseCoords: parseCoords
+      hoursState: hoursState, parseHours: parseHours, navLinks: navLinks, parseCoords: parseCoords,
+      travelText: travelText
     }
   };
   setView((location.hash || '').slice(1));

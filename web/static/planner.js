@@ -655,6 +655,7 @@
     var minutes = numberOf('planner-minutes');
     if (minutes !== null) { body.minutes = minutes; }
     body.mode = $('planner-mode').value;
+    if (!$('planner-by-box').hidden && $('planner-by').value === 'time') { body.by = 'time'; }
     var cell = numberOf('planner-cell');
     if (cell !== null) { body.cell_m = cell; }
     demandFields(body);
@@ -766,6 +767,8 @@
   // formula and the grid behind the "how" toggle.
   function renderMethod(s) {
     $('planner-method').hidden = false;
+    $('planner-method').dataset.method = s.method || '';
+    if (s.method === 'network') { showByTime(); }
     $('planner-plain').textContent = plainReach(s) + ' ' +
       (hasDemand(s) ? t('planner.plain_demand') : t('planner.plain_area'));
     $('planner-how-text').textContent = t('planner.how_text', {
@@ -955,6 +958,15 @@
     return p ? A.nameOf(p) : (ns.name || ns.id);
   }
 
+  // nearDistance is how far a card's nearest station is: by the roads
+  // (time and road distance) with the straight line beside it where the
+  // answer was by time on a network, else the straight line.
+  function nearDistance(ns) {
+    var line = A.formatDistance(ns.distance_m);
+    var road = A.travelText(ns);
+    return road ? t('planner.near_time', { road: road, line: line }) : line;
+  }
+
   // siteCard is the card of a suggested site, built from DOM nodes: what
   // it newly covers, the nearest existing station and the place it is in
   // or near, its position.
@@ -977,7 +989,7 @@
         }).catch(function () { /* keep the answer's name */ });
       }
       open.addEventListener('click', function () { map.closePopup(); Y.openStation(ns.id); });
-      rows.push([t('planner.site_nearest'), [open, ' — ' + A.formatDistance(ns.distance_m)]]);
+      rows.push([t('planner.site_nearest'), [open, ' — ' + nearDistance(ns)]]);
     }
     var near = nearPlaceText(p.near_place);
     if (near) { rows.push([t('planner.site_place'), near]); }
@@ -1112,7 +1124,7 @@
       var near = nearPlaceText(p.near_place);
       var ns = p.nearest_station;
       li.appendChild(el('div', 'hint', near || fmtLatLon(c[1], c[0]),
-        ns ? [' · ', tNodes('planner.site_station', { name: el('span', 'name', stationName(ns)), distance: A.formatDistance(ns.distance_m) })] : null));
+        ns ? [' · ', tNodes('planner.site_station', { name: el('span', 'name', stationName(ns)), distance: nearDistance(ns) })] : null));
       var open = function () { openSite(p.rank); };
       li.addEventListener('click', open);
       li.addEventListener('keydown', function (ev) { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); open(); } });
@@ -1250,6 +1262,36 @@
     $('report-request').value = JSON.stringify(reportBody());
     form.submit();
   }
+
+  // ---------- by time on the roads ----------
+
+  // The "measure" control: straight-line distance (the service circle) or
+  // travel time on the roads. It is shown only where the server has a
+  // road network (/readyz says roads.loaded, or an answer's method is
+  // "network"); elsewhere every answer is by the straight line anyway.
+  (function () {
+    var sel = el('select');
+    sel.id = 'planner-by';
+    sel.name = 'by';
+    [['distance', 'planner.by_distance'], ['time', 'planner.by_time']].forEach(function (o) {
+      var opt = el('option', null, t(o[1]));
+      opt.value = o[0];
+      opt.dataset.i18n = o[1];
+      sel.appendChild(opt);
+    });
+    var caption = el('span', null, t('planner.measure'));
+    caption.dataset.i18n = 'planner.measure';
+    var box = el('label', null, caption, sel);
+    box.id = 'planner-by-box';
+    box.htmlFor = 'planner-by';
+    box.hidden = true;
+    var after = $('planner-mode').closest('label');
+    after.parentNode.insertBefore(box, after.nextSibling);
+    A.getJSON(A.apiURL('readyz')).then(function (body) {
+      if (body && body.roads && body.roads.loaded) { showByTime(); }
+    }, function () { /* not ready or offline: a network answer still shows it */ });
+  })();
+  function showByTime() { $('planner-by-box').hidden = false; }
 
   $('planner-form').addEventListener('submit', function (ev) { ev.preventDefault(); runGaps(); });
   $('suggest-run').addEventListener('click', runSuggest);
