@@ -46,6 +46,7 @@ bench: ## benchmarks at 1,000,000 records: index vs brute force vs PostGIS (Post
 	$(GO) test -run '^$$' -bench 'Andorra|PgRoutingAndorra' -benchmem ./roads/
 	$(GO) test -run '^$$' -bench 'Grid2M$$' -benchmem -benchtime 10x -timeout 10m ./roads/
 	$(GO) test -run '^$$' -bench 'Grid2MBuild' -benchmem -benchtime 1x -timeout 10m ./roads/
+	$(GO) test -run '^$$' -bench 'CHBuild/(100|200|400)x' -benchmem -benchtime 1x ./roads/
 	$(GO) test -run '^$$' -bench 'ByTime' -benchmem -benchtime 20x ./data/plan/
 	$(GO) test -run '^$$' -bench 'WholeProcess' -benchtime 1x -timeout 30m ./internal/procbench/
 
