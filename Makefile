@@ -35,7 +35,7 @@ test-integration: ## run the PostGIS tests against YIZHAN_TEST_DATABASE_URL (req
 bench: ## benchmarks at 1,000,000 records: index vs brute force vs PostGIS (PostGIS parts need YIZHAN_TEST_DATABASE_URL)
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1s ./geo/
 	$(GO) test -run '^$$' -bench 'NearestHandler|RenderNearest5' -benchmem ./api/
-	$(GO) test -run '^$$' -bench 'CoverageGapsInnerMongolia|RouteStations2000km' -benchmem -benchtime 10x ./api/
+	$(GO) test -run '^$$' -bench 'CoverageGapsInnerMongolia|RouteStations2000km|GapsByTimeHandler' -benchmem -benchtime 10x ./api/
 	$(GO) test -run '^$$' -bench 'HTTPNearest1M' -benchmem -benchtime 1x -timeout 10m ./api/
 	$(GO) test -run '^$$' -bench 'PostGIS1M' -benchtime 1x ./data/postgis/
 	$(GO) test -run '^$$' -bench 'Import1M' -benchtime 1x ./data/source/
