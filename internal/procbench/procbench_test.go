@@ -64,6 +64,26 @@ func serveBare(addr string) error {
 	return app.Listener(ln)
 }
 
+// onlyEnv cuts BenchmarkWholeProcess short, to iterate on the HTTP path:
+// "http" runs the start-up, memory and the three HTTP runs beside bare
+// Fiber but nothing against PostGIS; "nearest" only the nearest run. Both
+// print the servers' process ids first, for a profiler. Unset, it runs
+// everything.
+const (
+	onlyEnv     = "YIZHAN_PROCBENCH_ONLY"
+	onlyHTTP    = "http"
+	onlyNearest = "nearest"
+)
+
+// httpRun is one of the HTTP load runs and what it measured.
+type httpRun struct {
+	name    string
+	targets []string
+	ok      func(body []byte) bool
+	res     Result
+	cpu     time.Duration // the server's processor time a request
+}
+
 func envInt(b *testing.B, name string, def int) int {
 	if s := os.Getenv(name); s != "" {
 		v, err := strconv.Atoi(s)
@@ -84,12 +104,18 @@ func envInt(b *testing.B, name string, def int) int {
 // YIZHAN_TEST_DATABASE_URL also `yizhan import`, the start-up from
 // PostGIS (LoadAll) and PostGIS's own queries. The client shares the
 // machine's cores with the server, as a load generator on loopback does.
+// YIZHAN_PROCBENCH_ONLY=http or =nearest (onlyEnv) runs part of it.
 //
 //	go test -run '^$' -bench WholeProcess -benchtime 1x -timeout 30m ./internal/procbench/
+//	YIZHAN_PROCBENCH_ONLY=nearest YIZHAN_BENCH_SECONDS=5 go test -run '^$' -bench WholeProcess -benchtime 1x ./internal/procbench/
 func BenchmarkWholeProcess(b *testing.B) {
 	n := envInt(b, "YIZHAN_BENCH_RECORDS", 1_000_000)
 	runFor := time.Duration(envInt(b, "YIZHAN_BENCH_SECONDS", 10)) * time.Second
 	const conns, limit = 64, 2_000_000
+	only := os.Getenv(onlyEnv)
+	if only != "" && only != onlyHTTP && only != onlyNearest {
+		b.Fatalf("%s=%q: want %q, %q or nothing", onlyEnv, only, onlyHTTP, onlyNearest)
+	}
 	ctx := context.Background()
 	dir := b.TempDir()
 
@@ -169,15 +195,25 @@ func BenchmarkWholeProcess(b *testing.B) {
 			return bytes.HasPrefix(body, []byte(`{"type":"FeatureCollection","features":[{`))
 		}
 		matched := func(body []byte) bool { return bytes.Contains(body, []byte(`"numberMatched":`)) }
+		runs := []httpRun{
+			{name: "nearest k=5, full features", targets: nearest, ok: fc},
+			{name: "count within 15 km (within …&limit=1)", targets: within, ok: matched},
+			{name: "count in a 0.5° box (stations?bbox…&limit=1)", targets: box, ok: matched},
+		}
+		if only == onlyNearest {
+			runs = runs[:1]
+		}
+		if only != "" {
+			// For profiling the server under this load from outside.
+			fmt.Printf("serve pid %d on %s, bare Fiber pid %d\n", srv.cmd.Process.Pid, srv.Addr, bare.cmd.Process.Pid)
+		}
 		Load(srv.Addr, nearest, conns, time.Second, limit, fc) // warm-up
 		gc0 := len(srv.GCs())
 		measureBare()
-		near, nearCPU := loadCPU(srv, nearest, fc)
-		measureBare()
-		circle, circleCPU := loadCPU(srv, within, matched)
-		measureBare()
-		boxed, boxedCPU := loadCPU(srv, box, matched)
-		measureBare()
+		for i := range runs {
+			runs[i].res, runs[i].cpu = loadCPU(srv, runs[i].targets, runs[i].ok)
+			measureBare()
+		}
 		gcs := srv.GCs()[gc0:]
 		rssLoad, _ := srv.RSS()
 		srv.Stop()
@@ -196,11 +232,7 @@ func BenchmarkWholeProcess(b *testing.B) {
 		bareCPUReq := bareCPU / time.Duration(max(1, bareRequests))
 		row("bare Fiber, fixed 300 B JSON, 64 connections (before, between and after yizhan's runs)",
 			fmt.Sprintf("%s req/s; best run %s; server CPU %.1f µs/request", strings.Join(bareRates, ", "), bareRes, us(bareCPUReq)))
-		for i, r := range []struct {
-			name string
-			res  Result
-			cpu  time.Duration
-		}{{"nearest k=5, full features", near, nearCPU}, {"count within 15 km (within …&limit=1)", circle, circleCPU}, {"count in a 0.5° box (stations?bbox…&limit=1)", boxed, boxedCPU}} {
+		for i, r := range runs {
 			ceiling := (bareRuns[i].Rate() + bareRuns[i+1].Rate()) / 2
 			if i == 0 {
 				b.ReportMetric(100*r.res.Rate()/ceiling, "nearest_%_of_bare")
@@ -211,18 +243,20 @@ func BenchmarkWholeProcess(b *testing.B) {
 				b.Errorf("%s: %d of %d requests failed", r.name, r.res.Errors, r.res.Requests)
 			}
 		}
-		row("GC during the three load runs", gcSummary(gcs))
+		row("GC during the load runs", gcSummary(gcs))
 		row("memory after the load runs (VmRSS)", fmt.Sprintf("%.0f MB = %.0f B/record", mb(rssLoad), float64(rssLoad)/float64(n)))
 		b.ReportMetric(srv.Ready.Seconds(), "startup_s")
 		b.ReportMetric(float64(rssGC)/float64(n), "rss_B/record")
-		b.ReportMetric(near.Rate(), "nearest_req/s")
-		b.ReportMetric(ms(near.P99), "nearest_p99_ms")
-		b.ReportMetric(circle.Rate(), "within_req/s")
-		b.ReportMetric(boxed.Rate(), "box_req/s")
+		b.ReportMetric(runs[0].res.Rate(), "nearest_req/s")
+		b.ReportMetric(ms(runs[0].res.P99), "nearest_p99_ms")
+		if len(runs) == 3 {
+			b.ReportMetric(runs[1].res.Rate(), "within_req/s")
+			b.ReportMetric(runs[2].res.Rate(), "box_req/s")
+		}
 		b.ReportMetric(bareRes.Rate(), "bare_req/s")
 
-		if os.Getenv(pgtest.EnvURL) != "" {
-			postGIS(b, ctx, bin, file, n, points, runFor, row, []Result{near, circle, boxed})
+		if os.Getenv(pgtest.EnvURL) != "" && only == "" {
+			postGIS(b, ctx, bin, file, n, points, runFor, row, []Result{runs[0].res, runs[1].res, runs[2].res})
 		}
 	}
 	b.ReportMetric(0, "ns/op")
