@@ -59,7 +59,7 @@ func (q query) travel() (plan.Travel, error) {
 			return t, err
 		}
 	}
-	t.Speeds, err = plan.ParseSpeeds(q.vals["speeds"])
+	t.Speeds, err = plan.ParseSpeeds(q.values("speeds"))
 	return t, err
 }
 
@@ -171,7 +171,7 @@ func (s *Server) route(c *fiber.Ctx) error {
 	if req.To, err = q.position("to", cv); err != nil {
 		return err
 	}
-	vias := q.vals["via"]
+	vias := q.values("via")
 	if len(vias) > MaxVia {
 		return badParam("via", "%d via points; the limit is %d", len(vias), MaxVia)
 	}
