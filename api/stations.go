@@ -107,7 +107,7 @@ func (s *Server) nearest(c *fiber.Ctx) error {
 	if maxM > 0 {
 		e.MaxDistanceM = &maxM
 	}
-	return send(c, mediaGeoJSON, cacheData, featureCollection{
+	return sendCollection(c, mediaGeoJSON, cacheData, &featureCollection{
 		Type:           "FeatureCollection",
 		Features:       cv.outFeatures(a.found(snap, at, lang)),
 		NumberReturned: len(a.hits),
@@ -182,7 +182,7 @@ func (s *Server) within(c *fiber.Ctx) error {
 		filterJSON
 		pointCRS
 	}
-	return send(c, mediaGeoJSON, cacheData, featureCollection{
+	return sendCollection(c, mediaGeoJSON, cacheData, &featureCollection{
 		Type:           "FeatureCollection",
 		Features:       cv.outFeatures(a.found(snap, at, lang)),
 		NumberMatched:  &matched,
@@ -334,7 +334,7 @@ func (s *Server) stations(c *fiber.Ctx) error {
 	if offset > 0 {
 		links = append(links, pageLink("prev", max(0, offset-limit)))
 	}
-	return send(c, mediaGeoJSON, cacheData, featureCollection{
+	return sendCollection(c, mediaGeoJSON, cacheData, &featureCollection{
 		Type:           "FeatureCollection",
 		Features:       fs,
 		NumberMatched:  &total,
