@@ -201,11 +201,36 @@ func (q query) float(name string) (v float64, ok bool, err error) {
 
 // pageURL is base with the request's query, limit and offset set: the
 // next or previous page of a paged answer.
+// It writes what url.Values.Encode writes (names sorted, each name's
+// values in the order given, both query-escaped) without building a map,
+// as a count in a box answers with a next link on every request.
 func (q query) pageURL(base string, limit, offset int) string {
-	v := q.urlValues()
-	v.Set("limit", strconv.Itoa(limit))
-	v.Set("offset", strconv.Itoa(offset))
-	return base + "?" + v.Encode()
+	ps := make([]queryPair, 0, len(q.pairs)+2)
+	for _, p := range q.pairs {
+		if p.name != "limit" && p.name != "offset" {
+			ps = append(ps, p)
+		}
+	}
+	ps = append(ps, queryPair{"limit", strconv.Itoa(limit)}, queryPair{"offset", strconv.Itoa(offset)})
+	slices.SortStableFunc(ps, func(a, b queryPair) int { return strings.Compare(a.name, b.name) })
+	var b strings.Builder
+	n := len(base) + 1
+	for _, p := range ps {
+		n += len(p.name) + len(p.value) + 2
+	}
+	b.Grow(n + n/4) // room for a few escapes
+	b.WriteString(base)
+	for i, p := range ps {
+		if i == 0 {
+			b.WriteByte('?')
+		} else {
+			b.WriteByte('&')
+		}
+		b.WriteString(url.QueryEscape(p.name))
+		b.WriteByte('=')
+		b.WriteString(url.QueryEscape(p.value))
+	}
+	return b.String()
 }
 
 // isDecimal reports whether s is written as a plain decimal number
