@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -82,6 +83,20 @@ type httpRun struct {
 	ok      func(body []byte) bool
 	res     Result
 	cpu     time.Duration // the server's processor time a request
+	// clientCPU is the load client's (this process's) processor time a
+	// request: with it, what the rate leaves unexplained is time the
+	// machine gave to other work.
+	clientCPU time.Duration
+}
+
+// selfCPU is the processor time this process has used so far (user and
+// system): the load client's, as nothing else runs in it during a load run.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func envInt(b *testing.B, name string, def int) int {
@@ -152,26 +167,32 @@ func BenchmarkWholeProcess(b *testing.B) {
 		bareOK := func(body []byte) bool { return len(body) == len(bareBody) }
 		Load(bare.Addr, []string{"/"}, conns, time.Second, limit, bareOK) // warm-up
 		var (
-			bareRuns []Result
-			bareCPU  time.Duration // the bare server's processor time over its runs
+			bareRuns      []Result
+			bareCPU       time.Duration // the bare server's processor time over its runs
+			bareClientCPU time.Duration // the load client's (this process's) over them
 		)
 		measureBare := func() {
 			c0, _ := bare.CPU()
+			k0 := selfCPU()
 			r := Load(bare.Addr, []string{"/"}, conns, runFor, limit, bareOK)
 			c1, _ := bare.CPU()
 			bareCPU += c1 - c0
+			bareClientCPU += selfCPU() - k0
 			if r.Errors > 0 {
 				b.Errorf("bare Fiber: %d of %d requests failed", r.Errors, r.Requests)
 			}
 			bareRuns = append(bareRuns, r)
 		}
-		// loadCPU is Load on srv with the server's processor time per
-		// request: unlike the rate, it hardly depends on what else runs.
-		loadCPU := func(srv *Process, targets []string, ok func([]byte) bool) (Result, time.Duration) {
+		// loadCPU is Load on srv with the server's and the client's
+		// processor time per request: unlike the rate, they hardly depend
+		// on what else runs.
+		loadCPU := func(srv *Process, targets []string, ok func([]byte) bool) (r Result, server, client time.Duration) {
 			c0, _ := srv.CPU()
-			r := Load(srv.Addr, targets, conns, runFor, limit, ok)
+			k0 := selfCPU()
+			r = Load(srv.Addr, targets, conns, runFor, limit, ok)
 			c1, _ := srv.CPU()
-			return r, (c1 - c0) / time.Duration(max(1, r.Requests))
+			n := time.Duration(max(1, r.Requests))
+			return r, (c1 - c0) / n, (selfCPU() - k0) / n
 		}
 
 		srv, err := Start(ctx, bin, []string{"serve", "--data", file, "--addr", "127.0.0.1:0", "--log-level", "warn"}, nil, "/readyz", 5*time.Minute)
@@ -211,7 +232,7 @@ func BenchmarkWholeProcess(b *testing.B) {
 		gc0 := len(srv.GCs())
 		measureBare()
 		for i := range runs {
-			runs[i].res, runs[i].cpu = loadCPU(srv, runs[i].targets, runs[i].ok)
+			runs[i].res, runs[i].cpu, runs[i].clientCPU = loadCPU(srv, runs[i].targets, runs[i].ok)
 			measureBare()
 		}
 		gcs := srv.GCs()[gc0:]
@@ -231,14 +252,15 @@ func BenchmarkWholeProcess(b *testing.B) {
 		}
 		bareCPUReq := bareCPU / time.Duration(max(1, bareRequests))
 		row("bare Fiber, fixed 300 B JSON, 64 connections (before, between and after yizhan's runs)",
-			fmt.Sprintf("%s req/s; best run %s; server CPU %.1f µs/request", strings.Join(bareRates, ", "), bareRes, us(bareCPUReq)))
+			fmt.Sprintf("%s req/s; best run %s; server CPU %.1f µs/request, client %.1f", strings.Join(bareRates, ", "), bareRes, us(bareCPUReq),
+				us(bareClientCPU/time.Duration(max(1, bareRequests)))))
 		for i, r := range runs {
 			ceiling := (bareRuns[i].Rate() + bareRuns[i+1].Rate()) / 2
 			if i == 0 {
 				b.ReportMetric(100*r.res.Rate()/ceiling, "nearest_%_of_bare")
 			}
-			row(r.name+", 64 connections", fmt.Sprintf("%s; %.1f%% of bare Fiber (the mean of the runs before and after); server CPU %.1f µs/request (%.1f× bare's)",
-				r.res, 100*r.res.Rate()/ceiling, us(r.cpu), float64(r.cpu)/float64(max(1, bareCPUReq))))
+			row(r.name+", 64 connections", fmt.Sprintf("%s; %.1f%% of bare Fiber (the mean of the runs before and after); server CPU %.1f µs/request (%.1f× bare's), client %.1f",
+				r.res, 100*r.res.Rate()/ceiling, us(r.cpu), float64(r.cpu)/float64(max(1, bareCPUReq)), us(r.clientCPU)))
 			if r.res.Errors > 0 {
 				b.Errorf("%s: %d of %d requests failed", r.name, r.res.Errors, r.res.Requests)
 			}
