@@ -28,6 +28,15 @@ const (
 	corsMaxAge = "600"
 )
 
+// The headers of a read answer any origin may read, as bytes with
+// canonical names, as crossOrigin sets them on every such answer.
+var (
+	corsAllowOriginBytes  = []byte(fiber.HeaderAccessControlAllowOrigin)
+	corsAnyBytes          = []byte("*")
+	corsExposeHeaderBytes = []byte(fiber.HeaderAccessControlExposeHeaders)
+	corsExposeBytes       = []byte(corsExpose)
+)
+
 // corsPolicy says which other origins' pages may use the API.
 type corsPolicy struct {
 	readAny bool            // any origin may read: Access-Control-Allow-Origin: *
@@ -106,7 +115,12 @@ func (s *Server) crossOrigin(c *fiber.Ctx) error {
 			allow = origin
 		}
 	}
-	if allow != "" {
+	switch h := &c.Response().Header; allow {
+	case "":
+	case "*": // every read answer: the header bytes are made once
+		h.SetCanonical(corsAllowOriginBytes, corsAnyBytes)
+		h.SetCanonical(corsExposeHeaderBytes, corsExposeBytes)
+	default:
 		c.Set(fiber.HeaderAccessControlAllowOrigin, allow)
 		c.Set(fiber.HeaderAccessControlExposeHeaders, corsExpose)
 	}

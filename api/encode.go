@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -399,8 +400,48 @@ func appendLine(b []byte, g *lineGeometry) ([]byte, error) {
 }
 
 // appendFloat appends f as encoding/json writes a float64 (data's one
-// writer of JSON numbers).
-func appendFloat(b []byte, f float64) ([]byte, error) { return data.AppendJSONFloat(b, f) }
+// writer of JSON numbers, data.AppendJSONFloat). Nearly every number an
+// answer holds is rounded to 7 decimals (coordinates) or 1 (meters,
+// degrees), and those are written without strconv's search for the
+// shortest digits, a fifth of a nearest answer's rendering: when f is the
+// float nearest to n/10⁷ for an integer n and 1e-6 ≤ |f| < 1e8, the
+// shortest decimal that reads back as f is n/10⁷ itself with its trailing
+// zeros dropped. Any other decimal of at most 7 decimals is at least 1e-7
+// from it, while below 1e8 half a unit in the last place of f is under
+// 1.5e-8, so none of those reads back as f, and one of more decimals has
+// more digits. (Below 1e-6 encoding/json writes an exponent.)
+func appendFloat(b []byte, f float64) ([]byte, error) {
+	if a := math.Abs(f); a >= 1e-6 && a < 1e8 {
+		if n := math.Round(f * 1e7); n/1e7 == f {
+			return appendDecimal7(b, int64(n)), nil
+		}
+	}
+	return data.AppendJSONFloat(b, f)
+}
+
+// appendDecimal7 appends n/10⁷ in plain decimal notation without trailing
+// zeros ("-12.5", "100.3461034", "510").
+func appendDecimal7(b []byte, n int64) []byte {
+	if n < 0 {
+		b = append(b, '-')
+		n = -n
+	}
+	b = strconv.AppendInt(b, n/1e7, 10)
+	frac := n % 1e7
+	if frac == 0 {
+		return b
+	}
+	var d [7]byte
+	for i := len(d) - 1; i >= 0; i-- {
+		d[i] = byte('0' + frac%10)
+		frac /= 10
+	}
+	end := len(d)
+	for d[end-1] == '0' {
+		end--
+	}
+	return append(append(b, '.'), d[:end]...)
+}
 
 // appendString appends s as a JSON string as encoding/json writes it by
 // default, HTML-safe (data's one writer of JSON strings).

@@ -15,6 +15,7 @@ import (
 
 	"yizhan/data"
 	"yizhan/data/catalog"
+	"yizhan/geo"
 )
 
 // trickyStrings are the pieces random strings are made of: everything a
@@ -271,16 +272,47 @@ func TestAppendFloat(t *testing.T) {
 	for i := 0; i < 10000; i++ {
 		vals = append(vals, math.Float64frombits(rng.Uint64()), rng.NormFloat64()*math.Pow(10, float64(rng.IntN(60)-30)))
 	}
-	for _, v := range vals {
-		want, werr := json.Marshal(v)
-		got, gerr := appendFloat(nil, v)
-		if (werr != nil) != (gerr != nil) {
-			t.Fatalf("appendFloat(%v) error %v, json.Marshal error %v", v, gerr, werr)
-		}
-		if werr == nil && !bytes.Equal(got, want) {
-			t.Fatalf("appendFloat(%v) = %s, json.Marshal = %s", v, got, want)
-		}
+	// Rounded numbers, as answers hold them (the fast path of appendFloat),
+	// at every magnitude around its bounds, and the next floats beside them.
+	vals = append(vals, 1e8, -1e8, math.Nextafter(1e8, 0), 99999999.9999999, 1e-6, math.Nextafter(1e-6, 0), 1.0000001e-6, 0.0000015, 180, -180, 90.0000001)
+	for i := 0; i < 200000; i++ {
+		v := roundedFloat(rng.Int64(), rng.IntN(20), rng.IntN(9))
+		vals = append(vals, v, math.Nextafter(v, math.Inf(1)), math.Nextafter(v, math.Inf(-1)))
 	}
+	for _, v := range vals {
+		checkFloat(t, v)
+	}
+}
+
+// roundedFloat is a number rounded to decimals places (geo.Round) of the
+// magnitude of n's low digits digits: what answers hold.
+func roundedFloat(n int64, digits, decimals int) float64 {
+	m := n % int64(math.Pow10(min(digits, 18)))
+	return geo.Round(float64(m)/math.Pow10(decimals), decimals)
+}
+
+func checkFloat(t *testing.T, v float64) {
+	t.Helper()
+	want, werr := json.Marshal(v)
+	got, gerr := appendFloat(nil, v)
+	if (werr != nil) != (gerr != nil) {
+		t.Fatalf("appendFloat(%v) error %v, json.Marshal error %v", v, gerr, werr)
+	}
+	if werr == nil && !bytes.Equal(got, want) {
+		t.Fatalf("appendFloat(%v) = %s, json.Marshal = %s", v, got, want)
+	}
+}
+
+func FuzzAppendFloat(f *testing.F) {
+	f.Add(uint64(0), int64(1003461034), 10, 7)
+	f.Add(math.Float64bits(0.1), int64(-7389), 4, 1)
+	f.Add(math.Float64bits(1e-7), int64(99999999999999), 15, 7)
+	f.Fuzz(func(t *testing.T, bits uint64, n int64, digits, decimals int) {
+		checkFloat(t, math.Float64frombits(bits))
+		if digits >= 0 && decimals >= 0 && decimals <= 8 {
+			checkFloat(t, roundedFloat(n, digits, decimals))
+		}
+	})
 }
 
 // TestNonFiniteIsAnError checks that a NaN distance fails the response

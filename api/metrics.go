@@ -4,6 +4,8 @@ import (
 	"context"
 	"math"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -121,6 +123,7 @@ func (s *Server) metricsRoutes() {
 
 	s.roadMetrics(reg)
 
+	series := newRequestSeries(requests, latency)
 	s.app.Use(func(c *fiber.Ctx) error {
 		start := time.Now()
 		err := c.Next()
@@ -130,10 +133,10 @@ func (s *Server) metricsRoutes() {
 			// it; its status is decided here by the same rule.
 			status = problemOf(err, c.Method(), c.Path()).Status
 		}
-		route := c.Route().Path // the pattern, e.g. /v1/stations/:id, so labels stay few
-		method := c.Method()
-		requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
-		latency.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
+		// The route's pattern, e.g. /v1/stations/:id, so labels stay few.
+		m := series.of(c.Method(), c.Route().Path, status)
+		m.requests.Inc()
+		m.latency.Observe(time.Since(start).Seconds())
 		return err
 	})
 	s.app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})))
@@ -202,3 +205,57 @@ func (s *Server) databaseReadiness(_ context.Context) (status any, ready bool) {
 
 // seconds rounds d to tenths of a second, as /readyz reports durations.
 func seconds(d time.Duration) float64 { return math.Round(d.Seconds()*10) / 10 }
+
+// requestSeries finds the request counter and latency histogram of a
+// method, route pattern and status without hashing labels or allocating
+// on every request: the combinations are few (the implemented methods,
+// the registered patterns, the statuses the API answers), so each is
+// looked up in the vectors once and kept in a map that is replaced, never
+// changed, when a new one appears; requests read it without a lock.
+type requestSeries struct {
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	mu       sync.Mutex // serializes additions
+	known    atomic.Pointer[map[seriesKey]seriesMetrics]
+}
+
+type seriesKey struct {
+	method, route string
+	status        int
+}
+
+type seriesMetrics struct {
+	requests prometheus.Counter
+	latency  prometheus.Observer
+}
+
+func newRequestSeries(requests *prometheus.CounterVec, latency *prometheus.HistogramVec) *requestSeries {
+	r := &requestSeries{requests: requests, latency: latency}
+	r.known.Store(&map[seriesKey]seriesMetrics{})
+	return r
+}
+
+// of returns the metrics of one method, route pattern and status.
+func (r *requestSeries) of(method, route string, status int) seriesMetrics {
+	k := seriesKey{method, route, status}
+	if m, ok := (*r.known.Load())[k]; ok {
+		return m
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	old := *r.known.Load()
+	if m, ok := old[k]; ok {
+		return m
+	}
+	m := seriesMetrics{
+		requests: r.requests.WithLabelValues(method, route, strconv.Itoa(status)),
+		latency:  r.latency.WithLabelValues(method, route),
+	}
+	next := make(map[seriesKey]seriesMetrics, len(old)+1)
+	for k, v := range old {
+		next[k] = v
+	}
+	next[k] = m
+	r.known.Store(&next)
+	return m
+}

@@ -226,8 +226,8 @@ func (s *Server) ogcItems(c *fiber.Ctx) error {
 
 	items := c.BaseURL() + "/ogc/collections/" + OGCCollection + "/items"
 	self := items
-	if len(q.vals) > 0 {
-		self += "?" + url.Values(q.vals).Encode()
+	if len(q.pairs) > 0 {
+		self += "?" + q.encode()
 	}
 	links := []ogcLink{
 		{Href: self, Rel: "self", Type: mediaGeoJSON, Title: "This page"},

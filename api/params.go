@@ -49,59 +49,136 @@ const (
 
 // query holds a request's query parameters, checked against the names a
 // route allows. Empty values count as absent, so that forms which send
-// "kind=" for "no filter" work.
+// "kind=" for "no filter" work. It costs two allocations whatever the
+// number of parameters (the hot searches parse one on every request): the
+// decoded names and values are substrings of one string, and pairs lists
+// them in the order given.
 type query struct {
-	vals url.Values
+	pairs []queryPair
 }
+
+// queryPair is one parameter with a non-empty value.
+type queryPair struct{ name, value string }
 
 // parseQuery reads c's query string; a parameter not in allowed is a 400
 // problem (a misspelt "radius" must not silently fall back to a default).
 func parseQuery(c *fiber.Ctx, allowed ...string) (query, error) {
-	q := query{vals: url.Values{}}
-	var err error
-	c.Context().QueryArgs().VisitAll(func(k, v []byte) {
+	args := c.Context().QueryArgs()
+	var (
+		err   error
+		size  int
+		count int
+	)
+	args.VisitAll(func(k, v []byte) {
 		if err != nil {
 			return
 		}
-		key := string(k)
-		if !slices.Contains(allowed, key) {
+		if !slices.Contains(allowed, string(k)) {
+			key := string(k)
 			err = badParam(key, "unknown parameter %s (allowed here: %s)", quote(key), strings.Join(allowed, ", "))
 			return
 		}
 		if len(v) > 0 {
-			q.vals[key] = append(q.vals[key], string(v))
+			size += len(k) + len(v)
+			count++
 		}
 	})
-	if err != nil {
+	if err != nil || count == 0 {
 		return query{}, err
 	}
+	var buf strings.Builder
+	buf.Grow(size)
+	args.VisitAll(func(k, v []byte) {
+		if len(v) > 0 {
+			buf.Write(k)
+			buf.Write(v)
+		}
+	})
+	all := buf.String()
+	q := query{pairs: make([]queryPair, 0, count)}
+	at := 0
+	args.VisitAll(func(k, v []byte) {
+		if len(v) > 0 {
+			name := all[at : at+len(k)]
+			at += len(k)
+			q.pairs = append(q.pairs, queryPair{name, all[at : at+len(v)]})
+			at += len(v)
+		}
+	})
 	return q, nil
 }
+
+// values returns every value of name, in the order given (nil when none).
+func (q query) values(name string) []string {
+	var vs []string
+	for _, p := range q.pairs {
+		if p.name == name {
+			vs = append(vs, p.value)
+		}
+	}
+	return vs
+}
+
+// get returns the first value of name ("" when absent), as url.Values.Get.
+func (q query) get(name string) string {
+	for _, p := range q.pairs {
+		if p.name == name {
+			return p.value
+		}
+	}
+	return ""
+}
+
+// urlValues returns the parameters as url.Values, a new map.
+func (q query) urlValues() url.Values {
+	v := url.Values{}
+	for _, p := range q.pairs {
+		v[p.name] = append(v[p.name], p.value)
+	}
+	return v
+}
+
+// encode is the query string of the parameters, sorted by name (url.Values.Encode).
+func (q query) encode() string { return q.urlValues().Encode() }
 
 // quote quotes a client-supplied value for an error detail (geo.Quote).
 func quote(s string) string { return geo.Quote(s) }
 
 // has reports whether name was given with a non-empty value.
-func (q query) has(name string) bool { return len(q.vals[name]) > 0 }
+func (q query) has(name string) bool {
+	for _, p := range q.pairs {
+		if p.name == name {
+			return true
+		}
+	}
+	return false
+}
 
 // one returns the single value of name ("" when absent). Repeating a
 // single-valued parameter with different values is a 400 problem.
 func (q query) one(name string) (string, error) {
-	vs := q.vals[name]
-	if len(vs) == 0 {
-		return "", nil
-	}
-	for _, v := range vs[1:] {
-		if v != vs[0] {
-			return "", badParam(name, "%s is given %d times with different values (%s, %s); give it once", name, len(vs), quote(vs[0]), quote(v))
+	first, found := "", false
+	for _, p := range q.pairs {
+		switch {
+		case p.name != name:
+		case !found:
+			first, found = p.value, true
+		case p.value != first:
+			vs := q.values(name)
+			return "", badParam(name, "%s is given %d times with different values (%s, %s); give it once", name, len(vs), quote(first), quote(p.value))
 		}
 	}
-	return vs[0], nil
+	return first, nil
 }
 
 // list returns every comma-separated item of every value of name
 // (plan.List): trimmed, empty items dropped, duplicates removed.
-func (q query) list(name string) []string { return plan.List(q.vals[name]) }
+func (q query) list(name string) []string {
+	if !q.has(name) {
+		return nil
+	}
+	return plan.List(q.values(name))
+}
 
 // float parses name as a finite number; ok is false when it is absent.
 func (q query) float(name string) (v float64, ok bool, err error) {
@@ -124,14 +201,36 @@ func (q query) float(name string) (v float64, ok bool, err error) {
 
 // pageURL is base with the request's query, limit and offset set: the
 // next or previous page of a paged answer.
+// It writes what url.Values.Encode writes (names sorted, each name's
+// values in the order given, both query-escaped) without building a map,
+// as a count in a box answers with a next link on every request.
 func (q query) pageURL(base string, limit, offset int) string {
-	v := url.Values{}
-	for k, vs := range q.vals {
-		v[k] = vs
+	ps := make([]queryPair, 0, len(q.pairs)+2)
+	for _, p := range q.pairs {
+		if p.name != "limit" && p.name != "offset" {
+			ps = append(ps, p)
+		}
 	}
-	v.Set("limit", strconv.Itoa(limit))
-	v.Set("offset", strconv.Itoa(offset))
-	return base + "?" + v.Encode()
+	ps = append(ps, queryPair{"limit", strconv.Itoa(limit)}, queryPair{"offset", strconv.Itoa(offset)})
+	slices.SortStableFunc(ps, func(a, b queryPair) int { return strings.Compare(a.name, b.name) })
+	var b strings.Builder
+	n := len(base) + 1
+	for _, p := range ps {
+		n += len(p.name) + len(p.value) + 2
+	}
+	b.Grow(n + n/4) // room for a few escapes
+	b.WriteString(base)
+	for i, p := range ps {
+		if i == 0 {
+			b.WriteByte('?')
+		} else {
+			b.WriteByte('&')
+		}
+		b.WriteString(url.QueryEscape(p.name))
+		b.WriteByte('=')
+		b.WriteString(url.QueryEscape(p.value))
+	}
+	return b.String()
 }
 
 // isDecimal reports whether s is written as a plain decimal number

@@ -334,3 +334,19 @@ func send(c *fiber.Ctx, media, cache string, v any) error {
 	c.Response().SetBody(body)
 	return nil
 }
+
+// sendCollection is send of a FeatureCollection, for the searches: fc
+// does not escape, so the collection costs no allocation.
+func sendCollection(c *fiber.Ctx, media, cache string, fc *featureCollection) error {
+	buf := getBuf()
+	defer putBuf(buf)
+	body, err := appendFeatureCollection((*buf)[:0], fc)
+	*buf = body
+	if err != nil {
+		return fmt.Errorf("encode response: %w", err)
+	}
+	c.Set(fiber.HeaderContentType, media)
+	c.Set(fiber.HeaderCacheControl, cache)
+	c.Response().SetBody(body)
+	return nil
+}

@@ -46,7 +46,7 @@ func (s *Server) report(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	format := q.vals.Get("format")
+	format := q.get("format")
 	if format == "" {
 		format = ReportHTML
 	}
@@ -54,7 +54,7 @@ func (s *Server) report(c *fiber.Ctx) error {
 		return badParam("format", "unknown format %s (allowed: %s)", quote(format), strings.Join(reportFormats, ", "))
 	}
 	bom := false
-	switch v := q.vals.Get("bom"); v {
+	switch v := q.get("bom"); v {
 	case "", "false", "0":
 	case "true", "1":
 		bom = true

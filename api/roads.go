@@ -59,7 +59,7 @@ func (q query) travel() (plan.Travel, error) {
 			return t, err
 		}
 	}
-	t.Speeds, err = plan.ParseSpeeds(q.vals["speeds"])
+	t.Speeds, err = plan.ParseSpeeds(q.values("speeds"))
 	return t, err
 }
 
@@ -171,7 +171,7 @@ func (s *Server) route(c *fiber.Ctx) error {
 	if req.To, err = q.position("to", cv); err != nil {
 		return err
 	}
-	vias := q.vals["via"]
+	vias := q.values("via")
 	if len(vias) > MaxVia {
 		return badParam("via", "%d via points; the limit is %d", len(vias), MaxVia)
 	}
@@ -225,18 +225,25 @@ func tripFeature(res *plan.Trip, cv coords) feature {
 // network is loaded).
 func orderByTime(c *fiber.Ctx) (bool, error) {
 	by := ""
-	for _, v := range c.Context().QueryArgs().PeekMulti("by") {
-		switch s := string(v); {
-		case s == "":
-		case s != "distance" && s != "time":
-			return false, badParam("by", "by must be distance or time, got %s", quote(s))
-		case by != "" && by != s:
-			return false, badParam("by", "by is given twice with different values (%s, %s); give it once", by, s)
-		default:
-			by = s
+	var err error
+	// VisitAll, not PeekMulti, which allocates on every search.
+	c.Context().QueryArgs().VisitAll(func(k, v []byte) {
+		if err != nil || string(k) != "by" {
+			return
 		}
-	}
-	return by == "time", nil
+		switch {
+		case len(v) == 0:
+		case string(v) != "distance" && string(v) != "time":
+			err = badParam("by", "by must be distance or time, got %s", quote(string(v)))
+		case by != "" && by != string(v):
+			err = badParam("by", "by is given twice with different values (%s, %s); give it once", by, string(v))
+		case string(v) == "time":
+			by = "time"
+		default:
+			by = "distance"
+		}
+	})
+	return by == "time", err
 }
 
 // timedEcho is the query of a search by travel time, as understood.
@@ -339,7 +346,7 @@ func (s *Server) searchByTime(c *fiber.Ctx, k int, extra ...string) error {
 	e := timedEcho{Lon: p[0], Lat: p[1], K: req.K, By: "time", Mode: res.Mode, Minutes: res.Minutes,
 		SpeedKmh: res.SpeedKmh, Circuity: res.Circuity, How: timedHow(res), Limit: limit,
 		filterJSON: newFilterJSON(f, lang), pointCRS: cv.echoPoint(p)}
-	return send(c, mediaGeoJSON, cacheData, featureCollection{
+	return sendCollection(c, mediaGeoJSON, cacheData, &featureCollection{
 		Type:           "FeatureCollection",
 		Features:       cv.outFeatures(timedFeatures(rs, lang)),
 		NumberMatched:  matched,

@@ -55,8 +55,17 @@ func securityHeaders(c *fiber.Ctx) error {
 // may still override them for its own response.
 func setSecurityHeaders(c *fiber.Ctx) {
 	h := &c.Response().Header
-	h.Set(fiber.HeaderContentSecurityPolicy, ContentSecurityPolicy)
-	h.Set(fiber.HeaderXContentTypeOptions, "nosniff")
-	h.Set(fiber.HeaderReferrerPolicy, ReferrerPolicy)
-	h.Set(fiber.HeaderXFrameOptions, "DENY")
+	for _, kv := range securityHeaderBytes {
+		h.SetCanonical(kv[0], kv[1])
+	}
+}
+
+// securityHeaderBytes are the security headers as bytes, their names in
+// canonical form, so that setting them on every response converts and
+// normalizes nothing.
+var securityHeaderBytes = [...][2][]byte{
+	{[]byte(fiber.HeaderContentSecurityPolicy), []byte(ContentSecurityPolicy)},
+	{[]byte(fiber.HeaderXContentTypeOptions), []byte("nosniff")},
+	{[]byte(fiber.HeaderReferrerPolicy), []byte(ReferrerPolicy)},
+	{[]byte(fiber.HeaderXFrameOptions), []byte("DENY")},
 }

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -80,6 +81,8 @@ type Server struct {
 	// snaps keeps where records join the road network, for searches by
 	// travel time (roads.go).
 	snaps *plan.SnapCache
+
+	version atomic.Pointer[dataVersion] // the last X-Data-Version written (versionText)
 }
 
 // New builds the app with every route. cfg.Catalog is required; a nil
@@ -171,6 +174,23 @@ func (s *Server) snapshot(c *fiber.Ctx) (*catalog.Snapshot, error) {
 	if snap == nil {
 		return nil, &Error{Status: fiber.StatusServiceUnavailable, RetryAfter: "5", Detail: "no data loaded yet; retry in a few seconds"}
 	}
-	c.Set("X-Data-Version", strconv.FormatInt(snap.Version(), 10))
+	c.Set("X-Data-Version", s.versionText(snap.Version()))
 	return snap, nil
+}
+
+// dataVersion is a snapshot version and its decimal text.
+type dataVersion struct {
+	v    int64
+	text string
+}
+
+// versionText is v in decimal, kept for the snapshot being served so that
+// X-Data-Version costs no allocation on every answer.
+func (s *Server) versionText(v int64) string {
+	if d := s.version.Load(); d != nil && d.v == v {
+		return d.text
+	}
+	d := &dataVersion{v: v, text: strconv.FormatInt(v, 10)}
+	s.version.Store(d)
+	return d.text
 }

@@ -41,6 +41,16 @@ func newFilterJSON(f data.Filter, lang string) filterJSON {
 	return out
 }
 
+// The query parameters of the searches, built once: they are checked on
+// every request. nearestByTimeOnly are those of nearest that only a search
+// by travel time takes.
+var (
+	nearestParams     = append(params("lon", "lat", "k", "max_distance_m", "by", "minutes", crsParam), travelParams...)
+	nearestByTimeOnly = append([]string{"minutes"}, travelParams...)
+	withinParams      = append(params("lon", "lat", "radius_m", "minutes", "limit", "by", crsParam), travelParams...)
+	stationsParams    = params("bbox", "limit", "offset", crsParam)
+)
+
 // nearest answers GET /v1/stations/nearest: the k records nearest to
 // (lon, lat) that pass the filters, nearest first, no farther than
 // max_distance_m when given.
@@ -50,11 +60,11 @@ func (s *Server) nearest(c *fiber.Ctx) error {
 	} else if byTime {
 		return s.nearestByTime(c) // roads.go
 	}
-	q, err := parseQuery(c, append(params("lon", "lat", "k", "max_distance_m", "by", "minutes", crsParam), travelParams...)...)
+	q, err := parseQuery(c, nearestParams...)
 	if err != nil {
 		return err
 	}
-	if err := q.onlyByTime(append([]string{"minutes"}, travelParams...)...); err != nil {
+	if err := q.onlyByTime(nearestByTimeOnly...); err != nil {
 		return err
 	}
 	p, err := q.point()
@@ -97,7 +107,7 @@ func (s *Server) nearest(c *fiber.Ctx) error {
 	if maxM > 0 {
 		e.MaxDistanceM = &maxM
 	}
-	return send(c, mediaGeoJSON, cacheData, featureCollection{
+	return sendCollection(c, mediaGeoJSON, cacheData, &featureCollection{
 		Type:           "FeatureCollection",
 		Features:       cv.outFeatures(a.found(snap, at, lang)),
 		NumberReturned: len(a.hits),
@@ -116,7 +126,7 @@ func (s *Server) within(c *fiber.Ctx) error {
 	} else if byTime {
 		return s.withinByTime(c) // roads.go
 	}
-	q, err := parseQuery(c, append(params("lon", "lat", "radius_m", "minutes", "limit", "by", crsParam), travelParams...)...)
+	q, err := parseQuery(c, withinParams...)
 	if err != nil {
 		return err
 	}
@@ -172,7 +182,7 @@ func (s *Server) within(c *fiber.Ctx) error {
 		filterJSON
 		pointCRS
 	}
-	return send(c, mediaGeoJSON, cacheData, featureCollection{
+	return sendCollection(c, mediaGeoJSON, cacheData, &featureCollection{
 		Type:           "FeatureCollection",
 		Features:       cv.outFeatures(a.found(snap, at, lang)),
 		NumberMatched:  &matched,
@@ -265,7 +275,7 @@ func noneMatch(header, etag string) bool {
 // whole world) that pass the filters, ordered by id and paged with limit
 // and offset, with numberMatched and next/prev links.
 func (s *Server) stations(c *fiber.Ctx) error {
-	q, err := parseQuery(c, params("bbox", "limit", "offset", crsParam)...)
+	q, err := parseQuery(c, stationsParams...)
 	if err != nil {
 		return err
 	}
@@ -324,7 +334,7 @@ func (s *Server) stations(c *fiber.Ctx) error {
 	if offset > 0 {
 		links = append(links, pageLink("prev", max(0, offset-limit)))
 	}
-	return send(c, mediaGeoJSON, cacheData, featureCollection{
+	return sendCollection(c, mediaGeoJSON, cacheData, &featureCollection{
 		Type:           "FeatureCollection",
 		Features:       fs,
 		NumberMatched:  &total,

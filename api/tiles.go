@@ -2,7 +2,6 @@ package api
 
 import (
 	"math"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -224,8 +223,8 @@ func (s *Server) tileJSON(c *fiber.Ctx) error {
 		return err
 	}
 	tmpl := c.BaseURL() + "/tiles/{z}/{x}/{y}.mvt"
-	if len(q.vals) > 0 {
-		tmpl += "?" + url.Values(q.vals).Encode()
+	if len(q.pairs) > 0 {
+		tmpl += "?" + q.encode()
 	}
 	fields := map[string]string{
 		"id":        "String: the record's id, as in /v1/stations/{id}",

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -64,6 +65,40 @@ func serveBare(addr string) error {
 	return app.Listener(ln)
 }
 
+// onlyEnv cuts BenchmarkWholeProcess short, to iterate on the HTTP path:
+// "http" runs the start-up, memory and the three HTTP runs beside bare
+// Fiber but nothing against PostGIS; "nearest" only the nearest run. Both
+// print the servers' process ids first, for a profiler. Unset, it runs
+// everything.
+const (
+	onlyEnv     = "YIZHAN_PROCBENCH_ONLY"
+	onlyHTTP    = "http"
+	onlyNearest = "nearest"
+)
+
+// httpRun is one of the HTTP load runs and what it measured.
+type httpRun struct {
+	name    string
+	targets []string
+	ok      func(body []byte) bool
+	res     Result
+	cpu     time.Duration // the server's processor time a request
+	// clientCPU is the load client's (this process's) processor time a
+	// request: with it, what the rate leaves unexplained is time the
+	// machine gave to other work.
+	clientCPU time.Duration
+}
+
+// selfCPU is the processor time this process has used so far (user and
+// system): the load client's, as nothing else runs in it during a load run.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 func envInt(b *testing.B, name string, def int) int {
 	if s := os.Getenv(name); s != "" {
 		v, err := strconv.Atoi(s)
@@ -84,12 +119,18 @@ func envInt(b *testing.B, name string, def int) int {
 // YIZHAN_TEST_DATABASE_URL also `yizhan import`, the start-up from
 // PostGIS (LoadAll) and PostGIS's own queries. The client shares the
 // machine's cores with the server, as a load generator on loopback does.
+// YIZHAN_PROCBENCH_ONLY=http or =nearest (onlyEnv) runs part of it.
 //
 //	go test -run '^$' -bench WholeProcess -benchtime 1x -timeout 30m ./internal/procbench/
+//	YIZHAN_PROCBENCH_ONLY=nearest YIZHAN_BENCH_SECONDS=5 go test -run '^$' -bench WholeProcess -benchtime 1x ./internal/procbench/
 func BenchmarkWholeProcess(b *testing.B) {
 	n := envInt(b, "YIZHAN_BENCH_RECORDS", 1_000_000)
 	runFor := time.Duration(envInt(b, "YIZHAN_BENCH_SECONDS", 10)) * time.Second
 	const conns, limit = 64, 2_000_000
+	only := os.Getenv(onlyEnv)
+	if only != "" && only != onlyHTTP && only != onlyNearest {
+		b.Fatalf("%s=%q: want %q, %q or nothing", onlyEnv, only, onlyHTTP, onlyNearest)
+	}
 	ctx := context.Background()
 	dir := b.TempDir()
 
@@ -126,26 +167,32 @@ func BenchmarkWholeProcess(b *testing.B) {
 		bareOK := func(body []byte) bool { return len(body) == len(bareBody) }
 		Load(bare.Addr, []string{"/"}, conns, time.Second, limit, bareOK) // warm-up
 		var (
-			bareRuns []Result
-			bareCPU  time.Duration // the bare server's processor time over its runs
+			bareRuns      []Result
+			bareCPU       time.Duration // the bare server's processor time over its runs
+			bareClientCPU time.Duration // the load client's (this process's) over them
 		)
 		measureBare := func() {
 			c0, _ := bare.CPU()
+			k0 := selfCPU()
 			r := Load(bare.Addr, []string{"/"}, conns, runFor, limit, bareOK)
 			c1, _ := bare.CPU()
 			bareCPU += c1 - c0
+			bareClientCPU += selfCPU() - k0
 			if r.Errors > 0 {
 				b.Errorf("bare Fiber: %d of %d requests failed", r.Errors, r.Requests)
 			}
 			bareRuns = append(bareRuns, r)
 		}
-		// loadCPU is Load on srv with the server's processor time per
-		// request: unlike the rate, it hardly depends on what else runs.
-		loadCPU := func(srv *Process, targets []string, ok func([]byte) bool) (Result, time.Duration) {
+		// loadCPU is Load on srv with the server's and the client's
+		// processor time per request: unlike the rate, they hardly depend
+		// on what else runs.
+		loadCPU := func(srv *Process, targets []string, ok func([]byte) bool) (r Result, server, client time.Duration) {
 			c0, _ := srv.CPU()
-			r := Load(srv.Addr, targets, conns, runFor, limit, ok)
+			k0 := selfCPU()
+			r = Load(srv.Addr, targets, conns, runFor, limit, ok)
 			c1, _ := srv.CPU()
-			return r, (c1 - c0) / time.Duration(max(1, r.Requests))
+			n := time.Duration(max(1, r.Requests))
+			return r, (c1 - c0) / n, (selfCPU() - k0) / n
 		}
 
 		srv, err := Start(ctx, bin, []string{"serve", "--data", file, "--addr", "127.0.0.1:0", "--log-level", "warn"}, nil, "/readyz", 5*time.Minute)
@@ -169,15 +216,25 @@ func BenchmarkWholeProcess(b *testing.B) {
 			return bytes.HasPrefix(body, []byte(`{"type":"FeatureCollection","features":[{`))
 		}
 		matched := func(body []byte) bool { return bytes.Contains(body, []byte(`"numberMatched":`)) }
+		runs := []httpRun{
+			{name: "nearest k=5, full features", targets: nearest, ok: fc},
+			{name: "count within 15 km (within …&limit=1)", targets: within, ok: matched},
+			{name: "count in a 0.5° box (stations?bbox…&limit=1)", targets: box, ok: matched},
+		}
+		if only == onlyNearest {
+			runs = runs[:1]
+		}
+		if only != "" {
+			// For profiling the server under this load from outside.
+			fmt.Printf("serve pid %d on %s, bare Fiber pid %d\n", srv.cmd.Process.Pid, srv.Addr, bare.cmd.Process.Pid)
+		}
 		Load(srv.Addr, nearest, conns, time.Second, limit, fc) // warm-up
 		gc0 := len(srv.GCs())
 		measureBare()
-		near, nearCPU := loadCPU(srv, nearest, fc)
-		measureBare()
-		circle, circleCPU := loadCPU(srv, within, matched)
-		measureBare()
-		boxed, boxedCPU := loadCPU(srv, box, matched)
-		measureBare()
+		for i := range runs {
+			runs[i].res, runs[i].cpu, runs[i].clientCPU = loadCPU(srv, runs[i].targets, runs[i].ok)
+			measureBare()
+		}
 		gcs := srv.GCs()[gc0:]
 		rssLoad, _ := srv.RSS()
 		srv.Stop()
@@ -195,34 +252,33 @@ func BenchmarkWholeProcess(b *testing.B) {
 		}
 		bareCPUReq := bareCPU / time.Duration(max(1, bareRequests))
 		row("bare Fiber, fixed 300 B JSON, 64 connections (before, between and after yizhan's runs)",
-			fmt.Sprintf("%s req/s; best run %s; server CPU %.1f µs/request", strings.Join(bareRates, ", "), bareRes, us(bareCPUReq)))
-		for i, r := range []struct {
-			name string
-			res  Result
-			cpu  time.Duration
-		}{{"nearest k=5, full features", near, nearCPU}, {"count within 15 km (within …&limit=1)", circle, circleCPU}, {"count in a 0.5° box (stations?bbox…&limit=1)", boxed, boxedCPU}} {
+			fmt.Sprintf("%s req/s; best run %s; server CPU %.1f µs/request, client %.1f", strings.Join(bareRates, ", "), bareRes, us(bareCPUReq),
+				us(bareClientCPU/time.Duration(max(1, bareRequests)))))
+		for i, r := range runs {
 			ceiling := (bareRuns[i].Rate() + bareRuns[i+1].Rate()) / 2
 			if i == 0 {
 				b.ReportMetric(100*r.res.Rate()/ceiling, "nearest_%_of_bare")
 			}
-			row(r.name+", 64 connections", fmt.Sprintf("%s; %.1f%% of bare Fiber (the mean of the runs before and after); server CPU %.1f µs/request (%.1f× bare's)",
-				r.res, 100*r.res.Rate()/ceiling, us(r.cpu), float64(r.cpu)/float64(max(1, bareCPUReq))))
+			row(r.name+", 64 connections", fmt.Sprintf("%s; %.1f%% of bare Fiber (the mean of the runs before and after); server CPU %.1f µs/request (%.1f× bare's), client %.1f",
+				r.res, 100*r.res.Rate()/ceiling, us(r.cpu), float64(r.cpu)/float64(max(1, bareCPUReq)), us(r.clientCPU)))
 			if r.res.Errors > 0 {
 				b.Errorf("%s: %d of %d requests failed", r.name, r.res.Errors, r.res.Requests)
 			}
 		}
-		row("GC during the three load runs", gcSummary(gcs))
+		row("GC during the load runs", gcSummary(gcs))
 		row("memory after the load runs (VmRSS)", fmt.Sprintf("%.0f MB = %.0f B/record", mb(rssLoad), float64(rssLoad)/float64(n)))
 		b.ReportMetric(srv.Ready.Seconds(), "startup_s")
 		b.ReportMetric(float64(rssGC)/float64(n), "rss_B/record")
-		b.ReportMetric(near.Rate(), "nearest_req/s")
-		b.ReportMetric(ms(near.P99), "nearest_p99_ms")
-		b.ReportMetric(circle.Rate(), "within_req/s")
-		b.ReportMetric(boxed.Rate(), "box_req/s")
+		b.ReportMetric(runs[0].res.Rate(), "nearest_req/s")
+		b.ReportMetric(ms(runs[0].res.P99), "nearest_p99_ms")
+		if len(runs) == 3 {
+			b.ReportMetric(runs[1].res.Rate(), "within_req/s")
+			b.ReportMetric(runs[2].res.Rate(), "box_req/s")
+		}
 		b.ReportMetric(bareRes.Rate(), "bare_req/s")
 
-		if os.Getenv(pgtest.EnvURL) != "" {
-			postGIS(b, ctx, bin, file, n, points, runFor, row, []Result{near, circle, boxed})
+		if os.Getenv(pgtest.EnvURL) != "" && only == "" {
+			postGIS(b, ctx, bin, file, n, points, runFor, row, []Result{runs[0].res, runs[1].res, runs[2].res})
 		}
 	}
 	b.ReportMetric(0, "ns/op")
