@@ -348,9 +348,7 @@ func (ix *Index) Nearest(p orb.Point, k int, maxMeters float64, accept func(slot
 		return nil
 	}
 	defer putSearcher(s)
-	out := slices.Clone(s.hits)
-	slices.SortFunc(out, compareHits)
-	return out
+	return s.appendBest(make([]Hit, 0, len(s.best)))
 }
 
 // AppendNearest is Nearest appending to dst, for callers that reuse a
@@ -361,8 +359,15 @@ func (ix *Index) AppendNearest(dst []Hit, p orb.Point, k int, maxMeters float64,
 		return dst
 	}
 	defer putSearcher(s)
+	return s.appendBest(dst)
+}
+
+// appendBest appends the k best of a nearest search to dst, sorted.
+func (s *searcher) appendBest(dst []Hit) []Hit {
 	n := len(dst)
-	dst = append(dst, s.hits...)
+	for _, r := range s.best {
+		dst = append(dst, r.Hit)
+	}
 	slices.SortFunc(dst[n:], compareHits)
 	return dst
 }
@@ -381,6 +386,8 @@ func (ix *Index) nearest(p orb.Point, k int, maxMeters float64, accept func(slot
 	s := getSearcher(p, accept)
 	s.reset(min(k, n))
 	s.limit = limit
+	s.hLimit = havAtMost(limit)
+	s.hPrune = s.hLimit
 	if ix.over.Len() > 0 {
 		ix.over.Nearby(s.boxDist, s.nearbyVisit)
 	}
@@ -390,15 +397,34 @@ func (ix *Index) nearest(p orb.Point, k int, maxMeters float64, accept func(slot
 
 // queued is a node waiting in the nearest search's queue.
 type queued struct {
-	d     float64 // lower bound of the distance of anything inside, meters
+	h     float64 // lower bound of the haversine (hav) of anything inside
 	level int32
 	j     int32
 }
 
-// prune reports whether nothing at distance d or more can be in the answer.
-func (s *searcher) prune(d float64) bool {
-	return d > s.limit || (len(s.hits) == s.k && d > s.hits[0].Meters)
+// ranked is one of a nearest search's k best: the hit and the haversine
+// its Meters come from, which the search prunes by.
+type ranked struct {
+	Hit
+	hav float64
 }
+
+// havAtMost is a haversine that no point within meters of the query
+// exceeds (+Inf for no limit): sin²(meters/2R) with a relative 1e-9 to
+// spare for rounding.
+func havAtMost(meters float64) float64 {
+	x := meters / (2 * EarthRadius)
+	if !(x < math.Pi/2) {
+		return math.Inf(1)
+	}
+	sh := math.Sin(x)
+	return sh * sh * (1 + 1e-9)
+}
+
+// havBeyond is a haversine above which every point is farther than the
+// one whose haversine is h: haversine and distance grow together, and the
+// relative 1e-9 is far beyond the rounding of havMeters.
+func havBeyond(h float64) float64 { return h * (1 + 1e-9) }
 
 // nearestPacked is the best-first search of the packed tree. (A depth-first
 // search, nearest child first, measured slower on clustered data: where
@@ -412,13 +438,13 @@ func (ix *Index) nearestPacked(s *searcher) {
 	q := s.queue[:0]
 	top := len(pk.levels) - 1
 	for j := range pk.levels[top] {
-		if d := s.nodeBound(&pk.levels[top][j]); !s.prune(d) {
-			q = pushQueued(q, queued{d, int32(top), int32(j)})
+		if h := s.nodeHav(&pk.levels[top][j]); h <= s.hPrune {
+			q = pushQueued(q, queued{h, int32(top), int32(j)})
 		}
 	}
 	for len(q) > 0 {
 		e := q[0]
-		if s.prune(e.d) {
+		if e.h > s.hPrune {
 			break
 		}
 		q = popQueued(q)
@@ -432,8 +458,8 @@ func (ix *Index) nearestPacked(s *searcher) {
 		}
 		kids := pk.levels[e.level-1]
 		for c := lo; c < min(lo+nodeSize, len(kids)); c++ {
-			if d := s.nodeBound(&kids[c]); !s.prune(d) {
-				q = pushQueued(q, queued{d, e.level - 1, int32(c)})
+			if h := s.nodeHav(&kids[c]); h <= s.hPrune {
+				q = pushQueued(q, queued{h, e.level - 1, int32(c)})
 			}
 		}
 	}
@@ -442,7 +468,7 @@ func (ix *Index) nearestPacked(s *searcher) {
 	}
 }
 
-// pushQueued and popQueued keep q a min-heap by d. They are written out
+// pushQueued and popQueued keep q a min-heap by h. They are written out
 // rather than heapUp and heapDown, whose comparison is an indirect call:
 // the queue's upkeep was a sixth of a clustered nearest-5.
 func pushQueued(q []queued, e queued) []queued {
@@ -450,7 +476,7 @@ func pushQueued(q []queued, e queued) []queued {
 	i := len(q) - 1
 	for i > 0 {
 		p := (i - 1) / 2
-		if !(e.d < q[p].d) {
+		if !(e.h < q[p].h) {
 			break
 		}
 		q[i] = q[p]
@@ -474,10 +500,10 @@ func popQueued(q []queued) []queued {
 			break
 		}
 		m := l
-		if r := l + 1; r < n && q[r].d < q[l].d {
+		if r := l + 1; r < n && q[r].h < q[l].h {
 			m = r
 		}
-		if !(q[m].d < e.d) {
+		if !(q[m].h < e.h) {
 			break
 		}
 		q[i] = q[m]
@@ -488,124 +514,110 @@ func popQueued(q []queued) []queued {
 }
 
 // offer considers the base point at position i, in a leaf whose cosFar
-// is given, for the k best. Once there are k, a point whose lower bound
-// (the latitude gap, then nodeBound's for the point) already loses costs
-// no exact distance.
+// is given, for the k best. A point whose cheap bound (pointHav, no
+// trigonometry) already loses costs no exact distance, and one whose
+// exact haversine loses costs no arc.
 func (s *searcher) offer(ix *Index, i int, cosFar float64) {
 	if ix.dead != nil && ix.dead.has(i) {
 		return
 	}
 	pt := ix.base.pts[i]
-	full := len(s.hits) == s.k
-	if full {
-		worst := s.hits[0].Meters
-		if s.latGapMeters(pt[1])-1e-6 > worst || s.pointBound(pt, cosFar) > worst {
-			return
-		}
+	if s.pointHav(pt, cosFar) > s.hPrune {
+		return
 	}
-	d := haversine(s.lat, s.lon, s.cosLat, orb.Point(pt))
+	h := hav(s.lat, s.lon, s.cosLat, orb.Point(pt))
+	if h > s.hPrune {
+		return
+	}
+	d := havMeters(h)
 	if d > s.limit {
 		return
 	}
-	h := Hit{Slot: ix.base.slots[i], Meters: d}
-	if full && !worse(s.hits[0], h) {
+	r := ranked{Hit{Slot: ix.base.slots[i], Meters: d}, h}
+	if len(s.best) == s.k && !worse(s.best[0].Hit, r.Hit) {
 		return
 	}
-	if s.accept != nil && !s.accept(h.Slot) {
+	if s.accept != nil && !s.accept(r.Slot) {
 		return
 	}
-	s.keep(h)
+	s.keep(r)
 }
 
-// keep puts h among the k best, which have room for it or hold a worse
-// one: the heap of hits is written out here, not through heapUp and
-// heapDown, whose comparison is an indirect call.
-func (s *searcher) keep(h Hit) {
-	hs := s.hits
+// keep puts r among the k best, which have room for it or hold a worse
+// one, and tightens hPrune once there are k. The heap of the k best is
+// written out here, not through heapUp and heapDown, whose comparison is
+// an indirect call.
+func (s *searcher) keep(r ranked) {
+	hs := s.best
 	if len(hs) < s.k {
-		hs = append(hs, h)
+		hs = append(hs, r)
 		for i := len(hs) - 1; i > 0; {
 			p := (i - 1) / 2
-			if !worse(hs[i], hs[p]) {
+			if !worse(hs[i].Hit, hs[p].Hit) {
 				break
 			}
 			hs[i], hs[p] = hs[p], hs[i]
 			i = p
 		}
-		s.hits = hs
-		return
+		s.best = hs
+	} else {
+		hs[0] = r
+		for i := 0; ; {
+			l := 2*i + 1
+			if l >= len(hs) {
+				break
+			}
+			m := l
+			if r := l + 1; r < len(hs) && worse(hs[r].Hit, hs[l].Hit) {
+				m = r
+			}
+			if !worse(hs[m].Hit, hs[i].Hit) {
+				break
+			}
+			hs[i], hs[m] = hs[m], hs[i]
+			i = m
+		}
 	}
-	hs[0] = h
-	for i := 0; ; {
-		l := 2*i + 1
-		if l >= len(hs) {
-			break
-		}
-		m := l
-		if r := l + 1; r < len(hs) && worse(hs[r], hs[l]) {
-			m = r
-		}
-		if !worse(hs[m], hs[i]) {
-			break
-		}
-		hs[i], hs[m] = hs[m], hs[i]
-		i = m
+	if len(hs) == s.k {
+		s.hPrune = min(s.hLimit, havBeyond(hs[0].hav))
 	}
 }
 
-// nodeBound is a lower bound, in meters, of the Distance from the query
-// to any point in nd's box, costing one square root when it is near. With Δφ the latitude
-// gap and Δλ the longitude gap (circular) to the box, haversine gives
-// sin²(d/2) = sin²(Δφ'/2) + cos φ₁ cos φ₂ sin²(Δλ'/2) for any point
-// inside, with Δφ' >= Δφ, Δλ' >= Δλ and cos φ₂ >= nd.cosFar; sin(x) >=
-// x − x³/6 (near) and asin(y) >= y (near) then bound d from below. The meridian gap
-// alone is a bound too; the larger of the two is taken, less a relative
-// 1e-9 and 1 µm for rounding.
-func (s *searcher) nodeBound(nd *node) float64 {
-	var dLat float64
+// nodeHav is a lower bound of the haversine (hav) from the query to any
+// point in nd's box, with no trigonometry. With Δφ the latitude gap and
+// Δλ the longitude gap (circular) to the box, any point inside has
+// sin²(d/2) = sin²(Δφ'/2) + cos φ₁ cos φ₂ sin²(Δλ'/2) with Δφ' >= Δφ,
+// Δλ' >= Δλ and cos φ₂ >= nd.cosFar; sinBelow bounds the sines from
+// below. hav grows with the distance, so the search ranks and prunes
+// nodes by it without an arc.
+func (s *searcher) nodeHav(nd *node) float64 {
+	var dLat, dLon float64
 	switch {
 	case s.latDeg < nd.min[1]:
-		dLat = (nd.min[1] - s.latDeg) * degToRad
+		dLat = nd.min[1] - s.latDeg
 	case s.latDeg > nd.max[1]:
-		dLat = (s.latDeg - nd.max[1]) * degToRad
+		dLat = s.latDeg - nd.max[1]
 	}
-	d := dLat * EarthRadius
 	if s.lonDeg < nd.min[0] || s.lonDeg > nd.max[0] {
-		dLon := circDeg(s.lonDeg - nd.min[0])
-		if d2 := circDeg(s.lonDeg - nd.max[0]); d2 < dLon {
-			dLon = d2
-		}
-		a, b := sinHalfBelow(dLat), sinHalfBelow(dLon*degToRad)
-		if h := arcOfHaversine(a*a + s.cosLat*nd.cosFar*b*b); h > d {
-			d = h
-		}
+		dLon = min(circDeg(s.lonDeg-nd.min[0]), circDeg(s.lonDeg-nd.max[0]))
 	}
-	return d*(1-1e-9) - 1e-6
+	return s.havBelow(dLat, dLon, nd.cosFar)
 }
 
-// arcOfHaversine is a lower bound, in meters, of the distance whose
-// haversine (sin²(d/2)) is at least h: 2R·asin(√h), with asin(y) taken as
-// y below 0.05, where that is within 0.05% and saves the asin. Far
-// queries need the exact arc: a looser bound would leave every node of a
-// distant cluster below the k-th best.
-func arcOfHaversine(h float64) float64 {
-	y := math.Sqrt(h)
-	if y < 0.05 {
-		return 2 * EarthRadius * y
-	}
-	return 2 * EarthRadius * math.Asin(math.Min(1, y))
+// pointHav is nodeHav for the box holding only pt, with cosFar that of a
+// box around it.
+func (s *searcher) pointHav(pt [2]float64, cosFar float64) float64 {
+	return s.havBelow(math.Abs(pt[1]-s.latDeg), circDeg(s.lonDeg-pt[0]), cosFar)
 }
 
-// pointBound is nodeBound for the box holding only pt, with cosFar that
-// of a box around it.
-func (s *searcher) pointBound(pt [2]float64, cosFar float64) float64 {
-	dLat := math.Abs(pt[1]-s.latDeg) * degToRad
-	a, b := sinHalfBelow(dLat), sinHalfBelow(circDeg(s.lonDeg-pt[0])*degToRad)
-	d := arcOfHaversine(a*a + s.cosLat*cosFar*b*b)
-	if m := dLat * EarthRadius; m > d {
-		d = m
-	}
-	return d*(1-1e-9) - 1e-6
+// havBelow is the bound of nodeHav for the gaps dLat and dLon (degrees,
+// in [0, 180]) and a lower bound cosFar of the cosine of the far point's
+// latitude, less a relative 1e-9 and an absolute 1e-20 for rounding: the
+// latter covers the 1e-15 rad by which hav's and this function's angle
+// differences may differ, at distances under a few millimetres.
+func (s *searcher) havBelow(dLat, dLon, cosFar float64) float64 {
+	a, b := sinBelow(dLat*(degToRad/2)), sinBelow(dLon*(degToRad/2))
+	return (a*a+s.cosLat*cosFar*b*b)*(1-1e-9) - 1e-20
 }
 
 // circleHolds reports whether every point of nd's box is within s.radius
@@ -634,15 +646,14 @@ func circDeg(x float64) float64 {
 	return x
 }
 
-// sinHalfBelow is a lower bound of sin(x/2) for x in [0, π], non-negative:
-// y − y³/6 with y = x/2 (within 1e-6 relative) for small x, sin itself
-// beyond, where the polynomial would loosen far bounds.
-func sinHalfBelow(x float64) float64 {
-	y := x / 2
-	if y > 0.1 {
-		return math.Sin(y) * (1 - 1e-12)
-	}
-	return y - y*y*y/6
+// sinBelow is a lower bound of sin(y) for y in [0, π/2], within 1.6e-4
+// relative at π/2 and 1e-9 below 1/2: the Taylor polynomial
+// y − y³/3! + y⁵/5! − y⁷/7!, which ends on a negative term of an
+// alternating series whose terms shrink there. It costs a few
+// multiplications (no division) where math.Sin costs a range reduction.
+func sinBelow(y float64) float64 {
+	y2 := y * y
+	return y * (1 - y2*(1.0/6)*(1-y2*(1.0/20)*(1-y2*(1.0/42))))
 }
 
 // Within returns every accepted point within radius meters of p
@@ -702,6 +713,7 @@ func (ix *Index) walkCircle(s *searcher, count bool) {
 	var boxes [2]orb.Bound
 	nb, _ := boundAround(orb.Point{s.lonDeg, s.latDeg}, s.radius, &boxes)
 	s.nAround = nb
+	s.hRadius = havAtMost(s.radius)
 	for i, b := range boxes[:nb] {
 		s.around[i] = box{b.Min, b.Max}
 	}
@@ -738,7 +750,7 @@ func (ix *Index) circleNode(s *searcher, l, j int, count bool) {
 	// the distance bound rejects those near their corners.
 	// The caller checked that nd crosses a box around the circle.
 	within := s.around[0].holds(nd.min, nd.max) || (s.nAround == 2 && s.around[1].holds(nd.min, nd.max))
-	if s.nodeBound(nd) > s.radius {
+	if s.nodeHav(nd) > s.hRadius {
 		return
 	}
 	lo := j * span(l)
@@ -1145,15 +1157,21 @@ type searcher struct {
 	accept           func(uint32) bool
 	k                int
 	radius           float64
+	hRadius          float64 // havAtMost(radius)
 	limit            float64
 	count            int
 	inside           box // inscribed in the circle, when hasInside
 	hasInside        bool
 	around           [2]box // the boxes around the circle (boundAround), nAround of them
 	nAround          int
-	// hits is, for Nearest, a max-heap of the k best (worst at 0); for
-	// Within, all hits in visit order.
-	hits        []Hit
+	// hits is, for Within, all hits in visit order.
+	hits []Hit
+	// best is, for Nearest, a max-heap of the k best (worst at 0); hLimit
+	// is havAtMost(limit), and hPrune the haversine beyond which nothing
+	// can enter best (hLimit, or less once best holds k).
+	best        []ranked
+	hLimit      float64
+	hPrune      float64
 	queue       []queued
 	visitWithin func(min, max [2]float64, slot uint32) bool
 	visitCount  func(min, max [2]float64, slot uint32) bool
@@ -1184,12 +1202,16 @@ func putSearcher(s *searcher) {
 	if cap(s.hits) > 1024 {
 		s.hits = nil // do not pin big buffers in the pool
 	}
+	if cap(s.best) > 1024 {
+		s.best = nil
+	}
 	searchers.Put(s)
 }
 
 func (s *searcher) reset(k int) {
 	s.k = k
 	s.hits = s.hits[:0]
+	s.best = s.best[:0]
 	s.count = 0
 	s.hasInside = false
 	s.limit = math.Inf(1)
@@ -1205,15 +1227,15 @@ func (s *searcher) latGapMeters(lat float64) float64 {
 // bestFirstVisit takes the points of the tidwall tree (the points
 // inserted since the bulk load) in order of distance into the k best.
 func (s *searcher) bestFirstVisit(min, _ [2]float64, slot uint32, d float64) bool {
-	full := len(s.hits) == s.k
-	if d > s.limit || (full && d > s.hits[0].Meters) {
+	full := len(s.best) == s.k
+	if d > s.limit || (full && d > s.best[0].Meters) {
 		return false // everything left is at least d away
 	}
 	if s.accept != nil && !s.accept(slot) {
 		return true
 	}
-	if h := (Hit{Slot: slot, Meters: d}); !full || worse(s.hits[0], h) {
-		s.keep(h)
+	if h := (Hit{Slot: slot, Meters: d}); !full || worse(s.best[0].Hit, h) {
+		s.keep(ranked{h, hav(s.lat, s.lon, s.cosLat, orb.Point(min))})
 	}
 	return true
 }

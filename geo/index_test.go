@@ -625,32 +625,51 @@ func TestLeastInBound(t *testing.T) {
 // TestNodeBoundIsALowerBound checks the nearest search's node bound and
 // point bound against the exact distance to random points inside random
 // boxes, anywhere on the sphere, near and far.
-func TestNodeBoundIsALowerBound(t *testing.T) {
+// TestNodeHavIsALowerBound checks the bounds the nearest search and the
+// circle walks prune by: nodeHav and pointHav never exceed the haversine
+// (hav) of a point in the box, including at the poles, across the ±180°
+// meridian and within millimetres of the query, and havAtMost and
+// havBeyond bracket distances as the pruning assumes.
+func TestNodeHavIsALowerBound(t *testing.T) {
 	rng := rand.New(rand.NewSource(seed + 9))
 	for trial := 0; trial < 20000; trial++ {
 		q := randPoint(rng)
 		a, c := randPoint(rng), randPoint(rng)
-		if rng.Intn(2) == 0 { // small boxes near the query too
+		switch rng.Intn(4) {
+		case 0: // small boxes near the query
 			a = Destination(q, rng.Float64()*360, rng.Float64()*50000)
 			c = Destination(a, rng.Float64()*360, rng.Float64()*5000)
+		case 1: // boxes within millimetres of it
+			a = Destination(q, rng.Float64()*360, rng.Float64()*0.01)
+			c = Destination(a, rng.Float64()*360, rng.Float64()*0.01)
 		}
 		a[0], c[0] = normalizeLon(a[0]), normalizeLon(c[0])
 		nd := node{min: [2]float64{math.Min(a[0], c[0]), math.Min(a[1], c[1])}, max: [2]float64{math.Max(a[0], c[0]), math.Max(a[1], c[1])}}
 		far := math.Max(math.Abs(nd.min[1]), math.Abs(nd.max[1]))
 		nd.cosFar = math.Max(0, math.Cos(far*degToRad))
 		s := getSearcher(q, nil)
-		bound := s.nodeBound(&nd)
+		bound := s.nodeHav(&nd)
 		for range 8 {
 			p := [2]float64{nd.min[0] + rng.Float64()*(nd.max[0]-nd.min[0]), nd.min[1] + rng.Float64()*(nd.max[1]-nd.min[1])}
-			if rng.Intn(4) == 0 {
+			switch rng.Intn(4) {
+			case 0:
 				p = [2]float64{nd.min[0], nd.max[1]} // a corner
+			case 1:
+				p = nd.max
+			}
+			h := hav(s.lat, s.lon, s.cosLat, orb.Point(p))
+			if bound > h {
+				t.Fatalf("nodeHav(%v, box %v–%v) = %v > hav to %v = %v", q, nd.min, nd.max, bound, p, h)
+			}
+			if pb := s.pointHav(p, nd.cosFar); pb > h {
+				t.Fatalf("pointHav(%v, %v) = %v > hav %v", q, p, pb, h)
 			}
 			d := Distance(q, orb.Point(p))
-			if bound > d {
-				t.Fatalf("nodeBound(%v, box %v–%v) = %v > Distance to %v = %v", q, nd.min, nd.max, bound, p, d)
+			if lim := havAtMost(d); h > lim {
+				t.Fatalf("hav to %v from %v = %v > havAtMost(Distance %v) = %v", p, q, h, d, lim)
 			}
-			if pb := s.pointBound(p, nd.cosFar); pb > d {
-				t.Fatalf("pointBound(%v, %v) = %v > Distance %v", q, p, pb, d)
+			if h2 := math.Nextafter(havBeyond(h), 2); h2 <= 1 && !(havMeters(h2) > d) {
+				t.Fatalf("havMeters(%v, just beyond havBeyond(%v)) = %v, not beyond Distance %v", h2, h, havMeters(h2), d)
 			}
 		}
 		putSearcher(s)
