@@ -62,6 +62,7 @@ type packed struct {
 	pts    [][2]float64 // [lon, lat], lon normalized, by position
 	slots  []uint32     // slot of the point at each position
 	levels [][]node
+	bound  box                      // the exact box of pts, for Bound
 	keys   atomic.Pointer[keyTable] // set once by SetKeys
 }
 
@@ -72,12 +73,59 @@ type keyTable struct {
 	least [][]uint32
 }
 
-// node is a packed-tree node's box and, for the nearest search, the
-// cosine of its latitude farthest from the equator: a lower bound of
-// cos(lat) for every point inside.
+// node is a packed-tree node's box in float32, rounded outwards so that
+// it holds every point under it: 16 bytes, four nodes a cache line, so
+// that a search reads the eight children of a node in two lines. Every
+// use of a box is a filter that a larger box keeps correct.
 type node struct {
-	min, max [2]float64
-	cosFar   float64
+	min, max [2]float32
+}
+
+func (nd *node) lo() [2]float64 { return [2]float64{float64(nd.min[0]), float64(nd.min[1])} }
+func (nd *node) hi() [2]float64 { return [2]float64{float64(nd.max[0]), float64(nd.max[1])} }
+
+// cosFar is a lower bound of cos(lat) for every point in nd's box: the
+// cosine of its latitude farthest from the equator, bounded below by
+// cosBelow.
+func (nd *node) cosFar() float64 {
+	far := max(abs32(nd.min[1]), abs32(nd.max[1]))
+	return cosBelow(float64(far) * degToRad)
+}
+
+func abs32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ (1 << 31)) }
+
+// cosBelow is a lower bound of cos(x) for x in [0, π/2], non-negative:
+// the Taylor polynomial 1 − x²/2! + x⁴/4! − x⁶/6!, which ends on a
+// negative term of an alternating series whose terms shrink there
+// (within 1e-4 of cos up to 80°), or 0 where that is negative.
+func cosBelow(x float64) float64 {
+	x2 := x * x
+	return max(0, 1-x2*0.5*(1-x2*(1.0/12)*(1-x2*(1.0/30))))
+}
+
+// nodeAround is the node of the smallest float32 box holding b.
+func nodeAround(b box) node {
+	return node{
+		min: [2]float32{down32(b.min[0]), down32(b.min[1])},
+		max: [2]float32{up32(b.max[0]), up32(b.max[1])},
+	}
+}
+
+// down32 and up32 round x to a float32 at or below, at or above it.
+func down32(x float64) float32 {
+	f := float32(x)
+	if float64(f) > x {
+		f = math.Nextafter32(f, float32(math.Inf(-1)))
+	}
+	return f
+}
+
+func up32(x float64) float32 {
+	f := float32(x)
+	if float64(f) < x {
+		f = math.Nextafter32(f, float32(math.Inf(1)))
+	}
+	return f
 }
 
 // deadSet marks positions of the packed tree whose points were deleted,
@@ -164,14 +212,16 @@ func newPacked(pts [][2]float64, slots []uint32) *packed {
 	if len(pts) == 0 {
 		return pk
 	}
+	pk.bound = box{pts[0], pts[0]}
 	lv := make([]node, (len(pts)+nodeSize-1)/nodeSize)
 	for j := range lv {
 		lo, hi := j*nodeSize, min((j+1)*nodeSize, len(pts))
-		nd := node{min: pts[lo], max: pts[lo]}
+		b := box{pts[lo], pts[lo]}
 		for _, p := range pts[lo+1 : hi] {
-			nd.extend(p, p)
+			b.extend(p, p)
 		}
-		lv[j] = nd
+		pk.bound.extend(b.min, b.max)
+		lv[j] = nodeAround(b)
 	}
 	pk.levels = append(pk.levels, lv)
 	for len(lv) > nodeSize {
@@ -180,25 +230,20 @@ func newPacked(pts [][2]float64, slots []uint32) *packed {
 			lo, hi := j*nodeSize, min((j+1)*nodeSize, len(lv))
 			nd := lv[lo]
 			for _, c := range lv[lo+1 : hi] {
-				nd.extend(c.min, c.max)
+				nd.min[0], nd.min[1] = min(nd.min[0], c.min[0]), min(nd.min[1], c.min[1])
+				nd.max[0], nd.max[1] = max(nd.max[0], c.max[0]), max(nd.max[1], c.max[1])
 			}
 			up[j] = nd
 		}
 		pk.levels = append(pk.levels, up)
 		lv = up
 	}
-	for _, lv := range pk.levels {
-		for j := range lv {
-			far := math.Max(math.Abs(lv[j].min[1]), math.Abs(lv[j].max[1]))
-			lv[j].cosFar = math.Max(0, math.Cos(far*degToRad))
-		}
-	}
 	return pk
 }
 
-func (nd *node) extend(min, max [2]float64) {
-	nd.min[0], nd.min[1] = math.Min(nd.min[0], min[0]), math.Min(nd.min[1], min[1])
-	nd.max[0], nd.max[1] = math.Max(nd.max[0], max[0]), math.Max(nd.max[1], max[1])
+func (b *box) extend(min, max [2]float64) {
+	b.min[0], b.min[1] = math.Min(b.min[0], min[0]), math.Min(b.min[1], min[1])
+	b.max[0], b.max[1] = math.Max(b.max[0], max[0]), math.Max(b.max[1], max[1])
 }
 
 // span is the number of positions a node of level l covers.
@@ -250,7 +295,7 @@ func (ix *Index) findBase(slot uint32, pt [2]float64) int {
 	var find func(l, j int) int
 	find = func(l, j int) int {
 		nd := &pk.levels[l][j]
-		if pt[0] < nd.min[0] || pt[0] > nd.max[0] || pt[1] < nd.min[1] || pt[1] > nd.max[1] {
+		if !(box{pt, pt}).crossesNode(nd) {
 			return -1
 		}
 		lo, hi := j*nodeSize, (j+1)*nodeSize
@@ -313,17 +358,15 @@ func (ix *Index) Bound() (b orb.Bound, ok bool) {
 	if ix.Len() == 0 {
 		return orb.Bound{}, false
 	}
-	nd := node{min: [2]float64{math.Inf(1), math.Inf(1)}, max: [2]float64{math.Inf(-1), math.Inf(-1)}}
+	bx := box{min: [2]float64{math.Inf(1), math.Inf(1)}, max: [2]float64{math.Inf(-1), math.Inf(-1)}}
 	if pk := ix.base; len(pk.pts) > 0 && ix.deadCount() < len(pk.pts) {
-		for _, top := range pk.levels[len(pk.levels)-1] {
-			nd.extend(top.min, top.max)
-		}
+		bx = pk.bound
 	}
 	if ix.over.Len() > 0 {
 		min, max := ix.over.Bounds()
-		nd.extend(min, max)
+		bx.extend(min, max)
 	}
-	return orb.Bound{Min: orb.Point(nd.min), Max: orb.Point(nd.max)}, true
+	return orb.Bound{Min: orb.Point(bx.min), Max: orb.Point(bx.max)}, true
 }
 
 // Nearest returns up to k accepted points ordered by great-circle distance
@@ -430,42 +473,86 @@ func havBeyond(h float64) float64 { return h * (1 + 1e-9) }
 // search, nearest child first, measured slower on clustered data: where
 // boxes overlap in a town, the nearest bound is often 0 for several
 // children, and it went down the wrong one first.)
+//
+// A node's nearest child is taken next at once when nothing queued comes
+// before it, and its other children wait in a pending list that goes into
+// the queue only when the search next takes from it, after a leaf: the
+// first descent then reaches a leaf before anything is queued, and the k
+// best from that leaf prune most of the nodes passed on the way, which a
+// queue of its own would have held for nothing.
 func (ix *Index) nearestPacked(s *searcher) {
 	pk := ix.base
 	if len(pk.pts) == 0 {
 		return
 	}
-	q := s.queue[:0]
+	q, pend := s.queue[:0], s.pending[:0]
 	top := len(pk.levels) - 1
-	for j := range pk.levels[top] {
-		if h := s.nodeHav(&pk.levels[top][j]); h <= s.hPrune {
-			q = pushQueued(q, queued{h, int32(top), int32(j)})
-		}
-	}
-	for len(q) > 0 {
-		e := q[0]
-		if e.h > s.hPrune {
-			break
-		}
-		q = popQueued(q)
-		lo := int(e.j) * nodeSize
-		if e.level == 0 {
-			cosFar := pk.levels[0][e.j].cosFar
-			for i := lo; i < min(lo+nodeSize, len(pk.pts)); i++ {
+	// The node being expanded: level, index j, and its children's range;
+	// first the root above the top level, whose children are that level.
+	level, j, lo, hi := top+1, 0, 0, len(pk.levels[top])
+	pendMin := math.Inf(1) // the least h in pend
+	for {
+		if level == 0 {
+			cosFar := pk.levels[0][j].cosFar()
+			for i := lo; i < hi; i++ {
 				s.offer(ix, i, cosFar)
 			}
-			continue
-		}
-		kids := pk.levels[e.level-1]
-		for c := lo; c < min(lo+nodeSize, len(kids)); c++ {
-			if h := s.nodeHav(&kids[c]); h <= s.hPrune {
-				q = pushQueued(q, queued{h, e.level - 1, int32(c)})
+		} else {
+			kids := pk.levels[level-1]
+			best := queued{h: math.Inf(1), level: -1}
+			for c := lo; c < hi; c++ {
+				h := s.nodeHav(&kids[c])
+				if h > s.hPrune {
+					continue
+				}
+				e := queued{h, int32(level - 1), int32(c)}
+				if h < best.h {
+					e, best = best, e
+				}
+				if e.level >= 0 {
+					pend = append(pend, e)
+					pendMin = min(pendMin, e.h)
+				}
+			}
+			if best.level >= 0 && best.h <= pendMin && (len(q) == 0 || best.h <= q[0].h) {
+				level, j = int(best.level), int(best.j)
+				lo, hi = ix.childRange(level, j)
+				continue
+			}
+			if best.level >= 0 {
+				pend = append(pend, best)
 			}
 		}
+		for _, e := range pend {
+			if e.h <= s.hPrune {
+				q = pushQueued(q, e)
+			}
+		}
+		pend, pendMin = pend[:0], math.Inf(1)
+		if len(q) == 0 || q[0].h > s.hPrune {
+			break
+		}
+		e := q[0]
+		q = popQueued(q)
+		level, j = int(e.level), int(e.j)
+		lo, hi = ix.childRange(level, j)
 	}
 	if cap(q) <= 4096 {
 		s.queue = q[:0]
 	}
+	if cap(pend) <= 4096 {
+		s.pending = pend[:0]
+	}
+}
+
+// childRange is the range of node j of level l's children: points for
+// level 0, nodes of level l-1 above.
+func (ix *Index) childRange(l, j int) (lo, hi int) {
+	n := len(ix.base.pts)
+	if l > 0 {
+		n = len(ix.base.levels[l-1])
+	}
+	return j * nodeSize, min((j+1)*nodeSize, n)
 }
 
 // pushQueued and popQueued keep q a min-heap by h. They are written out
@@ -591,17 +678,21 @@ func (s *searcher) keep(r ranked) {
 // below. hav grows with the distance, so the search ranks and prunes
 // nodes by it without an arc.
 func (s *searcher) nodeHav(nd *node) float64 {
+	// Scalars, not arrays: arrays built on the stack and read back whole
+	// stall the loads.
+	minLon, minLat := float64(nd.min[0]), float64(nd.min[1])
+	maxLon, maxLat := float64(nd.max[0]), float64(nd.max[1])
 	var dLat, dLon float64
 	switch {
-	case s.latDeg < nd.min[1]:
-		dLat = nd.min[1] - s.latDeg
-	case s.latDeg > nd.max[1]:
-		dLat = s.latDeg - nd.max[1]
+	case s.latDeg < minLat:
+		dLat = minLat - s.latDeg
+	case s.latDeg > maxLat:
+		dLat = s.latDeg - maxLat
 	}
-	if s.lonDeg < nd.min[0] || s.lonDeg > nd.max[0] {
-		dLon = min(circDeg(s.lonDeg-nd.min[0]), circDeg(s.lonDeg-nd.max[0]))
+	if s.lonDeg < minLon || s.lonDeg > maxLon {
+		dLon = min(circDeg(s.lonDeg-minLon), circDeg(s.lonDeg-maxLon))
 	}
-	return s.havBelow(dLat, dLon, nd.cosFar)
+	return s.havBelow(dLat, dLon, nd.cosFar())
 }
 
 // pointHav is nodeHav for the box holding only pt, with cosFar that of a
@@ -626,14 +717,15 @@ func (s *searcher) havBelow(dLat, dLon, cosFar float64) float64 {
 // is largest at a corner (see inscribed), and its corners must be inside
 // by a margin that rounding cannot cross.
 func (s *searcher) circleHolds(nd *node) bool {
-	if nd.max[0]-nd.min[0] >= 90 || circDeg(s.lonDeg-nd.min[0]) >= 90 || circDeg(s.lonDeg-nd.max[0]) >= 90 {
+	lo, hi := nd.lo(), nd.hi()
+	if hi[0]-lo[0] >= 90 || circDeg(s.lonDeg-lo[0]) >= 90 || circDeg(s.lonDeg-hi[0]) >= 90 {
 		return false
 	}
 	r := s.radius*(1-1e-9) - 1e-6
-	return haversine(s.lat, s.lon, s.cosLat, orb.Point(nd.min)) <= r &&
-		haversine(s.lat, s.lon, s.cosLat, orb.Point(nd.max)) <= r &&
-		haversine(s.lat, s.lon, s.cosLat, orb.Point{nd.min[0], nd.max[1]}) <= r &&
-		haversine(s.lat, s.lon, s.cosLat, orb.Point{nd.max[0], nd.min[1]}) <= r
+	return haversine(s.lat, s.lon, s.cosLat, orb.Point(lo)) <= r &&
+		haversine(s.lat, s.lon, s.cosLat, orb.Point(hi)) <= r &&
+		haversine(s.lat, s.lon, s.cosLat, orb.Point{lo[0], hi[1]}) <= r &&
+		haversine(s.lat, s.lon, s.cosLat, orb.Point{hi[0], lo[1]}) <= r
 }
 
 // circDeg is the circular distance of a longitude difference in
@@ -740,7 +832,7 @@ func (ix *Index) walkCircle(s *searcher, count bool) {
 
 // nearCircle reports whether nd crosses a box around the circle.
 func (s *searcher) nearCircle(nd *node) bool {
-	return s.around[0].crosses(nd.min, nd.max) || (s.nAround == 2 && s.around[1].crosses(nd.min, nd.max))
+	return s.around[0].crossesNode(nd) || (s.nAround == 2 && s.around[1].crossesNode(nd))
 }
 
 func (ix *Index) circleNode(s *searcher, l, j int, count bool) {
@@ -749,12 +841,12 @@ func (ix *Index) circleNode(s *searcher, l, j int, count bool) {
 	// The boxes around the circle reject most nodes with four comparisons;
 	// the distance bound rejects those near their corners.
 	// The caller checked that nd crosses a box around the circle.
-	within := s.around[0].holds(nd.min, nd.max) || (s.nAround == 2 && s.around[1].holds(nd.min, nd.max))
+	within := s.around[0].holdsNode(nd) || (s.nAround == 2 && s.around[1].holdsNode(nd))
 	if s.nodeHav(nd) > s.hRadius {
 		return
 	}
 	lo := j * span(l)
-	if count && s.accept == nil && ((s.hasInside && s.inside.holds(nd.min, nd.max)) || (within && s.circleHolds(nd))) {
+	if count && s.accept == nil && ((s.hasInside && s.inside.holdsNode(nd)) || (within && s.circleHolds(nd))) {
 		hi := min(lo+span(l), len(pk.pts))
 		s.count += hi - lo
 		if ix.dead != nil {
@@ -810,6 +902,18 @@ type box struct{ min, max [2]float64 }
 // holds reports whether the box [min, max] lies inside b.
 func (b box) holds(min, max [2]float64) bool {
 	return min[0] >= b.min[0] && max[0] <= b.max[0] && min[1] >= b.min[1] && max[1] <= b.max[1]
+}
+
+// holdsNode and crossesNode are holds and crosses for a node's box, read
+// field by field (see nodeHav).
+func (b box) holdsNode(nd *node) bool {
+	return float64(nd.min[0]) >= b.min[0] && float64(nd.max[0]) <= b.max[0] &&
+		float64(nd.min[1]) >= b.min[1] && float64(nd.max[1]) <= b.max[1]
+}
+
+func (b box) crossesNode(nd *node) bool {
+	return float64(nd.min[0]) <= b.max[0] && float64(nd.max[0]) >= b.min[0] &&
+		float64(nd.min[1]) <= b.max[1] && float64(nd.max[1]) >= b.min[1]
 }
 
 func (b box) crosses(min, max [2]float64) bool {
@@ -923,7 +1027,7 @@ func (ix *Index) inBox(bx box, iter func(slot uint32, p orb.Point) bool) bool {
 	var walk func(l, j int) bool
 	walk = func(l, j int) bool {
 		nd := &pk.levels[l][j]
-		if !bx.crosses(nd.min, nd.max) {
+		if !bx.crossesNode(nd) {
 			return true
 		}
 		if l > 0 {
@@ -934,7 +1038,7 @@ func (ix *Index) inBox(bx box, iter func(slot uint32, p orb.Point) bool) bool {
 			}
 			return true
 		}
-		all := bx.holds(nd.min, nd.max)
+		all := bx.holdsNode(nd)
 		for i := j * nodeSize; i < min((j+1)*nodeSize, len(pk.pts)); i++ {
 			if ix.dead != nil && ix.dead.has(i) {
 				continue
@@ -957,11 +1061,11 @@ func (ix *Index) inBox(bx box, iter func(slot uint32, p orb.Point) bool) bool {
 func (ix *Index) countBox(bx box, l, j int, accept func(uint32) bool) int {
 	pk := ix.base
 	nd := &pk.levels[l][j]
-	if !bx.crosses(nd.min, nd.max) {
+	if !bx.crossesNode(nd) {
 		return 0
 	}
 	lo := j * span(l)
-	all := bx.holds(nd.min, nd.max)
+	all := bx.holdsNode(nd)
 	if all && accept == nil {
 		hi := min(lo+span(l), len(pk.pts))
 		if ix.dead != nil {
@@ -1043,8 +1147,8 @@ func (ix *Index) LeastInBound(b orb.Bound, accept func(slot uint32) bool, fn fun
 	bs := parts[:splitBound(b, &parts)]
 	crosses := func(nd *node) (in, all bool) {
 		for _, bx := range bs {
-			if bx.crosses(nd.min, nd.max) {
-				if bx.holds(nd.min, nd.max) {
+			if bx.crossesNode(nd) {
+				if bx.holdsNode(nd) {
 					return true, true
 				}
 				in = true
@@ -1173,6 +1277,7 @@ type searcher struct {
 	hLimit      float64
 	hPrune      float64
 	queue       []queued
+	pending     []queued // nodes bound for the queue (see nearestPacked)
 	visitWithin func(min, max [2]float64, slot uint32) bool
 	visitCount  func(min, max [2]float64, slot uint32) bool
 	boxDist     func(min, max [2]float64, slot uint32, item bool) float64

@@ -644,24 +644,29 @@ func TestNodeHavIsALowerBound(t *testing.T) {
 			c = Destination(a, rng.Float64()*360, rng.Float64()*0.01)
 		}
 		a[0], c[0] = normalizeLon(a[0]), normalizeLon(c[0])
-		nd := node{min: [2]float64{math.Min(a[0], c[0]), math.Min(a[1], c[1])}, max: [2]float64{math.Max(a[0], c[0]), math.Max(a[1], c[1])}}
-		far := math.Max(math.Abs(nd.min[1]), math.Abs(nd.max[1]))
-		nd.cosFar = math.Max(0, math.Cos(far*degToRad))
+		b := box{[2]float64{math.Min(a[0], c[0]), math.Min(a[1], c[1])}, [2]float64{math.Max(a[0], c[0]), math.Max(a[1], c[1])}}
+		nd := nodeAround(b)
+		if lo, hi := nd.lo(), nd.hi(); !(box{lo, hi}).holds(b.min, b.max) {
+			t.Fatalf("nodeAround(%v) = %v–%v does not hold it", b, lo, hi)
+		}
 		s := getSearcher(q, nil)
 		bound := s.nodeHav(&nd)
 		for range 8 {
-			p := [2]float64{nd.min[0] + rng.Float64()*(nd.max[0]-nd.min[0]), nd.min[1] + rng.Float64()*(nd.max[1]-nd.min[1])}
+			p := [2]float64{b.min[0] + rng.Float64()*(b.max[0]-b.min[0]), b.min[1] + rng.Float64()*(b.max[1]-b.min[1])}
 			switch rng.Intn(4) {
 			case 0:
-				p = [2]float64{nd.min[0], nd.max[1]} // a corner
+				p = [2]float64{nd.lo()[0], nd.hi()[1]} // a corner of the node
 			case 1:
-				p = nd.max
+				p = nd.hi()
+			}
+			if p[0] > 180 || p[1] > 90 {
+				continue
 			}
 			h := hav(s.lat, s.lon, s.cosLat, orb.Point(p))
 			if bound > h {
-				t.Fatalf("nodeHav(%v, box %v–%v) = %v > hav to %v = %v", q, nd.min, nd.max, bound, p, h)
+				t.Fatalf("nodeHav(%v, box %v–%v) = %v > hav to %v = %v", q, nd.lo(), nd.hi(), bound, p, h)
 			}
-			if pb := s.pointHav(p, nd.cosFar); pb > h {
+			if pb := s.pointHav(p, nd.cosFar()); pb > h {
 				t.Fatalf("pointHav(%v, %v) = %v > hav %v", q, p, pb, h)
 			}
 			d := Distance(q, orb.Point(p))
@@ -700,14 +705,15 @@ func TestInscribedBoxAndCorners(t *testing.T) {
 			a := Destination(q, rng.Float64()*360, rng.Float64()*radius)
 			c := Destination(q, rng.Float64()*360, rng.Float64()*radius)
 			a[0], c[0] = normalizeLon(a[0]), normalizeLon(c[0])
-			nd := node{min: [2]float64{math.Min(a[0], c[0]), math.Min(a[1], c[1])}, max: [2]float64{math.Max(a[0], c[0]), math.Max(a[1], c[1])}}
+			nd := nodeAround(box{[2]float64{math.Min(a[0], c[0]), math.Min(a[1], c[1])}, [2]float64{math.Max(a[0], c[0]), math.Max(a[1], c[1])}})
 			if !s.circleHolds(&nd) {
 				continue
 			}
+			lo, hi := nd.lo(), nd.hi()
 			for range 8 {
-				p := orb.Point{nd.min[0] + rng.Float64()*(nd.max[0]-nd.min[0]), nd.min[1] + rng.Float64()*(nd.max[1]-nd.min[1])}
+				p := orb.Point{lo[0] + rng.Float64()*(hi[0]-lo[0]), lo[1] + rng.Float64()*(hi[1]-lo[1])}
 				if d := Distance(q, p); d > radius {
-					t.Fatalf("circleHolds(%v, %v, box %v–%v) but %v is at %v", q, radius, nd.min, nd.max, p, d)
+					t.Fatalf("circleHolds(%v, %v, box %v–%v) but %v is at %v", q, radius, lo, hi, p, d)
 				}
 			}
 		}
