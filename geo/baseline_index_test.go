@@ -40,6 +40,12 @@ func NewRTreeBaseline(points []orb.Point) *RTreeBaseline {
 	return ix
 }
 
+// hilbertKey is the key the old NewIndex sorted by: the curve over the
+// whole lon/lat plane.
+func hilbertKey(lon, lat float64) uint32 {
+	return curveOver(box{[2]float64{-180, -90}, [2]float64{180, 90}}).key(lon, lat)
+}
+
 // baseMaxRounds bounds the expanding-box rounds before the best-first search.
 const baseMaxRounds = 12
 

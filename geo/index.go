@@ -100,7 +100,11 @@ func abs32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) 
 // (within 1e-4 of cos up to 80°), or 0 where that is negative.
 func cosBelow(x float64) float64 {
 	x2 := x * x
-	return max(0, 1-x2*0.5*(1-x2*(1.0/12)*(1-x2*(1.0/30))))
+	c := 1 - x2*0.5*(1-x2*(1.0/12)*(1-x2*(1.0/30)))
+	if c < 0 {
+		return 0
+	}
+	return c
 }
 
 // nodeAround is the node of the smallest float32 box holding b.
@@ -163,15 +167,7 @@ func (d *deadSet) countIn(lo, hi int) int {
 // have |lat| > 90 are left out (their slots are never returned); other
 // longitudes are normalized to [-180, 180].
 func NewIndex(points []orb.Point) *Index {
-	// key<<32 | slot: sorting the uint64s sorts by curve position, then slot.
-	keys := make([]uint64, 0, len(points))
-	for i, p := range points {
-		if !validPoint(p) {
-			continue
-		}
-		keys = append(keys, uint64(hilbertKey(normalizeLon(p[0]), p[1]))<<32|uint64(uint32(i)))
-	}
-	radixSort(keys)
+	keys, _ := curveKeys(points)
 	pts := make([][2]float64, len(keys))
 	slots := make([]uint32, len(keys))
 	for i, key := range keys {
@@ -190,21 +186,66 @@ func NewIndex(points []orb.Point) *Index {
 // nearby in its own memory too, so that reading the records a search
 // found touches a few cache lines, not one per record.
 func CurveOrder(points []orb.Point) []uint32 {
-	keys := make([]uint64, 0, len(points))
-	var invalid []uint32
-	for i, p := range points {
-		if !validPoint(p) {
-			invalid = append(invalid, uint32(i))
-			continue
-		}
-		keys = append(keys, uint64(hilbertKey(normalizeLon(p[0]), p[1]))<<32|uint64(uint32(i)))
-	}
-	radixSort(keys)
+	keys, invalid := curveKeys(points)
 	out := make([]uint32, len(keys), len(points))
 	for i, key := range keys {
 		out[i] = uint32(key)
 	}
 	return append(out, invalid...)
+}
+
+// curveKeys is key<<32 | slot for every valid point, sorted (so by curve
+// position, then slot), and the slots of the invalid points. The curve
+// spans the box of the valid points, not the whole lon/lat plane: on
+// records gathered in one country its cells are then some ten times
+// finer, so that the points of a dense town get distinct keys and the
+// leaves along the curve small boxes that do not overlap.
+func curveKeys(points []orb.Point) (keys []uint64, invalid []uint32) {
+	b := box{min: [2]float64{math.Inf(1), math.Inf(1)}, max: [2]float64{math.Inf(-1), math.Inf(-1)}}
+	for i, p := range points {
+		if !validPoint(p) {
+			invalid = append(invalid, uint32(i))
+			continue
+		}
+		lon := normalizeLon(p[0])
+		b.extend([2]float64{lon, p[1]}, [2]float64{lon, p[1]})
+	}
+	c := curveOver(b)
+	keys = make([]uint64, 0, len(points)-len(invalid))
+	for i, p := range points {
+		if validPoint(p) {
+			keys = append(keys, uint64(c.key(normalizeLon(p[0]), p[1]))<<32|uint64(uint32(i)))
+		}
+	}
+	radixSort(keys)
+	return keys, invalid
+}
+
+// curve maps lon/lat onto the cells of a 2^16 × 2^16 Hilbert curve
+// laid over a box: x = (lon − lon0)·sx, y = (lat − lat0)·sy.
+type curve struct{ lon0, lat0, sx, sy float64 }
+
+const curveSide = 1 << 16
+
+// curveOver is the curve over b (any box with min <= max; a box of no
+// width or height maps that side to one cell).
+func curveOver(b box) curve {
+	c := curve{lon0: b.min[0], lat0: b.min[1]}
+	if w := b.max[0] - b.min[0]; w > 0 {
+		c.sx = curveSide / w
+	}
+	if h := b.max[1] - b.min[1]; h > 0 {
+		c.sy = curveSide / h
+	}
+	return c
+}
+
+// key is the position of lon/lat's cell along the curve; nearby keys
+// are nearby points.
+func (c curve) key(lon, lat float64) uint32 {
+	x := uint32(math.Min(curveSide-1, math.Max(0, (lon-c.lon0)*c.sx)))
+	y := uint32(math.Min(curveSide-1, math.Max(0, (lat-c.lat0)*c.sy)))
+	return hilbertD(x, y)
 }
 
 func newPacked(pts [][2]float64, slots []uint32) *packed {
@@ -501,7 +542,7 @@ func (ix *Index) nearestPacked(s *searcher) {
 			kids := pk.levels[level-1]
 			best := queued{h: math.Inf(1), level: -1}
 			for c := lo; c < hi; c++ {
-				h := s.nodeHav(&kids[c])
+				h := s.nodeHav(&kids[c], s.hPrune)
 				if h > s.hPrune {
 					continue
 				}
@@ -676,23 +717,29 @@ func (s *searcher) keep(r ranked) {
 // sin²(d/2) = sin²(Δφ'/2) + cos φ₁ cos φ₂ sin²(Δλ'/2) with Δφ' >= Δφ,
 // Δλ' >= Δλ and cos φ₂ >= nd.cosFar; sinBelow bounds the sines from
 // below. hav grows with the distance, so the search ranks and prunes
-// nodes by it without an arc.
-func (s *searcher) nodeHav(nd *node) float64 {
+// nodes by it without an arc. The first term alone is a lower bound
+// too: it is returned when it is already above cut (the caller's prune
+// threshold) or when the query's meridian crosses the box.
+func (s *searcher) nodeHav(nd *node, cut float64) float64 {
 	// Scalars, not arrays: arrays built on the stack and read back whole
 	// stall the loads.
 	minLon, minLat := float64(nd.min[0]), float64(nd.min[1])
 	maxLon, maxLat := float64(nd.max[0]), float64(nd.max[1])
-	var dLat, dLon float64
+	var dLat float64
 	switch {
 	case s.latDeg < minLat:
 		dLat = minLat - s.latDeg
 	case s.latDeg > maxLat:
 		dLat = s.latDeg - maxLat
 	}
-	if s.lonDeg < minLon || s.lonDeg > maxLon {
-		dLon = min(circDeg(s.lonDeg-minLon), circDeg(s.lonDeg-maxLon))
+	a := sinBelow(dLat * (degToRad / 2))
+	h := a*a*(1-1e-9) - 1e-20
+	if (s.lonDeg >= minLon && s.lonDeg <= maxLon) || h > cut {
+		return h
 	}
-	return s.havBelow(dLat, dLon, nd.cosFar())
+	dLon := min(circDeg(s.lonDeg-minLon), circDeg(s.lonDeg-maxLon))
+	b := sinBelow(dLon * (degToRad / 2))
+	return (a*a+s.cosLat*nd.cosFar()*b*b)*(1-1e-9) - 1e-20
 }
 
 // pointHav is nodeHav for the box holding only pt, with cosFar that of a
@@ -703,9 +750,10 @@ func (s *searcher) pointHav(pt [2]float64, cosFar float64) float64 {
 
 // havBelow is the bound of nodeHav for the gaps dLat and dLon (degrees,
 // in [0, 180]) and a lower bound cosFar of the cosine of the far point's
-// latitude, less a relative 1e-9 and an absolute 1e-20 for rounding: the
-// latter covers the 1e-15 rad by which hav's and this function's angle
-// differences may differ, at distances under a few millimetres.
+// latitude, less a relative 1e-9 and an absolute 1e-20 for rounding (as
+// in nodeHav): the latter covers the 1e-15 rad by which hav's and this
+// function's angle differences may differ, at distances under a few
+// millimetres.
 func (s *searcher) havBelow(dLat, dLon, cosFar float64) float64 {
 	a, b := sinBelow(dLat*(degToRad/2)), sinBelow(dLon*(degToRad/2))
 	return (a*a+s.cosLat*cosFar*b*b)*(1-1e-9) - 1e-20
@@ -842,7 +890,7 @@ func (ix *Index) circleNode(s *searcher, l, j int, count bool) {
 	// the distance bound rejects those near their corners.
 	// The caller checked that nd crosses a box around the circle.
 	within := s.around[0].holdsNode(nd) || (s.nAround == 2 && s.around[1].holdsNode(nd))
-	if s.nodeHav(nd) > s.hRadius {
+	if s.nodeHav(nd, s.hRadius) > s.hRadius {
 		return
 	}
 	lo := j * span(l)
@@ -1399,12 +1447,10 @@ func wrapRad(a float64) float64 {
 	return a
 }
 
-// hilbertKey maps lon/lat to its position on a 2^16 × 2^16 Hilbert curve
-// over the lon/lat plane; nearby keys are nearby points.
-func hilbertKey(lon, lat float64) uint32 {
-	const n = 1 << 16
-	x := uint32(math.Min(n-1, math.Max(0, (lon+180)/360*n)))
-	y := uint32(math.Min(n-1, math.Max(0, (lat+90)/180*n)))
+// hilbertD is the position of cell (x, y) along a Hilbert curve over
+// the 2^16 × 2^16 grid.
+func hilbertD(x, y uint32) uint32 {
+	const n = curveSide
 	var d uint32
 	for s := uint32(n / 2); s > 0; s /= 2 {
 		var rx, ry uint32

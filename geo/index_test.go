@@ -650,7 +650,10 @@ func TestNodeHavIsALowerBound(t *testing.T) {
 			t.Fatalf("nodeAround(%v) = %v–%v does not hold it", b, lo, hi)
 		}
 		s := getSearcher(q, nil)
-		bound := s.nodeHav(&nd)
+		bound := s.nodeHav(&nd, math.Inf(1))
+		if cut := rng.Float64() * 0.01; rng.Intn(2) == 0 {
+			bound = s.nodeHav(&nd, cut) // the latitude term alone, when above cut
+		}
 		for range 8 {
 			p := [2]float64{b.min[0] + rng.Float64()*(b.max[0]-b.min[0]), b.min[1] + rng.Float64()*(b.max[1]-b.min[1])}
 			switch rng.Intn(4) {
