@@ -505,6 +505,18 @@ func havAtMost(meters float64) float64 {
 	return sh * sh * (1 + 1e-9)
 }
 
+// havWithin is a haversine at or below which every point is within
+// meters of the query (0 for a circle of half the Earth or more, where
+// the margin would not hold): sin²(meters/2R) less a relative 1e-9.
+func havWithin(meters float64) float64 {
+	x := meters / (2 * EarthRadius)
+	if !(x < math.Pi/2) {
+		return 0
+	}
+	sh := math.Sin(x)
+	return sh * sh * (1 - 1e-9)
+}
+
 // havBeyond is a haversine above which every point is farther than the
 // one whose haversine is h: haversine and distance grow together, and the
 // relative 1e-9 is far beyond the rounding of havMeters.
@@ -853,7 +865,7 @@ func (ix *Index) walkCircle(s *searcher, count bool) {
 	var boxes [2]orb.Bound
 	nb, _ := boundAround(orb.Point{s.lonDeg, s.latDeg}, s.radius, &boxes)
 	s.nAround = nb
-	s.hRadius = havAtMost(s.radius)
+	s.hRadius, s.hRadiusIn = havAtMost(s.radius), havWithin(s.radius)
 	for i, b := range boxes[:nb] {
 		s.around[i] = box{b.Min, b.Max}
 	}
@@ -889,12 +901,12 @@ func (ix *Index) circleNode(s *searcher, l, j int, count bool) {
 	// The boxes around the circle reject most nodes with four comparisons;
 	// the distance bound rejects those near their corners.
 	// The caller checked that nd crosses a box around the circle.
-	within := s.around[0].holdsNode(nd) || (s.nAround == 2 && s.around[1].holdsNode(nd))
 	if s.nodeHav(nd, s.hRadius) > s.hRadius {
 		return
 	}
 	lo := j * span(l)
-	if count && s.accept == nil && ((s.hasInside && s.inside.holdsNode(nd)) || (within && s.circleHolds(nd))) {
+	if count && s.accept == nil && ((s.hasInside && s.inside.holdsNode(nd)) ||
+		((s.around[0].holdsNode(nd) || (s.nAround == 2 && s.around[1].holdsNode(nd))) && s.circleHolds(nd))) {
 		hi := min(lo+span(l), len(pk.pts))
 		s.count += hi - lo
 		if ix.dead != nil {
@@ -911,35 +923,56 @@ func (ix *Index) circleNode(s *searcher, l, j int, count bool) {
 		}
 		return
 	}
+	inside := count && s.hasInside && s.inside.holdsNode(nd)
 	for i := lo; i < min(lo+nodeSize, len(pk.pts)); i++ {
-		if ix.dead != nil && ix.dead.has(i) {
+		// The slot is read only for a point that may count: most points of
+		// a leaf are outside the boxes around the circle.
+		pt := pk.pts[i]
+		if (!inside && !s.nearAround(pt)) || (ix.dead != nil && ix.dead.has(i)) {
 			continue
 		}
 		if count {
-			s.countPoint(pk.pts[i], pk.slots[i])
+			s.countPoint(pt, i, pk.slots)
 		} else {
-			s.collectPoint(pk.pts[i], pk.slots[i])
+			s.collectPoint(pt, i, pk.slots)
 		}
 	}
 }
 
-func (s *searcher) collectPoint(pt [2]float64, slot uint32) {
-	if s.latGapMeters(pt[1]) > s.radius {
+// nearAround reports whether pt is inside a box around the circle: the
+// four comparisons that spare most points of a leaf their distance.
+func (s *searcher) nearAround(pt [2]float64) bool {
+	return s.around[0].holds(pt, pt) || (s.nAround == 2 && s.around[1].holds(pt, pt))
+}
+
+// collectPoint collects pt, slots[i], if it is within the circle.
+func (s *searcher) collectPoint(pt [2]float64, i int, slots []uint32) {
+	if !s.nearAround(pt) {
 		return
 	}
-	d := haversine(s.lat, s.lon, s.cosLat, orb.Point(pt))
-	if d <= s.radius && (s.accept == nil || s.accept(slot)) {
-		s.hits = append(s.hits, Hit{Slot: slot, Meters: d})
+	h := hav(s.lat, s.lon, s.cosLat, orb.Point(pt))
+	if h > s.hRadius {
+		return
+	}
+	if d := havMeters(h); d <= s.radius && (s.accept == nil || s.accept(slots[i])) {
+		s.hits = append(s.hits, Hit{Slot: slots[i], Meters: d})
 	}
 }
 
-func (s *searcher) countPoint(pt [2]float64, slot uint32) {
+// countPoint counts pt if it is within the circle: at once inside the
+// inscribed box, by its haversine alone when that is clearly inside or
+// out (hRadiusIn, hRadius), by its exact Distance only in between.
+func (s *searcher) countPoint(pt [2]float64, i int, slots []uint32) {
 	if !(s.hasInside && s.inside.holds(pt, pt)) {
-		if s.latGapMeters(pt[1]) > s.radius || haversine(s.lat, s.lon, s.cosLat, orb.Point(pt)) > s.radius {
+		if !s.nearAround(pt) {
+			return
+		}
+		h := hav(s.lat, s.lon, s.cosLat, orb.Point(pt))
+		if h > s.hRadius || (h > s.hRadiusIn && havMeters(h) > s.radius) {
 			return
 		}
 	}
-	if s.accept == nil || s.accept(slot) {
+	if s.accept == nil || s.accept(slots[i]) {
 		s.count++
 	}
 }
@@ -1310,6 +1343,7 @@ type searcher struct {
 	k                int
 	radius           float64
 	hRadius          float64 // havAtMost(radius)
+	hRadiusIn        float64 // havWithin(radius)
 	limit            float64
 	count            int
 	inside           box // inscribed in the circle, when hasInside
@@ -1334,8 +1368,8 @@ type searcher struct {
 
 var searchers = sync.Pool{New: func() any {
 	s := new(searcher)
-	s.visitWithin = func(min, _ [2]float64, slot uint32) bool { s.collectPoint(min, slot); return true }
-	s.visitCount = func(min, _ [2]float64, slot uint32) bool { s.countPoint(min, slot); return true }
+	s.visitWithin = func(min, _ [2]float64, slot uint32) bool { s.collectPoint(min, 0, []uint32{slot}); return true }
+	s.visitCount = func(min, _ [2]float64, slot uint32) bool { s.countPoint(min, 0, []uint32{slot}); return true }
 	s.boxDist = s.lowerBound
 	s.nearbyVisit = s.bestFirstVisit
 	return s

@@ -676,6 +676,12 @@ func TestNodeHavIsALowerBound(t *testing.T) {
 			if lim := havAtMost(d); h > lim {
 				t.Fatalf("hav to %v from %v = %v > havAtMost(Distance %v) = %v", p, q, h, d, lim)
 			}
+			if r := d * (1 + rng.Float64()*1e-6); h <= havWithin(r) && !(havMeters(h) <= r) {
+				t.Fatalf("hav to %v from %v = %v <= havWithin(%v) but the distance is %v", p, q, h, r, havMeters(h))
+			}
+			if r := d * (1 - 1e-8); d > 0 && h <= havWithin(r) {
+				t.Fatalf("hav to %v from %v = %v <= havWithin(%v), a radius under its distance %v", p, q, h, r, d)
+			}
 			if h2 := math.Nextafter(havBeyond(h), 2); h2 <= 1 && !(havMeters(h2) > d) {
 				t.Fatalf("havMeters(%v, just beyond havBeyond(%v)) = %v, not beyond Distance %v", h2, h, havMeters(h2), d)
 			}
