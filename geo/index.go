@@ -449,8 +449,9 @@ func (ix *Index) AppendNearest(dst []Hit, p orb.Point, k int, maxMeters float64,
 // appendBest appends the k best of a nearest search to dst, sorted.
 func (s *searcher) appendBest(dst []Hit) []Hit {
 	n := len(dst)
-	for _, r := range s.best {
-		dst = append(dst, r.Hit)
+	for i := range s.best {
+		s.best[i].meters()
+		dst = append(dst, s.best[i].Hit)
 	}
 	slices.SortFunc(dst[n:], compareHits)
 	return dst
@@ -487,10 +488,37 @@ type queued struct {
 }
 
 // ranked is one of a nearest search's k best: the hit and the haversine
-// its Meters come from, which the search prunes by.
+// its Meters come from, which the search ranks and prunes by. Meters is
+// -1 until needed (meters): most candidates are ranked by hav alone, and
+// only the k kept and near ties cost an arc.
 type ranked struct {
 	Hit
 	hav float64
+}
+
+// meters is r's Meters, computed from hav the first time.
+func (r *ranked) meters() float64 {
+	if r.Meters < 0 {
+		r.Meters = havMeters(r.hav)
+	}
+	return r.Meters
+}
+
+// worseRanked is worse for ranked hits: by hav where the haversines are
+// apart by more than rounding can bridge (havBeyond), by the exact
+// Meters and slot otherwise, so the order is exactly worse's.
+func worseRanked(a, b *ranked) bool {
+	switch {
+	case a.hav > havBeyond(b.hav):
+		return true
+	case b.hav > havBeyond(a.hav):
+		return false
+	case a.hav == b.hav:
+		return a.Slot > b.Slot
+	}
+	a.meters()
+	b.meters()
+	return worse(a.Hit, b.Hit)
 }
 
 // havAtMost is a haversine that no point within meters of the query
@@ -669,12 +697,11 @@ func (s *searcher) offer(ix *Index, i int, cosFar float64) {
 	if h > s.hPrune {
 		return
 	}
-	d := havMeters(h)
-	if d > s.limit {
+	r := ranked{Hit{Slot: ix.base.slots[i], Meters: -1}, h}
+	if !math.IsInf(s.limit, 1) && r.meters() > s.limit {
 		return
 	}
-	r := ranked{Hit{Slot: ix.base.slots[i], Meters: d}, h}
-	if len(s.best) == s.k && !worse(s.best[0].Hit, r.Hit) {
+	if len(s.best) == s.k && !worseRanked(&s.best[0], &r) {
 		return
 	}
 	if s.accept != nil && !s.accept(r.Slot) {
@@ -693,7 +720,7 @@ func (s *searcher) keep(r ranked) {
 		hs = append(hs, r)
 		for i := len(hs) - 1; i > 0; {
 			p := (i - 1) / 2
-			if !worse(hs[i].Hit, hs[p].Hit) {
+			if !worseRanked(&hs[i], &hs[p]) {
 				break
 			}
 			hs[i], hs[p] = hs[p], hs[i]
@@ -708,10 +735,10 @@ func (s *searcher) keep(r ranked) {
 				break
 			}
 			m := l
-			if r := l + 1; r < len(hs) && worse(hs[r].Hit, hs[l].Hit) {
+			if r := l + 1; r < len(hs) && worseRanked(&hs[r], &hs[l]) {
 				m = r
 			}
-			if !worse(hs[m].Hit, hs[i].Hit) {
+			if !worseRanked(&hs[m], &hs[i]) {
 				break
 			}
 			hs[i], hs[m] = hs[m], hs[i]
@@ -1415,7 +1442,7 @@ func (s *searcher) latGapMeters(lat float64) float64 {
 // inserted since the bulk load) in order of distance into the k best.
 func (s *searcher) bestFirstVisit(min, _ [2]float64, slot uint32, d float64) bool {
 	full := len(s.best) == s.k
-	if d > s.limit || (full && d > s.best[0].Meters) {
+	if d > s.limit || (full && d > s.best[0].meters()) {
 		return false // everything left is at least d away
 	}
 	if s.accept != nil && !s.accept(slot) {
