@@ -525,24 +525,26 @@ func worseRanked(a, b *ranked) bool {
 // exceeds (+Inf for no limit): sin²(meters/2R) with a relative 1e-9 to
 // spare for rounding.
 func havAtMost(meters float64) float64 {
+	atMost, _ := havAround(meters)
+	return atMost
+}
+
+// havAround is havAtMost and havWithin of meters, with one sine.
+func havAround(meters float64) (atMost, within float64) {
 	x := meters / (2 * EarthRadius)
 	if !(x < math.Pi/2) {
-		return math.Inf(1)
+		return math.Inf(1), 0
 	}
 	sh := math.Sin(x)
-	return sh * sh * (1 + 1e-9)
+	return sh * sh * (1 + 1e-9), sh * sh * (1 - 1e-9)
 }
 
 // havWithin is a haversine at or below which every point is within
 // meters of the query (0 for a circle of half the Earth or more, where
 // the margin would not hold): sin²(meters/2R) less a relative 1e-9.
 func havWithin(meters float64) float64 {
-	x := meters / (2 * EarthRadius)
-	if !(x < math.Pi/2) {
-		return 0
-	}
-	sh := math.Sin(x)
-	return sh * sh * (1 - 1e-9)
+	_, within := havAround(meters)
+	return within
 }
 
 // havBeyond is a haversine above which every point is farther than the
@@ -916,7 +918,7 @@ func (ix *Index) walkCircle(s *searcher, count bool) {
 	var boxes [2]orb.Bound
 	nb, _ := boundAround(orb.Point{s.lonDeg, s.latDeg}, s.radius, &boxes)
 	s.nAround = nb
-	s.hRadius, s.hRadiusIn = havAtMost(s.radius), havWithin(s.radius)
+	s.hRadius, s.hRadiusIn = havAround(s.radius)
 	for i, b := range boxes[:nb] {
 		s.around[i] = box{b.Min, b.Max}
 	}
