@@ -790,14 +790,13 @@ func (s *searcher) nodeHav(nd *node, cut float64) float64 {
 	// stall the loads.
 	minLon, minLat := float64(nd.min[0]), float64(nd.min[1])
 	maxLon, maxLat := float64(nd.max[0]), float64(nd.max[1])
-	var dLat float64
+	var a float64 // sinBelow of half the latitude gap
 	switch {
 	case s.latDeg < minLat:
-		dLat = minLat - s.latDeg
+		a = sinBelow((minLat - s.latDeg) * (degToRad / 2))
 	case s.latDeg > maxLat:
-		dLat = s.latDeg - maxLat
+		a = sinBelow((s.latDeg - maxLat) * (degToRad / 2))
 	}
-	a := sinBelow(dLat * (degToRad / 2))
 	h := a*a*(1-1e-9) - 1e-20
 	if (s.lonDeg >= minLon && s.lonDeg <= maxLon) || h > cut {
 		return h
