@@ -577,15 +577,14 @@ func (ix *Index) nearestPacked(s *searcher) {
 	var touch float64
 	for {
 		if level == 0 {
-			cosFar := pk.levels[0][j].cosFar()
-			for i := lo; i < hi; i++ {
-				s.offer(ix, i, cosFar)
-			}
+			s.offerLeaf(ix, lo, hi, pk.levels[0][j].cosFar())
 		} else {
 			kids := pk.levels[level-1]
 			best := queued{h: math.Inf(1), level: -1}
+			var hs [nodeSize]float64
+			s.nodeHavs(kids[lo:hi], s.hPrune, hs[:])
 			for c := lo; c < hi; c++ {
-				h := s.nodeHav(&kids[c], s.hPrune)
+				h := hs[c-lo]
 				if h > s.hPrune {
 					continue
 				}
@@ -707,33 +706,33 @@ func popQueued(q []queued) []queued {
 	return q
 }
 
-// offer considers the base point at position i, in a leaf whose cosFar
-// is given, for the k best. A point whose cheap bound (pointHav, no
+// offerLeaf considers the base points at positions [lo, hi), a leaf's,
+// whose cosFar is given, for the k best. A point whose cheap bound (pointHav, no
 // trigonometry) already loses costs no exact distance, and one whose
 // exact haversine loses costs no arc.
-func (s *searcher) offer(ix *Index, i int, cosFar float64) {
-	if ix.dead != nil && ix.dead.has(i) {
-		return
+func (s *searcher) offerLeaf(ix *Index, lo, hi int, cosFar float64) {
+	pts := ix.base.pts[lo:hi]
+	for o := range pts {
+		pt := pts[o]
+		if s.pointHav(pt, cosFar) > s.hPrune || (ix.dead != nil && ix.dead.has(lo+o)) {
+			continue
+		}
+		h := hav(s.lat, s.lon, s.cosLat, orb.Point(pt))
+		if h > s.hPrune {
+			continue
+		}
+		r := ranked{Hit{Slot: ix.base.slots[lo+o], Meters: -1}, h}
+		if !math.IsInf(s.limit, 1) && r.meters() > s.limit {
+			continue
+		}
+		if len(s.best) == s.k && !worseRanked(&s.best[0], &r) {
+			continue
+		}
+		if s.accept != nil && !s.accept(r.Slot) {
+			continue
+		}
+		s.keep(r)
 	}
-	pt := ix.base.pts[i]
-	if s.pointHav(pt, cosFar) > s.hPrune {
-		return
-	}
-	h := hav(s.lat, s.lon, s.cosLat, orb.Point(pt))
-	if h > s.hPrune {
-		return
-	}
-	r := ranked{Hit{Slot: ix.base.slots[i], Meters: -1}, h}
-	if !math.IsInf(s.limit, 1) && r.meters() > s.limit {
-		return
-	}
-	if len(s.best) == s.k && !worseRanked(&s.best[0], &r) {
-		return
-	}
-	if s.accept != nil && !s.accept(r.Slot) {
-		return
-	}
-	s.keep(r)
 }
 
 // keep puts r among the k best, which have room for it or hold a worse
@@ -776,46 +775,52 @@ func (s *searcher) keep(r ranked) {
 	}
 }
 
-// nodeHav is a lower bound of the haversine (hav) from the query to any
-// point in nd's box, with no trigonometry. With Δφ the latitude gap and
+// nodeHavs writes a lower bound of the haversine (hav) from the query to
+// any point in the box of each of nds, with no trigonometry. With Δφ the latitude gap and
 // Δλ the longitude gap (circular) to the box, any point inside has
 // sin²(d/2) = sin²(Δφ'/2) + cos φ₁ cos φ₂ sin²(Δλ'/2) with Δφ' >= Δφ,
 // Δλ' >= Δλ and cos φ₂ >= nd.cosFar; sinBelow bounds the sines from
 // below. hav grows with the distance, so the search ranks and prunes
 // nodes by it without an arc. The first term alone is a lower bound
 // too: it is returned when it is already above cut (the caller's prune
-// threshold) or when the query's meridian crosses the box.
-func (s *searcher) nodeHav(nd *node, cut float64) float64 {
-	// Scalars, not arrays: arrays built on the stack and read back whole
-	// stall the loads.
-	minLon, minLat := float64(nd.min[0]), float64(nd.min[1])
-	maxLon, maxLat := float64(nd.max[0]), float64(nd.max[1])
-	var a float64 // sinBelow of half the latitude gap
-	switch {
-	case s.latDeg < minLat:
-		a = sinBelow((minLat - s.latDeg) * (degToRad / 2))
-	case s.latDeg > maxLat:
-		a = sinBelow((s.latDeg - maxLat) * (degToRad / 2))
+// threshold) or when the query's meridian crosses the box. It takes a
+// run of nodes (a node's children) and writes to out, one call for them
+// all rather than one each.
+func (s *searcher) nodeHavs(nds []node, cut float64, out []float64) {
+	out = out[:len(nds)]
+	for i := range nds {
+		nd := &nds[i]
+		// Scalars, not arrays: arrays built on the stack and read back
+		// whole stall the loads.
+		minLon, minLat := float64(nd.min[0]), float64(nd.min[1])
+		maxLon, maxLat := float64(nd.max[0]), float64(nd.max[1])
+		var a float64 // sinBelow of half the latitude gap
+		switch {
+		case s.latDeg < minLat:
+			a = sinBelow((minLat - s.latDeg) * (degToRad / 2))
+		case s.latDeg > maxLat:
+			a = sinBelow((s.latDeg - maxLat) * (degToRad / 2))
+		}
+		h := a*a*(1-1e-9) - 1e-20
+		if (s.lonDeg < minLon || s.lonDeg > maxLon) && h <= cut {
+			dLon := min(circDeg(s.lonDeg-minLon), circDeg(s.lonDeg-maxLon))
+			b := sinBelow(dLon * (degToRad / 2))
+			h = (a*a+s.cosLat*nd.cosFar()*b*b)*(1-1e-9) - 1e-20
+		}
+		out[i] = h
 	}
-	h := a*a*(1-1e-9) - 1e-20
-	if (s.lonDeg >= minLon && s.lonDeg <= maxLon) || h > cut {
-		return h
-	}
-	dLon := min(circDeg(s.lonDeg-minLon), circDeg(s.lonDeg-maxLon))
-	b := sinBelow(dLon * (degToRad / 2))
-	return (a*a+s.cosLat*nd.cosFar()*b*b)*(1-1e-9) - 1e-20
 }
 
-// pointHav is nodeHav for the box holding only pt, with cosFar that of a
+// pointHav is nodeHavs' bound for the box holding only pt, with cosFar that of a
 // box around it.
 func (s *searcher) pointHav(pt [2]float64, cosFar float64) float64 {
 	return s.havBelow(math.Abs(pt[1]-s.latDeg), circDeg(s.lonDeg-pt[0]), cosFar)
 }
 
-// havBelow is the bound of nodeHav for the gaps dLat and dLon (degrees,
+// havBelow is the bound of nodeHavs for the gaps dLat and dLon (degrees,
 // in [0, 180]) and a lower bound cosFar of the cosine of the far point's
 // latitude, less a relative 1e-9 and an absolute 1e-20 for rounding (as
-// in nodeHav): the latter covers the 1e-15 rad by which hav's and this
+// in nodeHavs): the latter covers the 1e-15 rad by which hav's and this
 // function's angle differences may differ, at distances under a few
 // millimetres.
 func (s *searcher) havBelow(dLat, dLon, cosFar float64) float64 {
@@ -953,7 +958,8 @@ func (ix *Index) circleNode(s *searcher, l, j int, count bool) {
 	// The boxes around the circle reject most nodes with four comparisons;
 	// the distance bound rejects those near their corners.
 	// The caller checked that nd crosses a box around the circle.
-	if s.nodeHav(nd, s.hRadius) > s.hRadius {
+	var h [1]float64
+	if s.nodeHavs(pk.levels[l][j:j+1], s.hRadius, h[:]); h[0] > s.hRadius {
 		return
 	}
 	lo := j * span(l)
@@ -1046,7 +1052,7 @@ func (b box) holds(min, max [2]float64) bool {
 }
 
 // holdsNode and crossesNode are holds and crosses for a node's box, read
-// field by field (see nodeHav).
+// field by field (see nodeHavs).
 func (b box) holdsNode(nd *node) bool {
 	return float64(nd.min[0]) >= b.min[0] && float64(nd.max[0]) <= b.max[0] &&
 		float64(nd.min[1]) >= b.min[1] && float64(nd.max[1]) <= b.max[1]

@@ -626,7 +626,7 @@ func TestLeastInBound(t *testing.T) {
 // point bound against the exact distance to random points inside random
 // boxes, anywhere on the sphere, near and far.
 // TestNodeHavIsALowerBound checks the bounds the nearest search and the
-// circle walks prune by: nodeHav and pointHav never exceed the haversine
+// circle walks prune by: nodeHavs and pointHav never exceed the haversine
 // (hav) of a point in the box, including at the poles, across the ±180°
 // meridian and within millimetres of the query, and havAtMost and
 // havBeyond bracket distances as the pruning assumes.
@@ -650,10 +650,13 @@ func TestNodeHavIsALowerBound(t *testing.T) {
 			t.Fatalf("nodeAround(%v) = %v–%v does not hold it", b, lo, hi)
 		}
 		s := getSearcher(q, nil)
-		bound := s.nodeHav(&nd, math.Inf(1))
-		if cut := rng.Float64() * 0.01; rng.Intn(2) == 0 {
-			bound = s.nodeHav(&nd, cut) // the latitude term alone, when above cut
+		var bounds [1]float64
+		cut := math.Inf(1)
+		if rng.Intn(2) == 0 {
+			cut = rng.Float64() * 0.01 // the latitude term alone, when above cut
 		}
+		s.nodeHavs([]node{nd}, cut, bounds[:])
+		bound := bounds[0]
 		for range 8 {
 			p := [2]float64{b.min[0] + rng.Float64()*(b.max[0]-b.min[0]), b.min[1] + rng.Float64()*(b.max[1]-b.min[1])}
 			switch rng.Intn(4) {
@@ -667,7 +670,7 @@ func TestNodeHavIsALowerBound(t *testing.T) {
 			}
 			h := hav(s.lat, s.lon, s.cosLat, orb.Point(p))
 			if bound > h {
-				t.Fatalf("nodeHav(%v, box %v–%v) = %v > hav to %v = %v", q, nd.lo(), nd.hi(), bound, p, h)
+				t.Fatalf("nodeHavs(%v, box %v–%v) = %v > hav to %v = %v", q, nd.lo(), nd.hi(), bound, p, h)
 			}
 			if pb := s.pointHav(p, nd.cosFar()); pb > h {
 				t.Fatalf("pointHav(%v, %v) = %v > hav %v", q, p, pb, h)
