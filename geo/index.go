@@ -801,11 +801,14 @@ func (s *searcher) nodeHavs(nds []node, cut float64, out []float64) {
 		case s.latDeg > maxLat:
 			a = sinBelow((s.latDeg - maxLat) * (degToRad / 2))
 		}
-		h := a*a*(1-1e-9) - 1e-20
+		h := s.havOf(a, 0, 0)
 		if (s.lonDeg < minLon || s.lonDeg > maxLon) && h <= cut {
 			dLon := min(circDeg(s.lonDeg-minLon), circDeg(s.lonDeg-maxLon))
-			b := sinBelow(dLon * (degToRad / 2))
-			h = (a*a+s.cosLat*nd.cosFar()*b*b)*(1-1e-9) - 1e-20
+			far := math.Abs(minLat)
+			if f := math.Abs(maxLat); f > far {
+				far = f
+			}
+			h = s.havOf(a, sinBelow(dLon*(degToRad/2)), cosBelow(far*degToRad))
 		}
 		out[i] = h
 	}
@@ -814,17 +817,16 @@ func (s *searcher) nodeHavs(nds []node, cut float64, out []float64) {
 // pointHav is nodeHavs' bound for the box holding only pt, with cosFar that of a
 // box around it.
 func (s *searcher) pointHav(pt [2]float64, cosFar float64) float64 {
-	return s.havBelow(math.Abs(pt[1]-s.latDeg), circDeg(s.lonDeg-pt[0]), cosFar)
+	return s.havOf(sinBelow(math.Abs(pt[1]-s.latDeg)*(degToRad/2)), sinBelow(circDeg(s.lonDeg-pt[0])*(degToRad/2)), cosFar)
 }
 
-// havBelow is the bound of nodeHavs for the gaps dLat and dLon (degrees,
-// in [0, 180]) and a lower bound cosFar of the cosine of the far point's
-// latitude, less a relative 1e-9 and an absolute 1e-20 for rounding (as
-// in nodeHavs): the latter covers the 1e-15 rad by which hav's and this
-// function's angle differences may differ, at distances under a few
-// millimetres.
-func (s *searcher) havBelow(dLat, dLon, cosFar float64) float64 {
-	a, b := sinBelow(dLat*(degToRad/2)), sinBelow(dLon*(degToRad/2))
+// havOf is the bound of nodeHavs from a and b, lower bounds of the sines
+// of half the latitude and longitude gaps, and cosFar, a lower bound of
+// the cosine of the far point's latitude, less a relative 1e-9 and an
+// absolute 1e-20 for rounding: the latter covers the 1e-15 rad by which
+// hav's and the bounds' angle differences may differ, at distances under
+// a few millimetres.
+func (s *searcher) havOf(a, b, cosFar float64) float64 {
 	return (a*a+s.cosLat*cosFar*b*b)*(1-1e-9) - 1e-20
 }
 
