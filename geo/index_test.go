@@ -764,3 +764,36 @@ func TestCurveOrder(t *testing.T) {
 		seen[o] = true
 	}
 }
+
+// TestWorseRankedIsWorse checks that ranking by the haversine, with the
+// arc taken only for near ties, orders hits exactly as worse does on
+// their Meters: for pairs of points at nearly the same distance from a
+// query (a few ulps to metres apart), at equal distances, and apart.
+func TestWorseRankedIsWorse(t *testing.T) {
+	rng := rand.New(rand.NewSource(seed + 12))
+	for trial := 0; trial < 200000; trial++ {
+		q := randPoint(rng)
+		s := getSearcher(q, nil)
+		d := math.Pow(10, rng.Float64()*7)
+		a := Destination(q, rng.Float64()*360, d)
+		var b orb.Point
+		switch rng.Intn(4) {
+		case 0:
+			b = a
+		case 1:
+			b = Destination(q, rng.Float64()*360, d*(1+(rng.Float64()-0.5)*1e-12))
+		case 2:
+			b = Destination(q, rng.Float64()*360, d*(1+(rng.Float64()-0.5)*1e-6))
+		default:
+			b = randPoint(rng)
+		}
+		ha, hb := hav(s.lat, s.lon, s.cosLat, a), hav(s.lat, s.lon, s.cosLat, b)
+		ra := ranked{Hit{Slot: uint32(rng.Intn(3)), Meters: -1}, ha}
+		rb := ranked{Hit{Slot: uint32(rng.Intn(3)), Meters: -1}, hb}
+		want := worse(Hit{ra.Slot, Distance(q, a)}, Hit{rb.Slot, Distance(q, b)})
+		if got := worseRanked(&ra, &rb); got != want {
+			t.Fatalf("worseRanked(%v at %v, %v at %v from %v) = %v; worse on Meters gives %v", ra.Slot, a, rb.Slot, b, q, got, want)
+		}
+		putSearcher(s)
+	}
+}
