@@ -28,6 +28,18 @@ var bench struct {
 	ix      *Index
 	queries []orb.Point
 	boxes   []orb.Bound
+
+	baseOnce sync.Once
+	base     *RTreeBaseline // the index the packed tree replaced, on the same points
+}
+
+// benchBaseline builds the RTreeBaseline over the benchmark points once,
+// for the ...RTree benchmarks that put the old index beside the new.
+func benchBaseline(b *testing.B) *RTreeBaseline {
+	b.Helper()
+	benchData(b)
+	bench.baseOnce.Do(func() { bench.base = NewRTreeBaseline(bench.pts) })
+	return bench.base
 }
 
 func benchData(b *testing.B) {
@@ -62,6 +74,17 @@ func BenchmarkNearest5(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if hits := bench.ix.Nearest(bench.queries[i%benchQueries], 5, 0, nil); len(hits) != 5 {
+			b.Fatalf("got %d hits", len(hits))
+		}
+	}
+}
+
+func BenchmarkNearest5RTree(b *testing.B) {
+	base := benchBaseline(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if hits := base.Nearest(bench.queries[i%benchQueries], 5, 0, nil); len(hits) != 5 {
 			b.Fatalf("got %d hits", len(hits))
 		}
 	}
@@ -107,6 +130,18 @@ func BenchmarkNearest5Filtered(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if hits := bench.ix.Nearest(bench.queries[i%benchQueries], 5, 0, accept); len(hits) != 5 {
+			b.Fatalf("got %d hits", len(hits))
+		}
+	}
+}
+
+func BenchmarkNearest5FilteredRTree(b *testing.B) {
+	base := benchBaseline(b)
+	accept := func(s uint32) bool { return s%10 == 0 }
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if hits := base.Nearest(bench.queries[i%benchQueries], 5, 0, accept); len(hits) != 5 {
 			b.Fatalf("got %d hits", len(hits))
 		}
 	}
@@ -190,6 +225,17 @@ func BenchmarkWithin15km(b *testing.B) {
 	b.ReportMetric(float64(n)/float64(b.N), "hits/op")
 }
 
+func BenchmarkWithin15kmRTree(b *testing.B) {
+	base := benchBaseline(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	n := 0
+	for i := 0; i < b.N; i++ {
+		n += len(base.Within(bench.queries[i%benchQueries], 15000, nil))
+	}
+	b.ReportMetric(float64(n)/float64(b.N), "hits/op")
+}
+
 func BenchmarkWithin15kmBruteForce(b *testing.B) {
 	benchData(b)
 	b.ReportAllocs()
@@ -215,6 +261,20 @@ func BenchmarkBBox(b *testing.B) {
 	n := 0
 	for i := 0; i < b.N; i++ {
 		bench.ix.InBound(bench.boxes[i%benchQueries], func(uint32, orb.Point) bool {
+			n++
+			return true
+		})
+	}
+	b.ReportMetric(float64(n)/float64(b.N), "hits/op")
+}
+
+func BenchmarkBBoxRTree(b *testing.B) {
+	base := benchBaseline(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	n := 0
+	for i := 0; i < b.N; i++ {
+		base.InBound(bench.boxes[i%benchQueries], func(uint32, orb.Point) bool {
 			n++
 			return true
 		})

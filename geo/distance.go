@@ -27,9 +27,18 @@ func Distance(a, b orb.Point) float64 {
 
 // haversine is Distance with the first point's latitude, longitude (radians)
 // and cosine of latitude precomputed, so a search computes them once per
-// query. The explicit float64 conversions forbid fused multiply-adds, so
-// the result never depends on where the compiler inlines this.
+// query.
 func haversine(lat1, lon1, cosLat1 float64, b orb.Point) float64 {
+	return havMeters(hav(lat1, lon1, cosLat1, b))
+}
+
+// hav is the haversine of the central angle between the points of
+// haversine, sin²(d/2R), capped at 1: it grows with the distance, so a
+// search can rank and prune by it and take the arc (havMeters) only for
+// the points it keeps. The explicit float64 conversions forbid fused
+// multiply-adds, so the result never depends on where the compiler
+// inlines this.
+func hav(lat1, lon1, cosLat1 float64, b orb.Point) float64 {
 	lat2 := b[1] * degToRad
 	sdLat := math.Sin(float64(lat2-lat1) / 2)
 	sdLon := math.Sin(float64(b[0]*degToRad-lon1) / 2)
@@ -37,6 +46,11 @@ func haversine(lat1, lon1, cosLat1 float64, b orb.Point) float64 {
 	if h > 1 {
 		h = 1
 	}
+	return h
+}
+
+// havMeters is the distance in meters whose haversine (hav) is h.
+func havMeters(h float64) float64 {
 	return float64(2*EarthRadius) * math.Asin(math.Sqrt(h))
 }
 

@@ -25,7 +25,7 @@ type Hit struct {
 //
 // The points given to NewIndex are held in a packed R-tree: flat arrays
 // in Hilbert-curve order, nodeSize entries a node, every node covering a
-// contiguous run of points. That costs about 26 bytes a point, holds no
+// contiguous run of points. That costs about 22 bytes a point, holds no
 // pointer the garbage collector must trace per point, and lets a count
 // take a whole node inside the query at once. Points inserted later go to
 // a small tidwall/rtree beside it, and deleted ones are marked dead, so a
@@ -50,7 +50,8 @@ type Index struct {
 
 // nodeSize is the fan-out of the packed tree. 8 measured faster than 16
 // for nearest-5 on clustered data (fewer bounds and distances a query)
-// at a few bytes a point more; the tree is 7 levels deep at 10^6.
+// at a few bytes a point more, and than 4 on both workloads; the tree is
+// 6 levels deep at 10^6.
 const nodeSize = 8
 
 // packed is a static R-tree over points sorted along a Hilbert curve.
@@ -62,6 +63,7 @@ type packed struct {
 	pts    [][2]float64 // [lon, lat], lon normalized, by position
 	slots  []uint32     // slot of the point at each position
 	levels [][]node
+	bound  box                      // the exact box of pts, for Bound
 	keys   atomic.Pointer[keyTable] // set once by SetKeys
 }
 
@@ -72,12 +74,63 @@ type keyTable struct {
 	least [][]uint32
 }
 
-// node is a packed-tree node's box and, for the nearest search, the
-// cosine of its latitude farthest from the equator: a lower bound of
-// cos(lat) for every point inside.
+// node is a packed-tree node's box in float32, rounded outwards so that
+// it holds every point under it: 16 bytes, four nodes a cache line, so
+// that a search reads the eight children of a node in two lines. Every
+// use of a box is a filter that a larger box keeps correct.
 type node struct {
-	min, max [2]float64
-	cosFar   float64
+	min, max [2]float32
+}
+
+func (nd *node) lo() [2]float64 { return [2]float64{float64(nd.min[0]), float64(nd.min[1])} }
+func (nd *node) hi() [2]float64 { return [2]float64{float64(nd.max[0]), float64(nd.max[1])} }
+
+// cosFar is a lower bound of cos(lat) for every point in nd's box: the
+// cosine of its latitude farthest from the equator, bounded below by
+// cosBelow.
+func (nd *node) cosFar() float64 {
+	far := max(abs32(nd.min[1]), abs32(nd.max[1]))
+	return cosBelow(float64(far) * degToRad)
+}
+
+func abs32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ (1 << 31)) }
+
+// cosBelow is a lower bound of cos(x) for x in [0, π/2], non-negative:
+// the Taylor polynomial 1 − x²/2! + x⁴/4! − x⁶/6!, which ends on a
+// negative term of an alternating series whose terms shrink there
+// (within 1e-4 of cos up to 80°), or 0 where that is negative.
+func cosBelow(x float64) float64 {
+	x2 := x * x
+	c := 1 - x2*0.5*(1-x2*(1.0/12)*(1-x2*(1.0/30)))
+	if c < 0 {
+		return 0
+	}
+	return c
+}
+
+// nodeAround is the node of the smallest float32 box holding b.
+func nodeAround(b box) node {
+	return node{
+		min: [2]float32{down32(b.min[0]), down32(b.min[1])},
+		max: [2]float32{up32(b.max[0]), up32(b.max[1])},
+	}
+}
+
+// down32 and up32 round x to a float32 at or below, at or above it.
+func down32(x float64) float32 {
+	f := float32(x)
+	if float64(f) > x {
+		f = math.Nextafter32(f, float32(math.Inf(-1)))
+	}
+	return f
+}
+
+func up32(x float64) float32 {
+	f := float32(x)
+	if float64(f) < x {
+		f = math.Nextafter32(f, float32(math.Inf(1)))
+	}
+	return f
 }
 
 // deadSet marks positions of the packed tree whose points were deleted,
@@ -115,15 +168,7 @@ func (d *deadSet) countIn(lo, hi int) int {
 // have |lat| > 90 are left out (their slots are never returned); other
 // longitudes are normalized to [-180, 180].
 func NewIndex(points []orb.Point) *Index {
-	// key<<32 | slot: sorting the uint64s sorts by curve position, then slot.
-	keys := make([]uint64, 0, len(points))
-	for i, p := range points {
-		if !validPoint(p) {
-			continue
-		}
-		keys = append(keys, uint64(hilbertKey(normalizeLon(p[0]), p[1]))<<32|uint64(uint32(i)))
-	}
-	radixSort(keys)
+	keys, _ := curveKeys(points)
 	pts := make([][2]float64, len(keys))
 	slots := make([]uint32, len(keys))
 	for i, key := range keys {
@@ -142,16 +187,7 @@ func NewIndex(points []orb.Point) *Index {
 // nearby in its own memory too, so that reading the records a search
 // found touches a few cache lines, not one per record.
 func CurveOrder(points []orb.Point) []uint32 {
-	keys := make([]uint64, 0, len(points))
-	var invalid []uint32
-	for i, p := range points {
-		if !validPoint(p) {
-			invalid = append(invalid, uint32(i))
-			continue
-		}
-		keys = append(keys, uint64(hilbertKey(normalizeLon(p[0]), p[1]))<<32|uint64(uint32(i)))
-	}
-	radixSort(keys)
+	keys, invalid := curveKeys(points)
 	out := make([]uint32, len(keys), len(points))
 	for i, key := range keys {
 		out[i] = uint32(key)
@@ -159,19 +195,75 @@ func CurveOrder(points []orb.Point) []uint32 {
 	return append(out, invalid...)
 }
 
+// curveKeys is key<<32 | slot for every valid point, sorted (so by curve
+// position, then slot), and the slots of the invalid points. The curve
+// spans the box of the valid points, not the whole lon/lat plane: on
+// records gathered in one country its cells are then some ten times
+// finer, so that the points of a dense town get distinct keys and the
+// leaves along the curve small boxes that do not overlap.
+func curveKeys(points []orb.Point) (keys []uint64, invalid []uint32) {
+	b := box{min: [2]float64{math.Inf(1), math.Inf(1)}, max: [2]float64{math.Inf(-1), math.Inf(-1)}}
+	for i, p := range points {
+		if !validPoint(p) {
+			invalid = append(invalid, uint32(i))
+			continue
+		}
+		lon := normalizeLon(p[0])
+		b.extend([2]float64{lon, p[1]}, [2]float64{lon, p[1]})
+	}
+	c := curveOver(b)
+	keys = make([]uint64, 0, len(points)-len(invalid))
+	for i, p := range points {
+		if validPoint(p) {
+			keys = append(keys, uint64(c.key(normalizeLon(p[0]), p[1]))<<32|uint64(uint32(i)))
+		}
+	}
+	radixSort(keys)
+	return keys, invalid
+}
+
+// curve maps lon/lat onto the cells of a 2^16 × 2^16 Hilbert curve
+// laid over a box: x = (lon − lon0)·sx, y = (lat − lat0)·sy.
+type curve struct{ lon0, lat0, sx, sy float64 }
+
+const curveSide = 1 << 16
+
+// curveOver is the curve over b (any box with min <= max; a box of no
+// width or height maps that side to one cell).
+func curveOver(b box) curve {
+	c := curve{lon0: b.min[0], lat0: b.min[1]}
+	if w := b.max[0] - b.min[0]; w > 0 {
+		c.sx = curveSide / w
+	}
+	if h := b.max[1] - b.min[1]; h > 0 {
+		c.sy = curveSide / h
+	}
+	return c
+}
+
+// key is the position of lon/lat's cell along the curve; nearby keys
+// are nearby points.
+func (c curve) key(lon, lat float64) uint32 {
+	x := uint32(math.Min(curveSide-1, math.Max(0, (lon-c.lon0)*c.sx)))
+	y := uint32(math.Min(curveSide-1, math.Max(0, (lat-c.lat0)*c.sy)))
+	return hilbertD(x, y)
+}
+
 func newPacked(pts [][2]float64, slots []uint32) *packed {
 	pk := &packed{pts: pts, slots: slots}
 	if len(pts) == 0 {
 		return pk
 	}
+	pk.bound = box{pts[0], pts[0]}
 	lv := make([]node, (len(pts)+nodeSize-1)/nodeSize)
 	for j := range lv {
 		lo, hi := j*nodeSize, min((j+1)*nodeSize, len(pts))
-		nd := node{min: pts[lo], max: pts[lo]}
+		b := box{pts[lo], pts[lo]}
 		for _, p := range pts[lo+1 : hi] {
-			nd.extend(p, p)
+			b.extend(p, p)
 		}
-		lv[j] = nd
+		pk.bound.extend(b.min, b.max)
+		lv[j] = nodeAround(b)
 	}
 	pk.levels = append(pk.levels, lv)
 	for len(lv) > nodeSize {
@@ -180,25 +272,20 @@ func newPacked(pts [][2]float64, slots []uint32) *packed {
 			lo, hi := j*nodeSize, min((j+1)*nodeSize, len(lv))
 			nd := lv[lo]
 			for _, c := range lv[lo+1 : hi] {
-				nd.extend(c.min, c.max)
+				nd.min[0], nd.min[1] = min(nd.min[0], c.min[0]), min(nd.min[1], c.min[1])
+				nd.max[0], nd.max[1] = max(nd.max[0], c.max[0]), max(nd.max[1], c.max[1])
 			}
 			up[j] = nd
 		}
 		pk.levels = append(pk.levels, up)
 		lv = up
 	}
-	for _, lv := range pk.levels {
-		for j := range lv {
-			far := math.Max(math.Abs(lv[j].min[1]), math.Abs(lv[j].max[1]))
-			lv[j].cosFar = math.Max(0, math.Cos(far*degToRad))
-		}
-	}
 	return pk
 }
 
-func (nd *node) extend(min, max [2]float64) {
-	nd.min[0], nd.min[1] = math.Min(nd.min[0], min[0]), math.Min(nd.min[1], min[1])
-	nd.max[0], nd.max[1] = math.Max(nd.max[0], max[0]), math.Max(nd.max[1], max[1])
+func (b *box) extend(min, max [2]float64) {
+	b.min[0], b.min[1] = math.Min(b.min[0], min[0]), math.Min(b.min[1], min[1])
+	b.max[0], b.max[1] = math.Max(b.max[0], max[0]), math.Max(b.max[1], max[1])
 }
 
 // span is the number of positions a node of level l covers.
@@ -250,7 +337,7 @@ func (ix *Index) findBase(slot uint32, pt [2]float64) int {
 	var find func(l, j int) int
 	find = func(l, j int) int {
 		nd := &pk.levels[l][j]
-		if pt[0] < nd.min[0] || pt[0] > nd.max[0] || pt[1] < nd.min[1] || pt[1] > nd.max[1] {
+		if !(box{pt, pt}).crossesNode(nd) {
 			return -1
 		}
 		lo, hi := j*nodeSize, (j+1)*nodeSize
@@ -313,17 +400,15 @@ func (ix *Index) Bound() (b orb.Bound, ok bool) {
 	if ix.Len() == 0 {
 		return orb.Bound{}, false
 	}
-	nd := node{min: [2]float64{math.Inf(1), math.Inf(1)}, max: [2]float64{math.Inf(-1), math.Inf(-1)}}
+	bx := box{min: [2]float64{math.Inf(1), math.Inf(1)}, max: [2]float64{math.Inf(-1), math.Inf(-1)}}
 	if pk := ix.base; len(pk.pts) > 0 && ix.deadCount() < len(pk.pts) {
-		for _, top := range pk.levels[len(pk.levels)-1] {
-			nd.extend(top.min, top.max)
-		}
+		bx = pk.bound
 	}
 	if ix.over.Len() > 0 {
 		min, max := ix.over.Bounds()
-		nd.extend(min, max)
+		bx.extend(min, max)
 	}
-	return orb.Bound{Min: orb.Point(nd.min), Max: orb.Point(nd.max)}, true
+	return orb.Bound{Min: orb.Point(bx.min), Max: orb.Point(bx.max)}, true
 }
 
 // Nearest returns up to k accepted points ordered by great-circle distance
@@ -337,8 +422,8 @@ func (ix *Index) Bound() (b orb.Bound, ok bool) {
 // maxMeters give nil.
 //
 // The search is best-first over the packed tree (branch and bound): nodes
-// in order of a cheap lower bound of their distance (nodeBound), points by
-// their exact Distance, stopping once no node can beat the k-th best. Its
+// in order of a cheap lower bound of their haversine (nodeHavs), points
+// by their exact one, stopping once no node can beat the k-th best. Its
 // cost follows the number of points near the answer, not their density,
 // so it is as fast inside a dense town as in empty land. accept is asked
 // only about points that would enter the k best.
@@ -348,9 +433,7 @@ func (ix *Index) Nearest(p orb.Point, k int, maxMeters float64, accept func(slot
 		return nil
 	}
 	defer putSearcher(s)
-	out := slices.Clone(s.hits)
-	slices.SortFunc(out, compareHits)
-	return out
+	return s.appendBest(make([]Hit, 0, len(s.best)))
 }
 
 // AppendNearest is Nearest appending to dst, for callers that reuse a
@@ -361,8 +444,16 @@ func (ix *Index) AppendNearest(dst []Hit, p orb.Point, k int, maxMeters float64,
 		return dst
 	}
 	defer putSearcher(s)
+	return s.appendBest(dst)
+}
+
+// appendBest appends the k best of a nearest search to dst, sorted.
+func (s *searcher) appendBest(dst []Hit) []Hit {
 	n := len(dst)
-	dst = append(dst, s.hits...)
+	for i := range s.best {
+		s.best[i].meters()
+		dst = append(dst, s.best[i].Hit)
+	}
 	slices.SortFunc(dst[n:], compareHits)
 	return dst
 }
@@ -381,6 +472,8 @@ func (ix *Index) nearest(p orb.Point, k int, maxMeters float64, accept func(slot
 	s := getSearcher(p, accept)
 	s.reset(min(k, n))
 	s.limit = limit
+	s.hLimit = havAtMost(limit)
+	s.hPrune = s.hLimit
 	if ix.over.Len() > 0 {
 		ix.over.Nearby(s.boxDist, s.nearbyVisit)
 	}
@@ -390,59 +483,186 @@ func (ix *Index) nearest(p orb.Point, k int, maxMeters float64, accept func(slot
 
 // queued is a node waiting in the nearest search's queue.
 type queued struct {
-	d     float64 // lower bound of the distance of anything inside, meters
+	h     float64 // lower bound of the haversine (hav) of anything inside
 	level int32
 	j     int32
 }
 
-// prune reports whether nothing at distance d or more can be in the answer.
-func (s *searcher) prune(d float64) bool {
-	return d > s.limit || (len(s.hits) == s.k && d > s.hits[0].Meters)
+// ranked is one of a nearest search's k best: the hit and the haversine
+// its Meters come from, which the search ranks and prunes by. Meters is
+// -1 until needed (meters): most candidates are ranked by hav alone, and
+// only the k kept and near ties cost an arc.
+type ranked struct {
+	Hit
+	hav float64
 }
+
+// meters is r's Meters, computed from hav the first time.
+func (r *ranked) meters() float64 {
+	if r.Meters < 0 {
+		r.Meters = havMeters(r.hav)
+	}
+	return r.Meters
+}
+
+// worseRanked is worse for ranked hits: by hav where the haversines are
+// apart by more than rounding can bridge (havBeyond), by the exact
+// Meters and slot otherwise, so the order is exactly worse's.
+func worseRanked(a, b *ranked) bool {
+	switch {
+	case a.hav > havBeyond(b.hav):
+		return true
+	case b.hav > havBeyond(a.hav):
+		return false
+	case a.hav == b.hav:
+		return a.Slot > b.Slot
+	}
+	a.meters()
+	b.meters()
+	return worse(a.Hit, b.Hit)
+}
+
+// havAtMost is a haversine that no point within meters of the query
+// exceeds (+Inf for no limit): sin²(meters/2R) with a relative 1e-9 to
+// spare for rounding.
+func havAtMost(meters float64) float64 {
+	atMost, _ := havAround(meters)
+	return atMost
+}
+
+// havAround is havAtMost and havWithin of meters, with one sine.
+func havAround(meters float64) (atMost, within float64) {
+	x := meters / (2 * EarthRadius)
+	if !(x < math.Pi/2) {
+		return math.Inf(1), 0
+	}
+	sh := math.Sin(x)
+	return sh * sh * (1 + 1e-9), sh * sh * (1 - 1e-9)
+}
+
+// havWithin is a haversine at or below which every point is within
+// meters of the query (0 for a circle of half the Earth or more, where
+// the margin would not hold): sin²(meters/2R) less a relative 1e-9.
+func havWithin(meters float64) float64 {
+	_, within := havAround(meters)
+	return within
+}
+
+// havBeyond is a haversine above which every point is farther than the
+// one whose haversine is h: haversine and distance grow together, and the
+// relative 1e-9 is far beyond the rounding of havMeters.
+func havBeyond(h float64) float64 { return h * (1 + 1e-9) }
 
 // nearestPacked is the best-first search of the packed tree. (A depth-first
 // search, nearest child first, measured slower on clustered data: where
 // boxes overlap in a town, the nearest bound is often 0 for several
 // children, and it went down the wrong one first.)
+//
+// A node's nearest child is taken next at once when nothing queued comes
+// before it, and its other children wait in a pending list that goes into
+// the queue only when the search next takes from it, after a leaf: the
+// first descent then reaches a leaf before anything is queued, and the k
+// best from that leaf prune most of the nodes passed on the way, which a
+// queue of its own would have held for nothing.
 func (ix *Index) nearestPacked(s *searcher) {
 	pk := ix.base
 	if len(pk.pts) == 0 {
 		return
 	}
-	q := s.queue[:0]
+	q, pend := s.queue[:0], s.pending[:0]
 	top := len(pk.levels) - 1
-	for j := range pk.levels[top] {
-		if d := s.nodeBound(&pk.levels[top][j]); !s.prune(d) {
-			q = pushQueued(q, queued{d, int32(top), int32(j)})
+	// The node being expanded: level, index j, and its children's range;
+	// first the root above the top level, whose children are that level.
+	level, j, lo, hi := top+1, 0, 0, len(pk.levels[top])
+	pendMin := math.Inf(1) // the least h in pend
+	var touch float64
+	for {
+		if level == 0 {
+			s.offerLeaf(ix, lo, hi, pk.levels[0][j].cosFar())
+		} else {
+			kids := pk.levels[level-1]
+			best := queued{h: math.Inf(1), level: -1}
+			var hs [nodeSize]float64
+			s.nodeHavs(kids[lo:hi], s.hPrune, hs[:])
+			for c := lo; c < hi; c++ {
+				h := hs[c-lo]
+				if h > s.hPrune {
+					continue
+				}
+				touch += pk.touchUnder(level-1, c)
+				e := queued{h, int32(level - 1), int32(c)}
+				if h < best.h {
+					e, best = best, e
+				}
+				if e.level >= 0 {
+					pend = append(pend, e)
+					pendMin = min(pendMin, e.h)
+				}
+			}
+			if best.level >= 0 && best.h <= pendMin && (len(q) == 0 || best.h <= q[0].h) {
+				level, j = int(best.level), int(best.j)
+				lo, hi = ix.childRange(level, j)
+				continue
+			}
+			if best.level >= 0 {
+				pend = append(pend, best)
+			}
 		}
-	}
-	for len(q) > 0 {
-		e := q[0]
-		if s.prune(e.d) {
+		for _, e := range pend {
+			if e.h <= s.hPrune {
+				q = pushQueued(q, e)
+			}
+		}
+		pend, pendMin = pend[:0], math.Inf(1)
+		if len(q) == 0 || q[0].h > s.hPrune {
 			break
 		}
+		e := q[0]
 		q = popQueued(q)
-		lo := int(e.j) * nodeSize
-		if e.level == 0 {
-			cosFar := pk.levels[0][e.j].cosFar
-			for i := lo; i < min(lo+nodeSize, len(pk.pts)); i++ {
-				s.offer(ix, i, cosFar)
-			}
-			continue
-		}
-		kids := pk.levels[e.level-1]
-		for c := lo; c < min(lo+nodeSize, len(kids)); c++ {
-			if d := s.nodeBound(&kids[c]); !s.prune(d) {
-				q = pushQueued(q, queued{d, e.level - 1, int32(c)})
-			}
-		}
+		level, j = int(e.level), int(e.j)
+		lo, hi = ix.childRange(level, j)
 	}
 	if cap(q) <= 4096 {
 		s.queue = q[:0]
 	}
+	if cap(pend) <= 4096 {
+		s.pending = pend[:0]
+	}
+	retain(touch)
 }
 
-// pushQueued and popQueued keep q a min-heap by d. They are written out
+// touchUnder reads the cache lines of the children of node c of level l
+// (eight points and their slots, or eight nodes: two lines and one, or
+// two) and returns a sum of what it read, which the caller passes to
+// retain. A search calls it for the nodes it will visit next, so that
+// their lines are fetched from memory together while it works on, not
+// one after another as it reaches them: a prefetch by hand, which the
+// packed tree's searches spend most of their time waiting for otherwise.
+func (pk *packed) touchUnder(l, c int) float64 {
+	i := c * nodeSize
+	if l == 0 {
+		return pk.pts[i][0] + pk.pts[min(i+nodeSize/2, len(pk.pts)-1)][0] + float64(pk.slots[i])
+	}
+	below := pk.levels[l-1]
+	return float64(below[i].min[0] + below[min(i+nodeSize/2, len(below)-1)].min[0])
+}
+
+// retain keeps the reads of touchUnder from being optimized away.
+//
+//go:noinline
+func retain(float64) {}
+
+// childRange is the range of node j of level l's children: points for
+// level 0, nodes of level l-1 above.
+func (ix *Index) childRange(l, j int) (lo, hi int) {
+	n := len(ix.base.pts)
+	if l > 0 {
+		n = len(ix.base.levels[l-1])
+	}
+	return j * nodeSize, min((j+1)*nodeSize, n)
+}
+
+// pushQueued and popQueued keep q a min-heap by h. They are written out
 // rather than heapUp and heapDown, whose comparison is an indirect call:
 // the queue's upkeep was a sixth of a clustered nearest-5.
 func pushQueued(q []queued, e queued) []queued {
@@ -450,7 +670,7 @@ func pushQueued(q []queued, e queued) []queued {
 	i := len(q) - 1
 	for i > 0 {
 		p := (i - 1) / 2
-		if !(e.d < q[p].d) {
+		if !(e.h < q[p].h) {
 			break
 		}
 		q[i] = q[p]
@@ -474,10 +694,10 @@ func popQueued(q []queued) []queued {
 			break
 		}
 		m := l
-		if r := l + 1; r < n && q[r].d < q[l].d {
+		if r := l + 1; r < n && q[r].h < q[l].h {
 			m = r
 		}
-		if !(q[m].d < e.d) {
+		if !(q[m].h < e.h) {
 			break
 		}
 		q[i] = q[m]
@@ -487,125 +707,128 @@ func popQueued(q []queued) []queued {
 	return q
 }
 
-// offer considers the base point at position i, in a leaf whose cosFar
-// is given, for the k best. Once there are k, a point whose lower bound
-// (the latitude gap, then nodeBound's for the point) already loses costs
-// no exact distance.
-func (s *searcher) offer(ix *Index, i int, cosFar float64) {
-	if ix.dead != nil && ix.dead.has(i) {
-		return
-	}
-	pt := ix.base.pts[i]
-	full := len(s.hits) == s.k
-	if full {
-		worst := s.hits[0].Meters
-		if s.latGapMeters(pt[1])-1e-6 > worst || s.pointBound(pt, cosFar) > worst {
-			return
+// offerLeaf considers the base points at positions [lo, hi), a leaf's,
+// whose cosFar is given, for the k best. A point whose cheap bound (pointHav, no
+// trigonometry) already loses costs no exact distance, and one whose
+// exact haversine loses costs no arc.
+func (s *searcher) offerLeaf(ix *Index, lo, hi int, cosFar float64) {
+	pts := ix.base.pts[lo:hi]
+	for o := range pts {
+		pt := pts[o]
+		if s.pointHav(pt, cosFar) > s.hPrune || (ix.dead != nil && ix.dead.has(lo+o)) {
+			continue
 		}
+		h := hav(s.lat, s.lon, s.cosLat, orb.Point(pt))
+		if h > s.hPrune {
+			continue
+		}
+		r := ranked{Hit{Slot: ix.base.slots[lo+o], Meters: -1}, h}
+		if !math.IsInf(s.limit, 1) && r.meters() > s.limit {
+			continue
+		}
+		if len(s.best) == s.k && !worseRanked(&s.best[0], &r) {
+			continue
+		}
+		if s.accept != nil && !s.accept(r.Slot) {
+			continue
+		}
+		s.keep(r)
 	}
-	d := haversine(s.lat, s.lon, s.cosLat, orb.Point(pt))
-	if d > s.limit {
-		return
-	}
-	h := Hit{Slot: ix.base.slots[i], Meters: d}
-	if full && !worse(s.hits[0], h) {
-		return
-	}
-	if s.accept != nil && !s.accept(h.Slot) {
-		return
-	}
-	s.keep(h)
 }
 
-// keep puts h among the k best, which have room for it or hold a worse
-// one: the heap of hits is written out here, not through heapUp and
-// heapDown, whose comparison is an indirect call.
-func (s *searcher) keep(h Hit) {
-	hs := s.hits
+// keep puts r among the k best, which have room for it or hold a worse
+// one, and tightens hPrune once there are k. The heap of the k best is
+// written out here, not through heapUp and heapDown, whose comparison is
+// an indirect call.
+func (s *searcher) keep(r ranked) {
+	hs := s.best
 	if len(hs) < s.k {
-		hs = append(hs, h)
+		hs = append(hs, r)
 		for i := len(hs) - 1; i > 0; {
 			p := (i - 1) / 2
-			if !worse(hs[i], hs[p]) {
+			if !worseRanked(&hs[i], &hs[p]) {
 				break
 			}
 			hs[i], hs[p] = hs[p], hs[i]
 			i = p
 		}
-		s.hits = hs
-		return
+		s.best = hs
+	} else {
+		hs[0] = r
+		for i := 0; ; {
+			l := 2*i + 1
+			if l >= len(hs) {
+				break
+			}
+			m := l
+			if r := l + 1; r < len(hs) && worseRanked(&hs[r], &hs[l]) {
+				m = r
+			}
+			if !worseRanked(&hs[m], &hs[i]) {
+				break
+			}
+			hs[i], hs[m] = hs[m], hs[i]
+			i = m
+		}
 	}
-	hs[0] = h
-	for i := 0; ; {
-		l := 2*i + 1
-		if l >= len(hs) {
-			break
-		}
-		m := l
-		if r := l + 1; r < len(hs) && worse(hs[r], hs[l]) {
-			m = r
-		}
-		if !worse(hs[m], hs[i]) {
-			break
-		}
-		hs[i], hs[m] = hs[m], hs[i]
-		i = m
+	if len(hs) == s.k {
+		s.hPrune = min(s.hLimit, havBeyond(hs[0].hav))
 	}
 }
 
-// nodeBound is a lower bound, in meters, of the Distance from the query
-// to any point in nd's box, costing one square root when it is near. With Δφ the latitude
-// gap and Δλ the longitude gap (circular) to the box, haversine gives
-// sin²(d/2) = sin²(Δφ'/2) + cos φ₁ cos φ₂ sin²(Δλ'/2) for any point
-// inside, with Δφ' >= Δφ, Δλ' >= Δλ and cos φ₂ >= nd.cosFar; sin(x) >=
-// x − x³/6 (near) and asin(y) >= y (near) then bound d from below. The meridian gap
-// alone is a bound too; the larger of the two is taken, less a relative
-// 1e-9 and 1 µm for rounding.
-func (s *searcher) nodeBound(nd *node) float64 {
-	var dLat float64
-	switch {
-	case s.latDeg < nd.min[1]:
-		dLat = (nd.min[1] - s.latDeg) * degToRad
-	case s.latDeg > nd.max[1]:
-		dLat = (s.latDeg - nd.max[1]) * degToRad
-	}
-	d := dLat * EarthRadius
-	if s.lonDeg < nd.min[0] || s.lonDeg > nd.max[0] {
-		dLon := circDeg(s.lonDeg - nd.min[0])
-		if d2 := circDeg(s.lonDeg - nd.max[0]); d2 < dLon {
-			dLon = d2
+// nodeHavs writes a lower bound of the haversine (hav) from the query to
+// any point in the box of each of nds, with no trigonometry. With Δφ the latitude gap and
+// Δλ the longitude gap (circular) to the box, any point inside has
+// sin²(d/2) = sin²(Δφ'/2) + cos φ₁ cos φ₂ sin²(Δλ'/2) with Δφ' >= Δφ,
+// Δλ' >= Δλ and cos φ₂ >= nd.cosFar; sinBelow bounds the sines from
+// below. hav grows with the distance, so the search ranks and prunes
+// nodes by it without an arc. The first term alone is a lower bound
+// too: it is returned when it is already above cut (the caller's prune
+// threshold) or when the query's meridian crosses the box. It takes a
+// run of nodes (a node's children) and writes to out, one call for them
+// all rather than one each.
+func (s *searcher) nodeHavs(nds []node, cut float64, out []float64) {
+	out = out[:len(nds)]
+	for i := range nds {
+		nd := &nds[i]
+		// Scalars, not arrays: arrays built on the stack and read back
+		// whole stall the loads.
+		minLon, minLat := float64(nd.min[0]), float64(nd.min[1])
+		maxLon, maxLat := float64(nd.max[0]), float64(nd.max[1])
+		var a float64 // sinBelow of half the latitude gap
+		switch {
+		case s.latDeg < minLat:
+			a = sinBelow((minLat - s.latDeg) * (degToRad / 2))
+		case s.latDeg > maxLat:
+			a = sinBelow((s.latDeg - maxLat) * (degToRad / 2))
 		}
-		a, b := sinHalfBelow(dLat), sinHalfBelow(dLon*degToRad)
-		if h := arcOfHaversine(a*a + s.cosLat*nd.cosFar*b*b); h > d {
-			d = h
+		h := s.havOf(a, 0, 0)
+		if (s.lonDeg < minLon || s.lonDeg > maxLon) && h <= cut {
+			dLon := min(circDeg(s.lonDeg-minLon), circDeg(s.lonDeg-maxLon))
+			far := math.Abs(minLat)
+			if f := math.Abs(maxLat); f > far {
+				far = f
+			}
+			h = s.havOf(a, sinBelow(dLon*(degToRad/2)), cosBelow(far*degToRad))
 		}
+		out[i] = h
 	}
-	return d*(1-1e-9) - 1e-6
 }
 
-// arcOfHaversine is a lower bound, in meters, of the distance whose
-// haversine (sin²(d/2)) is at least h: 2R·asin(√h), with asin(y) taken as
-// y below 0.05, where that is within 0.05% and saves the asin. Far
-// queries need the exact arc: a looser bound would leave every node of a
-// distant cluster below the k-th best.
-func arcOfHaversine(h float64) float64 {
-	y := math.Sqrt(h)
-	if y < 0.05 {
-		return 2 * EarthRadius * y
-	}
-	return 2 * EarthRadius * math.Asin(math.Min(1, y))
+// pointHav is nodeHavs' bound for the box holding only pt, with cosFar that of a
+// box around it.
+func (s *searcher) pointHav(pt [2]float64, cosFar float64) float64 {
+	return s.havOf(sinBelow(math.Abs(pt[1]-s.latDeg)*(degToRad/2)), sinBelow(circDeg(s.lonDeg-pt[0])*(degToRad/2)), cosFar)
 }
 
-// pointBound is nodeBound for the box holding only pt, with cosFar that
-// of a box around it.
-func (s *searcher) pointBound(pt [2]float64, cosFar float64) float64 {
-	dLat := math.Abs(pt[1]-s.latDeg) * degToRad
-	a, b := sinHalfBelow(dLat), sinHalfBelow(circDeg(s.lonDeg-pt[0])*degToRad)
-	d := arcOfHaversine(a*a + s.cosLat*cosFar*b*b)
-	if m := dLat * EarthRadius; m > d {
-		d = m
-	}
-	return d*(1-1e-9) - 1e-6
+// havOf is the bound of nodeHavs from a and b, lower bounds of the sines
+// of half the latitude and longitude gaps, and cosFar, a lower bound of
+// the cosine of the far point's latitude, less a relative 1e-9 and an
+// absolute 1e-20 for rounding: the latter covers the 1e-15 rad by which
+// hav's and the bounds' angle differences may differ, at distances under
+// a few millimetres.
+func (s *searcher) havOf(a, b, cosFar float64) float64 {
+	return (a*a+s.cosLat*cosFar*b*b)*(1-1e-9) - 1e-20
 }
 
 // circleHolds reports whether every point of nd's box is within s.radius
@@ -614,14 +837,15 @@ func (s *searcher) pointBound(pt [2]float64, cosFar float64) float64 {
 // is largest at a corner (see inscribed), and its corners must be inside
 // by a margin that rounding cannot cross.
 func (s *searcher) circleHolds(nd *node) bool {
-	if nd.max[0]-nd.min[0] >= 90 || circDeg(s.lonDeg-nd.min[0]) >= 90 || circDeg(s.lonDeg-nd.max[0]) >= 90 {
+	lo, hi := nd.lo(), nd.hi()
+	if hi[0]-lo[0] >= 90 || circDeg(s.lonDeg-lo[0]) >= 90 || circDeg(s.lonDeg-hi[0]) >= 90 {
 		return false
 	}
 	r := s.radius*(1-1e-9) - 1e-6
-	return haversine(s.lat, s.lon, s.cosLat, orb.Point(nd.min)) <= r &&
-		haversine(s.lat, s.lon, s.cosLat, orb.Point(nd.max)) <= r &&
-		haversine(s.lat, s.lon, s.cosLat, orb.Point{nd.min[0], nd.max[1]}) <= r &&
-		haversine(s.lat, s.lon, s.cosLat, orb.Point{nd.max[0], nd.min[1]}) <= r
+	return haversine(s.lat, s.lon, s.cosLat, orb.Point(lo)) <= r &&
+		haversine(s.lat, s.lon, s.cosLat, orb.Point(hi)) <= r &&
+		haversine(s.lat, s.lon, s.cosLat, orb.Point{lo[0], hi[1]}) <= r &&
+		haversine(s.lat, s.lon, s.cosLat, orb.Point{hi[0], lo[1]}) <= r
 }
 
 // circDeg is the circular distance of a longitude difference in
@@ -634,15 +858,14 @@ func circDeg(x float64) float64 {
 	return x
 }
 
-// sinHalfBelow is a lower bound of sin(x/2) for x in [0, π], non-negative:
-// y − y³/6 with y = x/2 (within 1e-6 relative) for small x, sin itself
-// beyond, where the polynomial would loosen far bounds.
-func sinHalfBelow(x float64) float64 {
-	y := x / 2
-	if y > 0.1 {
-		return math.Sin(y) * (1 - 1e-12)
-	}
-	return y - y*y*y/6
+// sinBelow is a lower bound of sin(y) for y in [0, π/2], within 1.6e-4
+// relative at π/2 and 1e-9 below 1/2: the Taylor polynomial
+// y − y³/3! + y⁵/5! − y⁷/7!, which ends on a negative term of an
+// alternating series whose terms shrink there. It costs a few
+// multiplications (no division) where math.Sin costs a range reduction.
+func sinBelow(y float64) float64 {
+	y2 := y * y
+	return y * (1 - y2*(1.0/6)*(1-y2*(1.0/20)*(1-y2*(1.0/42))))
 }
 
 // Within returns every accepted point within radius meters of p
@@ -702,6 +925,7 @@ func (ix *Index) walkCircle(s *searcher, count bool) {
 	var boxes [2]orb.Bound
 	nb, _ := boundAround(orb.Point{s.lonDeg, s.latDeg}, s.radius, &boxes)
 	s.nAround = nb
+	s.hRadius, s.hRadiusIn = havAround(s.radius)
 	for i, b := range boxes[:nb] {
 		s.around[i] = box{b.Min, b.Max}
 	}
@@ -728,7 +952,7 @@ func (ix *Index) walkCircle(s *searcher, count bool) {
 
 // nearCircle reports whether nd crosses a box around the circle.
 func (s *searcher) nearCircle(nd *node) bool {
-	return s.around[0].crosses(nd.min, nd.max) || (s.nAround == 2 && s.around[1].crosses(nd.min, nd.max))
+	return s.around[0].crossesNode(nd) || (s.nAround == 2 && s.around[1].crossesNode(nd))
 }
 
 func (ix *Index) circleNode(s *searcher, l, j int, count bool) {
@@ -737,12 +961,13 @@ func (ix *Index) circleNode(s *searcher, l, j int, count bool) {
 	// The boxes around the circle reject most nodes with four comparisons;
 	// the distance bound rejects those near their corners.
 	// The caller checked that nd crosses a box around the circle.
-	within := s.around[0].holds(nd.min, nd.max) || (s.nAround == 2 && s.around[1].holds(nd.min, nd.max))
-	if s.nodeBound(nd) > s.radius {
+	var h [1]float64
+	if s.nodeHavs(pk.levels[l][j:j+1], s.hRadius, h[:]); h[0] > s.hRadius {
 		return
 	}
 	lo := j * span(l)
-	if count && s.accept == nil && ((s.hasInside && s.inside.holds(nd.min, nd.max)) || (within && s.circleHolds(nd))) {
+	if count && s.accept == nil && ((s.hasInside && s.inside.holdsNode(nd)) ||
+		((s.around[0].holdsNode(nd) || (s.nAround == 2 && s.around[1].holdsNode(nd))) && s.circleHolds(nd))) {
 		hi := min(lo+span(l), len(pk.pts))
 		s.count += hi - lo
 		if ix.dead != nil {
@@ -752,42 +977,71 @@ func (ix *Index) circleNode(s *searcher, l, j int, count bool) {
 	}
 	if l > 0 {
 		kids := pk.levels[l-1]
+		var near [nodeSize]int
+		n, touch := 0, 0.0
 		for c := j * nodeSize; c < min((j+1)*nodeSize, len(kids)); c++ {
 			if s.nearCircle(&kids[c]) {
-				ix.circleNode(s, l-1, c, count)
+				near[n] = c
+				n++
+				touch += pk.touchUnder(l-1, c)
 			}
+		}
+		retain(touch)
+		for _, c := range near[:n] {
+			ix.circleNode(s, l-1, c, count)
 		}
 		return
 	}
+	inside := count && s.hasInside && s.inside.holdsNode(nd)
 	for i := lo; i < min(lo+nodeSize, len(pk.pts)); i++ {
-		if ix.dead != nil && ix.dead.has(i) {
+		// The slot is read only for a point that may count: most points of
+		// a leaf are outside the boxes around the circle.
+		pt := pk.pts[i]
+		if (!inside && !s.nearAround(pt)) || (ix.dead != nil && ix.dead.has(i)) {
 			continue
 		}
 		if count {
-			s.countPoint(pk.pts[i], pk.slots[i])
+			s.countPoint(pt, i, pk.slots)
 		} else {
-			s.collectPoint(pk.pts[i], pk.slots[i])
+			s.collectPoint(pt, i, pk.slots)
 		}
 	}
 }
 
-func (s *searcher) collectPoint(pt [2]float64, slot uint32) {
-	if s.latGapMeters(pt[1]) > s.radius {
+// nearAround reports whether pt is inside a box around the circle: the
+// four comparisons that spare most points of a leaf their distance.
+func (s *searcher) nearAround(pt [2]float64) bool {
+	return s.around[0].holds(pt, pt) || (s.nAround == 2 && s.around[1].holds(pt, pt))
+}
+
+// collectPoint collects pt, slots[i], if it is within the circle.
+func (s *searcher) collectPoint(pt [2]float64, i int, slots []uint32) {
+	if !s.nearAround(pt) {
 		return
 	}
-	d := haversine(s.lat, s.lon, s.cosLat, orb.Point(pt))
-	if d <= s.radius && (s.accept == nil || s.accept(slot)) {
-		s.hits = append(s.hits, Hit{Slot: slot, Meters: d})
+	h := hav(s.lat, s.lon, s.cosLat, orb.Point(pt))
+	if h > s.hRadius {
+		return
+	}
+	if d := havMeters(h); d <= s.radius && (s.accept == nil || s.accept(slots[i])) {
+		s.hits = append(s.hits, Hit{Slot: slots[i], Meters: d})
 	}
 }
 
-func (s *searcher) countPoint(pt [2]float64, slot uint32) {
+// countPoint counts pt if it is within the circle: at once inside the
+// inscribed box, by its haversine alone when that is clearly inside or
+// out (hRadiusIn, hRadius), by its exact Distance only in between.
+func (s *searcher) countPoint(pt [2]float64, i int, slots []uint32) {
 	if !(s.hasInside && s.inside.holds(pt, pt)) {
-		if s.latGapMeters(pt[1]) > s.radius || haversine(s.lat, s.lon, s.cosLat, orb.Point(pt)) > s.radius {
+		if !s.nearAround(pt) {
+			return
+		}
+		h := hav(s.lat, s.lon, s.cosLat, orb.Point(pt))
+		if h > s.hRadius || (h > s.hRadiusIn && havMeters(h) > s.radius) {
 			return
 		}
 	}
-	if s.accept == nil || s.accept(slot) {
+	if s.accept == nil || s.accept(slots[i]) {
 		s.count++
 	}
 }
@@ -798,6 +1052,18 @@ type box struct{ min, max [2]float64 }
 // holds reports whether the box [min, max] lies inside b.
 func (b box) holds(min, max [2]float64) bool {
 	return min[0] >= b.min[0] && max[0] <= b.max[0] && min[1] >= b.min[1] && max[1] <= b.max[1]
+}
+
+// holdsNode and crossesNode are holds and crosses for a node's box, read
+// field by field (see nodeHavs).
+func (b box) holdsNode(nd *node) bool {
+	return float64(nd.min[0]) >= b.min[0] && float64(nd.max[0]) <= b.max[0] &&
+		float64(nd.min[1]) >= b.min[1] && float64(nd.max[1]) <= b.max[1]
+}
+
+func (b box) crossesNode(nd *node) bool {
+	return float64(nd.min[0]) <= b.max[0] && float64(nd.max[0]) >= b.min[0] &&
+		float64(nd.min[1]) <= b.max[1] && float64(nd.max[1]) >= b.min[1]
 }
 
 func (b box) crosses(min, max [2]float64) bool {
@@ -911,18 +1177,29 @@ func (ix *Index) inBox(bx box, iter func(slot uint32, p orb.Point) bool) bool {
 	var walk func(l, j int) bool
 	walk = func(l, j int) bool {
 		nd := &pk.levels[l][j]
-		if !bx.crosses(nd.min, nd.max) {
+		if !bx.crossesNode(nd) {
 			return true
 		}
 		if l > 0 {
-			for c := j * nodeSize; c < min((j+1)*nodeSize, len(pk.levels[l-1])); c++ {
+			kids := pk.levels[l-1]
+			var near [nodeSize]int
+			n, touch := 0, 0.0
+			for c := j * nodeSize; c < min((j+1)*nodeSize, len(kids)); c++ {
+				if bx.crossesNode(&kids[c]) {
+					near[n] = c
+					n++
+					touch += pk.touchUnder(l-1, c)
+				}
+			}
+			retain(touch)
+			for _, c := range near[:n] {
 				if !walk(l-1, c) {
 					return false
 				}
 			}
 			return true
 		}
-		all := bx.holds(nd.min, nd.max)
+		all := bx.holdsNode(nd)
 		for i := j * nodeSize; i < min((j+1)*nodeSize, len(pk.pts)); i++ {
 			if ix.dead != nil && ix.dead.has(i) {
 				continue
@@ -945,11 +1222,11 @@ func (ix *Index) inBox(bx box, iter func(slot uint32, p orb.Point) bool) bool {
 func (ix *Index) countBox(bx box, l, j int, accept func(uint32) bool) int {
 	pk := ix.base
 	nd := &pk.levels[l][j]
-	if !bx.crosses(nd.min, nd.max) {
+	if !bx.crossesNode(nd) {
 		return 0
 	}
 	lo := j * span(l)
-	all := bx.holds(nd.min, nd.max)
+	all := bx.holdsNode(nd)
 	if all && accept == nil {
 		hi := min(lo+span(l), len(pk.pts))
 		if ix.dead != nil {
@@ -1031,8 +1308,8 @@ func (ix *Index) LeastInBound(b orb.Bound, accept func(slot uint32) bool, fn fun
 	bs := parts[:splitBound(b, &parts)]
 	crosses := func(nd *node) (in, all bool) {
 		for _, bx := range bs {
-			if bx.crosses(nd.min, nd.max) {
-				if bx.holds(nd.min, nd.max) {
+			if bx.crossesNode(nd) {
+				if bx.holdsNode(nd) {
 					return true, true
 				}
 				in = true
@@ -1145,16 +1422,24 @@ type searcher struct {
 	accept           func(uint32) bool
 	k                int
 	radius           float64
+	hRadius          float64 // havAtMost(radius)
+	hRadiusIn        float64 // havWithin(radius)
 	limit            float64
 	count            int
 	inside           box // inscribed in the circle, when hasInside
 	hasInside        bool
 	around           [2]box // the boxes around the circle (boundAround), nAround of them
 	nAround          int
-	// hits is, for Nearest, a max-heap of the k best (worst at 0); for
-	// Within, all hits in visit order.
-	hits        []Hit
+	// hits is, for Within, all hits in visit order.
+	hits []Hit
+	// best is, for Nearest, a max-heap of the k best (worst at 0); hLimit
+	// is havAtMost(limit), and hPrune the haversine beyond which nothing
+	// can enter best (hLimit, or less once best holds k).
+	best        []ranked
+	hLimit      float64
+	hPrune      float64
 	queue       []queued
+	pending     []queued // nodes bound for the queue (see nearestPacked)
 	visitWithin func(min, max [2]float64, slot uint32) bool
 	visitCount  func(min, max [2]float64, slot uint32) bool
 	boxDist     func(min, max [2]float64, slot uint32, item bool) float64
@@ -1163,8 +1448,8 @@ type searcher struct {
 
 var searchers = sync.Pool{New: func() any {
 	s := new(searcher)
-	s.visitWithin = func(min, _ [2]float64, slot uint32) bool { s.collectPoint(min, slot); return true }
-	s.visitCount = func(min, _ [2]float64, slot uint32) bool { s.countPoint(min, slot); return true }
+	s.visitWithin = func(min, _ [2]float64, slot uint32) bool { s.collectPoint(min, 0, []uint32{slot}); return true }
+	s.visitCount = func(min, _ [2]float64, slot uint32) bool { s.countPoint(min, 0, []uint32{slot}); return true }
 	s.boxDist = s.lowerBound
 	s.nearbyVisit = s.bestFirstVisit
 	return s
@@ -1184,12 +1469,16 @@ func putSearcher(s *searcher) {
 	if cap(s.hits) > 1024 {
 		s.hits = nil // do not pin big buffers in the pool
 	}
+	if cap(s.best) > 1024 {
+		s.best = nil
+	}
 	searchers.Put(s)
 }
 
 func (s *searcher) reset(k int) {
 	s.k = k
 	s.hits = s.hits[:0]
+	s.best = s.best[:0]
 	s.count = 0
 	s.hasInside = false
 	s.limit = math.Inf(1)
@@ -1205,15 +1494,15 @@ func (s *searcher) latGapMeters(lat float64) float64 {
 // bestFirstVisit takes the points of the tidwall tree (the points
 // inserted since the bulk load) in order of distance into the k best.
 func (s *searcher) bestFirstVisit(min, _ [2]float64, slot uint32, d float64) bool {
-	full := len(s.hits) == s.k
-	if d > s.limit || (full && d > s.hits[0].Meters) {
+	full := len(s.best) == s.k
+	if d > s.limit || (full && d > s.best[0].meters()) {
 		return false // everything left is at least d away
 	}
 	if s.accept != nil && !s.accept(slot) {
 		return true
 	}
-	if h := (Hit{Slot: slot, Meters: d}); !full || worse(s.hits[0], h) {
-		s.keep(h)
+	if h := (Hit{Slot: slot, Meters: d}); !full || worse(s.best[0].Hit, h) {
+		s.keep(ranked{h, hav(s.lat, s.lon, s.cosLat, orb.Point(min))})
 	}
 	return true
 }
@@ -1272,12 +1561,10 @@ func wrapRad(a float64) float64 {
 	return a
 }
 
-// hilbertKey maps lon/lat to its position on a 2^16 × 2^16 Hilbert curve
-// over the lon/lat plane; nearby keys are nearby points.
-func hilbertKey(lon, lat float64) uint32 {
-	const n = 1 << 16
-	x := uint32(math.Min(n-1, math.Max(0, (lon+180)/360*n)))
-	y := uint32(math.Min(n-1, math.Max(0, (lat+90)/180*n)))
+// hilbertD is the position of cell (x, y) along a Hilbert curve over
+// the 2^16 × 2^16 grid.
+func hilbertD(x, y uint32) uint32 {
+	const n = curveSide
 	var d uint32
 	for s := uint32(n / 2); s > 0; s /= 2 {
 		var rx, ry uint32

@@ -625,32 +625,68 @@ func TestLeastInBound(t *testing.T) {
 // TestNodeBoundIsALowerBound checks the nearest search's node bound and
 // point bound against the exact distance to random points inside random
 // boxes, anywhere on the sphere, near and far.
-func TestNodeBoundIsALowerBound(t *testing.T) {
+// TestNodeHavIsALowerBound checks the bounds the nearest search and the
+// circle walks prune by: nodeHavs and pointHav never exceed the haversine
+// (hav) of a point in the box, including at the poles, across the ±180°
+// meridian and within millimetres of the query, and havAtMost and
+// havBeyond bracket distances as the pruning assumes.
+func TestNodeHavIsALowerBound(t *testing.T) {
 	rng := rand.New(rand.NewSource(seed + 9))
 	for trial := 0; trial < 20000; trial++ {
 		q := randPoint(rng)
 		a, c := randPoint(rng), randPoint(rng)
-		if rng.Intn(2) == 0 { // small boxes near the query too
+		switch rng.Intn(4) {
+		case 0: // small boxes near the query
 			a = Destination(q, rng.Float64()*360, rng.Float64()*50000)
 			c = Destination(a, rng.Float64()*360, rng.Float64()*5000)
+		case 1: // boxes within millimetres of it
+			a = Destination(q, rng.Float64()*360, rng.Float64()*0.01)
+			c = Destination(a, rng.Float64()*360, rng.Float64()*0.01)
 		}
 		a[0], c[0] = normalizeLon(a[0]), normalizeLon(c[0])
-		nd := node{min: [2]float64{math.Min(a[0], c[0]), math.Min(a[1], c[1])}, max: [2]float64{math.Max(a[0], c[0]), math.Max(a[1], c[1])}}
-		far := math.Max(math.Abs(nd.min[1]), math.Abs(nd.max[1]))
-		nd.cosFar = math.Max(0, math.Cos(far*degToRad))
+		b := box{[2]float64{math.Min(a[0], c[0]), math.Min(a[1], c[1])}, [2]float64{math.Max(a[0], c[0]), math.Max(a[1], c[1])}}
+		nd := nodeAround(b)
+		if lo, hi := nd.lo(), nd.hi(); !(box{lo, hi}).holds(b.min, b.max) {
+			t.Fatalf("nodeAround(%v) = %v–%v does not hold it", b, lo, hi)
+		}
 		s := getSearcher(q, nil)
-		bound := s.nodeBound(&nd)
+		var bounds [1]float64
+		cut := math.Inf(1)
+		if rng.Intn(2) == 0 {
+			cut = rng.Float64() * 0.01 // the latitude term alone, when above cut
+		}
+		s.nodeHavs([]node{nd}, cut, bounds[:])
+		bound := bounds[0]
 		for range 8 {
-			p := [2]float64{nd.min[0] + rng.Float64()*(nd.max[0]-nd.min[0]), nd.min[1] + rng.Float64()*(nd.max[1]-nd.min[1])}
-			if rng.Intn(4) == 0 {
-				p = [2]float64{nd.min[0], nd.max[1]} // a corner
+			p := [2]float64{b.min[0] + rng.Float64()*(b.max[0]-b.min[0]), b.min[1] + rng.Float64()*(b.max[1]-b.min[1])}
+			switch rng.Intn(4) {
+			case 0:
+				p = [2]float64{nd.lo()[0], nd.hi()[1]} // a corner of the node
+			case 1:
+				p = nd.hi()
+			}
+			if p[0] > 180 || p[1] > 90 {
+				continue
+			}
+			h := hav(s.lat, s.lon, s.cosLat, orb.Point(p))
+			if bound > h {
+				t.Fatalf("nodeHavs(%v, box %v–%v) = %v > hav to %v = %v", q, nd.lo(), nd.hi(), bound, p, h)
+			}
+			if pb := s.pointHav(p, nd.cosFar()); pb > h {
+				t.Fatalf("pointHav(%v, %v) = %v > hav %v", q, p, pb, h)
 			}
 			d := Distance(q, orb.Point(p))
-			if bound > d {
-				t.Fatalf("nodeBound(%v, box %v–%v) = %v > Distance to %v = %v", q, nd.min, nd.max, bound, p, d)
+			if lim := havAtMost(d); h > lim {
+				t.Fatalf("hav to %v from %v = %v > havAtMost(Distance %v) = %v", p, q, h, d, lim)
 			}
-			if pb := s.pointBound(p, nd.cosFar); pb > d {
-				t.Fatalf("pointBound(%v, %v) = %v > Distance %v", q, p, pb, d)
+			if r := d * (1 + rng.Float64()*1e-6); h <= havWithin(r) && !(havMeters(h) <= r) {
+				t.Fatalf("hav to %v from %v = %v <= havWithin(%v) but the distance is %v", p, q, h, r, havMeters(h))
+			}
+			if r := d * (1 - 1e-8); d > 0 && h <= havWithin(r) {
+				t.Fatalf("hav to %v from %v = %v <= havWithin(%v), a radius under its distance %v", p, q, h, r, d)
+			}
+			if h2 := math.Nextafter(havBeyond(h), 2); h2 <= 1 && !(havMeters(h2) > d) {
+				t.Fatalf("havMeters(%v, just beyond havBeyond(%v)) = %v, not beyond Distance %v", h2, h, havMeters(h2), d)
 			}
 		}
 		putSearcher(s)
@@ -681,14 +717,15 @@ func TestInscribedBoxAndCorners(t *testing.T) {
 			a := Destination(q, rng.Float64()*360, rng.Float64()*radius)
 			c := Destination(q, rng.Float64()*360, rng.Float64()*radius)
 			a[0], c[0] = normalizeLon(a[0]), normalizeLon(c[0])
-			nd := node{min: [2]float64{math.Min(a[0], c[0]), math.Min(a[1], c[1])}, max: [2]float64{math.Max(a[0], c[0]), math.Max(a[1], c[1])}}
+			nd := nodeAround(box{[2]float64{math.Min(a[0], c[0]), math.Min(a[1], c[1])}, [2]float64{math.Max(a[0], c[0]), math.Max(a[1], c[1])}})
 			if !s.circleHolds(&nd) {
 				continue
 			}
+			lo, hi := nd.lo(), nd.hi()
 			for range 8 {
-				p := orb.Point{nd.min[0] + rng.Float64()*(nd.max[0]-nd.min[0]), nd.min[1] + rng.Float64()*(nd.max[1]-nd.min[1])}
+				p := orb.Point{lo[0] + rng.Float64()*(hi[0]-lo[0]), lo[1] + rng.Float64()*(hi[1]-lo[1])}
 				if d := Distance(q, p); d > radius {
-					t.Fatalf("circleHolds(%v, %v, box %v–%v) but %v is at %v", q, radius, nd.min, nd.max, p, d)
+					t.Fatalf("circleHolds(%v, %v, box %v–%v) but %v is at %v", q, radius, lo, hi, p, d)
 				}
 			}
 		}
@@ -725,5 +762,38 @@ func TestCurveOrder(t *testing.T) {
 			t.Fatalf("slot %d twice", o)
 		}
 		seen[o] = true
+	}
+}
+
+// TestWorseRankedIsWorse checks that ranking by the haversine, with the
+// arc taken only for near ties, orders hits exactly as worse does on
+// their Meters: for pairs of points at nearly the same distance from a
+// query (a few ulps to metres apart), at equal distances, and apart.
+func TestWorseRankedIsWorse(t *testing.T) {
+	rng := rand.New(rand.NewSource(seed + 12))
+	for trial := 0; trial < 200000; trial++ {
+		q := randPoint(rng)
+		s := getSearcher(q, nil)
+		d := math.Pow(10, rng.Float64()*7)
+		a := Destination(q, rng.Float64()*360, d)
+		var b orb.Point
+		switch rng.Intn(4) {
+		case 0:
+			b = a
+		case 1:
+			b = Destination(q, rng.Float64()*360, d*(1+(rng.Float64()-0.5)*1e-12))
+		case 2:
+			b = Destination(q, rng.Float64()*360, d*(1+(rng.Float64()-0.5)*1e-6))
+		default:
+			b = randPoint(rng)
+		}
+		ha, hb := hav(s.lat, s.lon, s.cosLat, a), hav(s.lat, s.lon, s.cosLat, b)
+		ra := ranked{Hit{Slot: uint32(rng.Intn(3)), Meters: -1}, ha}
+		rb := ranked{Hit{Slot: uint32(rng.Intn(3)), Meters: -1}, hb}
+		want := worse(Hit{ra.Slot, Distance(q, a)}, Hit{rb.Slot, Distance(q, b)})
+		if got := worseRanked(&ra, &rb); got != want {
+			t.Fatalf("worseRanked(%v at %v, %v at %v from %v) = %v; worse on Meters gives %v", ra.Slot, a, rb.Slot, b, q, got, want)
+		}
+		putSearcher(s)
 	}
 }

@@ -30,6 +30,18 @@ var clustered1M struct {
 	pts     []orb.Point
 	ix      *geo.Index
 	queries []orb.Point
+
+	baseOnce sync.Once
+	base     *geo.RTreeBaseline // the index the packed tree replaced, on the same points
+}
+
+// clusteredBaseline builds the RTreeBaseline over the clustered points
+// once, for the ...RTree benchmarks beside the packed tree's.
+func clusteredBaseline(b *testing.B) *geo.RTreeBaseline {
+	b.Helper()
+	clusteredData(b)
+	clustered1M.baseOnce.Do(func() { clustered1M.base = geo.NewRTreeBaseline(clustered1M.pts) })
+	return clustered1M.base
 }
 
 func clusteredData(b *testing.B) {
@@ -85,6 +97,37 @@ func BenchmarkNearest5Clustered1MMedian(b *testing.B) {
 	reportMedian(b, times)
 }
 
+func BenchmarkNearest5Clustered1MRTree(b *testing.B) {
+	base := clusteredBaseline(b)
+	qs := clustered1M.queries
+	buf := make([]geo.Hit, 0, 5)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if buf = base.AppendNearest(buf[:0], qs[i%len(qs)], 5, 0, nil); len(buf) != 5 {
+			b.Fatalf("got %d hits", len(buf))
+		}
+	}
+}
+
+func BenchmarkNearest5Clustered1MMedianRTree(b *testing.B) {
+	base := clusteredBaseline(b)
+	qs := clustered1M.queries
+	buf := make([]geo.Hit, 0, 5)
+	times := make([]float64, 0, len(qs))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		q := qs[i%len(qs)]
+		t := nanotime()
+		buf = base.AppendNearest(buf[:0], q, 5, 0, nil)
+		if len(times) < cap(times) {
+			times = append(times, float64(nanotime()-t))
+		}
+	}
+	b.StopTimer()
+	reportMedian(b, times)
+}
+
 func BenchmarkCountWithin15kmClustered1M(b *testing.B) {
 	clusteredData(b)
 	ix, qs := clustered1M.ix, clustered1M.queries
@@ -93,6 +136,20 @@ func BenchmarkCountWithin15kmClustered1M(b *testing.B) {
 	n := 0
 	for i := 0; i < b.N; i++ {
 		n += ix.CountWithin(qs[i%len(qs)], 15000, nil)
+	}
+	b.ReportMetric(float64(n)/float64(b.N), "hits/op")
+}
+
+// BenchmarkCountWithin15kmClustered1MRTree counts as the old index
+// could: by collecting and sorting every hit.
+func BenchmarkCountWithin15kmClustered1MRTree(b *testing.B) {
+	base := clusteredBaseline(b)
+	qs := clustered1M.queries
+	b.ReportAllocs()
+	b.ResetTimer()
+	n := 0
+	for i := 0; i < b.N; i++ {
+		n += len(base.Within(qs[i%len(qs)], 15000, nil))
 	}
 	b.ReportMetric(float64(n)/float64(b.N), "hits/op")
 }
@@ -123,6 +180,23 @@ func BenchmarkCountBoxHalfDegreeClustered1M(b *testing.B) {
 	n := 0
 	for i := 0; i < b.N; i++ {
 		n += ix.CountInBound(halfDegreeBox(qs[i%len(qs)]), nil)
+	}
+	b.ReportMetric(float64(n)/float64(b.N), "hits/op")
+}
+
+// BenchmarkCountBoxHalfDegreeClustered1MRTree counts as the old index
+// could: one call a point in the box.
+func BenchmarkCountBoxHalfDegreeClustered1MRTree(b *testing.B) {
+	base := clusteredBaseline(b)
+	qs := clustered1M.queries
+	b.ReportAllocs()
+	b.ResetTimer()
+	n := 0
+	for i := 0; i < b.N; i++ {
+		base.InBound(halfDegreeBox(qs[i%len(qs)]), func(uint32, orb.Point) bool {
+			n++
+			return true
+		})
 	}
 	b.ReportMetric(float64(n)/float64(b.N), "hits/op")
 }
