@@ -36,6 +36,12 @@ type column struct {
 	stage []string
 	value func(dst []any, st *data.Station) ([]any, error) // appends to dst
 	expr  string
+
+	// A written column staged in parts, or as a value other than the
+	// column's, gives the column's own value for a COPY straight into
+	// stations (see insertIntoEmpty): its copyBinary type and the value.
+	directType string
+	direct     func(st *data.Station) any
 }
 
 // columns are the stations columns in the order every read selects them.
@@ -52,6 +58,8 @@ var columns = []column{
 		value: func(dst []any, st *data.Station) ([]any, error) {
 			return append(dst, st.Location.Lon(), st.Location.Lat()), nil
 		},
+		directType: "geometry",
+		direct:     func(st *data.Station) any { return st.Location },
 	},
 	{
 		name: "kind", read: []string{"kind"}, stage: []string{"kind text"},
@@ -306,6 +314,40 @@ func appendRowValues(out []any, st *data.Station) ([]any, error) {
 		}
 	}
 	return out, nil
+}
+
+// directTypes are the copyBinary types of a row written by COPY straight
+// into stations: every written column (columnListSQL), then its version.
+var directTypes = func() []string {
+	var out []string
+	for _, c := range writtenColumns {
+		switch {
+		case c.directType != "":
+			out = append(out, c.directType)
+		case len(c.stage) == 1 && c.expr == "":
+			_, typ, _ := strings.Cut(c.stage[0], " ")
+			out = append(out, typ)
+		default:
+			panic("postgis: column " + c.name + " is staged in parts and has no direct type")
+		}
+	}
+	return append(out, "bigint")
+}()
+
+// appendDirectValues appends a record's values as a COPY straight into
+// stations takes them (directTypes), with its version.
+func appendDirectValues(out []any, st *data.Station, version int64) ([]any, error) {
+	for _, c := range writtenColumns {
+		if c.direct != nil {
+			out = append(out, c.direct(st))
+			continue
+		}
+		var err error
+		if out, err = c.value(out, st); err != nil {
+			return nil, err
+		}
+	}
+	return append(out, version), nil
 }
 
 // rowDecoder scans rows of selectColumns into Stations with pgx. It
