@@ -352,8 +352,8 @@ func appendDirectValues(out []any, st *data.Station, version int64) ([]any, erro
 
 // rowDecoder scans rows of selectColumns into Stations with pgx. It
 // interns the strings that repeat across records (kind, status, source,
-// region, operator, zone) and shares parsed opening hours and staff
-// language lists between records, which saves memory and time at a
+// region, operator, zone) and shares parsed opening hours, staff
+// language lists and ports between records, which saves memory and time at a
 // million records.
 //
 // For the full load (slab set), records and their optional counts are
@@ -365,6 +365,7 @@ func appendDirectValues(out []any, st *data.Station, version int64) ([]any, erro
 type rowDecoder struct {
 	strs     *data.Interner
 	langs    map[string][]string
+	ports    map[string]*data.PortInfo // parsed ports by their JSON text
 	slab     bool
 	stations []data.Station
 	ints     []int
@@ -652,18 +653,31 @@ type portScan struct {
 	dst **data.PortInfo
 }
 
-// ScanBytes implements pgtype.BytesScanner.
+// ScanBytes implements pgtype.BytesScanner. The few distinct ports (a
+// country and its modes) are parsed once and shared between records,
+// which never modify them, like the staff languages.
 func (p *portScan) ScanBytes(b []byte) error {
 	if b == nil {
 		*p.dst = nil
 		return nil
 	}
-	var port data.PortInfo
-	if err := json.Unmarshal(b, &port); err != nil {
-		p.d.portErr = err
+	d := p.d
+	if port, ok := d.ports[string(b)]; ok {
+		*p.dst = port
 		return nil
 	}
-	*p.dst = &port
+	port := new(data.PortInfo)
+	if err := json.Unmarshal(b, port); err != nil {
+		d.portErr = err
+		return nil
+	}
+	if d.ports == nil {
+		d.ports = make(map[string]*data.PortInfo)
+	}
+	if len(d.ports) < 1000 {
+		d.ports[string(b)] = port
+	}
+	*p.dst = port
 	return nil
 }
 
