@@ -66,8 +66,9 @@ type feedState struct {
 // TestBulkUpsertMatchesTrigger: the bulk statements (versions drawn in
 // the statements, the per-row trigger skipped) leave the same table, the
 // same change feed and the same notifications as the per-row trigger did,
-// step by step, on new rows, changed rows, unchanged rows, revived
-// tombstones and an id given twice in one batch.
+// step by step, on rows copied into an empty table, new rows, changed
+// rows, unchanged rows, revived tombstones and an id given twice in one
+// batch.
 func TestBulkUpsertMatchesTrigger(t *testing.T) {
 	ctx := context.Background()
 	r := rand.New(rand.NewPCG(21, 22))
@@ -106,6 +107,9 @@ func TestBulkUpsertMatchesTrigger(t *testing.T) {
 	r.Shuffle(len(second), func(i, j int) { second[i], second[j] = second[j], second[i] })
 	// An id twice in one batch: the later one wins.
 	second = append(second, changed(base[0], 1), changed(base[0], 2))
+	// The first batch goes into an empty table (insertIntoEmpty), with
+	// an id twice: the later record, at its position, draws the version.
+	first := append(append([]*data.Station{changed(base[4], 1)}, base...), changed(base[2], 3))
 	deleted := []string{base[5].ID, base[7].ID, base[9].ID}
 	third := []*data.Station{base[5], changed(base[7], 3), base[2], changed(base[3], 0)} // revived tombstones, one unchanged, one changed
 
@@ -180,7 +184,7 @@ func TestBulkUpsertMatchesTrigger(t *testing.T) {
 			}
 			states = append(states, st)
 		}
-		for step, batch := range [][]*data.Station{base, second, nil, third, base, base} {
+		for step, batch := range [][]*data.Station{first, second, nil, third, base, base} {
 			if batch == nil {
 				for _, id := range deleted {
 					if _, err := db.Delete(ctx, id, 0); err != nil {

@@ -35,10 +35,12 @@ var rebuildIndexRows int64 = 100_000
 // new or would change and draws their versions in input order, then one
 // UPDATE of the changed rows and one INSERT of the new ones (in primary
 // key order, which keeps the key's index writes local). A row that would
-// not change costs a comparison and no write. The statements do exactly
-// what the per-row version trigger would (see
+// not change costs a comparison and no write. Into a table that holds no
+// row at all (the first import) there is nothing to compare, and the rows
+// are copied straight into it instead (see insertIntoEmpty). The
+// statements do exactly what the per-row version trigger would (see
 // migrations/0005_bulk_versions.sql); TestBulkUpsertMatchesTrigger holds
-// them to it.
+// both paths to it.
 func (db *DB) UpsertStations(ctx context.Context, valid data.Valid) (int64, error) {
 	stations := valid.Items()
 	order := stageOrder(stations)
