@@ -2,6 +2,7 @@ package postgis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -160,7 +161,8 @@ func (db *DB) insertIntoEmpty(ctx context.Context, tx pgx.Tx, stations []*data.S
 		return 0, nil
 	}
 	// Into an empty table, every index (the keys' too) is built afresh
-	// after the rows, faster than writing a million rows into each.
+	// after the rows, faster than writing a million rows into each, and
+	// the rows are written a page at a time (see dropIndexes).
 	var rebuild []string
 	if n >= rebuildIndexRows {
 		var err error
@@ -257,8 +259,8 @@ func stageOrder(stations []*data.Station) []int32 {
 }
 
 // dropIndexes drops the GiST indexes of stations (every index, keys
-// included, when all is set) in tx and returns the statements that build
-// them again. Writing many rows into an index that exists costs several
+// included, and the version trigger, when all is set) in tx and returns
+// the statements that build them again. Writing many rows into an index that exists costs several
 // times building it afresh after them (at a million points, seconds
 // against one). Dropping needs to own the table and an exclusive lock on
 // it, which readers then wait for until tx ends; where either is not to
@@ -294,6 +296,24 @@ func (db *DB) dropIndexes(ctx context.Context, tx pgx.Tx, all bool) ([]string, e
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
+	}
+	if all {
+		// The version trigger does nothing in a bulk write (its WHEN is
+		// false under yizhan.bulk), but a BEFORE INSERT row trigger on
+		// the table at all makes COPY insert one row at a time instead
+		// of a page at a time: it goes and comes back like the indexes
+		// (when it is enabled as it was created).
+		var def string
+		err := tx.QueryRow(ctx, `SELECT pg_get_triggerdef(t.oid) FROM pg_trigger AS t JOIN pg_class AS c ON c.oid = t.tgrelid
+			WHERE t.tgrelid = 'stations'::regclass AND t.tgname = 'stations_set_version' AND t.tgenabled = 'O'
+			AND pg_has_role(c.relowner, 'USAGE')`).Scan(&def)
+		switch {
+		case err == nil:
+			drops = append(drops, "DROP TRIGGER stations_set_version ON stations")
+			defs = append(defs, def)
+		case !errors.Is(err, pgx.ErrNoRows):
+			return nil, err
+		}
 	}
 	if len(drops) == 0 {
 		return nil, nil
