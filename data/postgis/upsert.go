@@ -101,6 +101,16 @@ func (db *DB) UpsertStations(ctx context.Context, valid data.Valid) (int64, erro
 				ORDER BY i.ord) AS q`); err != nil {
 			return err
 		}
+		// The planner knows nothing of a temporary table until it is
+		// analyzed: guessing both tables' rows by their size, it joined
+		// every staged row with stations (and sorted them all) to update
+		// 1% of them, seconds instead of a fraction of one. What the
+		// statements below need is how many rows each holds, which a
+		// sample of a few hundred rows tells (the setting lasts until the
+		// transaction ends; only ANALYZE reads it).
+		if _, err := tx.Exec(ctx, `SET LOCAL default_statistics_target = 1; ANALYZE stations_in, stations_todo`); err != nil {
+			return err
+		}
 		var updates, inserts, table int64
 		if err := tx.QueryRow(ctx, `SELECT count(*) FILTER (WHERE existing), count(*) FILTER (WHERE NOT existing),
 			(SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = 'stations'::regclass)
