@@ -36,6 +36,12 @@ type column struct {
 	stage []string
 	value func(dst []any, st *data.Station) ([]any, error) // appends to dst
 	expr  string
+
+	// A written column staged in parts, or as a value other than the
+	// column's, gives the column's own value for a COPY straight into
+	// stations (see insertIntoEmpty): its copyBinary type and the value.
+	directType string
+	direct     func(st *data.Station) any
 }
 
 // columns are the stations columns in the order every read selects them.
@@ -52,6 +58,8 @@ var columns = []column{
 		value: func(dst []any, st *data.Station) ([]any, error) {
 			return append(dst, st.Location.Lon(), st.Location.Lat()), nil
 		},
+		directType: "geometry",
+		direct:     func(st *data.Station) any { return st.Location },
 	},
 	{
 		name: "kind", read: []string{"kind"}, stage: []string{"kind text"},
@@ -308,10 +316,44 @@ func appendRowValues(out []any, st *data.Station) ([]any, error) {
 	return out, nil
 }
 
+// directTypes are the copyBinary types of a row written by COPY straight
+// into stations: every written column (columnListSQL), then its version.
+var directTypes = func() []string {
+	var out []string
+	for _, c := range writtenColumns {
+		switch {
+		case c.directType != "":
+			out = append(out, c.directType)
+		case len(c.stage) == 1 && c.expr == "":
+			_, typ, _ := strings.Cut(c.stage[0], " ")
+			out = append(out, typ)
+		default:
+			panic("postgis: column " + c.name + " is staged in parts and has no direct type")
+		}
+	}
+	return append(out, "bigint")
+}()
+
+// appendDirectValues appends a record's values as a COPY straight into
+// stations takes them (directTypes), with its version.
+func appendDirectValues(out []any, st *data.Station, version int64) ([]any, error) {
+	for _, c := range writtenColumns {
+		if c.direct != nil {
+			out = append(out, c.direct(st))
+			continue
+		}
+		var err error
+		if out, err = c.value(out, st); err != nil {
+			return nil, err
+		}
+	}
+	return append(out, version), nil
+}
+
 // rowDecoder scans rows of selectColumns into Stations with pgx. It
 // interns the strings that repeat across records (kind, status, source,
-// region, operator, zone) and shares parsed opening hours and staff
-// language lists between records, which saves memory and time at a
+// region, operator, zone) and shares parsed opening hours, staff
+// language lists and ports between records, which saves memory and time at a
 // million records.
 //
 // For the full load (slab set), records and their optional counts are
@@ -323,6 +365,7 @@ func appendRowValues(out []any, st *data.Station) ([]any, error) {
 type rowDecoder struct {
 	strs     *data.Interner
 	langs    map[string][]string
+	ports    map[string]*data.PortInfo // parsed ports by their JSON text
 	slab     bool
 	stations []data.Station
 	ints     []int
@@ -610,18 +653,31 @@ type portScan struct {
 	dst **data.PortInfo
 }
 
-// ScanBytes implements pgtype.BytesScanner.
+// ScanBytes implements pgtype.BytesScanner. The few distinct ports (a
+// country and its modes) are parsed once and shared between records,
+// which never modify them, like the staff languages.
 func (p *portScan) ScanBytes(b []byte) error {
 	if b == nil {
 		*p.dst = nil
 		return nil
 	}
-	var port data.PortInfo
-	if err := json.Unmarshal(b, &port); err != nil {
-		p.d.portErr = err
+	d := p.d
+	if port, ok := d.ports[string(b)]; ok {
+		*p.dst = port
 		return nil
 	}
-	*p.dst = &port
+	port := new(data.PortInfo)
+	if err := json.Unmarshal(b, port); err != nil {
+		d.portErr = err
+		return nil
+	}
+	if d.ports == nil {
+		d.ports = make(map[string]*data.PortInfo)
+	}
+	if len(d.ports) < 1000 {
+		d.ports[string(b)] = port
+	}
+	*p.dst = port
 	return nil
 }
 

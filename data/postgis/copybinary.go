@@ -6,6 +6,8 @@ import (
 	"io"
 	"math"
 	"strings"
+
+	"github.com/paulmach/orb"
 )
 
 // copyBinary is an io.Reader of rows in PostgreSQL's binary COPY format,
@@ -15,7 +17,8 @@ import (
 //
 // types are the staged columns' SQL types, in order; each row's values
 // must match them: text and jsonb a string, float8 a float64, integer an
-// int32 or a *int (nil for NULL), text[] a []string, and nil for NULL.
+// int32 or a *int (nil for NULL), bigint an int64, text[] a []string,
+// geometry an orb.Point (in SRID 4326), and nil for NULL.
 type copyBinary struct {
 	types []string
 	next  func(dst []any) ([]any, error) // the next row's values appended to dst, or nil at the end
@@ -115,6 +118,19 @@ func (c *copyBinary) appendRow(b []byte, vals []any) ([]byte, error) {
 			}
 			b = binary.BigEndian.AppendUint32(b, 4)
 			b = binary.BigEndian.AppendUint32(b, uint32(int32(n)))
+		case "bigint":
+			n, ok := v.(int64)
+			if !ok {
+				return nil, c.mismatch(i, v)
+			}
+			b = binary.BigEndian.AppendUint32(b, 8)
+			b = binary.BigEndian.AppendUint64(b, uint64(n))
+		case "geometry":
+			p, ok := v.(orb.Point)
+			if !ok {
+				return nil, c.mismatch(i, v)
+			}
+			b = appendEWKBPoint(b, p)
 		case "text[]":
 			list, ok := v.([]string)
 			if !ok {
@@ -130,6 +146,23 @@ func (c *copyBinary) appendRow(b []byte, vals []any) ([]byte, error) {
 
 func (c *copyBinary) mismatch(i int, v any) error {
 	return fmt.Errorf("copy: column %d (%s): cannot encode a %T", i+1, c.types[i], v)
+}
+
+// appendEWKBPoint appends a point in SRID 4326 as PostGIS's binary
+// input of geometry reads it, with its length: extended WKB, little
+// endian, the SRID flag set on the type.
+func appendEWKBPoint(b []byte, p orb.Point) []byte {
+	const (
+		pointType = 1
+		sridFlag  = 0x20000000
+		srid      = 4326
+	)
+	b = binary.BigEndian.AppendUint32(b, 1+4+4+8+8)
+	b = append(b, 1) // little endian
+	b = binary.LittleEndian.AppendUint32(b, pointType|sridFlag)
+	b = binary.LittleEndian.AppendUint32(b, srid)
+	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(p.Lon()))
+	return binary.LittleEndian.AppendUint64(b, math.Float64bits(p.Lat()))
 }
 
 // appendTextArray appends a one-dimensional text[] without NULLs (an

@@ -125,7 +125,8 @@ func wrapLoad(stations []*data.Station, version int64, skipped []catalog.Change,
 }
 
 // loadPart reads the live rows of stations (those matching where, when
-// given) in tx, with one decoder.
+// given) in tx, with one decoder. The rows come by binary COPY, decoded
+// as they arrive (see copyRows), rather than by a query scanned with pgx.
 func loadPart(ctx context.Context, tx pgx.Tx, where string, version int64, estimate float32) ([]*data.Station, int64, []catalog.Change, error) {
 	sql := "SELECT " + selectColumns + " FROM stations WHERE NOT deleted"
 	if where != "" {
@@ -133,25 +134,24 @@ func loadPart(ctx context.Context, tx pgx.Tx, where string, version int64, estim
 	}
 	out := make([]*data.Station, 0, max(0, int(estimate))+16)
 	var skipped []catalog.Change
-	rows, err := tx.Query(ctx, sql)
-	if err != nil {
-		return nil, 0, nil, err
-	}
-	defer rows.Close()
 	dec := newRowDecoder()
 	dec.slab = true
-	for rows.Next() {
-		c, err := dec.change(rows)
+	rows := newCopyRows(func(r *copyRow) error {
+		c, err := dec.change(r)
 		if err != nil {
-			return nil, 0, nil, err
+			return err
 		}
 		if c.Invalid != "" {
 			skipped = append(skipped, c)
-			continue
+		} else {
+			out = append(out, c.Station)
 		}
-		out = append(out, c.Station)
+		return nil
+	})
+	if _, err := tx.Conn().PgConn().CopyTo(ctx, rows, "COPY ("+sql+") TO STDOUT (FORMAT binary)"); err != nil {
+		return nil, 0, nil, err
 	}
-	if err := rows.Err(); err != nil {
+	if err := rows.finish(); err != nil {
 		return nil, 0, nil, err
 	}
 	return out, version, skipped, nil

@@ -4,8 +4,6 @@ import (
 	"context"
 	"io"
 	"math/rand/v2"
-	"os"
-	"strconv"
 	"testing"
 	"time"
 
@@ -24,14 +22,7 @@ import (
 //
 //	YIZHAN_TEST_DATABASE_URL=... go test ./data/postgis -run '^$' -bench PostGIS1M -benchtime 3x
 func BenchmarkPostGIS1M(b *testing.B) {
-	n := 1_000_000
-	if s := os.Getenv("YIZHAN_BENCH_RECORDS"); s != "" {
-		v, err := strconv.Atoi(s)
-		if err != nil {
-			b.Fatalf("YIZHAN_BENCH_RECORDS=%q: %v", s, err)
-		}
-		n = v
-	}
+	n := envRecords(b)
 	db, _ := migratedDB(b)
 	ctx := context.Background()
 	stations := recordtest.Random(rand.New(rand.NewPCG(11, 12)), n)

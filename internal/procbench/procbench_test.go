@@ -1,6 +1,7 @@
 package procbench
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -21,6 +22,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/paulmach/orb"
 
+	"yizhan/data"
 	"yizhan/data/postgis/pgtest"
 	"yizhan/internal/workload"
 )
@@ -328,12 +330,20 @@ func postGIS(b *testing.B, ctx context.Context, bin, file string, n int, points 
 	if _, _, out, err := Run(ctx, bin, []string{"migrate"}, env); err != nil {
 		b.Fatalf("migrate: %v: %s", err, out)
 	}
-	for _, what := range []string{"into an empty table", "again (nothing changes)"} {
-		took, cpu, _, err := Run(ctx, bin, []string{"import", file}, env)
+	changed, err := changedFile(file, n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, run := range []struct{ what, file string }{
+		{"into an empty table", file},
+		{"again (nothing changes)", file},
+		{"again with 1% of the records changed", changed},
+	} {
+		took, cpu, _, err := Run(ctx, bin, []string{"import", run.file}, env)
 		if err != nil {
 			b.Fatal(err)
 		}
-		row("yizhan import of the GeoJSON file "+what, fmt.Sprintf("%.2f s (%.2f s of CPU in yizhan)", took.Seconds(), cpu.Seconds()))
+		row("yizhan import of the GeoJSON file "+run.what, fmt.Sprintf("%.2f s (%.2f s of CPU in yizhan)", took.Seconds(), cpu.Seconds()))
 	}
 
 	pool, err := pgxpool.New(ctx, url)
@@ -373,6 +383,33 @@ func postGIS(b *testing.B, ctx context.Context, bin, file string, n int, points 
 			b.Errorf("%s: %d errors", q.name, res.Errors)
 		}
 	}
+}
+
+// changedFile writes, beside file, the workload's n records (seed 1, as
+// file holds them) with every hundredth one's address changed, and
+// returns its path: the import that rewrites 1% of the table.
+func changedFile(file string, n int) (string, error) {
+	stations := workload.New(1).Stations(n, 1)
+	for i := 0; i < len(stations); i += 100 {
+		cp := *stations[i]
+		cp.Address = "changed"
+		stations[i] = &cp
+	}
+	path := strings.TrimSuffix(file, ".geojson") + "-changed.geojson"
+	f, err := os.Create(path)
+	if err != nil {
+		return "", err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	if err := data.EncodeStations(w, stations); err != nil {
+		f.Close()
+		return "", err
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return "", err
+	}
+	return path, f.Close()
 }
 
 // loadSQL runs sql with each point's lon and lat from conns goroutines

@@ -1,0 +1,143 @@
+package postgis
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"yizhan/data"
+	"yizhan/data/catalog"
+	"yizhan/internal/workload"
+)
+
+// BenchmarkClustered1M measures the import and the start-up load on the
+// clustered workload (package workload, seed 1: the records of
+// BenchmarkWholeProcess), each on its own, YIZHAN_BENCH_RECORDS records
+// (default 1,000,000). Skipped without a test database.
+//
+//   - ImportEmpty: UpsertStations of every record, in one call as
+//     `yizhan import` makes it, into an empty table (a fresh database for
+//     each iteration, made outside the timer);
+//
+//   - ImportUnchanged: the same records again, into the table they filled:
+//     nothing is written;
+//
+//   - Import1PctChanged: the same records with 1% of them changed (a
+//     different change each iteration);
+//
+//   - LoadAll: LoadAll and the snapshot built from it (what start-up does
+//     before the server is ready), on the table after VACUUM ANALYZE; the
+//     metrics loadall_s and snapshot_s split the time between the two.
+//
+//     YIZHAN_TEST_DATABASE_URL=... go test ./data/postgis -run '^$' -bench Clustered1M -benchtime 3x -timeout 30m
+func BenchmarkClustered1M(b *testing.B) {
+	n := envRecords(b)
+	ctx := context.Background()
+	stations := workload.New(1).Stations(n, 1)
+	all := valid(b, stations)
+
+	// The table the benchmarks after ImportEmpty share, filled by the
+	// first that runs (whose databases are dropped with it).
+	shared, _ := migratedDB(b)
+	isFilled := false
+	fill := func(b *testing.B) *DB {
+		if !isFilled {
+			if _, err := shared.UpsertStations(ctx, all); err != nil {
+				b.Fatal(err)
+			}
+			isFilled = true
+		}
+		return shared
+	}
+	records := func(b *testing.B, elapsed float64) {
+		b.ReportMetric(float64(n)/(elapsed/float64(b.N)), "records/s")
+	}
+
+	b.Run("ImportEmpty", func(b *testing.B) {
+		for range b.N {
+			b.StopTimer()
+			db, _ := migratedDB(b)
+			b.StartTimer()
+			got, err := db.UpsertStations(ctx, all)
+			if err != nil || got != int64(n) {
+				b.Fatalf("UpsertStations = %d, %v; want %d", got, err, n)
+			}
+		}
+		records(b, b.Elapsed().Seconds())
+	})
+	b.Run("ImportUnchanged", func(b *testing.B) {
+		db := fill(b)
+		b.ResetTimer()
+		for range b.N {
+			if got, err := db.UpsertStations(ctx, all); err != nil || got != 0 {
+				b.Fatalf("UpsertStations = %d, %v; want 0", got, err)
+			}
+		}
+		records(b, b.Elapsed().Seconds())
+	})
+	round := 0 // across the runs of the benchmark, so that each changes the rows again
+	b.Run("Import1PctChanged", func(b *testing.B) {
+		db := fill(b)
+		b.ResetTimer()
+		for range b.N {
+			b.StopTimer()
+			round++
+			changed := make([]*data.Station, len(stations))
+			want := 0
+			for i, st := range stations {
+				changed[i] = st
+				if i%100 == 0 {
+					cp := *st
+					cp.Address = "changed " + strconv.Itoa(round)
+					changed[i] = &cp
+					want++
+				}
+			}
+			v := valid(b, changed)
+			b.StartTimer()
+			if got, err := db.UpsertStations(ctx, v); err != nil || got != int64(want) {
+				b.Fatalf("UpsertStations = %d, %v; want %d", got, err, want)
+			}
+		}
+		records(b, b.Elapsed().Seconds())
+	})
+	b.Run("LoadAll", func(b *testing.B) {
+		db := fill(b)
+		if _, err := db.pool.Exec(ctx, "VACUUM ANALYZE stations"); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		b.ResetTimer()
+		var load, build time.Duration // LoadAll's share and the snapshot's
+		for range b.N {
+			t0 := time.Now()
+			got, v, err := db.LoadAll(ctx)
+			if err != nil || len(got) != n || v == 0 {
+				b.Fatalf("LoadAll = %d records, version %d, %v", len(got), v, err)
+			}
+			t1 := time.Now()
+			if snap := catalog.NewSnapshot(got, v); snap.Len() != n {
+				b.Fatalf("snapshot of %d records, want %d", snap.Len(), n)
+			}
+			load, build = load+t1.Sub(t0), build+time.Since(t1)
+		}
+		records(b, b.Elapsed().Seconds())
+		b.ReportMetric(load.Seconds()/float64(b.N), "loadall_s")
+		b.ReportMetric(build.Seconds()/float64(b.N), "snapshot_s")
+	})
+}
+
+// envRecords is YIZHAN_BENCH_RECORDS, or 1,000,000.
+func envRecords(b *testing.B) int {
+	n := 1_000_000
+	if s := os.Getenv("YIZHAN_BENCH_RECORDS"); s != "" {
+		v, err := strconv.Atoi(s)
+		if err != nil {
+			b.Fatalf("YIZHAN_BENCH_RECORDS=%q: %v", s, err)
+		}
+		n = v
+	}
+	return n
+}
