@@ -92,7 +92,11 @@ func planHandler[Req, Res any](s *Server, example string,
 
 // planner is the planning pipeline over this server's regions and clock.
 func (s *Server) planner() *plan.Planner {
-	return &plan.Planner{Layers: s.cfg.Layers, Timeout: coverageTimeout, Now: s.now, Roads: s.network(), Snaps: s.snaps}
+	timeout := coverageTimeout
+	if s.cfg.CoverageTimeout > 0 {
+		timeout = s.cfg.CoverageTimeout
+	}
+	return &plan.Planner{Layers: s.cfg.Layers, Timeout: timeout, Now: s.now, Roads: s.network(), Snaps: s.snaps}
 }
 
 // planCoords is cv as the planner takes it: nil for WGS 84.

@@ -63,6 +63,10 @@ type Config struct {
 	// RoadHealth reports the road network's source for /readyz and
 	// /metrics; nil when Roads is nil.
 	RoadHealth RoadHealth
+	// CoverageTimeout bounds the work of one planner request; 0 means
+	// the default CoverageTimeout. A program embedding the server may
+	// allow its planners longer (as `yizhan gaps --timeout` does).
+	CoverageTimeout time.Duration
 }
 
 // Server is the HTTP app.

@@ -49,6 +49,7 @@ example: yizhan gaps --region "Inner Mongolia" --minutes 15 --mode drive --sugge
 	csvBOM := fs.Bool("csv-bom", false, "start a CSV report with a UTF-8 byte-order mark (for spreadsheets that need one to read Chinese names)")
 	by := fs.String("by", "distance", "distance (the service circle) or time (travel on the roads of --roads; the circle without it)")
 	roadsFile := fs.String("roads", "", "OpenStreetMap extract (.osm.pbf) whose roads --by time travels on")
+	timeout := fs.Duration("timeout", plan.Timeout, "how long the planning may take; the server's own limit by default, so that the answer is the one a server gives")
 	for flag, field := range map[string]string{"region": "region", "area": "area", "cell-m": "cell_m", "kind": "kind", "amenity": "amenity", "suggest": "n",
 		"demand": "demand", "candidates": "candidates", "lang": "lang", "by": "by"} {
 		pf.field(flag, field)
@@ -101,7 +102,10 @@ example: yizhan gaps --region "Inner Mongolia" --minutes 15 --mode drive --sugge
 	if err != nil {
 		return fmt.Errorf("gaps: %w", err)
 	}
-	planner := &plan.Planner{Layers: layers, Roads: net}
+	if *timeout <= 0 {
+		return fmt.Errorf("gaps: --timeout must be positive, got %v", *timeout)
+	}
+	planner := &plan.Planner{Layers: layers, Roads: net, Timeout: *timeout}
 	// ctx ends on Ctrl-C: each grid step stops within a grid row of it.
 	bar := newStageBar(stderr, 2, "finding gaps")
 	res, err := planner.Gaps(ctx, snap, &req, nil)

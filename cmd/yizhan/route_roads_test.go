@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"yizhan/api"
 	"yizhan/data/bundled"
@@ -104,7 +105,10 @@ func TestGapsByTimeCLIMatchesAPI(t *testing.T) {
 	}
 	var stdout, stderr bytes.Buffer
 	file := filepath.Join(dir, "gaps.geojson")
-	args := []string{"--data", data, "--area", areaFile, "--minutes", "10", "--mode", "drive", "--by", "time", "--roads", andorraPBF, "--cell-m", "500", "--out", file}
+	// Both sides get a time limit far above the work (about a second), so
+	// that a machine busy with other tests cannot cut either short.
+	const limit = "2m"
+	args := []string{"--data", data, "--area", areaFile, "--minutes", "10", "--mode", "drive", "--by", "time", "--roads", andorraPBF, "--cell-m", "500", "--timeout", limit, "--out", file}
 	if err := runGaps(context.Background(), args, func(string) string { return "" }, &stdout, &stderr); err != nil {
 		t.Fatalf("%v: %v\n%s", args, err, stderr.String())
 	}
@@ -120,7 +124,7 @@ func TestGapsByTimeCLIMatchesAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := api.New(api.Config{Catalog: catalog.NewCatalog(catalog.NewSnapshot(sts, 0)), Layers: layers, Roads: func() *roads.Network { return net }})
+	s, err := api.New(api.Config{Catalog: catalog.NewCatalog(catalog.NewSnapshot(sts, 0)), Layers: layers, Roads: func() *roads.Network { return net }, CoverageTimeout: 2 * time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +147,7 @@ func TestGapsByTimeCLIMatchesAPI(t *testing.T) {
 	} {
 		file := filepath.Join(dir, tc.file)
 		args := []string{"--data", data, "--area", areaFile, "--minutes", "10", "--mode", "drive", "--by", "time", "--roads", andorraPBF, "--cell-m", "500",
-			"--suggest", "2", "--lang", "en", tc.flag, file}
+			"--suggest", "2", "--lang", "en", "--timeout", limit, tc.flag, file}
 		stdout.Reset()
 		if err := runGaps(context.Background(), args, func(string) string { return "" }, &stdout, &stderr); err != nil {
 			t.Fatalf("%v: %v\n%s", args, err, stderr.String())
