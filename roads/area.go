@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/paulmach/orb"
 
@@ -39,6 +40,7 @@ func bufferArea(ctx context.Context, lines orb.MultiLineString, b float64) (orb.
 	if err != nil || r == nil {
 		return nil, err
 	}
+	defer r.release()
 	regions, err := geo.TraceCells(ctx, r.on, r.rows, r.cols, 1, r.vertex)
 	if err != nil {
 		return nil, fmt.Errorf("roads: reach area: %w", err)
@@ -79,14 +81,22 @@ func bufferRaster(ctx context.Context, lines orb.MultiLineString, b float64) (*r
 	cols, rows := int(math.Ceil(wM/cell)), int(math.Ceil(hM/cell))
 	west := bd.Min[0] - (b+cell)/kx
 	south := bd.Min[1] - (b+cell)/ky
-	r := &raster{rows: rows, cols: cols, on: make([]uint8, rows*cols), west: west, south: south, kx: kx, ky: ky, cell: cell}
+	r := rasterPool.Get().(*raster)
+	on := r.on
+	if cap(on) < rows*cols {
+		on = make([]uint8, rows*cols)
+	} else {
+		on = on[:rows*cols]
+		clear(on)
+	}
+	xy, keep := r.xy[:0], r.keep[:0]
+	*r = raster{rows: rows, cols: cols, on: on, west: west, south: south, kx: kx, ky: ky, cell: cell}
+	defer func() { r.xy, r.keep = xy, keep }()
 	toXY := func(p orb.Point) (float64, float64) { return (p[0] - west) * kx, (p[1] - south) * ky }
 	// Each line is simplified to within a quarter of a cell before it is
 	// marked (Simplify): the buffer moves by at most that, and curvy
 	// mountain roads have many positions a few metres apart.
 	tol := cell / 4
-	var xy [][2]float64
-	var keep []int
 	for i, ls := range lines {
 		if i%checkEvery == 0 {
 			if err := ctx.Err(); err != nil {
@@ -121,6 +131,21 @@ type raster struct {
 	rows, cols                int
 	on                        []uint8 // 1: in the buffer
 	west, south, kx, ky, cell float64
+	xy                        [][2]float64 // scratch of bufferRaster
+	keep                      []int
+}
+
+// rasterPool keeps rasters and their scratch between areas: the cells
+// of a 15-minute drive are some hundred kilobytes, cleared faster than
+// allocated and collected.
+var rasterPool = sync.Pool{New: func() any { return new(raster) }}
+
+// release hands r back to the pool; r is not used after.
+func (r *raster) release() {
+	if cap(r.on) > maxAreaCells*2 {
+		return // an oversized one is left to the collector
+	}
+	rasterPool.Put(r)
 }
 
 // vertex is the position of lattice vertex (c, rr), for TraceCells.

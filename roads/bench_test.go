@@ -59,7 +59,18 @@ func BenchmarkAndorraReach15Drive(b *testing.B) {
 			}
 		}
 	})
-	b.Run("polygon", func(b *testing.B) {
+	b.Run("polygon", func(b *testing.B) { // the area alone, as /v1/reach answers by default
+		b.ReportAllocs()
+		var r *roads.Reach
+		for b.Loop() {
+			var err error
+			if r, err = n.ReachArea(ctx, andorraLaVella, 900, &p); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(r.AreaKm2, "km2")
+	})
+	b.Run("polygon+roads", func(b *testing.B) { // and the reached roads as lines
 		b.ReportAllocs()
 		var r *roads.Reach
 		for b.Loop() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/paulmach/orb"
 
@@ -30,6 +31,35 @@ type Reach struct {
 // Reach searches the network from one point for seconds (the off-road
 // part included) and returns the reached roads and their area.
 func (n *Network) Reach(ctx context.Context, from orb.Point, seconds float64, prof *Profile) (*Reach, error) {
+	return n.reach(ctx, from, seconds, prof, true)
+}
+
+// ReachArea is Reach without the reached roads (Roads is nil): the area
+// alone, its positions in a buffer kept for the next call rather than in
+// lines handed to the caller.
+func (n *Network) ReachArea(ctx context.Context, from orb.Point, seconds float64, prof *Profile) (*Reach, error) {
+	return n.reach(ctx, from, seconds, prof, false)
+}
+
+// reachScratch is the reached stretches and their positions of one
+// area-only reach, pooled: they are dropped once the area is traced.
+type reachScratch struct {
+	buf    []interval
+	merged [][2]float64
+	parts  []stretch
+	pts    orb.LineString
+	lines  orb.MultiLineString
+}
+
+// stretch is the part [lo, hi] metres of edge e.
+type stretch struct {
+	e      uint32
+	lo, hi float64
+}
+
+var reachPool = sync.Pool{New: func() any { return new(reachScratch) }}
+
+func (n *Network) reach(ctx context.Context, from orb.Point, seconds float64, prof *Profile, withRoads bool) (*Reach, error) {
 	if err := checkPoint(from); err != nil {
 		return nil, err
 	}
@@ -38,43 +68,53 @@ func (n *Network) Reach(ctx context.Context, from orb.Point, seconds float64, pr
 		return nil, err
 	}
 	r := &Reach{From: t.Sources[0], Tree: t}
-	var buf []interval
-	var merged [][2]float64
+	sc := reachPool.Get().(*reachScratch)
+	defer reachPool.Put(sc)
 	// The reached stretches first, then every part's positions in one
 	// array sized for them, cut into lines.
-	type stretch struct {
-		e      uint32
-		lo, hi float64
-	}
-	var parts []stretch
+	sc.parts = sc.parts[:0]
 	size := 0
 	t.reachedEdges(func(e uint32) bool {
-		buf = t.edgeParts(e, buf)
-		merged = mergeIntervals(buf, merged[:0])
-		for _, iv := range merged {
+		sc.buf = t.edgeParts(e, sc.buf)
+		sc.merged = mergeIntervals(sc.buf, sc.merged[:0])
+		for _, iv := range sc.merged {
 			if iv[1] <= iv[0] {
 				continue
 			}
 			r.RoadLengthM += iv[1] - iv[0]
-			parts = append(parts, stretch{e, iv[0], iv[1]})
+			sc.parts = append(sc.parts, stretch{e, iv[0], iv[1]})
 			size += int(n.geom[e+1]-n.geom[e]) + 2
 		}
 		return true
 	})
-	pts := make(orb.LineString, 0, size)
-	r.Roads = make(orb.MultiLineString, len(parts))
-	for i, p := range parts {
+	var pts orb.LineString
+	var lines orb.MultiLineString
+	if withRoads {
+		pts = make(orb.LineString, 0, size)
+		lines = make(orb.MultiLineString, len(sc.parts), len(sc.parts)+1)
+	} else {
+		pts = slices.Grow(sc.pts[:0], size)
+		lines = slices.Grow(sc.lines[:0], len(sc.parts)+1)[:len(sc.parts)]
+	}
+	for i, p := range sc.parts {
 		start := len(pts)
 		pts = n.appendSubLine(pts, p.e, p.lo, p.hi)
-		r.Roads[i] = pts[start:len(pts):len(pts)]
+		lines[i] = pts[start:len(pts):len(pts)]
+	}
+	if !withRoads {
+		sc.pts = pts
+		defer func() { clear(lines); sc.lines = lines[:0] }()
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	lines := r.Roads
+	if withRoads {
+		r.Roads = slices.Clip(lines)
+	}
 	if r.From.OffRoadM > 0 && offRoadS(&r.From, prof) <= seconds {
-		// The walk from the point to the road is reached too.
-		lines = append(slices.Clip(lines), orb.LineString{r.From.Query, r.From.Point})
+		// The walk from the point to the road is reached too (appended
+		// beyond Roads' length, which hides it).
+		lines = append(lines, orb.LineString{r.From.Query, r.From.Point})
 	}
 	area, err := bufferArea(ctx, lines, ReachBufferM)
 	if err != nil {
