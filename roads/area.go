@@ -113,11 +113,14 @@ func bufferRaster(ctx context.Context, lines orb.MultiLineString, b float64) (*r
 		}
 		keep = Simplify(xy, tol, keep[:0])
 		// The disc at a position between two segments is marked once,
-		// with the segment it ends.
+		// with the segment it ends; the line's first disc with its first
+		// segment, in one pass over their rows.
 		a := xy[keep[0]]
-		r.markSegment(a[0], a[1], a[0], a[1], false, b, cell)
-		for _, k := range keep[1:] {
-			r.markSegment(a[0], a[1], xy[k][0], xy[k][1], true, b, cell)
+		if len(keep) == 1 {
+			r.markSegment(a[0], a[1], a[0], a[1], false, b, cell)
+		}
+		for i, k := range keep[1:] {
+			r.markSegment(a[0], a[1], xy[k][0], xy[k][1], i > 0, b, cell)
 			a = xy[k]
 		}
 	}
@@ -207,7 +210,7 @@ func (r *raster) markSegment(ax, ay, bx, by float64, noStart bool, b, cell float
 				}
 			}
 		}
-		if !noStart {
+		if !noStart && band { // a point's start disc is its end disc
 			if h := b2 - (y-ay)*(y-ay); h >= 0 {
 				w := math.Sqrt(h)
 				lo, hi = min(lo, ax-w), max(hi, ax+w)
