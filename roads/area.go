@@ -296,13 +296,12 @@ func Simplify(pts [][2]float64, tol float64, idx []int) []int {
 			if d2 < maxD2 || !open && (rx*vy-ry*vx < 0 || vx*ly-vy*lx < 0) {
 				break
 			}
-			// The directions within asin(tol/d) of v.
-			d := math.Sqrt(d2)
-			sn := tol / d
-			cs := math.Sqrt(1 - sn*sn)
-			ux, uy := vx/d, vy/d
-			nrx, nry := ux*cs+uy*sn, uy*cs-ux*sn // v turned clockwise
-			nlx, nly := ux*cs-uy*sn, uy*cs+ux*sn // counter-clockwise
+			// The directions within asin(tol/d) of v: v turned by the
+			// angle whose sine is tol/d and cosine s/d, each edge scaled
+			// by d² (the cone's tests are signs of cross products).
+			s := math.Sqrt(d2 - tol2)
+			nrx, nry := vx*s+vy*tol, vy*s-vx*tol // v turned clockwise
+			nlx, nly := vx*s-vy*tol, vy*s+vx*tol // counter-clockwise
 			if open {
 				rx, ry, lx, ly, open = nrx, nry, nlx, nly, false
 			} else {
