@@ -163,90 +163,98 @@ func (r *raster) vertex(c, rr int) orb.Point {
 // nothing for a point). Either shape is convex (the band, with a disc or
 // the half of it beyond the band's end for each end), so each row of
 // cell centres meets it in one interval: the hull of where the row meets
-// the discs and the band between them.
-// Each row costs O(1) plus the cells it fills.
+// the discs and the band between them. Each piece's rows are found once
+// per segment, and in them the band's interval moves linearly with the
+// row, so a row costs a few multiplications, a square root per disc it
+// meets, and the cells it fills.
 func (r *raster) markSegment(ax, ay, bx, by float64, noStart bool, b, cell float64) {
-	inv := 1 / cell
-	r0 := max(0, int(math.Ceil((min(ay, by)-b)*inv-0.5)))
-	r1 := min(r.rows-1, int(math.Floor((max(ay, by)+b)*inv-0.5)))
 	dx, dy := bx-ax, by-ay
 	l2 := dx*dx + dy*dy
 	if noStart && l2 == 0 {
 		return
 	}
-	bl := b * math.Sqrt(l2)
-	b2 := b * b
-	// The band's two conditions linear in x, solved once per segment:
-	// the projection 0 <= (x-ax)dx + (y-ay)dy <= l2 and the distance
-	// |(x-ax)dy - (y-ay)dx| <= b·l, each an interval of x whose ends move
-	// linearly with y.
-	band := l2 > 0
-	var idx, idy float64
-	if dx != 0 {
-		idx = 1 / dx
-	}
-	if dy != 0 {
-		idy = 1 / dy
+	inv := 1 / cell
+	// rowsOf are the rows whose centres lie from y0 to y1.
+	rowsOf := func(y0, y1 float64) (int, int) {
+		return max(0, int(math.Ceil(y0*inv-0.5))), min(r.rows-1, int(math.Floor(y1*inv-0.5)))
 	}
 	inf := math.Inf(1)
+	b2 := b * b
+	eb0, eb1 := rowsOf(by-b, by+b)
+	ea0, ea1 := 0, -1
+	n0, n1 := 0, -1
+	// In the band's rows, x - ax lies in [pl + u·t, ph + u·t] (the
+	// projection between 0 and l²) and in [sl + v·t, sh + v·t] (within
+	// b of the line), t = y - ay; u·t is where the projection is 0.
+	pl, ph, sl, sh := -inf, inf, -inf, inf
+	var u, v float64
+	if l2 > 0 {
+		if !noStart {
+			ea0, ea1 = rowsOf(ay-b, ay+b)
+		}
+		l := math.Sqrt(l2)
+		ext := b * math.Abs(dx) / l
+		n0, n1 = rowsOf(min(ay, by)-ext, max(ay, by)+ext)
+		if dx != 0 {
+			u = -dy / dx
+			w := l2 / dx
+			pl, ph = min(0, w), max(0, w)
+		}
+		if dy != 0 {
+			v = dx / dy
+			w := b * l / math.Abs(dy)
+			sl, sh = -w, w
+		}
+	}
+	r0, r1 := eb0, eb1
+	if n0 <= n1 {
+		r0, r1 = min(r0, n0), max(r1, n1)
+	}
+	if ea0 <= ea1 {
+		r0, r1 = min(r0, ea0), max(r1, ea1)
+	}
+	ex := bx - ax
 	for rr := r0; rr <= r1; rr++ {
 		y := (float64(rr) + 0.5) * cell
+		t := y - ay
 		lo, hi := inf, -inf
-		py := (y - ay) * dy
-		if h := b2 - (y-by)*(y-by); h >= 0 {
-			w := math.Sqrt(h)
-			lo, hi = bx-w, bx+w
+		if rr >= n0 && rr <= n1 {
+			ut, vt := u*t, v*t
+			if blo, bhi := max(pl+ut, sl+vt), min(ph+ut, sh+vt); blo <= bhi {
+				lo, hi = blo, bhi
+			}
+		}
+		if rr >= eb0 && rr <= eb1 {
+			e := y - by
+			w := math.Sqrt(max(0, b2-e*e))
+			dlo, dhi := ex-w, ex+w
 			if noStart {
 				// Only the part on the end's side of the start, where
 				// the disc is convex with the band; the rest is nearer
 				// the start, in its disc.
 				switch {
 				case dx > 0:
-					lo = max(lo, ax-py*idx)
+					dlo = max(dlo, u*t)
 				case dx < 0:
-					hi = min(hi, ax-py*idx)
-				case py < 0:
-					lo, hi = inf, -inf
+					dhi = min(dhi, u*t)
+				case t*dy < 0:
+					dlo, dhi = inf, -inf
 				}
 			}
+			lo, hi = min(lo, dlo), max(hi, dhi)
 		}
-		if !noStart && band { // a point's start disc is its end disc
-			if h := b2 - (y-ay)*(y-ay); h >= 0 {
-				w := math.Sqrt(h)
-				lo, hi = min(lo, ax-w), max(hi, ax+w)
-			}
-		}
-		if band {
-			blo, bhi := -inf, inf
-			ok := true
-			if dx != 0 {
-				x0, x1 := ax-py*idx, ax+(l2-py)*idx
-				if dx < 0 {
-					x0, x1 = x1, x0
-				}
-				blo, bhi = x0, x1
-			} else if py < 0 || py > l2 {
-				ok = false
-			}
-			qy := (y - ay) * dx
-			if dy != 0 {
-				x0, x1 := ax+(qy-bl)*idy, ax+(qy+bl)*idy
-				if dy < 0 {
-					x0, x1 = x1, x0
-				}
-				blo, bhi = max(blo, x0), min(bhi, x1)
-			} else if qy < -bl || qy > bl {
-				ok = false
-			}
-			if ok && blo <= bhi {
-				lo, hi = min(lo, blo), max(hi, bhi)
-			}
+		if rr >= ea0 && rr <= ea1 {
+			w := math.Sqrt(max(0, b2-t*t))
+			lo, hi = min(lo, -w), max(hi, w)
 		}
 		if lo > hi {
 			continue
 		}
-		c0 := max(0, int(math.Ceil(lo*inv-0.5)))
-		c1 := min(r.cols-1, int(math.Floor(hi*inv-0.5)))
+		c0 := max(0, int(math.Ceil((ax+lo)*inv-0.5)))
+		c1 := min(r.cols-1, int(math.Floor((ax+hi)*inv-0.5)))
+		if c0 > c1 {
+			continue
+		}
 		row := r.on[rr*r.cols : (rr+1)*r.cols]
 		for c := c0; c <= c1; c++ {
 			row[c] = 1
