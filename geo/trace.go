@@ -1,7 +1,9 @@
 package geo
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"slices"
 	"sort"
 	"sync"
@@ -62,10 +64,11 @@ func TraceCells(ctx context.Context, cells []uint8, rows, cols int, in uint8, ve
 		rowStart[r] = int32(len(runs))
 		row := cells[r*cols : (r+1)*cols]
 		for c := 0; c < cols; {
-			if row[c] != in {
-				c++
-				continue
+			k := bytes.IndexByte(row[c:], in) // most cells are not chosen
+			if k < 0 {
+				break
 			}
+			c += k
 			c0 := c
 			for c < cols && row[c] == in {
 				c++
@@ -164,10 +167,12 @@ func TraceCells(ctx context.Context, cells []uint8, rows, cols int, in uint8, ve
 		if err := stopped(ctx, "trace"); err != nil {
 			return nil, err
 		}
-		for i, bitsAt := range out[row0 : row0+w] {
-			if bitsAt == 0 {
-				continue
+		for i := 0; i < w; i++ {
+			i = nextNonZero(out[row0:row0+w], i)
+			if i >= w {
+				break
 			}
+			bitsAt := out[row0+i]
 			v0 := row0 + i
 			for bitsAt != 0 {
 				d0 := 0
@@ -249,6 +254,20 @@ func TraceCells(ctx context.Context, cells []uint8, rows, cols int, in uint8, ve
 		i = j
 	}
 	return regions, nil
+}
+
+// nextNonZero is the index of the first non-zero byte of b from i on,
+// len(b) if none: eight bytes a step, as most lattice vertices have no
+// boundary edge.
+func nextNonZero(b []byte, i int) int {
+	for ; i+8 <= len(b); i += 8 {
+		if binary.LittleEndian.Uint64(b[i:]) != 0 {
+			break
+		}
+	}
+	for ; i < len(b) && b[i] == 0; i++ {
+	}
+	return i
 }
 
 // traceRing is one traced ring of a region: its corners pts[p0:p1] and

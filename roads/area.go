@@ -62,13 +62,25 @@ func bufferRaster(ctx context.Context, lines orb.MultiLineString, b float64) (*r
 	if first < 0 {
 		return nil, nil
 	}
-	bd := orb.Bound{Min: lines[first][0], Max: lines[first][0]}
+	// The box by comparisons: the positions are finite (checked where
+	// they entered), so min and max need not order NaNs and zeros.
+	x0, y0 := lines[first][0][0], lines[first][0][1]
+	x1, y1 := x0, y0
 	for _, ls := range lines {
 		for _, p := range ls {
-			bd.Min[0], bd.Min[1] = min(bd.Min[0], p[0]), min(bd.Min[1], p[1])
-			bd.Max[0], bd.Max[1] = max(bd.Max[0], p[0]), max(bd.Max[1], p[1])
+			if p[0] < x0 {
+				x0 = p[0]
+			} else if p[0] > x1 {
+				x1 = p[0]
+			}
+			if p[1] < y0 {
+				y0 = p[1]
+			} else if p[1] > y1 {
+				y1 = p[1]
+			}
 		}
 	}
+	bd := orb.Bound{Min: orb.Point{x0, y0}, Max: orb.Point{x1, y1}}
 	lat0 := (bd.Min[1] + bd.Max[1]) / 2
 	kx := metresPerDeg * math.Max(0.01, math.Cos(lat0*math.Pi/180))
 	ky := metresPerDeg
@@ -106,10 +118,9 @@ func bufferRaster(ctx context.Context, lines orb.MultiLineString, b float64) (*r
 		if len(ls) == 0 {
 			continue
 		}
-		xy = xy[:0]
-		for _, p := range ls {
-			x, y := toXY(p)
-			xy = append(xy, [2]float64{x, y})
+		xy = slices.Grow(xy[:0], len(ls))[:len(ls)]
+		for j, p := range ls {
+			xy[j][0], xy[j][1] = toXY(p)
 		}
 		keep = Simplify(xy, tol, keep[:0])
 		// The disc at a position between two segments is marked once,

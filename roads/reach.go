@@ -128,6 +128,10 @@ func (n *Network) reach(ctx context.Context, from orb.Point, seconds float64, pr
 // mergeIntervals is the union of the parts' stretches as sorted,
 // disjoint [lo, hi] pairs.
 func mergeIntervals(parts []interval, out [][2]float64) [][2]float64 {
+	if len(parts) == 1 { // most edges: reached from one end, or within one
+		p := parts[0]
+		return append(out, [2]float64{math.Min(p.x0, p.x1), math.Max(p.x0, p.x1)})
+	}
 	for _, p := range parts {
 		lo, hi := math.Min(p.x0, p.x1), math.Max(p.x0, p.x1)
 		out = append(out, [2]float64{lo, hi})
