@@ -34,8 +34,26 @@ const (
 	maxAreaCells = 1 << 18
 )
 
+// lineSet is the lines an area buffers: Len of them, Line(i) the
+// positions of the i-th, valid until the next call.
+type lineSet interface {
+	Len() int
+	Line(i int) orb.LineString
+}
+
+// multiLines is a MultiLineString as a lineSet.
+type multiLines orb.MultiLineString
+
+func (m multiLines) Len() int                  { return len(m) }
+func (m multiLines) Line(i int) orb.LineString { return m[i] }
+
 // bufferArea buffers lines by b metres on a raster and traces it.
 func bufferArea(ctx context.Context, lines orb.MultiLineString, b float64) (orb.MultiPolygon, error) {
+	return bufferLines(ctx, multiLines(lines), b)
+}
+
+// bufferLines is bufferArea of a lineSet.
+func bufferLines(ctx context.Context, lines lineSet, b float64) (orb.MultiPolygon, error) {
 	r, err := bufferRaster(ctx, lines, b)
 	if err != nil || r == nil {
 		return nil, err
@@ -57,16 +75,19 @@ func bufferArea(ctx context.Context, lines orb.MultiLineString, b float64) (orb.
 // bufferRaster marks the cells of a raster around lines whose centres
 // lie within b metres of a line, each line simplified first; nil for no
 // line.
-func bufferRaster(ctx context.Context, lines orb.MultiLineString, b float64) (*raster, error) {
-	first := slices.IndexFunc(lines, func(ls orb.LineString) bool { return len(ls) > 0 })
-	if first < 0 {
-		return nil, nil
-	}
+func bufferRaster(ctx context.Context, lines lineSet, b float64) (*raster, error) {
 	// The box by comparisons: the positions are finite (checked where
 	// they entered), so min and max need not order NaNs and zeros.
-	x0, y0 := lines[first][0][0], lines[first][0][1]
-	x1, y1 := x0, y0
-	for _, ls := range lines {
+	x0, y0, x1, y1 := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	for i := range lines.Len() {
+		ls := lines.Line(i)
+		if len(ls) == 0 {
+			continue
+		}
+		if x0 > x1 {
+			x0, y0 = ls[0][0], ls[0][1]
+			x1, y1 = x0, y0
+		}
 		for _, p := range ls {
 			if p[0] < x0 {
 				x0 = p[0]
@@ -79,6 +100,9 @@ func bufferRaster(ctx context.Context, lines orb.MultiLineString, b float64) (*r
 				y1 = p[1]
 			}
 		}
+	}
+	if x0 > x1 {
+		return nil, nil
 	}
 	bd := orb.Bound{Min: orb.Point{x0, y0}, Max: orb.Point{x1, y1}}
 	lat0 := (bd.Min[1] + bd.Max[1]) / 2
@@ -109,12 +133,13 @@ func bufferRaster(ctx context.Context, lines orb.MultiLineString, b float64) (*r
 	// marked (Simplify): the buffer moves by at most that, and curvy
 	// mountain roads have many positions a few metres apart.
 	tol := cell / 4
-	for i, ls := range lines {
+	for i := range lines.Len() {
 		if i%checkEvery == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, fmt.Errorf("roads: reach area stopped: %w", err)
 			}
 		}
+		ls := lines.Line(i)
 		if len(ls) == 0 {
 			continue
 		}

@@ -158,7 +158,7 @@ func TestBufferRaster(t *testing.T) {
 			}
 			lines = append(lines, ls)
 		}
-		r, err := bufferRaster(context.Background(), lines, ReachBufferM)
+		r, err := bufferRaster(context.Background(), multiLines(lines), ReachBufferM)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -48,13 +48,41 @@ type reachScratch struct {
 	merged [][2]float64
 	parts  []stretch
 	pts    orb.LineString
-	lines  orb.MultiLineString
 }
 
 // stretch is the part [lo, hi] metres of edge e.
 type stretch struct {
 	e      uint32
 	lo, hi float64
+}
+
+// stretchLines are reached stretches as the lines of an area, and the
+// walk to the road if any, last.
+type stretchLines struct {
+	n     *Network
+	parts []stretch
+	walk  orb.LineString
+	buf   *orb.LineString
+}
+
+func (s *stretchLines) Len() int {
+	if s.walk != nil {
+		return len(s.parts) + 1
+	}
+	return len(s.parts)
+}
+
+func (s *stretchLines) Line(i int) orb.LineString {
+	if i == len(s.parts) {
+		return s.walk
+	}
+	p, n := s.parts[i], s.n
+	st, t := n.geom[p.e], n.geom[p.e+1]
+	if p.lo <= 0 && p.hi >= n.cum[t-1] && t-st >= 2 {
+		return n.pts[st:t:t]
+	}
+	*s.buf = n.appendSubLine((*s.buf)[:0], p.e, p.lo, p.hi)
+	return *s.buf
 }
 
 var reachPool = sync.Pool{New: func() any { return new(reachScratch) }}
@@ -87,36 +115,34 @@ func (n *Network) reach(ctx context.Context, from orb.Point, seconds float64, pr
 		}
 		return true
 	})
-	var pts orb.LineString
-	var lines orb.MultiLineString
+	var walk orb.LineString
+	if r.From.OffRoadM > 0 && offRoadS(&r.From, prof) <= seconds {
+		// The walk from the point to the road is reached too.
+		walk = orb.LineString{r.From.Query, r.From.Point}
+	}
+	var lines lineSet
 	if withRoads {
-		pts = make(orb.LineString, 0, size)
-		lines = make(orb.MultiLineString, len(sc.parts), len(sc.parts)+1)
+		pts := make(orb.LineString, 0, size)
+		r.Roads = make(orb.MultiLineString, len(sc.parts))
+		for i, p := range sc.parts {
+			start := len(pts)
+			pts = n.appendSubLine(pts, p.e, p.lo, p.hi)
+			r.Roads[i] = pts[start:len(pts):len(pts)]
+		}
+		ml := multiLines(r.Roads)
+		if walk != nil {
+			ml = append(slices.Clip(ml), walk)
+		}
+		lines = ml
 	} else {
-		pts = slices.Grow(sc.pts[:0], size)
-		lines = slices.Grow(sc.lines[:0], len(sc.parts)+1)[:len(sc.parts)]
-	}
-	for i, p := range sc.parts {
-		start := len(pts)
-		pts = n.appendSubLine(pts, p.e, p.lo, p.hi)
-		lines[i] = pts[start:len(pts):len(pts)]
-	}
-	if !withRoads {
-		sc.pts = pts
-		defer func() { clear(lines); sc.lines = lines[:0] }()
+		// Straight from the network's positions: a whole edge's are
+		// its own, a part's cut into a scratch line.
+		lines = &stretchLines{n: n, parts: sc.parts, walk: walk, buf: &sc.pts}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if withRoads {
-		r.Roads = slices.Clip(lines)
-	}
-	if r.From.OffRoadM > 0 && offRoadS(&r.From, prof) <= seconds {
-		// The walk from the point to the road is reached too (appended
-		// beyond Roads' length, which hides it).
-		lines = append(lines, orb.LineString{r.From.Query, r.From.Point})
-	}
-	area, err := bufferArea(ctx, lines, ReachBufferM)
+	area, err := bufferLines(ctx, lines, ReachBufferM)
 	if err != nil {
 		return nil, err
 	}
