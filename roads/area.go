@@ -250,17 +250,24 @@ func (r *raster) markSegment(ax, ay, bx, by float64, noStart bool, b, cell float
 		r0, r1 = min(r0, ea0), max(r1, ea1)
 	}
 	ex := bx - ax
-	for rr := r0; rr <= r1; rr++ {
-		y := (float64(rr) + 0.5) * cell
-		t := y - ay
-		lo, hi := inf, -inf
-		if rr >= n0 && rr <= n1 {
+	// Each piece over its own rows into the rows' intervals, then the
+	// cells: loops without a test of which pieces a row meets.
+	var los, his [32]float64
+	for q0 := r0; q0 <= r1; q0 += len(los) {
+		q1 := min(r1, q0+len(los)-1)
+		lo, hi := los[:q1-q0+1], his[:q1-q0+1]
+		for i := range lo {
+			lo[i], hi[i] = inf, -inf
+		}
+		for rr := max(q0, n0); rr <= min(q1, n1); rr++ {
+			t := (float64(rr)+0.5)*cell - ay
 			ut, vt := u*t, v*t
 			if blo, bhi := max(pl+ut, sl+vt), min(ph+ut, sh+vt); blo <= bhi {
-				lo, hi = blo, bhi
+				lo[rr-q0], hi[rr-q0] = blo, bhi
 			}
 		}
-		if rr >= eb0 && rr <= eb1 {
+		for rr := max(q0, eb0); rr <= min(q1, eb1); rr++ {
+			y := (float64(rr) + 0.5) * cell
 			e := y - by
 			w := math.Sqrt(max(0, b2-e*e))
 			dlo, dhi := ex-w, ex+w
@@ -268,32 +275,39 @@ func (r *raster) markSegment(ax, ay, bx, by float64, noStart bool, b, cell float
 				// Only the part on the end's side of the start, where
 				// the disc is convex with the band; the rest is nearer
 				// the start, in its disc.
+				t := y - ay
 				switch {
 				case dx > 0:
 					dlo = max(dlo, u*t)
 				case dx < 0:
 					dhi = min(dhi, u*t)
 				case t*dy < 0:
-					dlo, dhi = inf, -inf
+					continue
 				}
 			}
-			lo, hi = min(lo, dlo), max(hi, dhi)
+			i := rr - q0
+			lo[i], hi[i] = min(lo[i], dlo), max(hi[i], dhi)
 		}
-		if rr >= ea0 && rr <= ea1 {
+		for rr := max(q0, ea0); rr <= min(q1, ea1); rr++ {
+			t := (float64(rr)+0.5)*cell - ay
 			w := math.Sqrt(max(0, b2-t*t))
-			lo, hi = min(lo, -w), max(hi, w)
+			i := rr - q0
+			lo[i], hi[i] = min(lo[i], -w), max(hi[i], w)
 		}
-		if lo > hi {
-			continue
-		}
-		c0 := max(0, int(math.Ceil((ax+lo)*inv-0.5)))
-		c1 := min(r.cols-1, int(math.Floor((ax+hi)*inv-0.5)))
-		if c0 > c1 {
-			continue
-		}
-		row := r.on[rr*r.cols : (rr+1)*r.cols]
-		for c := c0; c <= c1; c++ {
-			row[c] = 1
+		for i := range lo {
+			if lo[i] > hi[i] {
+				continue
+			}
+			c0 := max(0, int(math.Ceil((ax+lo[i])*inv-0.5)))
+			c1 := min(r.cols-1, int(math.Floor((ax+hi[i])*inv-0.5)))
+			if c0 > c1 {
+				continue
+			}
+			rr := q0 + i
+			row := r.on[rr*r.cols : (rr+1)*r.cols]
+			for c := c0; c <= c1; c++ {
+				row[c] = 1
+			}
 		}
 	}
 }

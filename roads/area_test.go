@@ -18,6 +18,9 @@ func TestMarkSegment(t *testing.T) {
 	rng := rand.New(rand.NewPCG(testSeed(t), 5))
 	for range 2000 {
 		rows, cols := 1+rng.IntN(30), 1+rng.IntN(30)
+		if rng.IntN(4) == 0 { // tall, so a segment spans several chunks of rows
+			rows = 1 + rng.IntN(120)
+		}
 		cell := 10 + rng.Float64()*50
 		b := rng.Float64() * 120
 		ax, ay := rng.Float64()*float64(cols)*cell, rng.Float64()*float64(rows)*cell
