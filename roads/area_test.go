@@ -191,3 +191,37 @@ func TestBufferRaster(t *testing.T) {
 		}
 	}
 }
+
+// TestMergeIntervals checks the union of one to four stretches, the one-
+// and two-stretch shortcuts among them, against covering a fine grid of
+// positions: every position is in the union exactly when it is in some
+// stretch, and the pairs come sorted and disjoint.
+func TestMergeIntervals(t *testing.T) {
+	rng := rand.New(rand.NewPCG(testSeed(t), 8))
+	for range 5000 {
+		var parts []interval
+		for range 1 + rng.IntN(4) {
+			a, b := float64(rng.IntN(20)), float64(rng.IntN(20))
+			parts = append(parts, interval{x0: a, x1: b})
+		}
+		got := mergeIntervals(parts, nil)
+		for i := range got {
+			if got[i][0] > got[i][1] || i > 0 && got[i][0] <= got[i-1][1] {
+				t.Fatalf("mergeIntervals(%v) = %v: not sorted and disjoint", parts, got)
+			}
+		}
+		for x := -0.25; x <= 20; x += 0.25 {
+			want := false
+			for _, p := range parts {
+				want = want || math.Min(p.x0, p.x1) <= x && x <= math.Max(p.x0, p.x1)
+			}
+			in := false
+			for _, g := range got {
+				in = in || g[0] <= x && x <= g[1]
+			}
+			if in != want {
+				t.Fatalf("mergeIntervals(%v) = %v: %v in it %v, in a stretch %v", parts, got, x, in, want)
+			}
+		}
+	}
+}

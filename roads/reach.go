@@ -154,9 +154,21 @@ func (n *Network) reach(ctx context.Context, from orb.Point, seconds float64, pr
 // mergeIntervals is the union of the parts' stretches as sorted,
 // disjoint [lo, hi] pairs.
 func mergeIntervals(parts []interval, out [][2]float64) [][2]float64 {
-	if len(parts) == 1 { // most edges: reached from one end, or within one
+	switch len(parts) { // most edges: reached from one end or both
+	case 1:
 		p := parts[0]
 		return append(out, [2]float64{math.Min(p.x0, p.x1), math.Max(p.x0, p.x1)})
+	case 2:
+		p, q := parts[0], parts[1]
+		a := [2]float64{math.Min(p.x0, p.x1), math.Max(p.x0, p.x1)}
+		b := [2]float64{math.Min(q.x0, q.x1), math.Max(q.x0, q.x1)}
+		if b[0] < a[0] {
+			a, b = b, a
+		}
+		if b[0] <= a[1] {
+			return append(out, [2]float64{a[0], math.Max(a[1], b[1])})
+		}
+		return append(out, a, b)
 	}
 	for _, p := range parts {
 		lo, hi := math.Min(p.x0, p.x1), math.Max(p.x0, p.x1)
