@@ -155,8 +155,8 @@ func bufferRaster(ctx context.Context, lines lineSet, b float64) (*raster, error
 		if len(keep) == 1 {
 			r.markSegment(a[0], a[1], a[0], a[1], false, b, cell)
 		}
-		for i, k := range keep[1:] {
-			r.markSegment(a[0], a[1], xy[k][0], xy[k][1], i > 0, b, cell)
+		for j, k := range keep[1:] {
+			r.markSegment(a[0], a[1], xy[k][0], xy[k][1], j > 0, b, cell)
 			a = xy[k]
 		}
 	}
