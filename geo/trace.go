@@ -1,8 +1,12 @@
 package geo
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
+	"slices"
 	"sort"
+	"sync"
 
 	"github.com/paulmach/orb"
 )
@@ -46,9 +50,13 @@ func findRun(runs []run, i int32) int32 {
 // ctx.Err() and no region. It is the one tracing of coverage gaps
 // (Grid.Gaps) and of reach areas (package roads).
 func TraceCells(ctx context.Context, cells []uint8, rows, cols int, in uint8, vertex func(c, r int) orb.Point) ([]CellRegion, error) {
+	sc := traceScratchPool.Get().(*traceScratch)
+	defer traceScratchPool.Put(sc)
 	// Runs and their components.
-	var runs []run
-	rowStart := make([]int32, rows+1)
+	runs := sc.runs[:0]
+	defer func() { sc.runs = runs[:0] }()
+	rowStart := slices.Grow(sc.rowStart[:0], rows+1)[:rows+1]
+	sc.rowStart = rowStart
 	for r := 0; r < rows; r++ {
 		if err := stopped(ctx, "trace"); err != nil {
 			return nil, err
@@ -56,10 +64,11 @@ func TraceCells(ctx context.Context, cells []uint8, rows, cols int, in uint8, ve
 		rowStart[r] = int32(len(runs))
 		row := cells[r*cols : (r+1)*cols]
 		for c := 0; c < cols; {
-			if row[c] != in {
-				c++
-				continue
+			k := bytes.IndexByte(row[c:], in) // most cells are not chosen
+			if k < 0 {
+				break
 			}
+			c += k
 			c0 := c
 			for c < cols && row[c] == in {
 				c++
@@ -89,16 +98,31 @@ func TraceCells(ctx context.Context, cells []uint8, rows, cols int, in uint8, ve
 	if len(runs) == 0 {
 		return nil, nil
 	}
-	comp := make(map[int32]int) // root run -> region index
+	// comp[root run] is its region's index + 1; the regions' runs are
+	// one array, each region a slice of it, counted first.
+	comp := slices.Grow(sc.comp[:0], len(runs))[:len(runs)]
+	sc.comp = comp
+	clear(comp)
 	var regions []CellRegion
+	counts := sc.counts[:0]
 	for i := range runs {
 		root := findRun(runs, int32(i))
-		k, ok := comp[root]
-		if !ok {
-			k = len(regions)
-			comp[root] = k
-			regions = append(regions, CellRegion{})
+		if comp[root] == 0 {
+			counts = append(counts, 0)
+			comp[root] = int32(len(counts))
 		}
+		counts[comp[root]-1]++
+	}
+	sc.counts = counts
+	regions = make([]CellRegion, len(counts))
+	all := make([]gapRun, len(runs))
+	at := 0
+	for k, n := range counts {
+		regions[k].runs = all[at : at : at+int(n)]
+		at += int(n)
+	}
+	for i := range runs {
+		k := comp[findRun(runs, int32(i))] - 1
 		regions[k].runs = append(regions[k].runs, gapRun{int32(runs[i].r), int32(runs[i].c0), int32(runs[i].c1)})
 	}
 	runOf := func(r, c int) int32 {
@@ -111,7 +135,9 @@ func TraceCells(ctx context.Context, cells []uint8, rows, cols int, in uint8, ve
 	// Boundary edges: bit d of out[v] is an edge leaving lattice vertex v
 	// in direction d (0 east, 1 north, 2 west, 3 south), chosen cell on its left.
 	w := cols + 1
-	out := make([]uint8, (rows+1)*w)
+	out := slices.Grow(sc.out[:0], (rows+1)*w)[:(rows+1)*w]
+	sc.out = out
+	clear(out)
 	chosen := func(r, c int) bool {
 		return r >= 0 && r < rows && c >= 0 && c < cols && cells[r*cols+c] == in
 	}
@@ -133,19 +159,20 @@ func TraceCells(ctx context.Context, cells []uint8, rows, cols int, in uint8, ve
 		}
 	}
 	step := [4]int{1, w, -1, -w}
-	type ring struct {
-		pts  []int // lattice vertices, not closed
-		area int   // twice the signed area in lattice units
-	}
-	rings := make([][]ring, len(regions))
+	// Every ring's corners in one array: ring i is pts[rings[i].p0:p1].
+	pts := sc.pts[:0]
+	rings := sc.rings[:0]
+	defer func() { sc.pts, sc.rings = pts[:0], rings[:0] }()
 	for row0 := 0; row0 < len(out); row0 += w { // each row of lattice vertices
 		if err := stopped(ctx, "trace"); err != nil {
 			return nil, err
 		}
-		for i, bitsAt := range out[row0 : row0+w] {
-			if bitsAt == 0 {
-				continue
+		for i := 0; i < w; i++ {
+			i = nextNonZero(out[row0:row0+w], i)
+			if i >= w {
+				break
 			}
+			bitsAt := out[row0+i]
 			v0 := row0 + i
 			for bitsAt != 0 {
 				d0 := 0
@@ -155,8 +182,8 @@ func TraceCells(ctx context.Context, cells []uint8, rows, cols int, in uint8, ve
 				// Region of the chosen cell on the left of the first edge.
 				r, c := v0/w, v0%w
 				left := [4][2]int{{r, c}, {r, c - 1}, {r - 1, c - 1}, {r - 1, c}}[d0]
-				k := comp[runOf(left[0], left[1])]
-				var pts []int
+				k := comp[runOf(left[0], left[1])] - 1
+				p0 := len(pts)
 				v, d := v0, d0
 				out[v] &^= 1 << d
 				for {
@@ -184,32 +211,82 @@ func TraceCells(ctx context.Context, cells []uint8, rows, cols int, in uint8, ve
 					out[nv] &^= 1 << nd
 					v, d = nv, nd
 				}
+				rg := pts[p0:]
 				a := 0
-				for i := range pts {
-					p, q := pts[i], pts[(i+1)%len(pts)]
+				for i := range rg {
+					p, q := rg[i], rg[(i+1)%len(rg)]
 					a += (p%w)*(q/w) - (q%w)*(p/w)
 				}
-				rings[k] = append(rings[k], ring{pts, a})
+				rings = append(rings, traceRing{region: k, p0: int32(p0), p1: int32(len(pts)), area: a})
 				bitsAt = out[v0]
 			}
 		}
 	}
-	for k := range regions {
-		var poly orb.Polygon
-		var holes []orb.Ring
-		for _, rg := range rings[k] {
-			lr := make(orb.Ring, 0, len(rg.pts)+1)
-			for _, v := range rg.pts {
-				lr = append(lr, vertex(v%w, v/w))
-			}
-			lr = append(lr, lr[0])
-			if rg.area > 0 {
-				poly = append(orb.Polygon{lr}, poly...)
-			} else {
-				holes = append(holes, lr)
+	// The rings' positions in one array, each ring closed; a region's
+	// exterior (the one counter-clockwise ring) first, then its holes.
+	// Rings are sorted by region, keeping their order of tracing.
+	slices.SortStableFunc(rings, func(a, b traceRing) int { return int(a.region - b.region) })
+	ringPts := make([]orb.Point, 0, len(pts)+len(rings))
+	polys := make([]orb.Ring, len(rings))
+	for i, rg := range rings {
+		start := len(ringPts)
+		for _, v := range pts[rg.p0:rg.p1] {
+			ringPts = append(ringPts, vertex(v%w, v/w))
+		}
+		ringPts = append(ringPts, ringPts[start])
+		polys[i] = ringPts[start:len(ringPts):len(ringPts)]
+	}
+	for i := 0; i < len(rings); {
+		j := i
+		for j < len(rings) && rings[j].region == rings[i].region {
+			j++
+		}
+		poly := orb.Polygon(polys[i:j:j])
+		for x := range poly {
+			if rings[i+x].area > 0 { // the exterior, moved first
+				ext := poly[x]
+				copy(poly[1:x+1], poly[:x])
+				poly[0] = ext
+				break
 			}
 		}
-		regions[k].Polygon = append(poly, holes...)
+		regions[rings[i].region].Polygon = poly
+		i = j
 	}
 	return regions, nil
 }
+
+// nextNonZero is the index of the first non-zero byte of b from i on,
+// len(b) if none: eight bytes a step, as most lattice vertices have no
+// boundary edge.
+func nextNonZero(b []byte, i int) int {
+	for ; i+8 <= len(b); i += 8 {
+		if binary.LittleEndian.Uint64(b[i:]) != 0 {
+			break
+		}
+	}
+	for ; i < len(b) && b[i] == 0; i++ {
+	}
+	return i
+}
+
+// traceRing is one traced ring of a region: its corners pts[p0:p1] and
+// twice its signed area in lattice units.
+type traceRing struct {
+	region int32
+	p0, p1 int32
+	area   int
+}
+
+// traceScratch is TraceCells' working memory, pooled between calls.
+type traceScratch struct {
+	runs     []run
+	rowStart []int32
+	comp     []int32
+	counts   []int32
+	out      []uint8
+	pts      []int
+	rings    []traceRing
+}
+
+var traceScratchPool = sync.Pool{New: func() any { return new(traceScratch) }}

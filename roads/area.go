@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/paulmach/orb"
 
@@ -33,12 +34,31 @@ const (
 	maxAreaCells = 1 << 18
 )
 
+// lineSet is the lines an area buffers: Len of them, Line(i) the
+// positions of the i-th, valid until the next call.
+type lineSet interface {
+	Len() int
+	Line(i int) orb.LineString
+}
+
+// multiLines is a MultiLineString as a lineSet.
+type multiLines orb.MultiLineString
+
+func (m multiLines) Len() int                  { return len(m) }
+func (m multiLines) Line(i int) orb.LineString { return m[i] }
+
 // bufferArea buffers lines by b metres on a raster and traces it.
 func bufferArea(ctx context.Context, lines orb.MultiLineString, b float64) (orb.MultiPolygon, error) {
+	return bufferLines(ctx, multiLines(lines), b)
+}
+
+// bufferLines is bufferArea of a lineSet.
+func bufferLines(ctx context.Context, lines lineSet, b float64) (orb.MultiPolygon, error) {
 	r, err := bufferRaster(ctx, lines, b)
 	if err != nil || r == nil {
 		return nil, err
 	}
+	defer r.release()
 	regions, err := geo.TraceCells(ctx, r.on, r.rows, r.cols, 1, r.vertex)
 	if err != nil {
 		return nil, fmt.Errorf("roads: reach area: %w", err)
@@ -55,18 +75,36 @@ func bufferArea(ctx context.Context, lines orb.MultiLineString, b float64) (orb.
 // bufferRaster marks the cells of a raster around lines whose centres
 // lie within b metres of a line, each line simplified first; nil for no
 // line.
-func bufferRaster(ctx context.Context, lines orb.MultiLineString, b float64) (*raster, error) {
-	first := slices.IndexFunc(lines, func(ls orb.LineString) bool { return len(ls) > 0 })
-	if first < 0 {
-		return nil, nil
-	}
-	bd := orb.Bound{Min: lines[first][0], Max: lines[first][0]}
-	for _, ls := range lines {
+func bufferRaster(ctx context.Context, lines lineSet, b float64) (*raster, error) {
+	// The box by comparisons: the positions are finite (checked where
+	// they entered), so min and max need not order NaNs and zeros.
+	x0, y0, x1, y1 := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	for i := range lines.Len() {
+		ls := lines.Line(i)
+		if len(ls) == 0 {
+			continue
+		}
+		if x0 > x1 {
+			x0, y0 = ls[0][0], ls[0][1]
+			x1, y1 = x0, y0
+		}
 		for _, p := range ls {
-			bd.Min[0], bd.Min[1] = min(bd.Min[0], p[0]), min(bd.Min[1], p[1])
-			bd.Max[0], bd.Max[1] = max(bd.Max[0], p[0]), max(bd.Max[1], p[1])
+			if p[0] < x0 {
+				x0 = p[0]
+			} else if p[0] > x1 {
+				x1 = p[0]
+			}
+			if p[1] < y0 {
+				y0 = p[1]
+			} else if p[1] > y1 {
+				y1 = p[1]
+			}
 		}
 	}
+	if x0 > x1 {
+		return nil, nil
+	}
+	bd := orb.Bound{Min: orb.Point{x0, y0}, Max: orb.Point{x1, y1}}
 	lat0 := (bd.Min[1] + bd.Max[1]) / 2
 	kx := metresPerDeg * math.Max(0.01, math.Cos(lat0*math.Pi/180))
 	ky := metresPerDeg
@@ -79,35 +117,46 @@ func bufferRaster(ctx context.Context, lines orb.MultiLineString, b float64) (*r
 	cols, rows := int(math.Ceil(wM/cell)), int(math.Ceil(hM/cell))
 	west := bd.Min[0] - (b+cell)/kx
 	south := bd.Min[1] - (b+cell)/ky
-	r := &raster{rows: rows, cols: cols, on: make([]uint8, rows*cols), west: west, south: south, kx: kx, ky: ky, cell: cell}
+	r := rasterPool.Get().(*raster)
+	on := r.on
+	if cap(on) < rows*cols {
+		on = make([]uint8, rows*cols)
+	} else {
+		on = on[:rows*cols]
+		clear(on)
+	}
+	xy, keep := r.xy[:0], r.keep[:0]
+	*r = raster{rows: rows, cols: cols, on: on, west: west, south: south, kx: kx, ky: ky, cell: cell}
+	defer func() { r.xy, r.keep = xy, keep }()
 	toXY := func(p orb.Point) (float64, float64) { return (p[0] - west) * kx, (p[1] - south) * ky }
 	// Each line is simplified to within a quarter of a cell before it is
 	// marked (Simplify): the buffer moves by at most that, and curvy
 	// mountain roads have many positions a few metres apart.
 	tol := cell / 4
-	var xy [][2]float64
-	var keep []int
-	for i, ls := range lines {
+	for i := range lines.Len() {
 		if i%checkEvery == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, fmt.Errorf("roads: reach area stopped: %w", err)
 			}
 		}
+		ls := lines.Line(i)
 		if len(ls) == 0 {
 			continue
 		}
-		xy = xy[:0]
-		for _, p := range ls {
-			x, y := toXY(p)
-			xy = append(xy, [2]float64{x, y})
+		xy = slices.Grow(xy[:0], len(ls))[:len(ls)]
+		for j, p := range ls {
+			xy[j][0], xy[j][1] = toXY(p)
 		}
 		keep = Simplify(xy, tol, keep[:0])
 		// The disc at a position between two segments is marked once,
-		// with the segment it ends.
+		// with the segment it ends; the line's first disc with its first
+		// segment, in one pass over their rows.
 		a := xy[keep[0]]
-		r.markSegment(a[0], a[1], a[0], a[1], false, b, cell)
-		for _, k := range keep[1:] {
-			r.markSegment(a[0], a[1], xy[k][0], xy[k][1], true, b, cell)
+		if len(keep) == 1 {
+			r.markSegment(a[0], a[1], a[0], a[1], false, b, cell)
+		}
+		for j, k := range keep[1:] {
+			r.markSegment(a[0], a[1], xy[k][0], xy[k][1], j > 0, b, cell)
 			a = xy[k]
 		}
 	}
@@ -121,6 +170,21 @@ type raster struct {
 	rows, cols                int
 	on                        []uint8 // 1: in the buffer
 	west, south, kx, ky, cell float64
+	xy                        [][2]float64 // scratch of bufferRaster
+	keep                      []int
+}
+
+// rasterPool keeps rasters and their scratch between areas: the cells
+// of a 15-minute drive are some hundred kilobytes, cleared faster than
+// allocated and collected.
+var rasterPool = sync.Pool{New: func() any { return new(raster) }}
+
+// release hands r back to the pool; r is not used after.
+func (r *raster) release() {
+	if cap(r.on) > maxAreaCells*2 {
+		return // an oversized one is left to the collector
+	}
+	rasterPool.Put(r)
 }
 
 // vertex is the position of lattice vertex (c, rr), for TraceCells.
@@ -135,93 +199,115 @@ func (r *raster) vertex(c, rr int) orb.Point {
 // nothing for a point). Either shape is convex (the band, with a disc or
 // the half of it beyond the band's end for each end), so each row of
 // cell centres meets it in one interval: the hull of where the row meets
-// the discs and the band between them.
-// Each row costs O(1) plus the cells it fills.
+// the discs and the band between them. Each piece's rows are found once
+// per segment, and in them the band's interval moves linearly with the
+// row, so a row costs a few multiplications, a square root per disc it
+// meets, and the cells it fills.
 func (r *raster) markSegment(ax, ay, bx, by float64, noStart bool, b, cell float64) {
-	inv := 1 / cell
-	r0 := max(0, int(math.Ceil((min(ay, by)-b)*inv-0.5)))
-	r1 := min(r.rows-1, int(math.Floor((max(ay, by)+b)*inv-0.5)))
 	dx, dy := bx-ax, by-ay
 	l2 := dx*dx + dy*dy
 	if noStart && l2 == 0 {
 		return
 	}
-	bl := b * math.Sqrt(l2)
-	b2 := b * b
-	// The band's two conditions linear in x, solved once per segment:
-	// the projection 0 <= (x-ax)dx + (y-ay)dy <= l2 and the distance
-	// |(x-ax)dy - (y-ay)dx| <= b·l, each an interval of x whose ends move
-	// linearly with y.
-	band := l2 > 0
-	var idx, idy float64
-	if dx != 0 {
-		idx = 1 / dx
-	}
-	if dy != 0 {
-		idy = 1 / dy
+	inv := 1 / cell
+	// rowsOf are the rows whose centres lie from y0 to y1.
+	rowsOf := func(y0, y1 float64) (int, int) {
+		return max(0, int(math.Ceil(y0*inv-0.5))), min(r.rows-1, int(math.Floor(y1*inv-0.5)))
 	}
 	inf := math.Inf(1)
-	for rr := r0; rr <= r1; rr++ {
-		y := (float64(rr) + 0.5) * cell
-		lo, hi := inf, -inf
-		py := (y - ay) * dy
-		if h := b2 - (y-by)*(y-by); h >= 0 {
-			w := math.Sqrt(h)
-			lo, hi = bx-w, bx+w
+	b2 := b * b
+	eb0, eb1 := rowsOf(by-b, by+b)
+	ea0, ea1 := 0, -1
+	n0, n1 := 0, -1
+	// In the band's rows, x - ax lies in [pl + u·t, ph + u·t] (the
+	// projection between 0 and l²) and in [sl + v·t, sh + v·t] (within
+	// b of the line), t = y - ay; u·t is where the projection is 0.
+	pl, ph, sl, sh := -inf, inf, -inf, inf
+	var u, v float64
+	if l2 > 0 {
+		if !noStart {
+			ea0, ea1 = rowsOf(ay-b, ay+b)
+		}
+		l := math.Sqrt(l2)
+		ext := b * math.Abs(dx) / l
+		n0, n1 = rowsOf(min(ay, by)-ext, max(ay, by)+ext)
+		if dx != 0 {
+			u = -dy / dx
+			w := l2 / dx
+			pl, ph = min(0, w), max(0, w)
+		}
+		if dy != 0 {
+			v = dx / dy
+			w := b * l / math.Abs(dy)
+			sl, sh = -w, w
+		}
+	}
+	r0, r1 := eb0, eb1
+	if n0 <= n1 {
+		r0, r1 = min(r0, n0), max(r1, n1)
+	}
+	if ea0 <= ea1 {
+		r0, r1 = min(r0, ea0), max(r1, ea1)
+	}
+	ex := bx - ax
+	// Each piece over its own rows into the rows' intervals, then the
+	// cells: loops without a test of which pieces a row meets.
+	var los, his [32]float64
+	for q0 := r0; q0 <= r1; q0 += len(los) {
+		q1 := min(r1, q0+len(los)-1)
+		lo, hi := los[:q1-q0+1], his[:q1-q0+1]
+		for i := range lo {
+			lo[i], hi[i] = inf, -inf
+		}
+		for rr := max(q0, n0); rr <= min(q1, n1); rr++ {
+			t := (float64(rr)+0.5)*cell - ay
+			ut, vt := u*t, v*t
+			if blo, bhi := max(pl+ut, sl+vt), min(ph+ut, sh+vt); blo <= bhi {
+				lo[rr-q0], hi[rr-q0] = blo, bhi
+			}
+		}
+		for rr := max(q0, eb0); rr <= min(q1, eb1); rr++ {
+			y := (float64(rr) + 0.5) * cell
+			e := y - by
+			w := math.Sqrt(max(0, b2-e*e))
+			dlo, dhi := ex-w, ex+w
 			if noStart {
 				// Only the part on the end's side of the start, where
 				// the disc is convex with the band; the rest is nearer
 				// the start, in its disc.
+				t := y - ay
 				switch {
 				case dx > 0:
-					lo = max(lo, ax-py*idx)
+					dlo = max(dlo, u*t)
 				case dx < 0:
-					hi = min(hi, ax-py*idx)
-				case py < 0:
-					lo, hi = inf, -inf
+					dhi = min(dhi, u*t)
+				case t*dy < 0:
+					continue
 				}
 			}
+			i := rr - q0
+			lo[i], hi[i] = min(lo[i], dlo), max(hi[i], dhi)
 		}
-		if !noStart {
-			if h := b2 - (y-ay)*(y-ay); h >= 0 {
-				w := math.Sqrt(h)
-				lo, hi = min(lo, ax-w), max(hi, ax+w)
-			}
+		for rr := max(q0, ea0); rr <= min(q1, ea1); rr++ {
+			t := (float64(rr)+0.5)*cell - ay
+			w := math.Sqrt(max(0, b2-t*t))
+			i := rr - q0
+			lo[i], hi[i] = min(lo[i], -w), max(hi[i], w)
 		}
-		if band {
-			blo, bhi := -inf, inf
-			ok := true
-			if dx != 0 {
-				x0, x1 := ax-py*idx, ax+(l2-py)*idx
-				if dx < 0 {
-					x0, x1 = x1, x0
-				}
-				blo, bhi = x0, x1
-			} else if py < 0 || py > l2 {
-				ok = false
+		for i := range lo {
+			if lo[i] > hi[i] {
+				continue
 			}
-			qy := (y - ay) * dx
-			if dy != 0 {
-				x0, x1 := ax+(qy-bl)*idy, ax+(qy+bl)*idy
-				if dy < 0 {
-					x0, x1 = x1, x0
-				}
-				blo, bhi = max(blo, x0), min(bhi, x1)
-			} else if qy < -bl || qy > bl {
-				ok = false
+			c0 := max(0, int(math.Ceil((ax+lo[i])*inv-0.5)))
+			c1 := min(r.cols-1, int(math.Floor((ax+hi[i])*inv-0.5)))
+			if c0 > c1 {
+				continue
 			}
-			if ok && blo <= bhi {
-				lo, hi = min(lo, blo), max(hi, bhi)
+			rr := q0 + i
+			row := r.on[rr*r.cols : (rr+1)*r.cols]
+			for c := c0; c <= c1; c++ {
+				row[c] = 1
 			}
-		}
-		if lo > hi {
-			continue
-		}
-		c0 := max(0, int(math.Ceil(lo*inv-0.5)))
-		c1 := min(r.cols-1, int(math.Floor(hi*inv-0.5)))
-		row := r.on[rr*r.cols : (rr+1)*r.cols]
-		for c := c0; c <= c1; c++ {
-			row[c] = 1
 		}
 	}
 }
@@ -268,13 +354,12 @@ func Simplify(pts [][2]float64, tol float64, idx []int) []int {
 			if d2 < maxD2 || !open && (rx*vy-ry*vx < 0 || vx*ly-vy*lx < 0) {
 				break
 			}
-			// The directions within asin(tol/d) of v.
-			d := math.Sqrt(d2)
-			sn := tol / d
-			cs := math.Sqrt(1 - sn*sn)
-			ux, uy := vx/d, vy/d
-			nrx, nry := ux*cs+uy*sn, uy*cs-ux*sn // v turned clockwise
-			nlx, nly := ux*cs-uy*sn, uy*cs+ux*sn // counter-clockwise
+			// The directions within asin(tol/d) of v: v turned by the
+			// angle whose sine is tol/d and cosine s/d, each edge scaled
+			// by d² (the cone's tests are signs of cross products).
+			s := math.Sqrt(d2 - tol2)
+			nrx, nry := vx*s+vy*tol, vy*s-vx*tol // v turned clockwise
+			nlx, nly := vx*s-vy*tol, vy*s+vx*tol // counter-clockwise
 			if open {
 				rx, ry, lx, ly, open = nrx, nry, nlx, nly, false
 			} else {

@@ -18,6 +18,9 @@ func TestMarkSegment(t *testing.T) {
 	rng := rand.New(rand.NewPCG(testSeed(t), 5))
 	for range 2000 {
 		rows, cols := 1+rng.IntN(30), 1+rng.IntN(30)
+		if rng.IntN(4) == 0 { // tall, so a segment spans several chunks of rows
+			rows = 1 + rng.IntN(120)
+		}
 		cell := 10 + rng.Float64()*50
 		b := rng.Float64() * 120
 		ax, ay := rng.Float64()*float64(cols)*cell, rng.Float64()*float64(rows)*cell
@@ -158,7 +161,7 @@ func TestBufferRaster(t *testing.T) {
 			}
 			lines = append(lines, ls)
 		}
-		r, err := bufferRaster(context.Background(), lines, ReachBufferM)
+		r, err := bufferRaster(context.Background(), multiLines(lines), ReachBufferM)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -184,6 +187,40 @@ func TestBufferRaster(t *testing.T) {
 				if d <= ReachBufferM-tol-1e-6 && !on || d > ReachBufferM+tol+1e-6 && on {
 					t.Fatalf("trial %d: cell %d,%d at %.2f m from the lines is on = %v (buffer %d, tolerance %.1f)\n%v", trial, rr, c, d, on, ReachBufferM, tol, lines)
 				}
+			}
+		}
+	}
+}
+
+// TestMergeIntervals checks the union of one to four stretches, the one-
+// and two-stretch shortcuts among them, against covering a fine grid of
+// positions: every position is in the union exactly when it is in some
+// stretch, and the pairs come sorted and disjoint.
+func TestMergeIntervals(t *testing.T) {
+	rng := rand.New(rand.NewPCG(testSeed(t), 8))
+	for range 5000 {
+		var parts []interval
+		for range 1 + rng.IntN(4) {
+			a, b := float64(rng.IntN(20)), float64(rng.IntN(20))
+			parts = append(parts, interval{x0: a, x1: b})
+		}
+		got := mergeIntervals(parts, nil)
+		for i := range got {
+			if got[i][0] > got[i][1] || i > 0 && got[i][0] <= got[i-1][1] {
+				t.Fatalf("mergeIntervals(%v) = %v: not sorted and disjoint", parts, got)
+			}
+		}
+		for x := -0.25; x <= 20; x += 0.25 {
+			want := false
+			for _, p := range parts {
+				want = want || math.Min(p.x0, p.x1) <= x && x <= math.Max(p.x0, p.x1)
+			}
+			in := false
+			for _, g := range got {
+				in = in || g[0] <= x && x <= g[1]
+			}
+			if in != want {
+				t.Fatalf("mergeIntervals(%v) = %v: %v in it %v, in a stretch %v", parts, got, x, in, want)
 			}
 		}
 	}

@@ -524,6 +524,15 @@ func TestReachLengthAgainstDijkstra(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The area alone, from the network's positions directly, is the
+		// same area.
+		ra, err := n.ReachArea(ctx, p, bound, &prof)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ra.Roads != nil || ra.AreaKm2 != r.AreaKm2 || ra.RoadLengthM != r.RoadLengthM || !orb.Equal(ra.Area, r.Area) {
+			t.Fatalf("round %d: ReachArea %v km² in %d polygons, Reach %v km² in %d", round, ra.AreaKm2, len(ra.Area), r.AreaKm2, len(r.Area))
+		}
 		if math.Abs(r.RoadLengthM-want) > 1e-6*math.Max(1, want)+1e-3 {
 			t.Fatalf("round %d %s bound %v: reached %v m of road, oracle %v", round, prof.Mode, bound, r.RoadLengthM, want)
 		}

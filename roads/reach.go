@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/paulmach/orb"
 
@@ -30,6 +31,63 @@ type Reach struct {
 // Reach searches the network from one point for seconds (the off-road
 // part included) and returns the reached roads and their area.
 func (n *Network) Reach(ctx context.Context, from orb.Point, seconds float64, prof *Profile) (*Reach, error) {
+	return n.reach(ctx, from, seconds, prof, true)
+}
+
+// ReachArea is Reach without the reached roads (Roads is nil): the area
+// alone, its positions in a buffer kept for the next call rather than in
+// lines handed to the caller.
+func (n *Network) ReachArea(ctx context.Context, from orb.Point, seconds float64, prof *Profile) (*Reach, error) {
+	return n.reach(ctx, from, seconds, prof, false)
+}
+
+// reachScratch is the reached stretches and their positions of one
+// area-only reach, pooled: they are dropped once the area is traced.
+type reachScratch struct {
+	buf    []interval
+	merged [][2]float64
+	parts  []stretch
+	pts    orb.LineString
+}
+
+// stretch is the part [lo, hi] metres of edge e.
+type stretch struct {
+	e      uint32
+	lo, hi float64
+}
+
+// stretchLines are reached stretches as the lines of an area, and the
+// walk to the road if any, last.
+type stretchLines struct {
+	n     *Network
+	parts []stretch
+	walk  orb.LineString
+	buf   *orb.LineString
+}
+
+func (s *stretchLines) Len() int {
+	if s.walk != nil {
+		return len(s.parts) + 1
+	}
+	return len(s.parts)
+}
+
+func (s *stretchLines) Line(i int) orb.LineString {
+	if i == len(s.parts) {
+		return s.walk
+	}
+	p, n := s.parts[i], s.n
+	st, t := n.geom[p.e], n.geom[p.e+1]
+	if p.lo <= 0 && p.hi >= n.cum[t-1] && t-st >= 2 {
+		return n.pts[st:t:t]
+	}
+	*s.buf = n.appendSubLine((*s.buf)[:0], p.e, p.lo, p.hi)
+	return *s.buf
+}
+
+var reachPool = sync.Pool{New: func() any { return new(reachScratch) }}
+
+func (n *Network) reach(ctx context.Context, from orb.Point, seconds float64, prof *Profile, withRoads bool) (*Reach, error) {
 	if err := checkPoint(from); err != nil {
 		return nil, err
 	}
@@ -38,45 +96,53 @@ func (n *Network) Reach(ctx context.Context, from orb.Point, seconds float64, pr
 		return nil, err
 	}
 	r := &Reach{From: t.Sources[0], Tree: t}
-	var buf []interval
-	var merged [][2]float64
+	sc := reachPool.Get().(*reachScratch)
+	defer reachPool.Put(sc)
 	// The reached stretches first, then every part's positions in one
 	// array sized for them, cut into lines.
-	type stretch struct {
-		e      uint32
-		lo, hi float64
-	}
-	var parts []stretch
+	sc.parts = sc.parts[:0]
 	size := 0
 	t.reachedEdges(func(e uint32) bool {
-		buf = t.edgeParts(e, buf)
-		merged = mergeIntervals(buf, merged[:0])
-		for _, iv := range merged {
+		sc.buf = t.edgeParts(e, sc.buf)
+		sc.merged = mergeIntervals(sc.buf, sc.merged[:0])
+		for _, iv := range sc.merged {
 			if iv[1] <= iv[0] {
 				continue
 			}
 			r.RoadLengthM += iv[1] - iv[0]
-			parts = append(parts, stretch{e, iv[0], iv[1]})
+			sc.parts = append(sc.parts, stretch{e, iv[0], iv[1]})
 			size += int(n.geom[e+1]-n.geom[e]) + 2
 		}
 		return true
 	})
-	pts := make(orb.LineString, 0, size)
-	r.Roads = make(orb.MultiLineString, len(parts))
-	for i, p := range parts {
-		start := len(pts)
-		pts = n.appendSubLine(pts, p.e, p.lo, p.hi)
-		r.Roads[i] = pts[start:len(pts):len(pts)]
+	var walk orb.LineString
+	if r.From.OffRoadM > 0 && offRoadS(&r.From, prof) <= seconds {
+		// The walk from the point to the road is reached too.
+		walk = orb.LineString{r.From.Query, r.From.Point}
+	}
+	var lines lineSet
+	if withRoads {
+		pts := make(orb.LineString, 0, size)
+		r.Roads = make(orb.MultiLineString, len(sc.parts))
+		for i, p := range sc.parts {
+			start := len(pts)
+			pts = n.appendSubLine(pts, p.e, p.lo, p.hi)
+			r.Roads[i] = pts[start:len(pts):len(pts)]
+		}
+		ml := multiLines(r.Roads)
+		if walk != nil {
+			ml = append(slices.Clip(ml), walk)
+		}
+		lines = ml
+	} else {
+		// Straight from the network's positions: a whole edge's are
+		// its own, a part's cut into a scratch line.
+		lines = &stretchLines{n: n, parts: sc.parts, walk: walk, buf: &sc.pts}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	lines := r.Roads
-	if r.From.OffRoadM > 0 && offRoadS(&r.From, prof) <= seconds {
-		// The walk from the point to the road is reached too.
-		lines = append(slices.Clip(lines), orb.LineString{r.From.Query, r.From.Point})
-	}
-	area, err := bufferArea(ctx, lines, ReachBufferM)
+	area, err := bufferLines(ctx, lines, ReachBufferM)
 	if err != nil {
 		return nil, err
 	}
@@ -88,6 +154,22 @@ func (n *Network) Reach(ctx context.Context, from orb.Point, seconds float64, pr
 // mergeIntervals is the union of the parts' stretches as sorted,
 // disjoint [lo, hi] pairs.
 func mergeIntervals(parts []interval, out [][2]float64) [][2]float64 {
+	switch len(parts) { // most edges: reached from one end or both
+	case 1:
+		p := parts[0]
+		return append(out, [2]float64{math.Min(p.x0, p.x1), math.Max(p.x0, p.x1)})
+	case 2:
+		p, q := parts[0], parts[1]
+		a := [2]float64{math.Min(p.x0, p.x1), math.Max(p.x0, p.x1)}
+		b := [2]float64{math.Min(q.x0, q.x1), math.Max(q.x0, q.x1)}
+		if b[0] < a[0] {
+			a, b = b, a
+		}
+		if b[0] <= a[1] {
+			return append(out, [2]float64{a[0], math.Max(a[1], b[1])})
+		}
+		return append(out, a, b)
+	}
 	for _, p := range parts {
 		lo, hi := math.Min(p.x0, p.x1), math.Max(p.x0, p.x1)
 		out = append(out, [2]float64{lo, hi})

@@ -422,7 +422,11 @@ func (p *Planner) Reach(ctx context.Context, req *ReachRequest) (*Reached, error
 		out.Method, out.Circle = MethodStraightLine, circle
 		return out, nil
 	}
-	r, err := p.Roads.Reach(ctx, req.From, minutes*60, &tr.profile)
+	reach := p.Roads.ReachArea
+	if req.Roads {
+		reach = p.Roads.Reach
+	}
+	r, err := reach(ctx, req.From, minutes*60, &tr.profile)
 	if err != nil {
 		return nil, roadStopped(err, "lon", p.timeout())
 	}
