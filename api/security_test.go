@@ -11,9 +11,11 @@ import (
 	"testing/fstest"
 )
 
-// wantSecurity are the security headers every response must carry.
+// wantSecurity are the security headers every response must carry, with
+// the API's Content-Security-Policy; a page or a script carries
+// ContentSecurityPolicy instead (checkPageSecurityHeaders).
 var wantSecurity = map[string]string{
-	"Content-Security-Policy": ContentSecurityPolicy,
+	"Content-Security-Policy": APIContentSecurityPolicy,
 	"X-Content-Type-Options":  "nosniff",
 	"Referrer-Policy":         "strict-origin-when-cross-origin",
 	"X-Frame-Options":         "DENY",
@@ -21,43 +23,72 @@ var wantSecurity = map[string]string{
 
 func checkSecurityHeaders(t *testing.T, what string, h http.Header) {
 	t.Helper()
+	checkSecurityHeadersCSP(t, what, h, APIContentSecurityPolicy)
+}
+
+func checkSecurityHeadersCSP(t *testing.T, what string, h http.Header, csp string) {
+	t.Helper()
 	for name, want := range wantSecurity {
-		if got := h.Get(name); got != want {
-			t.Errorf("%s %s = %q; want %q", what, name, got, want)
+		if name == "Content-Security-Policy" {
+			want = csp
+		}
+		if got := h.Values(name); len(got) != 1 || got[0] != want {
+			t.Errorf("%s %s = %q; want once %q", what, name, got, want)
 		}
 	}
 }
 
 // TestSecurityHeaders checks that the web map, its files, data answers
-// and problems of every kind carry the security headers.
+// and problems of every kind carry the security headers, and the web
+// map's policy exactly on its pages and scripts (a 304 of the page too,
+// since a browser takes the stored page's headers from it).
 func TestSecurityHeaders(t *testing.T) {
 	web := fstest.MapFS{
-		"index.html":    {Data: []byte("<!doctype html><title>map</title><script src=static/app.js></script>")},
-		"static/app.js": {Data: []byte("'use strict';\n")},
+		"index.html":       {Data: []byte("<!doctype html><title>map</title><script src=static/app.js></script>")},
+		"static/app.js":    {Data: []byte("'use strict';\n")},
+		"static/style.css": {Data: []byte("body{margin:0}\n")},
+		"sw.js":            {Data: []byte("'use strict';\n")},
 	}
 	s := newTestServer(t, fixture(t), Config{Web: web})
+	page := func(t *testing.T) string {
+		resp, err := s.App().Test(httptest.NewRequest(http.MethodGet, "/", nil), -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.Header.Get("ETag")
+	}
 	tests := []struct {
 		method, target string
 		status         int
+		csp            string
+		noneMatch      bool // send the page's ETag as If-None-Match
 	}{
-		{http.MethodGet, "/", 200},
-		{http.MethodGet, "/index.html", 200},
-		{http.MethodGet, "/static/app.js", 200},
-		{http.MethodGet, "/v1/stations/nearest?lon=111.9&lat=43.6&k=2", 200},
-		{http.MethodGet, "/v1/stations/erenhot-port", 200},
-		{http.MethodGet, "/ogc/collections", 200},
-		{http.MethodGet, "/openapi.json", 200},
-		{http.MethodGet, "/healthz", 200},
-		{http.MethodGet, "/metrics", 200},
-		{http.MethodGet, "/v1/stations/nearest?lon=x&lat=1", 400},
-		{http.MethodGet, "/v1/stations/nope", 404},
-		{http.MethodGet, "/static/nope.js", 404},
-		{http.MethodPost, "/v1/stations/nearest?lon=1&lat=1", 405},
-		{http.MethodPost, "/v1/stations", 503}, // read-only
+		{http.MethodGet, "/", 200, ContentSecurityPolicy, false},
+		{http.MethodGet, "/", 304, ContentSecurityPolicy, true},
+		{http.MethodGet, "/index.html", 200, ContentSecurityPolicy, false},
+		{http.MethodGet, "/static/app.js", 200, ContentSecurityPolicy, false},
+		{http.MethodGet, "/sw.js", 200, ContentSecurityPolicy, false},
+		{http.MethodGet, "/static/style.css", 200, APIContentSecurityPolicy, false},
+		{http.MethodGet, "/v1/stations/nearest?lon=111.9&lat=43.6&k=2", 200, APIContentSecurityPolicy, false},
+		{http.MethodGet, "/v1/stations/erenhot-port", 200, APIContentSecurityPolicy, false},
+		{http.MethodGet, "/ogc/collections", 200, APIContentSecurityPolicy, false},
+		{http.MethodGet, "/openapi.json", 200, APIContentSecurityPolicy, false},
+		{http.MethodGet, "/healthz", 200, APIContentSecurityPolicy, false},
+		{http.MethodGet, "/metrics", 200, APIContentSecurityPolicy, false},
+		{http.MethodGet, "/v1/stations/nearest?lon=x&lat=1", 400, APIContentSecurityPolicy, false},
+		{http.MethodGet, "/v1/stations/nope", 404, APIContentSecurityPolicy, false},
+		{http.MethodGet, "/static/nope.js", 404, APIContentSecurityPolicy, false},
+		{http.MethodPost, "/v1/stations/nearest?lon=1&lat=1", 405, APIContentSecurityPolicy, false},
+		{http.MethodPost, "/v1/stations", 503, APIContentSecurityPolicy, false}, // read-only
 	}
 	for _, tc := range tests {
 		t.Run(tc.method+" "+tc.target, func(t *testing.T) {
-			resp, err := s.App().Test(httptest.NewRequest(tc.method, tc.target, nil), -1)
+			req := httptest.NewRequest(tc.method, tc.target, nil)
+			if tc.noneMatch {
+				req.Header.Set("If-None-Match", page(t))
+			}
+			resp, err := s.App().Test(req, -1)
 			if err != nil {
 				t.Fatalf("%s %s: %v", tc.method, tc.target, err)
 			}
@@ -65,8 +96,42 @@ func TestSecurityHeaders(t *testing.T) {
 			if resp.StatusCode != tc.status {
 				t.Fatalf("%s %s = %d; want %d", tc.method, tc.target, resp.StatusCode, tc.status)
 			}
-			checkSecurityHeaders(t, tc.method+" "+tc.target, resp.Header)
+			checkSecurityHeadersCSP(t, tc.method+" "+tc.target, resp.Header, tc.csp)
 		})
+	}
+}
+
+// TestSecurityPolicyFor checks which media types get the web map's
+// policy: HTML and JavaScript, whatever their parameters and case.
+func TestSecurityPolicyFor(t *testing.T) {
+	tests := []struct {
+		ctype string
+		page  bool
+	}{
+		{"text/html; charset=utf-8", true},
+		{"TEXT/HTML", true},
+		{" text/html ;charset=utf-8", true},
+		{"text/javascript; charset=utf-8", true},
+		{"application/javascript", true},
+		{"application/json", false},
+		{"application/geo+json", false},
+		{"application/problem+json", false},
+		{"application/vnd.mapbox-vector-tile", false},
+		{"text/csv; charset=utf-8", false},
+		{"text/plain; charset=utf-8", false},
+		{"text/htmlx", false},
+		{"text/css", false},
+		{"image/svg+xml", false},
+		{"", false},
+	}
+	for _, tc := range tests {
+		want := APIContentSecurityPolicy
+		if tc.page {
+			want = ContentSecurityPolicy
+		}
+		if got := string(securityPolicyFor([]byte(tc.ctype))); got != want {
+			t.Errorf("securityPolicyFor(%q) = %q; want %q", tc.ctype, got, want)
+		}
 	}
 }
 
@@ -106,6 +171,10 @@ func TestContentSecurityPolicy(t *testing.T) {
 	}
 	if strings.Contains(ContentSecurityPolicy, "unsafe-") {
 		t.Errorf("policy %q allows unsafe-inline or unsafe-eval", ContentSecurityPolicy)
+	}
+	// The API's policy: nothing loads from an answer, nobody frames it.
+	if APIContentSecurityPolicy != "default-src 'none'; frame-ancestors 'none'" {
+		t.Errorf("API policy %q; want default-src 'none'; frame-ancestors 'none'", APIContentSecurityPolicy)
 	}
 }
 

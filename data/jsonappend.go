@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"strconv"
 	"unicode/utf8"
 )
@@ -35,6 +36,42 @@ func AppendJSONFloat(b []byte, f float64) ([]byte, error) {
 
 const hexDigits = "0123456789abcdef"
 
+// The SWAR masks: a uint64 holds 8 bytes of a string, least significant
+// first.
+const (
+	swarOnes = 0x0101010101010101
+	swarHigh = 0x8080808080808080
+)
+
+// unsafeBytes sets bit 7 of the bytes of x that cannot be copied into a
+// JSON string as they are, exactly at and below the lowest one set (above
+// it, borrows may set more), so bits.TrailingZeros64/8 is the index of
+// the first: a control character, '"', '\\', a byte from 0x80 (the start
+// or middle of a multi-byte sequence, valid or not, which the caller
+// decodes), and with html '<', '>' and '&'.
+//
+// Each term is a subtraction that sets bit 7 of a byte below a bound (x -
+// 0x20: below 0x20; x^c - 1: equal to c, as x^c is 0), with a borrow into
+// the next byte only from a byte it flags. Its other flags are bytes from
+// 0x80, which x itself flags, so one AND with swarHigh serves all.
+func unsafeBytes(x uint64, html bool) uint64 {
+	m := x | (x - 0x20*swarOnes) | ((x ^ '"'*swarOnes) - swarOnes) | ((x ^ '\\'*swarOnes) - swarOnes)
+	if html {
+		// '<' and '>' differ in bit 1 only: x|2 is '>' for both.
+		m |= ((x | 0x02*swarOnes) ^ '>'*swarOnes) - swarOnes
+		m |= (x ^ '&'*swarOnes) - swarOnes
+	}
+	return m & swarHigh
+}
+
+// load64 reads s[i:i+8] as a little-endian uint64 (one load on amd64 and
+// arm64: the compiler merges the byte loads).
+func load64(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
 // safeASCII marks the ASCII bytes that go into a JSON string as they are:
 // printable, and not " or \ (safeHTML: nor <, > or &).
 var safeASCII, safeHTML = func() (plain, html [utf8.RuneSelf]bool) {
@@ -54,6 +91,9 @@ var safeASCII, safeHTML = func() (plain, html [utf8.RuneSelf]bool) {
 // does: control characters, quotes and backslashes escaped (and <, >, &
 // with escapeHTML, encoding/json's default), U+2028 and U+2029 escaped
 // for JavaScript, and each byte of invalid UTF-8 replaced by U+FFFD.
+//
+// Runs of ASCII bytes that need no escape are skipped 8 at a time
+// (unsafeBytes) and copied at once; this is a hot path of every answer.
 func AppendJSONString(b []byte, s string, escapeHTML bool) []byte {
 	safe := &safeASCII
 	if escapeHTML {
@@ -65,7 +105,17 @@ func AppendJSONString(b []byte, s string, escapeHTML bool) []byte {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if safe[c] {
+				// A run of safe bytes: skip it 8 at a time. A lone one,
+				// a space between the words of a Cyrillic or Greek
+				// name, is not worth the test.
 				i++
+				for i+8 <= len(s) && s[i] < utf8.RuneSelf {
+					if m := unsafeBytes(load64(s, i), escapeHTML); m != 0 {
+						i += bits.TrailingZeros64(m) >> 3
+						break
+					}
+					i += 8
+				}
 				continue
 			}
 			b = append(b, s[start:i]...)
