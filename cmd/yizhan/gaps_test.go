@@ -67,7 +67,7 @@ func TestRunGapsErrors(t *testing.T) {
 		{[]string{"--area", zigzag, "--cell-m", "10"}, "edge–row crossings at cell_m=10; the work limit is 100000000"},
 		{[]string{"--region", "150000", "--kind", "port", "--radius-m", "200000", "--cell-m", "1000", "--suggest", "2"}, "cell visits at cell_m=1000"},
 		{[]string{"--region", "150000", "--timeout", "0s"}, "--timeout must be positive"},
-		{[]string{"--region", "150000", "--timeout", "1ns"}, "deadline"},
+		{[]string{"--region", "150000", "--timeout", "1ns"}, "longer than the limit of 1ns"},
 	}
 	for _, tc := range tests {
 		var stdout, stderr bytes.Buffer
