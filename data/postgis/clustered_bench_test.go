@@ -2,8 +2,13 @@ package postgis
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io"
 	"os"
+	"runtime"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -30,6 +35,8 @@ import (
 //   - LoadAll: LoadAll and the snapshot built from it (what start-up does
 //     before the server is ready), on the table after VACUUM ANALYZE; the
 //     metrics loadall_s and snapshot_s split the time between the two.
+//
+//   - LoadAllServer: the COPY of LoadAll alone, its rows thrown away.
 //
 //     YIZHAN_TEST_DATABASE_URL=... go test ./data/postgis -run '^$' -bench Clustered1M -benchtime 3x -timeout 30m
 func BenchmarkClustered1M(b *testing.B) {
@@ -127,6 +134,41 @@ func BenchmarkClustered1M(b *testing.B) {
 		b.ReportMetric(load.Seconds()/float64(b.N), "loadall_s")
 		b.ReportMetric(build.Seconds()/float64(b.N), "snapshot_s")
 	})
+
+	// LoadAllServer is LoadAll's COPY with the rows thrown away as they
+	// arrive, in as many page ranges on as many connections: what the
+	// server and the wire cost, which no decoding can go below.
+	b.Run("LoadAllServer", func(b *testing.B) {
+		db := fill(b)
+		var pages int64
+		if err := db.pool.QueryRow(ctx, "SELECT pg_relation_size('stations') / current_setting('block_size')::int").Scan(&pages); err != nil {
+			b.Fatal(err)
+		}
+		parts := int64(min(runtime.GOMAXPROCS(0), 8))
+		b.ResetTimer()
+		for range b.N {
+			var wg sync.WaitGroup
+			errs := make([]error, parts)
+			for i := range parts {
+				wg.Go(func() {
+					sql := fmt.Sprintf("COPY (SELECT %s FROM stations WHERE NOT deleted AND ctid >= '(%d,0)'::tid AND ctid < '(%d,0)'::tid) TO STDOUT (FORMAT binary)",
+						selectColumns, pages*i/parts, pages*(i+1)/parts+boolInt(i == parts-1))
+					conn, err := db.pool.Acquire(ctx)
+					if err != nil {
+						errs[i] = err
+						return
+					}
+					defer conn.Release()
+					_, errs[i] = conn.Conn().PgConn().CopyTo(ctx, io.Discard, sql)
+				})
+			}
+			wg.Wait()
+			if err := errors.Join(errs...); err != nil {
+				b.Fatal(err)
+			}
+		}
+		records(b, b.Elapsed().Seconds())
+	})
 }
 
 // envRecords is YIZHAN_BENCH_RECORDS, or 1,000,000.
@@ -140,4 +182,12 @@ func envRecords(b *testing.B) int {
 		n = v
 	}
 	return n
+}
+
+// boolInt is 1 for true: the last page range reaches past the last page.
+func boolInt(v bool) int64 {
+	if v {
+		return 1
+	}
+	return 0
 }
