@@ -151,7 +151,7 @@ func (s *Station) validate(reparseHours bool) []*FieldError {
 		bad("id", "%d bytes long; at most %d allowed", len(s.ID), MaxIDBytes)
 	case !utf8.ValidString(s.ID):
 		bad("id", "not valid UTF-8")
-	case strings.IndexFunc(s.ID, unicode.IsControl) >= 0:
+	case hasControl(s.ID, nil):
 		bad("id", "contains a control character")
 	case strings.TrimSpace(s.ID) != s.ID:
 		bad("id", "has leading or trailing spaces")
@@ -177,21 +177,30 @@ func (s *Station) validate(reparseHours bool) []*FieldError {
 		}
 	}
 
-	if strings.TrimSpace(s.Names.ZH) == "" && strings.TrimSpace(s.Names.EN) == "" {
+	// One pass over each name gives every fact its checks need (see
+	// scanText), and the field names are constants: a load validates a
+	// million records, and this runs for every one of them.
+	names := [...]struct {
+		field, name string
+		facts       textFacts
+	}{{field: "names.zh", name: s.Names.ZH}, {field: "names.en", name: s.Names.EN}, {field: "names.ru", name: s.Names.RU}, {field: "names.mn", name: s.Names.MN}}
+	for i := range names {
+		names[i].facts = scanText(names[i].name)
+	}
+	if names[0].facts.blank && names[1].facts.blank {
 		bad("names", "needs a Chinese (zh) or English (en) name")
 	}
-	for _, n := range []struct{ lang, name string }{{"zh", s.Names.ZH}, {"en", s.Names.EN}, {"ru", s.Names.RU}, {"mn", s.Names.MN}} {
-		field := "names." + n.lang
+	for _, n := range names {
 		switch {
 		case n.name == "":
-		case !utf8.ValidString(n.name):
-			bad(field, "not valid UTF-8")
-		case utf8.RuneCountInString(n.name) > MaxNameRunes:
-			bad(field, "%d characters long; at most %d allowed", utf8.RuneCountInString(n.name), MaxNameRunes)
-		case strings.IndexFunc(n.name, unicode.IsControl) >= 0:
-			bad(field, "contains a control character")
-		case strings.TrimSpace(n.name) == "":
-			bad(field, "only spaces; leave it out instead")
+		case n.facts.invalid:
+			bad(n.field, "not valid UTF-8")
+		case n.facts.runes > MaxNameRunes:
+			bad(n.field, "%d characters long; at most %d allowed", n.facts.runes, MaxNameRunes)
+		case n.facts.control:
+			bad(n.field, "contains a control character")
+		case n.facts.blank:
+			bad(n.field, "only spaces; leave it out instead")
 		}
 	}
 
@@ -288,7 +297,7 @@ func (s *Station) validate(reparseHours bool) []*FieldError {
 // meaning in a name, number or zone and break the terminals and logs
 // they end up in).
 func checkText(v string, maxBytes int) string {
-	return checkTextFunc(v, maxBytes, unicode.IsControl)
+	return checkTextFunc(v, maxBytes, nil)
 }
 
 // checkAddress is checkText for postal addresses, which may span lines
@@ -300,6 +309,8 @@ func checkAddress(v string, maxBytes int) string {
 	})
 }
 
+// checkTextFunc is checkText with the control characters refused given
+// by refused; nil refuses all of them (unicode.IsControl).
 func checkTextFunc(v string, maxBytes int, refused func(rune) bool) string {
 	switch {
 	case v == "":
@@ -308,7 +319,7 @@ func checkTextFunc(v string, maxBytes int, refused func(rune) bool) string {
 		return "not valid UTF-8"
 	case len(v) > maxBytes:
 		return fmt.Sprintf("%d bytes long; at most %d allowed", len(v), maxBytes)
-	case strings.IndexFunc(v, refused) >= 0:
+	case hasControl(v, refused):
 		return "contains a control character"
 	}
 	return ""
@@ -328,4 +339,72 @@ func checkList(bad func(field, format string, args ...any), field string, values
 			bad(field, "%q listed twice", v)
 		}
 	}
+}
+
+// textFacts are what the checks of a name need to know of it, as
+// scanText finds them in one pass: whether it is valid UTF-8
+// (utf8.ValidString), its length in characters (utf8.RuneCountInString),
+// whether it holds a control character (unicode.IsControl) and whether it
+// is empty or only spaces (strings.TrimSpace gives "").
+type textFacts struct {
+	invalid, control, blank bool
+	runes                   int
+}
+
+// scanText returns the textFacts of s, reading ASCII without decoding.
+func scanText(s string) textFacts {
+	f := textFacts{blank: true}
+	for i := 0; i < len(s); {
+		f.runes++
+		if c := s[i]; c < utf8.RuneSelf {
+			i++
+			if c < 0x20 || c == 0x7f {
+				f.control = true
+			}
+			if f.blank && !asciiSpace(c) {
+				f.blank = false
+			}
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		if r == utf8.RuneError && size == 1 {
+			f.invalid = true
+		}
+		if unicode.IsControl(r) {
+			f.control = true
+		}
+		if f.blank && !unicode.IsSpace(r) {
+			f.blank = false
+		}
+	}
+	return f
+}
+
+// asciiSpace is unicode.IsSpace for an ASCII byte.
+func asciiSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+}
+
+// hasControl reports whether v holds a rune refused reports, or with
+// refused nil a control character (unicode.IsControl): it is
+// strings.IndexFunc(v, refused) >= 0 that tests ASCII without decoding or
+// calling refused, since the text of a million records is checked on every
+// load.
+func hasControl(v string, refused func(rune) bool) bool {
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c >= utf8.RuneSelf {
+			if refused == nil {
+				return strings.IndexFunc(v[i:], unicode.IsControl) >= 0
+			}
+			return strings.IndexFunc(v[i:], refused) >= 0
+		}
+		if c < 0x20 || c == 0x7f {
+			if refused == nil || refused(rune(c)) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -1,0 +1,75 @@
+package postgis
+
+import (
+	"context"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"yizhan/data"
+)
+
+// namesObjects are jsonb objects at the edges of namesScan: the usual
+// form, escapes, values that are not strings (rows older than the names
+// check), keys it ignores or that differ only in case.
+var namesObjects = []string{
+	`{}`,
+	`{"zh": "二连浩特"}`,
+	`{"en": "Erenhot", "mn": "Эрээн", "ru": "Эрлянь", "zh": "二连浩特"}`,
+	`{"en": "a \"quoted\" name", "zh": "back\\slash"}`,
+	`{"en": "tab\there", "zh": "nl\n"}`,
+	`{"en": "\u0001", "zh": "é"}`,
+	`{"en": 5, "zh": 1.50}`,
+	`{"en": null, "zh": true}`,
+	`{"en": {"b": 1, "a": [1, "x"]}, "zh": ["y"]}`,
+	`{"EN": "upper", "de": "Erlian", "en": "lower"}`,
+	`{"en": "", "zh": " "}`,
+	`{"en": "a: b, c", "zh": "{\"x\": \"y\"}"}`,
+	`{"aa": "x", "zh": "z"}`,
+}
+
+// TestNamesScanMatchesServer decodes the text of each object as the load
+// does and compares it with what the server's ->> gives per language.
+func TestNamesScanMatchesServer(t *testing.T) {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, freshDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for _, slab := range []bool{false, true} {
+		d := newRowDecoder()
+		d.slab = slab
+		for _, obj := range namesObjects {
+			var text string
+			var want data.Names
+			if err := conn.QueryRow(ctx, `SELECT j::text, coalesce(j->>'zh', ''), coalesce(j->>'en', ''), coalesce(j->>'ru', ''), coalesce(j->>'mn', '')
+				FROM (SELECT $1::jsonb AS j) v`, obj).Scan(&text, &want.ZH, &want.EN, &want.RU, &want.MN); err != nil {
+				t.Fatalf("%s: %v", obj, err)
+			}
+			var got data.Names
+			d.namesErr = nil
+			if err := (namesScan{d, &got}).ScanBytes([]byte(text)); err != nil || d.namesErr != nil {
+				t.Fatalf("%s: %v, %v", text, err, d.namesErr)
+			}
+			if got != want {
+				t.Errorf("names of %s = %+v; want %+v (->>)", text, got, want)
+			}
+		}
+	}
+}
+
+// Text that is not a JSON object makes its record undecodable, not the
+// load fail.
+func TestNamesScanRefusesNonObjects(t *testing.T) {
+	for _, text := range []string{``, `[]`, `"x"`, `null`, `{`, `{"en": }`, `{"en": "x"`} {
+		d := newRowDecoder()
+		var got data.Names
+		if err := (namesScan{d, &got}).ScanBytes([]byte(text)); err != nil {
+			t.Fatalf("%q: ScanBytes = %v; want the error noted", text, err)
+		}
+		if d.namesErr == nil {
+			t.Errorf("%q: decoded as %+v; want an error", text, got)
+		}
+	}
+}
