@@ -115,7 +115,12 @@ func appendFeatureCollection(b []byte, fc *featureCollection) ([]byte, error) {
 	}
 	if fc.Query != nil {
 		b = append(b, `,"query":`...)
-		if b, err = appendMarshal(b, fc.Query); err != nil {
+		if q, ok := fc.Query.(jsonAppender); ok {
+			b, err = q.appendJSON(b)
+		} else {
+			b, err = appendMarshal(b, fc.Query)
+		}
+		if err != nil {
 			return b, err
 		}
 	}

@@ -3,6 +3,7 @@ package api
 import (
 	"math"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -95,15 +96,7 @@ func (s *Server) nearest(c *fiber.Ctx) error {
 	defer putAnswer(a)
 	at := cv.in(p)
 	a.hits = snap.AppendNearest(a.hits[:0], at, k, maxM, f)
-	type echo struct {
-		Lon          float64  `json:"lon"`
-		Lat          float64  `json:"lat"`
-		K            int      `json:"k"`
-		MaxDistanceM *float64 `json:"max_distance_m,omitempty"`
-		filterJSON
-		pointCRS
-	}
-	e := echo{Lon: p[0], Lat: p[1], K: k, filterJSON: newFilterJSON(f, lang), pointCRS: cv.echoPoint(p)}
+	e := nearestEcho{Lon: p[0], Lat: p[1], K: k, filterJSON: newFilterJSON(f, lang), pointCRS: cv.echoPoint(p)}
 	if maxM > 0 {
 		e.MaxDistanceM = &maxM
 	}
@@ -369,4 +362,76 @@ func inBoundCRS(snap *catalog.Snapshot, b orb.Bound, f data.Filter, offset, limi
 		return nil, total
 	}
 	return in[offset:min(total, offset+limit)], total
+}
+
+// nearestEcho is the query member of a nearest answer: the query as
+// understood. It writes itself (appendJSON) with the bytes json.Marshal
+// writes for it, without encoding/json's reflection on every request.
+type nearestEcho struct {
+	Lon          float64  `json:"lon"`
+	Lat          float64  `json:"lat"`
+	K            int      `json:"k"`
+	MaxDistanceM *float64 `json:"max_distance_m,omitempty"`
+	filterJSON
+	pointCRS
+}
+
+func (e nearestEcho) appendJSON(b []byte) ([]byte, error) {
+	b = append(b, `{"lon":`...)
+	b, err := appendFloat(b, e.Lon)
+	if err != nil {
+		return b, err
+	}
+	b = append(b, `,"lat":`...)
+	if b, err = appendFloat(b, e.Lat); err != nil {
+		return b, err
+	}
+	b = append(b, `,"k":`...)
+	b = strconv.AppendInt(b, int64(e.K), 10)
+	if e.MaxDistanceM != nil {
+		b = append(b, `,"max_distance_m":`...)
+		if b, err = appendFloat(b, *e.MaxDistanceM); err != nil {
+			return b, err
+		}
+	}
+	b = e.filterJSON.appendMembers(b)
+	if b, err = e.pointCRS.appendMembers(b); err != nil {
+		return b, err
+	}
+	return append(b, '}'), nil
+}
+
+// appendMembers appends the members of f, each after a comma, as
+// json.Marshal writes them.
+func (f filterJSON) appendMembers(b []byte) []byte {
+	if len(f.Kind) > 0 {
+		b = append(b, `,"kind":`...)
+		b = appendStrings(b, f.Kind)
+	}
+	if len(f.Amenity) > 0 {
+		b = append(b, `,"amenity":`...)
+		b = appendStrings(b, f.Amenity)
+	}
+	if len(f.Status) > 0 {
+		b = append(b, `,"status":`...)
+		b = appendStrings(b, f.Status)
+	}
+	if f.OpenAt != "" {
+		b = append(b, `,"open_at":`...)
+		b = appendString(b, f.OpenAt)
+	}
+	b = append(b, `,"lang":`...)
+	return appendString(b, f.Lang)
+}
+
+// appendStrings appends ss as a JSON array of strings.
+func appendStrings[S ~string](b []byte, ss []S) []byte {
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, string(s))
+	}
+	return append(b, ']')
 }

@@ -1,0 +1,60 @@
+package api
+
+import (
+	"encoding/json"
+	"math/rand/v2"
+	"testing"
+
+	"yizhan/data"
+)
+
+// TestNearestEchoMatchesMarshal holds nearestEcho.appendJSON to the bytes
+// json.Marshal writes for the same value (the rendering it replaced), on
+// random echoes: every optional member present or not, strings that need
+// escapes, numbers in plain and exponent form.
+func TestNearestEchoMatchesMarshal(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	texts := []string{"", "zh", "a<b>&\"c\\", "二连浩特", "\u2028x\x01", "\xff", "2026-12-01T08:00:00Z"}
+	floats := []float64{0, -0, 1e-7, 5e-324, 111.5, -43.6000001, 1e21, 123456789.125, 1.0 / 3, 180, -90}
+	text := func() string { return texts[rng.IntN(len(texts))] }
+	num := func() float64 {
+		if rng.IntN(3) == 0 {
+			return (rng.Float64() - 0.5) * 400
+		}
+		return floats[rng.IntN(len(floats))]
+	}
+	for i := 0; i < 5000; i++ {
+		e := nearestEcho{Lon: num(), Lat: num(), K: rng.IntN(200) - 10}
+		if rng.IntN(2) == 0 {
+			m := num()
+			e.MaxDistanceM = &m
+		}
+		for j := rng.IntN(3); j > 0; j-- {
+			e.Kind = append(e.Kind, data.Kind(text()))
+		}
+		if rng.IntN(4) == 0 {
+			e.Kind = []data.Kind{} // empty, not nil: omitted as well
+		}
+		for j := rng.IntN(3); j > 0; j-- {
+			e.Amenity = append(e.Amenity, text())
+		}
+		for j := rng.IntN(3); j > 0; j-- {
+			e.Status = append(e.Status, data.Status(text()))
+		}
+		e.OpenAt, e.Lang, e.CRS = text(), text(), text()
+		if rng.IntN(2) == 0 {
+			e.WGS84 = &[2]float64{num(), num()}
+		}
+		want, err := json.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := e.appendJSON(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Fatalf("%+v:\n got %s\nwant %s", e, got, want)
+		}
+	}
+}
