@@ -58,3 +58,23 @@ func TestNearestEchoMatchesMarshal(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkNearestEcho compares the query member of a nearest answer
+// written by appendJSON with encoding/json (appendMarshal), which wrote it
+// before.
+func BenchmarkNearestEcho(b *testing.B) {
+	e := nearestEcho{Lon: 111.5, Lat: 43.6, K: 5, filterJSON: filterJSON{Lang: "zh"}, pointCRS: pointCRS{CRS: "wgs84"}}
+	buf := make([]byte, 0, 256)
+	b.Run("append", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			buf, _ = e.appendJSON(buf[:0])
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			buf, _ = appendMarshal(buf[:0], e)
+		}
+	})
+}

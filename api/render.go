@@ -324,8 +324,7 @@ func send(c *fiber.Ctx, media, cache string, v any) error {
 	if err != nil {
 		return fmt.Errorf("encode response: %w", err)
 	}
-	c.Set(fiber.HeaderContentType, media)
-	c.Set(fiber.HeaderCacheControl, cache)
+	setAnswerHeaders(c, media, cache)
 	if buf == nil {
 		return c.Send(body)
 	}
@@ -345,8 +344,18 @@ func sendCollection(c *fiber.Ctx, media, cache string, fc *featureCollection) er
 	if err != nil {
 		return fmt.Errorf("encode response: %w", err)
 	}
-	c.Set(fiber.HeaderContentType, media)
-	c.Set(fiber.HeaderCacheControl, cache)
+	setAnswerHeaders(c, media, cache)
 	c.Response().SetBody(body)
 	return nil
+}
+
+// cacheControlName is the canonical name of the Cache-Control header.
+var cacheControlName = []byte(fiber.HeaderCacheControl)
+
+// setAnswerHeaders sets the media type and cache policy of an answer, as
+// c.Set does, without normalizing the header names on every request.
+func setAnswerHeaders(c *fiber.Ctx, media, cache string) {
+	h := &c.Response().Header
+	h.SetContentType(media)
+	h.SetCanonical(cacheControlName, []byte(cache))
 }
