@@ -8,7 +8,8 @@ import (
 	"yizhan/data"
 )
 
-// TestNearestEchoMatchesMarshal holds nearestEcho.appendJSON to the bytes
+// TestNearestEchoMatchesMarshal holds nearestEcho.appendJSON (and
+// withinEcho's) to the bytes
 // json.Marshal writes for the same value (the rendering it replaced), on
 // random echoes: every optional member present or not, strings that need
 // escapes, numbers in plain and exponent form.
@@ -45,17 +46,30 @@ func TestNearestEchoMatchesMarshal(t *testing.T) {
 		if rng.IntN(2) == 0 {
 			e.WGS84 = &[2]float64{num(), num()}
 		}
-		want, err := json.Marshal(e)
-		if err != nil {
-			t.Fatal(err)
+		checkEcho(t, e)
+		w := withinEcho{Lon: num(), Lat: num(), Limit: rng.IntN(1000), filterJSON: e.filterJSON, pointCRS: e.pointCRS}
+		w.RadiusM, w.Derivation = num(), text()
+		if rng.IntN(2) == 0 {
+			m, v, c := num(), num(), num()
+			w.Minutes, w.Mode, w.SpeedKmh, w.Circuity = &m, text(), &v, &c
 		}
-		got, err := e.appendJSON(nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if string(got) != string(want) {
-			t.Fatalf("%+v:\n got %s\nwant %s", e, got, want)
-		}
+		checkEcho(t, w)
+	}
+}
+
+// checkEcho fails t unless e.appendJSON writes what json.Marshal writes.
+func checkEcho(t *testing.T, e jsonAppender) {
+	t.Helper()
+	want, err := json.Marshal(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.appendJSON(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Fatalf("%+v:\n got %s\nwant %s", e, got, want)
 	}
 }
 

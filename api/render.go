@@ -293,6 +293,34 @@ type reachJSON struct {
 	Derivation string   `json:"derivation"`
 }
 
+// appendMembers appends the members of r, each after a comma, as
+// json.Marshal writes them.
+func (r reachJSON) appendMembers(b []byte) ([]byte, error) {
+	b = append(b, `,"radius_m":`...)
+	b, err := appendFloat(b, r.RadiusM)
+	if err != nil {
+		return b, err
+	}
+	for _, m := range [...]struct {
+		key string
+		v   *float64
+		s   string
+	}{{key: `,"minutes":`, v: r.Minutes}, {key: `,"mode":`, s: r.Mode}, {key: `,"speed_kmh":`, v: r.SpeedKmh}, {key: `,"circuity":`, v: r.Circuity}} {
+		switch {
+		case m.v != nil:
+			b = append(b, m.key...)
+			if b, err = appendFloat(b, *m.v); err != nil {
+				return b, err
+			}
+		case m.s != "":
+			b = append(b, m.key...)
+			b = appendString(b, m.s)
+		}
+	}
+	b = append(b, `,"derivation":`...)
+	return appendString(b, r.Derivation), nil
+}
+
 func newReachJSON(r geo.Reach) reachJSON {
 	out := reachJSON{RadiusM: round1(r.Radius()), Derivation: r.Derivation()}
 	if r.Minutes > 0 {

@@ -167,21 +167,13 @@ func (s *Server) within(c *fiber.Ctx) error {
 		matched = len(a.hits)
 		a.hits = a.hits[:min(limit, matched)]
 	}
-	type echo struct {
-		Lon float64 `json:"lon"`
-		Lat float64 `json:"lat"`
-		reachJSON
-		Limit int `json:"limit"`
-		filterJSON
-		pointCRS
-	}
 	return sendCollection(c, mediaGeoJSON, cacheData, &featureCollection{
 		Type:           "FeatureCollection",
 		Features:       cv.outFeatures(a.found(snap, at, lang)),
 		NumberMatched:  &matched,
 		NumberReturned: len(a.hits),
 		Method:         plan.MethodStraightLine,
-		Query:          echo{Lon: p[0], Lat: p[1], reachJSON: newReachJSON(r), Limit: limit, filterJSON: newFilterJSON(f, lang), pointCRS: cv.echoPoint(p)},
+		Query:          withinEcho{Lon: p[0], Lat: p[1], reachJSON: newReachJSON(r), Limit: limit, filterJSON: newFilterJSON(f, lang), pointCRS: cv.echoPoint(p)},
 	})
 }
 
@@ -434,4 +426,37 @@ func appendStrings[S ~string](b []byte, ss []S) []byte {
 		b = appendString(b, string(s))
 	}
 	return append(b, ']')
+}
+
+// withinEcho is the query member of a within answer, written as
+// nearestEcho is.
+type withinEcho struct {
+	Lon float64 `json:"lon"`
+	Lat float64 `json:"lat"`
+	reachJSON
+	Limit int `json:"limit"`
+	filterJSON
+	pointCRS
+}
+
+func (e withinEcho) appendJSON(b []byte) ([]byte, error) {
+	b = append(b, `{"lon":`...)
+	b, err := appendFloat(b, e.Lon)
+	if err != nil {
+		return b, err
+	}
+	b = append(b, `,"lat":`...)
+	if b, err = appendFloat(b, e.Lat); err != nil {
+		return b, err
+	}
+	if b, err = e.reachJSON.appendMembers(b); err != nil {
+		return b, err
+	}
+	b = append(b, `,"limit":`...)
+	b = strconv.AppendInt(b, int64(e.Limit), 10)
+	b = e.filterJSON.appendMembers(b)
+	if b, err = e.pointCRS.appendMembers(b); err != nil {
+		return b, err
+	}
+	return append(b, '}'), nil
 }
