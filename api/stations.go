@@ -177,9 +177,14 @@ func (s *Server) within(c *fiber.Ctx) error {
 	})
 }
 
-// searchFilter parses the filters and lang shared by every search.
+// searchFilter parses the filters and lang shared by every search. The
+// clock is read only for open_now, the one filter that means it.
 func (s *Server) searchFilter(q query) (data.Filter, string, error) {
-	return q.filter(s.now())
+	var now time.Time
+	if q.has("open_now") {
+		now = s.now()
+	}
+	return q.filter(now)
 }
 
 // stationID reads the :id path parameter, percent-decoded.
