@@ -2,10 +2,12 @@ package api
 
 import (
 	"encoding/json"
+	"math"
 	"math/rand/v2"
 	"testing"
 
 	"yizhan/data"
+	"yizhan/geo"
 )
 
 // TestNearestEchoMatchesMarshal holds nearestEcho.appendJSON (and
@@ -91,4 +93,49 @@ func BenchmarkNearestEcho(b *testing.B) {
 			buf, _ = appendMarshal(buf[:0], e)
 		}
 	})
+}
+
+// TestRound7MatchesGeoRound holds round7 to geo.Round(v, 7), which it
+// inlines, bit for bit.
+func TestRound7MatchesGeoRound(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	edge := []float64{0, math.Copysign(0, -1), 0.00000005, -0.00000005, 0.00000015, 179.99999995, -180, 1e300, -1e300, 5e-324, math.Inf(1), math.Inf(-1), math.NaN()}
+	check := func(v float64) {
+		if got, want := round7(v), geo.Round(v, 7); math.Float64bits(got) != math.Float64bits(want) && !(math.IsNaN(got) && math.IsNaN(want)) {
+			t.Fatalf("round7(%v) = %v, geo.Round %v", v, got, want)
+		}
+	}
+	for _, v := range edge {
+		check(v)
+	}
+	for i := 0; i < 200000; i++ {
+		check((rng.Float64() - 0.5) * 360)
+		check(math.Float64frombits(rng.Uint64()))
+		check(float64(rng.IntN(3600000000)-1800000000)/1e7 + float64(rng.IntN(3)-1)*5e-8)
+	}
+}
+
+// TestAppendLonLatMatchesAppendPoint holds appendLonLat to the path it
+// replaced, appendPoint of lonLat, byte for byte and error for error.
+func TestAppendLonLatMatchesAppendPoint(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	edge := []float64{0, math.Copysign(0, -1), 0.00000005, -0.00000005, 0.0000004, 0.00000095, 0.000001, 179.99999995, -180, 99999999.99999996, 1e8, 1e21, 1e300, 5e-324, math.Inf(1), math.NaN()}
+	check := func(p [2]float64) {
+		want, werr := appendPoint(nil, lonLat(p))
+		got, gerr := appendLonLat(nil, p)
+		if string(got) != string(want) || (werr == nil) != (gerr == nil) {
+			t.Fatalf("%v: got %s (%v), want %s (%v)", p, got, gerr, want, werr)
+		}
+	}
+	for _, x := range edge {
+		for _, y := range edge {
+			check([2]float64{x, y})
+			check([2]float64{-x, y})
+		}
+	}
+	for i := 0; i < 200000; i++ {
+		check([2]float64{(rng.Float64() - 0.5) * 360, (rng.Float64() - 0.5) * 180})
+		check([2]float64{math.Float64frombits(rng.Uint64()), float64(rng.IntN(2000000001)-1000000000) / 1e7})
+		check([2]float64{(rng.Float64() - 0.5) * 1e-5, (rng.Float64() - 0.5) * 2e8})
+	}
 }
