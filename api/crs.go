@@ -161,3 +161,23 @@ func (cv coords) String() string { return cv.crs.String() }
 
 // Interface guard: the planner converts a request's positions with coords.
 var _ plan.Coords = coords{}
+
+// appendMembers appends the members of e, each after a comma, as
+// json.Marshal writes them.
+func (e pointCRS) appendMembers(b []byte) ([]byte, error) {
+	b = append(b, `,"crs":`...)
+	b = appendString(b, e.CRS)
+	if e.WGS84 == nil {
+		return b, nil
+	}
+	b = append(b, `,"wgs84":[`...)
+	b, err := appendFloat(b, e.WGS84[0])
+	if err != nil {
+		return b, err
+	}
+	b = append(b, ',')
+	if b, err = appendFloat(b, e.WGS84[1]); err != nil {
+		return b, err
+	}
+	return append(b, ']'), nil
+}

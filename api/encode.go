@@ -115,7 +115,12 @@ func appendFeatureCollection(b []byte, fc *featureCollection) ([]byte, error) {
 	}
 	if fc.Query != nil {
 		b = append(b, `,"query":`...)
-		if b, err = appendMarshal(b, fc.Query); err != nil {
+		if q, ok := fc.Query.(jsonAppender); ok {
+			b, err = q.appendJSON(b)
+		} else {
+			b, err = appendMarshal(b, fc.Query)
+		}
+		if err != nil {
 			return b, err
 		}
 	}
@@ -174,7 +179,7 @@ func appendFeature(b []byte, f *feature) ([]byte, error) {
 	switch g := f.geom.(type) {
 	case nil:
 		if f.rec != nil {
-			b, err = appendPoint(b, lonLat(f.at))
+			b, err = appendLonLat(b, f.at)
 		} else {
 			b = append(b, "null"...)
 		}
@@ -247,6 +252,34 @@ func appendPoint(b []byte, c [2]float64) ([]byte, error) {
 		return b, err
 	}
 	return append(b, "]}"...), nil
+}
+
+// appendLonLat appends a GeoJSON Point geometry at p rounded to 7
+// decimals: appendPoint(b, lonLat(p)), rounding each coordinate once
+// instead of once in round7 and again in appendFloat.
+func appendLonLat(b []byte, p [2]float64) ([]byte, error) {
+	b = append(b, `{"type":"Point","coordinates":[`...)
+	var err error
+	if b, err = appendRounded7(b, p[0]); err != nil {
+		return b, err
+	}
+	b = append(b, ',')
+	if b, err = appendRounded7(b, p[1]); err != nil {
+		return b, err
+	}
+	return append(b, "]}"...), nil
+}
+
+// appendRounded7 appends round7(v) as appendFloat does. The quotient
+// n/1e7 is the float nearest to n/10⁷, which is what appendFloat checks
+// before it writes n itself.
+func appendRounded7(b []byte, v float64) ([]byte, error) {
+	n := math.Round(v * 1e7)
+	f := n / 1e7
+	if a := math.Abs(f); a >= 1e-6 && a < 1e8 {
+		return appendDecimal7(b, int64(n)), nil
+	}
+	return data.AppendJSONFloat(b, f)
 }
 
 // appendRecordProps writes the properties of f's record, with its name in

@@ -293,6 +293,34 @@ type reachJSON struct {
 	Derivation string   `json:"derivation"`
 }
 
+// appendMembers appends the members of r, each after a comma, as
+// json.Marshal writes them.
+func (r reachJSON) appendMembers(b []byte) ([]byte, error) {
+	b = append(b, `,"radius_m":`...)
+	b, err := appendFloat(b, r.RadiusM)
+	if err != nil {
+		return b, err
+	}
+	for _, m := range [...]struct {
+		key string
+		v   *float64
+		s   string
+	}{{key: `,"minutes":`, v: r.Minutes}, {key: `,"mode":`, s: r.Mode}, {key: `,"speed_kmh":`, v: r.SpeedKmh}, {key: `,"circuity":`, v: r.Circuity}} {
+		switch {
+		case m.v != nil:
+			b = append(b, m.key...)
+			if b, err = appendFloat(b, *m.v); err != nil {
+				return b, err
+			}
+		case m.s != "":
+			b = append(b, m.key...)
+			b = appendString(b, m.s)
+		}
+	}
+	b = append(b, `,"derivation":`...)
+	return appendString(b, r.Derivation), nil
+}
+
 func newReachJSON(r geo.Reach) reachJSON {
 	out := reachJSON{RadiusM: round1(r.Radius()), Derivation: r.Derivation()}
 	if r.Minutes > 0 {
@@ -324,8 +352,7 @@ func send(c *fiber.Ctx, media, cache string, v any) error {
 	if err != nil {
 		return fmt.Errorf("encode response: %w", err)
 	}
-	c.Set(fiber.HeaderContentType, media)
-	c.Set(fiber.HeaderCacheControl, cache)
+	setAnswerHeaders(c, media, cache)
 	if buf == nil {
 		return c.Send(body)
 	}
@@ -345,8 +372,18 @@ func sendCollection(c *fiber.Ctx, media, cache string, fc *featureCollection) er
 	if err != nil {
 		return fmt.Errorf("encode response: %w", err)
 	}
-	c.Set(fiber.HeaderContentType, media)
-	c.Set(fiber.HeaderCacheControl, cache)
+	setAnswerHeaders(c, media, cache)
 	c.Response().SetBody(body)
 	return nil
+}
+
+// cacheControlName is the canonical name of the Cache-Control header.
+var cacheControlName = []byte(fiber.HeaderCacheControl)
+
+// setAnswerHeaders sets the media type and cache policy of an answer, as
+// c.Set does, without normalizing the header names on every request.
+func setAnswerHeaders(c *fiber.Ctx, media, cache string) {
+	h := &c.Response().Header
+	h.SetContentType(media)
+	h.SetCanonical(cacheControlName, []byte(cache))
 }

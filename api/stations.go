@@ -3,6 +3,7 @@ package api
 import (
 	"math"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -95,15 +96,7 @@ func (s *Server) nearest(c *fiber.Ctx) error {
 	defer putAnswer(a)
 	at := cv.in(p)
 	a.hits = snap.AppendNearest(a.hits[:0], at, k, maxM, f)
-	type echo struct {
-		Lon          float64  `json:"lon"`
-		Lat          float64  `json:"lat"`
-		K            int      `json:"k"`
-		MaxDistanceM *float64 `json:"max_distance_m,omitempty"`
-		filterJSON
-		pointCRS
-	}
-	e := echo{Lon: p[0], Lat: p[1], K: k, filterJSON: newFilterJSON(f, lang), pointCRS: cv.echoPoint(p)}
+	e := nearestEcho{Lon: p[0], Lat: p[1], K: k, filterJSON: newFilterJSON(f, lang), pointCRS: cv.echoPoint(p)}
 	if maxM > 0 {
 		e.MaxDistanceM = &maxM
 	}
@@ -174,27 +167,24 @@ func (s *Server) within(c *fiber.Ctx) error {
 		matched = len(a.hits)
 		a.hits = a.hits[:min(limit, matched)]
 	}
-	type echo struct {
-		Lon float64 `json:"lon"`
-		Lat float64 `json:"lat"`
-		reachJSON
-		Limit int `json:"limit"`
-		filterJSON
-		pointCRS
-	}
 	return sendCollection(c, mediaGeoJSON, cacheData, &featureCollection{
 		Type:           "FeatureCollection",
 		Features:       cv.outFeatures(a.found(snap, at, lang)),
 		NumberMatched:  &matched,
 		NumberReturned: len(a.hits),
 		Method:         plan.MethodStraightLine,
-		Query:          echo{Lon: p[0], Lat: p[1], reachJSON: newReachJSON(r), Limit: limit, filterJSON: newFilterJSON(f, lang), pointCRS: cv.echoPoint(p)},
+		Query:          withinEcho{Lon: p[0], Lat: p[1], reachJSON: newReachJSON(r), Limit: limit, filterJSON: newFilterJSON(f, lang), pointCRS: cv.echoPoint(p)},
 	})
 }
 
-// searchFilter parses the filters and lang shared by every search.
+// searchFilter parses the filters and lang shared by every search. The
+// clock is read only for open_now, the one filter that means it.
 func (s *Server) searchFilter(q query) (data.Filter, string, error) {
-	return q.filter(s.now())
+	var now time.Time
+	if q.has("open_now") {
+		now = s.now()
+	}
+	return q.filter(now)
 }
 
 // stationID reads the :id path parameter, percent-decoded.
@@ -369,4 +359,109 @@ func inBoundCRS(snap *catalog.Snapshot, b orb.Bound, f data.Filter, offset, limi
 		return nil, total
 	}
 	return in[offset:min(total, offset+limit)], total
+}
+
+// nearestEcho is the query member of a nearest answer: the query as
+// understood. It writes itself (appendJSON) with the bytes json.Marshal
+// writes for it, without encoding/json's reflection on every request.
+type nearestEcho struct {
+	Lon          float64  `json:"lon"`
+	Lat          float64  `json:"lat"`
+	K            int      `json:"k"`
+	MaxDistanceM *float64 `json:"max_distance_m,omitempty"`
+	filterJSON
+	pointCRS
+}
+
+func (e nearestEcho) appendJSON(b []byte) ([]byte, error) {
+	b = append(b, `{"lon":`...)
+	b, err := appendFloat(b, e.Lon)
+	if err != nil {
+		return b, err
+	}
+	b = append(b, `,"lat":`...)
+	if b, err = appendFloat(b, e.Lat); err != nil {
+		return b, err
+	}
+	b = append(b, `,"k":`...)
+	b = strconv.AppendInt(b, int64(e.K), 10)
+	if e.MaxDistanceM != nil {
+		b = append(b, `,"max_distance_m":`...)
+		if b, err = appendFloat(b, *e.MaxDistanceM); err != nil {
+			return b, err
+		}
+	}
+	b = e.filterJSON.appendMembers(b)
+	if b, err = e.pointCRS.appendMembers(b); err != nil {
+		return b, err
+	}
+	return append(b, '}'), nil
+}
+
+// appendMembers appends the members of f, each after a comma, as
+// json.Marshal writes them.
+func (f filterJSON) appendMembers(b []byte) []byte {
+	if len(f.Kind) > 0 {
+		b = append(b, `,"kind":`...)
+		b = appendStrings(b, f.Kind)
+	}
+	if len(f.Amenity) > 0 {
+		b = append(b, `,"amenity":`...)
+		b = appendStrings(b, f.Amenity)
+	}
+	if len(f.Status) > 0 {
+		b = append(b, `,"status":`...)
+		b = appendStrings(b, f.Status)
+	}
+	if f.OpenAt != "" {
+		b = append(b, `,"open_at":`...)
+		b = appendString(b, f.OpenAt)
+	}
+	b = append(b, `,"lang":`...)
+	return appendString(b, f.Lang)
+}
+
+// appendStrings appends ss as a JSON array of strings.
+func appendStrings[S ~string](b []byte, ss []S) []byte {
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, string(s))
+	}
+	return append(b, ']')
+}
+
+// withinEcho is the query member of a within answer, written as
+// nearestEcho is.
+type withinEcho struct {
+	Lon float64 `json:"lon"`
+	Lat float64 `json:"lat"`
+	reachJSON
+	Limit int `json:"limit"`
+	filterJSON
+	pointCRS
+}
+
+func (e withinEcho) appendJSON(b []byte) ([]byte, error) {
+	b = append(b, `{"lon":`...)
+	b, err := appendFloat(b, e.Lon)
+	if err != nil {
+		return b, err
+	}
+	b = append(b, `,"lat":`...)
+	if b, err = appendFloat(b, e.Lat); err != nil {
+		return b, err
+	}
+	if b, err = e.reachJSON.appendMembers(b); err != nil {
+		return b, err
+	}
+	b = append(b, `,"limit":`...)
+	b = strconv.AppendInt(b, int64(e.Limit), 10)
+	b = e.filterJSON.appendMembers(b)
+	if b, err = e.pointCRS.appendMembers(b); err != nil {
+		return b, err
+	}
+	return append(b, '}'), nil
 }
