@@ -373,14 +373,20 @@ type nearestEcho struct {
 	pointCRS
 }
 
-func (e nearestEcho) appendJSON(b []byte) ([]byte, error) {
+// appendEchoPoint opens a point search's query echo with its point.
+func appendEchoPoint(b []byte, lon, lat float64) ([]byte, error) {
 	b = append(b, `{"lon":`...)
-	b, err := appendFloat(b, e.Lon)
+	b, err := appendFloat(b, lon)
 	if err != nil {
 		return b, err
 	}
 	b = append(b, `,"lat":`...)
-	if b, err = appendFloat(b, e.Lat); err != nil {
+	return appendFloat(b, lat)
+}
+
+func (e nearestEcho) appendJSON(b []byte) ([]byte, error) {
+	b, err := appendEchoPoint(b, e.Lon, e.Lat)
+	if err != nil {
 		return b, err
 	}
 	b = append(b, `,"k":`...)
@@ -445,13 +451,8 @@ type withinEcho struct {
 }
 
 func (e withinEcho) appendJSON(b []byte) ([]byte, error) {
-	b = append(b, `{"lon":`...)
-	b, err := appendFloat(b, e.Lon)
+	b, err := appendEchoPoint(b, e.Lon, e.Lat)
 	if err != nil {
-		return b, err
-	}
-	b = append(b, `,"lat":`...)
-	if b, err = appendFloat(b, e.Lat); err != nil {
 		return b, err
 	}
 	if b, err = e.reachJSON.appendMembers(b); err != nil {
