@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/jackc/pgx/v5/pgtype"
@@ -572,6 +573,16 @@ func (n namesScan) ScanBytes(b []byte) error {
 // does not set again) when it has not.
 func (n namesScan) fast(b []byte) bool {
 	if bytes.IndexByte(b, '\\') >= 0 || len(b) < 2 || b[0] != '{' || b[len(b)-1] != '}' {
+		return false
+	}
+	// jsonb writes control characters escaped and only valid UTF-8; any
+	// other text is left to encoding/json, which refuses or replaces it.
+	for _, c := range b {
+		if c < 0x20 {
+			return false
+		}
+	}
+	if !utf8.Valid(b) {
 		return false
 	}
 	rest := b[1 : len(b)-1]

@@ -73,3 +73,30 @@ func TestNamesScanRefusesNonObjects(t *testing.T) {
 		}
 	}
 }
+
+// FuzzNamesScan: the fast reading of the names' text, wherever it takes
+// the text, gives the names encoding/json gives (the slow path), and no
+// text makes either panic.
+func FuzzNamesScan(f *testing.F) {
+	for _, o := range namesObjects {
+		f.Add([]byte(o))
+	}
+	f.Add([]byte(`{"zh": "a", "en"`))
+	f.Add([]byte(`{"zh": "a"", "en": "b"}`))
+	f.Add([]byte(`{"zh": "a",  "en": "b"}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var fast, slow data.Names
+		d := &rowDecoder{}
+		fastOK := namesScan{d, &fast}.fast(b)
+		slowErr := namesScan{d, &slow}.slow(b)
+		if !fastOK {
+			return
+		}
+		if slowErr != nil {
+			t.Fatalf("fast read %q as %+v; encoding/json refuses it: %v", b, fast, slowErr)
+		}
+		if fast != slow {
+			t.Fatalf("%q: fast %+v, encoding/json %+v", b, fast, slow)
+		}
+	})
+}
