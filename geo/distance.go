@@ -58,10 +58,14 @@ func havMeters(h float64) float64 {
 // north, in [0, 360). The bearing from a point to itself, or from a pole,
 // is whatever atan2 gives for the degenerate direction (0 at a point itself).
 func Bearing(a, b orb.Point) float64 {
-	lat1, lat2 := a[1]*degToRad, b[1]*degToRad
-	dLon := (b[0] - a[0]) * degToRad
-	y := math.Sin(dLon) * math.Cos(lat2)
-	x := math.Cos(lat1)*math.Sin(lat2) - math.Sin(lat1)*math.Cos(lat2)*math.Cos(dLon)
+	// One Sincos per angle (three, not seven trigonometric calls: a
+	// bearing is computed for every record an answer lists); Sincos gives
+	// the very values Sin and Cos give.
+	sinLat1, cosLat1 := math.Sincos(a[1] * degToRad)
+	sinLat2, cosLat2 := math.Sincos(b[1] * degToRad)
+	sinDLon, cosDLon := math.Sincos((b[0] - a[0]) * degToRad)
+	y := sinDLon * cosLat2
+	x := cosLat1*sinLat2 - sinLat1*cosLat2*cosDLon
 	deg := math.Atan2(y, x) * radToDeg
 	if deg < 0 {
 		deg += 360

@@ -178,3 +178,54 @@ func TestBoundAround(t *testing.T) {
 		}
 	}
 }
+
+// bearingSinCos is Bearing as first written, with a call per sine and
+// cosine: the oracle that its one-Sincos-per-angle form gives the same
+// bits.
+func bearingSinCos(a, b orb.Point) float64 {
+	lat1, lat2 := a[1]*degToRad, b[1]*degToRad
+	dLon := (b[0] - a[0]) * degToRad
+	y := math.Sin(dLon) * math.Cos(lat2)
+	x := math.Cos(lat1)*math.Sin(lat2) - math.Sin(lat1)*math.Cos(lat2)*math.Cos(dLon)
+	deg := math.Atan2(y, x) * radToDeg
+	if deg < 0 {
+		deg += 360
+	}
+	if deg >= 360 {
+		deg = 0
+	}
+	return deg
+}
+
+func TestBearingSameBitsAsSinAndCos(t *testing.T) {
+	r := rand.New(rand.NewSource(7))
+	pts := []orb.Point{{0, 0}, {180, 0}, {-180, 0}, {0, 90}, {0, -90}, {179.9999999, 89.9999999}, {111.98, 43.65}}
+	for range 200_000 {
+		pts = append(pts[:7], orb.Point{r.Float64()*360 - 180, r.Float64()*180 - 90}, orb.Point{r.Float64()*360 - 180, r.Float64()*180 - 90})
+		for _, a := range pts {
+			for _, b := range pts[len(pts)-2:] {
+				if got, want := Bearing(a, b), bearingSinCos(a, b); math.Float64bits(got) != math.Float64bits(want) {
+					t.Fatalf("Bearing(%v, %v) = %v; Sin and Cos give %v", a, b, got, want)
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkBearing times Bearing beside its first form (a call per sine
+// and cosine), on the same points.
+func BenchmarkBearing(b *testing.B) {
+	p, q := orb.Point{111.98, 43.65}, orb.Point{112.09667, 43.4225}
+	var sink float64
+	b.Run("sincos", func(b *testing.B) {
+		for b.Loop() {
+			sink += Bearing(p, q)
+		}
+	})
+	b.Run("sin-and-cos", func(b *testing.B) {
+		for b.Loop() {
+			sink += bearingSinCos(p, q)
+		}
+	})
+	_ = sink
+}
