@@ -362,8 +362,5 @@ func (q query) reach() (geo.Reach, error) {
 // round1 rounds to one decimal (0.1 m, 0.1°).
 func round1(v float64) float64 { return geo.Round1(v) }
 
-// round7 rounds degrees to 7 decimals (about 1 cm): geo.Round(v, 7) with
-// the power of ten a constant, since every coordinate of an answer goes
-// through it and math.Pow showed in its profile (10⁷ is exact either way,
-// so the results are the same bits).
-func round7(v float64) float64 { return math.Round(v*1e7) / 1e7 }
+// round7 rounds degrees to 7 decimals (about 1 cm).
+func round7(v float64) float64 { return geo.Round(v, 7) }

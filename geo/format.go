@@ -23,9 +23,19 @@ func Clip(s string, n int) string {
 
 // Round rounds v to the given number of decimals, halves away from zero.
 func Round(v float64, digits int) float64 {
-	p := math.Pow(10, float64(digits))
+	var p float64
+	if digits >= 0 && digits < len(powersOfTen) {
+		p = powersOfTen[digits]
+	} else {
+		p = math.Pow(10, float64(digits))
+	}
 	return math.Round(v*p) / p
 }
+
+// powersOfTen are 10⁰ … 10¹⁵, each exact in a float64 and the value
+// math.Pow gives (tested): Round looks them up, as every coordinate and
+// distance of an answer is rounded and math.Pow showed in its profile.
+var powersOfTen = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
 
 // Round1 rounds v to one decimal (0.1 m, 0.1°).
 func Round1(v float64) float64 { return math.Round(v*10) / 10 }
