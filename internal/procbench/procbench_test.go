@@ -239,6 +239,7 @@ func BenchmarkWholeProcess(b *testing.B) {
 		}
 		gcs := srv.GCs()[gc0:]
 		rssLoad, _ := srv.RSS()
+		wrkRows := wrkRuns(b, ctx, srv, bare, runs, conns, runFor)
 		srv.Stop()
 		bare.Stop()
 
@@ -267,6 +268,9 @@ func BenchmarkWholeProcess(b *testing.B) {
 				b.Errorf("%s: %d of %d requests failed", r.name, r.res.Errors, r.res.Requests)
 			}
 		}
+		for _, r := range wrkRows {
+			row(r[0], r[1])
+		}
 		row("GC during the load runs", gcSummary(gcs))
 		row("memory after the load runs (VmRSS)", fmt.Sprintf("%.0f MB = %.0f B/record", mb(rssLoad), float64(rssLoad)/float64(n)))
 		b.ReportMetric(srv.Ready.Seconds(), "startup_s")
@@ -291,6 +295,46 @@ func BenchmarkWholeProcess(b *testing.B) {
 	}
 	// The table goes to stdout whole (a benchmark's log is cut short).
 	fmt.Print(t.String())
+}
+
+// wrkRuns repeats the HTTP runs with wrk where it is installed, each
+// between two runs of wrk on the bare server, and gives their rows: the
+// Go client's own cost a request is a third of the total, wrk's far less,
+// so the ratio to bare Fiber is measured both ways.
+func wrkRuns(b *testing.B, ctx context.Context, srv, bare *Process, runs []httpRun, conns int, runFor time.Duration) [][2]string {
+	wrk := FindWrk()
+	if wrk == "" {
+		return [][2]string{{"the same runs with wrk", "not measured: no wrk on this machine (apt-get install wrk)"}}
+	}
+	dir := b.TempDir()
+	drive := func(p *Process, targets []string) (Result, time.Duration) {
+		c0, _ := p.CPU()
+		r, err := Wrk(ctx, wrk, p.Addr, targets, conns, runFor, dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		c1, _ := p.CPU()
+		if r.Errors > 0 {
+			b.Errorf("wrk on %s: %d of %d requests failed", targets[0], r.Errors, r.Requests)
+		}
+		return r, (c1 - c0) / time.Duration(max(1, r.Requests))
+	}
+	var rows [][2]string
+	before, bareCPU := drive(bare, []string{"/"})
+	rates := []string{fmt.Sprintf("%.0f", before.Rate())}
+	for _, run := range runs {
+		r, cpu := drive(srv, run.targets)
+		after, afterCPU := drive(bare, []string{"/"})
+		rates = append(rates, fmt.Sprintf("%.0f", after.Rate()))
+		ceiling := (before.Rate() + after.Rate()) / 2
+		rows = append(rows, [2]string{run.name + ", wrk, 64 connections", fmt.Sprintf("%s; %.1f%% of bare Fiber under wrk; server CPU %.1f µs/request (bare %.1f)",
+			r, 100*r.Rate()/ceiling, us(cpu), us((bareCPU+afterCPU)/2))})
+		if run.name == runs[0].name {
+			b.ReportMetric(100*r.Rate()/ceiling, "wrk_nearest_%_of_bare")
+		}
+		before, bareCPU = after, afterCPU
+	}
+	return append([][2]string{{"bare Fiber under wrk (before, between and after)", strings.Join(rates, ", ") + " req/s"}}, rows...)
 }
 
 // targets are the request paths of the three HTTP runs at points.
