@@ -25,8 +25,7 @@ type Hit struct {
 //
 // The points given to NewIndex are held in a packed R-tree: flat arrays
 // in Hilbert-curve order, leafSize points a leaf and fanOut children a
-// node above, every node covering a
-// contiguous run of points. That costs about 22 bytes a point, holds no
+// node above, every node covering a contiguous run of points. That costs about 22 bytes a point, holds no
 // pointer the garbage collector must trace per point, and lets a count
 // take a whole node inside the query at once. Points inserted later go to
 // a small tidwall/rtree beside it, and deleted ones are marked dead, so a
@@ -590,7 +589,7 @@ func (ix *Index) nearestPacked(s *searcher) {
 			kids := pk.levels[level-1]
 			best := queued{h: math.Inf(1), level: -1}
 			var hs [fanOut]float64
-			s.nodeHavs(kids[lo:hi], s.hPrune, hs[:])
+			s.nodeHavs(kids[lo:hi], hs[:])
 			for c := lo; c < hi; c++ {
 				h := hs[c-lo]
 				if h > s.hPrune {
@@ -788,13 +787,12 @@ func (s *searcher) keep(r ranked) {
 // Δλ the longitude gap (circular) to the box, any point inside has
 // sin²(d/2) = sin²(Δφ'/2) + cos φ₁ cos φ₂ sin²(Δλ'/2) with Δφ' >= Δφ,
 // Δλ' >= Δλ and cos φ₂ >= nd.cosFar; sinBelow bounds the sines from
-// below. hav grows with the distance, so the search ranks and prunes
-// nodes by it without an arc. The first term alone is a lower bound
-// too: it is returned when it is already above cut (the caller's prune
-// threshold) or when the query's meridian crosses the box. It takes a
-// run of nodes (a node's children) and writes to out, one call for them
-// all rather than one each.
-func (s *searcher) nodeHavs(nds []node, cut float64, out []float64) {
+// below (a gap of 0 where the query's parallel or meridian crosses the
+// box). hav grows with the distance, so the search ranks and prunes
+// nodes by it without an arc. It takes a run of nodes (a node's
+// children) and writes to out, one call for them all rather than one
+// each.
+func (s *searcher) nodeHavs(nds []node, out []float64) {
 	out = out[:len(nds)]
 	for i := range nds {
 		nd := &nds[i]
@@ -817,8 +815,8 @@ func (s *searcher) nodeHavs(nds []node, cut float64, out []float64) {
 
 func abs64(x float64) float64 { return math.Float64frombits(math.Float64bits(x) &^ (1 << 63)) }
 
-// pointHav is nodeHavs' bound for the box holding only pt, with cosFar that of a
-// box around it.
+// pointHav is nodeHavs' bound for the box holding only pt, with cosFar
+// that of a box around it.
 func (s *searcher) pointHav(pt [2]float64, cosFar float64) float64 {
 	return s.havOf(sinBelow(math.Abs(pt[1]-s.latDeg)*(degToRad/2)), sinBelow(circDeg(s.lonDeg-pt[0])*(degToRad/2)), cosFar)
 }
@@ -853,11 +851,8 @@ func (s *searcher) circleHolds(nd *node) bool {
 // circDeg is the circular distance of a longitude difference in
 // [-360, 360] degrees, in [0, 180].
 func circDeg(x float64) float64 {
-	x = math.Abs(x)
-	if x > 180 {
-		x = 360 - x
-	}
-	return x
+	x = abs64(x)
+	return min(x, 360-x)
 }
 
 // sinBelow is a lower bound of sin(y) for y in [0, π/2], within 1.6e-4
@@ -964,7 +959,7 @@ func (ix *Index) circleNode(s *searcher, l, j int, count bool) {
 	// the distance bound rejects those near their corners.
 	// The caller checked that nd crosses a box around the circle.
 	var h [1]float64
-	if s.nodeHavs(pk.levels[l][j:j+1], s.hRadius, h[:]); h[0] > s.hRadius {
+	if s.nodeHavs(pk.levels[l][j:j+1], h[:]); h[0] > s.hRadius {
 		return
 	}
 	lo := j * span(l)
