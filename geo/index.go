@@ -589,7 +589,15 @@ func (ix *Index) nearestPacked(s *searcher) {
 			kids := pk.levels[level-1]
 			best := queued{h: math.Inf(1), level: -1}
 			var hs [fanOut]float64
-			s.nodeHavs(kids[lo:hi], hs[:])
+			// The node's own cosFar serves its children where it is
+			// close to theirs (see nodeHavs).
+			cosFar := -1.0
+			if level <= top {
+				if nd := &pk.levels[level][j]; nd.max[1]-nd.min[1] <= sharedCosSpan {
+					cosFar = nd.cosFar()
+				}
+			}
+			s.nodeHavs(kids[lo:hi], cosFar, hs[:])
 			for c := lo; c < hi; c++ {
 				h := hs[c-lo]
 				if h > s.hPrune {
@@ -782,6 +790,13 @@ func (s *searcher) keep(r ranked) {
 	}
 }
 
+// sharedCosSpan is the latitude span (degrees) up to which a node's
+// cosFar serves its children in the nearest search. 10, 20 and 40
+// measured alike on both workloads; each node its own (as for spans
+// without limit) was 3% slower on the uniform one, the parent's
+// everywhere 10% slower on it.
+const sharedCosSpan = 20
+
 // nodeHavs writes a lower bound of the haversine (hav) from the query to
 // any point in the box of each of nds, with no trigonometry. With Δφ the latitude gap and
 // Δλ the longitude gap (circular) to the box, any point inside has
@@ -792,7 +807,14 @@ func (s *searcher) keep(r ranked) {
 // nodes by it without an arc. It takes a run of nodes (a node's
 // children) and writes to out, one call for them all rather than one
 // each.
-func (s *searcher) nodeHavs(nds []node, out []float64) {
+//
+// cosFar >= 0 is a lower bound of cos φ₂ for all of nds (their parent's
+// cosFar), which spares each its own; cosFar < 0 asks for each node's
+// own. The parent's is as good where its latitudes span a few degrees,
+// and costs a quarter of the bound's arithmetic less; over the large
+// boxes near the root it would often be 0 (a box reaching a pole) and
+// bound nothing by longitude.
+func (s *searcher) nodeHavs(nds []node, cosFar float64, out []float64) {
 	out = out[:len(nds)]
 	for i := range nds {
 		nd := &nds[i]
@@ -808,8 +830,11 @@ func (s *searcher) nodeHavs(nds []node, out []float64) {
 		// that one or the way round the other side, whichever is less).
 		w, e := minLon-s.lonDeg, s.lonDeg-maxLon
 		gapLon := max(0, min(max(w, e), 360+min(w, e)))
-		far := max(abs64(minLat), abs64(maxLat))
-		out[i] = s.havOf(sinBelow(gapLat*(degToRad/2)), sinBelow(gapLon*(degToRad/2)), max(0, cosPoly(far*degToRad)))
+		c := cosFar
+		if c < 0 {
+			c = max(0, cosPoly(max(abs64(minLat), abs64(maxLat))*degToRad))
+		}
+		out[i] = s.havOf(sinBelow(gapLat*(degToRad/2)), sinBelow(gapLon*(degToRad/2)), c)
 	}
 }
 
@@ -959,7 +984,7 @@ func (ix *Index) circleNode(s *searcher, l, j int, count bool) {
 	// the distance bound rejects those near their corners.
 	// The caller checked that nd crosses a box around the circle.
 	var h [1]float64
-	if s.nodeHavs(pk.levels[l][j:j+1], h[:]); h[0] > s.hRadius {
+	if s.nodeHavs(pk.levels[l][j:j+1], nd.cosFar(), h[:]); h[0] > s.hRadius {
 		return
 	}
 	lo := j * span(l)

@@ -648,7 +648,7 @@ func TestNodeHavIsALowerBound(t *testing.T) {
 		}
 		s := getSearcher(q, nil)
 		var bounds [1]float64
-		s.nodeHavs([]node{nd}, bounds[:])
+		s.nodeHavs([]node{nd}, nd.cosFar(), bounds[:])
 		bound := bounds[0]
 		for range 8 {
 			p := [2]float64{b.min[0] + rng.Float64()*(b.max[0]-b.min[0]), b.min[1] + rng.Float64()*(b.max[1]-b.min[1])}
