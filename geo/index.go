@@ -840,6 +840,32 @@ func (s *searcher) nodeHavs(nds []node, cosFar float64, out []float64) {
 
 func abs64(x float64) float64 { return math.Float64frombits(math.Float64bits(x) &^ (1 << 63)) }
 
+// nodeHavAbove reports whether nodeHavs' bound for nd alone (its own
+// cosFar) exceeds cut. It is the form for one node at a time, as a
+// circle walk tests them: it stops at the latitude term when that is
+// enough, and where the query's meridian crosses the box, which a run of
+// a node's children, the nearest search's case, does not gain by.
+func (s *searcher) nodeHavAbove(nd *node, cut float64) bool {
+	minLon, minLat := float64(nd.min[0]), float64(nd.min[1])
+	maxLon, maxLat := float64(nd.max[0]), float64(nd.max[1])
+	var a float64 // sinBelow of half the latitude gap
+	switch {
+	case s.latDeg < minLat:
+		a = sinBelow((minLat - s.latDeg) * (degToRad / 2))
+	case s.latDeg > maxLat:
+		a = sinBelow((s.latDeg - maxLat) * (degToRad / 2))
+	}
+	h := s.havOf(a, 0, 0)
+	if h > cut {
+		return true
+	}
+	if s.lonDeg >= minLon && s.lonDeg <= maxLon {
+		return false
+	}
+	dLon := min(circDeg(s.lonDeg-minLon), circDeg(s.lonDeg-maxLon))
+	return s.havOf(a, sinBelow(dLon*(degToRad/2)), nd.cosFar()) > cut
+}
+
 // pointHav is nodeHavs' bound for the box holding only pt, with cosFar
 // that of a box around it.
 func (s *searcher) pointHav(pt [2]float64, cosFar float64) float64 {
@@ -983,8 +1009,7 @@ func (ix *Index) circleNode(s *searcher, l, j int, count bool) {
 	// The boxes around the circle reject most nodes with four comparisons;
 	// the distance bound rejects those near their corners.
 	// The caller checked that nd crosses a box around the circle.
-	var h [1]float64
-	if s.nodeHavs(pk.levels[l][j:j+1], nd.cosFar(), h[:]); h[0] > s.hRadius {
+	if s.nodeHavAbove(nd, s.hRadius) {
 		return
 	}
 	lo := j * span(l)
