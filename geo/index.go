@@ -830,11 +830,20 @@ func (s *searcher) nodeHavs(nds []node, cosFar float64, out []float64) {
 		// that one or the way round the other side, whichever is less).
 		w, e := minLon-s.lonDeg, s.lonDeg-maxLon
 		gapLon := max(0, min(max(w, e), 360+min(w, e)))
-		c := cosFar
-		if c < 0 {
-			c = max(0, cosPoly(max(abs64(minLat), abs64(maxLat))*degToRad))
+		if cosFar >= 0 {
+			out[i] = s.havOf(sinBelow(gapLat*(degToRad/2)), sinBelow(gapLon*(degToRad/2)), cosFar)
+			continue
 		}
-		out[i] = s.havOf(sinBelow(gapLat*(degToRad/2)), sinBelow(gapLon*(degToRad/2)), c)
+		c := max(0, cosPoly(max(abs64(minLat), abs64(maxLat))*degToRad))
+		h := s.havOf(sinBelow(gapLat*(degToRad/2)), sinBelow(gapLon*(degToRad/2)), c)
+		// A large box, near the root: it lies in the lune of the
+		// longitudes gapLon or more from the query's, whose nearest
+		// point is on a meridian bounding it, at least
+		// asin(cos φ₁ sin gapLon) away (for gapLon <= 90°; the lune
+		// shrinks beyond): hav >= (cos φ₁ sin gapLon)²/4. Where the box
+		// reaches a pole, c is 0 and this is the only longitude bound.
+		x := s.cosLat * sinBelow(min(gapLon*degToRad, math.Pi/2))
+		out[i] = max(h, (x*x*0.25)*(1-1e-9)-1e-20)
 	}
 }
 

@@ -647,9 +647,21 @@ func TestNodeHavIsALowerBound(t *testing.T) {
 			t.Fatalf("nodeAround(%v) = %v–%v does not hold it", b, lo, hi)
 		}
 		s := getSearcher(q, nil)
-		var bounds [1]float64
-		s.nodeHavs([]node{nd}, nd.cosFar(), bounds[:])
-		bound := bounds[0]
+		// Each form of the bound: the node's own cosFar computed inside
+		// (the lune bound too), given, or a parent's (a box holding it,
+		// up to the whole Earth), and the single-node test of the circle
+		// walks at cuts around the bound.
+		var own, given, shared [1]float64
+		s.nodeHavs([]node{nd}, -1, own[:])
+		s.nodeHavs([]node{nd}, nd.cosFar(), given[:])
+		parent := nodeAround(box{
+			[2]float64{math.Max(-180, b.min[0]-rng.Float64()*10), math.Max(-90, b.min[1]-rng.Float64()*30)},
+			[2]float64{math.Min(180, b.max[0]+rng.Float64()*10), math.Min(90, b.max[1]+rng.Float64()*30)}})
+		s.nodeHavs([]node{nd}, parent.cosFar(), shared[:])
+		bound := max(own[0], given[0], shared[0])
+		if cut := given[0] * (1 - 1e-6); given[0] > 0 && !s.nodeHavAbove(&nd, cut) {
+			t.Fatalf("nodeHavAbove(%v, box %v–%v, %v) false under the bound %v", q, nd.lo(), nd.hi(), cut, given[0])
+		}
 		for range 8 {
 			p := [2]float64{b.min[0] + rng.Float64()*(b.max[0]-b.min[0]), b.min[1] + rng.Float64()*(b.max[1]-b.min[1])}
 			switch rng.Intn(4) {
@@ -663,7 +675,11 @@ func TestNodeHavIsALowerBound(t *testing.T) {
 			}
 			h := hav(s.lat, s.lon, s.cosLat, orb.Point(p))
 			if bound > h {
-				t.Fatalf("nodeHavs(%v, box %v–%v) = %v > hav to %v = %v", q, nd.lo(), nd.hi(), bound, p, h)
+				t.Fatalf("nodeHavs(%v, box %v–%v) = %v (own %v, given %v, shared %v) > hav to %v = %v",
+					q, nd.lo(), nd.hi(), bound, own[0], given[0], shared[0], p, h)
+			}
+			if s.nodeHavAbove(&nd, h) {
+				t.Fatalf("nodeHavAbove(%v, box %v–%v, %v) true for a point inside, %v", q, nd.lo(), nd.hi(), h, p)
 			}
 			if pb := s.pointHav(p, nd.cosFar()); pb > h {
 				t.Fatalf("pointHav(%v, %v) = %v > hav %v", q, p, pb, h)
