@@ -125,7 +125,9 @@ func acceptors() map[string]func(uint32) bool {
 
 func TestNearestMatchesBruteForce(t *testing.T) {
 	rng := rand.New(rand.NewSource(seed))
-	sizes := []int{0, 1, 2, 7, 100, 3000}
+	// Sizes around a leaf (leafSize) and a node of leaves (leafSize ·
+	// fanOut) too, where the last leaf or node is partly full.
+	sizes := []int{0, 1, 2, 7, leafSize, leafSize + 1, 100, leafSize * fanOut, leafSize*fanOut + 1, 3000}
 	queries := 4000
 	if testing.Short() {
 		queries = 500
@@ -179,6 +181,53 @@ func TestNearestClustered(t *testing.T) {
 		for name, acc := range acceptors() {
 			if got, want := ix.Nearest(p, k, 0, acc), bruteNearest(pts, nil, p, k, 0, acc); !slices.Equal(got, want) {
 				t.Fatalf("accept=%s: Nearest(%v, %d) = %v; want %v", name, p, k, got, want)
+			}
+		}
+	}
+}
+
+// TestNearestRegional puts towns, roads of points and a spread in one
+// region (the clustered workload's shape, small enough for the oracle),
+// so that every node below the root spans a few degrees and shares its
+// cosFar with its children, and queries inside it (on points, in towns,
+// between them) and around it, k from 1 to past the count, with filters.
+func TestNearestRegional(t *testing.T) {
+	rng := rand.New(rand.NewSource(seed + 11))
+	var pts []orb.Point
+	for range 40 { // towns
+		c := orb.Point{97 + rng.Float64()*29, 37 + rng.Float64()*16}
+		for range 50 + rng.Intn(400) {
+			pts = append(pts, Destination(c, rng.Float64()*360, math.Abs(rng.NormFloat64())*(2000+rng.Float64()*4000)))
+		}
+	}
+	for range 3000 { // spread
+		pts = append(pts, orb.Point{97 + rng.Float64()*29, 37 + rng.Float64()*16})
+	}
+	for i := 0; i < len(pts); i += 13 { // exact duplicates
+		pts[rng.Intn(len(pts))] = pts[i]
+	}
+	ix := NewIndex(pts)
+	mixed := mixedIndex(pts)
+	for q := 0; q < 200; q++ {
+		var p orb.Point
+		switch rng.Intn(4) {
+		case 0:
+			p = pts[rng.Intn(len(pts))]
+		case 1:
+			p = Destination(pts[rng.Intn(len(pts))], rng.Float64()*360, rng.Float64()*3000)
+		case 2:
+			p = orb.Point{97 + rng.Float64()*29, 37 + rng.Float64()*16}
+		default:
+			p = orb.Point{90 + rng.Float64()*43, 30 + rng.Float64()*30}
+		}
+		k := []int{1, 5, 5, 8, 9, 64, 65, len(pts) + 1}[rng.Intn(8)]
+		for name, acc := range acceptors() {
+			want := bruteNearest(pts, nil, p, k, 0, acc)
+			if got := ix.Nearest(p, k, 0, acc); !slices.Equal(got, want) {
+				t.Fatalf("accept=%s: Nearest(%v, %d) = %v; want %v", name, p, k, got, want)
+			}
+			if got := mixed.Nearest(p, k, 0, acc); !slices.Equal(got, want) {
+				t.Fatalf("accept=%s: packed+inserted Nearest(%v, %d) = %v; want %v", name, p, k, got, want)
 			}
 		}
 	}
