@@ -24,8 +24,8 @@ type Hit struct {
 // Earth, the poles and the ±180° meridian included.
 //
 // The points given to NewIndex are held in a packed R-tree: flat arrays
-// in Hilbert-curve order, nodeSize entries a node, every node covering a
-// contiguous run of points. That costs about 22 bytes a point, holds no
+// in Hilbert-curve order, leafSize points a leaf and fanOut children a
+// node above, every node covering a contiguous run of points. That costs about 22 bytes a point, holds no
 // pointer the garbage collector must trace per point, and lets a count
 // take a whole node inside the query at once. Points inserted later go to
 // a small tidwall/rtree beside it, and deleted ones are marked dead, so a
@@ -48,17 +48,23 @@ type Index struct {
 	over    *rtree.RTreeG[uint32] // points inserted since the bulk load
 }
 
-// nodeSize is the fan-out of the packed tree. 8 measured faster than 16
-// for nearest-5 on clustered data (fewer bounds and distances a query)
-// at a few bytes a point more, and than 4 on both workloads; the tree is
-// 6 levels deep at 10^6.
-const nodeSize = 8
+// leafSize is the number of points a leaf of the packed tree holds and
+// fanOut the number of children of a node above the leaves. 8 and 8
+// measured faster for nearest-5 than 16 or 32 points a leaf (more points
+// to bound than the levels saved) and than a fan-out of 16 or 4, on both
+// the uniform and the clustered workload; the tree is 6 levels deep at
+// 10^6.
+const (
+	leafSize = 8
+	fanOut   = 8
+)
 
 // packed is a static R-tree over points sorted along a Hilbert curve.
 // Node j of level l covers the points at positions
-// [j·nodeSize^(l+1), (j+1)·nodeSize^(l+1)), so its count is known without
-// storing it; its children are nodes [j·nodeSize, (j+1)·nodeSize) of level
-// l-1 (points, for level 0). The last level has at most nodeSize nodes.
+// [j·span(l), (j+1)·span(l)), so its count is known without storing it;
+// its children are nodes [j·fanOut, (j+1)·fanOut) of level l-1 above
+// the leaves, points [j·leafSize, (j+1)·leafSize) for a leaf (level 0).
+// The last level has at most fanOut nodes.
 type packed struct {
 	pts    [][2]float64 // [lon, lat], lon normalized, by position
 	slots  []uint32     // slot of the point at each position
@@ -99,13 +105,12 @@ func abs32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) 
 // the Taylor polynomial 1 − x²/2! + x⁴/4! − x⁶/6!, which ends on a
 // negative term of an alternating series whose terms shrink there
 // (within 1e-4 of cos up to 80°), or 0 where that is negative.
-func cosBelow(x float64) float64 {
+func cosBelow(x float64) float64 { return max(0, cosPoly(x)) }
+
+// cosPoly is cosBelow's polynomial, which may be negative.
+func cosPoly(x float64) float64 {
 	x2 := x * x
-	c := 1 - x2*0.5*(1-x2*(1.0/12)*(1-x2*(1.0/30)))
-	if c < 0 {
-		return 0
-	}
-	return c
+	return 1 - x2*0.5*(1-x2*(1.0/12)*(1-x2*(1.0/30)))
 }
 
 // nodeAround is the node of the smallest float32 box holding b.
@@ -255,9 +260,9 @@ func newPacked(pts [][2]float64, slots []uint32) *packed {
 		return pk
 	}
 	pk.bound = box{pts[0], pts[0]}
-	lv := make([]node, (len(pts)+nodeSize-1)/nodeSize)
+	lv := make([]node, (len(pts)+leafSize-1)/leafSize)
 	for j := range lv {
-		lo, hi := j*nodeSize, min((j+1)*nodeSize, len(pts))
+		lo, hi := j*leafSize, min((j+1)*leafSize, len(pts))
 		b := box{pts[lo], pts[lo]}
 		for _, p := range pts[lo+1 : hi] {
 			b.extend(p, p)
@@ -266,10 +271,10 @@ func newPacked(pts [][2]float64, slots []uint32) *packed {
 		lv[j] = nodeAround(b)
 	}
 	pk.levels = append(pk.levels, lv)
-	for len(lv) > nodeSize {
-		up := make([]node, (len(lv)+nodeSize-1)/nodeSize)
+	for len(lv) > fanOut {
+		up := make([]node, (len(lv)+fanOut-1)/fanOut)
 		for j := range up {
-			lo, hi := j*nodeSize, min((j+1)*nodeSize, len(lv))
+			lo, hi := j*fanOut, min((j+1)*fanOut, len(lv))
 			nd := lv[lo]
 			for _, c := range lv[lo+1 : hi] {
 				nd.min[0], nd.min[1] = min(nd.min[0], c.min[0]), min(nd.min[1], c.min[1])
@@ -290,9 +295,9 @@ func (b *box) extend(min, max [2]float64) {
 
 // span is the number of positions a node of level l covers.
 func span(l int) int {
-	s := nodeSize
+	s := leafSize
 	for ; l > 0; l-- {
-		s *= nodeSize
+		s *= fanOut
 	}
 	return s
 }
@@ -340,8 +345,9 @@ func (ix *Index) findBase(slot uint32, pt [2]float64) int {
 		if !(box{pt, pt}).crossesNode(nd) {
 			return -1
 		}
-		lo, hi := j*nodeSize, (j+1)*nodeSize
+		lo, hi := j*fanOut, (j+1)*fanOut
 		if l == 0 {
+			lo, hi = j*leafSize, (j+1)*leafSize
 			for i := lo; i < min(hi, len(pk.pts)); i++ {
 				if pk.slots[i] == slot && pk.pts[i] == pt && (ix.dead == nil || !ix.dead.has(i)) {
 					return i
@@ -582,8 +588,16 @@ func (ix *Index) nearestPacked(s *searcher) {
 		} else {
 			kids := pk.levels[level-1]
 			best := queued{h: math.Inf(1), level: -1}
-			var hs [nodeSize]float64
-			s.nodeHavs(kids[lo:hi], s.hPrune, hs[:])
+			var hs [fanOut]float64
+			// The node's own cosFar serves its children where it is
+			// close to theirs (see nodeHavs).
+			cosFar := -1.0
+			if level <= top {
+				if nd := &pk.levels[level][j]; nd.max[1]-nd.min[1] <= sharedCosSpan {
+					cosFar = nd.cosFar()
+				}
+			}
+			s.nodeHavs(kids[lo:hi], cosFar, hs[:])
 			for c := lo; c < hi; c++ {
 				h := hs[c-lo]
 				if h > s.hPrune {
@@ -639,12 +653,13 @@ func (ix *Index) nearestPacked(s *searcher) {
 // one after another as it reaches them: a prefetch by hand, which the
 // packed tree's searches spend most of their time waiting for otherwise.
 func (pk *packed) touchUnder(l, c int) float64 {
-	i := c * nodeSize
 	if l == 0 {
-		return pk.pts[i][0] + pk.pts[min(i+nodeSize/2, len(pk.pts)-1)][0] + float64(pk.slots[i])
+		i := c * leafSize
+		return pk.pts[i][0] + pk.pts[min(i+leafSize/2, len(pk.pts)-1)][0] + float64(pk.slots[i])
 	}
+	i := c * fanOut
 	below := pk.levels[l-1]
-	return float64(below[i].min[0] + below[min(i+nodeSize/2, len(below)-1)].min[0])
+	return float64(below[i].min[0] + below[min(i+fanOut/2, len(below)-1)].min[0])
 }
 
 // retain keeps the reads of touchUnder from being optimized away.
@@ -655,11 +670,10 @@ func retain(float64) {}
 // childRange is the range of node j of level l's children: points for
 // level 0, nodes of level l-1 above.
 func (ix *Index) childRange(l, j int) (lo, hi int) {
-	n := len(ix.base.pts)
-	if l > 0 {
-		n = len(ix.base.levels[l-1])
+	if l == 0 {
+		return j * leafSize, min((j+1)*leafSize, len(ix.base.pts))
 	}
-	return j * nodeSize, min((j+1)*nodeSize, n)
+	return j * fanOut, min((j+1)*fanOut, len(ix.base.levels[l-1]))
 }
 
 // pushQueued and popQueued keep q a min-heap by h. They are written out
@@ -776,47 +790,93 @@ func (s *searcher) keep(r ranked) {
 	}
 }
 
+// sharedCosSpan is the latitude span (degrees) up to which a node's
+// cosFar serves its children in the nearest search. 10, 20 and 40
+// measured alike on both workloads; each node its own (as for spans
+// without limit) was 3% slower on the uniform one, the parent's
+// everywhere 10% slower on it.
+const sharedCosSpan = 20
+
 // nodeHavs writes a lower bound of the haversine (hav) from the query to
 // any point in the box of each of nds, with no trigonometry. With Δφ the latitude gap and
 // Δλ the longitude gap (circular) to the box, any point inside has
 // sin²(d/2) = sin²(Δφ'/2) + cos φ₁ cos φ₂ sin²(Δλ'/2) with Δφ' >= Δφ,
 // Δλ' >= Δλ and cos φ₂ >= nd.cosFar; sinBelow bounds the sines from
-// below. hav grows with the distance, so the search ranks and prunes
-// nodes by it without an arc. The first term alone is a lower bound
-// too: it is returned when it is already above cut (the caller's prune
-// threshold) or when the query's meridian crosses the box. It takes a
-// run of nodes (a node's children) and writes to out, one call for them
-// all rather than one each.
-func (s *searcher) nodeHavs(nds []node, cut float64, out []float64) {
+// below (a gap of 0 where the query's parallel or meridian crosses the
+// box). hav grows with the distance, so the search ranks and prunes
+// nodes by it without an arc. It takes a run of nodes (a node's
+// children) and writes to out, one call for them all rather than one
+// each.
+//
+// cosFar >= 0 is a lower bound of cos φ₂ for all of nds (their parent's
+// cosFar), which spares each its own; cosFar < 0 asks for each node's
+// own. The parent's is as good where its latitudes span a few degrees,
+// and costs a quarter of the bound's arithmetic less; over the large
+// boxes near the root it would often be 0 (a box reaching a pole) and
+// bound nothing by longitude.
+func (s *searcher) nodeHavs(nds []node, cosFar float64, out []float64) {
 	out = out[:len(nds)]
 	for i := range nds {
 		nd := &nds[i]
 		// Scalars, not arrays: arrays built on the stack and read back
-		// whole stall the loads.
+		// whole stall the loads. No branches: which case a node falls in
+		// is as good as random, and a mispredicted branch costs more than
+		// the arithmetic it would skip.
 		minLon, minLat := float64(nd.min[0]), float64(nd.min[1])
 		maxLon, maxLat := float64(nd.max[0]), float64(nd.max[1])
-		var a float64 // sinBelow of half the latitude gap
-		switch {
-		case s.latDeg < minLat:
-			a = sinBelow((minLat - s.latDeg) * (degToRad / 2))
-		case s.latDeg > maxLat:
-			a = sinBelow((s.latDeg - maxLat) * (degToRad / 2))
+		gapLat := max(minLat-s.latDeg, s.latDeg-maxLat, 0)
+		// West and east of the query's meridian: at most one is positive
+		// (then the query is outside the box's longitudes, and the gap is
+		// that one or the way round the other side, whichever is less).
+		w, e := minLon-s.lonDeg, s.lonDeg-maxLon
+		gapLon := max(0, min(max(w, e), 360+min(w, e)))
+		if cosFar >= 0 {
+			out[i] = s.havOf(sinBelow(gapLat*(degToRad/2)), sinBelow(gapLon*(degToRad/2)), cosFar)
+			continue
 		}
-		h := s.havOf(a, 0, 0)
-		if (s.lonDeg < minLon || s.lonDeg > maxLon) && h <= cut {
-			dLon := min(circDeg(s.lonDeg-minLon), circDeg(s.lonDeg-maxLon))
-			far := math.Abs(minLat)
-			if f := math.Abs(maxLat); f > far {
-				far = f
-			}
-			h = s.havOf(a, sinBelow(dLon*(degToRad/2)), cosBelow(far*degToRad))
-		}
-		out[i] = h
+		c := max(0, cosPoly(max(abs64(minLat), abs64(maxLat))*degToRad))
+		h := s.havOf(sinBelow(gapLat*(degToRad/2)), sinBelow(gapLon*(degToRad/2)), c)
+		// A large box, near the root: it lies in the lune of the
+		// longitudes gapLon or more from the query's, whose nearest
+		// point is on a meridian bounding it, at least
+		// asin(cos φ₁ sin gapLon) away (for gapLon <= 90°; the lune
+		// shrinks beyond): hav >= (cos φ₁ sin gapLon)²/4. Where the box
+		// reaches a pole, c is 0 and this is the only longitude bound.
+		x := s.cosLat * sinBelow(min(gapLon*degToRad, math.Pi/2))
+		out[i] = max(h, (x*x*0.25)*(1-1e-9)-1e-20)
 	}
 }
 
-// pointHav is nodeHavs' bound for the box holding only pt, with cosFar that of a
-// box around it.
+func abs64(x float64) float64 { return math.Float64frombits(math.Float64bits(x) &^ (1 << 63)) }
+
+// nodeHavAbove reports whether nodeHavs' bound for nd alone (its own
+// cosFar) exceeds cut. It is the form for one node at a time, as a
+// circle walk tests them: it stops at the latitude term when that is
+// enough, and where the query's meridian crosses the box, which a run of
+// a node's children, the nearest search's case, does not gain by.
+func (s *searcher) nodeHavAbove(nd *node, cut float64) bool {
+	minLon, minLat := float64(nd.min[0]), float64(nd.min[1])
+	maxLon, maxLat := float64(nd.max[0]), float64(nd.max[1])
+	var a float64 // sinBelow of half the latitude gap
+	switch {
+	case s.latDeg < minLat:
+		a = sinBelow((minLat - s.latDeg) * (degToRad / 2))
+	case s.latDeg > maxLat:
+		a = sinBelow((s.latDeg - maxLat) * (degToRad / 2))
+	}
+	h := s.havOf(a, 0, 0)
+	if h > cut {
+		return true
+	}
+	if s.lonDeg >= minLon && s.lonDeg <= maxLon {
+		return false
+	}
+	dLon := min(circDeg(s.lonDeg-minLon), circDeg(s.lonDeg-maxLon))
+	return s.havOf(a, sinBelow(dLon*(degToRad/2)), nd.cosFar()) > cut
+}
+
+// pointHav is nodeHavs' bound for the box holding only pt, with cosFar
+// that of a box around it.
 func (s *searcher) pointHav(pt [2]float64, cosFar float64) float64 {
 	return s.havOf(sinBelow(math.Abs(pt[1]-s.latDeg)*(degToRad/2)), sinBelow(circDeg(s.lonDeg-pt[0])*(degToRad/2)), cosFar)
 }
@@ -851,21 +911,18 @@ func (s *searcher) circleHolds(nd *node) bool {
 // circDeg is the circular distance of a longitude difference in
 // [-360, 360] degrees, in [0, 180].
 func circDeg(x float64) float64 {
-	x = math.Abs(x)
-	if x > 180 {
-		x = 360 - x
-	}
-	return x
+	x = abs64(x)
+	return min(x, 360-x)
 }
 
-// sinBelow is a lower bound of sin(y) for y in [0, π/2], within 1.6e-4
-// relative at π/2 and 1e-9 below 1/2: the Taylor polynomial
-// y − y³/3! + y⁵/5! − y⁷/7!, which ends on a negative term of an
-// alternating series whose terms shrink there. It costs a few
-// multiplications (no division) where math.Sin costs a range reduction.
+// sinBelow is a lower bound of sin(y) for y in [0, π/2], within 7.5%
+// relative at π/2, 4e-4 at 1/2 and 1e-10 at 1/100 (a gap of 128 km, as
+// far as a nearest search's bounds usually matter): the Taylor
+// polynomial y − y³/3!, which ends on a negative term of an alternating
+// series whose terms shrink there. It costs two multiplications where
+// math.Sin costs a range reduction.
 func sinBelow(y float64) float64 {
-	y2 := y * y
-	return y * (1 - y2*(1.0/6)*(1-y2*(1.0/20)*(1-y2*(1.0/42))))
+	return y * (1 - y*y*(1.0/6))
 }
 
 // Within returns every accepted point within radius meters of p
@@ -961,8 +1018,7 @@ func (ix *Index) circleNode(s *searcher, l, j int, count bool) {
 	// The boxes around the circle reject most nodes with four comparisons;
 	// the distance bound rejects those near their corners.
 	// The caller checked that nd crosses a box around the circle.
-	var h [1]float64
-	if s.nodeHavs(pk.levels[l][j:j+1], s.hRadius, h[:]); h[0] > s.hRadius {
+	if s.nodeHavAbove(nd, s.hRadius) {
 		return
 	}
 	lo := j * span(l)
@@ -977,9 +1033,9 @@ func (ix *Index) circleNode(s *searcher, l, j int, count bool) {
 	}
 	if l > 0 {
 		kids := pk.levels[l-1]
-		var near [nodeSize]int
+		var near [fanOut]int
 		n, touch := 0, 0.0
-		for c := j * nodeSize; c < min((j+1)*nodeSize, len(kids)); c++ {
+		for c := j * fanOut; c < min((j+1)*fanOut, len(kids)); c++ {
 			if s.nearCircle(&kids[c]) {
 				near[n] = c
 				n++
@@ -993,7 +1049,7 @@ func (ix *Index) circleNode(s *searcher, l, j int, count bool) {
 		return
 	}
 	inside := count && s.hasInside && s.inside.holdsNode(nd)
-	for i := lo; i < min(lo+nodeSize, len(pk.pts)); i++ {
+	for i := lo; i < min(lo+leafSize, len(pk.pts)); i++ {
 		// The slot is read only for a point that may count: most points of
 		// a leaf are outside the boxes around the circle.
 		pt := pk.pts[i]
@@ -1182,9 +1238,9 @@ func (ix *Index) inBox(bx box, iter func(slot uint32, p orb.Point) bool) bool {
 		}
 		if l > 0 {
 			kids := pk.levels[l-1]
-			var near [nodeSize]int
+			var near [fanOut]int
 			n, touch := 0, 0.0
-			for c := j * nodeSize; c < min((j+1)*nodeSize, len(kids)); c++ {
+			for c := j * fanOut; c < min((j+1)*fanOut, len(kids)); c++ {
 				if bx.crossesNode(&kids[c]) {
 					near[n] = c
 					n++
@@ -1200,7 +1256,7 @@ func (ix *Index) inBox(bx box, iter func(slot uint32, p orb.Point) bool) bool {
 			return true
 		}
 		all := bx.holdsNode(nd)
-		for i := j * nodeSize; i < min((j+1)*nodeSize, len(pk.pts)); i++ {
+		for i := j * leafSize; i < min((j+1)*leafSize, len(pk.pts)); i++ {
 			if ix.dead != nil && ix.dead.has(i) {
 				continue
 			}
@@ -1236,12 +1292,12 @@ func (ix *Index) countBox(bx box, l, j int, accept func(uint32) bool) int {
 	}
 	n := 0
 	if l > 0 {
-		for c := j * nodeSize; c < min((j+1)*nodeSize, len(pk.levels[l-1])); c++ {
+		for c := j * fanOut; c < min((j+1)*fanOut, len(pk.levels[l-1])); c++ {
 			n += ix.countBox(bx, l-1, c, accept)
 		}
 		return n
 	}
-	for i := lo; i < min(lo+nodeSize, len(pk.pts)); i++ {
+	for i := lo; i < min(lo+leafSize, len(pk.pts)); i++ {
 		if ix.dead != nil && ix.dead.has(i) {
 			continue
 		}
@@ -1266,9 +1322,13 @@ func (ix *Index) SetKeys(keys []uint32) {
 	below := t.byPos
 	for l, lv := range pk.levels {
 		least := make([]uint32, len(lv))
+		size := fanOut
+		if l == 0 {
+			size = leafSize
+		}
 		for j := range lv {
 			m := uint32(math.MaxUint32)
-			for _, k := range below[j*nodeSize : min((j+1)*nodeSize, len(below))] {
+			for _, k := range below[j*size : min((j+1)*size, len(below))] {
 				m = min(m, k)
 			}
 			least[j] = m
@@ -1349,10 +1409,10 @@ func (ix *Index) LeastInBound(b orb.Bound, accept func(slot uint32) bool, fn fun
 			}
 			continue
 		}
-		first := int(e.j) * nodeSize
 		if e.level == 0 {
+			first := int(e.j) * leafSize
 			_, all := crosses(&pk.levels[0][e.j])
-			for i := first; i < min(first+nodeSize, len(pk.pts)); i++ {
+			for i := first; i < min(first+leafSize, len(pk.pts)); i++ {
 				if (ix.dead == nil || !ix.dead.has(i)) && (all || holds(pk.pts[i])) {
 					q = append(q, keyed{t.byPos[i], -1, int32(i)})
 					heapUp(q, len(q)-1, lessKey)
@@ -1361,7 +1421,8 @@ func (ix *Index) LeastInBound(b orb.Bound, accept func(slot uint32) bool, fn fun
 			continue
 		}
 		kids := pk.levels[e.level-1]
-		for c := first; c < min(first+nodeSize, len(kids)); c++ {
+		first := int(e.j) * fanOut
+		for c := first; c < min(first+fanOut, len(kids)); c++ {
 			if in, _ := crosses(&kids[c]); in {
 				q = append(q, keyed{t.least[e.level-1][c], e.level - 1, int32(c)})
 				heapUp(q, len(q)-1, lessKey)

@@ -125,7 +125,9 @@ func acceptors() map[string]func(uint32) bool {
 
 func TestNearestMatchesBruteForce(t *testing.T) {
 	rng := rand.New(rand.NewSource(seed))
-	sizes := []int{0, 1, 2, 7, 100, 3000}
+	// Sizes around a leaf (leafSize) and a node of leaves (leafSize ·
+	// fanOut) too, where the last leaf or node is partly full.
+	sizes := []int{0, 1, 2, 7, leafSize, leafSize + 1, 100, leafSize * fanOut, leafSize*fanOut + 1, 3000}
 	queries := 4000
 	if testing.Short() {
 		queries = 500
@@ -179,6 +181,53 @@ func TestNearestClustered(t *testing.T) {
 		for name, acc := range acceptors() {
 			if got, want := ix.Nearest(p, k, 0, acc), bruteNearest(pts, nil, p, k, 0, acc); !slices.Equal(got, want) {
 				t.Fatalf("accept=%s: Nearest(%v, %d) = %v; want %v", name, p, k, got, want)
+			}
+		}
+	}
+}
+
+// TestNearestRegional puts towns, roads of points and a spread in one
+// region (the clustered workload's shape, small enough for the oracle),
+// so that every node below the root spans a few degrees and shares its
+// cosFar with its children, and queries inside it (on points, in towns,
+// between them) and around it, k from 1 to past the count, with filters.
+func TestNearestRegional(t *testing.T) {
+	rng := rand.New(rand.NewSource(seed + 11))
+	var pts []orb.Point
+	for range 40 { // towns
+		c := orb.Point{97 + rng.Float64()*29, 37 + rng.Float64()*16}
+		for range 50 + rng.Intn(400) {
+			pts = append(pts, Destination(c, rng.Float64()*360, math.Abs(rng.NormFloat64())*(2000+rng.Float64()*4000)))
+		}
+	}
+	for range 3000 { // spread
+		pts = append(pts, orb.Point{97 + rng.Float64()*29, 37 + rng.Float64()*16})
+	}
+	for i := 0; i < len(pts); i += 13 { // exact duplicates
+		pts[rng.Intn(len(pts))] = pts[i]
+	}
+	ix := NewIndex(pts)
+	mixed := mixedIndex(pts)
+	for q := 0; q < 200; q++ {
+		var p orb.Point
+		switch rng.Intn(4) {
+		case 0:
+			p = pts[rng.Intn(len(pts))]
+		case 1:
+			p = Destination(pts[rng.Intn(len(pts))], rng.Float64()*360, rng.Float64()*3000)
+		case 2:
+			p = orb.Point{97 + rng.Float64()*29, 37 + rng.Float64()*16}
+		default:
+			p = orb.Point{90 + rng.Float64()*43, 30 + rng.Float64()*30}
+		}
+		k := []int{1, 5, 5, 8, 9, 64, 65, len(pts) + 1}[rng.Intn(8)]
+		for name, acc := range acceptors() {
+			want := bruteNearest(pts, nil, p, k, 0, acc)
+			if got := ix.Nearest(p, k, 0, acc); !slices.Equal(got, want) {
+				t.Fatalf("accept=%s: Nearest(%v, %d) = %v; want %v", name, p, k, got, want)
+			}
+			if got := mixed.Nearest(p, k, 0, acc); !slices.Equal(got, want) {
+				t.Fatalf("accept=%s: packed+inserted Nearest(%v, %d) = %v; want %v", name, p, k, got, want)
 			}
 		}
 	}
@@ -622,9 +671,6 @@ func TestLeastInBound(t *testing.T) {
 	}
 }
 
-// TestNodeBoundIsALowerBound checks the nearest search's node bound and
-// point bound against the exact distance to random points inside random
-// boxes, anywhere on the sphere, near and far.
 // TestNodeHavIsALowerBound checks the bounds the nearest search and the
 // circle walks prune by: nodeHavs and pointHav never exceed the haversine
 // (hav) of a point in the box, including at the poles, across the ±180°
@@ -650,13 +696,21 @@ func TestNodeHavIsALowerBound(t *testing.T) {
 			t.Fatalf("nodeAround(%v) = %v–%v does not hold it", b, lo, hi)
 		}
 		s := getSearcher(q, nil)
-		var bounds [1]float64
-		cut := math.Inf(1)
-		if rng.Intn(2) == 0 {
-			cut = rng.Float64() * 0.01 // the latitude term alone, when above cut
+		// Each form of the bound: the node's own cosFar computed inside
+		// (the lune bound too), given, or a parent's (a box holding it,
+		// up to the whole Earth), and the single-node test of the circle
+		// walks at cuts around the bound.
+		var own, given, shared [1]float64
+		s.nodeHavs([]node{nd}, -1, own[:])
+		s.nodeHavs([]node{nd}, nd.cosFar(), given[:])
+		parent := nodeAround(box{
+			[2]float64{math.Max(-180, b.min[0]-rng.Float64()*10), math.Max(-90, b.min[1]-rng.Float64()*30)},
+			[2]float64{math.Min(180, b.max[0]+rng.Float64()*10), math.Min(90, b.max[1]+rng.Float64()*30)}})
+		s.nodeHavs([]node{nd}, parent.cosFar(), shared[:])
+		bound := max(own[0], given[0], shared[0])
+		if cut := given[0] * (1 - 1e-6); given[0] > 0 && !s.nodeHavAbove(&nd, cut) {
+			t.Fatalf("nodeHavAbove(%v, box %v–%v, %v) false under the bound %v", q, nd.lo(), nd.hi(), cut, given[0])
 		}
-		s.nodeHavs([]node{nd}, cut, bounds[:])
-		bound := bounds[0]
 		for range 8 {
 			p := [2]float64{b.min[0] + rng.Float64()*(b.max[0]-b.min[0]), b.min[1] + rng.Float64()*(b.max[1]-b.min[1])}
 			switch rng.Intn(4) {
@@ -670,7 +724,11 @@ func TestNodeHavIsALowerBound(t *testing.T) {
 			}
 			h := hav(s.lat, s.lon, s.cosLat, orb.Point(p))
 			if bound > h {
-				t.Fatalf("nodeHavs(%v, box %v–%v) = %v > hav to %v = %v", q, nd.lo(), nd.hi(), bound, p, h)
+				t.Fatalf("nodeHavs(%v, box %v–%v) = %v (own %v, given %v, shared %v) > hav to %v = %v",
+					q, nd.lo(), nd.hi(), bound, own[0], given[0], shared[0], p, h)
+			}
+			if s.nodeHavAbove(&nd, h) {
+				t.Fatalf("nodeHavAbove(%v, box %v–%v, %v) true for a point inside, %v", q, nd.lo(), nd.hi(), h, p)
 			}
 			if pb := s.pointHav(p, nd.cosFar()); pb > h {
 				t.Fatalf("pointHav(%v, %v) = %v > hav %v", q, p, pb, h)
