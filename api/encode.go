@@ -289,7 +289,7 @@ func appendRounded7(b []byte, v float64) ([]byte, error) {
 // bytes are those json.Marshal writes for the map of
 // (*data.Station).Properties with "name" set.
 func appendRecordProps(w *propWriter, f *feature) {
-	o := data.FeatureOptions{Lang: f.lang, Sorted: true, EscapeHTML: true}
+	o := data.FeatureOptions{Lang: f.lang, Sorted: true, EscapeHTML: true, Plain: f.plain}
 	keys := recordKeys
 	if f.found {
 		keys = foundKeys

@@ -80,6 +80,7 @@ func BenchmarkRenderNearest5Clustered1M(b *testing.B) {
 	buf := make([]byte, 0, 8<<10)
 	b.ReportAllocs()
 	b.ResetTimer()
+	defer reportCPU(b)()
 	for i := 0; i < b.N; i++ {
 		p := qs[i%len(qs)]
 		a := getAnswer()
