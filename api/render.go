@@ -152,6 +152,7 @@ func (a *answer) records(n int) {
 // found renders a.hits, found from p, as resultFeatures renders results.
 func (a *answer) found(snap *catalog.Snapshot, p orb.Point, lang string) []feature {
 	a.records(len(a.hits))
+	snap.Prefetch(a.hits)
 	for i, h := range a.hits {
 		st := snap.Load(h.Slot, &a.recs[i])
 		a.feats[i] = foundFeature(st, lang, h.Meters, geo.Bearing(p, st.Location))

@@ -14,6 +14,7 @@ import (
 
 	"yizhan/data"
 	"yizhan/data/hours"
+	"yizhan/geo"
 )
 
 // store is the compact form of a snapshot's records, by slot. A million
@@ -37,9 +38,9 @@ type store struct {
 
 	text    []byte   // every distinct text, back to back; ref 0 is ""
 	textEnd []uint32 // end of text ref r in text; it starts at textEnd[r-1]
-	// plain has bit r set when text ref r is plain JSON (data.IsPlainJSON),
+	// plainJSON has bit r set when text ref r is plain JSON (data.IsPlainJSON),
 	// checked once as it is interned, so that rendering copies it.
-	plain []uint64
+	plainJSON []uint64
 
 	kinds    []data.Kind
 	statuses []data.Status
@@ -138,9 +139,9 @@ type hoursEntry struct {
 // the numbers its optional counts point to. Reusing one Record reads
 // records without allocating.
 type Record struct {
-	st    data.Station
-	ints  [4]int
-	plain data.PlainText // of st's texts (see Plain)
+	st        data.Station
+	ints      [4]int
+	plainJSON data.PlainText // of st's texts (see Plain)
 }
 
 // Plain are the text fields of st, a record Load returned for r, that are
@@ -151,7 +152,7 @@ func (r *Record) Plain(st *data.Station) data.PlainText {
 	if st != &r.st {
 		return 0
 	}
-	return r.plain
+	return r.plainJSON
 }
 
 // builder makes a store, interning as it goes.
@@ -170,16 +171,16 @@ type builder struct {
 
 func newBuilder(n int) *builder {
 	s := &store{
-		recs:    make([]rec, 0, n),
-		idEnd:   make([]uint32, 0, n),
-		seed:    maphash.MakeSeed(),
-		textEnd: []uint32{0},
-		plain:   []uint64{1}, // ref 0, "", is plain
-		hours:   []hoursEntry{{}},
-		ports:   []*data.PortInfo{nil},
-		langs:   [][]string{nil},
-		locs:    []*time.Location{nil},
-		extras:  []extra{{}},
+		recs:      make([]rec, 0, n),
+		idEnd:     make([]uint32, 0, n),
+		seed:      maphash.MakeSeed(),
+		textEnd:   []uint32{0},
+		plainJSON: []uint64{1}, // ref 0, "", is plain
+		hours:     []hoursEntry{{}},
+		ports:     []*data.PortInfo{nil},
+		langs:     [][]string{nil},
+		locs:      []*time.Location{nil},
+		extras:    []extra{{}},
 	}
 	return &builder{
 		s: s, texts: map[string]uint32{"": 0}, kinds: map[data.Kind]uint8{}, stats: map[data.Status]uint8{},
@@ -214,11 +215,11 @@ func (b *builder) text(s string) uint32 {
 	st.text = append(st.text, s...)
 	st.textEnd = append(st.textEnd, uint32(len(st.text)))
 	r := uint32(len(st.textEnd) - 1)
-	if int(r/64) == len(st.plain) {
-		st.plain = append(st.plain, 0)
+	if int(r/64) == len(st.plainJSON) {
+		st.plainJSON = append(st.plainJSON, 0)
 	}
 	if data.IsPlainJSON(s) {
-		st.plain[r/64] |= 1 << (r % 64)
+		st.plainJSON[r/64] |= 1 << (r % 64)
 	}
 	b.texts[strings.Clone(s)] = r
 	return r
@@ -394,7 +395,7 @@ func (s *store) id(slot uint32) string {
 
 // plainText is data.PlainText bit if text ref is plain JSON, else 0.
 func (s *store) plainText(ref uint32, bit data.PlainText) data.PlainText {
-	if s.plain[ref/64]&(1<<(ref%64)) != 0 {
+	if s.plainJSON[ref/64]&(1<<(ref%64)) != 0 {
 		return bit
 	}
 	return 0
@@ -438,6 +439,25 @@ func (s *store) location(slot uint32) orb.Point {
 	return orb.Point{r.lon, r.lat}
 }
 
+// touch reads a word of the fixed fields and of the id of each hit's
+// record and returns their sum, which no caller needs: not inlined, so
+// that the reads are made (see Snapshot.Prefetch).
+//
+//go:noinline
+func (s *store) touch(hits []geo.Hit) (sum uint32) {
+	for _, h := range hits {
+		if int(h.Slot) >= len(s.recs) {
+			continue
+		}
+		end := s.idEnd[h.Slot]
+		sum += s.recs[h.Slot].names + end
+		if end > 0 {
+			sum += uint32(s.ids[end-1])
+		}
+	}
+	return sum
+}
+
 // load reads slot's record into r and returns it.
 func (s *store) load(slot uint32, r *Record) *data.Station {
 	x := &s.recs[slot]
@@ -464,16 +484,16 @@ func (s *store) load(slot uint32, r *Record) *data.Station {
 		TimeZone:     s.str(e.zone),
 		Version:      x.version,
 	}
-	r.plain = s.plainText(nm[0], data.PlainNameZH) | s.plainText(nm[1], data.PlainNameEN) |
+	r.plainJSON = s.plainText(nm[0], data.PlainNameZH) | s.plainText(nm[1], data.PlainNameEN) |
 		s.plainText(nm[2], data.PlainNameRU) | s.plainText(nm[3], data.PlainNameMN) |
 		s.plainText(h.text, data.PlainOpeningHours) | s.plainText(x.source, data.PlainSource) |
 		s.plainKinds[x.kind] | s.plainStatuses[x.status]
 	if x.extra != 0 {
-		r.plain |= s.plainText(e.region, data.PlainRegion) | s.plainText(e.address, data.PlainAddress) |
+		r.plainJSON |= s.plainText(e.region, data.PlainRegion) | s.plainText(e.address, data.PlainAddress) |
 			s.plainText(e.phone, data.PlainPhone) | s.plainText(e.operator, data.PlainOperator) |
 			s.plainText(e.zone, data.PlainTimeZone)
 	} else {
-		r.plain |= data.PlainRegion | data.PlainAddress | data.PlainPhone | data.PlainOperator | data.PlainTimeZone // all ""
+		r.plainJSON |= data.PlainRegion | data.PlainAddress | data.PlainPhone | data.PlainOperator | data.PlainTimeZone // all ""
 	}
 	if x.updLoc != 0 {
 		st.UpdatedAt = time.Unix(x.updSec, int64(x.updNsec)).In(s.locs[x.updLoc])
