@@ -80,6 +80,12 @@ func appendFeatures(b []byte, fs []feature) ([]byte, error) {
 
 // appendFeatureCollection appends fc as json.Marshal would.
 func appendFeatureCollection(b []byte, fc *featureCollection) ([]byte, error) {
+	return appendFeatureCollectionQuery(b, fc, nil)
+}
+
+// appendFeatureCollectionQuery is appendFeatureCollection with, when fc
+// has no Query, query (if any) as the query member, already written.
+func appendFeatureCollectionQuery(b []byte, fc *featureCollection, query []byte) ([]byte, error) {
 	b = append(b, `{"type":`...)
 	b = appendString(b, fc.Type)
 	b = append(b, `,"features":`...)
@@ -112,6 +118,10 @@ func appendFeatureCollection(b []byte, fc *featureCollection) ([]byte, error) {
 	if fc.Method != "" {
 		b = append(b, `,"method":`...)
 		b = appendString(b, fc.Method)
+	}
+	if fc.Query == nil && query != nil {
+		b = append(b, `,"query":`...)
+		b = append(b, query...)
 	}
 	if fc.Query != nil {
 		b = append(b, `,"query":`...)

@@ -368,11 +368,14 @@ func send(c *fiber.Ctx, media, cache string, v any) error {
 }
 
 // sendCollection is send of a FeatureCollection, for the searches: fc
-// does not escape, so the collection costs no allocation.
-func sendCollection(c *fiber.Ctx, media, cache string, fc *featureCollection) error {
+// does not escape, so the collection costs no allocation. A query, when
+// fc has no Query, is its query member already written: the searches
+// write their echo into memory of their own, so that it costs no
+// allocation either (an echo in Query is boxed on the heap).
+func sendCollection(c *fiber.Ctx, media, cache string, fc *featureCollection, query []byte) error {
 	buf := getBuf()
 	defer putBuf(buf)
-	body, err := appendFeatureCollection((*buf)[:0], fc)
+	body, err := appendFeatureCollectionQuery((*buf)[:0], fc, query)
 	*buf = body
 	if err != nil {
 		return fmt.Errorf("encode response: %w", err)
