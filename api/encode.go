@@ -463,27 +463,49 @@ func appendFloat(b []byte, f float64) ([]byte, error) {
 }
 
 // appendDecimal7 appends n/10⁷ in plain decimal notation without trailing
-// zeros ("-12.5", "100.3461034", "510").
+// zeros ("-12.5", "100.3461034", "510"). The seven decimals are written
+// two at a time from a table of digit pairs, the few divisions by
+// constants the compiler turns into multiplications.
 func appendDecimal7(b []byte, n int64) []byte {
+	u := uint64(n)
 	if n < 0 {
 		b = append(b, '-')
-		n = -n
+		u = -u // two's complement: right for math.MinInt64 too
 	}
-	b = strconv.AppendInt(b, n/1e7, 10)
-	frac := n % 1e7
+	b = appendUint(b, u/1e7)
+	frac := u % 1e7
 	if frac == 0 {
 		return b
 	}
-	var d [7]byte
-	for i := len(d) - 1; i >= 0; i-- {
-		d[i] = byte('0' + frac%10)
-		frac /= 10
-	}
+	hi, lo := frac/10000, frac%10000 // the first three decimals, the last four
+	d := [8]byte{'.', byte('0' + hi/100)}
+	d[2], d[3] = digitPairs[hi%100*2], digitPairs[hi%100*2+1]
+	d[4], d[5] = digitPairs[lo/100*2], digitPairs[lo/100*2+1]
+	d[6], d[7] = digitPairs[lo%100*2], digitPairs[lo%100*2+1]
 	end := len(d)
 	for d[end-1] == '0' {
 		end--
 	}
-	return append(append(b, '.'), d[:end]...)
+	return append(b, d[:end]...)
+}
+
+// digitPairs holds "00" to "99" back to back.
+const digitPairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879" +
+	"8081828384858687888990919293949596979899"
+
+// appendUint appends u in decimal: the numbers of answers (degrees,
+// meters) have at most a few digits, written from digitPairs.
+func appendUint(b []byte, u uint64) []byte {
+	switch {
+	case u < 10:
+		return append(b, byte('0'+u))
+	case u < 100:
+		return append(b, digitPairs[u*2], digitPairs[u*2+1])
+	case u < 1000:
+		return append(b, byte('0'+u/100), digitPairs[u%100*2], digitPairs[u%100*2+1])
+	}
+	return strconv.AppendUint(b, u, 10)
 }
 
 // appendString appends s as a JSON string as encoding/json writes it by
