@@ -373,15 +373,17 @@ func send(c *fiber.Ctx, media, cache string, v any) error {
 // write their echo into memory of their own, so that it costs no
 // allocation either (an echo in Query is boxed on the heap).
 func sendCollection(c *fiber.Ctx, media, cache string, fc *featureCollection, query []byte) error {
-	buf := getBuf()
-	defer putBuf(buf)
-	body, err := appendFeatureCollectionQuery((*buf)[:0], fc, query)
-	*buf = body
+	// The answer is written straight into the response's own body memory
+	// (SwapBody takes it and gives it back), not into a buffer of ours
+	// that SetBody would then copy.
+	r := c.Response()
+	body, err := appendFeatureCollectionQuery(r.SwapBody(nil)[:0], fc, query)
+	r.SwapBody(body)
 	if err != nil {
+		r.ResetBody()
 		return fmt.Errorf("encode response: %w", err)
 	}
 	setAnswerHeaders(c, media, cache)
-	c.Response().SetBody(body)
 	return nil
 }
 
