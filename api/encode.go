@@ -306,12 +306,29 @@ func appendRecordProps(w *propWriter, f *feature) {
 	}
 	for i := range keys {
 		k := &keys[i]
-		switch k.Name {
-		case "bearing_deg":
+		if len(w.extra) == 0 {
+			// Nothing left to merge in (a search's features have no
+			// props): write the member without looking for a prop.
+			switch k.found {
+			case foundBearing:
+				w.sep()
+				w.b = append(w.b, `"bearing_deg":`...)
+				w.float(f.bearing)
+			case foundDistance:
+				w.sep()
+				w.b = append(w.b, `"distance_m":`...)
+				w.float(f.meters)
+			default:
+				w.member(f.rec, &k.Member, &o)
+			}
+			continue
+		}
+		switch k.found {
+		case foundBearing:
 			if w.key(k.Name) {
 				w.float(f.bearing)
 			}
-		case "distance_m":
+		case foundDistance:
 			if w.key(k.Name) {
 				w.float(f.meters)
 			}
@@ -323,26 +340,50 @@ func appendRecordProps(w *propWriter, f *feature) {
 				w.extra = w.extra[1:]
 				continue
 			}
-			mark := len(w.b)
-			if w.comma {
-				w.b = append(w.b, ',')
-			}
-			var ok bool
-			if w.b, ok = f.rec.AppendMember(w.b, k, &o); ok {
-				w.comma = true
-			} else {
-				w.b = w.b[:mark]
-			}
+			w.member(f.rec, &k.Member, &o)
 		}
 	}
 }
 
+// member writes the record's member m, unless it is left out (empty and
+// optional).
+func (w *propWriter) member(st *data.Station, m *data.Member, o *data.FeatureOptions) {
+	mark := len(w.b)
+	if w.comma {
+		w.b = append(w.b, ',')
+	}
+	var ok bool
+	if w.b, ok = st.AppendMember(w.b, m, o); ok {
+		w.comma = true
+	} else {
+		w.b = w.b[:mark]
+	}
+}
+
+// propKey is a member of a record's properties as a feature writes it:
+// one of the record's own, or one a found feature adds (found).
+type propKey struct {
+	data.Member
+	found foundMember
+}
+
+// foundMember says which member a found feature adds, if any.
+type foundMember uint8
+
+const (
+	recordMember foundMember = iota
+	foundBearing
+	foundDistance
+)
+
 // recordKeys are a record's members in sorted order; foundKeys add the
 // members of a record found from a query point.
-var recordKeys, foundKeys = func() (rec, found []data.Member) {
-	rec = data.SortedMembers()
-	found = append(slices.Clone(rec), data.Member{Name: "bearing_deg"}, data.Member{Name: "distance_m"})
-	slices.SortFunc(found, func(a, b data.Member) int { return strings.Compare(a.Name, b.Name) })
+var recordKeys, foundKeys = func() (rec, found []propKey) {
+	for _, m := range data.SortedMembers() {
+		rec = append(rec, propKey{Member: m})
+	}
+	found = append(slices.Clone(rec), propKey{Member: data.Member{Name: "bearing_deg"}, found: foundBearing}, propKey{Member: data.Member{Name: "distance_m"}, found: foundDistance})
+	slices.SortFunc(found, func(a, b propKey) int { return strings.Compare(a.Name, b.Name) })
 	return rec, found
 }()
 
