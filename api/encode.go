@@ -80,6 +80,12 @@ func appendFeatures(b []byte, fs []feature) ([]byte, error) {
 
 // appendFeatureCollection appends fc as json.Marshal would.
 func appendFeatureCollection(b []byte, fc *featureCollection) ([]byte, error) {
+	return appendFeatureCollectionQuery(b, fc, nil)
+}
+
+// appendFeatureCollectionQuery is appendFeatureCollection with, when fc
+// has no Query, query (if any) as the query member, already written.
+func appendFeatureCollectionQuery(b []byte, fc *featureCollection, query []byte) ([]byte, error) {
 	b = append(b, `{"type":`...)
 	b = appendString(b, fc.Type)
 	b = append(b, `,"features":`...)
@@ -112,6 +118,10 @@ func appendFeatureCollection(b []byte, fc *featureCollection) ([]byte, error) {
 	if fc.Method != "" {
 		b = append(b, `,"method":`...)
 		b = appendString(b, fc.Method)
+	}
+	if fc.Query == nil && query != nil {
+		b = append(b, `,"query":`...)
+		b = append(b, query...)
 	}
 	if fc.Query != nil {
 		b = append(b, `,"query":`...)
@@ -289,19 +299,36 @@ func appendRounded7(b []byte, v float64) ([]byte, error) {
 // bytes are those json.Marshal writes for the map of
 // (*data.Station).Properties with "name" set.
 func appendRecordProps(w *propWriter, f *feature) {
-	o := data.FeatureOptions{Lang: f.lang, Sorted: true, EscapeHTML: true}
+	o := data.FeatureOptions{Lang: f.lang, Sorted: true, EscapeHTML: true, Plain: f.plain}
 	keys := recordKeys
 	if f.found {
 		keys = foundKeys
 	}
 	for i := range keys {
 		k := &keys[i]
-		switch k.Name {
-		case "bearing_deg":
+		if len(w.extra) == 0 {
+			// Nothing left to merge in (a search's features have no
+			// props): write the member without looking for a prop.
+			switch k.found {
+			case foundBearing:
+				w.sep()
+				w.b = append(w.b, `"bearing_deg":`...)
+				w.float(f.bearing)
+			case foundDistance:
+				w.sep()
+				w.b = append(w.b, `"distance_m":`...)
+				w.float(f.meters)
+			default:
+				w.member(f.rec, &k.Member, &o)
+			}
+			continue
+		}
+		switch k.found {
+		case foundBearing:
 			if w.key(k.Name) {
 				w.float(f.bearing)
 			}
-		case "distance_m":
+		case foundDistance:
 			if w.key(k.Name) {
 				w.float(f.meters)
 			}
@@ -313,26 +340,50 @@ func appendRecordProps(w *propWriter, f *feature) {
 				w.extra = w.extra[1:]
 				continue
 			}
-			mark := len(w.b)
-			if w.comma {
-				w.b = append(w.b, ',')
-			}
-			var ok bool
-			if w.b, ok = f.rec.AppendMember(w.b, k, &o); ok {
-				w.comma = true
-			} else {
-				w.b = w.b[:mark]
-			}
+			w.member(f.rec, &k.Member, &o)
 		}
 	}
 }
 
+// member writes the record's member m, unless it is left out (empty and
+// optional).
+func (w *propWriter) member(st *data.Station, m *data.Member, o *data.FeatureOptions) {
+	mark := len(w.b)
+	if w.comma {
+		w.b = append(w.b, ',')
+	}
+	var ok bool
+	if w.b, ok = st.AppendMember(w.b, m, o); ok {
+		w.comma = true
+	} else {
+		w.b = w.b[:mark]
+	}
+}
+
+// propKey is a member of a record's properties as a feature writes it:
+// one of the record's own, or one a found feature adds (found).
+type propKey struct {
+	data.Member
+	found foundMember
+}
+
+// foundMember says which member a found feature adds, if any.
+type foundMember uint8
+
+const (
+	recordMember foundMember = iota
+	foundBearing
+	foundDistance
+)
+
 // recordKeys are a record's members in sorted order; foundKeys add the
 // members of a record found from a query point.
-var recordKeys, foundKeys = func() (rec, found []data.Member) {
-	rec = data.SortedMembers()
-	found = append(slices.Clone(rec), data.Member{Name: "bearing_deg"}, data.Member{Name: "distance_m"})
-	slices.SortFunc(found, func(a, b data.Member) int { return strings.Compare(a.Name, b.Name) })
+var recordKeys, foundKeys = func() (rec, found []propKey) {
+	for _, m := range data.SortedMembers() {
+		rec = append(rec, propKey{Member: m})
+	}
+	found = append(slices.Clone(rec), propKey{Member: data.Member{Name: "bearing_deg"}, found: foundBearing}, propKey{Member: data.Member{Name: "distance_m"}, found: foundDistance})
+	slices.SortFunc(found, func(a, b propKey) int { return strings.Compare(a.Name, b.Name) })
 	return rec, found
 }()
 
@@ -453,27 +504,49 @@ func appendFloat(b []byte, f float64) ([]byte, error) {
 }
 
 // appendDecimal7 appends n/10⁷ in plain decimal notation without trailing
-// zeros ("-12.5", "100.3461034", "510").
+// zeros ("-12.5", "100.3461034", "510"). The seven decimals are written
+// two at a time from a table of digit pairs, the few divisions by
+// constants the compiler turns into multiplications.
 func appendDecimal7(b []byte, n int64) []byte {
+	u := uint64(n)
 	if n < 0 {
 		b = append(b, '-')
-		n = -n
+		u = -u // two's complement: right for math.MinInt64 too
 	}
-	b = strconv.AppendInt(b, n/1e7, 10)
-	frac := n % 1e7
+	b = appendUint(b, u/1e7)
+	frac := u % 1e7
 	if frac == 0 {
 		return b
 	}
-	var d [7]byte
-	for i := len(d) - 1; i >= 0; i-- {
-		d[i] = byte('0' + frac%10)
-		frac /= 10
-	}
+	hi, lo := frac/10000, frac%10000 // the first three decimals, the last four
+	d := [8]byte{'.', byte('0' + hi/100)}
+	d[2], d[3] = digitPairs[hi%100*2], digitPairs[hi%100*2+1]
+	d[4], d[5] = digitPairs[lo/100*2], digitPairs[lo/100*2+1]
+	d[6], d[7] = digitPairs[lo%100*2], digitPairs[lo%100*2+1]
 	end := len(d)
 	for d[end-1] == '0' {
 		end--
 	}
-	return append(append(b, '.'), d[:end]...)
+	return append(b, d[:end]...)
+}
+
+// digitPairs holds "00" to "99" back to back.
+const digitPairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879" +
+	"8081828384858687888990919293949596979899"
+
+// appendUint appends u in decimal: the numbers of answers (degrees,
+// meters) have at most a few digits, written from digitPairs.
+func appendUint(b []byte, u uint64) []byte {
+	switch {
+	case u < 10:
+		return append(b, byte('0'+u))
+	case u < 100:
+		return append(b, digitPairs[u*2], digitPairs[u*2+1])
+	case u < 1000:
+		return append(b, byte('0'+u/100), digitPairs[u%100*2], digitPairs[u%100*2+1])
+	}
+	return strconv.AppendUint(b, u, 10)
 }
 
 // appendString appends s as a JSON string as encoding/json writes it by

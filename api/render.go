@@ -53,15 +53,16 @@ func lonLat(p orb.Point) [2]float64 { return [2]float64{round7(p[0]), round7(p[1
 // added to every feature (with).
 type feature struct {
 	id      string
-	geom    any           // the geometry; nil: the record's point at at, or null without a record
-	rec     *data.Station // the record whose properties are written, if any
-	at      orb.Point     // where the record is drawn: its location, or that converted to the request's CRS
-	lang    string        // the language of the record's name
-	found   bool          // the record was found from a query point: write distance_m and bearing_deg
-	meters  float64       // distance_m, rounded, when found
-	bearing float64       // bearing_deg, rounded, when found
-	props   []extraProp   // sorted by key, keys unique; a key the record (or found) has is replaced
-	members any           // foreign members (RFC 7946 §6.1), an object written after properties; nil for none
+	geom    any            // the geometry; nil: the record's point at at, or null without a record
+	rec     *data.Station  // the record whose properties are written, if any
+	plain   data.PlainText // rec's texts known to be plain JSON (catalog.Record.Plain)
+	at      orb.Point      // where the record is drawn: its location, or that converted to the request's CRS
+	lang    string         // the language of the record's name
+	found   bool           // the record was found from a query point: write distance_m and bearing_deg
+	meters  float64        // distance_m, rounded, when found
+	bearing float64        // bearing_deg, rounded, when found
+	props   []extraProp    // sorted by key, keys unique; a key the record (or found) has is replaced
+	members any            // foreign members (RFC 7946 §6.1), an object written after properties; nil for none
 }
 
 // newFeature is a feature of any geometry (pointGeometry, lineGeometry,
@@ -151,9 +152,11 @@ func (a *answer) records(n int) {
 // found renders a.hits, found from p, as resultFeatures renders results.
 func (a *answer) found(snap *catalog.Snapshot, p orb.Point, lang string) []feature {
 	a.records(len(a.hits))
+	snap.Prefetch(a.hits)
 	for i, h := range a.hits {
 		st := snap.Load(h.Slot, &a.recs[i])
 		a.feats[i] = foundFeature(st, lang, h.Meters, geo.Bearing(p, st.Location))
+		a.feats[i].plain = a.recs[i].Plain(st)
 	}
 	return a.feats
 }
@@ -162,7 +165,9 @@ func (a *answer) found(snap *catalog.Snapshot, p orb.Point, lang string) []featu
 func (a *answer) page(snap *catalog.Snapshot, lang string) []feature {
 	a.records(len(a.slots))
 	for i, slot := range a.slots {
-		a.feats[i] = recordFeature(snap.Load(slot, &a.recs[i]), lang)
+		st := snap.Load(slot, &a.recs[i])
+		a.feats[i] = recordFeature(st, lang)
+		a.feats[i].plain = a.recs[i].Plain(st)
 	}
 	return a.feats
 }
@@ -363,17 +368,22 @@ func send(c *fiber.Ctx, media, cache string, v any) error {
 }
 
 // sendCollection is send of a FeatureCollection, for the searches: fc
-// does not escape, so the collection costs no allocation.
-func sendCollection(c *fiber.Ctx, media, cache string, fc *featureCollection) error {
-	buf := getBuf()
-	defer putBuf(buf)
-	body, err := appendFeatureCollection((*buf)[:0], fc)
-	*buf = body
+// does not escape, so the collection costs no allocation. A query, when
+// fc has no Query, is its query member already written: the searches
+// write their echo into memory of their own, so that it costs no
+// allocation either (an echo in Query is boxed on the heap).
+func sendCollection(c *fiber.Ctx, media, cache string, fc *featureCollection, query []byte) error {
+	// The answer is written straight into the response's own body memory
+	// (SwapBody takes it and gives it back), not into a buffer of ours
+	// that SetBody would then copy.
+	r := c.Response()
+	body, err := appendFeatureCollectionQuery(r.SwapBody(nil)[:0], fc, query)
+	r.SwapBody(body)
 	if err != nil {
+		r.ResetBody()
 		return fmt.Errorf("encode response: %w", err)
 	}
 	setAnswerHeaders(c, media, cache)
-	c.Response().SetBody(body)
 	return nil
 }
 

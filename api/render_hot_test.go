@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"testing"
 
 	"yizhan/data"
@@ -138,4 +139,70 @@ func TestAppendLonLatMatchesAppendPoint(t *testing.T) {
 		check([2]float64{math.Float64frombits(rng.Uint64()), float64(rng.IntN(2000000001)-1000000000) / 1e7})
 		check([2]float64{(rng.Float64() - 0.5) * 1e-5, (rng.Float64() - 0.5) * 2e8})
 	}
+}
+
+// oldAppendDecimal7 is appendDecimal7 as it was before it wrote digit
+// pairs, kept as its oracle.
+func oldAppendDecimal7(b []byte, n int64) []byte {
+	if n < 0 {
+		b = append(b, '-')
+		n = -n
+	}
+	b = strconv.AppendInt(b, n/1e7, 10)
+	frac := n % 1e7
+	if frac == 0 {
+		return b
+	}
+	var d [7]byte
+	for i := len(d) - 1; i >= 0; i-- {
+		d[i] = byte('0' + frac%10)
+		frac /= 10
+	}
+	end := len(d)
+	for d[end-1] == '0' {
+		end--
+	}
+	return append(append(b, '.'), d[:end]...)
+}
+
+func checkDecimal7(t *testing.T, n int64) {
+	t.Helper()
+	if n == math.MinInt64 {
+		return // the oracle cannot negate it; answers never reach it (|n| < 1e15)
+	}
+	if got, want := appendDecimal7(nil, n), oldAppendDecimal7(nil, n); string(got) != string(want) {
+		t.Fatalf("appendDecimal7(%d) = %s; want %s", n, got, want)
+	}
+}
+
+// TestAppendDecimal7MatchesOld holds appendDecimal7 to the loop it
+// replaced: every number of up to 9 digits around each power of ten, every
+// decimal pattern, and random numbers of every size.
+func TestAppendDecimal7MatchesOld(t *testing.T) {
+	for p := int64(1); p <= 1e17; p *= 10 {
+		for d := int64(-12); d <= 12; d++ {
+			checkDecimal7(t, p+d)
+			checkDecimal7(t, -(p + d))
+		}
+	}
+	for n := int64(-20000); n <= 20000; n++ {
+		checkDecimal7(t, n)
+		checkDecimal7(t, n*1000+1234567890)
+	}
+	r := rand.New(rand.NewPCG(7, 7))
+	for range 200000 {
+		n := r.Int64N(1<<uint(r.IntN(62)+1)) * (1 + int64(r.IntN(2)))
+		if r.IntN(2) == 0 {
+			n = -n
+		}
+		checkDecimal7(t, n)
+	}
+	checkDecimal7(t, math.MaxInt64)
+}
+
+func FuzzAppendDecimal7(f *testing.F) {
+	for _, n := range []int64{0, 1, -1, 10_000_000, 1_234_567_890, -5_000_000, 3_599_000_000, math.MaxInt64} {
+		f.Add(n)
+	}
+	f.Fuzz(checkDecimal7)
 }

@@ -353,7 +353,7 @@ func (s *Server) searchByTime(c *fiber.Ctx, k int, extra ...string) error {
 		NumberReturned: len(rs),
 		Method:         res.Method,
 		Query:          e,
-	})
+	}, nil)
 }
 
 // nearestByTime answers GET /v1/stations/nearest?by=time: the k records

@@ -178,23 +178,28 @@ func (s *Server) snapshot(c *fiber.Ctx) (*catalog.Snapshot, error) {
 	if snap == nil {
 		return nil, &Error{Status: fiber.StatusServiceUnavailable, RetryAfter: "5", Detail: "no data loaded yet; retry in a few seconds"}
 	}
-	c.Set("X-Data-Version", s.versionText(snap.Version()))
+	c.Response().Header.SetCanonical(dataVersionName, s.versionText(snap.Version()))
 	return snap, nil
 }
+
+// dataVersionName is the canonical name of the X-Data-Version header, so
+// that setting it on every data answer does not normalize it each time.
+var dataVersionName = []byte("X-Data-Version")
 
 // dataVersion is a snapshot version and its decimal text.
 type dataVersion struct {
 	v    int64
-	text string
+	text []byte
 }
 
 // versionText is v in decimal, kept for the snapshot being served so that
-// X-Data-Version costs no allocation on every answer.
-func (s *Server) versionText(v int64) string {
+// X-Data-Version costs no allocation on every answer. The text is shared
+// and never written.
+func (s *Server) versionText(v int64) []byte {
 	if d := s.version.Load(); d != nil && d.v == v {
 		return d.text
 	}
-	d := &dataVersion{v: v, text: strconv.FormatInt(v, 10)}
+	d := &dataVersion{v: v, text: strconv.AppendInt(nil, v, 10)}
 	s.version.Store(d)
 	return d.text
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"math"
 	"net/url"
 	"strconv"
@@ -100,13 +101,17 @@ func (s *Server) nearest(c *fiber.Ctx) error {
 	if maxM > 0 {
 		e.MaxDistanceM = &maxM
 	}
+	var echo [echoSize]byte
+	query, err := e.appendJSON(echo[:0])
+	if err != nil {
+		return fmt.Errorf("encode response: %w", err)
+	}
 	return sendCollection(c, mediaGeoJSON, cacheData, &featureCollection{
 		Type:           "FeatureCollection",
 		Features:       cv.outFeatures(a.found(snap, at, lang)),
 		NumberReturned: len(a.hits),
 		Method:         plan.MethodStraightLine,
-		Query:          e,
-	})
+	}, query)
 }
 
 // within answers GET /v1/stations/within: every record inside the service
@@ -167,14 +172,18 @@ func (s *Server) within(c *fiber.Ctx) error {
 		matched = len(a.hits)
 		a.hits = a.hits[:min(limit, matched)]
 	}
+	var echo [echoSize]byte
+	query, err := withinEcho{Lon: p[0], Lat: p[1], reachJSON: newReachJSON(r), Limit: limit, filterJSON: newFilterJSON(f, lang), pointCRS: cv.echoPoint(p)}.appendJSON(echo[:0])
+	if err != nil {
+		return fmt.Errorf("encode response: %w", err)
+	}
 	return sendCollection(c, mediaGeoJSON, cacheData, &featureCollection{
 		Type:           "FeatureCollection",
 		Features:       cv.outFeatures(a.found(snap, at, lang)),
 		NumberMatched:  &matched,
 		NumberReturned: len(a.hits),
 		Method:         plan.MethodStraightLine,
-		Query:          withinEcho{Lon: p[0], Lat: p[1], reachJSON: newReachJSON(r), Limit: limit, filterJSON: newFilterJSON(f, lang), pointCRS: cv.echoPoint(p)},
-	})
+	}, query)
 }
 
 // searchFilter parses the filters and lang shared by every search. The
@@ -331,7 +340,7 @@ func (s *Server) stations(c *fiber.Ctx) error {
 		NumberReturned: len(fs),
 		Links:          links,
 		Query:          cv.echo(),
-	})
+	}, nil)
 }
 
 // inBoundCRS pages the records whose position in cv's CRS lies in b, a
@@ -360,6 +369,11 @@ func inBoundCRS(snap *catalog.Snapshot, b orb.Bound, f data.Filter, offset, limi
 	}
 	return in[offset:min(total, offset+limit)], total
 }
+
+// echoSize is the room a search's query echo is written into on the
+// stack: enough for every echo but those with long filter lists, which
+// grow it on the heap.
+const echoSize = 512
 
 // nearestEcho is the query member of a nearest answer: the query as
 // understood. It writes itself (appendJSON) with the bytes json.Marshal

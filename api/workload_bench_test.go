@@ -9,6 +9,7 @@ import (
 
 	"yizhan/data"
 	"yizhan/data/catalog"
+	"yizhan/geo"
 	"yizhan/internal/workload"
 )
 
@@ -80,6 +81,7 @@ func BenchmarkRenderNearest5Clustered1M(b *testing.B) {
 	buf := make([]byte, 0, 8<<10)
 	b.ReportAllocs()
 	b.ResetTimer()
+	defer reportCPU(b)()
 	for i := 0; i < b.N; i++ {
 		p := qs[i%len(qs)]
 		a := getAnswer()
@@ -95,3 +97,29 @@ func BenchmarkRenderNearest5Clustered1M(b *testing.B) {
 }
 
 var noFilter data.Filter
+
+// BenchmarkRenderFound5Clustered1M is the rendering alone of the answers
+// of BenchmarkRenderNearest5Clustered1M, their hits found beforehand:
+// records read from the store, features, the append encoder.
+func BenchmarkRenderFound5Clustered1M(b *testing.B) {
+	snap, qs := clusteredSnapshot(b)
+	hits := make([][]geo.Hit, 4096)
+	for i := range hits {
+		hits[i] = snap.AppendNearest(nil, qs[i%len(qs)], 5, 0, noFilter)
+	}
+	buf := make([]byte, 0, 8<<10)
+	b.ReportAllocs()
+	b.ResetTimer()
+	defer reportCPU(b)()
+	for i := 0; i < b.N; i++ {
+		a := getAnswer()
+		a.hits = append(a.hits[:0], hits[i%len(hits)]...)
+		var err error
+		buf, err = appendResponse(buf[:0], featureCollection{Type: "FeatureCollection", Features: a.found(snap, qs[i%len(hits)%len(qs)], "zh"), NumberReturned: len(a.hits)})
+		putAnswer(a)
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.SetBytes(int64(len(buf)))
+}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"math/bits"
 	"reflect"
 	"slices"
 	"strconv"
@@ -32,8 +33,9 @@ type member struct {
 	field  int  // index of the Station field; -1 for the derived "name"
 	omit   bool // omitempty or omitzero: left out when empty
 	kind   fieldKind
-	offset uintptr // of the field in Station, for appendMember
-	key    string  // the member's name as JSON writes it before a value: "name":
+	offset uintptr   // of the field in Station, for appendMember
+	key    string    // the member's name as JSON writes it before a value: "name":
+	plain  PlainText // the bit of FeatureOptions.Plain that says the field's text is plain; 0 for none
 }
 
 // fieldKind is the type of a member's field, one of formTypes.
@@ -72,7 +74,7 @@ func buildMembers() (declared, sorted []member) {
 		if formTypes[f.Type] == kindDerived {
 			panic(fmt.Sprintf("data: Station.%s has type %v, which the record's JSON form does not know (see form.go)", f.Name, f.Type))
 		}
-		declared = append(declared, member{name: name, field: i, omit: strings.Contains(opts, "omitempty") || strings.Contains(opts, "omitzero"), kind: formTypes[f.Type], offset: f.Offset, key: `"` + name + `":`})
+		declared = append(declared, member{name: name, field: i, omit: strings.Contains(opts, "omitempty") || strings.Contains(opts, "omitzero"), kind: formTypes[f.Type], offset: f.Offset, key: `"` + name + `":`, plain: plainFields[f.Name]})
 		if name == "kind" {
 			declared = append(declared, member{name: derivedName, field: -1, key: `"` + derivedName + `":`})
 		}
@@ -81,6 +83,19 @@ func buildMembers() (declared, sorted []member) {
 	slices.SortFunc(sorted, func(a, b member) int { return cmp.Compare(a.name, b.name) })
 	return declared, sorted
 }
+
+// amenityJSON is each amenity's name as a JSON string, by bit: the names
+// are plain ASCII, the same with or without escapeHTML, so an amenities
+// array is written by copying.
+var amenityJSON = func() (out [len(amenities)]string) {
+	for i, a := range amenities {
+		if !IsPlainJSON(string(a)) {
+			panic(fmt.Sprintf("data: amenity %q is not plain JSON", a))
+		}
+		out[i] = string(appendPlain(nil, string(a)))
+	}
+	return out
+}()
 
 // formTypes are the field types the form reads and writes (see
 // appendMember and Properties).
@@ -176,6 +191,9 @@ type FeatureOptions struct {
 	// EscapeHTML escapes <, > and & in strings, as encoding/json does by
 	// default.
 	EscapeHTML bool
+	// Plain are the record's text fields known to be plain JSON (see
+	// PlainText), written without a look for characters to escape.
+	Plain PlainText
 	// Position, when HasPosition is set, is written instead of the
 	// record's location (a position converted to another CRS).
 	Position    orb.Point
@@ -285,11 +303,17 @@ func (st *Station) appendMember(b []byte, m *member, o *FeatureOptions) (_ []byt
 		if lang == "" {
 			lang = "zh"
 		}
+		if o.Plain&PlainNames == PlainNames {
+			return appendPlain(append(b, m.key...), st.Names.In(lang)), true
+		}
 		return AppendJSONString(append(b, m.key...), st.Names.In(lang), esc), true
 	case kindString, kindKind, kindStatus: // string, Kind and Status share a layout
 		v := *(*string)(p)
 		if m.omit && v == "" {
 			return b, false
+		}
+		if o.Plain&m.plain != 0 {
+			return appendPlain(append(b, m.key...), v), true
 		}
 		return AppendJSONString(append(b, m.key...), v, esc), true
 	case kindIntPtr:
@@ -310,25 +334,24 @@ func (st *Station) appendMember(b []byte, m *member, o *FeatureOptions) (_ []byt
 	case kindStrings:
 		return appendJSONStrings(append(b, m.key...), *(*[]string)(p), esc), true
 	case kindAmenities:
-		set := *(*AmenitySet)(p)
+		set := uint64(*(*AmenitySet)(p)) & (1<<len(amenities) - 1) // bits of no amenity are not written
 		b = append(append(b, m.key...), '[')
-		n := 0
-		for i, a := range amenities {
-			if set&(1<<i) == 0 {
-				continue
-			}
+		for n := 0; set != 0; n++ {
 			if n > 0 {
 				b = append(b, ',')
 			}
-			n++
-			b = AppendJSONString(b, string(a), esc)
+			b = append(b, amenityJSON[bits.TrailingZeros64(set)]...)
+			set &= set - 1
 		}
 		return append(b, ']'), true
 	case kindNames:
 		v := (*Names)(p)
 		b = append(append(b, m.key...), '{')
 		n := 0
-		for _, l := range [...]struct{ key, v string }{{`"zh":`, v.ZH}, {`"en":`, v.EN}, {`"ru":`, v.RU}, {`"mn":`, v.MN}} {
+		for _, l := range [...]struct {
+			key, v string
+			plain  PlainText
+		}{{`"zh":`, v.ZH, PlainNameZH}, {`"en":`, v.EN, PlainNameEN}, {`"ru":`, v.RU, PlainNameRU}, {`"mn":`, v.MN, PlainNameMN}} {
 			if l.v == "" {
 				continue
 			}
@@ -337,7 +360,11 @@ func (st *Station) appendMember(b []byte, m *member, o *FeatureOptions) (_ []byt
 			}
 			n++
 			b = append(b, l.key...)
-			b = AppendJSONString(b, l.v, esc)
+			if o.Plain&l.plain != 0 {
+				b = appendPlain(b, l.v)
+			} else {
+				b = AppendJSONString(b, l.v, esc)
+			}
 		}
 		return append(b, '}'), true
 	case kindPort:

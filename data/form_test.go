@@ -230,3 +230,72 @@ func TestAppendMemberIsAppendProperties(t *testing.T) {
 		}
 	}
 }
+
+// plainOf is the PlainText of st's texts, each checked by IsPlainJSON, as
+// a reader that checked them (the catalog's store) gives it.
+func plainOf(st *Station) PlainText {
+	var p PlainText
+	for _, f := range []struct {
+		s   string
+		bit PlainText
+	}{
+		{st.Names.ZH, PlainNameZH}, {st.Names.EN, PlainNameEN}, {st.Names.RU, PlainNameRU}, {st.Names.MN, PlainNameMN},
+		{string(st.Kind), PlainKind}, {string(st.Status), PlainStatus}, {st.OpeningHours, PlainOpeningHours}, {st.Source, PlainSource},
+		{st.Region, PlainRegion}, {st.Address, PlainAddress}, {st.Phone, PlainPhone}, {st.Operator, PlainOperator}, {st.TimeZone, PlainTimeZone},
+	} {
+		if IsPlainJSON(f.s) {
+			p |= f.bit
+		}
+	}
+	return p
+}
+
+// TestAppendFeaturePlainIsUnchanged: Plain changes how texts are written,
+// never what: with every plain text's bit, or any part of them, in sorted
+// and declared order, with and without escapeHTML, AppendFeature writes
+// the bytes it writes without Plain (which TestAppendFeatureSortedIsEncodingJSON
+// holds to encoding/json).
+func TestAppendFeaturePlainIsUnchanged(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	plainTexts := []string{"", "满洲里", "Erenhot", "Эрээн хот", "驿站 1", "Mo-Fr 08:00-18:00"}
+	sawPlain, sawEscaped := false, false
+	for i := range 2000 {
+		st := randomStation(r, i)
+		if i%2 == 0 { // mostly plain texts, so that most bits are set
+			pick := func() string { return plainTexts[r.IntN(len(plainTexts))] }
+			st.Names = Names{ZH: pick(), EN: pick(), RU: pick(), MN: pick()}
+			st.Region, st.Address, st.Operator, st.Source = pick(), pick(), pick(), pick()
+		}
+		if i%11 == 0 {
+			st.Kind, st.Status = Kind("odd <kind>"), Status("x\x00")
+		}
+		all := plainOf(st)
+		if all&PlainNames == PlainNames {
+			sawPlain = true
+		} else {
+			sawEscaped = true
+		}
+		for _, plain := range []PlainText{all, all & PlainText(r.Uint32())} {
+			for _, o := range []FeatureOptions{
+				{Lang: []string{"", "zh", "en", "ru", "mn"}[i%5], Sorted: true, EscapeHTML: true},
+				{Lang: "ru", Sorted: false, EscapeHTML: i%3 == 0},
+			} {
+				want, err := st.AppendFeature(nil, &o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				o.Plain = plain
+				got, err := st.AppendFeature(nil, &o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(got, want) {
+					t.Fatalf("record %d, Plain %b:\nwith Plain    %s\nwithout Plain %s", i, plain, got, want)
+				}
+			}
+		}
+	}
+	if !sawPlain || !sawEscaped {
+		t.Fatalf("the records lacked plain (%v) or escaped (%v) names", sawPlain, sawEscaped)
+	}
+}

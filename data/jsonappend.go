@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/bits"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -175,4 +176,61 @@ func appendEscapedASCII(b []byte, c byte) []byte {
 		return append(b, '\\', 't')
 	}
 	return append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+}
+
+// PlainText is a set of a record's text fields whose text is plain JSON
+// (IsPlainJSON): written into a JSON string as it is. A reader that has
+// checked its texts once, as the catalog's store does when it interns
+// them, gives the set in FeatureOptions.Plain, and the writer then copies
+// those texts instead of looking through them for characters to escape,
+// which for names in Chinese or Cyrillic is most of a record's rendering.
+// A bit set for a text that is not plain would write it unescaped: only
+// set bits that IsPlainJSON said true for.
+type PlainText uint16
+
+// The fields of a PlainText.
+const (
+	PlainNameZH PlainText = 1 << iota
+	PlainNameEN
+	PlainNameRU
+	PlainNameMN
+	PlainKind
+	PlainStatus
+	PlainOpeningHours
+	PlainSource
+	PlainRegion
+	PlainAddress
+	PlainPhone
+	PlainOperator
+	PlainTimeZone
+
+	// PlainNames is every name: then the derived name is plain too,
+	// whichever language it falls back to.
+	PlainNames = PlainNameZH | PlainNameEN | PlainNameRU | PlainNameMN
+)
+
+// plainFields are the Station fields a PlainText bit stands for (the
+// names apart: one field, four bits).
+var plainFields = map[string]PlainText{
+	"Kind": PlainKind, "Status": PlainStatus, "OpeningHours": PlainOpeningHours, "Source": PlainSource,
+	"Region": PlainRegion, "Address": PlainAddress, "Phone": PlainPhone, "Operator": PlainOperator, "TimeZone": PlainTimeZone,
+}
+
+// IsPlainJSON reports whether AppendJSONString writes s unchanged between
+// its quotes, with escapeHTML and so without it too: valid UTF-8 without
+// control characters, '"', '\\', '<', '>', '&', U+2028 or U+2029.
+func IsPlainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < utf8.RuneSelf && !safeHTML[c] {
+			return false
+		}
+	}
+	return utf8.ValidString(s) && !strings.Contains(s, "\u2028") && !strings.Contains(s, "\u2029")
+}
+
+// appendPlain appends s, plain JSON (IsPlainJSON), as a JSON string.
+func appendPlain(b []byte, s string) []byte {
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }

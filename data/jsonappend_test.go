@@ -231,3 +231,44 @@ func BenchmarkAppendJSONString(b *testing.B) {
 		}
 	}
 }
+
+// checkPlain fails unless IsPlainJSON(s) says exactly whether
+// AppendJSONString writes s unchanged between its quotes, with escapeHTML;
+// a plain s is unchanged without escapeHTML too.
+func checkPlain(t *testing.T, s string) {
+	t.Helper()
+	quoted := `"` + s + `"`
+	want := string(AppendJSONString(nil, s, true)) == quoted
+	if got := IsPlainJSON(s); got != want {
+		t.Fatalf("IsPlainJSON(%q) = %v; AppendJSONString writes %s", s, got, AppendJSONString(nil, s, true))
+	}
+	if want && string(AppendJSONString(nil, s, false)) != quoted {
+		t.Fatalf("IsPlainJSON(%q) = true; AppendJSONString without escapeHTML writes %s", s, AppendJSONString(nil, s, false))
+	}
+}
+
+func TestIsPlainJSON(t *testing.T) {
+	for _, s := range jsonStringSeeds {
+		for pad := 0; pad < 9; pad++ {
+			p := strings.Repeat("x", pad) + s
+			for n := 0; n <= len(p); n++ {
+				checkPlain(t, p[:n])
+			}
+		}
+	}
+	for c := 0; c < 256; c++ {
+		checkPlain(t, "abc"+string(rune(c))+"def")
+		checkPlain(t, "abc"+string([]byte{byte(c)})+"def")
+	}
+	r := rand.New(rand.NewPCG(9, 2029))
+	for range 20000 {
+		checkPlain(t, randomJSONString(r))
+	}
+}
+
+func FuzzIsPlainJSON(f *testing.F) {
+	for _, s := range jsonStringSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(checkPlain)
+}

@@ -14,6 +14,7 @@ import (
 
 	"yizhan/data"
 	"yizhan/data/hours"
+	"yizhan/geo"
 )
 
 // store is the compact form of a snapshot's records, by slot. A million
@@ -37,15 +38,22 @@ type store struct {
 
 	text    []byte   // every distinct text, back to back; ref 0 is ""
 	textEnd []uint32 // end of text ref r in text; it starts at textEnd[r-1]
+	// plainJSON has bit r set when text ref r is plain JSON (data.IsPlainJSON),
+	// checked once as it is interned, so that rendering copies it.
+	plainJSON []uint64
 
 	kinds    []data.Kind
 	statuses []data.Status
-	names    [][4]uint32 // text refs of zh, en, ru, mn
-	hours    []hoursEntry
-	ports    []*data.PortInfo // index 0 is nil
-	langs    [][]string       // index 0 is nil
-	locs     []*time.Location // of updated_at; index 0 is the zero time
-	extras   []extra          // index 0 is none
+	// plainKinds and plainStatuses are data.PlainKind and PlainStatus,
+	// or 0, for each entry of kinds and statuses.
+	plainKinds    []data.PlainText
+	plainStatuses []data.PlainText
+	names         [][4]uint32 // text refs of zh, en, ru, mn
+	hours         []hoursEntry
+	ports         []*data.PortInfo // index 0 is nil
+	langs         [][]string       // index 0 is nil
+	locs          []*time.Location // of updated_at; index 0 is the zero time
+	extras        []extra          // index 0 is none
 
 	// ranks, once rankIDs has run, is the position of each slot's id in
 	// the sorted ids of the store, so that paging by id compares numbers.
@@ -131,8 +139,20 @@ type hoursEntry struct {
 // the numbers its optional counts point to. Reusing one Record reads
 // records without allocating.
 type Record struct {
-	st   data.Station
-	ints [4]int
+	st        data.Station
+	ints      [4]int
+	plainJSON data.PlainText // of st's texts (see Plain)
+}
+
+// Plain are the text fields of st, a record Load returned for r, that are
+// plain JSON, for data.FeatureOptions.Plain: the store checked its texts
+// when it interned them. A record held as it is, not read into r, has
+// none.
+func (r *Record) Plain(st *data.Station) data.PlainText {
+	if st != &r.st {
+		return 0
+	}
+	return r.plainJSON
 }
 
 // builder makes a store, interning as it goes.
@@ -151,15 +171,16 @@ type builder struct {
 
 func newBuilder(n int) *builder {
 	s := &store{
-		recs:    make([]rec, 0, n),
-		idEnd:   make([]uint32, 0, n),
-		seed:    maphash.MakeSeed(),
-		textEnd: []uint32{0},
-		hours:   []hoursEntry{{}},
-		ports:   []*data.PortInfo{nil},
-		langs:   [][]string{nil},
-		locs:    []*time.Location{nil},
-		extras:  []extra{{}},
+		recs:      make([]rec, 0, n),
+		idEnd:     make([]uint32, 0, n),
+		seed:      maphash.MakeSeed(),
+		textEnd:   []uint32{0},
+		plainJSON: []uint64{1}, // ref 0, "", is plain
+		hours:     []hoursEntry{{}},
+		ports:     []*data.PortInfo{nil},
+		langs:     [][]string{nil},
+		locs:      []*time.Location{nil},
+		extras:    []extra{{}},
 	}
 	return &builder{
 		s: s, texts: map[string]uint32{"": 0}, kinds: map[data.Kind]uint8{}, stats: map[data.Status]uint8{},
@@ -194,6 +215,12 @@ func (b *builder) text(s string) uint32 {
 	st.text = append(st.text, s...)
 	st.textEnd = append(st.textEnd, uint32(len(st.text)))
 	r := uint32(len(st.textEnd) - 1)
+	if int(r/64) == len(st.plainJSON) {
+		st.plainJSON = append(st.plainJSON, 0)
+	}
+	if data.IsPlainJSON(s) {
+		st.plainJSON[r/64] |= 1 << (r % 64)
+	}
 	b.texts[strings.Clone(s)] = r
 	return r
 }
@@ -216,6 +243,7 @@ func (b *builder) add(st *data.Station) {
 	k, ok := b.kinds[st.Kind]
 	if !ok {
 		s.kinds = append(s.kinds, st.Kind)
+		s.plainKinds = append(s.plainKinds, plainIf(string(st.Kind), data.PlainKind))
 		k = uint8(len(s.kinds) - 1)
 		b.kinds[st.Kind] = k
 	}
@@ -223,6 +251,7 @@ func (b *builder) add(st *data.Station) {
 	stat, ok := b.stats[st.Status]
 	if !ok {
 		s.statuses = append(s.statuses, st.Status)
+		s.plainStatuses = append(s.plainStatuses, plainIf(string(st.Status), data.PlainStatus))
 		stat = uint8(len(s.statuses) - 1)
 		b.stats[st.Status] = stat
 	}
@@ -276,6 +305,14 @@ func (b *builder) add(st *data.Station) {
 	s.recs = append(s.recs, r)
 	s.ids = append(s.ids, st.ID...)
 	s.idEnd = append(s.idEnd, uint32(len(s.ids)))
+}
+
+// plainIf is bit if text is plain JSON, else 0.
+func plainIf(text string, bit data.PlainText) data.PlainText {
+	if data.IsPlainJSON(text) {
+		return bit
+	}
+	return 0
 }
 
 // listKey is a key for a list of strings that tells nil from empty.
@@ -356,6 +393,14 @@ func (s *store) id(slot uint32) string {
 	return arenaString(s.ids, start, s.idEnd[slot])
 }
 
+// plainText is data.PlainText bit if text ref is plain JSON, else 0.
+func (s *store) plainText(ref uint32, bit data.PlainText) data.PlainText {
+	if s.plainJSON[ref/64]&(1<<(ref%64)) != 0 {
+		return bit
+	}
+	return 0
+}
+
 func (s *store) str(ref uint32) string {
 	if ref == 0 {
 		return ""
@@ -394,6 +439,25 @@ func (s *store) location(slot uint32) orb.Point {
 	return orb.Point{r.lon, r.lat}
 }
 
+// touch reads a word of the fixed fields and of the id of each hit's
+// record and returns their sum, which no caller needs: not inlined, so
+// that the reads are made (see Snapshot.Prefetch).
+//
+//go:noinline
+func (s *store) touch(hits []geo.Hit) (sum uint32) {
+	for _, h := range hits {
+		if int(h.Slot) >= len(s.recs) {
+			continue
+		}
+		end := s.idEnd[h.Slot]
+		sum += s.recs[h.Slot].names + end
+		if end > 0 {
+			sum += uint32(s.ids[end-1])
+		}
+	}
+	return sum
+}
+
 // load reads slot's record into r and returns it.
 func (s *store) load(slot uint32, r *Record) *data.Station {
 	x := &s.recs[slot]
@@ -419,6 +483,17 @@ func (s *store) load(slot uint32, r *Record) *data.Station {
 		Source:       s.str(x.source),
 		TimeZone:     s.str(e.zone),
 		Version:      x.version,
+	}
+	r.plainJSON = s.plainText(nm[0], data.PlainNameZH) | s.plainText(nm[1], data.PlainNameEN) |
+		s.plainText(nm[2], data.PlainNameRU) | s.plainText(nm[3], data.PlainNameMN) |
+		s.plainText(h.text, data.PlainOpeningHours) | s.plainText(x.source, data.PlainSource) |
+		s.plainKinds[x.kind] | s.plainStatuses[x.status]
+	if x.extra != 0 {
+		r.plainJSON |= s.plainText(e.region, data.PlainRegion) | s.plainText(e.address, data.PlainAddress) |
+			s.plainText(e.phone, data.PlainPhone) | s.plainText(e.operator, data.PlainOperator) |
+			s.plainText(e.zone, data.PlainTimeZone)
+	} else {
+		r.plainJSON |= data.PlainRegion | data.PlainAddress | data.PlainPhone | data.PlainOperator | data.PlainTimeZone // all ""
 	}
 	if x.updLoc != 0 {
 		st.UpdatedAt = time.Unix(x.updSec, int64(x.updNsec)).In(s.locs[x.updLoc])

@@ -282,3 +282,51 @@ func TestSnapshotMatchesOracle(t *testing.T) {
 		check(t, r, w, snap, o)
 	}
 }
+
+// TestRecordPlain: the texts a Record says are plain JSON are plain, each
+// of them (a wrong bit would write a text unescaped), and a record held
+// beside the store, not read into the Record, has none.
+func TestRecordPlain(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	sts := make([]*data.Station, 2000)
+	for i := range sts {
+		sts[i] = recordtest.Rich(r, i)
+		if i%13 == 0 && sts[i].Hours != nil {
+			sts[i].OpeningHours = "" // held as it is
+		}
+	}
+	snap := NewSnapshot(sts, 1)
+	var rec Record
+	held, plainNames := 0, 0
+	for _, want := range sts {
+		slot, _ := snap.slotOf(want.ID)
+		st := snap.Load(slot, &rec)
+		got := rec.Plain(st)
+		if st != &rec.st {
+			held++
+			if got != 0 {
+				t.Fatalf("record %q held as it is: Plain = %b; want 0", want.ID, got)
+			}
+			continue
+		}
+		for _, f := range []struct {
+			s   string
+			bit data.PlainText
+		}{
+			{st.Names.ZH, data.PlainNameZH}, {st.Names.EN, data.PlainNameEN}, {st.Names.RU, data.PlainNameRU}, {st.Names.MN, data.PlainNameMN},
+			{string(st.Kind), data.PlainKind}, {string(st.Status), data.PlainStatus}, {st.OpeningHours, data.PlainOpeningHours},
+			{st.Source, data.PlainSource}, {st.Region, data.PlainRegion}, {st.Address, data.PlainAddress}, {st.Phone, data.PlainPhone},
+			{st.Operator, data.PlainOperator}, {st.TimeZone, data.PlainTimeZone},
+		} {
+			if want := data.IsPlainJSON(f.s); (got&f.bit != 0) != want {
+				t.Fatalf("record %q: Plain bit %b is %v for %q; IsPlainJSON is %v", st.ID, f.bit, got&f.bit != 0, f.s, want)
+			}
+		}
+		if got&data.PlainNames == data.PlainNames {
+			plainNames++
+		}
+	}
+	if held == 0 || plainNames == 0 || plainNames == len(sts)-held {
+		t.Fatalf("held %d, all names plain in %d of %d: the records lack a case", held, plainNames, len(sts))
+	}
+}
