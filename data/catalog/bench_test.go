@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"math/rand/v2"
 	"runtime"
 	"slices"
 	"sync"
@@ -10,6 +11,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"yizhan/data"
+	"yizhan/data/internal/recordtest"
 	"yizhan/geo"
 	"yizhan/internal/workload"
 )
@@ -180,6 +182,18 @@ func BenchmarkApply1ChangeClustered1M(b *testing.B) {
 
 func BenchmarkBuildClustered1M(b *testing.B) {
 	sts := workload.New(benchSeed).Stations(benchRecords, benchSeed)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		NewSnapshot(sts, 1)
+	}
+}
+
+// BenchmarkBuildUniform1M builds a snapshot of the uniform records of
+// the PostGIS 1M benchmark, where every record has names of its own, so
+// that no interning of names hits.
+func BenchmarkBuildUniform1M(b *testing.B) {
+	sts := recordtest.Random(rand.New(rand.NewPCG(11, 12)), benchRecords)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -138,10 +138,12 @@ type Record struct {
 // builder makes a store, interning as it goes.
 type builder struct {
 	s      *store
-	texts  map[string]uint32
+	seed   maphash.Seed // of texts
+	texts  refTable     // text refs
+	names  refTable     // indexes in s.names, plus one
+	key    []byte       // scratch for the keys of the maps below
 	kinds  map[data.Kind]uint8
 	stats  map[data.Status]uint8
-	names  map[[4]uint32]uint32
 	hours  map[string]uint32
 	ports  map[string]uint32
 	langs  map[string]uint32
@@ -162,8 +164,8 @@ func newBuilder(n int) *builder {
 		extras:  []extra{{}},
 	}
 	return &builder{
-		s: s, texts: map[string]uint32{"": 0}, kinds: map[data.Kind]uint8{}, stats: map[data.Status]uint8{},
-		names: map[[4]uint32]uint32{}, hours: map[string]uint32{"": 0}, ports: map[string]uint32{},
+		s: s, seed: maphash.MakeSeed(), texts: newRefTable(n), names: newRefTable(n), kinds: map[data.Kind]uint8{}, stats: map[data.Status]uint8{},
+		hours: map[string]uint32{"": 0}, ports: map[string]uint32{},
 		langs: map[string]uint32{}, locs: map[*time.Location]uint8{}, extras: map[extra]uint32{{}: 0},
 	}
 }
@@ -186,16 +188,90 @@ func (b *builder) fits(st *data.Station) bool {
 	return len(b.s.ids)+len(st.ID) < math.MaxUint32 && len(b.s.text)+texts < math.MaxUint32
 }
 
+// text is the ref of s in the store's text arena, appended there when it
+// is new.
 func (b *builder) text(s string) uint32 {
-	if r, ok := b.texts[s]; ok {
-		return r
+	if s == "" {
+		return 0
 	}
 	st := b.s
+	h := uint32(maphash.String(b.seed, s) >> 32)
+	if r, ok := b.texts.find(h, func(r uint32) bool { return st.str(r) == s }); ok {
+		return r
+	}
 	st.text = append(st.text, s...)
 	st.textEnd = append(st.textEnd, uint32(len(st.text)))
 	r := uint32(len(st.textEnd) - 1)
-	b.texts[strings.Clone(s)] = r
+	b.texts.add(h, r)
 	return r
+}
+
+// refTable finds the values a store already holds (texts, names): an
+// open-addressing table of their refs by hash, each entry the ref in its
+// low 32 bits and the top of the value's hash in the high ones, so that
+// most mismatches are told without reading the value. A Go map would
+// hold every distinct text once more, as a key of its own that the
+// collector traces; at a million records with names of their own (every
+// record distinct) its lookups and growth were most of the build.
+type refTable struct {
+	entries []uint64 // 0 for empty
+	n       int
+}
+
+// newRefTable sizes a table for about n records' distinct values
+// without growing where they are shared (it grows as needed).
+func newRefTable(n int) refTable {
+	size := 1024
+	for size < n/2 {
+		size *= 2
+	}
+	return refTable{entries: make([]uint64, size)}
+}
+
+// find is the ref with hash h for which same is true, if there is one.
+func (t *refTable) find(h uint32, same func(ref uint32) bool) (uint32, bool) {
+	mask := uint32(len(t.entries) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		e := t.entries[i]
+		if e == 0 {
+			return 0, false
+		}
+		if uint32(e>>32) == h && same(uint32(e)) {
+			return uint32(e), true
+		}
+	}
+}
+
+// add records ref (not 0) with hash h, which find did not find.
+func (t *refTable) add(h, ref uint32) {
+	t.insert(uint64(h)<<32 | uint64(ref))
+	t.n++
+	if 2*t.n > len(t.entries) {
+		old := t.entries
+		t.entries = make([]uint64, 2*len(old))
+		for _, e := range old {
+			if e != 0 {
+				t.insert(e)
+			}
+		}
+	}
+}
+
+// insert puts e in the first empty entry from its hash on.
+func (t *refTable) insert(e uint64) {
+	mask := uint32(len(t.entries) - 1)
+	i := uint32(e>>32) & mask
+	for t.entries[i] != 0 {
+		i = (i + 1) & mask
+	}
+	t.entries[i] = e
+}
+
+// namesHash mixes the four text refs of a record's names.
+func namesHash(nm [4]uint32) uint32 {
+	h := (uint64(nm[0])<<32 | uint64(nm[1])) * 0x9e3779b97f4a7c15
+	h ^= (uint64(nm[2])<<32 | uint64(nm[3])) * 0xc2b2ae3d27d4eb4f
+	return uint32((h ^ h>>29) >> 32)
 }
 
 // add appends st as the next slot; the caller checked fits.
@@ -228,38 +304,43 @@ func (b *builder) add(st *data.Station) {
 	}
 	r.status = stat
 	nm := [4]uint32{b.text(st.Names.ZH), b.text(st.Names.EN), b.text(st.Names.RU), b.text(st.Names.MN)}
-	if r.names, ok = b.names[nm]; !ok {
+	nh := namesHash(nm)
+	if ref, ok := b.names.find(nh, func(ref uint32) bool { return s.names[ref-1] == nm }); ok {
+		r.names = ref - 1
+	} else {
 		s.names = append(s.names, nm)
 		r.names = uint32(len(s.names) - 1)
-		b.names[nm] = r.names
+		b.names.add(nh, r.names+1)
 	}
 	if st.OpeningHours != "" {
-		key := st.OpeningHours
+		b.key = b.key[:0]
 		if st.Hours == nil {
-			key = "\x00" + key // the text without a schedule (not parsed)
+			b.key = append(b.key, 0) // the text without a schedule (not parsed)
 		}
-		if r.hours, ok = b.hours[key]; !ok {
+		b.key = append(b.key, st.OpeningHours...)
+		if r.hours, ok = b.hours[string(b.key)]; !ok {
 			s.hours = append(s.hours, hoursEntry{text: b.text(st.OpeningHours), sched: st.Hours})
 			r.hours = uint32(len(s.hours) - 1)
-			b.hours[strings.Clone(key)] = r.hours
+			b.hours[string(b.key)] = r.hours
 		}
 	}
 	r.source = b.text(st.Source)
 	if p := st.Port; p != nil {
-		key := p.Country + "\x00" + p.Hours + "\x00" + listKey(p.Modes)
-		if r.port, ok = b.ports[key]; !ok {
+		b.key = append(append(append(append(b.key[:0], p.Country...), 0), p.Hours...), 0)
+		b.key = appendListKey(b.key, p.Modes)
+		if r.port, ok = b.ports[string(b.key)]; !ok {
 			s.ports = append(s.ports, &data.PortInfo{Country: strings.Clone(p.Country), Modes: cloneList(p.Modes), Hours: strings.Clone(p.Hours)})
 			r.port = uint32(len(s.ports) - 1)
-			b.ports[key] = r.port
+			b.ports[string(b.key)] = r.port
 		}
 	}
 	x := extra{region: b.text(st.Region), address: b.text(st.Address), phone: b.text(st.Phone), operator: b.text(st.Operator), zone: b.text(st.TimeZone)}
 	if st.Languages != nil {
-		key := listKey(st.Languages)
-		if x.langs, ok = b.langs[key]; !ok {
+		b.key = appendListKey(b.key[:0], st.Languages)
+		if x.langs, ok = b.langs[string(b.key)]; !ok {
 			s.langs = append(s.langs, cloneList(st.Languages))
 			x.langs = uint32(len(s.langs) - 1)
-			b.langs[key] = x.langs
+			b.langs[string(b.key)] = x.langs
 		}
 	}
 	for i, p := range [4]*int{st.CapacityPerDay, st.Beds, st.TruckParkingSpaces, st.AreaM2} {
@@ -278,12 +359,20 @@ func (b *builder) add(st *data.Station) {
 	s.idEnd = append(s.idEnd, uint32(len(s.ids)))
 }
 
-// listKey is a key for a list of strings that tells nil from empty.
-func listKey(l []string) string {
+// appendListKey appends a key for a list of strings that tells nil from
+// empty (built in scratch, so that a list seen before costs no allocation).
+func appendListKey(b []byte, l []string) []byte {
 	if l == nil {
-		return "nil"
+		return append(b, "nil"...)
 	}
-	return "[" + strings.Join(l, "\x00")
+	b = append(b, '[')
+	for i, s := range l {
+		if i > 0 {
+			b = append(b, 0)
+		}
+		b = append(b, s...)
+	}
+	return b
 }
 
 func cloneList(l []string) []string {
