@@ -137,18 +137,30 @@ type Record struct {
 
 // builder makes a store, interning as it goes.
 type builder struct {
-	s      *store
-	seed   maphash.Seed // of texts
-	texts  refTable     // text refs
-	names  refTable     // indexes in s.names, plus one
-	key    []byte       // scratch for the keys of the maps below
-	kinds  map[data.Kind]uint8
-	stats  map[data.Status]uint8
-	hours  map[string]uint32
-	ports  map[string]uint32
-	langs  map[string]uint32
-	locs   map[*time.Location]uint8
-	extras map[extra]uint32
+	s     *store
+	seed  maphash.Seed // of texts
+	texts refTable     // text refs
+	names refTable     // indexes in s.names, plus one, by namesHash
+	key   []byte       // scratch for the keys of the maps below
+
+	// The last value of each text field (source, region, address, phone,
+	// operator, zone), of the names and of the hours, with its ref:
+	// records in a row often share them (a decoder gives them one
+	// interned string), and comparing is cheaper than hashing.
+	last      [6]lastText
+	lastNames struct {
+		n   data.Names
+		ref uint32
+		ok  bool
+	}
+	lastHours lastHours
+	kinds     map[data.Kind]uint8
+	stats     map[data.Status]uint8
+	hours     map[string]uint32
+	ports     map[string]uint32
+	langs     map[string]uint32
+	locs      map[*time.Location]uint8
+	extras    map[extra]uint32
 }
 
 func newBuilder(n int) *builder {
@@ -199,11 +211,78 @@ func (b *builder) text(s string) uint32 {
 	if r, ok := b.texts.find(h, func(r uint32) bool { return st.str(r) == s }); ok {
 		return r
 	}
-	st.text = append(st.text, s...)
-	st.textEnd = append(st.textEnd, uint32(len(st.text)))
-	r := uint32(len(st.textEnd) - 1)
+	r := b.appendText(s)
 	b.texts.add(h, r)
 	return r
+}
+
+// appendText appends s to the text arena and returns its ref, without
+// looking for it there (0 for "").
+func (b *builder) appendText(s string) uint32 {
+	if s == "" {
+		return 0
+	}
+	st := b.s
+	st.text = append(st.text, s...)
+	st.textEnd = append(st.textEnd, uint32(len(st.text)))
+	return uint32(len(st.textEnd) - 1)
+}
+
+// lastText is a text with its ref.
+type lastText struct {
+	s   string
+	ref uint32
+}
+
+// lastHours is an opening_hours text, whether it came without a
+// schedule, and its index in store.hours.
+type lastHours struct {
+	s     string
+	plain bool
+	ref   uint32
+}
+
+// textOf is text(s), remembering it in last.
+func (b *builder) textOf(last *lastText, s string) uint32 {
+	if s == last.s {
+		return last.ref
+	}
+	r := b.text(s)
+	*last = lastText{s, r}
+	return r
+}
+
+// namesOf is the index in store.names of n, appended when new. Names
+// are found as a whole, by the hash of their four texts, and a new one
+// appends its texts without looking for them among the store's others:
+// where every record has names of its own (most data), that is one
+// lookup per record instead of one per name and one for the four.
+func (b *builder) namesOf(n data.Names) uint32 {
+	if l := &b.lastNames; l.ok && l.n == n {
+		return l.ref
+	}
+	s := b.s
+	h := uint32(namesHash(b.seed, n) >> 32)
+	ref, ok := b.names.find(h, func(ref uint32) bool {
+		nm := &s.names[ref-1]
+		return s.str(nm[0]) == n.ZH && s.str(nm[1]) == n.EN && s.str(nm[2]) == n.RU && s.str(nm[3]) == n.MN
+	})
+	if !ok {
+		s.names = append(s.names, [4]uint32{b.appendText(n.ZH), b.appendText(n.EN), b.appendText(n.RU), b.appendText(n.MN)})
+		ref = uint32(len(s.names))
+		b.names.add(h, ref)
+	}
+	b.lastNames.n, b.lastNames.ref, b.lastNames.ok = n, ref-1, true
+	return ref - 1
+}
+
+// namesHash hashes the four texts of n, each told from the next.
+func namesHash(seed maphash.Seed, n data.Names) uint64 {
+	h := maphash.String(seed, n.ZH)
+	for _, t := range [...]string{n.EN, n.RU, n.MN} {
+		h = (h ^ maphash.String(seed, t)) * 0x9e3779b97f4a7c15
+	}
+	return h
 }
 
 // refTable finds the values a store already holds (texts, names): an
@@ -267,13 +346,6 @@ func (t *refTable) insert(e uint64) {
 	t.entries[i] = e
 }
 
-// namesHash mixes the four text refs of a record's names.
-func namesHash(nm [4]uint32) uint32 {
-	h := (uint64(nm[0])<<32 | uint64(nm[1])) * 0x9e3779b97f4a7c15
-	h ^= (uint64(nm[2])<<32 | uint64(nm[3])) * 0xc2b2ae3d27d4eb4f
-	return uint32((h ^ h>>29) >> 32)
-}
-
 // add appends st as the next slot; the caller checked fits.
 func (b *builder) add(st *data.Station) {
 	s := b.s
@@ -303,16 +375,10 @@ func (b *builder) add(st *data.Station) {
 		b.stats[st.Status] = stat
 	}
 	r.status = stat
-	nm := [4]uint32{b.text(st.Names.ZH), b.text(st.Names.EN), b.text(st.Names.RU), b.text(st.Names.MN)}
-	nh := namesHash(nm)
-	if ref, ok := b.names.find(nh, func(ref uint32) bool { return s.names[ref-1] == nm }); ok {
-		r.names = ref - 1
-	} else {
-		s.names = append(s.names, nm)
-		r.names = uint32(len(s.names) - 1)
-		b.names.add(nh, r.names+1)
-	}
-	if st.OpeningHours != "" {
+	r.names = b.namesOf(st.Names)
+	if st.OpeningHours == b.lastHours.s && (st.Hours == nil) == b.lastHours.plain && st.OpeningHours != "" {
+		r.hours = b.lastHours.ref
+	} else if st.OpeningHours != "" {
 		b.key = b.key[:0]
 		if st.Hours == nil {
 			b.key = append(b.key, 0) // the text without a schedule (not parsed)
@@ -323,8 +389,9 @@ func (b *builder) add(st *data.Station) {
 			r.hours = uint32(len(s.hours) - 1)
 			b.hours[string(b.key)] = r.hours
 		}
+		b.lastHours = lastHours{st.OpeningHours, st.Hours == nil, r.hours}
 	}
-	r.source = b.text(st.Source)
+	r.source = b.textOf(&b.last[0], st.Source)
 	if p := st.Port; p != nil {
 		b.key = append(append(append(append(b.key[:0], p.Country...), 0), p.Hours...), 0)
 		b.key = appendListKey(b.key, p.Modes)
@@ -334,7 +401,8 @@ func (b *builder) add(st *data.Station) {
 			b.ports[string(b.key)] = r.port
 		}
 	}
-	x := extra{region: b.text(st.Region), address: b.text(st.Address), phone: b.text(st.Phone), operator: b.text(st.Operator), zone: b.text(st.TimeZone)}
+	x := extra{region: b.textOf(&b.last[1], st.Region), address: b.textOf(&b.last[2], st.Address), phone: b.textOf(&b.last[3], st.Phone),
+		operator: b.textOf(&b.last[4], st.Operator), zone: b.textOf(&b.last[5], st.TimeZone)}
 	if st.Languages != nil {
 		b.key = appendListKey(b.key[:0], st.Languages)
 		if x.langs, ok = b.langs[string(b.key)]; !ok {
