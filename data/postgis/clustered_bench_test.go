@@ -118,7 +118,7 @@ func BenchmarkClustered1M(b *testing.B) {
 		}
 		b.ReportAllocs()
 		b.ResetTimer()
-		var load, build time.Duration // LoadAll's share and the snapshot's
+		var load, build time.Duration   // LoadAll's share and the snapshot's
 		var cpu, buildCPU time.Duration // the CPU time each takes in this process
 		for range b.N {
 			c0 := processCPU(b)
