@@ -157,16 +157,30 @@ func (r *Record) Plain(st *data.Station) data.PlainText {
 
 // builder makes a store, interning as it goes.
 type builder struct {
-	s      *store
-	texts  map[string]uint32
-	kinds  map[data.Kind]uint8
-	stats  map[data.Status]uint8
-	names  map[[4]uint32]uint32
-	hours  map[string]uint32
-	ports  map[string]uint32
-	langs  map[string]uint32
-	locs   map[*time.Location]uint8
-	extras map[extra]uint32
+	s     *store
+	seed  maphash.Seed // of texts
+	texts refTable     // text refs
+	names refTable     // indexes in s.names, plus one, by namesHash
+	key   []byte       // scratch for the keys of the maps below
+
+	// The last value of each text field (source, region, address, phone,
+	// operator, zone), of the names and of the hours, with its ref:
+	// records in a row often share them (a decoder gives them one
+	// interned string), and comparing is cheaper than hashing.
+	last      [6]lastText
+	lastNames struct {
+		n   data.Names
+		ref uint32
+		ok  bool
+	}
+	lastHours lastHours
+	kinds     map[data.Kind]uint8
+	stats     map[data.Status]uint8
+	hours     map[string]uint32
+	ports     map[string]uint32
+	langs     map[string]uint32
+	locs      map[*time.Location]uint8
+	extras    map[extra]uint32
 }
 
 func newBuilder(n int) *builder {
@@ -183,8 +197,8 @@ func newBuilder(n int) *builder {
 		extras:    []extra{{}},
 	}
 	return &builder{
-		s: s, texts: map[string]uint32{"": 0}, kinds: map[data.Kind]uint8{}, stats: map[data.Status]uint8{},
-		names: map[[4]uint32]uint32{}, hours: map[string]uint32{"": 0}, ports: map[string]uint32{},
+		s: s, seed: maphash.MakeSeed(), texts: newRefTable(n), names: newRefTable(n), kinds: map[data.Kind]uint8{}, stats: map[data.Status]uint8{},
+		hours: map[string]uint32{"": 0}, ports: map[string]uint32{},
 		langs: map[string]uint32{}, locs: map[*time.Location]uint8{}, extras: map[extra]uint32{{}: 0},
 	}
 }
@@ -207,9 +221,27 @@ func (b *builder) fits(st *data.Station) bool {
 	return len(b.s.ids)+len(st.ID) < math.MaxUint32 && len(b.s.text)+texts < math.MaxUint32
 }
 
+// text is the ref of s in the store's text arena, appended there when it
+// is new.
 func (b *builder) text(s string) uint32 {
-	if r, ok := b.texts[s]; ok {
+	if s == "" {
+		return 0
+	}
+	st := b.s
+	h := uint32(maphash.String(b.seed, s) >> 32)
+	if r, ok := b.texts.find(h, func(r uint32) bool { return st.str(r) == s }); ok {
 		return r
+	}
+	r := b.appendText(s)
+	b.texts.add(h, r)
+	return r
+}
+
+// appendText appends s to the text arena and returns its ref, without
+// looking for it there (0 for "").
+func (b *builder) appendText(s string) uint32 {
+	if s == "" {
+		return 0
 	}
 	st := b.s
 	st.text = append(st.text, s...)
@@ -221,8 +253,125 @@ func (b *builder) text(s string) uint32 {
 	if data.IsPlainJSON(s) {
 		st.plainJSON[r/64] |= 1 << (r % 64)
 	}
-	b.texts[strings.Clone(s)] = r
 	return r
+}
+
+// lastText is a text with its ref.
+type lastText struct {
+	s   string
+	ref uint32
+}
+
+// lastHours is an opening_hours text, whether it came without a
+// schedule, and its index in store.hours.
+type lastHours struct {
+	s     string
+	plain bool
+	ref   uint32
+}
+
+// textOf is text(s), remembering it in last.
+func (b *builder) textOf(last *lastText, s string) uint32 {
+	if s == last.s {
+		return last.ref
+	}
+	r := b.text(s)
+	*last = lastText{s, r}
+	return r
+}
+
+// namesOf is the index in store.names of n, appended when new. Names
+// are found as a whole, by the hash of their four texts, and a new one
+// appends its texts without looking for them among the store's others:
+// where every record has names of its own (most data), that is one
+// lookup per record instead of one per name and one for the four.
+func (b *builder) namesOf(n data.Names) uint32 {
+	if l := &b.lastNames; l.ok && l.n == n {
+		return l.ref
+	}
+	s := b.s
+	h := uint32(namesHash(b.seed, n) >> 32)
+	ref, ok := b.names.find(h, func(ref uint32) bool {
+		nm := &s.names[ref-1]
+		return s.str(nm[0]) == n.ZH && s.str(nm[1]) == n.EN && s.str(nm[2]) == n.RU && s.str(nm[3]) == n.MN
+	})
+	if !ok {
+		s.names = append(s.names, [4]uint32{b.appendText(n.ZH), b.appendText(n.EN), b.appendText(n.RU), b.appendText(n.MN)})
+		ref = uint32(len(s.names))
+		b.names.add(h, ref)
+	}
+	b.lastNames.n, b.lastNames.ref, b.lastNames.ok = n, ref-1, true
+	return ref - 1
+}
+
+// namesHash hashes the four texts of n, each told from the next.
+func namesHash(seed maphash.Seed, n data.Names) uint64 {
+	h := maphash.String(seed, n.ZH)
+	for _, t := range [...]string{n.EN, n.RU, n.MN} {
+		h = (h ^ maphash.String(seed, t)) * 0x9e3779b97f4a7c15
+	}
+	return h
+}
+
+// refTable finds the values a store already holds (texts, names): an
+// open-addressing table of their refs by hash, each entry the ref in its
+// low 32 bits and the top of the value's hash in the high ones, so that
+// most mismatches are told without reading the value. A Go map would
+// hold every distinct text once more, as a key of its own that the
+// collector traces; at a million records with names of their own (every
+// record distinct) its lookups and growth were most of the build.
+type refTable struct {
+	entries []uint64 // 0 for empty
+	n       int
+}
+
+// newRefTable sizes a table for about n records' distinct values
+// without growing where they are shared (it grows as needed).
+func newRefTable(n int) refTable {
+	size := 1024
+	for size < n/2 {
+		size *= 2
+	}
+	return refTable{entries: make([]uint64, size)}
+}
+
+// find is the ref with hash h for which same is true, if there is one.
+func (t *refTable) find(h uint32, same func(ref uint32) bool) (uint32, bool) {
+	mask := uint32(len(t.entries) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		e := t.entries[i]
+		if e == 0 {
+			return 0, false
+		}
+		if uint32(e>>32) == h && same(uint32(e)) {
+			return uint32(e), true
+		}
+	}
+}
+
+// add records ref (not 0) with hash h, which find did not find.
+func (t *refTable) add(h, ref uint32) {
+	t.insert(uint64(h)<<32 | uint64(ref))
+	t.n++
+	if 2*t.n > len(t.entries) {
+		old := t.entries
+		t.entries = make([]uint64, 2*len(old))
+		for _, e := range old {
+			if e != 0 {
+				t.insert(e)
+			}
+		}
+	}
+}
+
+// insert puts e in the first empty entry from its hash on.
+func (t *refTable) insert(e uint64) {
+	mask := uint32(len(t.entries) - 1)
+	i := uint32(e>>32) & mask
+	for t.entries[i] != 0 {
+		i = (i + 1) & mask
+	}
+	t.entries[i] = e
 }
 
 // add appends st as the next slot; the caller checked fits.
@@ -256,39 +405,40 @@ func (b *builder) add(st *data.Station) {
 		b.stats[st.Status] = stat
 	}
 	r.status = stat
-	nm := [4]uint32{b.text(st.Names.ZH), b.text(st.Names.EN), b.text(st.Names.RU), b.text(st.Names.MN)}
-	if r.names, ok = b.names[nm]; !ok {
-		s.names = append(s.names, nm)
-		r.names = uint32(len(s.names) - 1)
-		b.names[nm] = r.names
-	}
-	if st.OpeningHours != "" {
-		key := st.OpeningHours
+	r.names = b.namesOf(st.Names)
+	if st.OpeningHours == b.lastHours.s && (st.Hours == nil) == b.lastHours.plain && st.OpeningHours != "" {
+		r.hours = b.lastHours.ref
+	} else if st.OpeningHours != "" {
+		b.key = b.key[:0]
 		if st.Hours == nil {
-			key = "\x00" + key // the text without a schedule (not parsed)
+			b.key = append(b.key, 0) // the text without a schedule (not parsed)
 		}
-		if r.hours, ok = b.hours[key]; !ok {
+		b.key = append(b.key, st.OpeningHours...)
+		if r.hours, ok = b.hours[string(b.key)]; !ok {
 			s.hours = append(s.hours, hoursEntry{text: b.text(st.OpeningHours), sched: st.Hours})
 			r.hours = uint32(len(s.hours) - 1)
-			b.hours[strings.Clone(key)] = r.hours
+			b.hours[string(b.key)] = r.hours
 		}
+		b.lastHours = lastHours{st.OpeningHours, st.Hours == nil, r.hours}
 	}
-	r.source = b.text(st.Source)
+	r.source = b.textOf(&b.last[0], st.Source)
 	if p := st.Port; p != nil {
-		key := p.Country + "\x00" + p.Hours + "\x00" + listKey(p.Modes)
-		if r.port, ok = b.ports[key]; !ok {
+		b.key = append(append(append(append(b.key[:0], p.Country...), 0), p.Hours...), 0)
+		b.key = appendListKey(b.key, p.Modes)
+		if r.port, ok = b.ports[string(b.key)]; !ok {
 			s.ports = append(s.ports, &data.PortInfo{Country: strings.Clone(p.Country), Modes: cloneList(p.Modes), Hours: strings.Clone(p.Hours)})
 			r.port = uint32(len(s.ports) - 1)
-			b.ports[key] = r.port
+			b.ports[string(b.key)] = r.port
 		}
 	}
-	x := extra{region: b.text(st.Region), address: b.text(st.Address), phone: b.text(st.Phone), operator: b.text(st.Operator), zone: b.text(st.TimeZone)}
+	x := extra{region: b.textOf(&b.last[1], st.Region), address: b.textOf(&b.last[2], st.Address), phone: b.textOf(&b.last[3], st.Phone),
+		operator: b.textOf(&b.last[4], st.Operator), zone: b.textOf(&b.last[5], st.TimeZone)}
 	if st.Languages != nil {
-		key := listKey(st.Languages)
-		if x.langs, ok = b.langs[key]; !ok {
+		b.key = appendListKey(b.key[:0], st.Languages)
+		if x.langs, ok = b.langs[string(b.key)]; !ok {
 			s.langs = append(s.langs, cloneList(st.Languages))
 			x.langs = uint32(len(s.langs) - 1)
-			b.langs[key] = x.langs
+			b.langs[string(b.key)] = x.langs
 		}
 	}
 	for i, p := range [4]*int{st.CapacityPerDay, st.Beds, st.TruckParkingSpaces, st.AreaM2} {
@@ -315,12 +465,20 @@ func plainIf(text string, bit data.PlainText) data.PlainText {
 	return 0
 }
 
-// listKey is a key for a list of strings that tells nil from empty.
-func listKey(l []string) string {
+// appendListKey appends a key for a list of strings that tells nil from
+// empty (built in scratch, so that a list seen before costs no allocation).
+func appendListKey(b []byte, l []string) []byte {
 	if l == nil {
-		return "nil"
+		return append(b, "nil"...)
 	}
-	return "[" + strings.Join(l, "\x00")
+	b = append(b, '[')
+	for i, s := range l {
+		if i > 0 {
+			b = append(b, 0)
+		}
+		b = append(b, s...)
+	}
+	return b
 }
 
 func cloneList(l []string) []string {

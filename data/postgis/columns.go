@@ -365,13 +365,17 @@ func appendDirectValues(out []any, st *data.Station, version int64) ([]any, erro
 // any of its records does, so the memory held is at most that of the
 // initial load. Small reads (changes, single records) allocate normally.
 type rowDecoder struct {
-	strs     *data.Interner
-	langs    map[string][]string
-	ports    map[string]*data.PortInfo // parsed ports by their JSON text
-	slab     bool
-	stations []data.Station
-	ints     []int
-	arena    []byte // the chunk texts are copied into (text)
+	strs  *data.Interner
+	langs map[string][]string
+	ports map[string]*data.PortInfo // parsed ports by their JSON text
+	names map[string]data.Names     // read names by their JSON text (see namesScan)
+
+	namesShared            bool // names is consulted
+	namesHits, namesMisses int
+	slab                   bool
+	stations               []data.Station
+	ints                   []int
+	arena                  []byte // the chunk texts are copied into (text)
 
 	// The scratch of one row, which targets (the scan targets of
 	// columns, built once) point into: the record as scanned, the values
@@ -390,7 +394,7 @@ type rowDecoder struct {
 const decodeChunk = 256
 
 func newRowDecoder() *rowDecoder {
-	d := &rowDecoder{strs: data.NewInterner(), langs: make(map[string][]string)}
+	d := &rowDecoder{strs: data.NewInterner(), langs: make(map[string][]string), names: make(map[string]data.Names), namesShared: true}
 	for _, c := range columns {
 		d.targets = append(d.targets, c.scan(d, &d.cur)...)
 	}
@@ -558,15 +562,39 @@ type namesScan struct {
 }
 
 // ScanBytes implements pgtype.BytesScanner.
+//
+// Names that repeat (a chain's or a town's) are read once and shared,
+// up to maxSharedNames of them per decoder, like ports; once the table is
+// full and few rows find their names in it, it is no longer consulted.
 func (n namesScan) ScanBytes(b []byte) error {
+	d := n.d
+	if d.namesShared {
+		if nm, ok := d.names[string(b)]; ok {
+			*n.dst = nm
+			d.namesHits++
+			return nil
+		}
+		d.namesMisses++
+	}
 	*n.dst = data.Names{}
 	if !n.fast(b) {
 		if err := n.slow(b); err != nil {
-			n.d.namesErr = err
+			d.namesErr = err
+			return nil
 		}
+	}
+	switch {
+	case !d.namesShared:
+	case len(d.names) < maxSharedNames:
+		d.names[string(b)] = *n.dst
+	case d.namesMisses > 8*d.namesHits+maxSharedNames:
+		d.namesShared = false
 	}
 	return nil
 }
+
+// maxSharedNames bounds the names a rowDecoder shares between records.
+const maxSharedNames = 1000
 
 // fast reads b when it has the form jsonb's output gives an object of
 // strings without escapes, reporting false (having set nothing that slow
@@ -665,10 +693,13 @@ func (n namesScan) slow(b []byte) error {
 }
 
 // internedText scans text into *dst through the decoder's Interner,
-// without allocating for a value seen before.
+// without allocating for a value seen before. The column's last value is
+// compared first: most of these columns hold one value in row after row,
+// and the comparison costs less than the Interner's hash.
 type internedText[T ~string] struct {
-	d   *rowDecoder
-	dst *T
+	d    *rowDecoder
+	dst  *T
+	last string
 }
 
 func interned[T ~string](d *rowDecoder, dst *T) *internedText[T] {
@@ -677,7 +708,10 @@ func interned[T ~string](d *rowDecoder, dst *T) *internedText[T] {
 
 // ScanBytes implements pgtype.BytesScanner.
 func (t *internedText[T]) ScanBytes(b []byte) error {
-	*t.dst = T(t.d.strs.Bytes(b))
+	if string(b) != t.last {
+		t.last = t.d.strs.Bytes(b)
+	}
+	*t.dst = T(t.last)
 	return nil
 }
 

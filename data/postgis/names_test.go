@@ -2,6 +2,7 @@ package postgis
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -99,4 +100,38 @@ func FuzzNamesScan(f *testing.F) {
 			t.Fatalf("%q: fast %+v, encoding/json %+v", b, fast, slow)
 		}
 	})
+}
+
+// TestNamesScanShares: names read again from the decoder's table are the
+// names a fresh decoder reads, errors are never shared, and the table
+// stops being consulted once it is full and rows miss it.
+func TestNamesScanShares(t *testing.T) {
+	texts := append(append([]string{}, namesObjects...), namesObjects...)
+	texts = append(texts, `{`, `[]`, `{`) // refused: never in the table
+	for i := range 3 * maxSharedNames {
+		texts = append(texts, fmt.Sprintf(`{"en": "Station %d", "zh": "驿站"}`, i))
+	}
+	d := newRowDecoder()
+	d.slab = true
+	for round := range 2 {
+		for _, text := range texts {
+			var got, want data.Names
+			d.namesErr = nil
+			_ = (namesScan{d, &got}).ScanBytes([]byte(text))
+			fresh := newRowDecoder()
+			_ = (namesScan{fresh, &want}).ScanBytes([]byte(text))
+			if (d.namesErr == nil) != (fresh.namesErr == nil) || (fresh.namesErr == nil && got != want) {
+				t.Fatalf("round %d, %s: %+v, %v; a fresh decoder gives %+v, %v", round, text, got, d.namesErr, want, fresh.namesErr)
+			}
+		}
+	}
+	if d.namesHits == 0 {
+		t.Error("no names were found in the table")
+	}
+	if d.namesShared {
+		t.Errorf("after %d misses and %d hits the table is still consulted", d.namesMisses, d.namesHits)
+	}
+	if len(d.names) > maxSharedNames {
+		t.Errorf("the table holds %d names; at most %d", len(d.names), maxSharedNames)
+	}
 }
