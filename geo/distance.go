@@ -37,11 +37,14 @@ func haversine(lat1, lon1, cosLat1 float64, b orb.Point) float64 {
 // search can rank and prune by it and take the arc (havMeters) only for
 // the points it keeps. The explicit float64 conversions forbid fused
 // multiply-adds, so the result never depends on where the compiler
-// inlines this.
+// inlines this. The sines are of the angles' magnitudes: math.Sin(-x)
+// is exactly -math.Sin(x), so the squares are the same, and math.Sin
+// then never takes its branch for a negative argument, which the search
+// would mispredict half the time.
 func hav(lat1, lon1, cosLat1 float64, b orb.Point) float64 {
 	lat2 := b[1] * degToRad
-	sdLat := math.Sin(float64(lat2-lat1) / 2)
-	sdLon := math.Sin(float64(b[0]*degToRad-lon1) / 2)
+	sdLat := math.Sin(math.Abs(float64(lat2-lat1)) / 2)
+	sdLon := math.Sin(math.Abs(float64(b[0]*degToRad-lon1)) / 2)
 	h := float64(sdLat*sdLat) + float64(float64(cosLat1*math.Cos(lat2))*float64(sdLon*sdLon))
 	if h > 1 {
 		h = 1

@@ -229,3 +229,47 @@ func BenchmarkBearing(b *testing.B) {
 	})
 	_ = sink
 }
+
+// havSigned is hav as it was first written, the sines of the signed
+// half-angles: the oracle of TestHavSameBitsAsSignedSines.
+func havSigned(lat1, lon1, cosLat1 float64, b orb.Point) float64 {
+	lat2 := b[1] * degToRad
+	sdLat := math.Sin(float64(lat2-lat1) / 2)
+	sdLon := math.Sin(float64(b[0]*degToRad-lon1) / 2)
+	h := float64(sdLat*sdLat) + float64(float64(cosLat1*math.Cos(lat2))*float64(sdLon*sdLon))
+	if h > 1 {
+		h = 1
+	}
+	return h
+}
+
+// TestHavSameBitsAsSignedSines checks that hav, which takes the sines of
+// the half-angles' magnitudes, gives the very bits of the signed form,
+// so that no distance changed: near and far, both signs of each
+// difference, the poles, ±180° and longitudes outside [-180, 180].
+func TestHavSameBitsAsSignedSines(t *testing.T) {
+	r := rand.New(rand.NewSource(9))
+	fixed := []orb.Point{{0, 0}, {180, 0}, {-180, 0}, {0, 90}, {0, -90}, {540, 10}, {-190, -45}, {179.9999999, 89.9999999}, {111.98, 43.65}}
+	for i := range 2_000_000 {
+		a := orb.Point{r.Float64()*360 - 180, r.Float64()*180 - 90}
+		var b orb.Point
+		switch i % 4 {
+		case 0:
+			b = orb.Point{r.Float64()*360 - 180, r.Float64()*180 - 90}
+		case 1: // within some kilometres, either side
+			b = orb.Point{a[0] + (r.Float64()-0.5)*0.1, math.Max(-90, math.Min(90, a[1]+(r.Float64()-0.5)*0.1))}
+		case 2: // within millimetres
+			b = orb.Point{a[0] + (r.Float64()-0.5)*1e-8, math.Max(-90, math.Min(90, a[1]+(r.Float64()-0.5)*1e-8))}
+		default:
+			a, b = fixed[r.Intn(len(fixed))], fixed[r.Intn(len(fixed))]
+			if r.Intn(2) == 0 {
+				b = orb.Point{r.Float64()*720 - 360, r.Float64()*180 - 90}
+			}
+		}
+		lat1, lon1 := a[1]*degToRad, a[0]*degToRad
+		cosLat1 := math.Cos(lat1)
+		if got, want := hav(lat1, lon1, cosLat1, b), havSigned(lat1, lon1, cosLat1, b); math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("hav(%v, %v) = %v; the signed sines give %v", a, b, got, want)
+		}
+	}
+}
