@@ -38,7 +38,7 @@ func TestWrk(t *testing.T) {
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
 	app.Get("/*", func(c *fiber.Ctx) error {
 		select {
-		case seen <- c.OriginalURL():
+		case seen <- strings.Clone(c.OriginalURL()): // the ctx's bytes are reused
 		default:
 		}
 		if c.Path() == "/bad" {
