@@ -16,7 +16,7 @@ import (
 // (nil for NULL), the point, and the rest.
 type storedRow struct {
 	id, kind, names, amenities, hours, zone, languages, port []byte
-	region, address, phone, operator, status, source        []byte
+	region, address, phone, operator, status, source         []byte
 	lon, lat                                                 float64
 	beds                                                     *int32
 	version                                                  int64
