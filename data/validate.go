@@ -199,6 +199,8 @@ func (s *Station) validate(reparseHours bool, check Known) []*FieldError {
 	case check&checkRecord == 0:
 	case s.ID == "":
 		bad("id", "missing; every record needs a stable id")
+	case check&checkTolerated == 0 && len(s.ID) <= MaxIDBytes && plainID(s.ID):
+		// Every check below passes, in one pass over the id.
 	case len(s.ID) > MaxIDBytes:
 		bad("id", "%d bytes long; at most %d allowed", len(s.ID), MaxIDBytes)
 	case !utf8.ValidString(s.ID):
@@ -410,6 +412,21 @@ func checkList(bad func(field, format string, args ...any), field string, values
 			bad(field, "%q listed twice", v)
 		}
 	}
+}
+
+// plainID reports whether a non-empty id is printable ASCII that neither
+// starts nor ends with a space: then it is valid UTF-8 without a control
+// character, and TrimSpace leaves it as it is.
+func plainID(id string) bool {
+	if id[0] == ' ' || id[len(id)-1] == ' ' {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; c < 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // textFacts are what the checks of a name need to know of it, as

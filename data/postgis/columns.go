@@ -718,7 +718,9 @@ func (n namesScan) slow(b []byte) error {
 // compared first: most of these columns hold one value in row after row,
 // and the comparison costs less than the Interner's hash. When the column
 // is a part of the record that ValidateStoredKnown may skip (part not 0),
-// the last value's checks are run once and their answer kept beside it.
+// the checks of the last value are run once and their answer kept beside
+// it, and those of a few values before it (a kind column alternates
+// between its seven kinds).
 type internedText[T ~string] struct {
 	d       *rowDecoder
 	dst     *T
@@ -726,6 +728,8 @@ type internedText[T ~string] struct {
 	last    string
 	checked bool // ok holds last's checks
 	ok      bool
+	recent  [8]shared[string] // checked values, replaced in turn
+	next    int
 }
 
 func interned[T ~string](d *rowDecoder, dst *T, part data.Known) *internedText[T] {
@@ -740,7 +744,7 @@ func (t *internedText[T]) ScanBytes(b []byte) error {
 	}
 	if t.part != 0 {
 		if !t.checked {
-			t.ok, t.checked = partValid(t.part, t.last), true
+			t.ok, t.checked = t.check(t.last), true
 		}
 		if t.ok {
 			t.d.known |= t.part
@@ -748,6 +752,19 @@ func (t *internedText[T]) ScanBytes(b []byte) error {
 	}
 	*t.dst = T(t.last)
 	return nil
+}
+
+// check is partValid of v, through the recent values.
+func (t *internedText[T]) check(v string) bool {
+	for _, r := range t.recent {
+		if r.v == v && (v != "" || r.ok) {
+			return r.ok
+		}
+	}
+	ok := partValid(t.part, v)
+	t.recent[t.next] = shared[string]{v: v, ok: ok}
+	t.next = (t.next + 1) % len(t.recent)
+	return ok
 }
 
 // partValid is Station.StoredValid of a record that holds v as the part
