@@ -2,6 +2,7 @@ package postgis
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"yizhan/data"
+	"yizhan/internal/workload"
 )
 
 // storedRow is a stored row's values as LoadAll's COPY gives them: text
@@ -302,4 +304,65 @@ func TestValidateStoredKnownAllocs(t *testing.T) {
 			t.Errorf("known %b: %v allocations, want 0", known, n)
 		}
 	}
+}
+
+// BenchmarkValidateStored checks the records of the clustered workload
+// (100,000 of them, decoded as LoadAll decodes them) with the full
+// validation of a stored record (Full) and with the checks left after the
+// decoder's shared values (Known), per record.
+//
+//	go test ./data/postgis -run '^$' -bench ValidateStored
+func BenchmarkValidateStored(b *testing.B) {
+	stations := workload.New(1).Stations(100_000, 1)
+	dec := newRowDecoder()
+	dec.slab = true
+	t := &testing.T{}
+	var (
+		decoded []*data.Station
+		known   []data.Known
+	)
+	for _, st := range stations {
+		r := storedRow{
+			id: []byte(st.ID), kind: []byte(st.Kind), names: []byte(namesJSON(st.Names)), hours: []byte(st.OpeningHours),
+			zone: []byte(st.TimeZone), languages: []byte(strings.Join(st.Languages, listSep)),
+			region: []byte(st.Region), address: []byte(st.Address), phone: []byte(st.Phone), operator: []byte(st.Operator),
+			status: []byte(st.Status), source: []byte(st.Source), lon: st.Location.Lon(), lat: st.Location.Lat(), version: 1,
+		}
+		var names []string
+		for _, a := range st.Amenities.Names() {
+			names = append(names, string(a))
+		}
+		r.amenities = []byte(strings.Join(names, listSep))
+		if st.Port != nil {
+			p, _ := json.Marshal(st.Port)
+			r.port = p
+		}
+		d, err := dec.scan(r.copyRow(t))
+		if err != nil || dec.finish(d) != nil {
+			b.Fatal(err)
+		}
+		decoded, known = append(decoded, d), append(known, dec.known)
+	}
+	b.Run("Full", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, st := range decoded {
+				if st.ValidateStored() != nil {
+					b.Fatal(st.ID)
+				}
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(decoded)), "ns/record")
+	})
+	b.Run("Known", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for i, st := range decoded {
+				if st.ValidateStoredKnown(known[i]) != nil {
+					b.Fatal(st.ID)
+				}
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(decoded)), "ns/record")
+	})
 }
