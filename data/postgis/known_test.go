@@ -25,7 +25,7 @@ type storedRow struct {
 }
 
 // copyRow is r as binary COPY fields, in the order of selectColumns.
-func (r storedRow) copyRow(t *testing.T) *copyRow {
+func (r storedRow) copyRow(t testing.TB) *copyRow {
 	t.Helper()
 	f8 := func(v float64) []byte { return binary.BigEndian.AppendUint64(nil, math.Float64bits(v)) }
 	var out copyRow
@@ -316,7 +316,6 @@ func BenchmarkValidateStored(b *testing.B) {
 	stations := workload.New(1).Stations(100_000, 1)
 	dec := newRowDecoder()
 	dec.slab = true
-	t := &testing.T{}
 	var (
 		decoded []*data.Station
 		known   []data.Known
@@ -337,7 +336,7 @@ func BenchmarkValidateStored(b *testing.B) {
 			p, _ := json.Marshal(st.Port)
 			r.port = p
 		}
-		d, err := dec.scan(r.copyRow(t))
+		d, err := dec.scan(r.copyRow(b))
 		if err != nil || dec.finish(d) != nil {
 			b.Fatal(err)
 		}
