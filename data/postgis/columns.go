@@ -716,55 +716,51 @@ func (n namesScan) slow(b []byte) error {
 // internedText scans text into *dst through the decoder's Interner,
 // without allocating for a value seen before. The column's last value is
 // compared first: most of these columns hold one value in row after row,
-// and the comparison costs less than the Interner's hash. When the column
-// is a part of the record that ValidateStoredKnown may skip (part not 0),
-// the checks of the last value are run once and their answer kept beside
-// it, and those of a few values before it (a kind column alternates
-// between its seven kinds).
+// and the comparison costs less than the Interner's hash; then the few
+// values before it (a kind column alternates between its seven kinds).
+// When the column is a part of the record that ValidateStoredKnown may
+// skip (part not 0), each of these values keeps beside it the answer of
+// its checks, run when it entered.
 type internedText[T ~string] struct {
-	d       *rowDecoder
-	dst     *T
-	part    data.Known
-	last    string
-	checked bool // ok holds last's checks
-	ok      bool
-	recent  [8]shared[string] // checked values, replaced in turn
-	next    int
+	d      *rowDecoder
+	dst    *T
+	part   data.Known
+	last   string
+	ok     bool              // last passes its checks
+	recent [8]shared[string] // values before, replaced in turn
+	n      int               // recent[:n] are filled
+	next   int
 }
 
 func interned[T ~string](d *rowDecoder, dst *T, part data.Known) *internedText[T] {
-	return &internedText[T]{d: d, dst: dst, part: part}
+	return &internedText[T]{d: d, dst: dst, part: part, ok: part != 0 && partValid(part, "")}
 }
 
 // ScanBytes implements pgtype.BytesScanner.
 func (t *internedText[T]) ScanBytes(b []byte) error {
 	if string(b) != t.last {
-		t.last = t.d.strs.Bytes(b)
-		t.checked = false
+		t.last, t.ok = t.lookup(b)
 	}
-	if t.part != 0 {
-		if !t.checked {
-			t.ok, t.checked = t.check(t.last), true
-		}
-		if t.ok {
-			t.d.known |= t.part
-		}
+	if t.ok {
+		t.d.known |= t.part
 	}
 	*t.dst = T(t.last)
 	return nil
 }
 
-// check is partValid of v, through the recent values.
-func (t *internedText[T]) check(v string) bool {
-	for _, r := range t.recent {
-		if r.v == v && (v != "" || r.ok) {
-			return r.ok
+// lookup gives the shared copy of b and whether it passes its checks.
+func (t *internedText[T]) lookup(b []byte) (string, bool) {
+	for _, r := range t.recent[:t.n] {
+		if r.v == string(b) {
+			return r.v, r.ok
 		}
 	}
-	ok := partValid(t.part, v)
+	v := t.d.strs.Bytes(b)
+	ok := t.part != 0 && partValid(t.part, v)
 	t.recent[t.next] = shared[string]{v: v, ok: ok}
 	t.next = (t.next + 1) % len(t.recent)
-	return ok
+	t.n = min(t.n+1, len(t.recent))
+	return v, ok
 }
 
 // partValid is Station.StoredValid of a record that holds v as the part
