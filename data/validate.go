@@ -80,7 +80,7 @@ func PortCountries() []string { return slices.Clone(portCountries) }
 // only the first; nil means valid. The FieldErrors have Index -1 (the
 // caller knows the record's position) and the record's ID. It does not
 // change s: Normalize completes a record.
-func (s *Station) Validate() []*FieldError { return s.validate(true) }
+func (s *Station) Validate() []*FieldError { return s.validate(true, checkAll) }
 
 // Normalize completes a record as a source gives it: it sets s.Hours from
 // s.OpeningHours (nil when empty or not understood) and an empty s.Status
@@ -109,7 +109,57 @@ func (s *Station) Normalize() {
 // be served, and hiding it from every replica would lose it. Only
 // problems that make a record unservable are returned.
 func (s *Station) ValidateStored() []*FieldError {
-	problems := s.validate(false)
+	return s.keepStored(s.validate(false, checkAll))
+}
+
+// Known are parts of a record, each a value that a reader of many
+// records shares between them (a chain's names, a zone, a source), whose
+// stored checks the reader has already run on that value: see
+// ValidateStoredKnown.
+type Known uint16
+
+// The parts of a record ValidateStoredKnown may skip. The rule that only
+// a record of kind port has port details is the record's, not the port's.
+const (
+	KnownNames     Known = 1 << iota // Names: names and names.*
+	KnownKind                        // Kind
+	KnownStatus                      // Status
+	KnownTimeZone                    // TimeZone
+	KnownLanguages                   // Languages
+	KnownPort                        // Port: port.country and port.modes
+	KnownSource                      // Source: whether it is given
+
+	// checkRecord are the checks of the record's own fields (id, point,
+	// amenities, counts, version, port on another kind), checkTolerated
+	// those whose problems ValidateStored drops; checkAll is every check.
+	checkRecord
+	checkTolerated
+	checkAll = 1<<iota - 1
+)
+
+// ValidateStoredKnown is ValidateStored, problem for problem, without the
+// checks of the parts in known, which the caller has found valid before
+// (StoredValid) on the very values s holds, and without the checks whose
+// problems ValidateStored drops. A load of a million records checks each
+// shared value once this way, and each record's own fields.
+func (s *Station) ValidateStoredKnown(known Known) []*FieldError {
+	problems := s.validate(false, checkAll&^checkTolerated&^known)
+	if len(problems) == 0 {
+		return nil
+	}
+	return s.keepStored(problems)
+}
+
+// StoredValid reports whether the parts of s in parts pass the checks of
+// ValidateStored: a reader calls it once for a value it shares between
+// records and keeps the answer beside the value, for ValidateStoredKnown.
+func (s *Station) StoredValid(parts Known) bool {
+	return len(s.validate(false, parts&^checkRecord&^checkTolerated)) == 0
+}
+
+// keepStored drops from problems (of s) those a stored record may keep
+// (see storedTextTolerated), in place.
+func (s *Station) keepStored(problems []*FieldError) []*FieldError {
 	kept := problems[:0]
 	for _, p := range problems {
 		if storedTextTolerated(p, s) {
@@ -137,16 +187,20 @@ func storedTextTolerated(p *FieldError, s *Station) bool {
 }
 
 // validate is Validate; reparseHours false skips parsing the opening
-// hours again (see ValidateStored).
-func (s *Station) validate(reparseHours bool) []*FieldError {
+// hours again (see ValidateStored). Only the checks of the parts in check
+// run (see Known; checkAll runs every one).
+func (s *Station) validate(reparseHours bool, check Known) []*FieldError {
 	var errs []*FieldError
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, &FieldError{Index: -1, ID: s.ID, Field: field, Reason: fmt.Sprintf(format, args...)})
 	}
 
 	switch {
+	case check&checkRecord == 0:
 	case s.ID == "":
 		bad("id", "missing; every record needs a stable id")
+	case check&checkTolerated == 0 && len(s.ID) <= MaxIDBytes && plainID(s.ID):
+		// Every check below passes, in one pass over the id.
 	case len(s.ID) > MaxIDBytes:
 		bad("id", "%d bytes long; at most %d allowed", len(s.ID), MaxIDBytes)
 	case !utf8.ValidString(s.ID):
@@ -155,12 +209,13 @@ func (s *Station) validate(reparseHours bool) []*FieldError {
 		bad("id", "contains a control character")
 	case strings.TrimSpace(s.ID) != s.ID:
 		bad("id", "has leading or trailing spaces")
-	case idPathProblem(s.ID) != "":
+	case check&checkTolerated != 0 && idPathProblem(s.ID) != "":
 		bad("id", "%s", idPathProblem(s.ID))
 	}
 
 	lon, lat := s.Location.Lon(), s.Location.Lat()
 	switch {
+	case check&checkRecord == 0:
 	case math.IsNaN(lon) || math.IsInf(lon, 0) || math.IsNaN(lat) || math.IsInf(lat, 0):
 		bad("geometry", "coordinates must be finite numbers")
 	case lon < -180 || lon > 180:
@@ -169,7 +224,8 @@ func (s *Station) validate(reparseHours bool) []*FieldError {
 		bad("geometry", "latitude %v out of range [-90, 90] (coordinates are [lon, lat])", lat)
 	}
 
-	if _, err := ParseKind(string(s.Kind)); err != nil {
+	if check&KnownKind == 0 {
+	} else if _, err := ParseKind(string(s.Kind)); err != nil {
 		if s.Kind == "" {
 			bad("kind", "missing (allowed: %s)", KindList())
 		} else {
@@ -180,37 +236,40 @@ func (s *Station) validate(reparseHours bool) []*FieldError {
 	// One pass over each name gives every fact its checks need (see
 	// scanText), and the field names are constants: a load validates a
 	// million records, and this runs for every one of them.
-	names := [...]struct {
-		field, name string
-		facts       textFacts
-	}{{field: "names.zh", name: s.Names.ZH}, {field: "names.en", name: s.Names.EN}, {field: "names.ru", name: s.Names.RU}, {field: "names.mn", name: s.Names.MN}}
-	for i := range names {
-		names[i].facts = scanText(names[i].name)
-	}
-	if names[0].facts.blank && names[1].facts.blank {
-		bad("names", "needs a Chinese (zh) or English (en) name")
-	}
-	for _, n := range names {
-		switch {
-		case n.name == "":
-		case n.facts.invalid:
-			bad(n.field, "not valid UTF-8")
-		case n.facts.runes > MaxNameRunes:
-			bad(n.field, "%d characters long; at most %d allowed", n.facts.runes, MaxNameRunes)
-		case n.facts.control:
-			bad(n.field, "contains a control character")
-		case n.facts.blank:
-			bad(n.field, "only spaces; leave it out instead")
+	if check&KnownNames != 0 {
+		names := [...]struct {
+			field, name string
+			facts       textFacts
+		}{{field: "names.zh", name: s.Names.ZH}, {field: "names.en", name: s.Names.EN}, {field: "names.ru", name: s.Names.RU}, {field: "names.mn", name: s.Names.MN}}
+		for i := range names {
+			names[i].facts = scanText(names[i].name)
+		}
+		if names[0].facts.blank && names[1].facts.blank {
+			bad("names", "needs a Chinese (zh) or English (en) name")
+		}
+		for _, n := range names {
+			switch {
+			case n.name == "":
+			case n.facts.invalid:
+				bad(n.field, "not valid UTF-8")
+			case n.facts.runes > MaxNameRunes:
+				bad(n.field, "%d characters long; at most %d allowed", n.facts.runes, MaxNameRunes)
+			case n.facts.control:
+				bad(n.field, "contains a control character")
+			case n.facts.blank:
+				bad(n.field, "only spaces; leave it out instead")
+			}
 		}
 	}
 
-	if extra := s.Amenities &^ (1<<len(amenities) - 1); extra != 0 {
+	if extra := s.Amenities &^ (1<<len(amenities) - 1); check&checkRecord != 0 && extra != 0 {
 		bad("amenities", "unknown amenity bits %#x", uint32(extra))
 	}
 
 	// Stored records (reparseHours false) keep the hours their decoder
 	// parsed: hours that a newer parser refuses are served as unknown.
-	if p := checkText(s.OpeningHours, MaxOpeningHoursBytes); p != "" {
+	if check&checkTolerated == 0 {
+	} else if p := checkText(s.OpeningHours, MaxOpeningHoursBytes); p != "" {
 		bad("opening_hours", "%s", p)
 	} else if reparseHours && s.OpeningHours != "" {
 		if _, err := hours.Parse(s.OpeningHours); err != nil {
@@ -218,7 +277,7 @@ func (s *Station) validate(reparseHours bool) []*FieldError {
 		}
 	}
 
-	if s.TimeZone != "" {
+	if check&KnownTimeZone != 0 && s.TimeZone != "" {
 		if p := checkText(s.TimeZone, MaxTimeZoneBytes); p != "" {
 			bad("timezone", "%s", p)
 		} else if s.TimeZone == "Local" {
@@ -228,64 +287,78 @@ func (s *Station) validate(reparseHours bool) []*FieldError {
 		}
 	}
 
-	checkList(bad, "languages", s.Languages, languages)
+	if check&KnownLanguages != 0 {
+		checkList(bad, "languages", s.Languages, languages)
+	}
 
 	if s.Port != nil {
-		if s.Kind != KindPort {
+		if check&checkRecord != 0 && s.Kind != KindPort {
 			bad("port", "port details are only allowed on records of kind port, not %q", s.Kind)
 		}
-		if !slices.Contains(portCountries, s.Port.Country) {
-			bad("port.country", "unknown country %q (allowed: MN, RU, or empty for an airport)", s.Port.Country)
+		if check&KnownPort != 0 {
+			if !slices.Contains(portCountries, s.Port.Country) {
+				bad("port.country", "unknown country %q (allowed: MN, RU, or empty for an airport)", s.Port.Country)
+			}
+			checkList(bad, "port.modes", s.Port.Modes, portModes)
 		}
-		checkList(bad, "port.modes", s.Port.Modes, portModes)
-		if p := checkText(s.Port.Hours, MaxPortHoursBytes); p != "" {
+		if check&checkTolerated == 0 {
+		} else if p := checkText(s.Port.Hours, MaxPortHoursBytes); p != "" {
 			bad("port.hours", "%s", p)
 		}
 	}
 
-	for _, c := range []struct {
-		field string
-		v     *int
-	}{
-		{"capacity_per_day", s.CapacityPerDay},
-		{"beds", s.Beds},
-		{"truck_parking_spaces", s.TruckParkingSpaces},
-		{"area_m2", s.AreaM2},
-	} {
-		switch {
-		case c.v == nil:
-		case *c.v < 0:
-			bad(c.field, "%d is negative; counts must be 0 or more", *c.v)
-		case *c.v > MaxCount:
-			bad(c.field, "%d is too large; at most %d allowed", *c.v, MaxCount)
+	if check&checkRecord != 0 {
+		for _, c := range [...]struct {
+			field string
+			v     *int
+		}{
+			{"capacity_per_day", s.CapacityPerDay},
+			{"beds", s.Beds},
+			{"truck_parking_spaces", s.TruckParkingSpaces},
+			{"area_m2", s.AreaM2},
+		} {
+			switch {
+			case c.v == nil:
+			case *c.v < 0:
+				bad(c.field, "%d is negative; counts must be 0 or more", *c.v)
+			case *c.v > MaxCount:
+				bad(c.field, "%d is too large; at most %d allowed", *c.v, MaxCount)
+			}
 		}
 	}
 
-	for _, t := range []struct {
-		field, problem string
-	}{
-		{"region", checkText(s.Region, MaxRegionBytes)},
-		{"address", checkAddress(s.Address, MaxAddressBytes)},
-		{"phone", checkText(s.Phone, MaxPhoneBytes)},
-		{"operator", checkText(s.Operator, MaxOperatorBytes)},
-	} {
-		if t.problem != "" {
-			bad(t.field, "%s", t.problem)
+	if check&checkTolerated != 0 {
+		for _, t := range [...]struct {
+			field, problem string
+		}{
+			{"region", checkText(s.Region, MaxRegionBytes)},
+			{"address", checkAddress(s.Address, MaxAddressBytes)},
+			{"phone", checkText(s.Phone, MaxPhoneBytes)},
+			{"operator", checkText(s.Operator, MaxOperatorBytes)},
+		} {
+			if t.problem != "" {
+				bad(t.field, "%s", t.problem)
+			}
 		}
 	}
 
-	if s.Status != "" {
+	if check&KnownStatus != 0 && s.Status != "" {
 		if _, err := ParseStatus(string(s.Status)); err != nil {
 			bad("status", "%v", err)
 		}
 	}
 
-	if strings.TrimSpace(s.Source) == "" {
+	switch {
+	case check&KnownSource == 0:
+	case strings.TrimSpace(s.Source) == "":
 		bad("source", "missing; every record says where it comes from")
-	} else if p := checkText(s.Source, MaxSourceBytes); p != "" {
-		bad("source", "%s", p)
+	case check&checkTolerated == 0:
+	default:
+		if p := checkText(s.Source, MaxSourceBytes); p != "" {
+			bad("source", "%s", p)
+		}
 	}
-	if s.Version < 0 {
+	if check&checkRecord != 0 && s.Version < 0 {
 		bad("version", "%d is negative", s.Version)
 	}
 	return errs
@@ -339,6 +412,21 @@ func checkList(bad func(field, format string, args ...any), field string, values
 			bad(field, "%q listed twice", v)
 		}
 	}
+}
+
+// plainID reports whether a non-empty id is printable ASCII that neither
+// starts nor ends with a space: then it is valid UTF-8 without a control
+// character, and TrimSpace leaves it as it is.
+func plainID(id string) bool {
+	if id[0] == ' ' || id[len(id)-1] == ' ' {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; c < 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // textFacts are what the checks of a name need to know of it, as

@@ -234,3 +234,47 @@ func TestValidateReservedIDs(t *testing.T) {
 		}
 	}
 }
+
+// FuzzValidateStoredKnown holds ValidateStoredKnown to ValidateStored,
+// problem for problem, when the parts it skips are those StoredValid
+// passes on a record that holds the part alone (as a decoder checks a
+// shared value).
+func FuzzValidateStoredKnown(f *testing.F) {
+	f.Add("s1", "port", "Shell", "壳牌", "Asia/Shanghai", "osm", "open", "en,zh", "MN", "road", 100.0, 45.0)
+	f.Add("nearest", "rest_stoq", " ", "", "Local", " ", "opem", "en,en", "MX", "roaf,road", 200.0, 45.0)
+	f.Add("s\x01 ", "", "\u0085", "x\x01", "Asia/Shang\x01hai", "osm\x01", "", "", "", "", math.NaN(), 0.0)
+	f.Fuzz(func(t *testing.T, id, kind, en, zh, zone, source, status, langs, country, modes string, lon, lat float64) {
+		s := &Station{
+			ID: id, Kind: Kind(kind), Names: Names{EN: en, ZH: zh}, TimeZone: zone, Source: source, Status: Status(status),
+			Location: orb.Point{lon, lat}, Region: zh, Address: en,
+		}
+		if langs != "" {
+			s.Languages = strings.Split(langs, ",")
+		}
+		if country != "" || modes != "" {
+			s.Port = &PortInfo{Country: country, Modes: strings.Split(modes, ","), Hours: en}
+		}
+		var known Known
+		for _, p := range []struct {
+			part Known
+			s    Station
+		}{
+			{KnownNames, Station{Names: s.Names}}, {KnownKind, Station{Kind: s.Kind}}, {KnownStatus, Station{Status: s.Status}},
+			{KnownTimeZone, Station{TimeZone: s.TimeZone}}, {KnownLanguages, Station{Languages: s.Languages}},
+			{KnownPort, Station{Port: s.Port}}, {KnownSource, Station{Source: s.Source}},
+		} {
+			if p.s.StoredValid(p.part) {
+				known |= p.part
+			}
+		}
+		full, got := s.ValidateStored(), s.ValidateStoredKnown(known)
+		if len(full) != len(got) {
+			t.Fatalf("known %b: %d problems, want %d: %v, %v", known, len(got), len(full), got, full)
+		}
+		for i := range full {
+			if *full[i] != *got[i] {
+				t.Fatalf("problem %d: %+v, want %+v", i, *got[i], *full[i])
+			}
+		}
+	})
+}

@@ -64,7 +64,7 @@ var columns = []column{
 	},
 	{
 		name: "kind", read: []string{"kind"}, stage: []string{"kind text"},
-		scan:  func(d *rowDecoder, st *data.Station) []any { return []any{interned(d, &st.Kind)} },
+		scan:  func(d *rowDecoder, st *data.Station) []any { return []any{interned(d, &st.Kind, data.KnownKind)} },
 		value: one(func(st *data.Station) any { return string(st.Kind) }),
 	},
 	{
@@ -88,8 +88,8 @@ var columns = []column{
 		scan:  func(d *rowDecoder, st *data.Station) []any { return []any{&amenityScan{d: d, set: &st.Amenities}} },
 		value: one(func(st *data.Station) any { return st.Amenities.Names() }),
 	},
-	textColumn("opening_hours", func(st *data.Station) *string { return &st.OpeningHours }, true),
-	textColumn("time_zone", func(st *data.Station) *string { return &st.TimeZone }, true),
+	textColumn("opening_hours", func(st *data.Station) *string { return &st.OpeningHours }, true, 0),
+	textColumn("time_zone", func(st *data.Station) *string { return &st.TimeZone }, true, data.KnownTimeZone),
 	countColumn("capacity_per_day", func(st *data.Station) **int { return &st.CapacityPerDay }),
 	countColumn("beds", func(st *data.Station) **int { return &st.Beds }),
 	countColumn("truck_parking_spaces", func(st *data.Station) **int { return &st.TruckParkingSpaces }),
@@ -118,13 +118,13 @@ var columns = []column{
 			return append(dst, string(b)), nil
 		},
 	},
-	textColumn("region", func(st *data.Station) *string { return &st.Region }, true),
-	textColumn("address", func(st *data.Station) *string { return &st.Address }, false),
-	textColumn("phone", func(st *data.Station) *string { return &st.Phone }, false),
-	textColumn("operator", func(st *data.Station) *string { return &st.Operator }, true),
+	textColumn("region", func(st *data.Station) *string { return &st.Region }, true, 0),
+	textColumn("address", func(st *data.Station) *string { return &st.Address }, false, 0),
+	textColumn("phone", func(st *data.Station) *string { return &st.Phone }, false, 0),
+	textColumn("operator", func(st *data.Station) *string { return &st.Operator }, true, 0),
 	{
 		name: "status", read: []string{"status"}, stage: []string{"status text"},
-		scan: func(d *rowDecoder, st *data.Station) []any { return []any{interned(d, &st.Status)} },
+		scan: func(d *rowDecoder, st *data.Station) []any { return []any{interned(d, &st.Status, data.KnownStatus)} },
 		value: one(func(st *data.Station) any {
 			if st.Status == "" {
 				return string(data.StatusOpen)
@@ -136,7 +136,7 @@ var columns = []column{
 		name: "updated_at", read: []string{"updated_at"},
 		scan: func(d *rowDecoder, st *data.Station) []any { return []any{&st.UpdatedAt} },
 	},
-	textColumn("source", func(st *data.Station) *string { return &st.Source }, true),
+	textColumn("source", func(st *data.Station) *string { return &st.Source }, true, data.KnownSource),
 	{
 		name: "version", read: []string{"version"},
 		scan: func(d *rowDecoder, st *data.Station) []any { return []any{&st.Version} },
@@ -153,13 +153,14 @@ func one(f func(st *data.Station) any) func(dst []any, st *data.Station) ([]any,
 }
 
 // textColumn is a text column holding the string field f; shared values
-// (repeated across many records) are interned.
-func textColumn(name string, f func(st *data.Station) *string, shared bool) column {
+// (repeated across many records) are interned, and checked once as the
+// part of a record they are (part, when not 0; see internedText).
+func textColumn(name string, f func(st *data.Station) *string, shared bool, part data.Known) column {
 	return column{
 		name: name, read: []string{name}, stage: []string{name + " text"},
 		scan: func(d *rowDecoder, st *data.Station) []any {
 			if shared {
-				return []any{interned(d, f(st))}
+				return []any{interned(d, f(st), part)}
 			}
 			return []any{arenaText{d, f(st)}}
 		},
@@ -366,9 +367,9 @@ func appendDirectValues(out []any, st *data.Station, version int64) ([]any, erro
 // initial load. Small reads (changes, single records) allocate normally.
 type rowDecoder struct {
 	strs  *data.Interner
-	langs map[string][]string
-	ports map[string]*data.PortInfo // parsed ports by their JSON text
-	names map[string]data.Names     // read names by their JSON text (see namesScan)
+	langs map[string]shared[[]string]
+	ports map[string]shared[*data.PortInfo] // parsed ports by their JSON text
+	names map[string]shared[data.Names]     // read names by their JSON text (see namesScan)
 
 	namesShared            bool // names is consulted
 	namesHits, namesMisses int
@@ -382,6 +383,7 @@ type rowDecoder struct {
 	// that are not a Station field as stored, the first amenity not in
 	// the list, and a port that is not valid JSON.
 	cur      data.Station
+	known    data.Known // the parts of cur found valid before (see shared)
 	targets  []any
 	lon, lat pgtype.Float8
 	deleted  bool
@@ -390,11 +392,27 @@ type rowDecoder struct {
 	namesErr error
 }
 
+// shared is a value the decoder shares between records, with whether it
+// passes the checks of ValidateStored as the part of a record it is
+// (Station.StoredValid): each distinct value is checked once, when first
+// read, and each record that shares it then skips its checks
+// (Station.ValidateStoredKnown).
+type shared[T any] struct {
+	v  T
+	ok bool
+}
+
+// newShared is v with its checks as part of a record: s is a record that
+// holds v and nothing else.
+func newShared[T any](v T, s *data.Station, part data.Known) shared[T] {
+	return shared[T]{v: v, ok: s.StoredValid(part)}
+}
+
 // decodeChunk is how many records (and counts) one slab allocation holds.
 const decodeChunk = 256
 
 func newRowDecoder() *rowDecoder {
-	d := &rowDecoder{strs: data.NewInterner(), langs: make(map[string][]string), names: make(map[string]data.Names), namesShared: true}
+	d := &rowDecoder{strs: data.NewInterner(), langs: make(map[string]shared[[]string]), names: make(map[string]shared[data.Names]), namesShared: true}
 	for _, c := range columns {
 		d.targets = append(d.targets, c.scan(d, &d.cur)...)
 	}
@@ -489,7 +507,7 @@ func (d *rowDecoder) change(rows scanner) (catalog.Change, error) {
 		c.Invalid = err.Error()
 		return c, nil
 	}
-	if problems := st.ValidateStored(); len(problems) > 0 {
+	if problems := st.ValidateStoredKnown(d.known); len(problems) > 0 {
 		c.Invalid = (&data.ValidationError{Problems: problems}).Error()
 		return c, nil
 	}
@@ -513,7 +531,7 @@ func (d *rowDecoder) station(rows scanner) (*data.Station, error) {
 // scan reads one row into a new Station and the decoder's scratch.
 func (d *rowDecoder) scan(rows scanner) (*data.Station, error) {
 	d.cur = data.Station{}
-	d.lon, d.lat, d.deleted, d.unknown, d.portErr, d.namesErr = pgtype.Float8{}, pgtype.Float8{}, false, nil, nil, nil
+	d.lon, d.lat, d.deleted, d.unknown, d.portErr, d.namesErr, d.known = pgtype.Float8{}, pgtype.Float8{}, false, nil, nil, nil, 0
 	if err := rows.Scan(d.targets...); err != nil {
 		return nil, fmt.Errorf("%w: %w", errUndecodable, err)
 	}
@@ -570,7 +588,10 @@ func (n namesScan) ScanBytes(b []byte) error {
 	d := n.d
 	if d.namesShared {
 		if nm, ok := d.names[string(b)]; ok {
-			*n.dst = nm
+			*n.dst = nm.v
+			if nm.ok {
+				d.known |= data.KnownNames
+			}
 			d.namesHits++
 			return nil
 		}
@@ -586,7 +607,7 @@ func (n namesScan) ScanBytes(b []byte) error {
 	switch {
 	case !d.namesShared:
 	case len(d.names) < maxSharedNames:
-		d.names[string(b)] = *n.dst
+		d.names[string(b)] = newShared(*n.dst, &data.Station{Names: *n.dst}, data.KnownNames)
 	case d.namesMisses > 8*d.namesHits+maxSharedNames:
 		d.namesShared = false
 	}
@@ -695,24 +716,70 @@ func (n namesScan) slow(b []byte) error {
 // internedText scans text into *dst through the decoder's Interner,
 // without allocating for a value seen before. The column's last value is
 // compared first: most of these columns hold one value in row after row,
-// and the comparison costs less than the Interner's hash.
+// and the comparison costs less than the Interner's hash; then the few
+// values before it (a kind column alternates between its seven kinds).
+// When the column is a part of the record that ValidateStoredKnown may
+// skip (part not 0), each of these values keeps beside it the answer of
+// its checks, run when it entered.
 type internedText[T ~string] struct {
-	d    *rowDecoder
-	dst  *T
-	last string
+	d      *rowDecoder
+	dst    *T
+	part   data.Known
+	last   string
+	ok     bool              // last passes its checks
+	recent [8]shared[string] // values before, replaced in turn
+	n      int               // recent[:n] are filled
+	next   int
 }
 
-func interned[T ~string](d *rowDecoder, dst *T) *internedText[T] {
-	return &internedText[T]{d: d, dst: dst}
+func interned[T ~string](d *rowDecoder, dst *T, part data.Known) *internedText[T] {
+	return &internedText[T]{d: d, dst: dst, part: part, ok: part != 0 && partValid(part, "")}
 }
 
 // ScanBytes implements pgtype.BytesScanner.
 func (t *internedText[T]) ScanBytes(b []byte) error {
 	if string(b) != t.last {
-		t.last = t.d.strs.Bytes(b)
+		t.last, t.ok = t.lookup(b)
+	}
+	if t.ok {
+		t.d.known |= t.part
 	}
 	*t.dst = T(t.last)
 	return nil
+}
+
+// lookup gives the shared copy of b and whether it passes its checks.
+func (t *internedText[T]) lookup(b []byte) (string, bool) {
+	for _, r := range t.recent[:t.n] {
+		if r.v == string(b) {
+			return r.v, r.ok
+		}
+	}
+	v := t.d.strs.Bytes(b)
+	ok := t.part != 0 && partValid(t.part, v)
+	t.recent[t.next] = shared[string]{v: v, ok: ok}
+	t.next = (t.next + 1) % len(t.recent)
+	t.n = min(t.n+1, len(t.recent))
+	return v, ok
+}
+
+// partValid is Station.StoredValid of a record that holds v as the part
+// of it that part names, and nothing else.
+func partValid(part data.Known, v string) bool {
+	var s data.Station
+	switch part {
+	case data.KnownKind:
+		s.Kind = data.Kind(v)
+	case data.KnownStatus:
+		s.Status = data.Status(v)
+	case data.KnownTimeZone:
+		s.TimeZone = v
+	case data.KnownSource:
+		s.Source = v
+	default:
+		return false
+	}
+	return s.StoredValid(part)
 }
 
 // countScan scans a nullable integer into an optional count.
@@ -829,7 +896,10 @@ func (l *languageScan) ScanBytes(b []byte) error {
 	}
 	d := l.d
 	if list, ok := d.langs[string(b)]; ok {
-		*l.dst = list
+		*l.dst = list.v
+		if list.ok {
+			d.known |= data.KnownLanguages
+		}
 		return nil
 	}
 	list := strings.Split(string(b), listSep)
@@ -837,7 +907,7 @@ func (l *languageScan) ScanBytes(b []byte) error {
 		list[i] = d.strs.String(s)
 	}
 	if len(d.langs) < 1000 {
-		d.langs[string(b)] = list
+		d.langs[string(b)] = newShared(list, &data.Station{Languages: list}, data.KnownLanguages)
 	}
 	*l.dst = list
 	return nil
@@ -861,7 +931,10 @@ func (p *portScan) ScanBytes(b []byte) error {
 	}
 	d := p.d
 	if port, ok := d.ports[string(b)]; ok {
-		*p.dst = port
+		*p.dst = port.v
+		if port.ok {
+			d.known |= data.KnownPort
+		}
 		return nil
 	}
 	port := new(data.PortInfo)
@@ -870,10 +943,10 @@ func (p *portScan) ScanBytes(b []byte) error {
 		return nil
 	}
 	if d.ports == nil {
-		d.ports = make(map[string]*data.PortInfo)
+		d.ports = make(map[string]shared[*data.PortInfo])
 	}
 	if len(d.ports) < 1000 {
-		d.ports[string(b)] = port
+		d.ports[string(b)] = newShared(port, &data.Station{Port: port}, data.KnownPort)
 	}
 	*p.dst = port
 	return nil
