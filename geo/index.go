@@ -1069,11 +1069,12 @@ func (ix *Index) circleNode(s *searcher, l, j int, count bool) {
 		return
 	}
 	inside := count && s.hasInside && s.inside.holdsNode(nd)
+	b0, two := s.around[0], s.nAround == 2
 	for i := lo; i < min(lo+leafSize, len(pk.pts)); i++ {
 		// The slot is read only for a point that may count: most points of
 		// a leaf are outside the boxes around the circle.
 		pt := pk.pts[i]
-		if (!inside && !s.nearAround(pt)) || (ix.dead != nil && ix.dead.has(i)) {
+		if (!inside && !(b0.holds(pt, pt) || (two && s.around[1].holds(pt, pt)))) || (ix.dead != nil && ix.dead.has(i)) {
 			continue
 		}
 		if count {
@@ -1090,11 +1091,9 @@ func (s *searcher) nearAround(pt [2]float64) bool {
 	return s.around[0].holds(pt, pt) || (s.nAround == 2 && s.around[1].holds(pt, pt))
 }
 
-// collectPoint collects pt, slots[i], if it is within the circle.
+// collectPoint collects pt, slots[i], if it is within the circle. Its
+// callers give it only points inside a box around the circle.
 func (s *searcher) collectPoint(pt [2]float64, i int, slots []uint32) {
-	if !s.nearAround(pt) {
-		return
-	}
 	h := hav(s.lat, s.lon, s.cosLat, orb.Point(pt))
 	if h > s.hRadius {
 		return
