@@ -934,21 +934,6 @@ func (ix *Index) Within(p orb.Point, radius float64, accept func(slot uint32) bo
 	if ix.Len() == 0 || !validPoint(p) || !(radius >= 0) {
 		return nil
 	}
-	if ix.over.Len() == 0 {
-		// Only the packed tree to search: a searcher on the stack, which
-		// collects straight into the answer, spares the pool's round trip,
-		// a measurable part of a query with a hit or two.
-		var s searcher
-		s.setPoint(p, accept)
-		s.reset(0)
-		s.radius = radius
-		ix.walkCircle(&s, false)
-		if s.hits == nil {
-			return []Hit{} // as for a pooled searcher: no hits is not nil
-		}
-		slices.SortFunc(s.hits, compareHits)
-		return s.hits
-	}
 	s := getSearcher(p, accept)
 	defer putSearcher(s)
 	s.reset(0)
@@ -1537,16 +1522,11 @@ var searchers = sync.Pool{New: func() any {
 
 func getSearcher(p orb.Point, accept func(uint32) bool) *searcher {
 	s := searchers.Get().(*searcher)
-	s.setPoint(p, accept)
-	return s
-}
-
-// setPoint sets the query point and filter of s.
-func (s *searcher) setPoint(p orb.Point, accept func(uint32) bool) {
 	// Exactly the expressions of Distance, so distances are bit-identical.
 	s.lat, s.lon, s.cosLat = p[1]*degToRad, p[0]*degToRad, math.Cos(p[1]*degToRad)
 	s.latDeg, s.lonDeg = p[1], normalizeLon(p[0])
 	s.accept = accept
+	return s
 }
 
 func putSearcher(s *searcher) {
