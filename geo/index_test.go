@@ -855,3 +855,33 @@ func TestWorseRankedIsWorse(t *testing.T) {
 		putSearcher(s)
 	}
 }
+
+// TestHavAroundSmallRadius holds havAround's polynomial for a small
+// radius to math.Sin: its bounds must keep almost all of their relative
+// 1e-9 margin on either side of sin²(meters/2R), on both sides of the
+// radius where the polynomial takes over, and at 0.
+func TestHavAroundSmallRadius(t *testing.T) {
+	rng := rand.New(rand.NewSource(seed + 11))
+	edge := 2 * EarthRadius / 64
+	radii := []float64{0, math.SmallestNonzeroFloat64, 1e-9, 1, edge, math.Nextafter(edge, 0), math.Nextafter(edge, math.Inf(1))}
+	for range 100000 {
+		radii = append(radii, edge*math.Pow(10, -12*rng.Float64())*(1+0.01*rng.Float64()))
+	}
+	for _, m := range radii {
+		sh := math.Sin(m / (2 * EarthRadius))
+		s2 := sh * sh
+		atMost, within := havAround(m)
+		if s2 == 0 {
+			if atMost != 0 || within != 0 {
+				t.Fatalf("havAround(%v) = %v, %v; want 0, 0", m, atMost, within)
+			}
+			continue
+		}
+		if !(atMost >= s2*(1+0.99e-9) && atMost <= s2*(1+1.01e-9)) {
+			t.Fatalf("havAround(%v) atMost = %v; want sin² %v plus a relative 1e-9 (off by %v)", m, atMost, s2, atMost/s2-1)
+		}
+		if !(within <= s2*(1-0.99e-9) && within >= s2*(1-1.01e-9)) {
+			t.Fatalf("havAround(%v) within = %v; want sin² %v less a relative 1e-9 (off by %v)", m, within, s2, within/s2-1)
+		}
+	}
+}
