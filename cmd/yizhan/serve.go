@@ -74,6 +74,11 @@ then use the straight line and say so.`, stderr)
 		return err
 	}
 
+	// The web map's files are compressed beside the load of the records,
+	// which leaves a core idle for much of its time.
+	webPrepared := make(chan struct{})
+	go func() { api.PrepareWeb(web.FS); close(webPrepared) }()
+
 	layers, err := bundled.LoadLayers()
 	if err != nil {
 		return fmt.Errorf("serve: load bundled layers: %w", err)
@@ -121,6 +126,7 @@ then use the straight line and say so.`, stderr)
 		cfg.Roads, cfg.RoadHealth = fr.Network, fr
 	}
 
+	<-webPrepared
 	srv, err := api.New(cfg)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)

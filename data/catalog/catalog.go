@@ -79,16 +79,27 @@ func build(n int, each func(yield func(st *data.Station, scratch bool)), version
 	// Slots follow the index's curve, so that the records of nearby
 	// points lie side by side in the store: the five records a nearest
 	// search finds are then read from a few cache lines, not five apart.
-	if order := geo.CurveOrder(pts); !inOrder(order) {
-		b.permute(order)
+	order := geo.CurveOrder(pts)
+	permuted := !inOrder(order)
+	if permuted {
 		moved := make([]orb.Point, len(pts))
-		newSlot := make([]uint32, len(order))
 		for i, old := range order {
 			moved[i] = pts[old]
-			newSlot[old] = uint32(i)
 		}
 		pts = moved
+	}
+	// The index is built from the points alone, beside the store's own
+	// work on the records (a tenth to a fifth of a second each at a
+	// million records).
+	indexed := make(chan *geo.Index, 1)
+	go func() { indexed <- geo.NewIndex(pts) }()
+	if permuted {
+		b.permute(order)
 		if len(s.plain) > 0 {
+			newSlot := make([]uint32, len(order))
+			for i, old := range order {
+				newSlot[old] = uint32(i)
+			}
 			plain := make(map[uint32]*data.Station, len(s.plain))
 			for slot, st := range s.plain {
 				plain[newSlot[slot]] = st
@@ -104,7 +115,7 @@ func build(n int, each func(yield func(st *data.Station, scratch bool)), version
 	s.slots = uint32(len(pts))
 	s.n = ids + len(s.added)
 	s.unfit = len(s.plain)
-	s.index = geo.NewIndex(pts)
+	s.index = <-indexed
 	if len(pts) >= rankMinRecords {
 		go s.rankIDs()
 	}
