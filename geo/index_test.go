@@ -885,3 +885,58 @@ func TestHavAroundSmallRadius(t *testing.T) {
 		}
 	}
 }
+
+// TestHavBoundsHoldHav holds havBelow and havAbove, the count's bounds
+// without trigonometry, to hav on both sides, from millimetres to half
+// the Earth, at every latitude and across the antimeridian.
+func TestHavBoundsHoldHav(t *testing.T) {
+	rng := rand.New(rand.NewSource(seed + 21))
+	for trial := 0; trial < 200000; trial++ {
+		q := randPoint(rng)
+		d := math.Pow(10, rng.Float64()*10-3) // 1 mm .. 10,000 km
+		p := Destination(q, rng.Float64()*360, d)
+		p[0] = normalizeLon(p[0])
+		s := getSearcher(q, nil)
+		h := hav(s.lat, s.lon, s.cosLat, p)
+		if lo := s.havBelow(p); lo > h {
+			t.Fatalf("havBelow(%v → %v) = %v above hav %v", q, p, lo, h)
+		}
+		if hi := s.havAbove(p); hi < h {
+			t.Fatalf("havAbove(%v → %v) = %v below hav %v", q, p, hi, h)
+		}
+		putSearcher(s)
+	}
+}
+
+// TestCountWithinAtTheEdge counts points placed within a relative 1e-3
+// down to 1e-12 of a circle's edge, inside and out, against the exact
+// Distance: what the bounds leave to the exact test must be all of what
+// they cannot settle.
+func TestCountWithinAtTheEdge(t *testing.T) {
+	rng := rand.New(rand.NewSource(seed + 22))
+	for trial := 0; trial < 300; trial++ {
+		q := randPoint(rng)
+		if rng.Intn(3) == 0 {
+			q = orb.Point{rng.Float64()*360 - 180, rng.Float64()*170 - 85}
+		}
+		radius := math.Pow(10, rng.Float64()*6) // 1 m .. 1,000 km
+		pts := make([]orb.Point, 0, 400)
+		for range 400 {
+			eps := math.Pow(10, -3-rng.Float64()*9)
+			if rng.Intn(2) == 0 {
+				eps = -eps
+			}
+			p := Destination(q, rng.Float64()*360, radius*(1+eps))
+			pts = append(pts, orb.Point{normalizeLon(p[0]), p[1]})
+		}
+		want := 0
+		for _, p := range pts {
+			if Distance(q, p) <= radius {
+				want++
+			}
+		}
+		if got := NewIndex(pts).CountWithin(q, radius, nil); got != want {
+			t.Fatalf("CountWithin(%v, %v m) = %d; want %d", q, radius, got, want)
+		}
+	}
+}
