@@ -1376,7 +1376,27 @@ func (ix *Index) countBox(bx box, l, j int, accept func(uint32) bool) int {
 	}
 	n := 0
 	if l > 0 {
-		for c := j * fanOut; c < min((j+1)*fanOut, len(pk.levels[l-1])); c++ {
+		// The children are tested here, not each in a call of its own:
+		// most of a box's nodes are wholly in or out of it, and those
+		// crossing its edge have their lines asked for before the first
+		// is visited.
+		kids := pk.levels[l-1]
+		var near [fanOut]int
+		m := 0
+		for c := j * fanOut; c < min((j+1)*fanOut, len(kids)); c++ {
+			kid := &kids[c]
+			if !bx.crossesNode(kid) {
+				continue
+			}
+			if accept == nil && ix.dead == nil && bx.holdsNode(kid) {
+				n += min((c+1)*span(l-1), len(pk.pts)) - c*span(l-1)
+				continue
+			}
+			near[m] = c
+			m++
+			pk.prefetchUnder(l-1, c)
+		}
+		for _, c := range near[:m] {
 			n += ix.countBox(bx, l-1, c, accept)
 		}
 		return n
