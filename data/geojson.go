@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -73,19 +75,45 @@ func EncodeStations(w io.Writer, stations []*Station) error {
 // (not JSON, not an object, wrong type, no features array, truncated).
 //
 // It holds the whole text while it reads (a file of a million records is
-// some 400 MB, released when it returns) and reads the features on every
+// some 400 MB, released when it returns; a large regular file is mapped,
+// see inputText, and one that shrinks meanwhile is an error, not a
+// crash) and reads the features on every
 // core (see decodeParallel); a text that is not a plain, well-formed
 // FeatureCollection is read again feature by feature, so that its errors
 // are the same whatever the number of cores.
 func DecodeStations(r io.Reader) ([]*Station, []*FieldError, error) {
-	buf, err := readAll(r)
+	in, err := readInput(r)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read feature collection: %w", err)
 	}
-	if stations, problems, ok := decodeParallel(buf); ok {
+	defer in.release()
+	return decodeInput(in)
+}
+
+// decodeInput is DecodeStations of a text read or mapped.
+func decodeInput(in inputText) (stations []*Station, problems []*FieldError, err error) {
+	var faulted atomic.Bool
+	if in.mapped {
+		// Deferred in this order, they run the other way: the fault
+		// setting is put back, a fault's panic caught, and the answer
+		// replaced by the error.
+		defer func() {
+			if faulted.Load() {
+				stations, problems, err = nil, nil, fmt.Errorf("read feature collection: %w", errFileChanged)
+			}
+		}()
+		defer catchFault(&faulted)
+		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	}
+	stations, problems, ok, fault := decodeParallel(in.b)
+	if fault {
+		faulted.Store(true)
+		return nil, nil, nil
+	}
+	if ok {
 		return stations, problems, nil
 	}
-	return decodeStream(bytes.NewReader(buf))
+	return decodeStream(bytes.NewReader(in.b))
 }
 
 // decodeStream is DecodeStations feature by feature, with encoding/json's

@@ -2,36 +2,84 @@ package data
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"io"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 )
 
-// readAll reads r whole; a file is read into one buffer of its size.
-func readAll(r io.Reader) ([]byte, error) {
-	if f, ok := r.(*os.File); ok {
-		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
-			buf := make([]byte, 0, fi.Size()+1)
-			for {
-				n, err := f.Read(buf[len(buf):cap(buf)])
-				buf = buf[:len(buf)+n]
-				if err == io.EOF {
-					return buf, nil
-				}
-				if err != nil {
-					return nil, err
-				}
-				if len(buf) == cap(buf) { // the file grew
-					buf = append(buf, 0)[:len(buf)]
-				}
-			}
+// inputText is the whole text of a decode's input: a regular file of
+// minMappedFile or more mapped (mapFile) where the system can, else
+// read into one buffer of its size; anything else read whole. release
+// gives a mapping back: the decoders copy every text they keep, so
+// nothing points into it once they return. Reading a mapping faults if
+// the file shrinks under it; the decoders' goroutines turn that into a
+// panic (catchFault) and DecodeStations into errFileChanged.
+type inputText struct {
+	b      []byte
+	mapped bool
+}
+
+// minMappedFile is the least size of a file that is mapped rather than
+// read: below it reading costs nothing worth saving.
+const minMappedFile = 1 << 20
+
+// errFileChanged is the error of a decode whose mapped file shrank while
+// it was read.
+var errFileChanged = errors.New("the file shrank while it was read")
+
+func readInput(r io.Reader) (inputText, error) {
+	f, ok := r.(*os.File)
+	if !ok {
+		b, err := io.ReadAll(r)
+		return inputText{b: b}, err
+	}
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		b, err := io.ReadAll(r)
+		return inputText{b: b}, err
+	}
+	if b, ok := mapFile(f, fi.Size()); ok {
+		return inputText{b: b, mapped: true}, nil
+	}
+	buf := make([]byte, 0, fi.Size()+1)
+	for {
+		n, err := f.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return inputText{b: buf}, nil
+		}
+		if err != nil {
+			return inputText{}, err
+		}
+		if len(buf) == cap(buf) { // the file grew
+			buf = append(buf, 0)[:len(buf)]
 		}
 	}
-	return io.ReadAll(r)
+}
+
+func (t inputText) release() {
+	if t.mapped {
+		unmapFile(t.b)
+	}
+}
+
+// catchFault, deferred by a goroutine that reads a mapped input after it
+// called debug.SetPanicOnFault(true), turns the panic of a fault (the
+// file shrank under the mapping) into *faulted = true; any other panic
+// goes on.
+func catchFault(faulted *atomic.Bool) {
+	if r := recover(); r != nil {
+		if _, ok := r.(interface{ Addr() uintptr }); !ok {
+			panic(r)
+		}
+		faulted.Store(true)
+	}
 }
 
 // parallelChunk is how many features a worker of decodeParallel takes at
@@ -62,67 +110,70 @@ type featureResult struct {
 // FeatureCollection (a syntax error, a key with an escape or given
 // twice, a type that is not "FeatureCollection", ...): nothing is
 // returned and the caller reads it with decodeStream, whose errors say
-// what is wrong.
-func decodeParallel(buf []byte) (stations []*Station, problems []*FieldError, ok bool) {
+// what is wrong. faulted means buf is a mapped file that shrank while it
+// was read (see inputText): nothing is returned either.
+func decodeParallel(buf []byte) (stations []*Station, problems []*FieldError, ok, faulted bool) {
 	var (
 		chunks  []*featureChunk
 		work    = make(chan *featureChunk, 4*runtime.GOMAXPROCS(0))
 		invalid atomic.Bool
+		fault   atomic.Bool
 		wg      sync.WaitGroup
 	)
 	for range runtime.GOMAXPROCS(0) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 			strs := NewInterner()
-			// Records are carved out of slabs: one allocation per
-			// parallelChunk records rather than one each.
-			var slab []Station
+			var slab []Station // see decodeChunk
 			for c := range work {
 				if invalid.Load() {
 					continue
 				}
-				c.results = make([]featureResult, len(c.spans))
-				for i, sp := range c.spans {
-					raw := buf[sp[0]:sp[1]]
-					if len(slab) == 0 {
-						slab = make([]Station, parallelChunk)
+				func() {
+					// A fault ends the chunk, not the worker, which goes
+					// on taking chunks (and skipping them) until the
+					// splitter stops.
+					defer func() {
+						if fault.Load() {
+							invalid.Store(true)
+						}
+					}()
+					defer catchFault(&fault)
+					if testHookChunk != nil {
+						testHookChunk()
 					}
-					st, id, errs := decodeFeatureInto(raw, strs, true, &slab[0])
-					if st != nil {
-						slab = slab[1:]
-					} else {
-						slab[0] = Station{} // refused: the slot serves the next one
-					}
-					// A record read is valid JSON; a refused one may be
-					// a syntax error, which decodeStream reports.
-					if errs != nil && !json.Valid(raw) {
-						invalid.Store(true)
-						break
-					}
-					c.results[i] = featureResult{st, id, errs}
-				}
+					decodeChunk(buf, c, strs, &slab, &invalid)
+				}()
 			}
 		}()
 	}
 	cur := &featureChunk{spans: make([][2]int, 0, parallelChunk)}
-	ok = splitFeatures(buf, func(start, end int) bool {
-		cur.spans = append(cur.spans, [2]int{start, end})
-		if len(cur.spans) == parallelChunk {
-			chunks = append(chunks, cur)
-			work <- cur
-			cur = &featureChunk{spans: make([][2]int, 0, parallelChunk)}
-		}
-		return !invalid.Load()
-	})
-	if len(cur.spans) > 0 {
+	func() {
+		defer catchFault(&fault)
+		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+		ok = splitFeatures(buf, func(start, end int) bool {
+			cur.spans = append(cur.spans, [2]int{start, end})
+			if len(cur.spans) == parallelChunk {
+				chunks = append(chunks, cur)
+				work <- cur
+				cur = &featureChunk{spans: make([][2]int, 0, parallelChunk)}
+			}
+			return !invalid.Load()
+		})
+	}()
+	if len(cur.spans) > 0 && !fault.Load() {
 		chunks = append(chunks, cur)
 		work <- cur
 	}
 	close(work)
 	wg.Wait()
+	if fault.Load() {
+		return nil, nil, false, true
+	}
 	if !ok || invalid.Load() {
-		return nil, nil, false
+		return nil, nil, false, false
 	}
 
 	n := 0
@@ -157,7 +208,38 @@ func decodeParallel(buf []byte) (stations []*Station, problems []*FieldError, ok
 	if len(stations) == 0 {
 		stations = nil // as decodeStream gives none
 	}
-	return stations, problems, true
+	return stations, problems, true, false
+}
+
+// testHookChunk, when a test sets it, runs as a worker of decodeParallel
+// takes a chunk.
+var testHookChunk func()
+
+// decodeChunk reads c's features from buf into c.results, carving the
+// records out of *slab (one allocation per parallelChunk records rather
+// than one each). A refused feature that is not valid JSON sets invalid:
+// decodeStream then reports the syntax error.
+func decodeChunk(buf []byte, c *featureChunk, strs *Interner, slab *[]Station, invalid *atomic.Bool) {
+	c.results = make([]featureResult, len(c.spans))
+	for i, sp := range c.spans {
+		raw := buf[sp[0]:sp[1]]
+		if len(*slab) == 0 {
+			*slab = make([]Station, parallelChunk)
+		}
+		st, id, errs := decodeFeatureInto(raw, strs, true, &(*slab)[0])
+		if st != nil {
+			*slab = (*slab)[1:]
+		} else {
+			(*slab)[0] = Station{} // refused: the slot serves the next one
+		}
+		// A record read is valid JSON; a refused one may be a syntax
+		// error, which decodeStream reports.
+		if errs != nil && !json.Valid(raw) {
+			invalid.Store(true)
+			return
+		}
+		c.results[i] = featureResult{st, id, errs}
+	}
 }
 
 // firstByID returns, for each result with an id, the position of the

@@ -110,7 +110,7 @@ func TestDecodeParallelTakesExports(t *testing.T) {
 	if err := EncodeStations(&buf, stations); err != nil {
 		t.Fatal(err)
 	}
-	got, problems, ok := decodeParallel(buf.Bytes())
+	got, problems, ok, _ := decodeParallel(buf.Bytes())
 	if !ok || problems != nil || len(got) != len(stations) {
 		t.Fatalf("decodeParallel(export of %d) = %d records, %v, %v", len(stations), len(got), problems, ok)
 	}
