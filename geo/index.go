@@ -27,7 +27,7 @@ type Hit struct {
 // The points given to NewIndex are held in a packed R-tree: flat arrays
 // in Hilbert-curve order, leafSize points a leaf and fanOut children a
 // node above, every node covering a contiguous run of points. That costs
-// about 22 bytes a point, holds no pointer the garbage collector must
+// about 23 bytes a point, holds no pointer the garbage collector must
 // trace per point, and lets a count take a whole node inside the query
 // at once. Points inserted later go to
 // a small tidwall/rtree beside it, and deleted ones are marked dead, so a
@@ -233,8 +233,8 @@ func CurveOrder(points []orb.Point) []uint32 {
 }
 
 // curveKeys is key<<32 | slot for every valid point, sorted (so by curve
-// position, then slot), the slots of the invalid points and the curve. The curve
-// spans the box of the valid points, not the whole lon/lat plane: on
+// position, then slot), the slots of the invalid points, and the curve,
+// which spans the box of the valid points, not the whole lon/lat plane: on
 // records gathered in one country its cells are then some ten times
 // finer, so that the points of a dense town get distinct keys and the
 // leaves along the curve small boxes that do not overlap.
