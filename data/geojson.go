@@ -102,7 +102,7 @@ func decodeInput(in inputText) (stations []*Station, problems []*FieldError, err
 				stations, problems, err = nil, nil, fmt.Errorf("read feature collection: %w", errFileChanged)
 			}
 		}()
-		defer catchFault(&faulted)
+		defer catchFault(&faulted, in.b)
 		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	}
 	stations, problems, ok, fault := decodeParallel(in.b)

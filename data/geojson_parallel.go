@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // inputText is the whole text of a decode's input: a regular file of
@@ -69,17 +70,33 @@ func (t inputText) release() {
 	}
 }
 
-// catchFault, deferred by a goroutine that reads a mapped input after it
-// called debug.SetPanicOnFault(true), turns the panic of a fault (the
-// file shrank under the mapping) into *faulted = true; any other panic
-// goes on.
-func catchFault(faulted *atomic.Bool) {
-	if r := recover(); r != nil {
-		if _, ok := r.(interface{ Addr() uintptr }); !ok {
-			panic(r)
-		}
-		faulted.Store(true)
+// catchFault, deferred by a goroutine that reads the mapped input buf
+// after it called debug.SetPanicOnFault(true), turns the panic of a
+// fault inside buf (the file shrank under the mapping) into *faulted =
+// true. Any other panic goes on, a fault elsewhere too: with the setting
+// on, a bad address that a bug reads faults as well, and a bug must not
+// pass for a changed file.
+func catchFault(faulted *atomic.Bool, buf []byte) {
+	r := recover()
+	if r == nil {
+		return
 	}
+	f, ok := r.(interface{ Addr() uintptr })
+	if !ok || !inside(f.Addr(), buf) {
+		panic(r)
+	}
+	faulted.Store(true)
+}
+
+// inside reports whether addr is in buf's bytes or the rest of the page
+// they end on (where a fault past a shrunken file may land).
+func inside(addr uintptr, buf []byte) bool {
+	if len(buf) == 0 {
+		return false
+	}
+	base := uintptr(unsafe.Pointer(unsafe.SliceData(buf)))
+	end := base + uintptr(len(buf)) + uintptr(os.Getpagesize())
+	return addr >= base && addr < end
 }
 
 // parallelChunk is how many features a worker of decodeParallel takes at
@@ -140,7 +157,7 @@ func decodeParallel(buf []byte) (stations []*Station, problems []*FieldError, ok
 							invalid.Store(true)
 						}
 					}()
-					defer catchFault(&fault)
+					defer catchFault(&fault, buf)
 					if testHookChunk != nil {
 						testHookChunk()
 					}
@@ -151,7 +168,7 @@ func decodeParallel(buf []byte) (stations []*Station, problems []*FieldError, ok
 	}
 	cur := &featureChunk{spans: make([][2]int, 0, parallelChunk)}
 	func() {
-		defer catchFault(&fault)
+		defer catchFault(&fault, buf)
 		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 		ok = splitFeatures(buf, func(start, end int) bool {
 			cur.spans = append(cur.spans, [2]int{start, end})
