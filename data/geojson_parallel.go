@@ -34,6 +34,8 @@ const minMappedFile = 1 << 20
 // it was read.
 var errFileChanged = errors.New("the file shrank while it was read")
 
+// readInput reads r whole, or maps it when it is a large regular file
+// (see inputText); the caller releases what it returns.
 func readInput(r io.Reader) (inputText, error) {
 	f, ok := r.(*os.File)
 	if !ok {
