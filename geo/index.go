@@ -10,8 +10,6 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/tidwall/rtree"
-
-	"yizhan/internal/prefetch"
 )
 
 // Hit is one search result: the slot of the point (its position in the
@@ -705,16 +703,16 @@ func (ix *Index) nearestPacked(s *searcher) {
 // most of their time waiting for memory otherwise. (Reading the lines
 // instead, as this did before, holds up the processor at each read that
 // misses: nearest-5 and count within 15 km on the clustered workload
-// took 3–6% more time so, in runs alternating the two.)
+// took 4–6% more time so, in runs alternating the two.)
 func (pk *packed) prefetchUnder(l, c int) {
 	if l == 0 {
 		i := c * leafSize
-		prefetch.Lines(unsafe.Pointer(&pk.pts[i]), unsafe.Pointer(&pk.slots[i]))
+		prefetchLines(unsafe.Pointer(&pk.pts[i]), unsafe.Pointer(&pk.slots[i]))
 		return
 	}
 	i := c * fanOut
 	nd := &pk.levels[l-1][i]
-	prefetch.Lines(unsafe.Pointer(nd), unsafe.Pointer(nd))
+	prefetchLines(unsafe.Pointer(nd), unsafe.Pointer(nd))
 }
 
 // childRange is the range of node j of level l's children: points for

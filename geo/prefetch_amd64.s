@@ -1,7 +1,7 @@
 #include "textflag.h"
 
-// func Lines(a, b unsafe.Pointer)
-TEXT ·Lines(SB), NOSPLIT|NOFRAME, $0-16
+// func prefetchLines(a, b unsafe.Pointer)
+TEXT ·prefetchLines(SB), NOSPLIT|NOFRAME, $0-16
 	MOVQ a+0(FP), AX
 	MOVQ b+8(FP), BX
 	PREFETCHT0 (AX)

@@ -1,7 +1,7 @@
 #include "textflag.h"
 
-// func Lines(a, b unsafe.Pointer)
-TEXT ·Lines(SB), NOSPLIT|NOFRAME, $0-16
+// func prefetchLines(a, b unsafe.Pointer)
+TEXT ·prefetchLines(SB), NOSPLIT|NOFRAME, $0-16
 	MOVD a+0(FP), R0
 	MOVD b+8(FP), R1
 	PRFM (R0), PLDL1KEEP
