@@ -703,7 +703,7 @@ func (ix *Index) nearestPacked(s *searcher) {
 // most of their time waiting for memory otherwise. (Reading the lines
 // instead, as this did before, holds up the processor at each read that
 // misses: nearest-5 and count within 15 km on the clustered workload
-// took 4–6% more time so, in runs alternating the two.)
+// took 3–6% more time so, in runs alternating the two.)
 func (pk *packed) prefetchUnder(l, c int) {
 	if l == 0 {
 		i := c * leafSize
