@@ -182,21 +182,18 @@ func BenchmarkApply1ChangeClustered1M(b *testing.B) {
 }
 
 func BenchmarkBuildClustered1M(b *testing.B) {
-	sts := workload.New(benchSeed).Stations(benchRecords, benchSeed)
-	b.ReportAllocs()
-	b.ResetTimer()
-	c0 := processCPU(b)
-	for i := 0; i < b.N; i++ {
-		NewSnapshot(sts, 1)
-	}
-	b.ReportMetric((processCPU(b)-c0).Seconds()/float64(b.N), "cpu_s/op")
+	benchBuild(b, workload.New(benchSeed).Stations(benchRecords, benchSeed))
 }
 
 // BenchmarkBuildUniform1M builds a snapshot of the uniform records of
 // the PostGIS 1M benchmark, where every record has names of its own, so
 // that no interning of names hits.
 func BenchmarkBuildUniform1M(b *testing.B) {
-	sts := recordtest.Random(rand.New(rand.NewPCG(11, 12)), benchRecords)
+	benchBuild(b, recordtest.Random(rand.New(rand.NewPCG(11, 12)), benchRecords))
+}
+
+// benchBuild times snapshots built of sts, with their CPU time.
+func benchBuild(b *testing.B, sts []*data.Station) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	c0 := processCPU(b)
